@@ -1,0 +1,127 @@
+import type { AnswerKey, Answers } from '../prompts/answer-keys.js';
+import type { CommandRunner } from './command-types.js';
+
+/** Every output value is a string (DESIGN.md): ids, URIs, versions, "true"/"false". */
+export type Outputs = Readonly<Record<string, string>>;
+
+/** A resource a step created, kept in the ledger so teardown removes it by id later. */
+export interface CreatedResource {
+  /** e.g. keyVault, certificate, roleAssignment, identity, federatedCredential, acrRepository,
+   *  helmRelease, policyDefinition, policyAssignment, namespace, accessPolicy, aksFeature */
+  readonly kind: string;
+  /** The Azure resource id, or another unique handle (release name + namespace, ...). */
+  readonly id: string;
+  /** Anything teardown needs besides the id (vault name, namespace, object id...). */
+  readonly details?: Readonly<Record<string, string>>;
+}
+
+/** A generic ARM resource as @azure/arm-resources returns it. */
+export interface ArmResource {
+  readonly id?: string;
+  readonly name?: string;
+  readonly type?: string;
+  readonly location?: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly properties?: unknown;
+}
+
+/** Existence checks that one ARM GET answers (DESIGN: one HTTP call instead of an az process). */
+export interface AzureReader {
+  /** undefined when the resource does not exist (404). */
+  getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
+}
+
+export interface Clock {
+  now(): Date;
+  /** Resolves after ms, or rejects with an AbortError when the signal fires. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  /** Shown with the elapsed time while waiting, e.g. "the add-on syncs every 15 minutes". */
+  note?: string;
+}
+
+export interface StepPaths {
+  readonly stateDir: string;
+  /** The state dir's own kubeconfig (never ~/.kube/config). */
+  readonly kubeconfig: string;
+  readonly logsDir: string;
+}
+
+export interface StepContext<N extends AnswerKey = AnswerKey> {
+  readonly stepId: string;
+  readonly mode: 'run' | 'plan';
+  readonly answers: Pick<Answers, N>;
+  /**
+   * An earlier step's output, e.g. output('key-vault', 'vaultUri'). In plan mode a value not
+   * known before running is the placeholder `<key-vault.vaultUri>`.
+   */
+  output(stepId: string, name: string): string;
+  /** The tag every created resource carries: `ratify-runbook-run=<runId>`. */
+  readonly runTag: string;
+  readonly cmd: CommandRunner;
+  readonly azure: AzureReader;
+  readonly paths: StepPaths;
+  /**
+   * Writes a generated file (values file, policy JSON, cert policy) under the state dir and
+   * returns its absolute path; `plan` lists these files with their content.
+   */
+  writeFile(relativePath: string, content: string): Promise<string>;
+  /** A progress line under the step (shown by the renderer, kept in the notebook). */
+  log(line: string): void;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  /** Records a resource this step created (ledger -> teardown by id). */
+  created(resource: CreatedResource): void;
+  /** Yes/no question; non-interactive runs get `nonInteractiveAnswer` without prompting. */
+  confirm(question: string, nonInteractiveAnswer: boolean): Promise<boolean>;
+  /** Polls `probe` until it returns a value; shows the elapsed time; throws after timeoutMs. */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T>;
+}
+
+export interface TeardownContext extends StepContext {
+  /** What the ledger says this step created, in creation order, whatever the answers say now. */
+  readonly createdBefore: readonly CreatedResource[];
+  /** The outputs this step recorded when it succeeded. */
+  readonly recordedOutputs: Outputs;
+}
+
+export interface Step<N extends AnswerKey = AnswerKey> {
+  /** Stable forever: the ledger key. */
+  readonly id: string;
+  /** Imperative, shown in progress: "Create the Key Vault". */
+  readonly title: string;
+  /** Markdown: what and why, shown before the step in guided mode and in the notebook. */
+  readonly explain: string;
+  /** Answer keys read (only these are asked for, and a change to one re-checks the step). */
+  readonly needs: readonly N[];
+  /** Ids of steps whose outputs this one reads; steps with no path between them may overlap. */
+  readonly after: readonly string[];
+  /** Output names recorded in the ledger. */
+  readonly produces: readonly string[];
+  /** Read-only steps (preflight) run every time, even when done. */
+  readonly rerunEveryTime?: boolean;
+  /** Returns why the step does not apply to these answers (recorded as `skipped`), or undefined. */
+  skipWhen?(answers: Pick<Answers, N>): string | undefined;
+  /** Read-only: returns the outputs when the work is already done, else undefined. */
+  check(ctx: StepContext<N>): Promise<Outputs | undefined>;
+  /** Does the work; safe to repeat (show before create). Returns the outputs. */
+  run(ctx: StepContext<N>): Promise<Outputs>;
+  /** Removes what this step created (by recorded id). */
+  teardown?(ctx: TeardownContext): Promise<void>;
+  /** Known failure messages -> the fix to show under the failed step (reference section C). */
+  readonly knownFailures?: readonly KnownFailure[];
+}
+
+export interface KnownFailure {
+  readonly match: RegExp;
+  readonly hint: string;
+}
+
+/** Identity helper so literal types flow (citty's defineCommand). */
+export function defineStep<const N extends AnswerKey>(step: Step<N>): Step<N> {
+  return step;
+}
