@@ -42,6 +42,12 @@ export interface CommandOptions {
    * placeholder `<stepId.outputName>`; `plan --format sh` captures it into a variable.
    */
   capture?: string;
+  /**
+   * What plan mode returns as stdout when the real output is parsed rather than captured
+   * (e.g. a JSON object whose unknown fields are placeholders). Default: '' (or the capture
+   * placeholder).
+   */
+  planStdout?: string;
   /** For `plan --format sh`: the read command that guards this create (`show || create`). */
   guardedBy?: readonly string[];
   /** Return a failed result instead of throwing CommandFailedError. */

@@ -1,0 +1,116 @@
+import type { Answers } from '../prompts/answer-keys.js';
+import type { CommandEvent } from './command-runner.js';
+import { Redactor } from './redact.js';
+import { createStepContext, type GeneratedFile } from './step-context.js';
+import { verifyStepList } from './step-graph.js';
+import type { Clock, Outputs, Step } from './step.js';
+
+export interface PlannedCommand {
+  readonly argv: readonly string[];
+  readonly mutates: boolean;
+  readonly capture?: string;
+  readonly guardedBy?: readonly string[];
+  readonly probe?: boolean;
+}
+
+export interface PlannedStep {
+  readonly id: string;
+  readonly title: string;
+  readonly explain: string;
+  readonly skipped?: string;
+  readonly commands: readonly PlannedCommand[];
+  readonly files: readonly { path: string; content: string }[];
+  readonly error?: string;
+}
+
+export interface PlanOptions {
+  readonly steps: readonly Step[];
+  readonly answers: Partial<Answers>;
+  readonly stateDir: string;
+  readonly runId?: string;
+  readonly clock: Clock;
+}
+
+/**
+ * Records, without executing anything, the commands and files every step would produce on
+ * a fresh world, branching on the answers alone. Values known only after running appear as
+ * `<stepId.outputName>`.
+ */
+export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
+  verifyStepList(options.steps);
+  const outputs = new Map<string, Outputs>();
+  const planned: PlannedStep[] = [];
+  for (const step of options.steps) {
+    const skipped = step.skipWhen?.(options.answers as never);
+    if (skipped) {
+      planned.push({ id: step.id, title: step.title, explain: step.explain, skipped, commands: [], files: [] });
+      continue;
+    }
+    const commands: CommandEvent[] = [];
+    const files: GeneratedFile[] = [];
+    const ctx = createStepContext(
+      step,
+      {
+        mode: 'plan',
+        stateDir: options.stateDir,
+        runId: options.runId ?? '<runId>',
+        answers: options.answers,
+        profile: { toolPath: [], toolEnv: {} },
+        azure: { getById: async () => undefined },
+        clock: options.clock,
+        baseEnv: {},
+        redactor: new Redactor(),
+        outputsOf: (id) => outputs.get(id),
+        confirm: async (_question, answer) => answer,
+      },
+      {
+        attempt: 0,
+        signal: new AbortController().signal,
+        onCommand: (event) => commands.push(event),
+        onLog: () => {},
+        onCreated: () => {},
+        onFile: (file) => files.push(file),
+      },
+    );
+    let error: string | undefined;
+    try {
+      const result = await step.run(ctx);
+      outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, result[name] ?? `<${step.id}.${name}>`])));
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, `<${step.id}.${name}>`])));
+    }
+    planned.push({
+      id: step.id,
+      title: step.title,
+      explain: step.explain,
+      commands: commands.map(({ argv, mutates, options: o }) => ({
+        argv,
+        mutates,
+        ...(o.capture ? { capture: o.capture } : {}),
+        ...(o.guardedBy ? { guardedBy: o.guardedBy } : {}),
+        ...(o.probe ? { probe: true } : {}),
+      })),
+      files: files.map(({ path, content }) => ({ path, content })),
+      ...(error ? { error } : {}),
+    });
+  }
+  return planned;
+}
+
+/** The `plan --format json` contract of DESIGN.md. */
+export function planToJson(plan: readonly PlannedStep[]): string {
+  return `${JSON.stringify(
+    {
+      steps: plan.map((s) => ({
+        id: s.id,
+        title: s.title,
+        ...(s.skipped ? { skipped: s.skipped } : {}),
+        commands: s.commands.map((c) => ({ argv: c.argv, mutates: c.mutates })),
+        files: s.files,
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}

@@ -1,0 +1,22 @@
+/**
+ * What the engine tells whoever shows progress (listr2 on a terminal, plain lines
+ * otherwise, nothing in tests). The engine owns scheduling; a view only displays.
+ */
+export type StepPhase = 'waiting' | 'checking' | 'running' | 'done' | 'reused' | 'failed' | 'skipped' | 'interrupted';
+
+export interface ProgressView {
+  /** A batch of steps is about to run (all of them, or one in guided mode). */
+  begin(steps: readonly { id: string; title: string }[]): void;
+  phase(stepId: string, phase: StepPhase, detail?: string): void;
+  /** A progress line under a running step (waits, retries, notes). */
+  log(stepId: string, line: string): void;
+  /** The batch is over; resolves when the view has finished drawing. */
+  end(): Promise<void>;
+}
+
+export const silentView: ProgressView = {
+  begin() {},
+  phase() {},
+  log() {},
+  async end() {},
+};

@@ -1,0 +1,148 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import type { Answers } from '../prompts/answer-keys.js';
+import type { CloudProfile } from './cloud-profile.js';
+import { createCommandRunner, type CommandEvent } from './command-runner.js';
+import type { Exec } from './exec-process.js';
+import type { Redactor } from './redact.js';
+import type {
+  AzureReader,
+  Clock,
+  CreatedResource,
+  Outputs,
+  Step,
+  StepContext,
+  StepPaths,
+  TeardownContext,
+  WaitOptions,
+} from './step.js';
+
+export interface GeneratedFile {
+  readonly stepId: string;
+  readonly path: string;
+  readonly content: string;
+}
+
+/** Everything shared by the contexts of one invocation. */
+export interface ContextDeps {
+  readonly mode: 'run' | 'plan';
+  readonly stateDir: string;
+  readonly runId: string;
+  readonly answers: Partial<Answers>;
+  readonly profile: Pick<CloudProfile, 'toolPath' | 'toolEnv'>;
+  readonly azure: AzureReader;
+  readonly clock: Clock;
+  readonly baseEnv: Readonly<Record<string, string | undefined>>;
+  readonly redactor: Redactor;
+  readonly exec?: Exec;
+  /** stepId -> outputs recorded so far (the ledger's, or the plan's placeholders). */
+  readonly outputsOf: (stepId: string) => Outputs | undefined;
+  readonly confirm: (question: string, nonInteractiveAnswer: boolean) => Promise<boolean>;
+}
+
+export interface ContextHooks {
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  readonly onCommand: (event: CommandEvent) => void;
+  readonly onLog: (line: string) => void;
+  readonly onCreated: (resource: CreatedResource) => void;
+  readonly onFile: (file: GeneratedFile) => void;
+}
+
+export function stepPaths(stateDir: string): StepPaths {
+  const dir = resolve(stateDir);
+  return { stateDir: dir, kubeconfig: join(dir, 'kubeconfig'), logsDir: join(dir, 'logs') };
+}
+
+export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextHooks): StepContext {
+  const paths = stepPaths(deps.stateDir);
+  const logFile = deps.mode === 'run' ? join(paths.logsDir, `${step.id}.${hooks.attempt}.log`) : undefined;
+  const cmd = createCommandRunner({
+    mode: deps.mode,
+    stepId: step.id,
+    attempt: hooks.attempt,
+    baseEnv: deps.baseEnv,
+    profile: deps.profile,
+    kubeconfig: paths.kubeconfig,
+    cwd: paths.stateDir,
+    redactor: deps.redactor,
+    clock: deps.clock,
+    signal: hooks.signal,
+    logFile,
+    onCommand: hooks.onCommand,
+    onRetry: hooks.onLog,
+    exec: deps.exec,
+  });
+  const answers = Object.fromEntries(step.needs.map((key) => [key, deps.answers[key]])) as Answers;
+  return {
+    stepId: step.id,
+    mode: deps.mode,
+    answers,
+    runTag: `ratify-runbook-run=${deps.runId}`,
+    cmd,
+    azure: deps.mode === 'plan' ? { getById: async () => undefined } : deps.azure,
+    paths,
+    clock: deps.clock,
+    signal: hooks.signal,
+    output(stepId, name) {
+      const value = deps.outputsOf(stepId)?.[name];
+      if (value !== undefined) return value;
+      if (deps.mode === 'plan') return `<${stepId}.${name}>`;
+      throw new Error(`Step "${step.id}" needs output "${name}" of step "${stepId}", which has not been recorded. Run "${stepId}" first.`);
+    },
+    async writeFile(relativePath, content) {
+      const path = join(paths.stateDir, relativePath);
+      hooks.onFile({ stepId: step.id, path: relativePath, content: deps.redactor.redact(content) });
+      if (deps.mode === 'run') {
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+      return path;
+    },
+    log: (line) => hooks.onLog(deps.redactor.redact(line)),
+    created: (resource) => hooks.onCreated(resource),
+    confirm: (question, nonInteractiveAnswer) =>
+      deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer),
+    waitFor: (what, probe, options) => waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
+  };
+}
+
+export function createTeardownContext(
+  step: Step,
+  deps: ContextDeps,
+  hooks: ContextHooks,
+  createdBefore: readonly CreatedResource[],
+  recordedOutputs: Outputs,
+): TeardownContext {
+  return { ...createStepContext(step, deps, hooks), createdBefore, recordedOutputs };
+}
+
+/** Polls with the elapsed time visible, so a 15-minute policy sync never looks like a hang. */
+async function waitFor<T>(
+  clock: Clock,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
+  const started = clock.now().getTime();
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    const elapsed = clock.now().getTime() - started;
+    if (elapsed >= options.timeoutMs) {
+      throw new Error(`Gave up waiting for ${what} after ${formatDuration(elapsed)}.${options.note ? ` ${options.note}` : ''}`);
+    }
+    log(`waiting for ${what}: ${formatDuration(elapsed)} elapsed${options.note ? ` (${options.note})` : ''}`);
+    await clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), signal);
+  }
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 100) / 10;
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+}
