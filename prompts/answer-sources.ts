@@ -97,6 +97,16 @@ const crossChecks: ReadonlyArray<{ key: AnswerKey; check: (values: ResolvedAnswe
   },
 ];
 
+/** The cross-key rules for one key, given all values (the prompt runs them on the typed value too). */
+export function checkAcross(key: AnswerKey, values: ResolvedAnswers['values']): string | undefined {
+  for (const rule of crossChecks) {
+    if (rule.key !== key) continue;
+    const message = rule.check(values);
+    if (message) return message;
+  }
+  return undefined;
+}
+
 export interface ResolveInput {
   readonly needed: readonly AnswerKey[];
   readonly layers: AnswerLayers;

@@ -1,0 +1,80 @@
+/**
+ * The one call the CLI makes: read the saved and --answers files, layer env and --set on top,
+ * then either ask (TTY) or report everything missing/invalid at once (non-interactive).
+ *
+ *   const { answers, resolved } = await collectAnswers({ needed, stateDir, answersFile, env: process.env,
+ *     sets, interactive: isInteractive({ stdinIsTTY: process.stdin.isTTY, env: process.env, ... }) });
+ *   await saveAnswers({ stateDir, values: resolved.values, provenance: resolved.provenance });
+ */
+import type { AnswerKey, Answers } from './answer-keys.js';
+import { verifyAnswers } from './answer-report.js';
+import { resolveAnswers } from './answer-sources.js';
+import type { Environment, ResolvedAnswers } from './answer-sources.js';
+import { askAnswers } from './ask-answers.js';
+import { loadSavedAnswers } from './answers-file.js';
+import { readAnswersYaml } from './answers-yaml.js';
+import type { Prompter } from './prompter.js';
+import { questions as allQuestions } from './questions.js';
+import type { QuestionSet } from './questions.js';
+
+export interface CollectAnswersInput {
+  /** Answer keys of the steps still to run: nothing else is validated or asked. */
+  readonly needed: readonly AnswerKey[];
+  /** Its answers.yaml (if any) is the "saved" layer. */
+  readonly stateDir: string;
+  /** `--answers FILE`. */
+  readonly answersFile?: string | undefined;
+  readonly env: Environment;
+  /** Raw `--set` values. */
+  readonly sets?: readonly string[];
+  readonly interactive: boolean;
+  /** Required when interactive; a non-interactive run never touches it. */
+  readonly prompter?: Prompter | undefined;
+  readonly questions?: QuestionSet;
+}
+
+export interface CollectedAnswers {
+  /** Every needed key present and valid; optional keys may be undefined (resolved at run time). */
+  readonly answers: Partial<Answers>;
+  /** Values and provenance of every key known: pass to saveAnswers. */
+  readonly resolved: ResolvedAnswers;
+  /** Print these (stderr); none is fatal. */
+  readonly warnings: readonly string[];
+}
+
+export async function collectAnswers(input: CollectAnswersInput): Promise<CollectedAnswers> {
+  const questions = input.questions ?? allQuestions;
+  const [saved, file] = await Promise.all([
+    loadSavedAnswers(input.stateDir),
+    input.answersFile === undefined ? undefined : readAnswersYaml(input.answersFile),
+  ]);
+  let resolved = resolveAnswers({
+    needed: input.needed,
+    layers: { saved, file, env: input.env, sets: input.sets ?? [] },
+    questions,
+  });
+  if (input.interactive) {
+    if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
+    resolved = await askAnswers({ resolved, prompter: input.prompter, questions });
+  }
+  const answers = verifyAnswers(resolved, questions);
+  return { answers, resolved, warnings: resolved.warnings };
+}
+
+export interface InteractivityInput {
+  readonly stdinIsTTY: boolean | undefined;
+  readonly env: Environment;
+  readonly nonInteractive?: boolean | undefined;
+  readonly yes?: boolean | undefined;
+}
+
+/**
+ * DESIGN: non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes.
+ * `CI=false` and `CI=0` count as unset (what ci-info does), so a developer who exports
+ * CI=false locally still gets prompts (cipherstash/stack#727: inconsistent CI detection).
+ */
+export function isInteractive({ stdinIsTTY, env, nonInteractive, yes }: InteractivityInput): boolean {
+  const ci = env.CI?.trim().toLowerCase();
+  const inCi = ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+  return stdinIsTTY === true && !inCi && !nonInteractive && !yes;
+}
