@@ -31,8 +31,8 @@ export function parseAnswersYaml(text: string, origin: string): AnswersDocument 
   const document = parseDocument(text, { schema: 'failsafe', lineCounter, uniqueKeys: true, prettyErrors: false });
   const error = document.errors[0];
   if (error) {
-    const line = error.linePos?.[0];
-    const where = line ? `${origin}:${line.line}:${line.col}` : origin;
+    const { line, col } = lineCounter.linePos(error.pos[0]);
+    const where = `${origin}:${line}:${col}`;
     throw new UsageError(`${where}: ${origin} is not valid YAML: ${error.message.split('\n')[0]}`, [
       'An answers file is a YAML mapping of answer keys to values, e.g. "keyVaultName: kv-ratify-demo01".',
     ]);
