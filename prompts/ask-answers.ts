@@ -61,10 +61,13 @@ export async function askAnswers({ resolved, prompter, questions = allQuestions 
       delete values[key]; // an optional key left empty: resolved at run time
       delete provenance[key];
     } else {
-      // Enter on the value already there keeps its source (default, saved, file...); a change is the user's.
-      const unchanged = !rejected && answer === current && provenance[key] !== undefined;
+      // Enter on the value already there keeps its source (default, saved, file...), Enter on an
+      // offered default is still a default; anything else is the user's answer.
+      const before = provenance[key];
       values[key] = answer;
-      if (!unchanged) provenance[key] = { source: 'prompt' };
+      if (!rejected && answer === current && before !== undefined) provenance[key] = before;
+      else if (!rejected && answer === defaultFor(question, values)) provenance[key] = { source: 'default' };
+      else provenance[key] = { source: 'prompt' };
     }
   }
   return { ...resolved, values, provenance, missing: [], invalid: [] };
