@@ -38,7 +38,8 @@ export function planToShellScript(plan: readonly PlannedStep[], answers: Partial
       if (command.probe && guards.has(command.argv.join('\0'))) continue; // emitted as the guard below
       const line = commandLine(command.argv);
       if (command.capture) {
-        lines.push(`${outputVar(step.id, command.capture)}=$(${line})`);
+        const guarded = command.guardedBy ? `${commandLine(command.guardedBy)} 2>/dev/null || ${line}` : line;
+        lines.push(`${outputVar(step.id, command.capture)}=$(${guarded})`);
       } else if (command.guardedBy) {
         lines.push(`${commandLine(command.guardedBy)} >/dev/null 2>&1 || ${line}`);
       } else if (command.probe) {

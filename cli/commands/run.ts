@@ -1,0 +1,6 @@
+import type { Io } from '../io.js';
+import { UsageError } from '../../runner/errors.js';
+
+export default async function run(_io: Io, _args: readonly string[]): Promise<number> {
+  throw new UsageError('not yet');
+}

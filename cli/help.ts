@@ -1,0 +1,117 @@
+/**
+ * Help texts. Plain strings in one small module: `ratify-runbook --help` must not load the
+ * engine, the Azure SDK or the prompts (bench: <= 2x `node -e 0`).
+ */
+export const mainHelp = `ratify-runbook: make AKS refuse any image you did not sign (Azure Policy + Ratify + Notation),
+as a guided, resumable runbook. Follows the blog "Container Image Security part 4", corrected and current.
+
+Usage: ratify-runbook <command> [options]
+
+Commands:
+  run        Run the steps (guided on a terminal); resumes after a failure or Ctrl-C
+  plan       Show every command and generated file, without running anything
+  status     Show where the run stands (--json for machines)
+  teardown   Remove everything this runbook created, in reverse order
+  doctor     Check tools, versions and login (the preflight step alone)
+  export     Print the notebook (--format md) or a standalone bash script (--format sh)
+  workshop   Replay the runbook for many attendees (init, run, status, teardown)
+  sandbox    Poke the simulated Azure world (sandbox exec -- az ...)
+
+Try it offline first:  ratify-runbook run --sandbox
+Each command has --help. Exit codes: 0 done, 1 a step failed (run again to resume), 2 bad usage or
+invalid answers, 3 answers missing (non-interactive), 4 state dir locked, 130 interrupted.
+`;
+
+const answerOptions = `  --answers FILE          Answers file (YAML, camelCase keys; see templates/answers/demo.yaml)
+  --set KEY=VALUE         One answer (repeatable); beats the file and RATIFY_RUNBOOK_<KEY> variables`;
+const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
+  --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
+  --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
+                          conflict, propagation, permanent, hang (repeatable; this invocation only)`;
+const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
+
+export const commandHelp: Record<string, string> = {
+  run: `Usage: ratify-runbook run [options]
+
+Runs the steps in order, checkpointing each success in DIR/state.json. After a failure or Ctrl-C,
+run the same command again: finished steps are not repeated, nothing is created twice.
+On a terminal it is guided: before each step it shows what the step does and its exact commands,
+then asks Run / Skip / Run all remaining / Quit.
+
+Options:
+${answerOptions}
+${stateDirOption}
+  --from STEP             Re-check STEP and every step after it
+  --only STEP             Run one step (its dependencies must be done)
+  --serial                One step at a time (by default independent steps overlap)
+  -y, --yes               Non-interactive: take the answers as given, run every step
+  --non-interactive       Never prompt; report every missing or invalid answer at once
+${sandboxOptions}
+  --json                  Print the final status as JSON on stdout
+  -h, --help              This help
+`,
+  plan: `Usage: ratify-runbook plan [options]
+
+Prints every command each step would run on a fresh world, and the files it would generate,
+without running anything. Values known only after running appear as <stepId.outputName>.
+
+Options:
+${answerOptions}
+  --format F              text (default) | json | sh | md
+${stateDirOption}
+  -h, --help              This help
+`,
+  status: `Usage: ratify-runbook status [options]
+
+Shows each step's status (pending, running, done, failed, interrupted, skipped), attempts,
+outputs and error, from the ledger. Runs nothing.
+
+Options:
+${stateDirOption}
+  --json                  Machine-readable output on stdout
+  -h, --help              This help
+`,
+  teardown: `Usage: ratify-runbook teardown [options]
+
+Removes, in reverse order, every resource the ledger records as created by this runbook (by
+recorded id, whatever the answers say now), purges soft-deleted vaults and certificates, and
+lists the cluster features it enabled and leaves on. Resumable like run.
+
+Options:
+${stateDirOption}
+  -y, --yes               Do not ask for confirmation
+${sandboxOptions}
+  -h, --help              This help
+`,
+  doctor: `Usage: ratify-runbook doctor [options]
+
+Runs the read-only preflight step alone: tools and versions (az, kubectl, helm, notation and the
+azure-kv plugin), login, subscription, tenant and caller.
+
+Options:
+${answerOptions}
+${stateDirOption}
+${sandboxOptions}
+  -h, --help              This help
+`,
+  export: `Usage: ratify-runbook export --format md|sh [options]
+
+--format md prints the notebook of the run; --format sh prints a standalone bash script with the
+answers as variables at the top and each create guarded by its show.
+
+Options:
+  --format F              md | sh (required)
+${stateDirOption}
+  -h, --help              This help
+`,
+  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]
+
+Runs COMMAND with the sandbox's fake az, notation, helm and kubectl first on PATH and the state
+dir's KUBECONFIG, so you can poke the simulated world. Its stdout, stderr and exit code pass
+through untouched.
+
+Options:
+${stateDirOption}
+  -h, --help              This help
+`,
+};

@@ -1,0 +1,29 @@
+/**
+ * Everything the CLI takes from the process, injected so commands never read process.*
+ * directly (tests and the workshop runner build their own).
+ */
+export interface Io {
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  /** Aborted on Ctrl-C / SIGTERM. */
+  readonly signal: AbortSignal;
+}
+
+export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
+  stream.write(`${line}\n`);
+}
+
+/** NO_COLOR (https://no-color.org) and non-TTY stderr both turn colour off. */
+export function useColor(io: Io): boolean {
+  return !io.env.NO_COLOR && Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb';
+}
+
+/** Non-interactive when stdin is not a TTY, CI is set, or --non-interactive/--yes (DESIGN). */
+export function isInteractive(io: Io, flags: { nonInteractive?: boolean; yes?: boolean }): boolean {
+  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
+  return Boolean(io.stdin.isTTY) && !ci && !flags.nonInteractive && !flags.yes;
+}

@@ -1,0 +1,58 @@
+import { RunbookError, UsageError, ExitCode } from '../runner/errors.js';
+import { commandHelp, mainHelp } from './help.js';
+import { writeLine, type Io } from './io.js';
+
+type CommandModule = { default: (io: Io, args: readonly string[]) => Promise<number> };
+
+/** Each command is loaded only when used, so `--help` stays as fast as node itself. */
+const commands: Record<string, () => Promise<CommandModule>> = {
+  run: () => import('./commands/run.js'),
+  plan: () => import('./commands/plan.js'),
+  status: () => import('./commands/status.js'),
+  teardown: () => import('./commands/teardown.js'),
+  doctor: () => import('./commands/doctor.js'),
+  export: () => import('./commands/export.js'),
+  sandbox: () => import('./commands/sandbox.js'),
+  workshop: () => import('./commands/workshop.js'),
+};
+
+export async function main(io: Io): Promise<number> {
+  const [command, ...args] = io.argv;
+  try {
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+      io.stdout.write(mainHelp);
+      return command === undefined ? ExitCode.usage : ExitCode.done;
+    }
+    if (command === '--version' || command === '-v') {
+      writeLine(io.stdout, await version());
+      return ExitCode.done;
+    }
+    const load = commands[command];
+    if (!load) throw new UsageError(`Unknown command "${command}".`, ['Run `ratify-runbook --help` for the commands.']);
+    const beforeDashDash = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
+    if (command !== 'workshop' && (beforeDashDash.includes('--help') || beforeDashDash.includes('-h'))) {
+      io.stdout.write(commandHelp[command] ?? mainHelp);
+      return ExitCode.done;
+    }
+    return await (await load()).default(io, args);
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+export function reportError(io: Io, error: unknown): number {
+  if (error instanceof RunbookError) {
+    writeLine(io.stderr, `✖ ${error.message}`);
+    for (const hint of error.hints) writeLine(io.stderr, `  → ${hint}`);
+    return error.exitCode;
+  }
+  writeLine(io.stderr, `✖ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  writeLine(io.stderr, '  → This is a bug in ratify-runbook. The ledger was saved; run the same command again to resume.');
+  return ExitCode.stepFailed;
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}

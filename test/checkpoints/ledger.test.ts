@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { acquireLock, LOCK_FILE } from '../../checkpoints/lock.js';
+import { ledgerPath, newLedger, readLedger, verifySameTarget, writeLedger } from '../../checkpoints/ledger.js';
+import { LockedError, UsageError } from '../../runner/errors.js';
+import { tempDir } from '../helpers/engine-harness.js';
+
+const now = new Date('2026-11-26T10:00:00Z');
+
+describe('ledger file', () => {
+  it('round-trips and reports a missing file as "nothing ran yet"', async () => {
+    const dir = await tempDir();
+    expect(await readLedger(dir)).toBeUndefined();
+    const data = newLedger({ kind: 'sandbox' }, now, 'abcd1234');
+    await writeLedger(dir, data, now);
+    expect(await readLedger(dir)).toEqual(data);
+  });
+
+  it.each([
+    ['not JSON', '{"schema": "ratify-runbook/ledger", "version": 1, "steps": {'],
+    ['an unknown version', JSON.stringify({ schema: 'ratify-runbook/ledger', version: 99, runId: 'x', target: { kind: 'sandbox' }, steps: {} })],
+    ['another shape', JSON.stringify({ schema: 'ratify-runbook/ledger', version: 1, runId: 'x', target: { kind: 'sandbox' }, steps: { a: { status: 'weird' } } })],
+  ])('refuses a ledger that is %s: exit 2, file untouched', async (_what, content) => {
+    const dir = await tempDir();
+    await writeFile(ledgerPath(dir), content);
+    const error = await readLedger(dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).exitCode).toBe(2);
+    expect((error as UsageError).hints.join(' ')).toContain('left untouched');
+    expect(await readFile(ledgerPath(dir), 'utf8')).toBe(content);
+  });
+
+  it('refuses a command aimed at another target (exit 2)', () => {
+    expect(() => verifySameTarget({ kind: 'sandbox' }, { kind: 'azure' }, '/s')).toThrow(/belongs to the sandbox.*Nothing was run/);
+    expect(() =>
+      verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure', subscriptionId: 'b' }, '/s'),
+    ).toThrow(UsageError);
+    expect(() => verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure' }, '/s')).not.toThrow();
+  });
+
+  it('survives kill -9 in the middle of writes: the ledger is always readable', async () => {
+    const dir = await tempDir();
+    await writeLedger(dir, newLedger({ kind: 'sandbox' }, now, 'first000'), now);
+    const writer = new URL('../helpers/ledger-writer.mjs', import.meta.url).pathname;
+    for (let round = 0; round < 5; round++) {
+      const child = spawn(process.execPath, [writer, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+      // Wait until it has written at least once, then kill it mid-stream without warning.
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 5 + round * 7));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const data = await readLedger(dir);
+      expect(data?.schema).toBe('ratify-runbook/ledger');
+      expect(Object.keys(data?.steps ?? {}).length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('state dir lock', () => {
+  it('a second holder gets exit 4 naming the first', async () => {
+    const dir = await tempDir();
+    const held = await acquireLock(dir, 'ratify-runbook run', now, () => {});
+    const error = await acquireLock(dir, 'ratify-runbook teardown', now, () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockedError);
+    expect((error as LockedError).exitCode).toBe(4);
+    expect((error as LockedError).message).toContain(`pid ${process.pid} on ${hostname()}`);
+    expect((error as LockedError).message).toContain('ratify-runbook run');
+    await held.release();
+    const again = await acquireLock(dir, 'x', now, () => {});
+    await again.release();
+  });
+
+  it('takes over a stale lock left by a dead process, with a notice', async () => {
+    const dir = await tempDir();
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((r) => dead.once('exit', r));
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: 'earlier', command: 'run' }));
+    const notices: string[] = [];
+    const held = await acquireLock(dir, 'run', now, (line) => notices.push(line));
+    expect(notices.join('\n')).toContain(`stale lock from pid ${dead.pid}`);
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
+    await held.release();
+  });
+});
