@@ -20,7 +20,7 @@ export interface Provenance {
   readonly where?: string;
 }
 
-/** Environment variables, injected: this module never reads process.env. */
+/** Environment variables, injected by the caller: nothing here reads the process environment. */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 export interface AnswerLayers {

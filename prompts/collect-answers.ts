@@ -2,8 +2,10 @@
  * The one call the CLI makes: read the saved and --answers files, layer env and --set on top,
  * then either ask (TTY) or report everything missing/invalid at once (non-interactive).
  *
- *   const { answers, resolved } = await collectAnswers({ needed, stateDir, answersFile, env: process.env,
- *     sets, interactive: isInteractive({ stdinIsTTY: process.stdin.isTTY, env: process.env, ... }) });
+ *   // bin/ passes the real environment and stdin's TTY flag; nothing under prompts/ reads them.
+ *   const interactive = isInteractive({ stdinIsTTY, env, nonInteractive, yes });
+ *   const { answers, resolved } = await collectAnswers({ needed, stateDir, answersFile, env, sets,
+ *     interactive, prompter: interactive ? createInquirerPrompter() : undefined });
  *   await saveAnswers({ stateDir, values: resolved.values, provenance: resolved.provenance });
  */
 import type { AnswerKey, Answers } from './answer-keys.js';
