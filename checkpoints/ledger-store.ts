@@ -14,7 +14,17 @@ export class LedgerStore {
   readonly #afterSave: (data: LedgerData) => Promise<void>;
   #chain: Promise<void> = Promise.resolve();
 
-  constructor(stateDir: string, data: LedgerData, clock: Clock, afterSave: (data: LedgerData) => Promise<void> = async () => {}) {
+  readonly #persist: boolean;
+
+  /** `persist: false` keeps the ledger in memory only (`doctor` runs preflight without a ledger). */
+  constructor(
+    stateDir: string,
+    data: LedgerData,
+    clock: Clock,
+    afterSave: (data: LedgerData) => Promise<void> = async () => {},
+    persist = true,
+  ) {
+    this.#persist = persist;
     this.#stateDir = stateDir;
     this.data = data;
     this.#clock = clock;
@@ -22,6 +32,7 @@ export class LedgerStore {
   }
 
   save(): Promise<void> {
+    if (!this.#persist) return Promise.resolve();
     const next = this.#chain.then(async () => {
       await writeLedger(this.#stateDir, this.data, this.#clock.now());
       await this.#afterSave(this.data);

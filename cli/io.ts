@@ -21,9 +21,3 @@ export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
 export function useColor(io: Io): boolean {
   return !io.env.NO_COLOR && Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb';
 }
-
-/** Non-interactive when stdin is not a TTY, CI is set, or --non-interactive/--yes (DESIGN). */
-export function isInteractive(io: Io, flags: { nonInteractive?: boolean; yes?: boolean }): boolean {
-  const ci = io.env.CI !== undefined && io.env.CI !== '' && io.env.CI !== 'false' && io.env.CI !== '0';
-  return Boolean(io.stdin.isTTY) && !ci && !flags.nonInteractive && !flags.yes;
-}

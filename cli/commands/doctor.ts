@@ -1,6 +1,64 @@
-import type { Io } from '../io.js';
-import { UsageError } from '../../runner/errors.js';
+import type { AnswerKey } from '../../prompts/answer-keys.js';
+import { newLedger } from '../../checkpoints/ledger.js';
+import { LedgerStore } from '../../checkpoints/ledger-store.js';
+import { collectAnswers } from '../../prompts/collect-answers.js';
+import type { CloudProfile } from '../../runner/cloud-profile.js';
+import { runEngine } from '../../runner/engine.js';
+import { Redactor } from '../../runner/redact.js';
+import { listOption, option, parseCommandArgs, stringOption } from '../args.js';
+import { createAzureReader } from '../azure-reader.js';
+import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
+import { writeLine, type Io } from '../io.js';
+import { stateDirOf } from '../state-dir.js';
+import { systemClock } from '../system-clock.js';
+import { createLineView } from '../views/line-view.js';
 
-export default async function doctor(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+/** The read-only preflight step alone, with its findings printed; the ledger is not touched. */
+export default async function doctorCommand(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('doctor', args, { ...option.answers, ...option.set, ...option.stateDir, ...option.sandbox, ...option.help });
+  const sandbox = sandboxFlags(parsed);
+  const stateDir = stateDirOf(io, parsed);
+  const { steps } = await import('../../steps/index.js');
+  const preflight = steps.find((s) => s.id === 'preflight');
+  if (!preflight) throw new Error('the step list has no preflight step');
+  const { answers } = await collectAnswers({
+    needed: preflight.needs as readonly AnswerKey[],
+    stateDir,
+    answersFile: stringOption(parsed, 'answers'),
+    env: io.env,
+    sets: listOption(parsed, 'set'),
+    interactive: false,
+  });
+  let profile: CloudProfile | undefined;
+  const clock = systemClock;
+  try {
+    profile = await openCloudProfile(stateDir, sandbox, answers);
+    const ledger = newLedger({ kind: profile.kind === 'sandbox' ? 'sandbox' : 'azure' }, clock.now(), 'doctor');
+    const store = new LedgerStore(stateDir, ledger, clock, async () => {}, false);
+    const write = (line: string) => writeLine(io.stderr, line);
+    try {
+      await runEngine({
+        steps: [{ ...preflight, after: [] }],
+        store,
+        signal: io.signal,
+        view: createLineView(write, clock),
+        context: {
+          stateDir,
+          answers,
+          profile,
+          azure: createAzureReader(profile),
+          clock,
+          baseEnv: io.env,
+          redactor: new Redactor(),
+          confirm: async (_q, answer) => answer,
+        },
+      });
+    } finally {
+      for (const [name, value] of Object.entries(ledger.steps.preflight?.outputs ?? {})) writeLine(io.stdout, `${name}: ${value}`);
+    }
+    writeLine(io.stderr, '✔ Preflight passed.');
+    return 0;
+  } finally {
+    await profile?.close();
+  }
 }

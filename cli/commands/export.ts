@@ -1,6 +1,34 @@
-import type { Io } from '../io.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { collectAnswers } from '../../prompts/collect-answers.js';
 import { UsageError } from '../../runner/errors.js';
+import { NOTEBOOK_FILE } from '../../runner/notebook.js';
+import { planSteps } from '../../runner/plan.js';
+import { planToShellScript } from '../../runner/shell-script.js';
+import { oneOf, option, parseCommandArgs, stringOption } from '../args.js';
+import type { Io } from '../io.js';
+import { stateDirOf } from '../state-dir.js';
+import { systemClock } from '../system-clock.js';
 
-export default async function exportCommand(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+/** `export --format md` prints the notebook; `--format sh` the run's answers as a plain script. */
+export default async function exportCommand(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('export', args, { ...option.stateDir, format: { type: 'string' }, ...option.help });
+  const raw = stringOption(parsed, 'format');
+  if (!raw) throw new UsageError('export needs --format md or --format sh.');
+  const format = oneOf(raw, ['md', 'sh'] as const, '--format', 'md');
+  const stateDir = stateDirOf(io, parsed);
+  if (format === 'md') {
+    try {
+      io.stdout.write(await readFile(join(stateDir, NOTEBOOK_FILE), 'utf8'));
+    } catch {
+      throw new UsageError(`No notebook in ${stateDir}: nothing has run there yet.`, ['Run `ratify-runbook run` first, or pass --state-dir.']);
+    }
+    return 0;
+  }
+  const { steps } = await import('../../steps/index.js');
+  // The answers the run used (answers.yaml), nothing asked: a script of that run.
+  const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
+  const plan = await planSteps({ steps, answers, stateDir, clock: systemClock });
+  io.stdout.write(planToShellScript(plan, answers));
+  return 0;
 }

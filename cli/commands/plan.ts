@@ -1,6 +1,58 @@
-import type { Io } from '../io.js';
-import { UsageError } from '../../runner/errors.js';
+import type { AnswerKey } from '../../prompts/answer-keys.js';
+import { collectAnswers } from '../../prompts/collect-answers.js';
+import { planSteps, planToJson, type PlannedStep } from '../../runner/plan.js';
+import { planToShellScript } from '../../runner/shell-script.js';
+import { listOption, oneOf, option, parseCommandArgs, stringOption } from '../args.js';
+import { writeLine, type Io } from '../io.js';
+import { stateDirOf } from '../state-dir.js';
+import { systemClock } from '../system-clock.js';
 
-export default async function plan(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+const formats = ['text', 'json', 'sh', 'md'] as const;
+
+/** Prints what a run would do on a fresh world. Executes nothing; never prompts. */
+export default async function planCommand(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('plan', args, { ...option.answers, ...option.set, ...option.stateDir, format: { type: 'string' }, ...option.help });
+  const format = oneOf(stringOption(parsed, 'format'), formats, '--format', 'text');
+  const stateDir = stateDirOf(io, parsed);
+  const { steps } = await import('../../steps/index.js');
+  const { answers } = await collectAnswers({
+    needed: [...new Set(steps.flatMap((s) => s.needs as readonly AnswerKey[]))],
+    stateDir,
+    answersFile: stringOption(parsed, 'answers'),
+    env: io.env,
+    sets: listOption(parsed, 'set'),
+    interactive: false,
+  });
+  const plan = await planSteps({ steps, answers, stateDir, clock: systemClock });
+  if (format === 'json') io.stdout.write(planToJson(plan));
+  else if (format === 'sh') io.stdout.write(planToShellScript(plan, answers));
+  else if (format === 'md') io.stdout.write(planToMarkdown(plan));
+  else for (const line of planToText(plan)) writeLine(io.stdout, line);
+  return 0;
+}
+
+function planToText(plan: readonly PlannedStep[]): string[] {
+  const lines: string[] = [];
+  plan.forEach((step, i) => {
+    lines.push(`${i + 1}. ${step.title} (${step.id})${step.skipped ? ` — skipped: ${step.skipped}` : ''}`);
+    for (const c of step.commands) lines.push(`   ${c.mutates ? '*' : ' '} ${c.argv.map(display).join(' ')}`);
+    for (const f of step.files) lines.push(`   writes ${f.path}`);
+  });
+  lines.push('', '* = changes something (runs only when its show finds nothing); <step.output> = known after that step runs');
+  return lines;
+}
+
+function planToMarkdown(plan: readonly PlannedStep[]): string {
+  const out = ['# ratify-runbook plan', ''];
+  plan.forEach((step, i) => {
+    out.push(`## ${i + 1}. ${step.title} (\`${step.id}\`)`, '', step.explain.trim(), '');
+    if (step.skipped) out.push(`Skipped: ${step.skipped}.`, '');
+    if (step.commands.length > 0) out.push('```bash', ...step.commands.map((c) => c.argv.map(display).join(' ')), '```', '');
+    for (const f of step.files) out.push(`\`${f.path}\`:`, '```', f.content.trimEnd(), '```', '');
+  });
+  return `${out.join('\n')}\n`;
+}
+
+function display(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }

@@ -1,6 +1,22 @@
-import type { Io } from '../io.js';
+import { join } from 'node:path';
 import { UsageError } from '../../runner/errors.js';
+import { option, parseCommandArgs } from '../args.js';
+import type { Io } from '../io.js';
+import { stateDirOf } from '../state-dir.js';
 
-export default async function sandbox(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+/**
+ * `sandbox exec -- CMD...`: CMD runs with the fake tools first on PATH and the state dir's
+ * KUBECONFIG. Transparent: its stdout, stderr and exit code pass through untouched.
+ */
+export default async function sandboxCommand(io: Io, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'exec') throw new UsageError(`Unknown sandbox command "${sub ?? ''}".`, ['Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]']);
+  const dash = rest.indexOf('--');
+  const own = dash === -1 ? rest : rest.slice(0, dash);
+  const command = dash === -1 ? [] : rest.slice(dash + 1);
+  const parsed = parseCommandArgs('sandbox', own, { ...option.stateDir, ...option.help });
+  if (command.length === 0) throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
+  const stateDir = stateDirOf(io, parsed);
+  const { sandboxExec } = await import('../../sandbox/index.js');
+  return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig') });
 }

@@ -1,6 +1,77 @@
-import type { Io } from '../io.js';
+import { join } from 'node:path';
+import { LedgerStore } from '../../checkpoints/ledger-store.js';
+import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
+import { createInquirerPrompter } from '../../prompts/prompter.js';
+import type { CloudProfile } from '../../runner/cloud-profile.js';
 import { UsageError } from '../../runner/errors.js';
+import { writeNotebook } from '../../runner/notebook.js';
+import { Redactor } from '../../runner/redact.js';
+import { runTeardown } from '../../runner/teardown.js';
+import { flag, option, parseCommandArgs } from '../args.js';
+import { createAzureReader } from '../azure-reader.js';
+import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
+import { writeLine, type Io } from '../io.js';
+import { openStateDir, stateDirOf } from '../state-dir.js';
+import { systemClock } from '../system-clock.js';
+import { createProgressView } from '../views/create-view.js';
+import { simulatedNotice } from './run.js';
 
-export default async function teardown(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+/** Removes what the ledger records as created, in reverse order, by recorded id. */
+export default async function teardownCommand(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('teardown', args, { ...option.stateDir, ...option.yes, ...option.nonInteractive, ...option.sandbox, ...option.help });
+  const sandbox = sandboxFlags(parsed);
+  const stateDir = stateDirOf(io, parsed);
+  const clock = systemClock;
+  const state = await openStateDir(io, { stateDir, command: 'ratify-runbook teardown', target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
+  let profile: CloudProfile | undefined;
+  try {
+    if (!state.existed) {
+      writeLine(io.stderr, `Nothing to tear down: no run in ${stateDir}.`);
+      return 0;
+    }
+    const { steps } = await import('../../steps/index.js');
+    const created = steps.flatMap((s) => (state.ledger.steps[s.id]?.created ?? []).map((r) => `${s.id}: ${r.kind} ${r.id}`));
+    if (created.length === 0) {
+      writeLine(io.stderr, 'Nothing to tear down: the ledger records no resource created by this runbook.');
+      return 0;
+    }
+    const interactive = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') });
+    writeLine(io.stderr, `Teardown removes ${created.length} resource(s) this runbook created:`);
+    for (const line of created) writeLine(io.stderr, `  - ${line}`);
+    if (!flag(parsed, 'yes')) {
+      if (!interactive) throw new UsageError('Teardown deletes resources: confirm with --yes when not on a terminal.');
+      const prompter = createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
+      if (!(await prompter.confirm({ key: 'teardown', message: 'Delete them?', default: false }))) {
+        writeLine(io.stderr, 'Nothing was deleted.');
+        return 0;
+      }
+    }
+    // The answers the run used, for names teardown still needs (it removes by recorded id).
+    const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
+    profile = await openCloudProfile(stateDir, sandbox, {});
+    const notice = profile.kind === 'sandbox' ? simulatedNotice(join(stateDir, 'sandbox')) : undefined;
+    if (notice) writeLine(io.stderr, `⚠ ${notice}`);
+    const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, notice));
+    const { removedSteps } = await runTeardown({
+      steps,
+      store,
+      signal: io.signal,
+      view: await createProgressView(io, clock),
+      context: {
+        stateDir,
+        answers,
+        profile,
+        azure: createAzureReader(profile),
+        clock,
+        baseEnv: io.env,
+        redactor: new Redactor(),
+        confirm: async (_q, answer) => answer,
+      },
+    });
+    writeLine(io.stderr, `✔ Teardown done (${removedSteps.join(', ') || 'nothing left'}).`);
+    return 0;
+  } finally {
+    await profile?.close();
+    await state.release();
+  }
 }

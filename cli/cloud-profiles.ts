@@ -1,0 +1,78 @@
+import { join } from 'node:path';
+import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
+import type { Answers } from '../prompts/answer-keys.js';
+import type { CloudProfile } from '../runner/cloud-profile.js';
+import { UsageError } from '../runner/errors.js';
+import { flag, listOption, stringOption, type Parsed } from './args.js';
+
+export interface SandboxFlags {
+  readonly latency?: string;
+  readonly faults: readonly string[];
+}
+
+/** --sandbox-latency and --sandbox-fault mean nothing without --sandbox: say so. */
+export function sandboxFlags(parsed: Parsed): SandboxFlags | undefined {
+  const latency = stringOption(parsed, 'sandbox-latency');
+  const faults = listOption(parsed, 'sandbox-fault');
+  if (!flag(parsed, 'sandbox')) {
+    if (latency !== undefined || faults.length > 0) {
+      throw new UsageError('--sandbox-latency and --sandbox-fault only apply to the sandbox.', ['Add --sandbox.']);
+    }
+    return undefined;
+  }
+  return { latency, faults };
+}
+
+/**
+ * Builds the one object that differs between a real run and a sandbox run. The sandbox is
+ * started (or joined, when another process already owns that world) and seeded with what
+ * the blog's part 3 leaves for these answers.
+ */
+export async function openCloudProfile(
+  stateDir: string,
+  sandbox: SandboxFlags | undefined,
+  answers: Partial<Answers>,
+  worldDir: string = join(stateDir, 'sandbox'),
+): Promise<CloudProfile> {
+  if (!sandbox) return azureProfile();
+  const { startSandbox } = await import('../sandbox/index.js');
+  let handle;
+  try {
+    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults });
+  } catch (error) {
+    throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
+  }
+  if (answers.resourceGroup && answers.aksName && answers.acrName) {
+    await handle.seed({
+      subscriptionId: answers.subscriptionId,
+      resourceGroup: answers.resourceGroup,
+      aksName: answers.aksName,
+      acrName: answers.acrName,
+      location: answers.location,
+    });
+  }
+  return handle.profile;
+}
+
+function azureProfile(): CloudProfile {
+  return {
+    kind: 'azure',
+    description: 'Azure (the account `az login` is signed in to)',
+    armEndpoint: 'https://management.azure.com',
+    credential: lazyAzureCliCredential(),
+    toolPath: [],
+    toolEnv: {},
+    close: async () => {},
+  };
+}
+
+/** AzureCliCredential, loaded on first use: @azure/identity is heavy and --help must stay fast. */
+function lazyAzureCliCredential(): TokenCredential {
+  let inner: Promise<TokenCredential> | undefined;
+  return {
+    async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      inner ??= import('@azure/identity').then(({ AzureCliCredential }) => new AzureCliCredential());
+      return (await inner).getToken(scopes, options);
+    },
+  };
+}

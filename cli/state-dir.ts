@@ -1,0 +1,54 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { acquireLock, type HeldLock } from '../checkpoints/lock.js';
+import { newLedger, readLedger, verifySameTarget } from '../checkpoints/ledger.js';
+import type { LedgerData, Target } from '../checkpoints/ledger-schema.js';
+import type { Clock } from '../runner/step.js';
+import { stringOption, type Parsed } from './args.js';
+import { writeLine, type Io } from './io.js';
+
+export const DEFAULT_STATE_DIR = '.ratify-runbook';
+
+export function stateDirOf(io: Io, parsed: Parsed): string {
+  return resolve(io.cwd, stringOption(parsed, 'state-dir') ?? DEFAULT_STATE_DIR);
+}
+
+export interface OpenStateDir {
+  readonly stateDir: string;
+  /** The ledger on disk, or a new one for this target. */
+  readonly ledger: LedgerData;
+  readonly existed: boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the state dir's lock, then reads the ledger (a corrupt or foreign one stops here with
+ * exit 2, before any question is asked or command run) and checks it targets the same world.
+ */
+export async function openStateDir(
+  io: Io,
+  options: { stateDir: string; command: string; target: Target; clock: Clock },
+): Promise<OpenStateDir> {
+  await mkdir(options.stateDir, { recursive: true });
+  const lock: HeldLock = await acquireLock(options.stateDir, options.command, options.clock.now(), (line) =>
+    writeLine(io.stderr, `! ${line}`),
+  );
+  try {
+    const existing = await readLedger(options.stateDir);
+    if (existing) verifySameTarget(existing.target, options.target, options.stateDir);
+    return {
+      stateDir: options.stateDir,
+      ledger: existing ?? newLedger(options.target, options.clock.now()),
+      existed: existing !== undefined,
+      release: () => lock.release(),
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** Reads the ledger without taking the lock (status, export): they only read. */
+export async function readStateDir(stateDir: string): Promise<LedgerData | undefined> {
+  return readLedger(stateDir);
+}

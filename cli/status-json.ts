@@ -1,0 +1,28 @@
+import type { LedgerData } from '../checkpoints/ledger-schema.js';
+import type { Step } from '../runner/step.js';
+
+/** The `status --json` contract of DESIGN.md. */
+export function statusJson(ledger: LedgerData | undefined, steps: readonly Step[]): string {
+  return `${JSON.stringify(
+    {
+      target: ledger?.target ?? null,
+      runId: ledger?.runId ?? null,
+      steps: steps.map((step) => {
+        const record = ledger?.steps[step.id];
+        return {
+          id: step.id,
+          status: record?.status ?? 'pending',
+          attempts: record?.attempts ?? 0,
+          startedAt: record?.startedAt ?? null,
+          endedAt: record?.endedAt ?? null,
+          outputs: record?.outputs ?? {},
+          error: record?.error ?? null,
+          ...(record?.skipReason ? { skipReason: record.skipReason } : {}),
+          ...(record?.hints?.length ? { hints: record.hints } : {}),
+        };
+      }),
+    },
+    null,
+    2,
+  )}\n`;
+}

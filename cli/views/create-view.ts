@@ -1,0 +1,13 @@
+import type { ProgressView } from '../../runner/progress.js';
+import type { Clock } from '../../runner/step.js';
+import { useColor, writeLine, type Io } from '../io.js';
+import { createLineView } from './line-view.js';
+
+/** listr2's default renderer on a terminal; plain lines otherwise (CI, pipes, logs). */
+export async function createProgressView(io: Io, clock: Clock): Promise<ProgressView> {
+  if (io.stderr.isTTY && io.env.TERM !== 'dumb') {
+    const { createListrView } = await import('./listr-view.js');
+    return createListrView(io.stderr as NodeJS.WriteStream, useColor(io));
+  }
+  return createLineView((line) => writeLine(io.stderr, line), clock);
+}
