@@ -1,0 +1,79 @@
+import type { StepContext } from '../../runner/step.js';
+
+/** Only what these helpers use, so any step's context fits. */
+type Ctx = Pick<StepContext, 'cmd' | 'created'>;
+import { az } from './az.js';
+import { parseJson } from './json.js';
+import { propagationRetry } from './retry.js';
+import { tsvLines, tsvValue } from './tsv.js';
+
+/** Role names assigned to a principal at exactly this scope. */
+export async function assignedRoles(ctx: Ctx, sub: string, objectId: string, scope: string): Promise<Set<string>> {
+  const listed = await ctx.cmd.run(
+    az(sub, 'role', 'assignment', 'list', '--assignee', objectId, '--scope', scope, '--query', '[].roleDefinitionName', '-o', 'tsv'),
+    { mutates: false },
+  );
+  return new Set(tsvLines(listed.stdout));
+}
+
+export interface Grant {
+  readonly objectId: string;
+  /** Always given: it spares the Graph lookup that fails right after an identity is created (erratum 11). */
+  readonly principalType: string;
+  readonly role: string;
+  readonly scope: string;
+}
+
+/** `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it. */
+export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
+  const created = await ctx.cmd.run(
+    az(sub, 'role', 'assignment', 'create', '--assignee-object-id', grant.objectId, '--assignee-principal-type', grant.principalType,
+      '--role', grant.role, '--scope', grant.scope, '--query', 'id', '-o', 'tsv'),
+    // A principal created seconds ago may not be visible to RBAC yet (PrincipalNotFound): retry.
+    { mutates: true, retry: propagationRetry, planStdout: `<role assignment: ${grant.role}>` },
+  );
+  ctx.created({ kind: 'roleAssignment', id: tsvValue(created.stdout), details: { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId } });
+}
+
+export type Permissions = Partial<Record<'certificates' | 'keys' | 'secrets', string[]>>;
+
+/** The access-policy entry of one principal, or undefined when it has none. */
+export async function accessPolicyOf(ctx: Ctx, sub: string, vault: string, rg: string, objectId: string): Promise<Permissions | undefined> {
+  const shown = await ctx.cmd.run(
+    az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}'].permissions | [0]`, '-o', 'json'),
+    { mutates: false },
+  );
+  return parseJson<Permissions>(shown.stdout, 'az keyvault show (access policies)') ?? undefined;
+}
+
+/** What is still missing from `current` to grant `wanted` (undefined when nothing is). */
+export function missingPermissions(current: Permissions | undefined, wanted: Permissions): Permissions | undefined {
+  const missing: Permissions = {};
+  for (const [kind, perms] of Object.entries(wanted) as [keyof Permissions, string[]][]) {
+    const have = new Set((current?.[kind] ?? []).map((p) => p.toLowerCase()));
+    if (perms.some((p) => !have.has(p.toLowerCase()))) missing[kind] = perms;
+  }
+  return Object.keys(missing).length > 0 ? missing : undefined;
+}
+
+const flag = { certificates: '--certificate-permissions', keys: '--key-permissions', secrets: '--secret-permissions' } as const;
+
+/**
+ * `az keyvault set-policy` for an access-policy vault. set-policy replaces a category's list
+ * for that principal, so what it already had in that category is kept (never narrowed).
+ * Recorded for teardown only when the principal had no entry before.
+ */
+export async function grantAccessPolicy(ctx: Ctx, sub: string, vault: string, rg: string, objectId: string, wanted: Permissions): Promise<void> {
+  const current = await accessPolicyOf(ctx, sub, vault, rg, objectId);
+  const missing = missingPermissions(current, wanted);
+  if (!missing) return;
+  const args: string[] = [];
+  for (const [kind, perms] of Object.entries(missing) as [keyof Permissions, string[]][]) {
+    const kept = (current?.[kind] ?? []).filter((p) => !perms.some((w) => w.toLowerCase() === p.toLowerCase()));
+    args.push(flag[kind], ...perms, ...kept);
+  }
+  await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), { mutates: true, retry: propagationRetry });
+  if (!current) {
+    ctx.created({ kind: 'accessPolicy', id: `${vault}#${objectId}`, details: { subscription: sub, vaultName: vault, resourceGroup: rg, objectId } });
+  }
+}

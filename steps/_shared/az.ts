@@ -1,0 +1,30 @@
+/**
+ * The az argv builder. DESIGN: "Every az call names --subscription", so a step never
+ * depends on whatever `az account set` last chose on this machine.
+ */
+export interface SubscriptionSource {
+  readonly answers: { readonly subscriptionId?: string };
+  output(stepId: string, name: string): string;
+}
+
+/** The answer when given, else what preflight found logged in. */
+export function subscriptionOf(ctx: SubscriptionSource): string {
+  const answer = ctx.answers.subscriptionId?.trim();
+  return answer ? answer : ctx.output('preflight', 'subscriptionId');
+}
+
+/** `az <args...> --subscription <id>`. */
+export function az(subscription: string, ...args: readonly string[]): string[] {
+  return ['az', ...args, '--subscription', subscription];
+}
+
+/** `-l <location>` when a location answer is given; else Azure uses the resource group's (erratum 10). */
+export function locationArgs(location: string | undefined): string[] {
+  const value = location?.trim();
+  return value ? ['-l', value] : [];
+}
+
+/** `--tags ratify-runbook-run=<runId>`: every resource the runbook creates carries it. */
+export function tagArgs(runTag: string): string[] {
+  return ['--tags', runTag];
+}

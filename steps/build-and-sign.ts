@@ -1,0 +1,81 @@
+import { defineStep, type StepContext } from '../runner/step.js';
+import { subscriptionOf } from './_shared/az.js';
+import { acrTasksBlocked, invalidKeyId, pluginSecretsGet } from './_shared/known-failures.js';
+import { removeCreated } from './_shared/teardown.js';
+import { buildImage, imageDigest, registryOf } from './build-and-sign/registry.js';
+import { registryToken, removeSignature, sign, signatures } from './build-and-sign/signatures.js';
+
+type Ctx = StepContext<'subscriptionId' | 'acrName' | 'repo' | 'unsignedRepo' | 'tag' | 'imageSource' | 'unsignedImageSource'>;
+
+/** Ratify's default policy requires *every* signature to verify (reference TL;DR 7): stale ones deny a signed image. */
+async function handleOtherSignatures(ctx: Ctx, sub: string, others: readonly { digest: string; subject: string }[]): Promise<void> {
+  if (others.length === 0) return;
+  const list = others.map((s) => `${s.digest} (${s.subject || 'unknown signer'})`).join(', ');
+  ctx.log(`warning: ${others.length} signature(s) by other certificates: ${list}. Ratify requires all signatures to verify, so they would deny this image.`);
+  const remove = await ctx.confirm(`Remove ${others.length} signature(s) made by other certificates from ${ctx.answers.repo}?`, false);
+  if (!remove) return ctx.log('kept them: verify will fail until they are removed (az acr manifest delete -r <acr> -n <repo>@<signature digest>)');
+  for (const s of others) await removeSignature(ctx, sub, ctx.answers.acrName, ctx.answers.repo, s.digest);
+}
+
+async function unsignedImage(ctx: Ctx, sub: string): Promise<string> {
+  const { acrName, unsignedRepo, tag } = ctx.answers;
+  if (!(await imageDigest(ctx, sub, acrName, unsignedRepo, tag))) {
+    await buildImage(ctx, sub, { acrName, repo: unsignedRepo, tag, source: ctx.answers.unsignedImageSource });
+  }
+  return `${registryOf(acrName)}/${unsignedRepo}:${tag}`;
+}
+
+export const buildAndSign = defineStep({
+  id: 'build-and-sign',
+  title: 'Build, push and sign the image',
+  explain: `
+Blog step 6. ACR Tasks build the demo image (\`az acr build --no-logs\`, which returns the
+digest) and an **unsigned** comparison image for the negative test. An image that already
+exists is reused: a rebuild would change the digest and need a new signature.
+
+Notation signs **by digest** with the vault's key (\`--plugin azure-kv --id <kid>
+--plugin-config self_signed=true\`, COSE). It needs registry credentials: a token from
+\`az acr login --expose-token\` reaches notation **only through NOTATION_USERNAME /
+NOTATION_PASSWORD in its environment** (erratum 9; never argv, never a file, never logged).
+Signing is skipped when this certificate already signed the digest (\`notation inspect\`
+shows each signature's SHA-256 certificate fingerprint). Signatures by *other* certificates
+are reported, and removed if you agree: Ratify's default policy needs every one to verify.
+`.trim(),
+  needs: ['subscriptionId', 'acrName', 'repo', 'unsignedRepo', 'tag', 'imageSource', 'unsignedImageSource'],
+  after: ['preflight', 'certificate', 'notation-setup'],
+  produces: ['digest', 'signedRef', 'unsignedRef'],
+  async check(ctx) {
+    const sub = subscriptionOf(ctx);
+    const { acrName, repo, unsignedRepo, tag } = ctx.answers;
+    const [digest, unsigned] = await Promise.all([imageDigest(ctx, sub, acrName, repo, tag), imageDigest(ctx, sub, acrName, unsignedRepo, tag)]);
+    if (!digest || !unsigned) return undefined;
+    const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
+    const mine = ctx.output('certificate', 'certSha256').toLowerCase();
+    const sigs = await signatures(ctx, signedRef, await registryToken(ctx, sub, acrName));
+    // Done only when this certificate signed it and no other signature would make Ratify deny it.
+    if (!sigs.some((s) => s.certSha256 === mine) || sigs.some((s) => s.certSha256 !== mine)) return undefined;
+    return { digest, signedRef, unsignedRef: `${registryOf(acrName)}/${unsignedRepo}:${tag}` };
+  },
+  async run(ctx) {
+    const sub = subscriptionOf(ctx);
+    const { acrName, repo, tag } = ctx.answers;
+    const signed = async () => {
+      const digest =
+        (await imageDigest(ctx, sub, acrName, repo, tag)) ??
+        (await buildImage(ctx, sub, { acrName, repo, tag, source: ctx.answers.imageSource, capture: 'digest' }));
+      const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
+      const token = await registryToken(ctx, sub, acrName);
+      const mine = ctx.output('certificate', 'certSha256').toLowerCase();
+      const sigs = await signatures(ctx, signedRef, token);
+      await handleOtherSignatures(ctx, sub, sigs.filter((s) => s.certSha256 !== mine));
+      if (sigs.some((s) => s.certSha256 === mine)) ctx.log(`${signedRef} is already signed by this certificate: not signing again`);
+      else await sign(ctx, ctx.output('certificate', 'keyId'), signedRef, token);
+      return { digest, signedRef };
+    };
+    // The unsigned image does not wait for the signed one's build and signature.
+    const [{ digest, signedRef }, unsignedRef] = await Promise.all([signed(), unsignedImage(ctx, sub)]);
+    return { digest, signedRef, unsignedRef };
+  },
+  teardown: (ctx) => removeCreated(ctx),
+  knownFailures: [acrTasksBlocked, pluginSecretsGet, invalidKeyId],
+});

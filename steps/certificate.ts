@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { defineStep, type StepContext } from '../runner/step.js';
+import { az, subscriptionOf, tagArgs } from './_shared/az.js';
+import { parseJson, prop, stringProp } from './_shared/json.js';
+import { certificateSoftDeleted, kmpPkcs12 } from './_shared/known-failures.js';
+import { renderCertificatePolicy } from './_shared/render.js';
+import { failUnlessNotFound } from './_shared/results.js';
+import { propagationRetry } from './_shared/retry.js';
+import { removeCreated } from './_shared/teardown.js';
+import { tsvValue } from './_shared/tsv.js';
+
+type Ctx = StepContext<'subscriptionId' | 'keyVaultName' | 'certName' | 'certSubject'>;
+type Outputs = { keyId: string; certVersion: string; certSha256: string };
+
+/**
+ * What `notation inspect` reports as SHA256Fingerprint: SHA-256 of the certificate's DER.
+ * `--query cer` is that DER in base64; Azure's x509Thumbprint is SHA-1 and would never match.
+ */
+export function certSha256(cerBase64: string): string {
+  return createHash('sha256').update(Buffer.from(cerBase64.trim(), 'base64')).digest('hex');
+}
+
+const sameSubject = (a: string, b: string) => a.split(',').map((s) => s.trim()).join(',') === b.split(',').map((s) => s.trim()).join(',');
+const certArgs = (ctx: Ctx) => ['-n', ctx.answers.certName, '--vault-name', ctx.answers.keyVaultName];
+const showArgv = (ctx: Ctx, sub: string) => az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '-o', 'json');
+
+function outputsOf(kid: string, cer: string): Outputs {
+  return { keyId: kid, certVersion: kid.split('/').pop() ?? '', certSha256: certSha256(cer) };
+}
+
+/** The existing certificate's outputs; undefined when there is none (or it is still pending). */
+async function existing(ctx: Ctx, sub: string): Promise<Outputs | undefined> {
+  // 403s right after signer-access are RBAC propagation: retried for up to 10 minutes.
+  const shown = await ctx.cmd.run(showArgv(ctx, sub), { mutates: false, probe: true, allowFailure: true, retry: propagationRetry });
+  failUnlessNotFound(shown, 'az keyvault certificate show');
+  const cert = parseJson<unknown>(shown.stdout, 'az keyvault certificate show');
+  if (shown.exitCode !== 0 || !cert) return undefined;
+  const subject = stringProp(cert, 'policy', 'x509CertificateProperties', 'subject') ?? '';
+  if (!sameSubject(subject, ctx.answers.certSubject)) {
+    throw new Error(`Certificate ${ctx.answers.certName} exists with subject "${subject}", but certSubject is "${ctx.answers.certSubject}". Set certSubject to the existing subject, or choose another certName.`);
+  }
+  if (prop(cert, 'attributes', 'enabled') === false) {
+    throw new Error(`Certificate ${ctx.answers.certName} is disabled: Ratify's KMP fails on a disabled certificate. Enable it (az keyvault certificate set-attributes --enabled true) or choose another certName.`);
+  }
+  const kid = stringProp(cert, 'kid');
+  const cer = stringProp(cert, 'cer');
+  return kid && cer ? outputsOf(kid, cer) : undefined;
+}
+
+export const certificate = defineStep({
+  id: 'certificate',
+  title: 'Create the signing certificate',
+  explain: `
+Blog step 5: a self-signed code-signing certificate in the vault, from
+\`templates/certificate-policy.json\` with your subject (it must contain C, ST and O for
+Notary Project trust policies; PEM content type, which Ratify needs, C6).
+- **Never a second version by accident:** \`az keyvault certificate create\` on an existing
+  name makes a *new version with a new key*. The certificate is shown first and created
+  only when missing.
+- Waits until it is issued, then reads the key id with \`--query kid -o tsv\` (erratum 8:
+  without \`-o tsv\` a quoted string reaches notation).
+- Records **certSha256**, the SHA-256 of the certificate's DER: what \`notation inspect\`
+  shows for each signature, so build-and-sign can tell whether *this* certificate signed.
+- 403s in the minutes after signer-access are RBAC propagation and are retried (10 min).
+`.trim(),
+  needs: ['subscriptionId', 'keyVaultName', 'certName', 'certSubject'],
+  after: ['key-vault', 'signer-access'],
+  produces: ['keyId', 'certVersion', 'certSha256'],
+  check: (ctx) => existing(ctx, subscriptionOf(ctx)),
+  async run(ctx) {
+    const sub = subscriptionOf(ctx);
+    const found = await existing(ctx, sub);
+    if (found) return found;
+
+    const policyPath = await ctx.writeFile('certificate-policy.json', await renderCertificatePolicy(ctx.answers.certSubject));
+    await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'create', ...certArgs(ctx), '-p', `@${policyPath}`, ...tagArgs(ctx.runTag), '-o', 'none'), {
+      mutates: true,
+      guardedBy: showArgv(ctx, sub),
+      retry: propagationRetry,
+    });
+    ctx.created({
+      kind: 'certificate',
+      id: `${ctx.output('key-vault', 'vaultUri')}certificates/${ctx.answers.certName}`,
+      details: { subscription: sub, name: ctx.answers.certName, vaultName: ctx.answers.keyVaultName },
+    });
+
+    const cer = await ctx.waitFor(
+      `certificate ${ctx.answers.certName} to be issued`,
+      async () => {
+        const r = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv'), { mutates: false, retry: propagationRetry });
+        return r.planned ? '' : tsvValue(r.stdout) || undefined;
+      },
+      { timeoutMs: 5 * 60_000, intervalMs: 3_000 },
+    );
+    const kid = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'kid', '-o', 'tsv'), {
+      mutates: false,
+      capture: 'keyId',
+      retry: propagationRetry,
+    });
+    return kid.planned
+      ? { keyId: kid.stdout, certVersion: '<certificate.certVersion>', certSha256: '<certificate.certSha256>' }
+      : outputsOf(tsvValue(kid.stdout), cer);
+  },
+  teardown: (ctx) => removeCreated(ctx),
+  knownFailures: [certificateSoftDeleted, kmpPkcs12],
+});

@@ -1,0 +1,89 @@
+import { defineStep } from '../runner/step.js';
+import { az, subscriptionOf } from './_shared/az.js';
+import { apiVersions, clusterId } from './_shared/ids.js';
+import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
+import { transientRetry } from './_shared/retry.js';
+import { removeCreated } from './_shared/teardown.js';
+import { tsvValue } from './_shared/tsv.js';
+import { atLeast } from './_shared/versions.js';
+import * as read from './cluster-prereqs/reads.js';
+
+const slowUpdate = { mutates: true, retry: transientRetry, timeoutMs: 30 * 60_000 } as const;
+
+export const clusterPrereqs = defineStep({
+  id: 'cluster-prereqs',
+  title: 'Prepare the cluster',
+  explain: `
+Missing from the blog (erratum 22). Registers the **Microsoft.PolicyInsights** and
+**Microsoft.ContainerService** providers; turns on the **azure-policy add-on** (>= 1.4.0 has
+external data on by default, so the blog's \`AKS-AzurePolicyExternalData\` flag is not needed,
+erratum 3), the **OIDC issuer** and **workload identity** (Ratify's identity); **attaches the
+registry** so the kubelet can pull the signed image; and writes the cluster's credentials into
+the run's **own kubeconfig** in the state dir, never \`~/.kube/config\`. Each switch is read
+first and only flipped when off.
+`.trim(),
+  needs: ['subscriptionId', 'resourceGroup', 'aksName', 'acrName'],
+  after: ['preflight', 'cleanup-image-integrity'],
+  produces: ['aksId', 'oidcIssuer', 'kubeconfig'],
+  async check(ctx) {
+    const sub = subscriptionOf(ctx);
+    const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.cluster);
+    const state = read.clusterState(cluster);
+    if (!cluster || !state.azurePolicy || !state.oidc || !state.workloadIdentity || !state.issuer) return undefined;
+    const [providers, pull, kubeconfig] = await Promise.all([
+      Promise.all(read.PROVIDERS.map((ns) => read.providerRegistered(ctx, sub, ns))),
+      read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry)),
+      read.kubeconfigReady(ctx),
+    ]);
+    if (!providers.every(Boolean) || !pull || !kubeconfig) return undefined;
+    return { aksId: cluster.id ?? clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), oidcIssuer: state.issuer, kubeconfig: ctx.paths.kubeconfig };
+  },
+  async run(ctx) {
+    const sub = subscriptionOf(ctx);
+    const { resourceGroup: rg, aksName, acrName } = ctx.answers;
+    const aks = ['-g', rg, '-n', aksName];
+    const feature = (name: string) =>
+      ctx.created({ kind: 'aksFeature', id: `${clusterId(sub, rg, aksName)}#${name}`, details: { subscription: sub, aksName, feature: name } });
+
+    await Promise.all(
+      read.PROVIDERS.map(async (namespace) => {
+        if (await read.providerRegistered(ctx, sub, namespace)) return;
+        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry });
+        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined), {
+          timeoutMs: 15 * 60_000,
+          intervalMs: 10_000,
+        });
+      }),
+    );
+
+    const state = read.clusterState(await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster));
+    if (!state.azurePolicy) {
+      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), slowUpdate);
+      feature('azure-policy add-on');
+    }
+    if (!state.oidc || !state.workloadIdentity) {
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), slowUpdate);
+      if (!state.oidc) feature('OIDC issuer (cannot be disabled)');
+      if (!state.workloadIdentity) feature('workload identity');
+    }
+    const registry = await read.acrId(ctx, sub);
+    if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
+      ctx.created({ kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } });
+    }
+
+    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false.
+    await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
+    const oidcIssuer = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'), { mutates: false, capture: 'oidcIssuer' })).stdout);
+    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId' })).stdout);
+
+    const version = await read.addonVersion(ctx);
+    if (version && !atLeast(version, '1.4.0')) {
+      throw new Error(`The azure-policy add-on is ${version}; external data (what Ratify answers) is on by default only from 1.4.0. Upgrade the cluster, or register AKS-AzurePolicyExternalData and run \`az provider register -n Microsoft.ContainerService\`.`);
+    }
+    ctx.log(version ? `azure-policy add-on ${version}` : 'azure-policy add-on pods not running yet (they start within minutes)');
+    return { aksId, oidcIssuer, kubeconfig: ctx.paths.kubeconfig };
+  },
+  teardown: (ctx) => removeCreated(ctx),
+  knownFailures: [oidcRequired, authorizationFailed],
+});

@@ -1,0 +1,51 @@
+import type { CommandRunner } from '../../runner/command-types.js';
+import { parseJson, stringProp } from '../_shared/json.js';
+import { atLeast } from '../_shared/versions.js';
+
+/** What the tool checks found: versions to show, warnings to log, problems that stop the run. */
+export interface ToolReport {
+  readonly lines: string[];
+  readonly warnings: string[];
+  readonly problems: string[];
+}
+
+const read = { mutates: false, allowFailure: true } as const;
+
+/** az, kubectl, helm and notation versions, read in parallel (each is a process start-up). */
+export async function checkTools(cmd: CommandRunner, needAksPreview: boolean): Promise<ToolReport> {
+  const report: ToolReport = { lines: [], warnings: [], problems: [] };
+  const [azv, kubectl, helm, notation] = await Promise.all([
+    // `az version` is not subscription-scoped and takes no --subscription.
+    cmd.run(['az', 'version', '-o', 'json'], read),
+    cmd.run(['kubectl', 'version', '--client', '-o', 'json'], read),
+    cmd.run(['helm', 'version', '--template', '{{.Version}}'], read),
+    cmd.run(['notation', 'version'], read),
+  ]);
+
+  if (azv.exitCode !== 0) report.problems.push('az (Azure CLI) is missing or broken: https://learn.microsoft.com/cli/azure/install-azure-cli');
+  else if (!azv.planned) {
+    const info = parseJson<Record<string, unknown>>(azv.stdout, 'az version');
+    const version = stringProp(info, 'azure-cli') ?? '';
+    report.lines.push(`az ${version}`);
+    if (!atLeast(version, '2.61.0')) {
+      report.warnings.push(`az ${version} is older than 2.61: it creates access-policy vaults by default; the runbook passes --enable-rbac-authorization explicitly, but upgrade if you can.`);
+    }
+    const preview = stringProp(info, 'extensions', 'aks-preview');
+    if (needAksPreview && (!preview || !atLeast(preview, '0.5.96'))) {
+      report.problems.push(`Removing Image Integrity needs the aks-preview extension >= 0.5.96 (found: ${preview ?? 'none'}): az extension add --name aks-preview --upgrade`);
+    }
+  }
+
+  if (kubectl.exitCode !== 0) report.problems.push('kubectl is missing: az aks install-cli (or https://kubernetes.io/docs/tasks/tools/)');
+  else if (!kubectl.planned) report.lines.push(`kubectl ${stringProp(parseJson(kubectl.stdout, 'kubectl version'), 'clientVersion', 'gitVersion') ?? '?'}`);
+
+  if (helm.exitCode !== 0) report.problems.push('helm is missing: https://helm.sh/docs/intro/install/');
+  else if (!helm.planned) report.lines.push(`helm ${helm.stdout.trim()}`);
+
+  // notation-setup stops with the exact install commands; here it is only reported.
+  const notationVersion = /Version:\s*(\S+)/.exec(notation.stdout)?.[1];
+  if (notation.exitCode !== 0 || !notationVersion) {
+    if (!notation.planned) report.warnings.push('notation is not installed yet: the notation-setup step shows how to install 1.3.2 and the azure-kv plugin.');
+  } else report.lines.push(`notation ${notationVersion}`);
+  return report;
+}

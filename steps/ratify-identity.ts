@@ -1,0 +1,105 @@
+import { defineStep, type StepContext } from '../runner/step.js';
+import { accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, type Permissions } from './_shared/access.js';
+import { az, locationArgs, subscriptionOf, tagArgs } from './_shared/az.js';
+import { apiVersions, identityId } from './_shared/ids.js';
+import { stringProp } from './_shared/json.js';
+import { authorizationFailed, ficMismatch, setPolicyOnRbacVault } from './_shared/known-failures.js';
+import { transientRetry } from './_shared/retry.js';
+import { removeCreated } from './_shared/teardown.js';
+import { tsvValue } from './_shared/tsv.js';
+import { ficState, putFic, type Fic } from './ratify-identity/federated.js';
+
+type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
+
+/** Ratify reads the certificate through its *secret* (the chain): data-plane secret read, never "Key Vault Reader" (control plane only). */
+const KV_ROLE = 'Key Vault Secrets User';
+const KV_PERMISSIONS: Permissions = { secrets: ['get'] };
+
+function plan(ctx: Ctx) {
+  const sub = subscriptionOf(ctx);
+  const { resourceGroup: rg, identityName } = ctx.answers;
+  const fic: Fic = { sub, identityName, resourceGroup: rg, issuer: ctx.output('cluster-prereqs', 'oidcIssuer') };
+  return { sub, rg, identityName, fic, id: identityId(sub, rg, identityName), rbac: ctx.answers.keyVaultAuth !== 'access-policy', keyVaultId: ctx.output('key-vault', 'keyVaultId') };
+}
+
+async function acrId(ctx: Ctx, sub: string): Promise<string> {
+  const shown = await ctx.cmd.run(az(sub, 'acr', 'show', '-n', ctx.answers.acrName, '--query', 'id', '-o', 'tsv'), { mutates: false, planStdout: `<${ctx.answers.acrName} id>` });
+  return tsvValue(shown.stdout);
+}
+
+/** Which grants are missing: AcrPull on the registry, secret read on the vault. */
+async function missingGrants(ctx: Ctx, p: ReturnType<typeof plan>, objectId: string, registry: string) {
+  const [acrRoles, keyVault] = await Promise.all([
+    assignedRoles(ctx, p.sub, objectId, registry),
+    p.rbac
+      ? assignedRoles(ctx, p.sub, objectId, p.keyVaultId).then((roles) => !roles.has(KV_ROLE))
+      : accessPolicyOf(ctx, p.sub, ctx.answers.keyVaultName, p.rg, objectId).then((current) => missingPermissions(current, KV_PERMISSIONS) !== undefined),
+  ]);
+  return { acrPull: !acrRoles.has('AcrPull'), keyVault };
+}
+
+export const ratifyIdentity = defineStep({
+  id: 'ratify-identity',
+  title: "Create Ratify's workload identity",
+  explain: `
+Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Key Vault as a
+**user-assigned managed identity** through AKS workload identity:
+- \`az identity create\` without the blog's undefined \`\${LOCATION}\` (erratum 10): the
+  location answer, or the resource group's.
+- **AcrPull** on the registry and, on the vault, **Key Vault Secrets User** (RBAC) or
+  \`--secret-permissions get\` (access policy); role assignments name
+  \`--assignee-principal-type ServicePrincipal\` (erratum 11).
+- A **federated credential** for \`system:serviceaccount:gatekeeper-system:ratify-admin\`, audience
+  \`api://AzureADTokenExchange\`, on the cluster's current OIDC issuer.
+- Waits until the grants are visible (erratum 12); ratify-install re-applies the KMP if they were late.
+`.trim(),
+  needs: ['subscriptionId', 'resourceGroup', 'location', 'identityName', 'acrName', 'keyVaultName', 'keyVaultAuth'],
+  after: ['preflight', 'key-vault', 'cluster-prereqs'],
+  produces: ['identityClientId', 'identityObjectId'],
+  async check(ctx) {
+    const p = plan(ctx);
+    const identity = await ctx.azure.getById(p.id, apiVersions.identity);
+    const clientId = stringProp(identity?.properties, 'clientId');
+    const objectId = stringProp(identity?.properties, 'principalId');
+    if (!clientId || !objectId) return undefined;
+    const [missing, fic] = await Promise.all([acrId(ctx, p.sub).then((registry) => missingGrants(ctx, p, objectId, registry)), ficState(ctx, p.fic)]);
+    return !missing.acrPull && !missing.keyVault && fic.matches ? { identityClientId: clientId, identityObjectId: objectId } : undefined;
+  },
+  async run(ctx) {
+    const p = plan(ctx);
+    if (!(await ctx.azure.getById(p.id, apiVersions.identity))) {
+      await ctx.cmd.run(az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag), '-o', 'none'), {
+        mutates: true,
+        retry: transientRetry,
+        guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
+      });
+      ctx.created({ kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } });
+    }
+    const show = (query: string, capture: string) =>
+      ctx.cmd.run(az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'), { mutates: false, capture });
+    const identityClientId = tsvValue((await show('clientId', 'identityClientId')).stdout);
+    const identityObjectId = tsvValue((await show('principalId', 'identityObjectId')).stdout);
+
+    const registry = await acrId(ctx, p.sub);
+    const missing = await missingGrants(ctx, p, identityObjectId, registry);
+    const grant = { objectId: identityObjectId, principalType: 'ServicePrincipal' };
+    if (missing.acrPull) await grantRole(ctx, p.sub, { ...grant, role: 'AcrPull', scope: registry });
+    if (missing.keyVault) {
+      if (p.rbac) await grantRole(ctx, p.sub, { ...grant, role: KV_ROLE, scope: p.keyVaultId });
+      else await grantAccessPolicy(ctx, p.sub, ctx.answers.keyVaultName, p.rg, identityObjectId, KV_PERMISSIONS);
+    }
+    const fic = await ficState(ctx, p.fic);
+    if (!fic.matches) await putFic(ctx, p.fic, fic.exists);
+
+    if (missing.acrPull || missing.keyVault || !fic.matches) {
+      // Erratum 12: no fixed sleep; poll until the new grants and the credential read back.
+      await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
+        const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
+        return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
+      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000 });
+    }
+    return { identityClientId, identityObjectId };
+  },
+  teardown: (ctx) => removeCreated(ctx),
+  knownFailures: [setPolicyOnRbacVault, authorizationFailed, ficMismatch],
+});

@@ -1,0 +1,57 @@
+import type { StepContext } from '../../runner/step.js';
+import { az } from '../_shared/az.js';
+import { parseJson, stringProp } from '../_shared/json.js';
+import { failUnlessNotFound } from '../_shared/results.js';
+import { transientRetry } from '../_shared/retry.js';
+
+type Ctx = Pick<StepContext, 'cmd' | 'created'>;
+
+export const FIC_NAME = 'ratify-federated-credential';
+/** Ratify's namespace is always gatekeeper-system and the chart's service account is ratify-admin. */
+export const FIC_SUBJECT = 'system:serviceaccount:gatekeeper-system:ratify-admin';
+export const FIC_AUDIENCE = 'api://AzureADTokenExchange';
+
+export interface Fic {
+  readonly sub: string;
+  readonly identityName: string;
+  readonly resourceGroup: string;
+  readonly issuer: string;
+}
+
+const names = (f: Fic) => ['--name', FIC_NAME, '--identity-name', f.identityName, '-g', f.resourceGroup];
+
+export interface FicState {
+  readonly exists: boolean;
+  /** It exists for the cluster's *current* issuer (which changes when the cluster is recreated). */
+  readonly matches: boolean;
+  /** Plan mode: nothing was read. */
+  readonly planned: boolean;
+}
+
+export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
+  const shown = await ctx.cmd.run(az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'json'), {
+    mutates: false,
+    probe: true,
+    allowFailure: true,
+  });
+  failUnlessNotFound(shown, 'az identity federated-credential show');
+  const fic = shown.exitCode === 0 ? parseJson<unknown>(shown.stdout, 'az identity federated-credential show') : undefined;
+  // Issuer and subject are matched case-sensitively by Entra (reference step 8).
+  const matches = stringProp(fic, 'issuer') === f.issuer && stringProp(fic, 'subject') === FIC_SUBJECT;
+  return { exists: shown.exitCode === 0, matches, planned: shown.planned };
+}
+
+/** A PUT: creates it, or corrects the issuer/subject of an existing one. */
+export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> {
+  await ctx.cmd.run(
+    az(f.sub, 'identity', 'federated-credential', 'create', ...names(f), '--issuer', f.issuer, '--subject', FIC_SUBJECT, '--audiences', FIC_AUDIENCE, '-o', 'none'),
+    { mutates: true, retry: transientRetry, guardedBy: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none') },
+  );
+  if (!existed) {
+    ctx.created({
+      kind: 'federatedCredential',
+      id: `${f.identityName}/${FIC_NAME}`,
+      details: { subscription: f.sub, name: FIC_NAME, identityName: f.identityName, resourceGroup: f.resourceGroup },
+    });
+  }
+}

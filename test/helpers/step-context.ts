@@ -1,0 +1,179 @@
+/**
+ * A fake StepContext for the step unit tests: the command runner records every argv and
+ * answers from a script keyed by argv prefix; the Azure reader answers from a map of ids.
+ * Plan mode mimics the engine's recording runner (probe -> exit 3, capture -> placeholder).
+ */
+import { CommandFailedError, type CommandOptions, type CommandResult } from '../../runner/command-types.js';
+import type { AnswerKey, Answers } from '../../prompts/answer-keys.js';
+import type { ArmResource, CreatedResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
+
+export interface ScriptedResult {
+  readonly exitCode?: number;
+  readonly stdout?: string;
+  readonly stderr?: string;
+}
+
+export interface ScriptEntry {
+  /** Leading argv elements (e.g. ['az', 'keyvault', 'show']). */
+  readonly prefix: readonly string[];
+  /** Further elements that must appear anywhere in argv (e.g. ['--query', 'kid']). */
+  readonly has?: readonly string[];
+  /** One result, or a list answered in turn (the last one repeats). */
+  readonly result: ScriptedResult | readonly ScriptedResult[] | ((argv: readonly string[]) => ScriptedResult);
+}
+
+export interface RecordedCall {
+  readonly argv: readonly string[];
+  readonly options: CommandOptions;
+}
+
+export interface FakeOptions {
+  readonly stepId: string;
+  readonly mode?: 'run' | 'plan';
+  readonly answers?: Partial<Answers>;
+  /** stepId -> outputs of earlier steps. */
+  readonly outputs?: Readonly<Record<string, Outputs>>;
+  readonly script?: readonly ScriptEntry[];
+  /** ARM id (case-insensitive) -> resource. */
+  readonly azure?: Readonly<Record<string, ArmResource>>;
+  /** Answers to confirm() by question substring; default: the non-interactive answer. */
+  readonly confirmations?: Readonly<Record<string, boolean>>;
+  readonly createdBefore?: readonly CreatedResource[];
+  readonly recordedOutputs?: Outputs;
+  readonly runId?: string;
+}
+
+export interface Fake {
+  readonly ctx: TeardownContext;
+  readonly calls: RecordedCall[];
+  readonly files: Map<string, string>;
+  readonly created: CreatedResource[];
+  readonly logs: string[];
+  readonly confirmQuestions: string[];
+  readonly armReads: string[];
+  /** argv lists only. */
+  argvs(): string[][];
+  /** argv lists of mutating commands. */
+  mutating(): string[][];
+}
+
+export const SUB = '00000000-1111-2222-3333-444444444444';
+export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+
+function matches(entry: ScriptEntry, argv: readonly string[]): boolean {
+  if (!entry.prefix.every((word, i) => argv[i] === word)) return false;
+  return (entry.has ?? []).every((word) => argv.includes(word));
+}
+
+export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOptions): Fake & { ctx: TeardownContext & StepContext<N> } {
+  const mode = options.mode ?? 'run';
+  const calls: RecordedCall[] = [];
+  const files = new Map<string, string>();
+  const created: CreatedResource[] = [];
+  const logs: string[] = [];
+  const confirmQuestions: string[] = [];
+  const armReads: string[] = [];
+  const turns = new Map<ScriptEntry, number>();
+  const azure = new Map(Object.entries(options.azure ?? {}).map(([id, r]) => [id.toLowerCase(), r]));
+  let now = Date.parse('2025-05-01T10:00:00Z');
+
+  const cmd = {
+    async run(argv: readonly string[], opts: CommandOptions): Promise<CommandResult> {
+      calls.push({ argv: [...argv], options: opts });
+      if (mode === 'plan') {
+        const stdout = opts.probe ? '' : opts.capture ? `<${options.stepId}.${opts.capture}>` : (opts.planStdout ?? '');
+        return { argv, exitCode: opts.probe ? 3 : 0, stdout, stderr: '', ms: 0, planned: true };
+      }
+      const entry = (options.script ?? []).find((e) => matches(e, argv));
+      let scripted: ScriptedResult = {};
+      if (entry) {
+        if (typeof entry.result === 'function') scripted = entry.result(argv);
+        else if (Array.isArray(entry.result)) {
+          const list = entry.result as readonly ScriptedResult[];
+          const turn = turns.get(entry) ?? 0;
+          turns.set(entry, turn + 1);
+          scripted = list[Math.min(turn, list.length - 1)] ?? {};
+        } else scripted = entry.result as ScriptedResult;
+      }
+      const result: CommandResult = {
+        argv,
+        exitCode: scripted.exitCode ?? 0,
+        stdout: scripted.stdout ?? '',
+        stderr: scripted.stderr ?? '',
+        ms: 1,
+        planned: false,
+      };
+      if (result.exitCode !== 0 && !opts.allowFailure) {
+        throw new CommandFailedError(result, `${argv.join(' ')} exited ${result.exitCode}: ${result.stderr}`);
+      }
+      return result;
+    },
+  };
+
+  const ctx: TeardownContext = {
+    stepId: options.stepId,
+    mode,
+    answers: (options.answers ?? {}) as Answers,
+    output(stepId, name) {
+      const value = options.outputs?.[stepId]?.[name];
+      if (value !== undefined) return value;
+      if (mode === 'plan') return `<${stepId}.${name}>`;
+      throw new Error(`missing output ${stepId}.${name}`);
+    },
+    runTag: `ratify-runbook-run=${options.runId ?? 'run1'}`,
+    cmd,
+    azure: {
+      async getById(id) {
+        armReads.push(id);
+        return mode === 'plan' ? undefined : azure.get(id.toLowerCase());
+      },
+    },
+    paths: { stateDir: '/state', kubeconfig: '/state/kubeconfig', logsDir: '/state/logs' },
+    async writeFile(rel, content) {
+      files.set(rel, content);
+      return `/state/${rel}`;
+    },
+    log: (line) => logs.push(line),
+    clock: {
+      now: () => new Date(now),
+      sleep: async (ms) => {
+        now += ms;
+      },
+    },
+    signal: new AbortController().signal,
+    created: (r) => created.push(r),
+    async confirm(question, nonInteractiveAnswer) {
+      confirmQuestions.push(question);
+      const key = Object.keys(options.confirmations ?? {}).find((k) => question.includes(k));
+      return key === undefined ? nonInteractiveAnswer : (options.confirmations?.[key] ?? nonInteractiveAnswer);
+    },
+    async waitFor(what, probe, opts) {
+      const started = now;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        if (now - started >= opts.timeoutMs) throw new Error(`Gave up waiting for ${what}`);
+        now += opts.intervalMs;
+      }
+    },
+    createdBefore: options.createdBefore ?? [],
+    recordedOutputs: options.recordedOutputs ?? {},
+  };
+
+  return {
+    ctx: ctx as TeardownContext & StepContext<N>,
+    calls,
+    files,
+    created,
+    logs,
+    confirmQuestions,
+    armReads,
+    argvs: () => calls.map((c) => [...c.argv]),
+    mutating: () => calls.filter((c) => c.options.mutates).map((c) => [...c.argv]),
+  };
+}
+
+/** The az argv a step builds: `az <args> --subscription <SUB>`. */
+export function azArgv(...args: string[]): string[] {
+  return ['az', ...args, '--subscription', SUB];
+}
