@@ -95,7 +95,18 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     return promise;
   };
 
-  view.begin(steps.filter((s) => selected.has(s.id)).map(({ id, title }) => ({ id, title })));
+  // A view shows one batch at a time: everything at once, or in guided mode one step per
+  // batch (so the question before the next step is never drawn over a live renderer).
+  let batchOpen = false;
+  const openBatch = (ids: (id: string) => boolean) => {
+    view.begin(steps.filter((s) => ids(s.id)).map(({ id, title }) => ({ id, title })));
+    batchOpen = true;
+  };
+  const closeBatch = async () => {
+    if (batchOpen) await view.end();
+    batchOpen = false;
+  };
+  if (!guided) openBatch((id) => selected.has(id));
   try {
     for (;;) {
       if (signal.aborted) break;
@@ -141,7 +152,16 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
             progressed = true;
             continue;
           }
-          if (choice === 'all') guided = false;
+          if (choice === 'all') {
+            guided = false;
+            openBatch((id) => selected.has(id) && live.get(id) === 'pending');
+          } else {
+            openBatch((id) => id === step.id);
+            await execute(step, decision.reason);
+            await closeBatch();
+            progressed = true;
+            break;
+          }
         }
         void execute(step, decision.reason);
         progressed = true;
@@ -155,7 +175,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
     }
     await Promise.all(running.values());
   } finally {
-    await view.end();
+    await closeBatch();
   }
   if (signal.aborted) throw new InterruptedError();
   if (failure) throw failure;

@@ -64,6 +64,11 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
       run = list.run().catch(() => {});
     },
     phase(stepId, phase, detail) {
+      if (!state.has(stepId)) {
+        // Outside the current batch (guided mode: reused or skipped steps between questions).
+        if (phase === 'reused' || phase === 'skipped') stream.write(`${color ? '\u001b[2m' : ''}↓ ${stepId}: ${detail ?? phase}${color ? '\u001b[22m' : ''}\n`);
+        return;
+      }
       const title = state.get(stepId)?.title ?? stepId;
       if (phase === 'checking' || phase === 'running' || phase === 'waiting') {
         withTask(stepId, (task) => {
