@@ -24,3 +24,16 @@ export function stringProp(value: unknown, ...path: readonly string[]): string |
   const found = prop(value, ...path);
   return typeof found === 'string' ? found : undefined;
 }
+
+/** Structural equality of JSON values, whatever the key order. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,110 @@
+import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
+import { az, subscriptionOf } from './_shared/az.js';
+import { apiVersions, policyAssignmentId, policyDefinitionId, sameId } from './_shared/ids.js';
+import { prop, sameJson, stringProp } from './_shared/json.js';
+import { authorizationFailed, byoValidation } from './_shared/known-failures.js';
+import { assignmentParams, jsonFile, renderPolicyDefinition } from './_shared/render.js';
+import { transientRetry } from './_shared/retry.js';
+import { removeOne } from './_shared/teardown.js';
+import { tsvValue } from './_shared/tsv.js';
+import { ratifyConstraints, SYNC_NOTE, waitForConstraint } from './policy/constraint.js';
+
+type Ctx = StepContext<'subscriptionId' | 'policyName' | 'policyEffect' | 'demoNamespace'>;
+const write = { mutates: true, retry: transientRetry } as const;
+
+/** The definition: created when missing, updated in place (a PUT) when our template changed. */
+async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; changed: boolean }> {
+  const name = ctx.answers.policyName;
+  const parts = await renderPolicyDefinition();
+  const existing = await ctx.azure.getById(policyDefinitionId(sub, name), apiVersions.policyDefinition);
+  if (existing && sameJson(prop(existing.properties, 'policyRule'), parts.rules) && sameJson(prop(existing.properties, 'parameters'), parts.params)) {
+    return { id: existing.id ?? policyDefinitionId(sub, name), changed: false };
+  }
+  const rules = await ctx.writeFile('policy/rules.json', jsonFile(parts.rules));
+  const params = await ctx.writeFile('policy/params.json', jsonFile(parts.params));
+  const created = await ctx.cmd.run(
+    az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
+      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
+      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--metadata', 'category=Kubernetes', ctx.runTag, '--query', 'id', '-o', 'tsv'),
+    { ...write, capture: 'definitionId', guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none') },
+  );
+  const id = tsvValue(created.stdout);
+  if (!existing) ctx.created({ kind: 'policyDefinition', id, details: { subscription: sub, name } });
+  return { id, changed: true };
+}
+
+/** The assignment at the cluster scope, confined to the demo namespace. To change one, Learn says: delete, then create. */
+async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string; changed: boolean }): Promise<string> {
+  const { policyName: name, policyEffect, demoNamespace } = ctx.answers;
+  const scope = ctx.output('cluster-prereqs', 'aksId');
+  const params = assignmentParams(policyEffect, demoNamespace);
+  const existing = await ctx.azure.getById(policyAssignmentId(scope, name), apiVersions.policyAssignment);
+  const current = existing && !definition.changed && sameJson(prop(existing.properties, 'parameters'), params) &&
+    sameId(stringProp(existing.properties, 'policyDefinitionId'), definition.id);
+  if (current) return existing.id ?? policyAssignmentId(scope, name);
+  if (existing) await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', name, '--scope', scope), write);
+  const paramsPath = await ctx.writeFile('policy/assignment-params.json', jsonFile(params));
+  const created = await ctx.cmd.run(
+    az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
+      '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
+    { ...write, capture: 'assignmentId', guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none') },
+  );
+  const id = tsvValue(created.stdout);
+  if (!existing) ctx.created({ kind: 'policyAssignment', id, details: { subscription: sub, name, scope } });
+  return id;
+}
+
+async function teardown(ctx: TeardownContext): Promise<void> {
+  const assignments = ctx.createdBefore.filter((r) => r.kind === 'policyAssignment');
+  for (const assignment of assignments) await removeOne(ctx, assignment);
+  if (assignments.length > 0) {
+    await ctx.waitFor('the Ratify constraint to leave the cluster', async () => {
+      const left = await ratifyConstraints(ctx);
+      return left === 'planned' || left.length === 0 ? true : undefined;
+    }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: SYNC_NOTE });
+  }
+  for (const other of ctx.createdBefore.filter((r) => r.kind !== 'policyAssignment').reverse()) await removeOne(ctx, other);
+}
+
+export const policy = defineStep({
+  id: 'policy',
+  title: 'Assign the signed-images policy',
+  explain: `
+Blog step 9, corrected. The policy definition is **ours**, in \`templates/policy-definition.json\`:
+Kubernetes data mode, parameters \`effect\`, \`excludedNamespaces\`, \`namespaces\`,
+\`labelSelector\`, and a \`templateInfo\` URL on **notaryproject.github.io**, where Ratify's
+constraint template lives today (every v1 tag's copy points at a dead host, erratum 19).
+It is assigned at the **cluster scope** with \`namespaces: [<demoNamespace>]\`, so only the demo
+namespace is gated (erratum 21), with your effect (Deny, or Audit to observe first).
+The add-on only checks for assignment changes **every 15 minutes**: the step polls for the
+\`ratifyverification\` constraint template and its \`azurepolicy-ratifyverification-*\`
+constraint (deadline 30 minutes) instead of the blog's unspecified wait (erratum 20).
+`.trim(),
+  needs: ['subscriptionId', 'policyName', 'policyEffect', 'demoNamespace'],
+  after: ['preflight', 'cluster-prereqs'],
+  produces: ['definitionId', 'assignmentId', 'constraintName'],
+  async check(ctx) {
+    const sub = subscriptionOf(ctx);
+    const scope = ctx.output('cluster-prereqs', 'aksId');
+    const [definition, assignment] = await Promise.all([
+      ctx.azure.getById(policyDefinitionId(sub, ctx.answers.policyName), apiVersions.policyDefinition),
+      ctx.azure.getById(policyAssignmentId(scope, ctx.answers.policyName), apiVersions.policyAssignment),
+    ]);
+    const parts = await renderPolicyDefinition();
+    if (!definition?.id || !assignment?.id || !sameJson(prop(definition.properties, 'policyRule'), parts.rules)) return undefined;
+    if (!sameJson(prop(assignment.properties, 'parameters'), assignmentParams(ctx.answers.policyEffect, ctx.answers.demoNamespace))) return undefined;
+    const constraints = await ratifyConstraints(ctx);
+    const wanted = ctx.answers.policyEffect === 'Deny' ? 'deny' : 'dryrun';
+    const constraint = constraints === 'planned' ? undefined : constraints.find((c) => c.action === wanted);
+    return constraint ? { definitionId: definition.id, assignmentId: assignment.id, constraintName: constraint.name } : undefined;
+  },
+  async run(ctx) {
+    const sub = subscriptionOf(ctx);
+    const definition = await ensureDefinition(ctx, sub);
+    const assignmentId = await ensureAssignment(ctx, sub, definition);
+    const constraintName = await waitForConstraint(ctx, ctx.answers.policyEffect);
+    return { definitionId: definition.id, assignmentId, constraintName };
+  },
+  teardown,
+  knownFailures: [byoValidation, authorizationFailed],
+});

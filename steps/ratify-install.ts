@@ -1,0 +1,75 @@
+import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
+import {
+  byoValidation, chartTls, externalDataTimeout, ficMismatch, helmRepo404, kmpNoSecretGet, kmpPkcs12, missingKmp, workloadIdentityNotInjected,
+} from './_shared/known-failures.js';
+import { renderRatifyValues } from './_shared/render.js';
+import { addRepo, currentRelease, NAMESPACE, RELEASE, removeIfPresent, upgradeInstall, valuesMatch } from './ratify-install/helm.js';
+import { kmpStatus, waitForKmp } from './ratify-install/kmp.js';
+
+type Ctx = StepContext<'acrName' | 'repo' | 'certName' | 'certSubject' | 'ratifyChartVersion'>;
+
+function values(ctx: Ctx): Promise<string> {
+  return renderRatifyValues({
+    identityClientId: ctx.output('ratify-identity', 'identityClientId'),
+    vaultUri: ctx.output('key-vault', 'vaultUri'),
+    tenantId: ctx.output('preflight', 'tenantId'),
+    certName: ctx.answers.certName,
+    registryScope: `${ctx.answers.acrName}.azurecr.io/${ctx.answers.repo}`,
+    certSubject: ctx.answers.certSubject,
+  });
+}
+
+/** Ratify's CRDs (not removed by helm uninstall; list from Learn verify-with-ratify-aks "Clean up"). */
+const CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanagementproviders', 'namespacedkeymanagementproviders',
+  'namespacedpolicies', 'namespacedstores', 'namespacedverifiers'].map((name) => `${name}.config.ratify.deislabs.io`);
+
+async function teardown(ctx: TeardownContext): Promise<void> {
+  // Uninstalling Ratify while the policy is enforced breaks admission in scoped namespaces
+  // ("System error calling external data provider"): wait for the constraint template to go.
+  await ctx.waitFor('the ratifyverification constraint template to leave the cluster', async () => {
+    const r = await ctx.cmd.run(['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'], { mutates: false, allowFailure: true });
+    return r.exitCode !== 0 || r.stdout.trim() === '' ? true : undefined;
+  }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: 'the Azure Policy add-on syncs every 15 minutes' });
+  await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, '--wait']);
+  // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (erratum 25).
+  await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
+  await removeIfPresent(ctx, ['kubectl', 'delete', 'crd', ...CRDS, '--ignore-not-found']);
+  await removeIfPresent(ctx, ['kubectl', 'delete', 'secret', 'ratify-tls', '-n', NAMESPACE, '--ignore-not-found']);
+}
+
+export const ratifyInstall = defineStep({
+  id: 'ratify-install',
+  title: 'Install Ratify',
+  explain: `
+Blog step 8, current. Adds the chart repository the blog never added, at its current home
+\`https://notaryproject.github.io/ratify\` (errata 13, 23), pins chart **1.15.0** (Ratify
+v1.4.0, erratum 14) and installs into **gatekeeper-system** with \`helm upgrade --install
+--atomic --wait\`. The settings go in a **values file** rendered from
+\`templates/ratify-values.yaml\`, never \`--set\`, which cuts a subject at its commas (erratum 18):
+\`azurekeyvault.*\` instead of the deprecated \`akvCertConfig.*\` (15), \`logger.level\` instead of
+the dead \`logLevel\` (16), a notation **trust policy** for your subject and repository (17),
+\`provider.enableMutation: false\` (the add-on rejects mutations, C2), cert rotation (C12) and
+workload identity for ORAS and Key Vault. Then it waits for the Key Vault KMP to load the
+certificate, re-applying it when it failed on permissions that have since propagated.
+`.trim(),
+  needs: ['acrName', 'repo', 'certName', 'certSubject', 'ratifyChartVersion'],
+  after: ['preflight', 'key-vault', 'certificate', 'ratify-identity', 'cluster-prereqs'],
+  produces: ['helmRevision'],
+  async check(ctx) {
+    const release = await currentRelease(ctx);
+    if (release?.status !== 'deployed' || release.chart !== `ratify-${ctx.answers.ratifyChartVersion}`) return undefined;
+    if (!(await valuesMatch(ctx, await values(ctx)))) return undefined;
+    return (await kmpStatus(ctx))?.success ? { helmRevision: release.revision } : undefined;
+  },
+  async run(ctx) {
+    const existed = (await currentRelease(ctx)) !== undefined;
+    await addRepo(ctx);
+    const valuesPath = await ctx.writeFile('ratify-values.yaml', await values(ctx));
+    const helmRevision = await upgradeInstall(ctx, ctx.answers.ratifyChartVersion, valuesPath);
+    if (!existed) ctx.created({ kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } });
+    await waitForKmp(ctx);
+    return { helmRevision };
+  },
+  teardown,
+  knownFailures: [helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch, kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout],
+});

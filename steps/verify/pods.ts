@@ -1,0 +1,75 @@
+import type { CommandResult } from '../../runner/command-types.js';
+import type { StepContext } from '../../runner/step.js';
+import { parseJson, prop } from '../_shared/json.js';
+
+type Ctx = Pick<StepContext, 'cmd' | 'waitFor' | 'clock' | 'signal' | 'log' | 'writeFile' | 'runTag'>;
+
+export const SIGNED_POD = 'demo-signed';
+export const UNSIGNED_POD = 'demo-unsigned';
+
+/** Ratify's verdict through Gatekeeper (reference step 11), not a system error. */
+export const VERIFICATION_DENIAL =
+  /denied the request: \[(azurepolicy-)?ratify(verification|-constraint)[^\]]*\] (Subject failed verification|Time=.*failed to verify the artifact|Error validating one or more images)[^\n]*/;
+const ANY_DENIAL = /admission webhook "validation\.gatekeeper\.sh" denied the request/;
+
+export function runPod(ctx: Ctx, namespace: string, name: string, image: string): Promise<CommandResult> {
+  return ctx.cmd.run(['kubectl', 'run', name, '-n', namespace, `--image=${image}`, '--restart=Never', `--labels=${ctx.runTag}`], {
+    mutates: true,
+    allowFailure: true,
+  });
+}
+
+export function deletePods(ctx: Ctx, namespace: string): Promise<CommandResult> {
+  return ctx.cmd.run(['kubectl', 'delete', 'pod', SIGNED_POD, UNSIGNED_POD, '-n', namespace, '--ignore-not-found'], { mutates: true, allowFailure: true });
+}
+
+/** The signed pod, retried a few times: Ratify's first verification pays for a token exchange (cold start). */
+export async function admitSigned(ctx: Ctx, namespace: string, image: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await runPod(ctx, namespace, SIGNED_POD, image);
+    if (result.exitCode === 0) return;
+    if (!ANY_DENIAL.test(result.stderr) || attempt >= 3) throw new Error(`The signed image ${image} was not admitted: ${result.stderr.trim()}`);
+    ctx.log(`signed pod denied (attempt ${attempt}, Ratify may be cold): retrying in 10s`);
+    await ctx.clock.sleep(10_000, ctx.signal);
+  }
+}
+
+/** Admitted is not running: ImagePullBackOff is the kubelet failing to pull (C19), not the policy. */
+export async function waitRunning(ctx: Ctx, namespace: string): Promise<void> {
+  await ctx.waitFor(`pod ${SIGNED_POD} to run`, async () => {
+    const got = await ctx.cmd.run(
+      ['kubectl', 'get', 'pod', SIGNED_POD, '-n', namespace, '-o', 'jsonpath={.status.phase}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}'],
+      { mutates: false, allowFailure: true },
+    );
+    if (got.planned) return true;
+    const [phase = '', reason = ''] = got.stdout.trim().split('\t');
+    if (/ImagePullBackOff|ErrImagePull/.test(reason)) {
+      throw new Error(`Pod ${SIGNED_POD} was admitted by the policy but is in ${reason}: the kubelet cannot pull the image (a pull problem, not a policy one).`);
+    }
+    return phase === 'Running' || phase === 'Succeeded' ? true : undefined;
+  }, { timeoutMs: 5 * 60_000, intervalMs: 3_000 });
+}
+
+/** Audit mode: the unsigned pod shows up among the constraint's violations at the next audit. */
+export async function waitForViolation(ctx: Ctx, constraint: string, namespace: string): Promise<string> {
+  return ctx.waitFor(`${UNSIGNED_POD} to be listed as a violation of ${constraint}`, async () => {
+    const got = await ctx.cmd.run(['kubectl', 'get', 'ratifyverification', constraint, '-o', 'json'], { mutates: false, allowFailure: true });
+    if (got.planned) return '<verify.denialMessage>';
+    const violations = (prop(parseJson(got.stdout, 'kubectl get ratifyverification'), 'status', 'violations') ?? []) as { name?: string; namespace?: string; message?: string }[];
+    return violations.find((v) => v.name === UNSIGNED_POD && v.namespace === namespace)?.message;
+  }, { timeoutMs: 15 * 60_000, intervalMs: 10_000, note: 'Gatekeeper audits existing pods periodically' });
+}
+
+/** On failure: Ratify, Gatekeeper and azure-policy logs under logs/, linked from the notebook. */
+export async function saveLogs(ctx: Ctx): Promise<void> {
+  const sources: [string, string[]][] = [
+    ['verify-ratify.log', ['-n', 'gatekeeper-system', '-l', 'app.kubernetes.io/name=ratify']],
+    ['verify-gatekeeper.log', ['-n', 'gatekeeper-system', '-l', 'control-plane=controller-manager']],
+    ['verify-azure-policy.log', ['-n', 'kube-system', '-l', 'app=azure-policy']],
+  ];
+  for (const [file, selector] of sources) {
+    const logs = await ctx.cmd.run(['kubectl', 'logs', ...selector, '--tail=500', '--all-containers', '--prefix'], { mutates: false, allowFailure: true });
+    const path = await ctx.writeFile(`logs/${file}`, logs.stdout || logs.stderr);
+    ctx.log(`saved ${file}: [${file}](${path})`);
+  }
+}
