@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { certificate, certSha256 } from '../../steps/certificate.js';
+import { azArgv, fakeContext } from '../helpers/step-context.js';
+import { answers, CER, KID, outputs } from './fixtures.js';
+
+const SHA = createHash('sha256').update(Buffer.from('fake certificate DER bytes')).digest('hex');
+const shown = (subject = answers.certSubject) =>
+  JSON.stringify({ kid: KID, cer: CER, attributes: { enabled: true }, policy: { x509CertificateProperties: { subject } }, x509ThumbprintHex: 'ABC' });
+const notFound = { exitCode: 3, stderr: '(CertificateNotFound) A certificate with (name/id) ratify was not found in this key vault.' };
+
+describe('certificate', () => {
+  it('certSha256 is the SHA-256 of the DER (not the SHA-1 thumbprint)', () => {
+    expect(certSha256(CER)).toBe(SHA);
+  });
+
+  it('creates from the template with the subject, waits, reads kid with -o tsv', async () => {
+    const f = fakeContext({
+      stepId: 'certificate', answers, outputs,
+      script: [
+        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['json'], result: notFound },
+        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['cer'], result: [{ stdout: '' }, { stdout: `${CER}\n` }] },
+        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['kid'], result: { stdout: `${KID}\n` } },
+      ],
+    });
+    const out = await certificate.run(f.ctx);
+    expect(out).toEqual({ keyId: KID, certVersion: 'f60f2a4f8ae442cfb41ca2090bd4b769', certSha256: SHA });
+    const cert = ['-n', 'ratify', '--vault-name', 'ratify-demo-kv'];
+    expect(f.argvs()).toEqual([
+      azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
+      azArgv('keyvault', 'certificate', 'create', ...cert, '-p', '@/state/certificate-policy.json', '--tags', 'ratify-runbook-run=run1', '-o', 'none'),
+      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'cer', '-o', 'tsv'),
+      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'cer', '-o', 'tsv'),
+      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'kid', '-o', 'tsv'),
+    ]);
+    const policy = JSON.parse(f.files.get('certificate-policy.json') ?? '{}');
+    expect(policy.x509CertificateProperties.subject).toBe(answers.certSubject);
+    expect(policy.secretProperties.contentType).toBe('application/x-pem-file');
+    expect(f.calls[1]?.options.retry?.maxMs).toBe(600_000);
+    expect(f.created[0]).toMatchObject({ kind: 'certificate', details: { name: 'ratify', vaultName: 'ratify-demo-kv' } });
+  });
+
+  it('never creates a second version: an existing certificate is reused', async () => {
+    const f = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az', 'keyvault', 'certificate', 'show'], result: { stdout: shown() } }] });
+    expect(await certificate.check(f.ctx)).toEqual({ keyId: KID, certVersion: 'f60f2a4f8ae442cfb41ca2090bd4b769', certSha256: SHA });
+    await certificate.run(f.ctx);
+    expect(f.mutating()).toEqual([]);
+  });
+
+  it('check: not done when missing; a different subject names the answer', async () => {
+    const missing = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az'], result: notFound }] });
+    expect(await certificate.check(missing.ctx)).toBeUndefined();
+    const other = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az'], result: { stdout: shown('CN=other,O=x,ST=y,C=US') } }] });
+    await expect(certificate.check(other.ctx)).rejects.toThrow(/Set certSubject/);
+  });
+
+  it('retries 403s (RBAC propagation) on show and create', () => {
+    const f = fakeContext({ stepId: 'certificate', answers, outputs });
+    void f;
+    const forbidden = { argv: [], exitCode: 1, stdout: '', stderr: "(Forbidden) Caller is not authorized to perform action on resource. ForbiddenByRbac", ms: 1, planned: false };
+    const soft = { ...forbidden, stderr: '(Conflict) Certificate ratify is currently in a deleted but recoverable state' };
+    return import('../../steps/_shared/retry.js').then(({ propagationRetry }) => {
+      expect(propagationRetry.classify(forbidden)).toBe('propagation');
+      expect(propagationRetry.classify(soft)).toBeUndefined();
+    });
+  });
+
+  it('knownFailures: soft-deleted certificate', () => {
+    expect(certificate.knownFailures?.some((k) => k.match.test('(Conflict) Certificate ratify is currently in a deleted but recoverable state, and its name cannot be reused'))).toBe(true);
+  });
+
+  it('teardown deletes and purges the recorded certificate', async () => {
+    const f = fakeContext({ stepId: 'certificate', answers: { ...answers, certName: 'changed' }, outputs, createdBefore: [
+      { kind: 'certificate', id: 'https://ratify-demo-kv.vault.azure.net/certificates/ratify', details: { subscription: '00000000-1111-2222-3333-444444444444', name: 'ratify', vaultName: 'ratify-demo-kv' } },
+    ] });
+    await certificate.teardown?.(f.ctx);
+    expect(f.argvs()).toEqual([
+      azArgv('keyvault', 'certificate', 'delete', '-n', 'ratify', '--vault-name', 'ratify-demo-kv'),
+      azArgv('keyvault', 'certificate', 'purge', '-n', 'ratify', '--vault-name', 'ratify-demo-kv'),
+    ]);
+  });
+});

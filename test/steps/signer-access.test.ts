@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { signerAccess } from '../../steps/signer-access.js';
+import { azArgv, fakeContext } from '../helpers/step-context.js';
+import { answers, CALLER, KV_ID, outputs } from './fixtures.js';
+
+const listRoles = azArgv('role', 'assignment', 'list', '--assignee', CALLER, '--scope', KV_ID, '--query', '[].roleDefinitionName', '-o', 'tsv');
+const showPolicy = azArgv('keyvault', 'show', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '--query', `properties.accessPolicies[?objectId=='${CALLER}'].permissions | [0]`, '-o', 'json');
+
+describe('signer-access', () => {
+  it('rbac: assigns Certificates Officer and Crypto User with the principal type', async () => {
+    const f = fakeContext({
+      stepId: 'signer-access', answers, outputs,
+      script: [{ prefix: ['az', 'role', 'assignment', 'create'], has: ['Key Vault Crypto User'], result: { stdout: '/ra/2\n' } },
+        { prefix: ['az', 'role', 'assignment', 'create'], result: { stdout: '/ra/1\n' } }],
+    });
+    expect(await signerAccess.run(f.ctx)).toEqual({ signerAccess: 'rbac: Key Vault Certificates Officer, Key Vault Crypto User' });
+    const create = (role: string) => azArgv('role', 'assignment', 'create', '--assignee-object-id', CALLER, '--assignee-principal-type', 'User', '--role', role, '--scope', KV_ID, '--query', 'id', '-o', 'tsv');
+    expect(f.argvs()).toEqual([listRoles, create('Key Vault Certificates Officer'), create('Key Vault Crypto User')]);
+    expect(f.created.map((c) => c.id)).toEqual(['/ra/1', '/ra/2']);
+    expect(f.argvs().flat()).not.toContain('set-policy');
+  });
+
+  it('rbac check: done with both roles, not done with one', async () => {
+    const both = fakeContext({ stepId: 'signer-access', answers, outputs, script: [{ prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: 'Key Vault Crypto User\nKey Vault Certificates Officer\n' } }] });
+    expect(await signerAccess.check(both.ctx)).toBeDefined();
+    const one = fakeContext({ stepId: 'signer-access', answers, outputs, script: [{ prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: 'Key Vault Crypto User\n' } }] });
+    expect(await signerAccess.check(one.ctx)).toBeUndefined();
+    const run = fakeContext({ stepId: 'signer-access', answers, outputs, script: [{ prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: 'Key Vault Crypto User\n' } }] });
+    await signerAccess.run(run.ctx);
+    expect(run.mutating()).toHaveLength(1);
+    expect(run.mutating()[0]).toContain('Key Vault Certificates Officer');
+  });
+
+  it('access-policy: set-policy with certificates create get and keys sign, recorded for teardown', async () => {
+    const f = fakeContext({ stepId: 'signer-access', answers: { ...answers, keyVaultAuth: 'access-policy' }, outputs });
+    expect(await signerAccess.run(f.ctx)).toEqual({ signerAccess: 'access-policy: certificates create get, keys sign' });
+    expect(f.argvs()).toEqual([
+      showPolicy,
+      azArgv('keyvault', 'set-policy', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '--object-id', CALLER,
+        '--certificate-permissions', 'create', 'get', '--key-permissions', 'sign', '-o', 'none'),
+    ]);
+    expect(f.created).toEqual([expect.objectContaining({ kind: 'accessPolicy', details: expect.objectContaining({ objectId: CALLER }) })]);
+  });
+
+  it('access-policy: keeps what the caller had and skips when nothing is missing', async () => {
+    const full = { certificates: ['all', 'create', 'get'], keys: ['sign', 'get'], secrets: ['get'] };
+    const f = fakeContext({ stepId: 'signer-access', answers: { ...answers, keyVaultAuth: 'access-policy' }, outputs, script: [{ prefix: ['az', 'keyvault', 'show'], result: { stdout: JSON.stringify(full) } }] });
+    expect(await signerAccess.check(f.ctx)).toBeDefined();
+    await signerAccess.run(f.ctx);
+    expect(f.mutating()).toEqual([]);
+    const partial = fakeContext({ stepId: 'signer-access', answers: { ...answers, keyVaultAuth: 'access-policy' }, outputs, script: [{ prefix: ['az', 'keyvault', 'show'], result: { stdout: JSON.stringify({ certificates: ['list'], keys: ['sign'] }) } }] });
+    await signerAccess.run(partial.ctx);
+    expect(partial.mutating()[0]).toEqual(azArgv('keyvault', 'set-policy', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '--object-id', CALLER, '--certificate-permissions', 'create', 'get', 'list', '-o', 'none'));
+    expect(partial.created).toEqual([]);
+  });
+
+  it('knownFailures: set-policy on an RBAC vault (C13)', () => {
+    expect(signerAccess.knownFailures?.some((k) => k.match.test("ERROR: Cannot set policies to a vault with '--enable-rbac-authorization' specified"))).toBe(true);
+  });
+
+  it('teardown removes the recorded role assignments by id', async () => {
+    const f = fakeContext({ stepId: 'signer-access', answers, outputs, createdBefore: [
+      { kind: 'roleAssignment', id: '/subscriptions/00000000-1111-2222-3333-444444444444/x/roleAssignments/1' },
+      { kind: 'roleAssignment', id: '/subscriptions/00000000-1111-2222-3333-444444444444/x/roleAssignments/2' },
+    ] });
+    await signerAccess.teardown?.(f.ctx);
+    expect(f.argvs()).toEqual([
+      azArgv('role', 'assignment', 'delete', '--ids', '/subscriptions/00000000-1111-2222-3333-444444444444/x/roleAssignments/2'),
+      azArgv('role', 'assignment', 'delete', '--ids', '/subscriptions/00000000-1111-2222-3333-444444444444/x/roleAssignments/1'),
+    ]);
+  });
+});
