@@ -21,7 +21,7 @@ async function checkUnsigned(ctx: Ctx, image: string): Promise<{ unsignedDenied:
   const ns = ctx.answers.demoNamespace;
   const result = await runPod(ctx, ns, UNSIGNED_POD, image);
   if (ctx.answers.policyEffect === 'Deny') {
-    if (result.exitCode === 0) throw new Error(`The unsigned image was admitted: ${image} is running in ${ns} although the policy effect is Deny.`);
+    if (result.exitCode === 0 && !result.planned) throw new Error(`The unsigned image was admitted: ${image} is running in ${ns} although the policy effect is Deny.`);
     const message = VERIFICATION_DENIAL.exec(result.stderr)?.[0] ?? (result.planned ? '<verify.denialMessage>' : undefined);
     if (!message) throw new Error(`The unsigned pod failed, but not with Ratify's verification message: ${result.stderr.trim()}`);
     return { unsignedDenied: 'true', denialMessage: message };
