@@ -20,6 +20,12 @@ export interface CloudProfile {
   readonly toolPath: readonly string[];
   /** Extra environment for the child processes (e.g. where the fake tools find their world). */
   readonly toolEnv: Readonly<Record<string, string>>;
+  /**
+   * Real seconds per simulated second for waits and polls (1 on Azure). A sandbox running at
+   * `realistic:0.02` answers 50x faster than Azure, so the runbook's polls and backoffs shrink
+   * by the same factor and still fire promptly. Undefined = 1.
+   */
+  readonly timeScale?: number;
   /** Stop whatever the profile started (the sandbox server); safe to call twice. */
   close(): Promise<void>;
 }

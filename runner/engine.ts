@@ -10,7 +10,7 @@ import { hintsFor } from './known-failures.js';
 import type { ProgressView } from './progress.js';
 import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { findStep, fromOnward, verifyStepList } from './step-graph.js';
-import type { Outputs, Step } from './step.js';
+import type { Clock, Outputs, Step } from './step.js';
 
 export type GateChoice = 'run' | 'skip' | 'all' | 'quit';
 
@@ -28,6 +28,8 @@ export interface EngineOptions {
   /** Shared context deps in run mode (answers, profile, azure, clock, env, redactor, exec, confirm). */
   readonly context: Omit<ContextDeps, 'mode' | 'outputsOf' | 'runId'>;
   readonly signal: AbortSignal;
+  /** Real time for the ledger's timestamps; steps may see a scaled clock (sandbox). Default: context.clock. */
+  readonly wallClock?: Clock;
   readonly view: ProgressView;
   readonly from?: string;
   readonly only?: string;
@@ -85,7 +87,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
 
   const execute = (step: Step, reason: string): Promise<void> => {
     live.set(step.id, 'running');
-    const promise = executeStep(step, reason, contextDeps, store, view, signal).then(
+    const promise = executeStep(step, reason, contextDeps, options.wallClock ?? contextDeps.clock, store, view, signal).then(
       (ok) => {
         live.set(step.id, ok ? 'ok' : 'failed');
         if (!ok && !failure) failure = failureOf(step, stepRecord(ledger, step.id));
@@ -199,6 +201,7 @@ async function executeStep(
   step: Step,
   reason: string,
   deps: ContextDeps,
+  wall: Clock,
   store: LedgerStore,
   view: ProgressView,
   signal: AbortSignal,
@@ -211,7 +214,7 @@ async function executeStep(
   Object.assign(record, {
     status: 'running',
     attempts: attempt,
-    startedAt: deps.clock.now().toISOString(),
+    startedAt: wall.now().toISOString(),
     endedAt: undefined,
     error: undefined,
     hints: undefined,
@@ -258,7 +261,7 @@ async function executeStep(
     record.outputs = { ...outputs };
     record.answersUsed = answersFingerprint(step.needs as readonly AnswerKey[], deps.answers);
     record.status = 'done';
-    record.endedAt = deps.clock.now().toISOString();
+    record.endedAt = wall.now().toISOString();
     await store.save();
     view.phase(step.id, 'done');
     return true;
@@ -268,7 +271,7 @@ async function executeStep(
     record.status = interrupted ? 'interrupted' : 'failed';
     record.error = interrupted ? 'interrupted (Ctrl-C); the next run resumes here' : message;
     record.hints = interrupted ? undefined : hintsFor(step, `${message}\n${commandOutput(error)}`);
-    record.endedAt = deps.clock.now().toISOString();
+    record.endedAt = wall.now().toISOString();
     await store.save();
     view.phase(step.id, interrupted ? 'interrupted' : 'failed', record.error);
     return false;

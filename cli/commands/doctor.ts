@@ -10,7 +10,7 @@ import { createAzureReader } from '../azure-reader.js';
 import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../io.js';
 import { stateDirOf } from '../state-dir.js';
-import { systemClock } from '../system-clock.js';
+import { clockForScale, systemClock } from '../system-clock.js';
 import { createLineView } from '../views/line-view.js';
 
 /** The read-only preflight step alone, with its findings printed; the ledger is not touched. */
@@ -47,7 +47,7 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
           answers,
           profile,
           azure: createAzureReader(profile),
-          clock,
+          clock: clockForScale(profile.timeScale),
           baseEnv: io.env,
           redactor: new Redactor(),
           confirm: async (_q, answer) => answer,

@@ -19,7 +19,7 @@ import { createGuidedGate } from '../guided-gate.js';
 import { useColor, writeLine, type Io } from '../io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../status-json.js';
-import { systemClock } from '../system-clock.js';
+import { clockForScale, systemClock } from '../system-clock.js';
 import { createProgressView } from '../views/create-view.js';
 
 export default async function runCommand(io: Io, args: readonly string[]): Promise<number> {
@@ -102,13 +102,14 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         from,
         only,
         serial: options.serial,
+        wallClock: clock,
         gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
         context: {
           stateDir,
           answers,
           profile,
           azure: createAzureReader(profile),
-          clock,
+          clock: clockForScale(profile.timeScale),
           baseEnv: io.env,
           redactor,
           confirm: confirmer(prompter),

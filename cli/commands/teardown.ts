@@ -12,7 +12,7 @@ import { createAzureReader } from '../azure-reader.js';
 import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
-import { systemClock } from '../system-clock.js';
+import { clockForScale, systemClock } from '../system-clock.js';
 import { createProgressView } from '../views/create-view.js';
 import { simulatedNotice } from './run.js';
 
@@ -62,7 +62,7 @@ export default async function teardownCommand(io: Io, args: readonly string[]): 
         answers,
         profile,
         azure: createAzureReader(profile),
-        clock,
+        clock: clockForScale(profile.timeScale),
         baseEnv: io.env,
         redactor: new Redactor(),
         confirm: async (_q, answer) => answer,
