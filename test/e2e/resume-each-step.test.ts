@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isMutating, readCalls, type Call } from '../helpers/call-log.js';
+import { REPO, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/engine-harness.js';
+
+const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
+const order = ['preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access', 'certificate', 'notation-setup', 'build-and-sign', 'ratify-identity', 'ratify-install', 'policy', 'verify'];
+const run = (stateDir: string, ...extra: string[]) =>
+  runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir, ...extra]);
+
+/** The leading words of a step's first command that no earlier command starts with: the fault's target. */
+function faultPrefix(calls: readonly Call[], step: string): string {
+  const index = calls.findIndex((c) => c.step === step);
+  const call = calls[index];
+  if (!call) throw new Error(`no call for ${step}`);
+  const earlier = calls.slice(0, index).map((c) => c.argv.join(' '));
+  const words = call.argv.filter((a, i, all) => all[i - 1] !== '--subscription' && a !== '--subscription');
+  for (let n = 2; n <= words.length; n++) {
+    const prefix = words.slice(0, n).join(' ');
+    if (!earlier.some((line) => line.startsWith(prefix))) return prefix;
+  }
+  throw new Error(`no distinctive prefix for ${step}: ${call.argv.join(' ')}`);
+}
+
+describe('resume after a permanent fault in each step (sandbox, serial)', () => {
+  it('each step: exit 1 naming it, then the next run finishes without repeating earlier mutations', async () => {
+    const baselineDir = await tempDir();
+    const baseline = await run(baselineDir);
+    expect(baseline.code, baseline.stderr).toBe(0);
+    const calls = await readCalls(baselineDir);
+
+    for (const step of order) {
+      const stateDir = await tempDir();
+      const prefix = faultPrefix(calls, step);
+      const failed = await run(stateDir, '--sandbox-fault', `${prefix}=permanent`);
+      expect(failed.code, `${step}: ${failed.stderr}`).toBe(1);
+      expect(failed.stderr).toContain(`Step "${step}"`);
+      expect(failed.stderr).toContain(`it resumes at "${step}"`);
+      const before = (await readCalls(stateDir)).length;
+
+      const resumed = await run(stateDir);
+      expect(resumed.code, `${step} (resume): ${resumed.stderr}`).toBe(0);
+      const earlierSteps = new Set(order.slice(0, order.indexOf(step)));
+      const repeated = (await readCalls(stateDir)).slice(before).filter((c) => earlierSteps.has(c.step) && isMutating(c.argv));
+      expect(repeated.map((c) => `${c.step}: ${c.argv.join(' ')}`), step).toEqual([]);
+    }
+  }, 600_000);
+});
