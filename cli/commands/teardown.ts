@@ -9,7 +9,7 @@ import { Redactor } from '../../runner/redact.js';
 import { runTeardown } from '../../runner/teardown.js';
 import { flag, option, parseCommandArgs } from '../args.js';
 import { createAzureReader } from '../azure-reader.js';
-import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
+import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
 import { clockForScale, systemClock } from '../system-clock.js';
@@ -19,8 +19,28 @@ import { simulatedNotice } from './run.js';
 /** Removes what the ledger records as created, in reverse order, by recorded id. */
 export default async function teardownCommand(io: Io, args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs('teardown', args, { ...option.stateDir, ...option.yes, ...option.nonInteractive, ...option.sandbox, ...option.help });
-  const sandbox = sandboxFlags(parsed);
-  const stateDir = stateDirOf(io, parsed);
+  return teardownRunbook(io, {
+    stateDir: stateDirOf(io, parsed),
+    yes: flag(parsed, 'yes'),
+    interactive: isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') }),
+    sandbox: sandboxFlags(parsed),
+  });
+}
+
+export interface TeardownRunbookOptions {
+  readonly stateDir: string;
+  /** Do not ask (--yes); without it a non-interactive teardown is refused. */
+  readonly yes: boolean;
+  /** Whether a prompt may ask (defaults to false: the workshop runner never prompts). */
+  readonly interactive?: boolean;
+  readonly sandbox?: SandboxFlags | undefined;
+  /** The simulated world (default <stateDir>/sandbox; a workshop shares DIR/sandbox). */
+  readonly worldDir?: string;
+}
+
+/** One teardown; the workshop runner calls this for each attendee with its own Io. */
+export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): Promise<number> {
+  const { stateDir, sandbox } = options;
   const clock = systemClock;
   const state = await openStateDir(io, { stateDir, command: 'ratify-runbook teardown', target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
   let profile: CloudProfile | undefined;
@@ -35,10 +55,10 @@ export default async function teardownCommand(io: Io, args: readonly string[]): 
       writeLine(io.stderr, 'Nothing to tear down: the ledger records no resource created by this runbook.');
       return 0;
     }
-    const interactive = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') });
+    const interactive = options.interactive ?? false;
     writeLine(io.stderr, `Teardown removes ${created.length} resource(s) this runbook created:`);
     for (const line of created) writeLine(io.stderr, `  - ${line}`);
-    if (!flag(parsed, 'yes')) {
+    if (!options.yes) {
       if (!interactive) throw new UsageError('Teardown deletes resources: confirm with --yes when not on a terminal.');
       const prompter = createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
       if (!(await prompter.confirm({ key: 'teardown', message: 'Delete them?', default: false }))) {
@@ -48,8 +68,8 @@ export default async function teardownCommand(io: Io, args: readonly string[]): 
     }
     // The answers the run used, for names teardown still needs (it removes by recorded id).
     const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
-    profile = await openCloudProfile(stateDir, sandbox, {});
-    const notice = profile.kind === 'sandbox' ? simulatedNotice(join(stateDir, 'sandbox')) : undefined;
+    profile = await openCloudProfile(stateDir, sandbox, {}, options.worldDir);
+    const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
     if (notice) writeLine(io.stderr, `⚠ ${notice}`);
     const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, notice));
     const { removedSteps } = await runTeardown({
