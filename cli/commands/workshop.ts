@@ -1,6 +1,156 @@
-import type { Io } from '../io.js';
-import { UsageError } from '../../runner/errors.js';
+import { join, resolve } from 'node:path';
+import { ExitCode, UsageError } from '../../runner/errors.js';
+import { flag, listOption, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
+import { sandboxFlags } from '../cloud-profiles.js';
+import { writeLine, type Io } from '../io.js';
 
-export default async function workshop(_io: Io, _args: readonly string[]): Promise<number> {
-  throw new UsageError('not yet');
+/**
+ * `ratify-runbook workshop init|run|status|teardown`. Only argument parsing lives here; the work
+ * is in workshop/, loaded lazily (Handlebars, the engine and the steps are not needed for --help).
+ */
+export default async function workshop(io: Io, args: readonly string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  const { workshopHelp } = await import('../../workshop/help.js');
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    io.stdout.write(workshopHelp.workshop ?? '');
+    return sub === undefined ? ExitCode.usage : ExitCode.done;
+  }
+  const help = workshopHelp[sub];
+  if (!help || sub === 'workshop') {
+    throw new UsageError(`Unknown workshop command "${sub}".`, ['Run `ratify-runbook workshop --help` for init, run, status and teardown.']);
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(help);
+    return ExitCode.done;
+  }
+  switch (sub) {
+    case 'init':
+      return init(io, rest);
+    case 'status':
+      return status(io, rest);
+    default:
+      return batch(io, sub === 'run' ? 'run' : 'teardown', rest);
+  }
+}
+
+async function init(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('workshop init', args, {
+    roster: { type: 'string' },
+    template: { type: 'string' },
+    out: { type: 'string' },
+    subscription: { type: 'string' },
+    ...option.help,
+  });
+  const roster = required(parsed, 'roster', 'init');
+  const out = required(parsed, 'out', 'init');
+  const template = stringOption(parsed, 'template');
+  const { initWorkshop } = await import('../../workshop/init.js');
+  const result = await initWorkshop({
+    rosterPath: resolve(io.cwd, roster),
+    templatePath: template === undefined ? undefined : resolve(io.cwd, template),
+    outDir: resolve(io.cwd, out),
+    hostSubscription: stringOption(parsed, 'subscription') ?? (io.env.RATIFY_RUNBOOK_SUBSCRIPTION_ID?.trim() || undefined),
+    now: new Date(),
+  });
+  for (const note of result.notes) writeLine(io.stderr, `! ${note}`);
+  writeLine(io.stderr, `✔ ${result.attendees.length} attendee(s) ready in ${resolve(io.cwd, out)}:`);
+  for (const { attendee, explicit } of result.attendees) {
+    writeLine(io.stderr, `  ${attendee.id}: ${join(out, attendee.id, 'answers.yaml')} (vault ${String(explicit.keyVaultName ?? '-')}, registry ${String(explicit.acrName ?? '-')})`);
+  }
+  writeLine(io.stderr, `Rehearse offline: ratify-runbook workshop run --dir ${out} --sandbox`);
+  return ExitCode.done;
+}
+
+async function status(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('workshop status', args, { dir: { type: 'string' }, ...option.json, ...option.help });
+  const dir = required(parsed, 'dir', 'status');
+  const [{ workshopStatus }, steps] = await Promise.all([import('../../workshop/commands.js'), loadSteps()]);
+  return workshopStatus(io, { dir, json: flag(parsed, 'json') }, steps);
+}
+
+async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs(`workshop ${command}`, args, {
+    dir: { type: 'string' },
+    attendee: { type: 'string', multiple: true },
+    concurrency: { type: 'string' },
+    'retry-failed': { type: 'boolean' },
+    ...option.sandbox,
+    ...option.json,
+    ...option.yes,
+    ...option.help,
+  });
+  const dirArg = required(parsed, 'dir', command);
+  const dir = resolve(io.cwd, dirArg);
+  const sandbox = sandboxFlags(parsed);
+  if (command === 'run' && flag(parsed, 'yes')) {
+    // Harmless (workshop runs never prompt), but say so rather than silently accept it.
+    writeLine(io.stderr, '! --yes has no effect on workshop run: attendees always run non-interactively.');
+  }
+  const [{ workshopRun, workshopTeardown, DEFAULT_CONCURRENCY }, steps] = await Promise.all([import('../../workshop/commands.js'), loadSteps()]);
+  const options = {
+    dir: dirArg,
+    concurrency: concurrencyOf(stringOption(parsed, 'concurrency'), DEFAULT_CONCURRENCY),
+    only: listOption(parsed, 'attendee'),
+    retryFailed: flag(parsed, 'retry-failed'),
+    sandbox: sandbox !== undefined,
+    json: flag(parsed, 'json'),
+  };
+  // One simulated tenant for everyone, so a name collision behaves as in Azure.
+  const worldDir = sandbox ? join(dir, 'sandbox') : undefined;
+  if (command === 'run') {
+    const { runRunbook } = await import('./run.js');
+    return workshopRun(
+      io,
+      options,
+      (attendeeIo, attendee) =>
+        runRunbook(attendeeIo, {
+          stateDir: attendee.stateDir,
+          answersFile: join(attendee.stateDir, 'answers.yaml'),
+          interactive: false,
+          sandbox,
+          ...(worldDir ? { worldDir } : {}),
+        }),
+      steps,
+    );
+  }
+  const { teardownRunbook } = await import('./teardown.js');
+  const yes = flag(parsed, 'yes');
+  const { isInteractive } = await import('../../prompts/collect-answers.js');
+  const canAsk = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, yes });
+  return workshopTeardown(
+    io,
+    {
+      ...options,
+      confirmed: yes,
+      confirm: canAsk
+        ? async (question) => {
+            const { createInquirerPrompter } = await import('../../prompts/prompter.js');
+            return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
+          }
+        : undefined,
+    },
+    (attendeeIo, attendee) => teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...(worldDir ? { worldDir } : {}) }),
+    steps,
+  );
+}
+
+/** The flow's steps for the matrix columns; steps/index.ts is the ordered list. */
+async function loadSteps(): Promise<readonly { id: string; title: string }[]> {
+  const { steps } = await import('../../steps/index.js');
+  return steps;
+}
+
+function required(parsed: Parsed, name: string, command: string): string {
+  const value = stringOption(parsed, name);
+  if (value === undefined || value.trim() === '') {
+    throw new UsageError(`workshop ${command} needs --${name}.`, [`Run \`ratify-runbook workshop ${command} --help\` for the options.`]);
+  }
+  return value;
+}
+
+function concurrencyOf(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--concurrency ${value}: expected a whole number from 1 to 64.`);
+  return n;
 }

@@ -1,0 +1,257 @@
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Io } from '../../cli/io.js';
+import { newLedger, readLedger, writeLedger } from '../../checkpoints/ledger.js';
+import { emptyStepRecord } from '../../checkpoints/ledger-schema.js';
+import { StepFailedError } from '../../runner/errors.js';
+import { tempDir } from '../helpers/engine-harness.js';
+import type { AttendeeTask } from '../../workshop/batch-runner.js';
+import { runBatch } from '../../workshop/batch-runner.js';
+import { workshopRun, workshopStatus, workshopTeardown } from '../../workshop/commands.js';
+import { initWorkshop } from '../../workshop/init.js';
+import { parseProgressLine } from '../../workshop/progress-lines.js';
+
+const steps = [
+  { id: 'preflight', title: 'Check tools' },
+  { id: 'key-vault', title: 'Create the Key Vault' },
+  { id: 'verify', title: 'Verify' },
+];
+
+function testIo(cwd: string, signal = new AbortController().signal): Io & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { argv: [], env: { RATIFY_RUNBOOK_KEY_VAULT_NAME: 'host-kv' }, cwd, stdout, stderr, stdin: new PassThrough(), signal, out: () => out, err: () => err };
+}
+
+const stamp = () => new Date().toISOString().slice(11, 19);
+
+/**
+ * A stand-in for runRunbook: prints the line view's lines, keeps a real ledger in the
+ * attendee's state dir, resumes done steps, fails where told.
+ */
+function fakeRun(options: { failAt?: Record<string, string>; delayMs?: number; calls?: string[]; probe?: (delta: number) => void } = {}): AttendeeTask {
+  return async (io, attendee) => {
+    options.calls?.push(attendee.id);
+    options.probe?.(1);
+    try {
+      const ledger = (await readLedger(attendee.stateDir)) ?? newLedger({ kind: 'sandbox' }, new Date());
+      for (const step of steps) {
+        const record = (ledger.steps[step.id] ??= emptyStepRecord());
+        if (record.status === 'done') {
+          io.stderr.write(`[${stamp()}] ${step.id}: done earlier, not repeated (done in an earlier run)\n`);
+          continue;
+        }
+        io.stderr.write(`[${stamp()}] ${step.id}: ${step.title} checking\n[${stamp()}] ${step.id}: running\n`);
+        await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
+        record.attempts += 1;
+        if (options.failAt?.[attendee.id] === step.id) {
+          record.status = 'failed';
+          record.error = 'VaultAlreadyExists: the name is taken';
+          await writeLedger(attendee.stateDir, ledger, new Date());
+          io.stderr.write(`[${stamp()}] ${step.id}: FAILED (VaultAlreadyExists: the name is taken)\n`);
+          throw new StepFailedError(step.id, `Step "${step.id}" failed: VaultAlreadyExists`, ['Pick another keyVaultName in the template.']);
+        }
+        record.status = 'done';
+        record.created = step.id === 'key-vault' ? [{ kind: 'keyVault', id: `/vaults/${attendee.id}` }] : [];
+        await writeLedger(attendee.stateDir, ledger, new Date());
+        io.stderr.write(`[${stamp()}] ${step.id}: done\n`);
+      }
+      return 0;
+    } finally {
+      options.probe?.(-1);
+    }
+  };
+}
+
+async function workshopDir(ids: string[]) {
+  const root = await tempDir('rr-wsb-');
+  await writeFile(join(root, 'roster.csv'), `id\n${ids.join('\n')}\n`);
+  await initWorkshop({ rosterPath: join(root, 'roster.csv'), outDir: join(root, 'ws'), now: new Date() });
+  return { root, dir: join(root, 'ws') };
+}
+
+const runOptions = (dir: string, extra: Partial<Parameters<typeof workshopRun>[1]> = {}) => ({ dir, concurrency: 3, only: [], sandbox: true, ...extra });
+
+describe('progress lines', () => {
+  it('parses the line view, the error report and its hints', () => {
+    expect(parseProgressLine('[10:00:00] key-vault: Create the Key Vault checking')).toEqual({ kind: 'phase', stepId: 'key-vault', phase: 'checking' });
+    expect(parseProgressLine('[10:00:00] key-vault: done earlier, not repeated (done in an earlier run)')).toMatchObject({ phase: 'reused' });
+    expect(parseProgressLine('[10:00:00] key-vault: FAILED (first line of a')).toEqual({ kind: 'phase', stepId: 'key-vault', phase: 'failed', detail: 'first line of a' });
+    expect(parseProgressLine('[10:00:00] policy:   waiting for the constraint (1m)')).toEqual({ kind: 'log', stepId: 'policy', text: 'waiting for the constraint (1m)' });
+    expect(parseProgressLine('✖ Step failed')).toEqual({ kind: 'error', message: 'Step failed' });
+    expect(parseProgressLine('  → do this')).toEqual({ kind: 'hint', text: 'do this' });
+    expect(parseProgressLine('Starting run abc')).toBeUndefined();
+  });
+});
+
+describe('batch runner', () => {
+  it('never runs more than N at once, and runs everyone', async () => {
+    let active = 0;
+    let peak = 0;
+    const ids = Array.from({ length: 12 }, (_, i) => `a${i}`);
+    const root = await tempDir('rr-pool-');
+    const outcomes = await runBatch({
+      attendees: ids.map((id) => ({ id, stateDir: join(root, id) })),
+      concurrency: 3,
+      io: testIo(root),
+      onEvent: () => {},
+      task: fakeRun({
+        delayMs: 5,
+        probe: (d) => {
+          active += d;
+          peak = Math.max(peak, active);
+        },
+      }),
+    });
+    expect(peak).toBe(3);
+    expect(outcomes.map((o) => o.exitCode)).toEqual(ids.map(() => 0));
+  });
+
+  it('gives each attendee an Io without the host answer variables and a TTY-less stderr', async () => {
+    const root = await tempDir('rr-io-');
+    let seen: Io | undefined;
+    await runBatch({ attendees: [{ id: 'a', stateDir: join(root, 'a') }], concurrency: 1, io: testIo(root), onEvent: () => {}, task: async (io) => ((seen = io), 0) });
+    expect(seen?.env.RATIFY_RUNBOOK_KEY_VAULT_NAME).toBeUndefined();
+    expect(seen?.stderr.isTTY).toBe(false);
+  });
+
+  it('a throw is one attendee failing, with its message and hint', async () => {
+    const root = await tempDir('rr-throw-');
+    const outcomes = await runBatch({
+      attendees: ['a', 'b'].map((id) => ({ id, stateDir: join(root, id) })),
+      concurrency: 2,
+      io: testIo(root),
+      onEvent: () => {},
+      task: fakeRun({ failAt: { a: 'key-vault' } }),
+    });
+    expect(outcomes[0]).toMatchObject({ attendee: 'a', exitCode: 1, lastStep: 'key-vault', message: 'Step "key-vault" failed: VaultAlreadyExists', hint: 'Pick another keyVaultName in the template.' });
+    expect(outcomes[1]).toMatchObject({ attendee: 'b', exitCode: 0, lastStep: 'verify' });
+  });
+
+  it('Ctrl-C: no new attendee starts; the others are reported as not started', async () => {
+    const root = await tempDir('rr-abort-');
+    const controller = new AbortController();
+    const outcomes = await runBatch({
+      attendees: ['a', 'b', 'c'].map((id) => ({ id, stateDir: join(root, id) })),
+      concurrency: 1,
+      io: testIo(root, controller.signal),
+      onEvent: () => {},
+      task: async () => (controller.abort(), 130),
+    });
+    expect(outcomes.map((o) => [o.exitCode, o.started])).toEqual([[130, true], [130, false], [130, false]]);
+  });
+});
+
+describe('workshop run / status / teardown', () => {
+  it('one attendee failing while the others finish; summary; exit 1; logs kept', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob', 'carol', 'dave']);
+    const io = testIo(root);
+    const code = await workshopRun(io, runOptions(dir), fakeRun({ failAt: { bob: 'key-vault' } }), steps);
+    expect(code).toBe(1);
+    const err = io.err();
+    expect(err).toMatch(/Ignoring RATIFY_RUNBOOK_KEY_VAULT_NAME/);
+    expect(err).toMatch(/alice: key-vault done/);
+    expect(err).toMatch(/bob: ✖ failed at key-vault \(exit 1/);
+    expect(err).toMatch(/attendee\s+last step\s+status\s+hint/);
+    expect(err).toMatch(/bob\s+key-vault\s+FAILED at key-vault.*Step "key-vault" failed: VaultAlreadyExists → Pick another keyVaultName/);
+    expect(err).toMatch(/carol\s+verify\s+done/);
+    expect(err).toMatch(/1 of 4 attendee\(s\) did not finish/);
+    expect(err).toMatch(/--retry-failed/);
+    expect(await readFile(join(dir, 'bob', 'logs', 'workshop-run.log'), 'utf8')).toMatch(/✖ Step "key-vault" failed/);
+    for (const id of ['alice', 'carol', 'dave']) expect((await readLedger(join(dir, id)))?.steps.verify?.status).toBe('done');
+  });
+
+  it('--retry-failed runs only the failed ones; a plain re-run resumes everyone', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob', 'carol']);
+    await workshopRun(testIo(root), runOptions(dir), fakeRun({ failAt: { bob: 'key-vault', carol: 'verify' } }), steps);
+    const calls: string[] = [];
+    const io = testIo(root);
+    expect(await workshopRun(io, runOptions(dir, { retryFailed: true }), fakeRun({ calls, failAt: { carol: 'verify' } }), steps)).toBe(1);
+    expect(calls.sort()).toEqual(['bob', 'carol']);
+    expect(io.err()).toMatch(/bob: key-vault done/);
+    expect(io.err()).toMatch(/bob: preflight done earlier/);
+    const again: string[] = [];
+    expect(await workshopRun(testIo(root), runOptions(dir), fakeRun({ calls: again }), steps)).toBe(0);
+    expect(again.sort()).toEqual(['alice', 'bob', 'carol']);
+    const none: string[] = [];
+    const last = testIo(root);
+    expect(await workshopRun(last, runOptions(dir, { retryFailed: true }), fakeRun({ calls: none }), steps)).toBe(0);
+    expect(none).toEqual([]);
+    expect(last.err()).toMatch(/Nothing to run: no attendee has failed/);
+  });
+
+  it('--attendee selects; an unknown one is a usage error naming the attendees', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob']);
+    const calls: string[] = [];
+    expect(await workshopRun(testIo(root), runOptions(dir, { only: ['bob'] }), fakeRun({ calls }), steps)).toBe(0);
+    expect(calls).toEqual(['bob']);
+    await expect(workshopRun(testIo(root), runOptions(dir, { only: ['zed'] }), fakeRun(), steps)).rejects.toThrow(/Unknown attendee: zed/);
+  });
+
+  it('refuses, before running anyone, a target that differs from the ledgers', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob']);
+    await workshopRun(testIo(root), runOptions(dir, { only: ['alice'] }), fakeRun(), steps);
+    const calls: string[] = [];
+    await expect(workshopRun(testIo(root), runOptions(dir, { sandbox: false }), fakeRun({ calls }), steps)).rejects.toThrow(/alice: the state .* belongs to the sandbox/);
+    expect(calls).toEqual([]);
+  });
+
+  it('status shows the matrix and failures from the ledgers, without touching any file', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob', 'carol']);
+    await workshopRun(testIo(root), runOptions(dir, { only: ['alice', 'bob'] }), fakeRun({ failAt: { bob: 'key-vault' } }), steps);
+    const before = await snapshot(dir);
+    const io = testIo(root);
+    expect(await workshopStatus(io, { dir }, steps)).toBe(0);
+    expect(io.out()).toMatch(/alice\s+✔\s+✔\s+✔\s+done/);
+    expect(io.out()).toMatch(/bob\s+✔\s+✖\s+·\s+FAILED at key-vault/);
+    expect(io.out()).toMatch(/carol\s+·\s+·\s+·\s+not started/);
+    expect(io.out()).toMatch(/VaultAlreadyExists/);
+    const json = testIo(root);
+    await workshopStatus(json, { dir, json: true }, steps);
+    const doc = JSON.parse(json.out());
+    expect(doc.attendees.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([['alice', 'done'], ['bob', 'failed'], ['carol', 'not started']]);
+    expect(doc.attendees[1].status.steps[1]).toMatchObject({ id: 'key-vault', status: 'failed' });
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('teardown runs for every attendee that has a ledger, needs --yes off a terminal, same summary', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob', 'carol']);
+    await workshopRun(testIo(root), runOptions(dir, { only: ['alice', 'bob'] }), fakeRun(), steps);
+    const torn: string[] = [];
+    const task: AttendeeTask = async (io, attendee) => {
+      torn.push(attendee.id);
+      io.stderr.write(`[${stamp()}] key-vault: running\n[${stamp()}] key-vault: done\n`);
+      const ledger = await readLedger(attendee.stateDir);
+      if (ledger) {
+        ledger.teardown = { status: 'done', removed: ['key-vault'] };
+        await writeLedger(attendee.stateDir, ledger, new Date());
+      }
+      return 0;
+    };
+    await expect(workshopTeardown(testIo(root), { ...runOptions(dir), confirmed: false }, task, steps)).rejects.toThrow(/confirm with --yes/);
+    expect(torn).toEqual([]);
+    const io = testIo(root);
+    expect(await workshopTeardown(io, { ...runOptions(dir), confirmed: true }, task, steps)).toBe(0);
+    expect(torn.sort()).toEqual(['alice', 'bob']);
+    expect(io.err()).toMatch(/Teardown done for every attendee \(2\)/);
+    const status = testIo(root);
+    await workshopStatus(status, { dir, json: true }, steps);
+    expect(JSON.parse(status.out()).attendees.map((a: { state: string }) => a.state)).toEqual(['torn down', 'torn down', 'not started']);
+  });
+});
+
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  const result: Record<string, string> = {};
+  for (const e of entries.filter((x) => x.isFile())) {
+    const path = join(e.parentPath, e.name);
+    result[path] = `${(await stat(path)).mtimeMs}:${await readFile(path, 'utf8')}`;
+  }
+  return result;
+}
