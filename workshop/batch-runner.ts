@@ -4,6 +4,7 @@
  * One attendee's failure (or throw) never stops the others; Ctrl-C (the host's signal) stops
  * launching new ones and lets the running ones stop cleanly (their steps marked interrupted).
  */
+import { setMaxListeners } from 'node:events';
 import type { Io } from '../cli/io.js';
 import { reportError } from '../cli/main.js';
 import { createAttendeeIo } from './attendee-io.js';
@@ -32,7 +33,23 @@ export interface BatchOptions {
 }
 
 export async function runBatch(options: BatchOptions): Promise<AttendeeOutcome[]> {
-  const { io, onEvent } = options;
+  const { onEvent } = options;
+  // Every attendee's run hangs its own abort listeners on the signal: give the batch one signal
+  // of its own (following the host's) with room for all of them, instead of a leak warning.
+  const controller = new AbortController();
+  setMaxListeners(10_000, controller.signal);
+  const follow = () => controller.abort(options.io.signal.reason);
+  if (options.io.signal.aborted) follow();
+  else options.io.signal.addEventListener('abort', follow, { once: true });
+  const io: Io = { ...options.io, signal: controller.signal };
+  try {
+    return await runPool(options, io, onEvent);
+  } finally {
+    options.io.signal.removeEventListener('abort', follow);
+  }
+}
+
+async function runPool(options: BatchOptions, io: Io, onEvent: BatchOptions['onEvent']): Promise<AttendeeOutcome[]> {
   const now = options.now ?? Date.now;
   const concurrency = Math.max(1, Math.floor(options.concurrency));
   const queue = [...options.attendees];

@@ -2,6 +2,8 @@ import { join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../runner/errors.js';
 import { flag, listOption, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
 import { sandboxFlags } from '../cloud-profiles.js';
+import type { AttendeeTask } from '../../workshop/batch-runner.js';
+import type { BatchCommandOptions } from '../../workshop/commands.js';
 import { writeLine, type Io } from '../io.js';
 
 /**
@@ -86,10 +88,10 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
     // Harmless (workshop runs never prompt), but say so rather than silently accept it.
     writeLine(io.stderr, '! --yes has no effect on workshop run: attendees always run non-interactively.');
   }
-  const [{ workshopRun, workshopTeardown, DEFAULT_CONCURRENCY }, steps] = await Promise.all([import('../../workshop/commands.js'), loadSteps()]);
-  const options = {
+  const [workshopCommands, steps] = await Promise.all([import('../../workshop/commands.js'), loadSteps()]);
+  const options: BatchCommandOptions = {
     dir: dirArg,
-    concurrency: concurrencyOf(stringOption(parsed, 'concurrency'), DEFAULT_CONCURRENCY),
+    concurrency: concurrencyOf(stringOption(parsed, 'concurrency'), workshopCommands.DEFAULT_CONCURRENCY),
     only: listOption(parsed, 'attendee'),
     retryFailed: flag(parsed, 'retry-failed'),
     sandbox: sandbox !== undefined,
@@ -97,41 +99,39 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
   };
   // One simulated tenant for everyone, so a name collision behaves as in Azure.
   const worldDir = sandbox ? join(dir, 'sandbox') : undefined;
-  if (command === 'run') {
-    const { runRunbook } = await import('./run.js');
-    return workshopRun(
-      io,
-      options,
-      (attendeeIo, attendee) =>
-        runRunbook(attendeeIo, {
-          stateDir: attendee.stateDir,
-          answersFile: join(attendee.stateDir, 'answers.yaml'),
-          interactive: false,
-          sandbox,
-          ...(worldDir ? { worldDir } : {}),
-        }),
-      steps,
-    );
+  const where = worldDir ? { worldDir } : {};
+  // The workshop owns the shared world for the whole batch: every attendee's run joins it as a
+  // client, so one attendee finishing (and closing its handle) never stops the others' world.
+  const world = sandbox && worldDir ? await holdWorld(worldDir, sandbox.latency) : undefined;
+  try {
+    if (command === 'run') {
+      const { runRunbook } = await import('./run.js');
+      const task: AttendeeTask = (attendeeIo, attendee) =>
+        runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile: join(attendee.stateDir, 'answers.yaml'), interactive: false, sandbox, ...where });
+      return await workshopCommands.workshopRun(io, options, task, steps);
+    }
+    const { teardownRunbook } = await import('./teardown.js');
+    const yes = flag(parsed, 'yes');
+    const { isInteractive } = await import('../../prompts/collect-answers.js');
+    const canAsk = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, yes });
+    const confirm = async (question: string): Promise<boolean> => {
+      const { createInquirerPrompter } = await import('../../prompts/prompter.js');
+      return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
+    };
+    const task: AttendeeTask = (attendeeIo, attendee) => teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...where });
+    return await workshopCommands.workshopTeardown(io, { ...options, confirmed: yes, confirm: canAsk ? confirm : undefined }, task, steps);
+  } finally {
+    await world?.close();
   }
-  const { teardownRunbook } = await import('./teardown.js');
-  const yes = flag(parsed, 'yes');
-  const { isInteractive } = await import('../../prompts/collect-answers.js');
-  const canAsk = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, yes });
-  return workshopTeardown(
-    io,
-    {
-      ...options,
-      confirmed: yes,
-      confirm: canAsk
-        ? async (question) => {
-            const { createInquirerPrompter } = await import('../../prompts/prompter.js');
-            return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
-          }
-        : undefined,
-    },
-    (attendeeIo, attendee) => teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...(worldDir ? { worldDir } : {}) }),
-    steps,
-  );
+}
+
+async function holdWorld(worldDir: string, latency: string | undefined): Promise<{ close(): Promise<void> }> {
+  const { startSandbox } = await import('../../sandbox/index.js');
+  try {
+    return await startSandbox({ worldDir, ...(latency ? { latency } : {}) });
+  } catch (error) {
+    throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
+  }
 }
 
 /** The flow's steps for the matrix columns; steps/index.ts is the ordered list. */
