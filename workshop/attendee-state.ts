@@ -63,12 +63,19 @@ export async function writeLastOutcome(stateDir: string, command: LastOutcome['c
   await writeFileAtomic(join(stateDir, LAST_OUTCOME_FILE), `${JSON.stringify(data, null, 2)}\n`);
 }
 
-/** For --retry-failed: a failed or interrupted step, a failed teardown, or a last run that failed before its ledger said done. */
-export function hasFailed(state: AttendeeState): boolean {
+/**
+ * For --retry-failed. run: a failed or interrupted step, or a last run that failed before its
+ * ledger said done (e.g. invalid answers). teardown: a teardown that failed or was interrupted.
+ */
+export function hasFailed(state: AttendeeState, command: LastOutcome['command'] = 'run'): boolean {
+  if (state.ledgerProblem) return true;
+  const lastFailed = state.last !== undefined && state.last.command === command && state.last.exitCode !== 0;
+  if (command === 'teardown') {
+    const status = state.ledger?.teardown?.status;
+    return status === 'failed' || status === 'interrupted' || status === 'running' || (lastFailed && status !== 'done');
+  }
   const steps = Object.values(state.ledger?.steps ?? {});
   if (steps.some((s) => s.status === 'failed' || s.status === 'interrupted')) return true;
-  if (state.ledger?.teardown?.status === 'failed') return true;
-  if (state.ledgerProblem) return true;
   const allDone = steps.length > 0 && steps.every((s) => s.status === 'done' || s.status === 'skipped');
-  return state.last !== undefined && state.last.exitCode !== 0 && !allDone;
+  return lastFailed && !allDone;
 }

@@ -59,7 +59,7 @@ async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptio
   }
   const states = await Promise.all(file.attendees.map((id) => readAttendeeState(dir, id)));
   let selected = options.only.length > 0 ? states.filter((s) => options.only.some((id) => id.normalize('NFC') === s.id)) : states;
-  if (options.retryFailed) selected = selected.filter(hasFailed);
+  if (options.retryFailed) selected = selected.filter((s) => hasFailed(s, command));
   if (command === 'teardown') selected = selected.filter((s) => s.ledger || s.ledgerProblem);
   verifyTargets(selected, options.sandbox, dir);
 
@@ -90,9 +90,10 @@ async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptio
   );
   for (const state of states) applyLedger(matrix, state.id, state.ledger, state.locked);
   if (command === 'teardown') for (const state of selected) rowOf(matrix, state.id).cells.clear();
-  const display = createDisplay(io, matrix, command);
   const attendees: BatchAttendee[] = selected.map((s) => ({ id: s.id, stateDir: s.stateDir }));
   writeLine(io.stderr, `Workshop ${command}: ${attendees.length} attendee(s), at most ${options.concurrency} at once. State: ${dir}`);
+  // After the banner: the live view redraws everything below its first frame.
+  const display = createDisplay(io, matrix, command);
   const writes: Promise<void>[] = [];
   let outcomes: AttendeeOutcome[];
   try {

@@ -87,7 +87,9 @@ export function applyLedger(matrix: Matrix, id: string, ledger: LedgerData | und
   row.lastStep = active ?? failed ?? moved;
   if (failed) row.hint = [ledger.steps[failed]?.error?.split('\n')[0], ledger.steps[failed]?.hints?.[0]].filter(Boolean).join(' → ');
   const teardown = ledger.teardown;
-  if (teardown?.status === 'done') row.state = 'torn down';
+  // A run after the teardown (a step ending later) means the attendee is set up again.
+  const rerunSince = teardown?.endedAt !== undefined && Object.values(ledger.steps).some((r) => (r.endedAt ?? '') > (teardown.endedAt ?? ''));
+  if (teardown?.status === 'done' && !rerunSince) row.state = 'torn down';
   else if (teardown?.status === 'failed') {
     row.state = 'failed';
     row.hint = `teardown: ${teardown.error ?? 'failed'}`;

@@ -255,3 +255,24 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   }
   return result;
 }
+
+describe('live matrix on a terminal', () => {
+  it('redraws in place, never wider than the terminal, and shows the busiest rows when taller', async () => {
+    const { root, dir } = await workshopDir(Array.from({ length: 30 }, (_, i) => `attendee-with-a-longer-name-${i}`));
+    const base = testIo(root);
+    const stderr = Object.assign(base.stderr, { isTTY: true, columns: 60, rows: 12 });
+    const io = { ...base, stderr, env: { TERM: 'xterm' } };
+    const code = await workshopRun(io, runOptions(dir, { concurrency: 5 }), fakeRun({ delayMs: 2, failAt: { 'attendee-with-a-longer-name-3': 'verify' } }), steps);
+    expect(code).toBe(1);
+    const text = base.err();
+    expect(text).toContain('\u001b[?25l');
+    expect(text).toContain('\u001b[?25h');
+    expect(text).toMatch(/\u001b\[\d+A\r\u001b\[J/);
+    const frames = text.split('\u001b[?25h')[0]!.split(/\u001b\[\d+A\r\u001b\[J/);
+    const last = frames.at(-1)!.replace(/\u001b\[[0-9;]*m/g, '').trimEnd().split('\n');
+    expect(last.length).toBeLessThanOrEqual(12);
+    for (const line of last) expect([...line].length).toBeLessThan(60);
+    expect(last.join('\n')).toMatch(/more attendee\(s\) not shown/);
+    expect(last.join('\n')).toMatch(/attendee-with-a-longer-name-3 /);
+  });
+});
