@@ -30,6 +30,7 @@ export async function workshopBench(): Promise<string[]> {
       row(`${ATTENDEES} attendees, concurrency ${CONCURRENCY} (wall)`, `${(batch.ms / 1000).toFixed(1)} s (exit ${batch.code})`),
       row(`ratio to ceil(${ATTENDEES}/${CONCURRENCY}) x single (target <= 1.2)`, `${ratio.toFixed(2)} ${ratio <= 1.2 ? 'ok' : 'OVER TARGET'}`),
       row('host process peak RSS (target <= 400 MB)', `${peakMb.toFixed(0)} MB ${peakMb <= 400 ? 'ok' : 'OVER TARGET'}`),
+      ...(single.code !== 0 || batch.code !== 0 ? ['! some runs failed (exit above): the times do not measure full walkthroughs'] : []),
     ];
   } finally {
     await rm(root, { recursive: true, force: true });
