@@ -102,12 +102,18 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
   const where = worldDir ? { worldDir } : {};
   // The workshop owns the shared world for the whole batch: every attendee's run joins it as a
   // client, so one attendee finishing (and closing its handle) never stops the others' world.
-  const world = sandbox && worldDir ? await holdWorld(worldDir, sandbox.latency) : undefined;
+  // Started with the first attendee, so a batch refused up front (or with no one to run) starts nothing.
+  let world: Promise<{ close(): Promise<void> }> | undefined;
+  const joinWorld = async () => {
+    if (sandbox && worldDir) await (world ??= holdWorld(worldDir, sandbox.latency));
+  };
   try {
     if (command === 'run') {
       const { runRunbook } = await import('./run.js');
-      const task: AttendeeTask = (attendeeIo, attendee) =>
-        runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile: join(attendee.stateDir, 'answers.yaml'), interactive: false, sandbox, ...where });
+      const task: AttendeeTask = async (attendeeIo, attendee) => {
+        await joinWorld();
+        return runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile: join(attendee.stateDir, 'answers.yaml'), interactive: false, sandbox, ...where });
+      };
       return await workshopCommands.workshopRun(io, options, task, steps);
     }
     const { teardownRunbook } = await import('./teardown.js');
@@ -118,10 +124,13 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
       const { createInquirerPrompter } = await import('../../prompts/prompter.js');
       return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
     };
-    const task: AttendeeTask = (attendeeIo, attendee) => teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...where });
+    const task: AttendeeTask = async (attendeeIo, attendee) => {
+      await joinWorld();
+      return teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...where });
+    };
     return await workshopCommands.workshopTeardown(io, { ...options, confirmed: yes, confirm: canAsk ? confirm : undefined }, task, steps);
   } finally {
-    await world?.close();
+    if (world) await (await world.catch(() => undefined))?.close();
   }
 }
 
