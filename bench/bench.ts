@@ -1,9 +1,19 @@
 // `npm run bench`: prints every figure with its baseline measured in the same run.
 import { startupBench } from './startup-bench.js';
 
-const sections: [string, () => Promise<string[]> | string[]][] = [['CLI start-up', startupBench]];
+type Section = [title: string, run: () => Promise<string[]> | string[]];
+
+const sections: Section[] = [
+  ['CLI start-up', startupBench],
+  ['Workshop: 50 attendees on the sandbox', async () => (await import('./workshop-bench.js')).workshopBench()],
+];
 
 for (const [title, run] of sections) {
   process.stdout.write(`\n== ${title} ==\n`);
-  for (const line of await run()) process.stdout.write(`${line}\n`);
+  try {
+    for (const line of await run()) process.stdout.write(`${line}\n`);
+  } catch (error) {
+    process.stdout.write(`! ${title} could not run: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
 }

@@ -42,7 +42,9 @@ export async function openCloudProfile(
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }
-  if (answers.resourceGroup && answers.aksName && answers.acrName) {
+  // The world is what the blog's part 3 leaves, unless the run creates the base itself
+  // (provision-base): then there is nothing to seed, and teardown can empty the world.
+  if (answers.resourceGroup && answers.aksName && answers.acrName && answers.createBaseResources !== true) {
     await handle.seed({
       subscriptionId: answers.subscriptionId,
       resourceGroup: answers.resourceGroup,
