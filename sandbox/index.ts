@@ -1,0 +1,67 @@
+/**
+ * The sandbox's public API (issue 3): a simulated Azure + ACR + AKS world on loopback.
+ * Light to import: the server and world code load only when startSandbox runs.
+ */
+import { spawn } from 'node:child_process';
+import { delimiter } from 'node:path';
+import type { CloudProfile } from '../runner/cloud-profile.js';
+
+export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
+export { parseFaultSpec, FAULT_KINDS, type FaultSpec, type FaultKind } from './faults.js';
+
+/** Say it plainly (issue 3 item 8): printed on stderr by every sandbox run. */
+export const SIMULATED_NOTICE =
+  'SIMULATED RUN: this run talks to the ratify-runbook sandbox, a simulated Azure + ACR + AKS world on this machine. Nothing was created in Azure; results only show what the real services would do.';
+
+export interface SandboxOptions {
+  /** <state-dir>/sandbox or <workshop-dir>/sandbox */
+  worldDir: string;
+  /** 'instant' | 'demo' | 'realistic' | 'realistic:0.02' (default instant). */
+  latency?: string;
+  /** --sandbox-fault specs, for this invocation only, never persisted. */
+  faults?: readonly string[];
+}
+
+export interface SandboxHandle {
+  /** kind 'sandbox': ARM endpoint, credential issuing sandbox JWTs, tlsCa, toolPath [<worldDir>/bin], toolEnv. */
+  profile: CloudProfile;
+  /** Seeds what the blog's part 3 leaves for this answer set, once per answer set (idempotent). */
+  seed(answers: { subscriptionId?: string; resourceGroup: string; aksName: string; acrName: string; location?: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the world's server (or connects to the live one that owns worldDir). Throws an
+ * Error naming the allowed forms on a bad latency or fault spec.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<SandboxHandle> {
+  const { start } = await import('./start.js');
+  return start(options);
+}
+
+/**
+ * `ratify-runbook sandbox exec -- CMD ARGS...`: runs CMD with the fake tools first on PATH and
+ * the state dir's KUBECONFIG; stdout, stderr and the exit code pass through untouched.
+ */
+export async function sandboxExec(worldDir: string, argv: readonly string[], opts: { kubeconfig?: string; latency?: string; faults?: readonly string[] } = {}): Promise<number> {
+  if (argv.length === 0) throw new Error('sandbox exec: no command given (usage: ratify-runbook sandbox exec -- COMMAND [ARGS...])');
+  const handle = await startSandbox({ worldDir, ...(opts.latency ? { latency: opts.latency } : {}), ...(opts.faults ? { faults: opts.faults } : {}) });
+  try {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...handle.profile.toolEnv, PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter) };
+    if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
+    return await new Promise<number>((resolve) => {
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        process.stderr.write(`sandbox exec: ${argv[0]}: ${e.code === 'ENOENT' ? 'command not found' : e.message}\n`);
+        resolve(127);
+      });
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + (signalNumber(signal) ?? 1) : 1)));
+    });
+  } finally {
+    await handle.close();
+  }
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
+}

@@ -1,0 +1,138 @@
+import { runAz } from '../az/index.js';
+import type { SandboxClock } from '../clock.js';
+import { FaultPlan, type FaultSpec } from '../faults.js';
+import { runHelm } from '../helm/helm.js';
+import { runKubectl } from '../kube/kubectl.js';
+import type { LatencyProfile } from '../latency.js';
+import { runNotation } from '../notation/notation.js';
+import type { ToolContext } from '../tool-context.js';
+import type { ToolResult } from '../tool-result.js';
+import type { World } from '../world/model.js';
+import { seedAnswers, type SeedAnswers } from '../world/seed.js';
+import { saveWorld } from '../world/store.js';
+import { faultResult } from './fault-text.js';
+import { redactArgv } from './redact.js';
+
+export interface ToolCall {
+  tool: string;
+  argv: string[];
+  env: Record<string, string>;
+  stdin: string;
+  cwd: string;
+}
+
+export interface ToolReply extends ToolResult {
+  /** argv as the call log records it (redacted). */
+  logArgv: string[];
+}
+
+/**
+ * Owns the world for one server process: runs tool calls against it, applies the faults of
+ * each invocation (session), and saves the world atomically after every change.
+ */
+export class WorldHost {
+  readonly world: World;
+  readonly worldDir: string;
+  readonly latency: LatencyProfile;
+  readonly clock: SandboxClock;
+  private readonly sessions = new Map<string, FaultPlan>();
+  private readonly hangs = new Set<() => void>();
+
+  constructor(world: World, worldDir: string, latency: LatencyProfile, clock: SandboxClock) {
+    this.world = world;
+    this.worldDir = worldDir;
+    this.latency = latency;
+    this.clock = clock;
+  }
+
+  openSession(id: string, faults: readonly FaultSpec[]): void {
+    this.sessions.set(id, new FaultPlan(faults));
+  }
+
+  closeSession(id: string): void {
+    this.sessions.delete(id);
+  }
+
+  seed(answers: SeedAnswers): boolean {
+    const changed = seedAnswers(this.world, answers, this.clock.now());
+    if (changed) this.save();
+    return changed;
+  }
+
+  save(): void {
+    saveWorld(this.worldDir, this.world);
+  }
+
+  /** Objects whose time is up (terminated pods, removed managed add-ons) disappear. */
+  private tick(): boolean {
+    const now = this.clock.now();
+    let changed = false;
+    for (const kube of Object.values(this.world.clusters)) {
+      for (const [k, o] of Object.entries(kube.objects)) {
+        if (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now) {
+          delete kube.objects[k];
+          changed = true;
+        }
+      }
+    }
+    return changed;
+  }
+
+  async call(call: ToolCall): Promise<ToolReply> {
+    const logArgv = [call.tool, ...redactArgv(call.argv)];
+    const session = call.env.RATIFY_SANDBOX_SESSION;
+    const fault = session ? this.sessions.get(session)?.take([call.tool, ...call.argv]) : undefined;
+    if (fault === 'hang') {
+      // Never answers: the caller's timeout is what ends it (DESIGN.md fault kinds).
+      await new Promise<void>((resolve) => this.hangs.add(resolve));
+      return { stdout: '', stderr: '', exitCode: 137, logArgv };
+    }
+    if (fault) {
+      const r = faultResult(call.tool, call.argv, fault, { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription });
+      return { ...r, logArgv };
+    }
+    let dirty = this.tick();
+    const ctx: ToolContext = {
+      world: this.world,
+      worldDir: this.worldDir,
+      latency: this.latency,
+      clock: this.clock,
+      env: call.env,
+      cwd: call.cwd,
+      stdin: call.stdin,
+      markDirty: () => {
+        dirty = true;
+      },
+    };
+    let result: ToolResult;
+    try {
+      switch (call.tool) {
+        case 'az':
+          result = await runAz(ctx, call.argv);
+          break;
+        case 'kubectl':
+          result = await runKubectl(ctx, call.argv);
+          break;
+        case 'helm':
+          result = await runHelm(ctx, call.argv);
+          break;
+        case 'notation':
+          result = await runNotation(ctx, call.argv);
+          break;
+        default:
+          result = { stdout: '', stderr: `sandbox: unknown tool ${call.tool}\n`, exitCode: 127 };
+      }
+    } catch (e) {
+      // A bug in the sandbox, not a simulated failure: say so plainly.
+      result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
+    }
+    if (dirty) this.save();
+    return { ...result, logArgv };
+  }
+
+  /** Releases hanging calls (server shutdown). */
+  releaseHangs(): void {
+    for (const r of this.hangs) r();
+    this.hangs.clear();
+  }
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { parseFaultSpec } from '../faults.js';
+import { signJwt } from '../jwt.js';
+import type { WorldTls } from '../tls.js';
+import type { SeedAnswers } from '../world/seed.js';
+import { armRoute, sendArm } from './arm-routes.js';
+import type { ToolCall, WorldHost } from './host.js';
+
+export interface RunningServer {
+  armPort: number;
+  rpcPort: number;
+  key: string;
+  close(): Promise<void>;
+}
+
+export type RpcRequest =
+  | ({ op: 'call' } & ToolCall)
+  | { op: 'seed'; answers: SeedAnswers }
+  | { op: 'session-open'; id: string; faults: string[] }
+  | { op: 'session-close'; id: string }
+  | { op: 'token'; scope: string }
+  | { op: 'ping' };
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Issues an ARM bearer token for the signed-in user (what the credential hands the SDK). */
+export function armToken(host: WorldHost, scope: string): { token: string; expiresOnTimestamp: number } {
+  const exp = Math.floor(host.clock.now() / 1000) + 3600;
+  const aud = scope.replace(/\/?\.default$/, '/');
+  const w = host.world;
+  return { token: signJwt({ aud, oid: w.user.objectId, tid: w.tenant.id, exp, upn: w.user.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' }, w.tokenKey), expiresOnTimestamp: exp * 1000 };
+}
+
+async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
+  switch (body.op) {
+    case 'call':
+      return host.call(body);
+    case 'seed':
+      return { changed: host.seed(body.answers) };
+    case 'session-open':
+      host.openSession(body.id, body.faults.map(parseFaultSpec));
+      return { ok: true };
+    case 'session-close':
+      host.closeSession(body.id);
+      return { ok: true };
+    case 'token':
+      return armToken(host, body.scope);
+    case 'ping':
+      return { pid: process.pid };
+  }
+}
+
+const listen = (server: Server): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+/**
+ * Two loopback listeners: HTTPS for ARM (the SDK insists on TLS for bearer tokens, see
+ * offline-harness-findings.md §4) and plain HTTP for the fake tools' RPC, guarded by a key
+ * that only readers of <worldDir>/server.json (mode 0600) know.
+ */
+export async function startListeners(host: WorldHost, tls: WorldTls): Promise<RunningServer> {
+  const key = randomBytes(24).toString('hex');
+  const arm = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+    try {
+      sendArm(res, armRoute(host.world, req.method ?? 'GET', req.url ?? '/', req.headers.authorization, host.clock.now()), req);
+    } catch (e) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(e) } }));
+    }
+  });
+  const rpc = createHttpServer(async (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/rpc' || req.headers['x-sandbox-key'] !== key) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = JSON.parse(await readBody(req)) as RpcRequest;
+      const out = await handleRpc(host, body);
+      if (res.destroyed) return;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(out));
+    } catch (e) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: (e as Error).message }));
+    }
+  });
+  rpc.keepAliveTimeout = 1000;
+  const [armPort, rpcPort] = await Promise.all([listen(arm), listen(rpc)]);
+  return {
+    armPort,
+    rpcPort,
+    key,
+    close: async () => {
+      host.releaseHangs();
+      arm.closeAllConnections();
+      rpc.closeAllConnections();
+      await Promise.all([new Promise((r) => arm.close(r)), new Promise((r) => rpc.close(r))]);
+    },
+  };
+}

@@ -1,0 +1,187 @@
+import { randomUUID } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { CloudProfile } from '../runner/cloud-profile.js';
+import { realClock, type SandboxClock } from './clock.js';
+import { parseFaultSpec } from './faults.js';
+import type { SandboxHandle, SandboxOptions } from './index.js';
+import { parseLatency } from './latency.js';
+import { WorldHost } from './server/host.js';
+import { startListeners, type RunningServer } from './server/listeners.js';
+import { ensureWorldTls } from './tls.js';
+import { rpc, type ServerInfo } from './tools/rpc.js';
+import { newWorld, type SeedAnswers } from './world/seed.js';
+import { loadWorld, saveWorld, writeFileAtomic } from './world/store.js';
+
+export const TOOLS = ['az', 'kubectl', 'helm', 'notation'] as const;
+
+/** dist/sandbox/tools, whether this module runs from dist (the CLI) or from source (tests). */
+export function toolsDir(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = here.split(/[\\/]/).includes('dist') ? join(here, 'tools') : join(here, '..', 'dist', 'sandbox', 'tools');
+  if (!existsSync(join(dir, 'az.js'))) throw new Error(`the sandbox's fake tools are not built (${dir}/az.js missing): run 'npx tsc -p tsconfig.build.json' first`);
+  return dir;
+}
+
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `<worldDir>/bin/<tool>`: `exec node <dist>/sandbox/tools/<tool>.js "$@"`. */
+export function writeShims(worldDir: string): string {
+  const bin = join(worldDir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const dir = toolsDir();
+  for (const t of TOOLS) {
+    const file = join(bin, t);
+    const body = `#!/bin/sh\n# ratify-runbook sandbox: fake ${t} (simulated; see sandbox/README.md)\nRATIFY_SANDBOX_WORLD=${shQuote(worldDir)} exec ${shQuote(process.execPath)} ${shQuote(join(dir, `${t}.js`))} "$@"\n`;
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== body) {
+      writeFileSync(file, body);
+      chmodSync(file, 0o755);
+    }
+  }
+  return bin;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+function readInfo(worldDir: string): ServerInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(join(worldDir, 'server.json'), 'utf8')) as ServerInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+async function liveOwner(worldDir: string): Promise<ServerInfo | undefined> {
+  const info = readInfo(worldDir);
+  if (!info || !alive(info.pid)) return undefined;
+  try {
+    await rpc(info, { op: 'ping' }, 2000);
+    return info;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One process owns a world. A second startSandbox on the same dir while the owner lives
+ * connects to it as a client; a dead owner (stale pid) is taken over.
+ */
+async function elect(worldDir: string): Promise<{ owner: false; info: ServerInfo } | { owner: true; lock: string }> {
+  const lock = join(worldDir, 'owner.lock');
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const info = await liveOwner(worldDir);
+    if (info) return { owner: false, info };
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return { owner: true, lock };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number(readFileSync(lock, 'utf8').trim() || 0);
+      if (pid > 0 && pid !== process.pid && alive(pid)) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
+      try {
+        unlinkSync(lock);
+      } catch {
+        /* someone else took it over first */
+      }
+    }
+  }
+  throw new Error(`could not become or reach the owner of the sandbox at ${worldDir} (owner.lock held by a live process that never started a server)`);
+}
+
+class SandboxTokenCredential implements TokenCredential {
+  private readonly info: Pick<ServerInfo, 'rpcPort' | 'key'>;
+  constructor(info: Pick<ServerInfo, 'rpcPort' | 'key'>) {
+    this.info = info;
+  }
+  async getToken(scopes: string | string[]): Promise<AccessToken> {
+    const scope = Array.isArray(scopes) ? (scopes[0] ?? 'https://management.azure.com/.default') : scopes;
+    return rpc<AccessToken>(this.info, { op: 'token', scope });
+  }
+}
+
+export interface StartOptions extends SandboxOptions {
+  /** Tests only: world time. */
+  clock?: SandboxClock;
+}
+
+export async function start(options: StartOptions): Promise<SandboxHandle> {
+  const latency = parseLatency(options.latency ?? 'instant');
+  const faults = (options.faults ?? []).map(parseFaultSpec);
+  const worldDir = options.worldDir;
+  mkdirSync(worldDir, { recursive: true });
+  const bin = writeShims(worldDir);
+  const tls = ensureWorldTls(worldDir);
+  const elected = await elect(worldDir);
+  let server: RunningServer | undefined;
+  let host: WorldHost | undefined;
+  let info: ServerInfo;
+  if (elected.owner) {
+    try {
+      const world = loadWorld(worldDir) ?? newWorld();
+      if (!existsSync(join(worldDir, 'world.json'))) saveWorld(worldDir, world);
+      host = new WorldHost(world, worldDir, latency, options.clock ?? realClock);
+      server = await startListeners(host, tls);
+      info = { pid: process.pid, rpcPort: server.rpcPort, armPort: server.armPort, key: server.key, startedAt: new Date().toISOString() };
+      writeFileAtomic(join(worldDir, 'server.json'), JSON.stringify(info, null, 2) + '\n');
+    } catch (e) {
+      unlinkSync(elected.lock);
+      throw e;
+    }
+  } else {
+    info = elected.info;
+  }
+  const session = randomUUID();
+  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec) });
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    try {
+      await rpc(info, { op: 'session-close', id: session }, 2000);
+    } catch {
+      /* the owner may already be gone */
+    }
+    if (server) {
+      await server.close();
+      for (const f of ['server.json', 'owner.lock']) {
+        try {
+          const p = join(worldDir, f);
+          if (f === 'owner.lock' || readInfo(worldDir)?.pid === process.pid) unlinkSync(p);
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+  };
+  const profile: CloudProfile = {
+    kind: 'sandbox',
+    description: `sandbox at ${worldDir}`,
+    armEndpoint: `https://127.0.0.1:${info.armPort}`,
+    credential: new SandboxTokenCredential(info),
+    tlsCa: tls.caPem,
+    toolPath: [bin],
+    toolEnv: { RATIFY_SANDBOX_WORLD: worldDir, RATIFY_SANDBOX_SESSION: session },
+    close,
+  };
+  return {
+    profile,
+    seed: async (answers: SeedAnswers) => {
+      await rpc(info, { op: 'seed', answers });
+    },
+    close,
+  };
+}

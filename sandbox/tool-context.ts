@@ -1,0 +1,32 @@
+import type { SandboxClock } from './clock.js';
+import type { LatencyProfile } from './latency.js';
+import type { World } from './world/model.js';
+
+/** What every fake tool's server-side logic gets for one call. */
+export interface ToolContext {
+  readonly world: World;
+  readonly worldDir: string;
+  readonly latency: LatencyProfile;
+  readonly clock: SandboxClock;
+  /** The environment subset the thin client forwarded. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  readonly stdin: string;
+  /** Call after changing the world: it is saved before the answer goes back. */
+  markDirty(): void;
+}
+
+/** Environment variables the thin clients forward (everything a tool's behaviour may read). */
+export const FORWARDED_ENV = [
+  'KUBECONFIG',
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'HELM_REPOSITORY_CONFIG',
+  'HELM_CACHE_HOME',
+  'HELM_CONFIG_HOME',
+  'NOTATION_USERNAME',
+  'NOTATION_PASSWORD',
+  'RATIFY_RUNBOOK_STEP',
+  'RATIFY_SANDBOX_SESSION',
+  'AZURE_CONFIG_DIR',
+] as const;

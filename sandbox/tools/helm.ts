@@ -1,0 +1,4 @@
+// The sandbox's fake `helm`: a thin client; the command logic lives in the world's owner.
+import { main } from './client.js';
+
+await main('helm');
