@@ -1,6 +1,353 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { helmUnreachable, resolveCluster } from '../kube/access.js';
+import { addDeployment, getObject, log, makeObject, putObject, removeDeployment } from '../kube/objects.js';
 import type { ToolContext } from '../tool-context.js';
-import type { ToolResult } from '../tool-result.js';
+import { ToolError, type ToolResult } from '../tool-result.js';
+import type { HelmRelease, KubeData } from '../world/model.js';
+import { DEAD_REPOS, deepMerge, getPath, LIVE_REPOS, normaliseRepoUrl, ratifyDefaults } from './charts.js';
+import { applySet, SetParseError } from './values.js';
 
-export async function runHelm(_t: ToolContext, _argv: readonly string[]): Promise<ToolResult> {
-  return { stdout: '', stderr: 'not yet\n', exitCode: 1 };
+/** helm v3 behaviour (tool-outputs.md §13): `Error: <msg>` on stderr, exit 1. */
+const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max']);
+const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
+const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
+
+const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
+
+interface Parsed {
+  cmd: string[];
+  flags: Map<string, string>;
+  multi: { flag: string; value: string }[];
 }
+
+function parse(argv: readonly string[]): Parsed {
+  const flags = new Map<string, string>();
+  const multi: { flag: string; value: string }[] = [];
+  const cmd: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '-') {
+      cmd.push(a);
+      continue;
+    }
+    let name = a;
+    let value: string | undefined;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) {
+      name = a.slice(0, eq);
+      value = a.slice(eq + 1);
+    }
+    const canon = ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces' } as Record<string, string>)[name] ?? name;
+    if (VALUE.has(name)) {
+      if (value === undefined) {
+        value = argv[++i];
+        if (value === undefined) throw fail(`flag needs an argument: ${name}`);
+      }
+      if (APPEND.has(name)) multi.push({ flag: canon, value });
+      else flags.set(canon, value);
+    } else if (BOOL.has(name)) flags.set(canon, value ?? 'true');
+    else throw fail(`unknown flag: ${name}`);
+  }
+  return { cmd, flags, multi };
+}
+
+function repoKey(t: ToolContext): string {
+  return t.env.HELM_REPOSITORY_CONFIG ?? (t.env.HOME ? `${t.env.HOME}/.config/helm/repositories.yaml` : 'default');
+}
+
+const ansic = (ms: number): string => {
+  const d = new Date(ms);
+  const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+};
+const goTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+
+function releaseJson(r: HelmRelease): string {
+  return (
+    JSON.stringify({
+      name: r.name,
+      info: { first_deployed: goTime(r.firstDeployed), last_deployed: goTime(r.lastDeployed), deleted: '', description: r.description, status: r.status, notes: r.notes },
+      config: r.config,
+      manifest: `---\n# Source: ${r.chart}/templates/deployment.yaml\n`,
+      hooks: [],
+      version: r.revision,
+      namespace: r.namespace,
+    }) + '\n'
+  );
+}
+
+function releaseTable(r: HelmRelease): string {
+  return `NAME: ${r.name}\nLAST DEPLOYED: ${ansic(r.lastDeployed)}\nNAMESPACE: ${r.namespace}\nSTATUS: ${r.status}\nREVISION: ${r.revision}\nTEST SUITE: None\n${r.notes ? `NOTES:\n${r.notes}\n` : ''}`;
+}
+
+/** `ratify/ratify` -> the chart in the repo the user added under that name. */
+function locateChart(t: ToolContext, ref: string, version: string | undefined): { chart: string; version: string; appVersion: string } {
+  const [repoName, chartName] = ref.includes('/') ? (ref.split('/') as [string, string]) : [undefined, ref];
+  if (!repoName) throw fail(`non-absolute URLs should be in form of repo_name/path_to_chart, got: ${ref}`);
+  const url = t.world.helmRepos[repoKey(t)]?.[repoName];
+  if (!url) throw fail(`repo ${repoName} not found`);
+  const repo = LIVE_REPOS[normaliseRepoUrl(url)];
+  const chart = repo?.charts[chartName];
+  if (!chart) throw fail(`chart "${chartName}" matching ${version ?? ''} not found in ${repoName} index. (try 'helm repo update'): no chart name found`);
+  const v = version ?? chart.versions[0]!;
+  if (!chart.versions.includes(v)) throw fail(`chart "${chartName}" matching ${v} not found in ${repoName} index. (try 'helm repo update'): no chart version found for ${chartName}-${v}`);
+  return { chart: chartName, version: v, appVersion: chart.appVersions[v] ?? v };
+}
+
+function userValues(t: ToolContext, p: Parsed): Record<string, unknown> {
+  let vals: Record<string, unknown> = {};
+  for (const { flag, value } of p.multi) {
+    if (flag === '--values') {
+      let text: string;
+      try {
+        text = value === '-' ? t.stdin : readFileSync(resolve(t.cwd, value), 'utf8');
+      } catch {
+        throw fail(`open ${value}: no such file or directory`);
+      }
+      let doc: unknown;
+      try {
+        doc = parseYaml(text) ?? {};
+      } catch (e) {
+        throw fail(`failed to parse ${value}: error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+      }
+      vals = deepMerge(vals, doc as Record<string, unknown>);
+    }
+  }
+  for (const { flag, value } of p.multi) {
+    if (flag === '--values') continue;
+    try {
+      applySet(vals, value, flag === '--set' ? 'set' : flag === '--set-string' ? 'set-string' : 'set-json');
+    } catch (e) {
+      if (e instanceof SetParseError) throw fail(e.message);
+      throw e;
+    }
+  }
+  return vals;
+}
+
+const RATIFY_CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanagementproviders', 'namespacedkeymanagementproviders', 'namespacedpolicies', 'namespacedstores', 'namespacedverifiers'].map((x) => `${x}.config.ratify.deislabs.io`);
+
+const AZURE_POLICY_DENIAL = 'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.';
+
+/** Renders the Ratify chart into the cluster, or returns why the install fails. */
+function installRatify(t: ToolContext, kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: string, now: number, readyAt: number): string | undefined {
+  const values = deepMerge(ratifyDefaults(), rel.config);
+  if (getPath(values, 'featureFlags.RATIFY_CERT_ROTATION') !== true && !getPath(values, 'provider.tls.crt')) {
+    return 'execution error at (ratify/templates/secret.yaml:4:6): You must provide a TLS certificate for Ratify to use or enable RATIFY_CERT_ROTATION featureFlag';
+  }
+  const existing = getObject(kube, 'Deployment', ns, 'ratify');
+  if (existing && existing.sandbox?.owner !== `helm/${ns}/${rel.name}`) {
+    return `Unable to continue with install: Deployment "ratify" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${ns}"`;
+  }
+  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy (section C2).
+  if (getPath(values, 'provider.enableMutation') === true && addonOn) return `failed to create resource: ${AZURE_POLICY_DENIAL}`;
+  for (const crd of RATIFY_CRDS) if (!getObject(kube, 'CustomResourceDefinition', undefined, crd)) putObject(kube, makeObject('CustomResourceDefinition', 'apiextensions.k8s.io/v1', crd, undefined, now));
+  const owner = `helm/${ns}/${rel.name}`;
+  removeDeployment(kube, 'ratify', ns);
+  addDeployment(kube, 'ratify', ns, `ghcr.io/ratify-project/ratify:${rel.appVersion}`, now, {
+    labels: { 'app.kubernetes.io/instance': rel.name, 'app.kubernetes.io/name': 'ratify' },
+    readyAt,
+    owner: 'deployment/ratify',
+  });
+  kube.objects[`Deployment/${ns}/ratify`]!.sandbox!.owner = owner;
+  putObject(kube, makeObject('Secret', 'v1', 'ratify-tls', ns, now, { spec: { type: 'kubernetes.io/tls' } }));
+  const hook = (kind: string, apiVersion: string, name: string, spec: Record<string, unknown>): void => {
+    putObject(kube, makeObject(kind, apiVersion, name, undefined, now, { annotations: { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '5' }, spec }));
+  };
+  const akv = getPath(values, 'azurekeyvault') as Record<string, unknown>;
+  if (akv.enabled || getPath(values, 'akvCertConfig.enabled')) hook('KeyManagementProvider', 'config.ratify.deislabs.io/v1beta1', 'kmprovider-akv', { type: 'azurekeyvault', parameters: akv });
+  hook('Verifier', 'config.ratify.deislabs.io/v1beta1', 'verifier-notation', { name: 'notation', artifactTypes: 'application/vnd.cncf.notary.signature', parameters: { trustPolicyDoc: { version: '1.0', trustPolicies: getPath(values, 'notation.trustPolicies') } } });
+  hook('Store', 'config.ratify.deislabs.io/v1beta1', 'store-oras', { name: 'oras', parameters: { authProvider: getPath(values, 'oras.authProviders') } });
+  hook('Policy', 'config.ratify.deislabs.io/v1beta1', 'ratify-policy', { type: 'config-policy', parameters: { artifactVerificationPolicies: { 'application/vnd.cncf.notary.signature': 'any' }, default: 'all' } });
+  hook('Provider', 'externaldata.gatekeeper.sh/v1beta1', 'ratify-provider', { url: `https://ratify.${ns}:6001/ratify/gatekeeper/v1/verify`, timeout: 7 });
+  if (getPath(values, 'provider.enableMutation') === true) hook('Provider', 'externaldata.gatekeeper.sh/v1beta1', 'ratify-mutation-provider', { url: `https://ratify.${ns}:6001/ratify/gatekeeper/v1/mutate`, timeout: 2 });
+  log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="starting ratify ${rel.appVersion}"`);
+  if (getPath(values, 'logLevel') !== undefined) log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="logger level: ${String(getPath(values, 'logger.level'))}"`);
+  void t;
+  return undefined;
+}
+
+export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<ToolResult> {
+  try {
+    const p = parse(argv);
+    const [sub, ...rest] = p.cmd;
+    switch (sub) {
+      case undefined:
+      case 'help':
+        return { stdout: 'The Kubernetes package manager (ratify-runbook sandbox)\n', stderr: '', exitCode: 0 };
+      case 'version':
+        if (p.flags.get('--short') === 'true') return ok('v3.17.2+gcc0bbbd\n');
+        if (p.flags.get('--template')) return ok(p.flags.get('--template')!.replace(/\{\{\s*\.Version\s*\}\}/g, 'v3.17.2').replace(/\{\{\s*\.GoVersion\s*\}\}/g, 'go1.23.7'));
+        return ok('version.BuildInfo{Version:"v3.17.2", GitCommit:"cc0bbbd6d6276b83880042c1ecb34087e84d41eb", GitTreeState:"clean", GoVersion:"go1.23.7"}\n');
+      case 'repo':
+        return repo(t, p, rest);
+    }
+    const access = resolveCluster(t.world, t.env, t.cwd, { ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}), ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}) });
+    const ns = p.flags.get('--namespace') ?? ('namespace' in access && access.namespace ? access.namespace : 'default');
+    const unreachable = (prefix: string): ToolError => fail(`${prefix}${helmUnreachable(access as Exclude<typeof access, { ok: true }>)}`);
+    switch (sub) {
+      case 'install':
+      case 'upgrade': {
+        const install = sub === 'install' || p.flags.get('--install') === 'true';
+        const [name, chartRef] = rest;
+        if (!name || !chartRef) throw new ToolError(`Error: "helm ${sub}" requires 2 arguments\n\nUsage:  helm ${sub} [${sub === 'install' ? 'NAME' : 'RELEASE'}] [CHART] [flags]\n`, 1);
+        const prefix = sub === 'install' ? 'INSTALLATION FAILED: ' : 'UPGRADE FAILED: ';
+        if (!access.ok) throw unreachable(sub === 'install' ? prefix : '');
+        const { kube } = access;
+        const key = `${ns}/${name}`;
+        const existing = kube.releases[key];
+        if (sub === 'install' && existing && existing.status !== 'uninstalled') throw fail(`${prefix}cannot re-use a name that is still in use`);
+        if (sub === 'upgrade' && !install && !existing) throw fail(`${prefix}"${name}" has no deployed releases`);
+        const chart = (() => {
+          try {
+            return locateChart(t, chartRef, p.flags.get('--version'));
+          } catch (e) {
+            if (e instanceof ToolError && sub === 'install') throw fail(`${prefix}${e.message.replace(/^Error: /, '').trimEnd()}`);
+            throw e;
+          }
+        })();
+        if (!getObject(kube, 'Namespace', undefined, ns)) {
+          if (p.flags.get('--create-namespace') === 'true') putObject(kube, makeObject('Namespace', 'v1', ns, undefined, t.clock.now(), { status: { phase: 'Active' } }));
+          else throw fail(`${existing ? prefix : sub === 'install' ? prefix : ''}create: failed to create: namespaces "${ns}" not found`);
+        }
+        const config = p.flags.get('--reuse-values') === 'true' && existing ? deepMerge(existing.config, userValues(t, p)) : userValues(t, p);
+        const now = t.clock.now();
+        const wait = p.flags.get('--wait') === 'true' || p.flags.get('--atomic') === 'true';
+        const installMs = t.latency.ms('helmInstall');
+        const upgrading = existing !== undefined && existing.status !== 'uninstalled';
+        const rel: HelmRelease = {
+          name,
+          namespace: ns,
+          chart: chart.chart,
+          chartVersion: chart.version,
+          appVersion: chart.appVersion,
+          revision: (existing?.revision ?? 0) + 1,
+          status: 'deployed',
+          description: upgrading ? 'Upgrade complete' : 'Install complete',
+          firstDeployed: upgrading ? existing.firstDeployed : now,
+          lastDeployed: now,
+          config,
+          notes: chart.chart === 'ratify' ? '***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ' + ns + '\n***********************************************************************************' : '',
+        };
+        const addonOn = Boolean((access.cluster.properties.addonProfiles as Record<string, { enabled?: boolean }> | undefined)?.azurepolicy?.enabled);
+        const problem = chart.chart === 'ratify' ? installRatify(t, kube, addonOn, rel, ns, now, now + installMs) : undefined;
+        if (problem) {
+          t.markDirty();
+          if (p.flags.get('--atomic') === 'true') throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);
+          kube.releases[key] = { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` };
+          throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);
+        }
+        if (wait) await t.clock.sleep(installMs);
+        kube.releases[key] = rel;
+        t.markDirty();
+        if (p.flags.get('--output') === 'json') return ok(releaseJson(rel));
+        const head = sub === 'upgrade' ? (upgrading ? `Release "${name}" has been upgraded. Happy Helming!\n` : `Release "${name}" does not exist. Installing it now.\n`) : '';
+        return ok(head + releaseTable(rel));
+      }
+      case 'status': {
+        const name = rest[0];
+        if (!name) throw new ToolError('Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n', 1);
+        if (!access.ok) throw unreachable('');
+        const rel = access.kube.releases[`${ns}/${name}`];
+        if (!rel) throw fail('release: not found');
+        return ok(p.flags.get('--output') === 'json' ? releaseJson(rel) : releaseTable(rel));
+      }
+      case 'list':
+      case 'ls': {
+        if (!access.ok) throw unreachable('');
+        const all = p.flags.get('--all-namespaces') === 'true';
+        const rels = Object.values(access.kube.releases).filter((r) => (all || r.namespace === ns) && (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed'));
+        if (p.flags.get('--output') === 'json') {
+          return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
+        }
+        const rows = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'], ...rels.map((r) => [r.name, r.namespace, String(r.revision), new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), r.status, `${r.chart}-${r.chartVersion}`, r.appVersion])];
+        return ok(rows.map((r) => r.map((c) => c.padEnd(8)).join('\t')).join('\n') + '\n');
+      }
+      case 'get': {
+        if (rest[0] !== 'values') throw fail(`unknown command "${rest[0] ?? ''}" for "helm get"`);
+        if (!access.ok) throw unreachable('');
+        const rel = access.kube.releases[`${ns}/${rest[1] ?? ''}`];
+        if (!rel) throw fail('release: not found');
+        const vals = p.flags.get('--all') === 'true' ? deepMerge(ratifyDefaults(), rel.config) : rel.config;
+        return ok(p.flags.get('--output') === 'json' ? JSON.stringify(vals) + '\n' : `USER-SUPPLIED VALUES:\n${JSON.stringify(vals, null, 2)}\n`);
+      }
+      case 'uninstall':
+      case 'delete': {
+        const name = rest[0];
+        if (!name) throw new ToolError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n', 1);
+        if (!access.ok) throw unreachable('');
+        const key = `${ns}/${name}`;
+        const rel = access.kube.releases[key];
+        if (!rel) {
+          if (p.flags.get('--ignore-not-found') === 'true') return ok('');
+          throw fail(`uninstall: Release not loaded: ${name}: release: not found`);
+        }
+        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (errata B25).
+        if (rel.chart === 'ratify') removeDeployment(access.kube, 'ratify', ns);
+        delete access.kube.releases[key];
+        t.markDirty();
+        return ok(`release "${name}" uninstalled\n`);
+      }
+      default:
+        throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
+    }
+  } catch (e) {
+    if (e instanceof ToolError) return { stdout: e.stdout, stderr: e.message, exitCode: e.exitCode };
+    throw e;
+  }
+}
+
+const ok = (stdout: string): ToolResult => ({ stdout, stderr: '', exitCode: 0 });
+
+function repo(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
+  const key = repoKey(t);
+  const repos = (t.world.helmRepos[key] ??= {});
+  switch (rest[0]) {
+    case 'add': {
+      const [, name, url] = rest;
+      if (!name || !url) throw new ToolError('Error: "helm repo add" requires 2 arguments\n\nUsage:  helm repo add [NAME] [URL] [flags]\n', 1);
+      if (name.includes('/')) throw fail(`repository name (${name}) contains '/', please specify a different name without '/'`);
+      const norm = normaliseRepoUrl(url);
+      if (repos[name] !== undefined) {
+        if (normaliseRepoUrl(repos[name]) === norm) return ok(`"${name}" already exists with the same configuration, skipping\n`);
+        if (p.flags.get('--force-update') !== 'true') throw fail(`repository name (${name}) already exists, please specify a different name`);
+      }
+      if (!LIVE_REPOS[norm]) {
+        const why = DEAD_REPOS.includes(norm) ? '404 Not Found' : `Get "${norm}/index.yaml": dial tcp: lookup ${norm.replace(/^https?:\/\//, '').split('/')[0]}: no such host`;
+        throw fail(`looks like "${url}" is not a valid chart repository or cannot be reached: failed to fetch ${norm}/index.yaml : ${why}`);
+      }
+      repos[name] = url;
+      t.markDirty();
+      return ok(`"${name}" has been added to your repositories\n`);
+    }
+    case 'update':
+    case 'up': {
+      const names = Object.keys(repos);
+      if (names.length === 0) throw fail('no repositories found. You must add one before updating');
+      return ok(`Hang tight while we grab the latest from your chart repositories...\n${names.map((n) => `...Successfully got an update from the "${n}" chart repository\n`).join('')}Update Complete. ⎈Happy Helming!⎈\n`);
+    }
+    case 'list':
+    case 'ls': {
+      const names = Object.keys(repos);
+      if (names.length === 0) throw fail('no repositories to show');
+      if (p.flags.get('--output') === 'json') return ok(JSON.stringify(names.map((n) => ({ name: n, url: repos[n] }))) + '\n');
+      return ok(['NAME\tURL', ...names.map((n) => `${n}\t${repos[n]}`)].join('\n') + '\n');
+    }
+    case 'remove':
+    case 'rm': {
+      for (const n of rest.slice(1)) {
+        if (repos[n] === undefined) throw fail(`no repo named "${n}" found`);
+        delete repos[n];
+      }
+      t.markDirty();
+      return ok(rest.slice(1).map((n) => `"${n}" has been removed from your repositories\n`).join(''));
+    }
+    default:
+      throw fail(`unknown command "${rest[0] ?? ''}" for "helm repo"`);
+  }
+}
+
