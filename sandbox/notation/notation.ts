@@ -141,8 +141,18 @@ async function sign(t: ToolContext, p: Parsed): Promise<ToolResult> {
   const format = p.flags.get('--signature-format') ?? 'jws';
   if (!['jws', 'cose'].includes(format)) throw fail(`signature format "${format}" not supported`);
   const target = resolveRef(t, ref, 'sign');
+  // notation prints the tag warning before it calls the plugin, so it precedes any plugin error.
+  try {
+    return await signResolved(t, p, id!, format, target);
+  } catch (e) {
+    if (e instanceof ToolError && target.byTag) throw new ToolError(tagWarning('sign', target) + e.message, e.exitCode);
+    throw e;
+  }
+}
+
+async function signResolved(t: ToolContext, p: Parsed, id: string, format: string, target: Resolved): Promise<ToolResult> {
   // The plugin (notation-azure-kv KeyVaultClient.cs): id parsing, then Key Vault calls as the az user.
-  const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/(keys|certificates)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(id!);
+  const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/(keys|certificates)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(id);
   if (!m) throw pluginError('Invalid input passed to "--id". Please follow this format to input the ID "https://<vault-name>.vault.azure.net/certificates/<certificate-name>/[certificate-version]"');
   const [, vaultName, , certName, version] = m as unknown as [string, string, string, string, string | undefined];
   if (p.pluginConfig.self_signed === 'true' && p.pluginConfig.ca_certs) throw pluginError('Self-signed certificate is specified. Please do not specify the `ca_certs` parameter if it is a self-signed certificate.');
