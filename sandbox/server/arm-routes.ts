@@ -63,7 +63,9 @@ const genericView = (r: ArmResource): Record<string, unknown> => {
 const isTracked = (r: ArmResource): boolean => /\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i.test(r.id) && !/\/microsoft\.authorization\//i.test(r.id);
 
 export function armRoute(world: World, method: string, rawUrl: string, auth: string | undefined, nowMs: number): ArmReply {
-  const url = new URL(rawUrl, 'https://127.0.0.1');
+  // Not new URL(rawUrl, base): the SDK sends '//subscriptions/...', which URL would read as a host.
+  const q = rawUrl.indexOf('?');
+  const url = { pathname: q >= 0 ? rawUrl.slice(0, q) : rawUrl, searchParams: new URLSearchParams(q >= 0 ? rawUrl.slice(q + 1) : '') };
   const token = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1];
   if (!token) return err(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
   if (!verifyJwt(token, world.tokenKey, nowMs)) return err(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
@@ -73,7 +75,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   if (method !== 'GET' && method !== 'HEAD') {
     return err(405, 'MethodNotAllowed', `The sandbox ARM endpoint is read-only: change the world through the fake tools (${method} ${url.pathname}).`);
   }
-  const path = decodeURIComponent(url.pathname).replace(/\/+$/, '');
+  // The SDK joins endpoint and id as '//subscriptions/...': collapse repeated slashes.
+  const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/').replace(/\/+$/, '');
   const filter = parseFilter(url.searchParams.get('$filter'));
   if (filter === 'bad') return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${url.searchParams.get('$filter')}' specified in the query string.`);
   const all = Object.values(world.arm);
