@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../runner/cloud-profile.js';
@@ -20,7 +20,7 @@ export const TOOLS = ['az', 'kubectl', 'helm', 'notation'] as const;
 /** dist/sandbox/tools, whether this module runs from dist (the CLI) or from source (tests). */
 export function toolsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const dir = here.split(/[\\/]/).includes('dist') ? join(here, 'tools') : join(here, '..', 'dist', 'sandbox', 'tools');
+  const dir = basename(dirname(here)) === 'dist' ? join(here, 'tools') : join(here, '..', 'dist', 'sandbox', 'tools');
   if (!existsSync(join(dir, 'az.js'))) throw new Error(`the sandbox's fake tools are not built (${dir}/az.js missing): run 'npx tsc -p tsconfig.build.json' first`);
   return dir;
 }
