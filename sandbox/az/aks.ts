@@ -294,6 +294,24 @@ export const aksCommands: AzCommand[] = [
     },
   },
   {
+    path: 'aks check-acr',
+    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--acr', required: true }, { names: '--node-name' }],
+    run: (ctx, a) => {
+      const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
+      const server = str(a, 'acr')!.toLowerCase();
+      const acr = findRegistry(ctx.world, server.replace(/\.azurecr\.io$/, ''));
+      const oid = kubeletOid(c);
+      const pull = acr !== undefined && listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').some((ra) => {
+        const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
+        return p.principalId === oid && acr.id.toLowerCase().startsWith(p.scope.toLowerCase()) && p.roleDefinitionId.endsWith(roleByName('AcrPull')!.guid);
+      });
+      const head = `[${new Date(ctx.now()).toISOString()}] Checking host name resolution (${server}): ${acr ? 'SUCCEEDED' : 'FAILED'}\n[${new Date(ctx.now()).toISOString()}] Checking ACR location matches cluster location: SUCCEEDED\n[${new Date(ctx.now()).toISOString()}] Checking managed identity...\n[${new Date(ctx.now()).toISOString()}] Validating image pull permission: `;
+      if (!pull) throw cliError(`${head}FAILED\n[${new Date(ctx.now()).toISOString()}] ACR ${server} rejected token exchange: ACR token exchange endpoint returned error status: 403. body: {"errors":[{"code":"DENIED","message":"authorization failed"}]}\nCommand exited with non-zero status 1`);
+      ctx.stdoutRaw(`${head}SUCCEEDED\n[${new Date(ctx.now()).toISOString()}] Your cluster can pull images from ${server}!\n`);
+      return null;
+    },
+  },
+  {
     path: 'aks delete',
     args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--yes -y', kind: 'flag' }, { names: '--no-wait', kind: 'flag' }],
     run: (ctx, a) => {

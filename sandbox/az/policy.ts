@@ -235,6 +235,13 @@ export const policyCommands: AzCommand[] = [
     },
   },
   {
+    // Compliance results are not simulated: the list is empty (the sandbox reports audit
+    // violations in the cluster, on the constraint's status, instead).
+    path: 'policy state list',
+    args: [{ names: '--resource' }, { names: '--resource-group -g' }, { names: '--policy-assignment -a' }, { names: '--filter' }, { names: '--top' }, { names: '--all', kind: 'flag' }],
+    run: () => [],
+  },
+  {
     path: 'policy assignment delete',
     args: [{ names: '--name -n', required: true }, { names: '--scope' }, { names: '--resource-group -g' }],
     run: (ctx, a) => {

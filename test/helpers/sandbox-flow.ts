@@ -17,6 +17,8 @@ export interface Mistakes {
   skipImageIntegrityCleanup?: boolean;
   noSecretsUser?: boolean;
   stalePolicyTemplateUrl?: boolean;
+  /** Not a mistake: the Audit effect (both pods admitted, the unsigned one a violation). */
+  audit?: boolean;
 }
 
 export interface FlowResult {
@@ -129,7 +131,7 @@ export async function runFlow(w: TestWorld, m: Mistakes = {}, opts: { wait?: (ms
   const rules = { if: { field: 'type', in: ['Microsoft.ContainerService/managedClusters'] }, then: { effect: "[parameters('effect')]", details: { templateInfo: { sourceType: 'PublicURL', url: m.stalePolicyTemplateUrl ? 'https://ratify-project.github.io/ratify/library/default/template.yaml' : 'https://notaryproject.github.io/ratify/library/default/template.yaml' }, apiGroups: [''], kinds: ['Pod'], namespaces: "[parameters('namespaces')]", excludedNamespaces: "[parameters('excludedNamespaces')]" } } };
   const params = { effect: { type: 'String', allowedValues: ['audit', 'deny', 'disabled'], defaultValue: 'deny' }, namespaces: { type: 'Array', defaultValue: [] }, excludedNamespaces: { type: 'Array', defaultValue: ['kube-system', 'gatekeeper-system'] } };
   v.definitionId = (await az('policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--rules', JSON.stringify(rules), '--params', JSON.stringify(params), '--mode', 'Microsoft.Kubernetes.Data', '--query', 'id', '-o', 'tsv', ...S))!;
-  v.assignmentId = (await az('policy', 'assignment', 'create', '--policy', v.definitionId, '--name', 'ratify-default-custom-policy', '--scope', v.aksId, '-p', JSON.stringify({ effect: { value: 'Deny' }, namespaces: { value: [DEMO_NS] } }), '--query', 'id', '-o', 'tsv', ...S))!;
+  v.assignmentId = (await az('policy', 'assignment', 'create', '--policy', v.definitionId, '--name', 'ratify-default-custom-policy', '--scope', v.aksId, '-p', JSON.stringify({ effect: { value: m.audit ? 'Audit' : 'Deny' }, namespaces: { value: [DEMO_NS] } }), '--query', 'id', '-o', 'tsv', ...S))!;
   if (!m.verifyBeforeSync) wait(16 * 60_000); // the add-on syncs every 15 minutes
   // Step 11: verify.
   await must(['kubectl', 'create', 'namespace', DEMO_NS]);

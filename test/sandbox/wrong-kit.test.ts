@@ -32,6 +32,14 @@ describe('wrong kit', () => {
     expect(r.unsigned!.stderr).toMatch(/\] Subject failed verification: acrdemo01\.azurecr\.io\/net-watcher:v1\n$/);
   });
 
+  test('Audit effect: both pods admitted, the unsigned one listed as a violation on the constraint', async () => {
+    const r = await flow({ audit: true });
+    expect(r.signed!.code).toBe(0);
+    expect(r.unsigned).toMatchObject({ code: 0, stdout: 'pod/demo-unsigned created\n' });
+    const c = await w!.run(['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[0].spec.enforcementAction} {.items[0].status.totalViolations} {.items[0].status.violations[0].name}']);
+    expect(c.stdout).toBe('dryrun 1 demo-unsigned');
+  });
+
   test('mutation left enabled: the Ratify install is rejected by the add-on', async () => {
     const r = await flow({ mutationEnabled: true });
     expect(r.failedAt?.argv.slice(0, 3)).toEqual(['helm', 'upgrade', '--install']);
