@@ -134,7 +134,7 @@ const RATIFY_CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'ke
 const AZURE_POLICY_DENIAL = 'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.';
 
 /** Renders the Ratify chart into the cluster, or returns why the install fails. */
-function installRatify(t: ToolContext, kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: string, now: number, readyAt: number): string | undefined {
+function installRatify(kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: string, now: number, readyAt: number): string | undefined {
   const values = deepMerge(ratifyDefaults(), rel.config);
   if (getPath(values, 'featureFlags.RATIFY_CERT_ROTATION') !== true && !getPath(values, 'provider.tls.crt')) {
     return 'execution error at (ratify/templates/secret.yaml:4:6): You must provide a TLS certificate for Ratify to use or enable RATIFY_CERT_ROTATION featureFlag';
@@ -167,7 +167,6 @@ function installRatify(t: ToolContext, kube: KubeData, addonOn: boolean, rel: He
   if (getPath(values, 'provider.enableMutation') === true) hook('Provider', 'externaldata.gatekeeper.sh/v1beta1', 'ratify-mutation-provider', { url: `https://ratify.${ns}:6001/ratify/gatekeeper/v1/mutate`, timeout: 2 });
   log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="starting ratify ${rel.appVersion}"`);
   if (getPath(values, 'logLevel') !== undefined) log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="logger level: ${String(getPath(values, 'logger.level'))}"`);
-  void t;
   return undefined;
 }
 
@@ -234,7 +233,7 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
           notes: chart.chart === 'ratify' ? '***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ' + ns + '\n***********************************************************************************' : '',
         };
         const addonOn = Boolean((access.cluster.properties.addonProfiles as Record<string, { enabled?: boolean }> | undefined)?.azurepolicy?.enabled);
-        const problem = chart.chart === 'ratify' ? installRatify(t, kube, addonOn, rel, ns, now, now + installMs) : undefined;
+        const problem = chart.chart === 'ratify' ? installRatify(kube, addonOn, rel, ns, now, now + installMs) : undefined;
         if (problem) {
           t.markDirty();
           if (p.flags.get('--atomic') === 'true') throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);

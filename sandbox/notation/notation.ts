@@ -83,7 +83,7 @@ interface Resolved {
   byTag?: string;
 }
 
-function resolveRef(t: ToolContext, ref: string, verb: string): Resolved {
+function resolveRef(t: ToolContext, ref: string): Resolved {
   const m = /^([^/]+)\/([^@:]+(?:\/[^@:]+)*)(?::([^@]+))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(ref);
   if (!m || (!m[3] && !m[4])) throw fail(`"${ref}": invalid reference: no tag or digest. Expecting <registry>/<repo>:<tag> or <registry>/<repo>@<digest>`);
   const [, host, repoName, tag, digest] = m as unknown as [string, string, string, string | undefined, string | undefined];
@@ -103,7 +103,6 @@ function resolveRef(t: ToolContext, ref: string, verb: string): Resolved {
   const manifest = repo && d ? repo.manifests[d] : undefined;
   if (!manifest) throw fail(`failed to get manifest descriptor: ${host}/${repoName}${digest ? '@' + digest : ':' + tag}: not found`);
   if (digest && tag && repo!.tags[tag] !== digest) throw fail(`user input digest ${digest} does not match the resolved digest ${repo!.tags[tag]}`);
-  void verb;
   return { registry, loginServer: host, repo: repoName, manifest, ...(digest ? {} : { byTag: tag! }) };
 }
 
@@ -140,7 +139,7 @@ async function sign(t: ToolContext, p: Parsed): Promise<ToolResult> {
   if (!ref) throw fail('missing reference to the artifact: use `notation sign --help` to see what parameters are required');
   const format = p.flags.get('--signature-format') ?? 'jws';
   if (!['jws', 'cose'].includes(format)) throw fail(`signature format "${format}" not supported`);
-  const target = resolveRef(t, ref, 'sign');
+  const target = resolveRef(t, ref);
   // notation prints the tag warning before it calls the plugin, so it precedes any plugin error.
   try {
     return await signResolved(t, p, id!, format, target);
@@ -247,7 +246,7 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
       case 'list': {
         const p = parse(rest);
         if (!p.args[0]) throw fail('missing reference to the artifact: use `notation list --help` to see what parameters are required');
-        const r = resolveRef(t, p.args[0], 'list');
+        const r = resolveRef(t, p.args[0]);
         const head = `${r.loginServer}/${r.repo}@${r.manifest.digest}`;
         const warn = r.byTag ? tagWarning('list', r) : '';
         if (r.manifest.signatures.length === 0) return ok(`${head} has no associated signature\n`, warn);
@@ -257,7 +256,7 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
       case 'inspect': {
         const p = parse(rest);
         if (!p.args[0]) throw fail('missing reference to the artifact: use `notation inspect --help` to see what parameters are required');
-        const r = resolveRef(t, p.args[0], 'inspect');
+        const r = resolveRef(t, p.args[0]);
         const warn = r.byTag ? tagWarning('inspect', r) : '';
         if (p.flags.get('--output') === 'json') return ok(inspectJson(r), warn);
         const head = `${r.loginServer}/${r.repo}@${r.manifest.digest}`;
