@@ -28,8 +28,13 @@ function configKey(t: ToolContext): string {
   return t.env.XDG_CONFIG_HOME ?? (t.env.HOME ? `${t.env.HOME}/.config` : 'default');
 }
 
+/**
+ * The sandbox ships its own notation, so it ships the plugin too: every notation config starts
+ * with azure-kv 1.2.1 installed (there is nothing to download offline). `plugin uninstall`
+ * and `plugin install` still work on it.
+ */
 function state(t: ToolContext): { plugins: Record<string, string>; logins: Record<string, string> } {
-  return (t.world.notation[configKey(t)] ??= { plugins: {}, logins: {} });
+  return (t.world.notation[configKey(t)] ??= { plugins: { 'azure-kv': '1.2.1' }, logins: {} });
 }
 
 interface Parsed {

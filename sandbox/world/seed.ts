@@ -115,11 +115,11 @@ export interface SeedAnswers {
  * issuer on, workload identity off, the ACR not attached. Once per answer set.
  */
 export function seedAnswers(world: World, a: SeedAnswers, now: number): boolean {
-  const sub = a.subscriptionId ?? world.defaultSubscription;
+  const sub = a.subscriptionId || world.defaultSubscription;
   const key = `${sub}|${a.resourceGroup}|${a.aksName}|${a.acrName}`.toLowerCase();
   if (world.seeded.includes(key)) return false;
   if (!world.subscriptions[sub]) addSubscription(world, sub, `Sandbox subscription ${Object.keys(world.subscriptions).length + 1}`);
-  const rg = getRg(world, sub, a.resourceGroup) ?? createResourceGroup(world, sub, a.resourceGroup, a.location ?? DEFAULT_LOCATION, now);
+  const rg = getRg(world, sub, a.resourceGroup) ?? createResourceGroup(world, sub, a.resourceGroup, a.location || DEFAULT_LOCATION, now);
   const location = rg.location ?? DEFAULT_LOCATION;
   if (!findRegistry(world, a.acrName)) createRegistry(world, sub, rg.name, a.acrName, location, now);
   const aksId = resourceId(sub, rg.name, 'Microsoft.ContainerService', 'managedClusters', a.aksName);

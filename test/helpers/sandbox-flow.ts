@@ -90,7 +90,7 @@ export async function runFlow(w: TestWorld, m: Mistakes = {}, opts: { wait?: (ms
   await az('keyvault', 'certificate', 'create', '-n', CERT, '--vault-name', KV, '-p', `@${policyFile}`, ...S, '-o', 'none');
   v.keyId = (await az('keyvault', 'certificate', 'show', '-n', CERT, '--vault-name', KV, '--query', 'kid', '-o', 'tsv', ...S))!;
   // Step 7: build, sign.
-  await must(['notation', 'plugin', 'install', '--url', 'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_amd64.tar.gz', '--sha256sum', '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5']);
+  await must(['notation', 'plugin', 'ls']);
   const REG = `${ACR}.azurecr.io`;
   v.token = (await az('acr', 'login', '-n', ACR, '--expose-token', '--query', 'accessToken', '-o', 'tsv', ...S))!;
   const creds = { NOTATION_USERNAME: '00000000-0000-0000-0000-000000000000', NOTATION_PASSWORD: v.token };

@@ -126,7 +126,6 @@ describe('ACR, notation', () => {
     keyId = (await az('keyvault', 'certificate', 'show', '-n', 'signer', '--vault-name', 'kv-sign', '--query', 'kid', '-o', 'tsv')).trim();
     const token = (await az('acr', 'login', '-n', ACR, '--expose-token', '--query', 'accessToken', '-o', 'tsv')).trim();
     creds = { NOTATION_USERNAME: '00000000-0000-0000-0000-000000000000', NOTATION_PASSWORD: token };
-    await w.run(['notation', 'plugin', 'install', '--url', 'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_amd64.tar.gz', '--sha256sum', '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5']);
   });
 
   test('acr build returns a new digest each build', async () => {
@@ -169,6 +168,20 @@ describe('ACR, notation', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Error: failed to sign with the plugin azure-kv: The plugin does not have secrets get permission. Please grant the permission to the credential associated with the plugin or specify the file path of the certificate chain bundle through the `ca_certs` parameter in the plugin config.');
     expect(r.stderr).toMatch(/^Warning: Always sign the artifact using digest/);
+  });
+
+  test('notation comes with azure-kv 1.2.1; plugin uninstall and install behave like notation 1.3.2', async () => {
+    expect((await w.run(['notation', 'plugin', 'ls'])).stdout).toBe(
+      'NAME       DESCRIPTION                       VERSION   CAPABILITIES                ERROR   \nazure-kv   Notation Azure Key Vault plugin   1.2.1     [SIGNATURE_GENERATOR.RAW]   <nil>   \n',
+    );
+    const cfg = { XDG_CONFIG_HOME: join(w.dir, 'other-config') };
+    expect(await w.run(['notation', 'plugin', 'uninstall', 'azure-kv', '--yes'], cfg)).toMatchObject({ code: 0 });
+    const noPlugin = await w.run(['notation', 'sign', '--id', keyId, '--plugin', 'azure-kv', `${REG}/app:v1`], { ...creds, ...cfg });
+    expect(noPlugin.stderr).toMatch(/^Error: plugin executable file is either not found or inaccessible: stat .*\/notation\/plugins\/azure-kv\/notation-azure-kv: no such file or directory/);
+    const url = 'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_amd64.tar.gz';
+    const sha = '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5';
+    expect(await w.run(['notation', 'plugin', 'install', '--url', url, '--sha256sum', sha], cfg)).toMatchObject({ code: 0, stdout: `Downloading plugin from ${url}\nDownload completed\nSuccessfully installed plugin azure-kv, version 1.2.1\n` });
+    expect(await w.run(['notation', 'plugin', 'install', '--url', url, '--sha256sum', sha], cfg)).toMatchObject({ code: 1, stderr: 'Error: plugin installation failed: plugin azure-kv with version 1.2.1 already exists\n' });
   });
 
   test('a quoted kid (from --query kid without -o tsv) is rejected by the plugin', async () => {
