@@ -127,6 +127,7 @@ async function waitFor<T>(
   options: WaitOptions,
 ): Promise<T> {
   const started = clock.now().getTime();
+  let lastLogged = -Infinity;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
@@ -134,7 +135,11 @@ async function waitFor<T>(
     if (elapsed >= options.timeoutMs) {
       throw new Error(`Gave up waiting for ${what} after ${formatDuration(elapsed)}.${options.note ? ` ${options.note}` : ''}`);
     }
-    log(`waiting for ${what}: ${formatDuration(elapsed)} elapsed${options.note ? ` (${options.note})` : ''}`);
+    // One progress line per (simulated) half minute: visible, without flooding a CI log.
+    if (elapsed - lastLogged >= 30_000) {
+      log(`waiting for ${what}: ${formatDuration(elapsed)} elapsed${options.note ? ` (${options.note})` : ''}`);
+      lastLogged = elapsed;
+    }
     await clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), signal);
   }
 }

@@ -175,6 +175,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     tlsCa: tls.caPem,
     toolPath: [bin],
     toolEnv: { RATIFY_SANDBOX_WORLD: worldDir, RATIFY_SANDBOX_SESSION: session },
+    timeScale: timeScaleOf(latency),
     close,
   };
   return {
@@ -184,4 +185,15 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     },
     close,
   };
+}
+
+/**
+ * How fast the runbook's own waits run against this world (CloudProfile.timeScale): as fast as
+ * the world's simulated durations, so polls fire promptly. `realistic:S` is S; `demo` squeezes
+ * Azure's minutes into seconds (~1/100); `instant` has no durations, and a tiny scale keeps
+ * deadlines finite (a 30-minute poll deadline lasts ~2 s) so a kit that never converges fails fast.
+ */
+function timeScaleOf(latency: ReturnType<typeof parseLatency>): number {
+  if (latency.name === 'realistic') return latency.scale;
+  return latency.name === 'demo' ? 0.01 : 0.001;
 }

@@ -42,6 +42,9 @@ describe('guided run in a real pseudo-terminal', () => {
     const second = await spawnPty(['run', '--sandbox', '--state-dir', stateDir]);
     at = await second.waitFor(/Use these answers\?/);
     second.write(keys.enter);
+    // Preflight is read-only and asked every time; the steps done before are not asked again.
+    at = await second.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    second.write(keys.enter);
     at = await second.waitFor(/Why now: resuming \(failed\)/, 30_000, at);
     await second.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
     second.write(`${keys.down}${keys.down}${keys.enter}`);

@@ -9,9 +9,14 @@ const order = ['preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-v
 const run = (stateDir: string, ...extra: string[]) =>
   runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir, ...extra]);
 
-/** The leading words of a step's first command that no earlier command starts with: the fault's target. */
+/**
+ * The fault's target (every matching call fails, `*0`): the leading words of the step's first mutating command that no
+ * earlier command starts with. Read-only steps tolerate some failed reads by design (a
+ * missing notation is a warning in preflight), so for them the step's last read is used.
+ */
 function faultPrefix(calls: readonly Call[], step: string): string {
-  const index = calls.findIndex((c) => c.step === step);
+  const mutating = calls.findIndex((c) => c.step === step && isMutating(c.argv));
+  const index = mutating >= 0 ? mutating : calls.findLastIndex((c) => c.step === step);
   const call = calls[index];
   if (!call) throw new Error(`no call for ${step}`);
   const earlier = calls.slice(0, index).map((c) => c.argv.join(' '));
@@ -33,7 +38,7 @@ describe('resume after a permanent fault in each step (sandbox, serial)', () => 
     for (const step of order) {
       const stateDir = await tempDir();
       const prefix = faultPrefix(calls, step);
-      const failed = await run(stateDir, '--sandbox-fault', `${prefix}=permanent`);
+      const failed = await run(stateDir, '--sandbox-fault', `${prefix}=permanent*0`);
       expect(failed.code, `${step}: ${failed.stderr}`).toBe(1);
       expect(failed.stderr).toContain(`Step "${step}"`);
       expect(failed.stderr).toContain(`it resumes at "${step}"`);
