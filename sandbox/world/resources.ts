@@ -16,8 +16,16 @@ export function putResource(world: World, res: ArmResource): ArmResource {
 export function deleteResource(world: World, id: string): boolean {
   const key = id.toLowerCase();
   if (!world.arm[key]) return false;
-  // Child and extension resources (federated credentials, role assignments at this scope) go too.
-  for (const k of Object.keys(world.arm)) if (k === key || k.startsWith(key + '/')) delete world.arm[k];
+  // Child and extension resources (federated credentials, role assignments at this scope) go too,
+  // and so does the data plane behind them: deleting a resource group or a cluster takes its
+  // Kubernetes objects with it, deleting a registry its repositories.
+  for (const k of Object.keys(world.arm)) {
+    if (k !== key && !k.startsWith(key + '/')) continue;
+    const type = world.arm[k]?.type.toLowerCase();
+    if (type === 'microsoft.containerservice/managedclusters') delete world.clusters[k];
+    if (type === 'microsoft.containerregistry/registries') delete world.registries[(world.arm[k]?.name ?? '').toLowerCase()];
+    delete world.arm[k];
+  }
   return true;
 }
 
