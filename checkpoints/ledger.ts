@@ -1,8 +1,9 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../runner/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readIfExists } from './read-if-exists.js';
 import {
   LEDGER_SCHEMA,
   LEDGER_VERSION,
@@ -26,13 +27,8 @@ export function ledgerPath(stateDir: string): string {
  */
 export async function readLedger(stateDir: string): Promise<LedgerData | undefined> {
   const path = ledgerPath(stateDir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -3,9 +3,10 @@
  * new and the file can be replayed (`--answers`) or attached to a bug report (reference C3).
  * Secret-flagged keys are never written (reference C4: secrets leaking into answer files).
  */
-import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { writeFileAtomic } from '../checkpoints/atomic-write.js';
+import { readIfExists } from '../checkpoints/read-if-exists.js';
 import type { AnswerKey } from './answer-keys.js';
 import type { Provenance } from './answer-sources.js';
 import { provenanceLabel } from './answer-report.js';
@@ -23,13 +24,8 @@ export function answersFilePath(stateDir: string): string {
 /** The saved answers, or undefined on a first run (no file yet). */
 export async function loadSavedAnswers(stateDir: string): Promise<AnswersDocument | undefined> {
   const path = answersFilePath(stateDir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
   // A damaged file is reported with file:line (never silently reset): the user fixes or deletes it.
   return parseAnswersYaml(text, path);
 }
@@ -63,41 +59,9 @@ export function formatSavedAnswers({ values, provenance = {}, questions = allQue
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * Atomic replace: write a temp file in the same directory, fsync it, rename over the old one.
- * A crash leaves either the old file or the new one, never half of one.
- */
+/** Atomic replace (checkpoints/atomic-write): a crash leaves the old file or the new one, never half. */
 export async function saveAnswers(input: SaveAnswersInput): Promise<string> {
   const path = answersFilePath(input.stateDir);
-  const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  const text = formatSavedAnswers(input);
-  const handle = await open(temp, 'w', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await syncDirectory(input.stateDir);
+  await writeFileAtomic(path, formatSavedAnswers(input), 0o600);
   return path;
-}
-
-/** Makes the rename itself durable; not every platform lets a directory be fsynced, hence best effort. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Windows and some filesystems refuse; the file content is already synced.
-  }
 }

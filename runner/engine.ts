@@ -7,6 +7,7 @@ import { answersFingerprint, changedAnswers } from './answers-hash.js';
 import type { CommandEvent } from './command-runner.js';
 import { InterruptedError, StepFailedError, UsageError } from './errors.js';
 import { hintsFor } from './known-failures.js';
+import { recordStep } from './plan.js';
 import type { ProgressView } from './progress.js';
 import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { findStep, fromOnward, verifyStepList } from './step-graph.js';
@@ -289,21 +290,7 @@ async function markSkipped(step: Step, store: LedgerStore, view: ProgressView, r
 
 /** Runs the step's `run` in plan mode with the real outputs of earlier steps. */
 export async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
-  const commands: CommandEvent[] = [];
-  const files: GeneratedFile[] = [];
-  const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
-    attempt: 0,
-    signal: new AbortController().signal,
-    onCommand: (event) => commands.push(event),
-    onLog: () => {},
-    onCreated: () => {},
-    onFile: (file) => files.push(file),
-  });
-  try {
-    await step.run(ctx);
-  } catch {
-    /* a preview is best effort: show what was recorded before the step needed real data */
-  }
+  const { commands, files } = await recordStep(step, deps);
   return { step, reason, commands, files };
 }
 

@@ -1,7 +1,7 @@
 import type { Answers } from '../prompts/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
 import { Redactor } from './redact.js';
-import { createStepContext, type GeneratedFile } from './step-context.js';
+import { createStepContext, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
 import type { Clock, Outputs, Step } from './step.js';
 
@@ -46,40 +46,20 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
       planned.push({ id: step.id, title: step.title, explain: step.explain, skipped, commands: [], files: [] });
       continue;
     }
-    const commands: CommandEvent[] = [];
-    const files: GeneratedFile[] = [];
-    const ctx = createStepContext(
-      step,
-      {
-        mode: 'plan',
-        stateDir: options.stateDir,
-        runId: options.runId ?? '<runId>',
-        answers: options.answers,
-        profile: { toolPath: [], toolEnv: {} },
-        azure: { getById: async () => undefined },
-        clock: options.clock,
-        baseEnv: {},
-        redactor: new Redactor(),
-        outputsOf: (id) => outputs.get(id),
-        confirm: async (_question, answer) => answer,
-      },
-      {
-        attempt: 0,
-        signal: new AbortController().signal,
-        onCommand: (event) => commands.push(event),
-        onLog: () => {},
-        onCreated: () => {},
-        onFile: (file) => files.push(file),
-      },
-    );
-    let error: string | undefined;
-    try {
-      const result = await step.run(ctx);
-      outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, result[name] ?? `<${step.id}.${name}>`])));
-    } catch (e) {
-      error = e instanceof Error ? e.message : String(e);
-      outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, `<${step.id}.${name}>`])));
-    }
+    const { commands, files, result, error } = await recordStep(step, {
+      mode: 'plan',
+      stateDir: options.stateDir,
+      runId: options.runId ?? '<runId>',
+      answers: options.answers,
+      profile: { toolPath: [], toolEnv: {} },
+      azure: { getById: async () => undefined },
+      clock: options.clock,
+      baseEnv: {},
+      redactor: new Redactor(),
+      outputsOf: (id) => outputs.get(id),
+      confirm: async (_question, answer) => answer,
+    });
+    outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, result?.[name] ?? `<${step.id}.${name}>`])));
     planned.push({
       id: step.id,
       title: step.title,
@@ -96,6 +76,36 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
     });
   }
   return planned;
+}
+
+export interface RecordedStep {
+  readonly commands: CommandEvent[];
+  readonly files: GeneratedFile[];
+  readonly result?: Outputs;
+  readonly error?: string;
+}
+
+/**
+ * Runs a step's `run` in plan mode: every command and file is recorded, nothing executes.
+ * Used for `plan` and for guided mode's preview (with the real outputs of earlier steps).
+ */
+export async function recordStep(step: Step, deps: ContextDeps): Promise<RecordedStep> {
+  const commands: CommandEvent[] = [];
+  const files: GeneratedFile[] = [];
+  const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
+    attempt: 0,
+    signal: new AbortController().signal,
+    onCommand: (event) => commands.push(event),
+    onLog: () => {},
+    onCreated: () => {},
+    onFile: (file) => files.push(file),
+  });
+  try {
+    return { commands, files, result: await step.run(ctx) };
+  } catch (e) {
+    // What was recorded before the step needed a real value is still worth showing.
+    return { commands, files, error: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 /** The `plan --format json` contract of DESIGN.md. */

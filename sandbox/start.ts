@@ -8,6 +8,7 @@ import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
 import type { SandboxHandle, SandboxOptions } from './index.js';
 import { parseLatency } from './latency.js';
+import { bashClient } from './tools/bash-client.js';
 import { WorldHost } from './server/host.js';
 import { startListeners, type RunningServer } from './server/listeners.js';
 import { ensureWorldTls } from './tls.js';
@@ -27,14 +28,17 @@ export function toolsDir(): string {
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** `<worldDir>/bin/<tool>`: `exec node <dist>/sandbox/tools/<tool>.js "$@"`. */
+/** `<worldDir>/bin/<tool>`: the bash thin client (tools/bash-client.ts), or `exec node <dist>/sandbox/tools/<tool>.js "$@"`. */
 export function writeShims(worldDir: string): string {
   const bin = join(worldDir, 'bin');
   mkdirSync(bin, { recursive: true });
   const dir = toolsDir();
   for (const t of TOOLS) {
     const file = join(bin, t);
-    const body = `#!/bin/sh\n# ratify-runbook sandbox: fake ${t} (simulated; see sandbox/README.md)\nRATIFY_SANDBOX_WORLD=${shQuote(worldDir)} exec ${shQuote(process.execPath)} ${shQuote(join(dir, `${t}.js`))} "$@"\n`;
+    // bash's /dev/tcp client costs a few ms a call; without bash, the node client (~50 ms).
+    const body = existsSync('/bin/bash')
+      ? bashClient(t, worldDir, process.execPath, join(dir, `${t}.js`))
+      : `#!/bin/sh\n# ratify-runbook sandbox: fake ${t} (simulated; see sandbox/README.md)\nRATIFY_SANDBOX_WORLD=${shQuote(worldDir)} exec ${shQuote(process.execPath)} ${shQuote(join(dir, `${t}.js`))} "$@"\n`;
     if (!existsSync(file) || readFileSync(file, 'utf8') !== body) {
       writeFileSync(file, body);
       chmodSync(file, 0o755);

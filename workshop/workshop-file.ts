@@ -4,10 +4,10 @@
  * get theirs back if they return), so a re-init never renames anyone's resources.
  * A damaged file stops everything (exit 2): silently starting over would redraw the suffixes.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../checkpoints/atomic-write.js';
+import { readIfExists } from '../checkpoints/read-if-exists.js';
 import { UsageError } from '../runner/errors.js';
 
 export const WORKSHOP_FILE = 'workshop.yaml';
@@ -33,13 +33,8 @@ export function workshopFilePath(dir: string): string {
 
 export async function readWorkshopFile(dir: string): Promise<WorkshopFile | undefined> {
   const path = workshopFilePath(dir);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await readIfExists(path);
+  if (text === undefined) return undefined;
   let data: unknown;
   try {
     data = parse(text);

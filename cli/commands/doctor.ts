@@ -4,13 +4,12 @@ import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import type { CloudProfile } from '../../runner/cloud-profile.js';
 import { runEngine } from '../../runner/engine.js';
-import { Redactor } from '../../runner/redact.js';
 import { listOption, option, parseCommandArgs, stringOption } from '../args.js';
-import { createAzureReader } from '../azure-reader.js';
 import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../io.js';
 import { stateDirOf } from '../state-dir.js';
-import { clockForScale, systemClock } from '../system-clock.js';
+import { systemClock } from '../system-clock.js';
+import { engineContext } from '../engine-context.js';
 import { createLineView } from '../views/line-view.js';
 
 /** The read-only preflight step alone, with its findings printed; the ledger is not touched. */
@@ -42,16 +41,7 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
         store,
         signal: io.signal,
         view: createLineView(write, clock),
-        context: {
-          stateDir,
-          answers,
-          profile,
-          azure: createAzureReader(profile),
-          clock: clockForScale(profile.timeScale),
-          baseEnv: io.env,
-          redactor: new Redactor(),
-          confirm: async (_q, answer) => answer,
-        },
+        context: engineContext(io, stateDir, answers, profile),
       });
     } finally {
       for (const [name, value] of Object.entries(ledger.steps.preflight?.outputs ?? {})) writeLine(io.stdout, `${name}: ${value}`);

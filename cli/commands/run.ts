@@ -9,17 +9,16 @@ import type { CloudProfile } from '../../runner/cloud-profile.js';
 import { runEngine } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../runner/errors.js';
 import { NOTEBOOK_FILE, writeNotebook } from '../../runner/notebook.js';
-import { Redactor } from '../../runner/redact.js';
 import { fromOnward } from '../../runner/step-graph.js';
 import type { Step } from '../../runner/step.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
-import { createAzureReader } from '../azure-reader.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
 import { useColor, writeLine, type Io } from '../io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../status-json.js';
-import { clockForScale, systemClock } from '../system-clock.js';
+import { systemClock } from '../system-clock.js';
+import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
 
 export default async function runCommand(io: Io, args: readonly string[]): Promise<number> {
@@ -92,7 +91,6 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     banner(io, state.existed, state.ledger, profile, stateDir, notice);
     const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, notice));
     const view = await createProgressView(io, clock);
-    const redactor = new Redactor();
     try {
       const result = await runEngine({
         steps,
@@ -104,16 +102,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         serial: options.serial,
         wallClock: clock,
         gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
-        context: {
-          stateDir,
-          answers,
-          profile,
-          azure: createAzureReader(profile),
-          clock: clockForScale(profile.timeScale),
-          baseEnv: io.env,
-          redactor,
-          confirm: confirmer(prompter),
-        },
+        context: engineContext(io, stateDir, answers, profile, confirmer(prompter)),
       });
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);

@@ -5,14 +5,13 @@ import { createInquirerPrompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../runner/cloud-profile.js';
 import { UsageError } from '../../runner/errors.js';
 import { writeNotebook } from '../../runner/notebook.js';
-import { Redactor } from '../../runner/redact.js';
 import { runTeardown } from '../../runner/teardown.js';
 import { flag, option, parseCommandArgs } from '../args.js';
-import { createAzureReader } from '../azure-reader.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
-import { clockForScale, systemClock } from '../system-clock.js';
+import { systemClock } from '../system-clock.js';
+import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
 import { simulatedNotice } from './run.js';
 
@@ -77,16 +76,7 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
       store,
       signal: io.signal,
       view: await createProgressView(io, clock),
-      context: {
-        stateDir,
-        answers,
-        profile,
-        azure: createAzureReader(profile),
-        clock: clockForScale(profile.timeScale),
-        baseEnv: io.env,
-        redactor: new Redactor(),
-        confirm: async (_q, answer) => answer,
-      },
+      context: engineContext(io, stateDir, answers, profile),
     });
     writeLine(io.stderr, `✔ Teardown done (${removedSteps.join(', ') || 'nothing left'}).`);
     return 0;

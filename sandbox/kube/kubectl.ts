@@ -479,6 +479,11 @@ function del(t: ToolContext, e: Env, p: Parsed, ns: string): ToolResult {
       if (addon && (type.kind === 'ConstraintTemplate' || type.kind === 'RatifyVerification')) throw fail(`Error from server (Forbidden): ${AZURE_POLICY_DENIAL}`);
       deleteObject(e.kube, type.kind, v.metadata.namespace, v.metadata.name);
       if (type.kind === 'Namespace') for (const [k, o] of Object.entries(e.kube.objects)) if (o.metadata.namespace === v.metadata.name) delete e.kube.objects[k];
+      // Deleting a CRD deletes every custom resource of it (the chart's hook CRs go with the CRDs).
+      if (type.kind === 'CustomResourceDefinition') {
+        const kinds = new Set(TYPES.filter((td) => td.crd === v.metadata.name).map((td) => td.kind));
+        for (const [k, o] of Object.entries(e.kube.objects)) if (kinds.has(o.kind)) delete e.kube.objects[k];
+      }
       // A pod owned by a live Deployment comes back under a new name.
       const ownerRef = (v.sandbox?.owner ?? '').startsWith('deployment/') ? v.sandbox!.owner!.slice('deployment/'.length) : v.sandbox?.owner === 'aks/image-integrity' ? 'ratify' : undefined;
       if (type.kind === 'Pod' && ownerRef && e.kube.objects[`Deployment/${v.metadata.namespace}/${ownerRef}`] && e.kube.objects[`Deployment/${v.metadata.namespace}/${ownerRef}`]!.sandbox?.goneAt === undefined) {

@@ -7,7 +7,7 @@ import { signJwt } from '../jwt.js';
 import type { WorldTls } from '../tls.js';
 import type { SeedAnswers } from '../world/seed.js';
 import { armRoute, sendArm } from './arm-routes.js';
-import type { ToolCall, WorldHost } from './host.js';
+import type { ToolCall, ToolReply, WorldHost } from './host.js';
 
 export interface RunningServer {
   armPort: number;
@@ -90,6 +90,11 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
       const body = JSON.parse(await readBody(req)) as RpcRequest;
       const out = await handleRpc(host, body);
       if (res.destroyed) return;
+      if (body.op === 'call' && req.headers['x-sandbox-format'] === 'sh') {
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end(shReply(out as ToolReply, body.env.RATIFY_RUNBOOK_STEP));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(out));
     } catch (e) {
@@ -110,4 +115,14 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
       await Promise.all([new Promise((r) => arm.close(r)), new Promise((r) => rpc.close(r))]);
     },
   };
+}
+
+/**
+ * The bash client's framing (tools/bash-client.ts): exit code and the byte lengths of stdout,
+ * stderr and the call-log line (whose ms the client fills in), one per line, then the bytes.
+ */
+function shReply(reply: ToolReply, step: string | undefined): string {
+  const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${reply.exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
+  const parts = [reply.stdout, reply.stderr, log];
+  return `${reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
 }

@@ -1,0 +1,29 @@
+import type { Answers } from '../prompts/answer-keys.js';
+import type { CloudProfile } from '../runner/cloud-profile.js';
+import { Redactor } from '../runner/redact.js';
+import type { ContextDeps } from '../runner/step-context.js';
+import { createAzureReader } from './azure-reader.js';
+import type { Io } from './io.js';
+import { clockForScale } from './system-clock.js';
+
+type Confirm = ContextDeps['confirm'];
+
+/** What every step context of one command shares: the same for run, teardown and doctor. */
+export function engineContext(
+  io: Io,
+  stateDir: string,
+  answers: Partial<Answers>,
+  profile: CloudProfile,
+  confirm: Confirm = async (_question, answer) => answer,
+): Omit<ContextDeps, 'mode' | 'outputsOf' | 'runId'> {
+  return {
+    stateDir,
+    answers,
+    profile,
+    azure: createAzureReader(profile),
+    clock: clockForScale(profile.timeScale),
+    baseEnv: io.env,
+    redactor: new Redactor(),
+    confirm,
+  };
+}

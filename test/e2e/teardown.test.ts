@@ -1,0 +1,41 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/engine-harness.js';
+
+const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
+
+describe('teardown after a full sandbox run (built binary)', () => {
+  it('removes every resource the run created, by recorded id, and purges the vault', async () => {
+    const stateDir = await tempDir();
+    const run = await runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir]);
+    expect(run.code, run.stderr).toBe(0);
+    const ledger = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
+    const created = Object.values(ledger.steps as Record<string, { created: { kind: string; id: string }[] }>).flatMap((s) => s.created);
+    expect(created.map((c) => c.kind)).toEqual(expect.arrayContaining(['keyVault', 'certificate', 'identity', 'federatedCredential', 'helmRelease', 'policyDefinition', 'policyAssignment']));
+
+    const refused = await runCli(['teardown', '--state-dir', stateDir]);
+    expect(refused.code).toBe(2); // not on a terminal and no --yes: nothing deleted
+    const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
+    expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.stderr).toMatch(/leaves on|left on|cannot be disabled/i);
+
+    const world = JSON.parse(await readFile(join(stateDir, 'sandbox', 'world.json'), 'utf8'));
+    const live = JSON.stringify({ arm: world.arm, vaults: world.vaults, deletedVaults: world.deletedVaults }).toLowerCase();
+    for (const resource of created.filter((c) => c.id.startsWith('/subscriptions/'))) {
+      expect(live, resource.id).not.toContain(resource.id.toLowerCase());
+    }
+    expect(live).not.toContain('ratify-demo-kv'); // deleted and purged: the name is free again
+    const registry = Object.values(world.registries as Record<string, { repositories: Record<string, unknown> }>)[0];
+    expect(Object.keys(registry?.repositories ?? {})).toEqual([]);
+    const cluster = Object.values(world.clusters as Record<string, { releases: Record<string, unknown>; objects: Record<string, unknown> }>)[0];
+    expect(Object.keys(cluster?.releases ?? {})).toEqual([]);
+    expect(Object.keys(cluster?.objects ?? {}).filter((k) => /ratify|namespace\/\/demo$/i.test(k))).toEqual([]);
+
+    const after = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
+    expect(after.teardown.status).toBe('done');
+    // The cluster itself (the blog's part 3) was not created by the runbook and stays.
+    expect(Object.keys(world.clusters)).toHaveLength(1);
+  });
+});
