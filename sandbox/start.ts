@@ -136,7 +136,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   if (elected.owner) {
     try {
       const world = loadWorld(worldDir) ?? newWorld();
-      if (!existsSync(join(worldDir, 'world.json'))) saveWorld(worldDir, world);
+      if (!existsSync(join(worldDir, 'world.json'))) await saveWorld(worldDir, world);
       host = new WorldHost(world, worldDir, latency, options.clock ?? realClock);
       server = await startListeners(host, tls);
       info = { pid: process.pid, rpcPort: server.rpcPort, armPort: server.armPort, key: server.key, startedAt: new Date().toISOString() };
@@ -161,6 +161,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     }
     if (server) {
       await server.close();
+      await host?.flush();
       for (const f of ['server.json', 'owner.lock']) {
         try {
           const p = join(worldDir, f);

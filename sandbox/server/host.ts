@@ -53,14 +53,42 @@ export class WorldHost {
     this.sessions.delete(id);
   }
 
-  seed(answers: SeedAnswers): boolean {
+  async seed(answers: SeedAnswers): Promise<boolean> {
     const changed = seedAnswers(this.world, answers, this.clock.now());
-    if (changed) this.save();
+    if (changed) await this.persist();
     return changed;
   }
 
-  save(): void {
-    saveWorld(this.worldDir, this.world);
+  private inflight: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  /**
+   * Saves the world and resolves once a save that includes every change made so far is on
+   * disk. A reply waits for it (what a tool reported is persisted), but without blocking the
+   * event loop: with many attendees at once, their changes share one write instead of each
+   * serializing the whole world synchronously.
+   */
+  persist(): Promise<void> {
+    if (this.queued) return this.queued;
+    const start = (): Promise<void> => {
+      const write = saveWorld(this.worldDir, this.world).finally(() => {
+        if (this.inflight === write) this.inflight = undefined;
+      });
+      this.inflight = write;
+      return write;
+    };
+    if (!this.inflight) return start();
+    const queued = this.inflight.catch(() => {}).then(() => {
+      this.queued = undefined;
+      return start();
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** Waits for pending saves (the owner's shutdown). */
+  async flush(): Promise<void> {
+    while (this.inflight || this.queued) await (this.queued ?? this.inflight)?.catch(() => {});
   }
 
   /** Objects whose time is up (terminated pods, removed managed add-ons) disappear. */
@@ -126,7 +154,7 @@ export class WorldHost {
       // A bug in the sandbox, not a simulated failure: say so plainly.
       result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
     }
-    if (dirty) this.save();
+    if (dirty) await this.persist();
     return { ...result, logArgv };
   }
 

@@ -46,7 +46,7 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
     case 'call':
       return host.call(body);
     case 'seed':
-      return { changed: host.seed(body.answers) };
+      return { changed: await host.seed(body.answers) };
     case 'session-open':
       host.openSession(body.id, body.faults.map(parseFaultSpec));
       return { ok: true };

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { World } from './model.js';
 
@@ -31,6 +32,17 @@ export function loadWorld(worldDir: string): World | undefined {
   return w;
 }
 
-export function saveWorld(worldDir: string, world: World): void {
-  writeFileAtomic(worldFile(worldDir), JSON.stringify(world));
+/** The world serialized now (a consistent snapshot), written atomically without blocking. */
+export async function saveWorld(worldDir: string, world: World): Promise<void> {
+  const path = worldFile(worldDir);
+  const text = JSON.stringify(world);
+  const tmp = `${path}.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2)}.tmp`;
+  const handle = await open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
 }
