@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -17,6 +18,16 @@ export interface WorldTls {
 
 function rsaKey(): { privatePem: string; publicPem: string } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+async function rsaKeyAsync(): Promise<{ privatePem: string; publicPem: string }> {
+  const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
   return {
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
@@ -77,9 +88,10 @@ export function ensureWorldTls(worldDir: string): WorldTls {
 }
 
 /** A self-signed code-signing certificate, as Key Vault makes for `issuerParameters.name: Self`. */
-export function selfSignedCert(subjectDn: string, months: number, nowMs: number): { derB64: string; expires: number; notBefore: number } {
+export async function selfSignedCert(subjectDn: string, months: number, nowMs: number): Promise<{ derB64: string; expires: number; notBefore: number }> {
   const pki = forge.pki;
-  const keys = rsaKey();
+  // Off the event loop: the owner serves every attendee's tools from one thread.
+  const keys = await rsaKeyAsync();
   const cert = pki.createCertificate();
   cert.publicKey = pki.publicKeyFromPem(keys.publicPem);
   cert.serialNumber = serial();

@@ -408,7 +408,7 @@ export const keyvaultCommands: AzCommand[] = [
       }
       // Every create makes a new version with a new key (ratify-on-aks.md A step 6).
       const validity = Number(str(a, 'validity') ?? x509.validityInMonths ?? 12);
-      const made = selfSignedCert(x509.subject, validity, now);
+      const made = await selfSignedCert(x509.subject, validity, now);
       const der = Buffer.from(made.derB64, 'base64');
       const version: CertVersion = {
         version: kvVersion(),

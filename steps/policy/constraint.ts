@@ -35,6 +35,7 @@ export async function waitForConstraint(ctx: Ctx, effect: string): Promise<strin
       if (constraints === 'planned') return '<policy.constraintName>';
       return constraints.find((c) => c.name.startsWith('azurepolicy-ratifyverification') && c.action === wanted)?.name;
     },
-    { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: SYNC_NOTE },
+    // The add-on syncs every 15 minutes: poll every 30 s, give up after 30 min (reference F).
+    { timeoutMs: 30 * 60_000, intervalMs: 30_000, note: SYNC_NOTE },
   );
 }
