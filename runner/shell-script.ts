@@ -7,7 +7,12 @@ import type { PlannedStep } from './plan.js';
  * the plain commands. Answers become variables at the top; each create runs only when its
  * show finds nothing, so running the script twice is as safe as running the runbook twice.
  */
-export function planToShellScript(plan: readonly PlannedStep[], answers: Partial<Answers>): string {
+export function planToShellScript(
+  plan: readonly PlannedStep[],
+  answers: Partial<Answers>,
+  /** Outputs a run recorded (`stepId.name` -> value), for values no command here captures. */
+  recorded: Readonly<Record<string, string>> = {},
+): string {
   const vars = Object.entries(answers)
     .filter(([key, value]) => isAnswerKey(key) && value !== undefined && value !== '')
     .map(([key, value]) => ({ name: envVarFor(key as never).replace(/^RATIFY_RUNBOOK_/, ''), value: String(value) }));
@@ -20,6 +25,7 @@ export function planToShellScript(plan: readonly PlannedStep[], answers: Partial
     '# --- answers ---',
     ...vars.map((v) => `${v.name}=${singleQuote(v.value)}`),
     '',
+    ...uncapturedOutputs(plan, recorded),
   ];
   const bySubstitution = [...vars].filter((v) => v.value.length >= 3).sort((a, b) => b.value.length - a.value.length);
   const word = (arg: string) => shellWord(arg, bySubstitution);
@@ -51,6 +57,29 @@ export function planToShellScript(plan: readonly PlannedStep[], answers: Partial
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Values later commands use that no command in the script captures (a step computed them, e.g.
+ * preflight parses `az account show`): the run's recorded value when there is one, else a
+ * guard that stops the script and names what to set.
+ */
+function uncapturedOutputs(plan: readonly PlannedStep[], recorded: Readonly<Record<string, string>>): string[] {
+  const captured = new Set(plan.flatMap((s) => s.commands.flatMap((c) => (c.capture ? [`${s.id}.${c.capture}`] : []))));
+  const used = new Set<string>();
+  for (const step of plan) {
+    const texts = [...step.commands.flatMap((c) => [...c.argv, ...(c.guardedBy ?? [])]), ...step.files.map((f) => f.content)];
+    for (const text of texts) for (const m of text.matchAll(/<([a-z0-9-]+\.[A-Za-z0-9]+)>/g)) if (m[1] && !captured.has(m[1])) used.add(m[1]);
+  }
+  if (used.size === 0) return [];
+  const lines = ['# --- values a step works out (not captured by a command below) ---'];
+  for (const ref of used) {
+    const [stepId = '', name = ''] = ref.split('.');
+    const variable = outputVar(stepId, name);
+    const value = recorded[ref];
+    lines.push(value !== undefined ? `${variable}=${singleQuote(value)}  # recorded by the run` : `: "\${${variable}:?set ${variable} (${ref}): see the step's explanation in the notebook}"`);
+  }
+  return [...lines, ''];
 }
 
 /** `<key-vault.vaultUri>` -> KEY_VAULT_VAULT_URI */

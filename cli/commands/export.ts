@@ -7,7 +7,7 @@ import { planSteps } from '../../runner/plan.js';
 import { planToShellScript } from '../../runner/shell-script.js';
 import { oneOf, option, parseCommandArgs, stringOption } from '../args.js';
 import type { Io } from '../io.js';
-import { stateDirOf } from '../state-dir.js';
+import { readStateDir, stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 
 /** `export --format md` prints the notebook; `--format sh` the run's answers as a plain script. */
@@ -29,6 +29,10 @@ export default async function exportCommand(io: Io, args: readonly string[]): Pr
   // The answers the run used (answers.yaml), nothing asked: a script of that run.
   const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
   const plan = await planSteps({ steps, answers, stateDir, clock: systemClock });
-  io.stdout.write(planToShellScript(plan, answers));
+  const ledger = await readStateDir(stateDir);
+  const recorded = Object.fromEntries(
+    Object.entries(ledger?.steps ?? {}).flatMap(([id, record]) => Object.entries(record.outputs).map(([name, value]) => [`${id}.${name}`, value])),
+  );
+  io.stdout.write(planToShellScript(plan, answers, recorded));
   return 0;
 }

@@ -52,3 +52,41 @@ describe('plan', () => {
     expect(script).toContain('tool apply --id "${ALPHA_RESOURCE_ID}" --vault "${KEY_VAULT_NAME}" -f /state/values.yaml');
   });
 });
+
+describe('shell script: values a step works out', () => {
+  const computed = defineStep({
+    id: 'pre',
+    title: 'Read the account',
+    explain: 'Parses JSON, captures nothing.',
+    needs: [],
+    after: [],
+    produces: ['subscriptionId'],
+    check: async () => undefined,
+    run: async (ctx) => {
+      await ctx.cmd.run(['tool', 'account'], { mutates: false });
+      return { subscriptionId: '<pre.subscriptionId>' };
+    },
+  });
+  const user = defineStep({
+    id: 'use',
+    title: 'Use it',
+    explain: 'Needs the subscription.',
+    needs: [],
+    after: ['pre'],
+    produces: [],
+    check: async () => undefined,
+    run: async (ctx) => {
+      await ctx.cmd.run(['tool', 'create', '--subscription', ctx.output('pre', 'subscriptionId')], { mutates: true });
+      return {};
+    },
+  });
+
+  it('guards an uncaptured value in a plan, and uses the recorded one in an export', async () => {
+    const plan = await planSteps({ steps: [computed, user], answers: {}, stateDir: '/s', clock: fakeClock() });
+    const planned = planToShellScript(plan, {});
+    expect(planned).toContain(': "${PRE_SUBSCRIPTION_ID:?set PRE_SUBSCRIPTION_ID (pre.subscriptionId)');
+    expect(planned).toContain('tool create --subscription "${PRE_SUBSCRIPTION_ID}"');
+    const exported = planToShellScript(plan, {}, { 'pre.subscriptionId': '1111-2222' });
+    expect(exported).toContain("PRE_SUBSCRIPTION_ID='1111-2222'  # recorded by the run");
+  });
+});
