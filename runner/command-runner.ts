@@ -44,9 +44,21 @@ export interface CommandRunnerDeps {
   readonly onRetry?: (message: string) => void;
   readonly exec?: Exec;
   readonly defaultTimeoutMs?: number;
+  /**
+   * The cloud profile's time scale: against a sandbox that runs Azure's durations 100x faster,
+   * a command that hangs is given up on correspondingly sooner (never under 30 s).
+   */
+  readonly timeScale?: number;
 }
 
 const TEN_MINUTES = 10 * 60_000;
+const MIN_SCALED_TIMEOUT = 30_000;
+
+function timeoutFor(deps: CommandRunnerDeps, options: CommandOptions): number {
+  const ms = options.timeoutMs ?? deps.defaultTimeoutMs ?? TEN_MINUTES;
+  const scale = deps.timeScale;
+  return scale === undefined || scale >= 1 ? ms : Math.max(MIN_SCALED_TIMEOUT, Math.round(ms * scale));
+}
 
 export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
   const exec = deps.exec ?? execWithZx;
@@ -92,7 +104,7 @@ async function runOnce(
     env,
     cwd: options.cwd ?? deps.cwd,
     input: options.stdin,
-    timeoutMs: options.timeoutMs ?? deps.defaultTimeoutMs ?? TEN_MINUTES,
+    timeoutMs: timeoutFor(deps, options),
     signal: deps.signal,
   });
   const ms = deps.clock.now().getTime() - started;
@@ -102,7 +114,7 @@ async function runOnce(
   if (options.secretOutput && raw.exitCode === 0) deps.redactor.add(raw.stdout);
   const stderr =
     raw.killedBy === 'timeout'
-      ? `${raw.stderr}\nratify-runbook: killed after ${Math.round((options.timeoutMs ?? deps.defaultTimeoutMs ?? TEN_MINUTES) / 1000)}s (timeout)`
+      ? `${raw.stderr}\nratify-runbook: killed after ${Math.round(timeoutFor(deps, options) / 1000)}s without an answer (timeout)`
       : raw.stderr;
   const result: CommandResult = { argv, exitCode: raw.exitCode, stdout: raw.stdout, stderr, ms, planned: false };
   const event: CommandEvent = {

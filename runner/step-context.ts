@@ -29,7 +29,7 @@ export interface ContextDeps {
   readonly stateDir: string;
   readonly runId: string;
   readonly answers: Partial<Answers>;
-  readonly profile: Pick<CloudProfile, 'toolPath' | 'toolEnv'>;
+  readonly profile: Pick<CloudProfile, 'toolPath' | 'toolEnv' | 'timeScale'>;
   readonly azure: AzureReader;
   readonly clock: Clock;
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
@@ -72,6 +72,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     onCommand: hooks.onCommand,
     onRetry: hooks.onLog,
     exec: deps.exec,
+    timeScale: deps.profile.timeScale,
   });
   const answers = Object.fromEntries(step.needs.map((key) => [key, deps.answers[key]])) as Answers;
   return {

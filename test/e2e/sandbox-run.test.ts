@@ -44,3 +44,15 @@ describe('full run on the sandbox (built binary)', () => {
     }
   });
 });
+
+describe('a command that never answers (sandbox hang fault)', () => {
+  it('is killed after the (scaled) timeout, the step fails with exit 1, and the next run resumes', async () => {
+    const stateDir = await tempDir();
+    const hung = await run(stateDir, '--sandbox-fault', 'az keyvault certificate create=hang');
+    expect(hung.code, hung.stderr).toBe(1);
+    expect(hung.stderr).toContain('without an answer (timeout)');
+    expect(hung.stderr).toContain('it resumes at "certificate"');
+    const resumed = await run(stateDir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+  }, 120_000);
+});
