@@ -76,6 +76,14 @@ export function isPromptInterrupted(error: unknown): boolean {
   return error instanceof PromptInterruptedError || isPromptExit(error);
 }
 
+/**
+ * inquirer's own `confirm` prompt function, for a renderer that hosts prompts itself (listr2's
+ * inquirer adapter takes the prompt function): loaded lazily, like everything here.
+ */
+export async function inquirerConfirmPrompt(): Promise<typeof import('@inquirer/prompts').confirm> {
+  return (await import('@inquirer/prompts')).confirm;
+}
+
 export interface InquirerPrompterOptions {
   readonly input?: NodeJS.ReadableStream;
   /**

@@ -12,6 +12,11 @@ export interface ProgressView {
   log(stepId: string, line: string): void;
   /** The batch is over; resolves when the view has finished drawing. */
   end(): Promise<void>;
+  /**
+   * Asks a yes/no question under a running step, when the view draws live (a prompt printed
+   * over a redrawing renderer would be overwritten). Absent: ask the prompter directly.
+   */
+  confirm?(stepId: string, question: string, defaultAnswer: boolean): Promise<boolean>;
 }
 
 export const silentView: ProgressView = {

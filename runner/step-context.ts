@@ -37,7 +37,7 @@ export interface ContextDeps {
   readonly exec?: Exec;
   /** stepId -> outputs recorded so far (the ledger's, or the plan's placeholders). */
   readonly outputsOf: (stepId: string) => Outputs | undefined;
-  readonly confirm: (question: string, nonInteractiveAnswer: boolean) => Promise<boolean>;
+  readonly confirm: (question: string, nonInteractiveAnswer: boolean, stepId: string) => Promise<boolean>;
 }
 
 export interface ContextHooks {
@@ -103,7 +103,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     log: (line) => hooks.onLog(deps.redactor.redact(line)),
     created: (resource) => hooks.onCreated(resource),
     confirm: (question, nonInteractiveAnswer) =>
-      deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer),
+      deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer, step.id),
     waitFor: (what, probe, options) => waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
   };
 }

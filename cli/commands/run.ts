@@ -6,6 +6,7 @@ import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
 import { createInquirerPrompter, type Prompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../runner/cloud-profile.js';
+import type { ProgressView } from '../../runner/progress.js';
 import { runEngine } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../runner/errors.js';
 import { NOTEBOOK_FILE, writeNotebook } from '../../runner/notebook.js';
@@ -102,7 +103,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         serial: options.serial,
         wallClock: clock,
         gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
-        context: engineContext(io, stateDir, answers, profile, confirmer(prompter)),
+        context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
       });
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
@@ -156,9 +157,13 @@ function recordAzureTarget(ledger: LedgerData): void {
   }
 }
 
-function confirmer(prompter: Prompter | undefined) {
-  return async (question: string, nonInteractiveAnswer: boolean) =>
-    prompter ? prompter.confirm({ key: 'confirm', message: question, default: nonInteractiveAnswer }) : nonInteractiveAnswer;
+/** A step's yes/no question: asked under the live renderer when it hosts prompts, else directly. */
+function confirmer(prompter: Prompter | undefined, view: ProgressView) {
+  return async (question: string, nonInteractiveAnswer: boolean, stepId: string) => {
+    if (!prompter) return nonInteractiveAnswer;
+    if (view.confirm) return view.confirm(stepId, question, nonInteractiveAnswer);
+    return prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+  };
 }
 
 export function simulatedNotice(worldDir: string): string {

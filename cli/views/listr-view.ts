@@ -10,6 +10,8 @@ interface TaskHandle {
   title: string;
   output: string;
   skip(message?: string): void;
+  // listr2's TaskWrapper.prompt(adapter).run(prompt, config); typed loosely to keep listr2 types lazy.
+  prompt(adapter: never): { run(prompt: never, config: never): unknown };
 }
 
 /**
@@ -17,10 +19,10 @@ interface TaskHandle {
  * mirrors one step (it waits for the engine to say the step ended).
  */
 export async function createListrView(stream: NodeJS.WriteStream, color: boolean): Promise<ProgressView> {
-  const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+  const { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } = await import('listr2');
   if (!color) process.env.LISTR_FORCE_UNICODE ??= '1';
   let run: Promise<unknown> = Promise.resolve();
-  const state = new Map<string, { title: string; done: Deferred; task?: TaskHandle; pending: ((t: TaskHandle) => void)[] }>();
+  const state = new Map<string, { title: string; done: Deferred; finished?: boolean; task?: TaskHandle; pending: ((t: TaskHandle) => void)[] }>();
   const withTask = (id: string, apply: (task: TaskHandle) => void) => {
     const entry = state.get(id);
     if (!entry) return;
@@ -57,7 +59,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
             collapseSubtasks: false,
             showErrorMessage: true,
             collapseErrors: false,
-            timer: { condition: true, field: (ms: number) => ` [${(ms / 1000).toFixed(1)}s]` } as never,
+            timer: PRESET_TIMER,
           },
         },
       );
@@ -77,6 +79,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
         return;
       }
       finish(stepId, (entry) => {
+        entry.finished = true;
         if (phase === 'done') {
           withTask(stepId, (task) => {
             task.title = title;
@@ -95,8 +98,22 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
         task.output = line;
       });
     },
+    async confirm(stepId, question, defaultAnswer) {
+      // listr2 hosts the prompt inside the task (its inquirer adapter), so the renderer does
+      // not draw over the question.
+      const task = state.get(stepId)?.task;
+      if (!task) return defaultAnswer;
+      const [{ ListrInquirerPromptAdapter }, confirm] = await Promise.all([
+        import('@listr2/prompt-adapter-inquirer'),
+        import('../../prompts/prompter.js').then((m) => m.inquirerConfirmPrompt()),
+      ]);
+      return (await task.prompt(ListrInquirerPromptAdapter as never).run(confirm as never, { message: question, default: defaultAnswer } as never)) as boolean;
+    },
     async end() {
+      // Steps the engine never started (an earlier failure, Ctrl-C) are shown as not run.
       for (const entry of state.values()) {
+        if (entry.finished) continue;
+        entry.finished = true;
         if (!entry.task) entry.pending.push((task) => task.skip(`${entry.title} (not run)`));
         entry.task?.skip(`${entry.title} (not run)`);
         entry.done.resolve();

@@ -57,3 +57,30 @@ describe('guided run in a real pseudo-terminal', () => {
     expect(resumed.some((c) => c.step === 'certificate' && c.argv.slice(0, 4).join(' ') === 'az keyvault certificate create')).toBe(true);
   });
 });
+
+describe('a step asks a question under the live renderer (pty)', () => {
+  it('stale signature by an older certificate version: asked, removed on "y", verify passes', async () => {
+    const dir = await tempDir();
+    const stateDir = join(dir, 'state');
+    const { runCli } = await import('../helpers/cli.js');
+    const first = await runCli(['run', '--sandbox', '--non-interactive', '--answers', join(REPO, 'templates/answers/demo.yaml'), '--state-dir', stateDir]);
+    expect(first.code, first.stderr).toBe(0);
+    // A new certificate version: the image's signature is now by "another" certificate.
+    const renewed = await runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'keyvault', 'certificate', 'create', '-n', 'ratify', '--vault-name', 'ratify-demo-kv', '-p', `@${join(stateDir, 'certificate-policy.json')}`, '-o', 'none']);
+    expect(renewed.code, renewed.stderr).toBe(0);
+
+    const session = await spawnPty(['run', '--sandbox', '--state-dir', stateDir, '--from', 'certificate']);
+    let at = await session.waitFor(/Use these answers\?/);
+    session.write(keys.enter);
+    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    session.write(keys.enter);
+    at = await session.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
+    session.write(`${keys.down}${keys.down}${keys.enter}`);
+    at = await session.waitFor(/Remove 1 signature\(s\) made by other certificates from net-monitor\?/, 30_000, at);
+    session.write(`y${keys.enter}`);
+    expect(await session.exited).toBe(0);
+    expect(session.text().slice(at)).toContain('All steps done');
+    const ledger = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
+    expect(ledger.steps.verify.outputs.signedAdmitted).toBe('true');
+  });
+});
