@@ -5,15 +5,17 @@ import { randomBytes } from 'node:crypto';
 /**
  * Writes a file so that a reader (or a crash, or kill -9) sees the old content or the new
  * content, never half of it: write a temp file in the same directory, fsync it, rename it
- * over the target, fsync the directory so the rename itself is durable.
+ * over the target, fsync the directory so the rename itself is durable. `durable: false`
+ * keeps the atomic rename but skips the fsyncs, for files derived from one that is durable
+ * (the notebook is re-rendered from the ledger).
  */
-export async function writeFileAtomic(path: string, content: string, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, mode = 0o644, durable = true): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, 'w', mode);
   try {
     await handle.writeFile(content, 'utf8');
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -23,7 +25,7 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
     await rm(temp, { force: true });
     throw error;
   }
-  await syncDirectory(dir);
+  if (durable) await syncDirectory(dir);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -60,5 +60,6 @@ function shellQuoteForDisplay(arg: string): string {
 }
 
 export async function writeNotebook(stateDir: string, ledger: LedgerData, steps: readonly Step[], notice?: string): Promise<void> {
-  await writeFileAtomic(join(stateDir, NOTEBOOK_FILE), renderNotebook(ledger, steps, notice));
+  // Derived from the ledger, which is written durably first: atomic, without fsync.
+  await writeFileAtomic(join(stateDir, NOTEBOOK_FILE), renderNotebook(ledger, steps, notice), 0o644, false);
 }

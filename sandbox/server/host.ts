@@ -13,6 +13,9 @@ import { saveWorld } from '../world/store.js';
 import { faultResult } from './fault-text.js';
 import { redactArgv } from './redact.js';
 
+/** The owner batches world saves (see persist()). */
+const SAVE_EVERY_MS = 200;
+
 export interface ToolCall {
   tool: string;
   argv: string[];
@@ -55,40 +58,52 @@ export class WorldHost {
 
   async seed(answers: SeedAnswers): Promise<boolean> {
     const changed = seedAnswers(this.world, answers, this.clock.now());
-    if (changed) await this.persist();
+    if (changed) this.persist();
     return changed;
   }
 
-  private inflight: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
+  private saving: Promise<void> | undefined;
+  private unsaved = false;
 
   /**
-   * Saves the world and resolves once a save that includes every change made so far is on
-   * disk. A reply waits for it (what a tool reported is persisted), but without blocking the
-   * event loop: with many attendees at once, their changes share one write instead of each
-   * serializing the whole world synchronously.
+   * Schedules a save of the world: at most one every SAVE_EVERY_MS, written atomically and off
+   * the event loop. Serializing a world that holds fifty attendees takes tens of milliseconds
+   * of the one thread that serves every tool call, so changes are batched rather than saved
+   * per call; close() flushes. A crash of the owner loses at most that window of a simulation.
    */
-  persist(): Promise<void> {
-    if (this.queued) return this.queued;
-    const start = (): Promise<void> => {
-      const write = saveWorld(this.worldDir, this.world).finally(() => {
-        if (this.inflight === write) this.inflight = undefined;
-      });
-      this.inflight = write;
-      return write;
-    };
-    if (!this.inflight) return start();
-    const queued = this.inflight.catch(() => {}).then(() => {
-      this.queued = undefined;
-      return start();
-    });
-    this.queued = queued;
-    return queued;
+  persist(): void {
+    this.unsaved = true;
+    if (this.saveTimer || this.saving) return;
+    this.saveTimer = setTimeout(() => void this.writeNow(), SAVE_EVERY_MS);
   }
 
-  /** Waits for pending saves (the owner's shutdown). */
+  private async writeNow(): Promise<void> {
+    this.saveTimer = undefined;
+    if (!this.unsaved) return;
+    this.unsaved = false;
+    this.saving = saveWorld(this.worldDir, this.world)
+      .catch(() => {
+        this.unsaved = true; // try again with the next change or at close
+      })
+      .finally(() => {
+        this.saving = undefined;
+        if (this.unsaved) this.persist();
+      });
+    await this.saving;
+  }
+
+  /** Writes what is not saved yet (the owner's shutdown). */
   async flush(): Promise<void> {
-    while (this.inflight || this.queued) await (this.queued ?? this.inflight)?.catch(() => {});
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    while (this.saving) await this.saving;
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (this.unsaved) {
+      this.unsaved = false;
+      await saveWorld(this.worldDir, this.world);
+    }
   }
 
   /** Objects whose time is up (terminated pods, removed managed add-ons) disappear. */
@@ -154,7 +169,7 @@ export class WorldHost {
       // A bug in the sandbox, not a simulated failure: say so plainly.
       result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
     }
-    if (dirty) await this.persist();
+    if (dirty) this.persist();
     return { ...result, logArgv };
   }
 
