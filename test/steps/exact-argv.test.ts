@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { steps } from '../../steps/index.js';
 import { SUB, fakeContext } from '../helpers/step-context.js';
-import { answers } from './fixtures.js';
+import { answers, outputs as fixtureOutputs } from './fixtures.js';
 
 /**
  * The exact commands of the steps that have no dedicated test file, on a fresh world (plan
@@ -10,6 +10,7 @@ import { answers } from './fixtures.js';
  */
 const AKS = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
 const outputs = {
+  ...fixtureOutputs,
   preflight: { subscriptionId: SUB, tenantId: 'tenant-1', callerObjectId: 'caller-1', callerType: 'User' },
   'cluster-prereqs': { aksId: AKS, oidcIssuer: 'https://issuer/', kubeconfig: '/state/kubeconfig' },
 };
@@ -54,6 +55,15 @@ const expected: Record<string, string[][]> = {
   'notation-setup': [
     ['notation', 'version'],
     ['notation', 'plugin', 'ls'],
+  ],
+  // Errata 13-18: the moved repo, refreshed; a values file (never --set for the subject); pinned
+  // chart; upgrade --install (a second install fails); then the KMP status.
+  'ratify-install': [
+    ['helm', 'list', '-n', 'gatekeeper-system', '--filter', '^ratify$', '-o', 'json'],
+    ['helm', 'repo', 'add', 'ratify', 'https://notaryproject.github.io/ratify', '--force-update'],
+    ['helm', 'repo', 'update', 'ratify'],
+    ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
+    ['kubectl', 'get', 'keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv', '-o', 'json'],
   ],
   // Erratum 19-21: our own definition (Kubernetes data mode), assigned at the cluster scope.
   policy: [
