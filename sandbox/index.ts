@@ -65,3 +65,27 @@ export async function sandboxExec(worldDir: string, argv: readonly string[], opt
 function signalNumber(signal: NodeJS.Signals): number | undefined {
   return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
 }
+
+/**
+ * Starts the world's owner in a child process and resolves once it serves; `close()` ends it
+ * (the world is flushed first). Handles in this process then join it as clients.
+ */
+export async function startSandboxOwnerProcess(options: { worldDir: string; latency?: string }): Promise<{ close(): Promise<void> }> {
+  const script = new URL('./owner-process.js', import.meta.url).pathname;
+  const child = spawn(process.execPath, [script, options.worldDir, ...(options.latency ? [options.latency] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) resolve();
+    });
+    void exited.then((code) => reject(new Error(stderr.trim() || `the sandbox owner process exited with code ${code}`)));
+  });
+  return {
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
+}

@@ -135,9 +135,11 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
 }
 
 async function holdWorld(worldDir: string, latency: string | undefined): Promise<{ close(): Promise<void> }> {
-  const { startSandbox } = await import('../../sandbox/index.js');
+  // The owner runs in its own process: the world's work for every attendee's tool calls runs
+  // on another core than the attendees' runbooks (see sandbox/owner-process.ts).
+  const { startSandboxOwnerProcess } = await import('../../sandbox/index.js');
   try {
-    return await startSandbox({ worldDir, ...(latency ? { latency } : {}) });
+    return await startSandboxOwnerProcess({ worldDir, ...(latency ? { latency } : {}) });
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }
