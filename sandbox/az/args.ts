@@ -1,4 +1,5 @@
 import { usageError } from './errors.js';
+import { splitFlag } from '../split-flag.js';
 
 /**
  * A small argparse look-alike: enough to accept every flag the flow uses and to fail the way
@@ -52,13 +53,7 @@ export function parseArgs(command: string, tokens: readonly string[], specs: rea
       else unrecognized.push(tok);
       continue;
     }
-    let name = tok;
-    let inline: string | undefined;
-    const eq = tok.indexOf('=');
-    if (tok.startsWith('--') && eq > 0) {
-      name = tok.slice(0, eq);
-      inline = tok.slice(eq + 1);
-    }
+    const { name, value: inline } = splitFlag(tok);
     const spec = byName.get(name);
     if (!spec) {
       unrecognized.push(tok);

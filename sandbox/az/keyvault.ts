@@ -190,6 +190,19 @@ function certRef(a: Parsed): { vault: string; name: string; version?: string } {
   return { vault, name, ...(version ? { version } : {}) };
 }
 
+type CertRef = ReturnType<typeof certRef>;
+
+/** A data-plane read of one certificate version (latest by default), authorized like Key Vault does. */
+function readCertVersion(ctx: AzCtx, a: Parsed, notFoundName: (ref: CertRef) => string): { ref: CertRef; c: Certificate; v: CertVersion } {
+  const ref = certRef(a);
+  const vault = dataPlaneVault(ctx, ref.vault, `certificates/${ref.name}`);
+  authorize(ctx, vault, 'certificates/get', `certificates/${ref.name}`);
+  const c = requireCert(ctx, ref.vault, ref.name);
+  const v = ref.version ? c.versions.find((x) => x.version === ref.version) : latestVersion(c);
+  if (!v) throw certNotFound(notFoundName(ref));
+  return { ref, c, v };
+}
+
 const CERT_REF_ARGS = [{ names: '--name -n' }, { names: '--vault-name' }, { names: '--version -v' }, { names: '--id' }];
 
 export const keyvaultCommands: AzCommand[] = [
@@ -434,12 +447,7 @@ export const keyvaultCommands: AzCommand[] = [
     path: 'keyvault certificate show',
     args: CERT_REF_ARGS,
     run: (ctx, a) => {
-      const ref = certRef(a);
-      const vault = dataPlaneVault(ctx, ref.vault, `certificates/${ref.name}`);
-      authorize(ctx, vault, 'certificates/get', `certificates/${ref.name}`);
-      const c = requireCert(ctx, ref.vault, ref.name);
-      const v = ref.version ? c.versions.find((x) => x.version === ref.version) : latestVersion(c);
-      if (!v) throw certNotFound(`${ref.name}/versions/${ref.version}`);
+      const { ref, c, v } = readCertVersion(ctx, a, (r) => `${r.name}/versions/${r.version}`);
       return certView(ref.vault, c, v);
     },
   },
@@ -514,12 +522,7 @@ export const keyvaultCommands: AzCommand[] = [
     path: 'keyvault certificate download',
     args: [...CERT_REF_ARGS, { names: '--file -f', required: true }, { names: '--encoding -e', choices: ['PEM', 'DER'] }],
     run: (ctx, a) => {
-      const ref = certRef(a);
-      const vault = dataPlaneVault(ctx, ref.vault, `certificates/${ref.name}`);
-      authorize(ctx, vault, 'certificates/get', `certificates/${ref.name}`);
-      const c = requireCert(ctx, ref.vault, ref.name);
-      const v = ref.version ? c.versions.find((x) => x.version === ref.version) : latestVersion(c);
-      if (!v) throw certNotFound(ref.name);
+      const { v } = readCertVersion(ctx, a, (r) => r.name);
       const file = resolve(ctx.cwd, str(a, 'file')!);
       if (existsSync(file)) throw cliError(`File or directory named '${str(a, 'file')}' already exists.`);
       if ((str(a, 'encoding') ?? 'PEM') === 'DER') writeFileSync(file, Buffer.from(v.cer, 'base64'));

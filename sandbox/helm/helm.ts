@@ -8,6 +8,7 @@ import { ToolError, type ToolResult } from '../tool-result.js';
 import type { HelmRelease, KubeData } from '../world/model.js';
 import { DEAD_REPOS, deepMerge, getPath, LIVE_REPOS, normaliseRepoUrl, ratifyDefaults } from './charts.js';
 import { applySet, SetParseError } from './values.js';
+import { splitFlag } from '../split-flag.js';
 
 /** helm v3 behaviour (tool-outputs.md §13): `Error: <msg>` on stderr, exit 1. */
 const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max']);
@@ -32,13 +33,7 @@ function parse(argv: readonly string[]): Parsed {
       cmd.push(a);
       continue;
     }
-    let name = a;
-    let value: string | undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      name = a.slice(0, eq);
-      value = a.slice(eq + 1);
-    }
+    let { name, value } = splitFlag(a);
     const canon = ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces' } as Record<string, string>)[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {

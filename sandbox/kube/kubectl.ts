@@ -12,6 +12,7 @@ import { jsonpath } from './jsonpath.js';
 import { deleteObject, getObject, makeObject, putObject, replicaPodName } from './objects.js';
 import { policyObjects, policyView } from './policy.js';
 import { kmpState, parseRef, ratifyRelease, releaseValues, type Env } from './ratify.js';
+import { splitFlag } from '../split-flag.js';
 
 /** kubectl v1.32 behaviour (tool-outputs.md §14): errors on stderr, exit 1. */
 interface TypeDef {
@@ -61,13 +62,8 @@ function parse(argv: readonly string[]): Parsed {
       break;
     }
     if (a.startsWith('-') && a.length > 1) {
-      let name = a;
-      let value: string | undefined;
-      const eq = a.indexOf('=');
-      if (a.startsWith('--') && eq > 0) {
-        name = a.slice(0, eq);
-        value = a.slice(eq + 1);
-      } else if (!a.startsWith('--') && a.length > 2) {
+      let { name, value } = splitFlag(a);
+      if (!a.startsWith('--') && a.length > 2) {
         name = a.slice(0, 2);
         value = a.slice(2).replace(/^=/, '');
       }

@@ -8,6 +8,7 @@ import { iso, newDigest } from '../world/ids.js';
 import type { ArmResource, Manifest, Signature } from '../world/model.js';
 import { rbacAllows, vaultAllows, type Perm } from '../world/rbac.js';
 import { listByType } from '../world/resources.js';
+import { splitFlag } from '../split-flag.js';
 
 /**
  * notation v1.3.2 with the azure-kv plugin v1.2.1 (tool-outputs.md §11-§12). Registry
@@ -56,13 +57,7 @@ function parse(argv: readonly string[]): Parsed {
       args.push(a);
       continue;
     }
-    let name = a;
-    let value: string | undefined;
-    const eq = a.indexOf('=');
-    if (a.startsWith('--') && eq > 0) {
-      name = a.slice(0, eq);
-      value = a.slice(eq + 1);
-    }
+    let { name, value } = splitFlag(a);
     const canon = ({ '-k': '--key', '-o': '--output', '-u': '--username', '-p': '--password', '-e': '--expiry', '-m': '--user-metadata', '-y': '--yes' } as Record<string, string>)[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {
