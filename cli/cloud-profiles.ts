@@ -3,6 +3,8 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import type { Answers } from '../prompts/answer-keys.js';
 import type { CloudProfile } from '../runner/cloud-profile.js';
 import { UsageError } from '../runner/errors.js';
+import { parseFaultSpec } from '../sandbox/faults.js';
+import { parseLatency } from '../sandbox/latency.js';
 import { flag, listOption, stringOption, type Parsed } from './args.js';
 
 export interface SandboxFlags {
@@ -19,6 +21,13 @@ export function sandboxFlags(parsed: Parsed): SandboxFlags | undefined {
       throw new UsageError('--sandbox-latency and --sandbox-fault only apply to the sandbox.', ['Add --sandbox.']);
     }
     return undefined;
+  }
+  // Checked here, before any answer is read or file written (both parsers are tiny modules).
+  try {
+    if (latency !== undefined) parseLatency(latency);
+    faults.forEach(parseFaultSpec);
+  } catch (error) {
+    throw new UsageError((error as Error).message, ['Run `ratify-runbook run --help` for the forms.']);
   }
   return { latency, faults };
 }

@@ -10,7 +10,7 @@ import type { ProgressView } from '../../runner/progress.js';
 import { runEngine } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../runner/errors.js';
 import { NOTEBOOK_FILE, writeNotebook } from '../../runner/notebook.js';
-import { fromOnward } from '../../runner/step-graph.js';
+import { findStep, fromOnward } from '../../runner/step-graph.js';
 import type { Step } from '../../runner/step.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
@@ -68,6 +68,9 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   const { stateDir, from, only, sandbox, interactive } = options;
   if (from && only) throw new UsageError('--from and --only cannot be combined.');
   const { steps } = await import('../../steps/index.js');
+  // Unknown step ids stop here, before the state dir is touched.
+  if (from) findStep(steps, from, '--from');
+  if (only) findStep(steps, only, '--only');
   const clock = systemClock;
   const state = await openStateDir(io, { stateDir, command: `ratify-runbook run`, target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
   let profile: CloudProfile | undefined;

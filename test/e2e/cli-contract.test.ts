@@ -109,4 +109,23 @@ describe('CLI contract (built binary, no TTY)', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
     expect(await readdir(dir)).toEqual([]);
   });
+
+  it.each([
+    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency and --sandbox-fault only apply to the sandbox'],
+    [['run', '--sandbox', '--sandbox-latency', 'fast'], "invalid --sandbox-latency 'fast'"],
+    [['run', '--sandbox', '--sandbox-fault', 'nonsense'], "invalid --sandbox-fault 'nonsense'"],
+    [['run', '--from', 'key-vault', '--only', 'policy'], '--from and --only cannot be combined'],
+    [['run', '--sandbox', '--from', 'nowhere', '--answers', demoAnswers], '--from nowhere: no such step'],
+    [['export'], 'export needs --format md or --format sh'],
+    [['plan', '--format', 'yaml'], '--format yaml: expected one of text, json, sh, md'],
+    [['sandbox', 'exec'], 'sandbox exec needs a command after --'],
+    [['sandbox', 'poke'], 'Unknown sandbox command "poke"'],
+  ])('bad usage %j exits 2 with "%s" and writes nothing', async (args, message) => {
+    const dir = await tempDir();
+    const stateDir = join(dir, 'state');
+    const result = await runCli([...args, '--state-dir', stateDir]);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(await readdir(dir)).not.toContain('state');
+  });
 });
