@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable, Readable } from 'node:stream';
 import { main } from '../cli/main.js';
-import type { Io } from '../cli/io.js';
+import type { Io } from '../kernel/io.js';
 import { row } from './measure.js';
 
 const ATTENDEES = 50;

@@ -1,4 +1,4 @@
-import type { CreatedResource } from '../runner/step.js';
+import type { CreatedResource } from '../kernel/created-resource.js';
 
 /**
  * The ledger (`<state-dir>/state.json`): what each step did, what it produced and what it

@@ -1,4 +1,4 @@
-import type { Clock } from '../runner/step.js';
+import type { Clock } from '../kernel/clock.js';
 import { writeLedger } from './ledger.js';
 import type { LedgerData } from './ledger-schema.js';
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { readIfExists } from './read-if-exists.js';
 import {

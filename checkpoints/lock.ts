@@ -1,7 +1,7 @@
 import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LockedError } from '../runner/errors.js';
+import { LockedError } from '../kernel/errors.js';
 
 export const LOCK_FILE = 'state.lock';
 

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 
 type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 

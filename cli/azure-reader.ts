@@ -1,4 +1,4 @@
-import type { CloudProfile } from '../runner/cloud-profile.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
 import type { ArmResource, AzureReader } from '../runner/step.js';
 
 /**

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
-import type { Answers } from '../prompts/answer-keys.js';
-import type { CloudProfile } from '../runner/cloud-profile.js';
-import { UsageError } from '../runner/errors.js';
+import type { Answers } from '../kernel/answer-keys.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
+import { UsageError } from '../kernel/errors.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
 import { parseLatency } from '../sandbox/latency.js';
 import { flag, listOption, stringOption, type Parsed } from './args.js';

@@ -1,9 +1,9 @@
-import type { Answers } from '../prompts/answer-keys.js';
-import type { CloudProfile } from '../runner/cloud-profile.js';
+import type { Answers } from '../kernel/answer-keys.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { Redactor } from '../runner/redact.js';
 import type { ContextDeps } from '../runner/step-context.js';
 import { createAzureReader } from './azure-reader.js';
-import type { Io } from './io.js';
+import type { Io } from '../kernel/io.js';
 import { clockForScale } from './system-clock.js';
 
 type Confirm = ContextDeps['confirm'];

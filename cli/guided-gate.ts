@@ -1,6 +1,6 @@
 import type { Prompter } from '../prompts/prompter.js';
 import type { GateChoice, StepPreview } from '../runner/engine.js';
-import { writeLine } from './io.js';
+import { writeLine } from '../kernel/io.js';
 
 /**
  * Guided mode: before each step, show what it does and the exact commands it will run, then

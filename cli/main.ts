@@ -1,6 +1,7 @@
-import { RunbookError, UsageError, ExitCode } from '../runner/errors.js';
+import { UsageError, ExitCode } from '../kernel/errors.js';
+import { reportError } from '../kernel/report-error.js';
 import { commandHelp, mainHelp } from './help.js';
-import { writeLine, type Io } from './io.js';
+import { writeLine, type Io } from '../kernel/io.js';
 
 type CommandModule = { default: (io: Io, args: readonly string[]) => Promise<number> };
 
@@ -38,17 +39,6 @@ export async function main(io: Io): Promise<number> {
   } catch (error) {
     return reportError(io, error);
   }
-}
-
-export function reportError(io: Io, error: unknown): number {
-  if (error instanceof RunbookError) {
-    writeLine(io.stderr, `✖ ${error.message}`);
-    for (const hint of error.hints) writeLine(io.stderr, `  → ${hint}`);
-    return error.exitCode;
-  }
-  writeLine(io.stderr, `✖ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  writeLine(io.stderr, '  → This is a bug in ratify-runbook. The ledger was saved; run the same command again to resume.');
-  return ExitCode.stepFailed;
 }
 
 async function version(): Promise<string> {

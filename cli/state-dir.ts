@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { acquireLock, type HeldLock } from '../checkpoints/lock.js';
 import { newLedger, readLedger, verifySameTarget } from '../checkpoints/ledger.js';
 import type { LedgerData, Target } from '../checkpoints/ledger-schema.js';
-import type { Clock } from '../runner/step.js';
+import type { Clock } from '../kernel/clock.js';
 import { stringOption, type Parsed } from './args.js';
-import { writeLine, type Io } from './io.js';
+import { writeLine, type Io } from '../kernel/io.js';
 
 export const DEFAULT_STATE_DIR = '.ratify-runbook';
 

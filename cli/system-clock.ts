@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../runner/step.js';
+import type { Clock } from '../kernel/clock.js';
 
 export const systemClock: Clock = {
   now: () => new Date(),

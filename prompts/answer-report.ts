@@ -3,12 +3,12 @@
  * answer at once, each naming the three ways to supply it (file key, env var, --set flag) with an
  * example, so one edit fixes the whole run instead of one error per attempt.
  */
-import { envVarFor } from './answer-keys.js';
-import type { AnswerKey, Answers } from './answer-keys.js';
+import { envVarFor } from '../kernel/answer-keys.js';
+import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
 import type { Provenance, ResolvedAnswers } from './answer-sources.js';
 import { questionFor, questions as allQuestions } from './questions.js';
 import type { QuestionSet } from './questions.js';
-import { ExitCode, RunbookError } from '../runner/errors.js';
+import { ExitCode, RunbookError } from '../kernel/errors.js';
 
 export interface AnswerProblem {
   readonly key: AnswerKey;

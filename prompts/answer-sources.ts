@@ -5,8 +5,8 @@
  * Only the keys in `needed` are validated and reported: a step that will not run must not block
  * the run with a question about it.
  */
-import { envVarFor, isAnswerKey } from './answer-keys.js';
-import type { AnswerKey } from './answer-keys.js';
+import { envVarFor, isAnswerKey } from '../kernel/answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import type { AnswersDocument } from './answers-yaml.js';
 import { defaultFor, questions as allQuestions } from './questions.js';
 import type { AnswerScalar, Question, QuestionSet } from './questions.js';

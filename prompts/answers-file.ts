@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import { readIfExists } from '../checkpoints/read-if-exists.js';
-import type { AnswerKey } from './answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import type { Provenance } from './answer-sources.js';
 import { provenanceLabel } from './answer-report.js';
 import { parseAnswersYaml } from './answers-yaml.js';

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 
 export interface RawAnswer {
   /** The text as written; booleans and choices are parsed later, by the question's kind. */

@@ -4,7 +4,7 @@
  * "accept" only the missing (and rejected) ones are asked, one by one. Every prompt validates
  * with the same parseAnswer/validator as the file path, so the two cannot disagree.
  */
-import type { AnswerKey } from './answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import { provenanceLabel } from './answer-report.js';
 import { checkAcross, parseAnswer } from './answer-sources.js';
 import type { Provenance, ResolvedAnswers } from './answer-sources.js';
@@ -12,7 +12,7 @@ import type { AnswerRow } from './answers-table.js';
 import type { Prompter } from './prompter.js';
 import { defaultFor, questions as allQuestions } from './questions.js';
 import type { AnswerScalar, Question, QuestionSet } from './questions.js';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 
 export interface AskAnswersInput {
   readonly resolved: ResolvedAnswers;

@@ -8,7 +8,7 @@
  *     interactive, prompter: interactive ? createInquirerPrompter() : undefined });
  *   await saveAnswers({ stateDir, values: resolved.values, provenance: resolved.provenance });
  */
-import type { AnswerKey, Answers } from './answer-keys.js';
+import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
 import { verifyAnswers } from './answer-report.js';
 import { resolveAnswers } from './answer-sources.js';
 import type { Environment, ResolvedAnswers } from './answer-sources.js';

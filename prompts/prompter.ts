@@ -4,7 +4,7 @@
  * imports it lazily so `--help` and non-interactive runs never load it (bench: --help <= 2x node).
  * Tests use a scripted fake (test/prompts/fake-prompter.ts) that fails on any unexpected question.
  */
-import { InterruptedError } from '../runner/errors.js';
+import { InterruptedError } from '../kernel/errors.js';
 import { formatAnswersTable } from './answers-table.js';
 import type { AnswerRow } from './answers-table.js';
 

@@ -3,7 +3,7 @@
  * answer reads it from here, so the file, the environment, `--set` and the prompt share one
  * message, one default and one validator per key.
  */
-import type { AnswerKey } from './answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import {
   validateAcrName, validateAksName, validateBoolean, validateCertName, validateCertSubject,
   validateDemoNamespace, validateIdentityName, validateImageSource, validateKeyVaultAuth,

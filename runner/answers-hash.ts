@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AnswerKey, Answers } from '../prompts/answer-keys.js';
+import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
 
 /**
  * Fingerprints of the answers a step used, so a changed answer re-checks exactly the steps

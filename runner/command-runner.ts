@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { delimiter } from 'node:path';
-import type { CloudProfile } from './cloud-profile.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
 import {
   CommandFailedError,
   type CommandOptions,
@@ -9,7 +9,7 @@ import {
 } from './command-types.js';
 import { execWithZx, type Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
-import type { Clock } from './step.js';
+import type { Clock } from '../kernel/clock.js';
 
 /** What every sink (ledger, notebook, plan) learns about a command; argv and output redacted. */
 export interface CommandEvent {

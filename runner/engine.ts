@@ -1,17 +1,18 @@
 import { appendFile, mkdir } from 'node:fs/promises';
-import type { AnswerKey } from '../prompts/answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import { stepRecord } from '../checkpoints/ledger.js';
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import type { StepRecord } from '../checkpoints/ledger-schema.js';
 import { answersFingerprint, changedAnswers } from './answers-hash.js';
 import type { CommandEvent } from './command-runner.js';
-import { InterruptedError, StepFailedError, UsageError } from './errors.js';
+import { InterruptedError, StepFailedError, UsageError } from '../kernel/errors.js';
 import { hintsFor } from './known-failures.js';
 import { recordStep } from './plan.js';
 import type { ProgressView } from './progress.js';
 import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { findStep, fromOnward, verifyStepList } from './step-graph.js';
-import type { Clock, Outputs, Step } from './step.js';
+import type { Outputs, Step } from './step.js';
+import type { Clock } from '../kernel/clock.js';
 
 export type GateChoice = 'run' | 'skip' | 'all' | 'quit';
 

@@ -1,9 +1,10 @@
-import type { Answers } from '../prompts/answer-keys.js';
+import type { Answers } from '../kernel/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
 import { Redactor } from './redact.js';
 import { createStepContext, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
-import type { Clock, Outputs, Step } from './step.js';
+import type { Outputs, Step } from './step.js';
+import type { Clock } from '../kernel/clock.js';
 
 export interface PlannedCommand {
   readonly argv: readonly string[];

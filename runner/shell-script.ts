@@ -1,5 +1,5 @@
-import type { Answers } from '../prompts/answer-keys.js';
-import { envVarFor, isAnswerKey } from '../prompts/answer-keys.js';
+import type { Answers } from '../kernel/answer-keys.js';
+import { envVarFor, isAnswerKey } from '../kernel/answer-keys.js';
 import type { PlannedStep } from './plan.js';
 
 /**

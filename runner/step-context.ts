@@ -1,21 +1,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Answers } from '../prompts/answer-keys.js';
-import type { CloudProfile } from './cloud-profile.js';
+import type { Answers } from '../kernel/answer-keys.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { createCommandRunner, type CommandEvent } from './command-runner.js';
 import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
-import type {
-  AzureReader,
-  Clock,
-  CreatedResource,
-  Outputs,
-  Step,
-  StepContext,
-  StepPaths,
-  TeardownContext,
-  WaitOptions,
-} from './step.js';
+import type { AzureReader, Outputs, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
+import type { Clock } from '../kernel/clock.js';
+import type { CreatedResource } from '../kernel/created-resource.js';
 
 export interface GeneratedFile {
   readonly stepId: string;

@@ -1,19 +1,10 @@
-import type { AnswerKey, Answers } from '../prompts/answer-keys.js';
+import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
+import type { Clock } from '../kernel/clock.js';
+import type { CreatedResource } from '../kernel/created-resource.js';
 import type { CommandRunner } from './command-types.js';
 
 /** Every output value is a string (DESIGN.md): ids, URIs, versions, "true"/"false". */
 export type Outputs = Readonly<Record<string, string>>;
-
-/** A resource a step created, kept in the ledger so teardown removes it by id later. */
-export interface CreatedResource {
-  /** e.g. keyVault, certificate, roleAssignment, identity, federatedCredential, acrRepository,
-   *  helmRelease, policyDefinition, policyAssignment, namespace, accessPolicy, aksFeature */
-  readonly kind: string;
-  /** The Azure resource id, or another unique handle (release name + namespace, ...). */
-  readonly id: string;
-  /** Anything teardown needs besides the id (vault name, namespace, object id...). */
-  readonly details?: Readonly<Record<string, string>>;
-}
 
 /** A generic ARM resource as @azure/arm-resources returns it. */
 export interface ArmResource {
@@ -29,12 +20,6 @@ export interface ArmResource {
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
   getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
-}
-
-export interface Clock {
-  now(): Date;
-  /** Resolves after ms, or rejects with an AbortError when the signal fires. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface WaitOptions {

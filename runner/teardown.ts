@@ -1,6 +1,6 @@
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import { stepRecord } from '../checkpoints/ledger.js';
-import { InterruptedError, StepFailedError } from './errors.js';
+import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import type { ProgressView } from './progress.js';
 import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';

@@ -4,31 +4,11 @@
  */
 import { spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
-import type { CloudProfile } from '../runner/cloud-profile.js';
+import type { SandboxHandle, SandboxOptions } from './types.js';
 
 export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
+export type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseFaultSpec, FAULT_KINDS, type FaultSpec, type FaultKind } from './faults.js';
-
-/** Say it plainly (issue 3 item 8): printed on stderr by every sandbox run. */
-export const SIMULATED_NOTICE =
-  'SIMULATED RUN: this run talks to the ratify-runbook sandbox, a simulated Azure + ACR + AKS world on this machine. Nothing was created in Azure; results only show what the real services would do.';
-
-export interface SandboxOptions {
-  /** <state-dir>/sandbox or <workshop-dir>/sandbox */
-  worldDir: string;
-  /** 'instant' | 'demo' | 'realistic' | 'realistic:0.02' (default instant). */
-  latency?: string;
-  /** --sandbox-fault specs, for this invocation only, never persisted. */
-  faults?: readonly string[];
-}
-
-export interface SandboxHandle {
-  /** kind 'sandbox': ARM endpoint, credential issuing sandbox JWTs, tlsCa, toolPath [<worldDir>/bin], toolEnv. */
-  profile: CloudProfile;
-  /** Seeds what the blog's part 3 leaves for this answer set, once per answer set (idempotent). */
-  seed(answers: { subscriptionId?: string; resourceGroup: string; aksName: string; acrName: string; location?: string }): Promise<void>;
-  close(): Promise<void>;
-}
 
 /**
  * Starts the world's server (or connects to the live one that owns worldDir). Throws an

@@ -3,10 +3,10 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, un
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AccessToken, TokenCredential } from '@azure/identity';
-import type { CloudProfile } from '../runner/cloud-profile.js';
+import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
-import type { SandboxHandle, SandboxOptions } from './index.js';
+import type { SandboxHandle, SandboxOptions } from './types.js';
 import { parseLatency } from './latency.js';
 import { bashClient } from './tools/bash-client.js';
 import { WorldHost } from './server/host.js';

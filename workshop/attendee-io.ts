@@ -8,8 +8,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import type { Io } from '../cli/io.js';
-import { answerKeys, envVarFor } from '../prompts/answer-keys.js';
+import type { Io } from '../kernel/io.js';
+import { answerKeys, envVarFor } from '../kernel/answer-keys.js';
 
 const answerVariables = new Set(answerKeys.map(envVarFor));
 

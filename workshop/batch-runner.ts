@@ -5,8 +5,8 @@
  * launching new ones and lets the running ones stop cleanly (their steps marked interrupted).
  */
 import { setMaxListeners } from 'node:events';
-import type { Io } from '../cli/io.js';
-import { reportError } from '../cli/main.js';
+import type { Io } from '../kernel/io.js';
+import { reportError } from '../kernel/report-error.js';
 import { createAttendeeIo } from './attendee-io.js';
 import type { AttendeeOutcome, BatchEvent } from './events.js';
 import { parseProgressLine } from './progress-lines.js';

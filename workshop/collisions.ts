@@ -3,7 +3,7 @@
  * name carried a per-user part; two users in one subscription overwrote each other's resource
  * group). Azure compares these names case-insensitively, so do we.
  */
-import type { AnswerKey } from '../prompts/answer-keys.js';
+import type { AnswerKey } from '../kernel/answer-keys.js';
 import type { AnswerScalar } from '../prompts/questions.js';
 
 export interface NamedAttendee {

@@ -4,10 +4,10 @@
  * DIR/workshop.yaml and each attendee's state dir DIR/<id>/.
  */
 import { join, resolve } from 'node:path';
-import { useColor, writeLine, type Io } from '../cli/io.js';
-import { statusJson } from '../cli/status-json.js';
+import { useColor, writeLine, type Io } from '../kernel/io.js';
+import { statusJson } from '../runner/status-json.js';
 import type { Target } from '../checkpoints/ledger-schema.js';
-import { ExitCode, UsageError } from '../runner/errors.js';
+import { ExitCode, UsageError } from '../kernel/errors.js';
 import type { Step } from '../runner/step.js';
 import { ignoredAnswerVariables } from './attendee-io.js';
 import { hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';

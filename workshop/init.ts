@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import { LEDGER_FILE } from '../checkpoints/ledger.js';
 import { questions } from '../prompts/questions.js';
 import { validateSubscriptionId } from '../prompts/validators.js';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 import { findCollisions } from './collisions.js';
 import { readDefaultTemplate } from './default-template.js';
 import { drawSuffix } from './helpers.js';

@@ -8,12 +8,12 @@
  */
 import Handlebars from 'handlebars';
 import type { HelperOptions, TemplateDelegate } from 'handlebars';
-import { answerKeys, isAnswerKey, type AnswerKey } from '../prompts/answer-keys.js';
+import { answerKeys, isAnswerKey, type AnswerKey } from '../kernel/answer-keys.js';
 import { resolveAnswers } from '../prompts/answer-sources.js';
 import type { AnswersDocument, RawAnswer } from '../prompts/answers-yaml.js';
 import { parseAnswersYaml } from '../prompts/answers-yaml.js';
 import type { AnswerScalar } from '../prompts/questions.js';
-import { RunbookError } from '../runner/errors.js';
+import { RunbookError } from '../kernel/errors.js';
 import { lower, slug, stableHash, suffixOf, truncate } from './helpers.js';
 import { knownColumns, type Attendee } from './roster.js';
 

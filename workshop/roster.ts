@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 import { attendeeIdProblem, idKey, normalizeId } from './attendee-id.js';
 import { parseCsv } from './csv.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import { readIfExists } from '../checkpoints/read-if-exists.js';
-import { UsageError } from '../runner/errors.js';
+import { UsageError } from '../kernel/errors.js';
 
 export const WORKSHOP_FILE = 'workshop.yaml';
 export const WORKSHOP_VERSION = 1;

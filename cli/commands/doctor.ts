@@ -1,12 +1,12 @@
-import type { AnswerKey } from '../../prompts/answer-keys.js';
+import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { newLedger } from '../../checkpoints/ledger.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
-import type { CloudProfile } from '../../runner/cloud-profile.js';
+import type { CloudProfile } from '../../kernel/cloud-profile.js';
 import { runEngine } from '../../runner/engine.js';
 import { listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
-import { writeLine, type Io } from '../io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
 import { stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { collectAnswers } from '../../prompts/collect-answers.js';
-import { UsageError } from '../../runner/errors.js';
+import { UsageError } from '../../kernel/errors.js';
 import { NOTEBOOK_FILE } from '../../runner/notebook.js';
 import { planSteps } from '../../runner/plan.js';
 import { planToShellScript } from '../../runner/shell-script.js';
 import { oneOf, option, parseCommandArgs, stringOption } from '../args.js';
-import type { Io } from '../io.js';
+import type { Io } from '../../kernel/io.js';
 import { readStateDir, stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 

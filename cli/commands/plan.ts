@@ -1,9 +1,9 @@
-import type { AnswerKey } from '../../prompts/answer-keys.js';
+import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import { planSteps, planToJson, type PlannedStep } from '../../runner/plan.js';
 import { planToShellScript } from '../../runner/shell-script.js';
 import { listOption, oneOf, option, parseCommandArgs, stringOption } from '../args.js';
-import { writeLine, type Io } from '../io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
 import { stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 

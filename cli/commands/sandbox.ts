@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { UsageError } from '../../runner/errors.js';
+import { UsageError } from '../../kernel/errors.js';
 import { option, parseCommandArgs } from '../args.js';
-import type { Io } from '../io.js';
+import type { Io } from '../../kernel/io.js';
 import { stateDirOf } from '../state-dir.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describeTarget } from '../../checkpoints/ledger.js';
 import { flag, option, parseCommandArgs } from '../args.js';
-import { writeLine, type Io } from '../io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
 import { readStateDir, stateDirOf } from '../state-dir.js';
-import { statusJson } from '../status-json.js';
+import { statusJson } from '../../runner/status-json.js';
 
 /** Where the run stands, from the ledger alone: runs nothing, takes no lock. */
 export default async function statusCommand(io: Io, args: readonly string[]): Promise<number> {

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
-import { ExitCode, UsageError } from '../../runner/errors.js';
+import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { flag, listOption, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
 import { sandboxFlags } from '../cloud-profiles.js';
 import type { AttendeeTask } from '../../workshop/batch-runner.js';
 import type { BatchCommandOptions } from '../../workshop/commands.js';
-import { writeLine, type Io } from '../io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
 
 /**
  * `ratify-runbook workshop init|run|status|teardown`. Only argument parsing lives here; the work

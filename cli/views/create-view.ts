@@ -1,6 +1,6 @@
 import type { ProgressView } from '../../runner/progress.js';
-import type { Clock } from '../../runner/step.js';
-import { useColor, writeLine, type Io } from '../io.js';
+import type { Clock } from '../../kernel/clock.js';
+import { useColor, writeLine, type Io } from '../../kernel/io.js';
 import { createLineView } from './line-view.js';
 
 /** listr2's default renderer on a terminal; plain lines otherwise (CI, pipes, logs). */

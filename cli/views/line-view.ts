@@ -1,5 +1,5 @@
 import type { ProgressView, StepPhase } from '../../runner/progress.js';
-import type { Clock } from '../../runner/step.js';
+import type { Clock } from '../../kernel/clock.js';
 
 /**
  * Progress as plain lines (no TTY: CI logs, pipes, the workshop runner): one line per event,

@@ -1,5 +1,6 @@
 import type { CommandResult } from '../../runner/command-types.js';
-import type { CreatedResource, TeardownContext } from '../../runner/step.js';
+import type { TeardownContext } from '../../runner/step.js';
+import type { CreatedResource } from '../../kernel/created-resource.js';
 import { az } from './az.js';
 import { subscriptionFromId } from './ids.js';
 import { isNotFound } from './results.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, LOCK_FILE } from '../../checkpoints/lock.js';
 import { ledgerPath, newLedger, readLedger, verifySameTarget, writeLedger } from '../../checkpoints/ledger.js';
-import { LockedError, UsageError } from '../../runner/errors.js';
+import { LockedError, UsageError } from '../../kernel/errors.js';
 import { tempDir } from '../helpers/engine-harness.js';
 
 const now = new Date('2026-11-26T10:00:00Z');

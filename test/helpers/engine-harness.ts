@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
-import type { Answers } from '../../prompts/answer-keys.js';
+import type { Answers } from '../../kernel/answer-keys.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { newLedger, readLedger } from '../../checkpoints/ledger.js';
 import type { LedgerData } from '../../checkpoints/ledger-schema.js';
@@ -10,7 +10,8 @@ import { runEngine, type EngineOptions } from '../../runner/engine.js';
 import type { Exec, ExecRequest } from '../../runner/exec-process.js';
 import { silentView } from '../../runner/progress.js';
 import { Redactor } from '../../runner/redact.js';
-import { defineStep, type Clock, type Step } from '../../runner/step.js';
+import { defineStep, type Step } from '../../runner/step.js';
+import type { Clock } from '../../kernel/clock.js';
 import { writeNotebook } from '../../runner/notebook.js';
 
 export async function tempDir(prefix = 'rr-test-'): Promise<string> {

@@ -4,8 +4,9 @@
  * Plan mode mimics the engine's recording runner (probe -> exit 3, capture -> placeholder).
  */
 import { CommandFailedError, type CommandOptions, type CommandResult } from '../../runner/command-types.js';
-import type { AnswerKey, Answers } from '../../prompts/answer-keys.js';
-import type { ArmResource, CreatedResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
+import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
+import type { ArmResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
+import type { CreatedResource } from '../../kernel/created-resource.js';
 
 export interface ScriptedResult {
   readonly exitCode?: number;

@@ -4,7 +4,7 @@ import { resolveAnswers } from '../../prompts/answer-sources.js';
 import { parseAnswersYaml } from '../../prompts/answers-yaml.js';
 import { questions } from '../../prompts/questions.js';
 import type { QuestionSet } from '../../prompts/questions.js';
-import { ExitCode, RunbookError } from '../../runner/errors.js';
+import { ExitCode, RunbookError } from '../../kernel/errors.js';
 
 function thrown(fn: () => unknown): AnswersError {
   try {

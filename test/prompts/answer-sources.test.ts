@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AnswerKey } from '../../prompts/answer-keys.js';
+import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { resolveAnswers, parseSet } from '../../prompts/answer-sources.js';
 import type { AnswerLayers } from '../../prompts/answer-sources.js';
 import { parseAnswersYaml } from '../../prompts/answers-yaml.js';
-import { UsageError } from '../../runner/errors.js';
+import { UsageError } from '../../kernel/errors.js';
 
 const needed: AnswerKey[] = ['tag', 'policyEffect', 'cleanupImageIntegrity'];
 

@@ -7,7 +7,7 @@ import { answersFilePath, loadSavedAnswers, saveAnswers } from '../../prompts/an
 import { parseAnswersYaml } from '../../prompts/answers-yaml.js';
 import { questions } from '../../prompts/questions.js';
 import type { QuestionSet } from '../../prompts/questions.js';
-import { UsageError } from '../../runner/errors.js';
+import { UsageError } from '../../kernel/errors.js';
 
 async function stateDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ratify-answers-'));

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AnswerKey } from '../../prompts/answer-keys.js';
+import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { AnswersError } from '../../prompts/answer-report.js';
 import { resolveAnswers } from '../../prompts/answer-sources.js';
 import type { AnswerLayers } from '../../prompts/answer-sources.js';
@@ -12,7 +12,7 @@ import { parseAnswersYaml } from '../../prompts/answers-yaml.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
 import { questions } from '../../prompts/questions.js';
 import type { QuestionSet } from '../../prompts/questions.js';
-import { ExitCode, UsageError } from '../../runner/errors.js';
+import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { ENTER, FakePrompter } from './fake-prompter.js';
 
 const needed: AnswerKey[] = ['resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'tag', 'policyEffect', 'cleanupImageIntegrity', 'ratifyChartVersion'];

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createInquirerPrompter, isPromptInterrupted, PromptInterruptedError } from '../../prompts/prompter.js';
-import { exitCodeOf, ExitCode, InterruptedError } from '../../runner/errors.js';
+import { exitCodeOf, ExitCode, InterruptedError } from '../../kernel/errors.js';
 
 /** A fake terminal: keystrokes go into `input`, everything drawn is collected from `output`. */
 function terminal() {

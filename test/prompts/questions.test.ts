@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerKeys } from '../../prompts/answer-keys.js';
+import { answerKeys } from '../../kernel/answer-keys.js';
 import { defaultFor, questions } from '../../prompts/questions.js';
 import { validateAnswer, parseAnswer } from '../../prompts/answer-sources.js';
 

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InterruptedError, StepFailedError, UsageError } from '../../runner/errors.js';
+import { InterruptedError, StepFailedError, UsageError } from '../../kernel/errors.js';
 import { defineStep } from '../../runner/step.js';
 import { harness, resourceStep } from '../helpers/engine-harness.js';
 

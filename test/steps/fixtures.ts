@@ -1,4 +1,4 @@
-import type { Answers } from '../../prompts/answer-keys.js';
+import type { Answers } from '../../kernel/answer-keys.js';
 import type { Outputs } from '../../runner/step.js';
 import { SUB, TENANT } from '../helpers/step-context.js';
 

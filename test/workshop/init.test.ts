@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAnswersYaml } from '../../prompts/answers-yaml.js';
-import { RunbookError } from '../../runner/errors.js';
+import { RunbookError } from '../../kernel/errors.js';
 import { tempDir } from '../helpers/engine-harness.js';
 import { slug, stableHash, suffixOf, truncate } from '../../workshop/helpers.js';
 import { initWorkshop } from '../../workshop/init.js';

@@ -1,5 +1,5 @@
 import type { LedgerData } from '../checkpoints/ledger-schema.js';
-import type { Step } from '../runner/step.js';
+import type { Step } from './step.js';
 
 /** The `status --json` contract of DESIGN.md. */
 export function statusJson(ledger: LedgerData | undefined, steps: readonly Step[]): string {
