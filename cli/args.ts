@@ -12,6 +12,7 @@ export const option = {
     sandbox: { type: 'boolean' },
     'sandbox-latency': { type: 'string' },
     'sandbox-fault': { type: 'string', multiple: true },
+    'sandbox-tools': { type: 'string', multiple: true },
   },
   json: { json: { type: 'boolean' } },
   yes: { yes: { type: 'boolean', short: 'y' } },

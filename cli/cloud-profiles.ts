@@ -5,31 +5,35 @@ import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { UsageError } from '../kernel/errors.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
 import { parseLatency } from '../sandbox/latency.js';
+import { parseToolsSpec } from '../sandbox/tools-spec.js';
 import { flag, listOption, stringOption, type Parsed } from './args.js';
 
 export interface SandboxFlags {
   readonly latency?: string;
   readonly faults: readonly string[];
+  readonly tools: readonly string[];
 }
 
-/** --sandbox-latency and --sandbox-fault mean nothing without --sandbox: say so. */
+/** --sandbox-latency, --sandbox-fault and --sandbox-tools mean nothing without --sandbox: say so. */
 export function sandboxFlags(parsed: Parsed): SandboxFlags | undefined {
   const latency = stringOption(parsed, 'sandbox-latency');
   const faults = listOption(parsed, 'sandbox-fault');
+  const tools = listOption(parsed, 'sandbox-tools');
   if (!flag(parsed, 'sandbox')) {
-    if (latency !== undefined || faults.length > 0) {
-      throw new UsageError('--sandbox-latency and --sandbox-fault only apply to the sandbox.', ['Add --sandbox.']);
+    if (latency !== undefined || faults.length > 0 || tools.length > 0) {
+      throw new UsageError('--sandbox-latency, --sandbox-fault and --sandbox-tools only apply to the sandbox.', ['Add --sandbox.']);
     }
     return undefined;
   }
-  // Checked here, before any answer is read or file written (both parsers are tiny modules).
+  // Checked here, before any answer is read or file written (the parsers are tiny modules).
   try {
     if (latency !== undefined) parseLatency(latency);
     faults.forEach(parseFaultSpec);
+    parseToolsSpec(tools);
   } catch (error) {
     throw new UsageError((error as Error).message, ['Run `ratify-runbook run --help` for the forms.']);
   }
-  return { latency, faults };
+  return { latency, faults, tools };
 }
 
 /**
@@ -47,7 +51,7 @@ export async function openCloudProfile(
   const { startSandbox } = await import('../sandbox/index.js');
   let handle;
   try {
-    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults });
+    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults, tools: sandbox.tools });
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }

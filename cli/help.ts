@@ -27,7 +27,9 @@ const answerOptions = `  --answers FILE          Answers file (YAML, camelCase k
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
-                          conflict, propagation, permanent, hang (repeatable; this invocation only)`;
+                          conflict, propagation, permanent, hang (repeatable; this invocation only)
+  --sandbox-tools T       kubectl=real runs your installed kubectl (logged, faults applied) against the
+                          simulated clusters' Kubernetes API; kubectl=fake (default) is the sandbox's own`;
 const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
 
 export const commandHelp: Record<string, string> = {
@@ -104,14 +106,16 @@ Options:
 ${stateDirOption}
   -h, --help              This help
 `,
-  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]
+  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] [--sandbox-tools kubectl=real] -- COMMAND [ARGS...]
 
 Runs COMMAND with the sandbox's fake az, notation, helm and kubectl first on PATH and the state
 dir's KUBECONFIG, so you can poke the simulated world. Its stdout, stderr and exit code pass
-through untouched.
+through untouched. Each simulated cluster serves a Kubernetes API on loopback: the state dir's
+kubeconfig reaches it, so your own kubectl or client library works too.
 
 Options:
 ${stateDirOption}
+  --sandbox-tools T       kubectl=real: your installed kubectl (logged in calls.jsonl) instead of the fake
   -h, --help              This help
 `,
 };

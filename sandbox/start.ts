@@ -8,7 +8,9 @@ import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
 import type { SandboxHandle, SandboxOptions } from './types.js';
 import { parseLatency } from './latency.js';
-import { bashClient } from './tools/bash-client.js';
+import { bashClient, FORWARDED_ENV } from './tools/bash-client.js';
+import { findRealKubectl, realKubectlShim } from './tools/real-kubectl-shim.js';
+import { parseToolsSpec } from './tools-spec.js';
 import { WorldHost } from './server/host.js';
 import { startListeners, type RunningServer } from './server/listeners.js';
 import { ensureWorldTls } from './tls.js';
@@ -45,6 +47,24 @@ export function writeShims(worldDir: string): string {
     }
   }
   return bin;
+}
+
+/**
+ * `<worldDir>/bin-real/kubectl`: the machine's kubectl behind the logging, fault-applying shim.
+ * Throws when no kubectl is installed (the caller asked for the real one).
+ */
+export function writeRealKubectlShim(worldDir: string, searchPath = process.env.PATH ?? ''): string {
+  const dir = join(worldDir, 'bin-real');
+  const real = findRealKubectl(searchPath, [join(worldDir, 'bin'), dir]);
+  if (!real) throw new Error('--sandbox-tools kubectl=real: no kubectl found on PATH; install kubectl (az aks install-cli, or https://kubernetes.io/docs/tasks/tools/) or leave out kubectl=real');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'kubectl');
+  const body = realKubectlShim(worldDir, real, FORWARDED_ENV);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== body) {
+    writeFileSync(file, body);
+    chmodSync(file, 0o755);
+  }
+  return dir;
 }
 
 const alive = (pid: number): boolean => {
@@ -125,9 +145,11 @@ export interface StartOptions extends SandboxOptions {
 export async function start(options: StartOptions): Promise<SandboxHandle> {
   const latency = parseLatency(options.latency ?? 'instant');
   const faults = (options.faults ?? []).map(parseFaultSpec);
+  const tools = parseToolsSpec(options.tools ?? []);
   const worldDir = options.worldDir;
   mkdirSync(worldDir, { recursive: true });
   const bin = writeShims(worldDir);
+  const toolPath = tools.kubectl === 'real' ? [writeRealKubectlShim(worldDir), bin] : [bin];
   const tls = ensureWorldTls(worldDir);
   const elected = await elect(worldDir);
   let server: RunningServer | undefined;
@@ -139,7 +161,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
       if (!existsSync(join(worldDir, 'world.json'))) await saveWorld(worldDir, world);
       host = new WorldHost(world, worldDir, latency, options.clock ?? realClock);
       server = await startListeners(host, tls);
-      info = { pid: process.pid, rpcPort: server.rpcPort, armPort: server.armPort, key: server.key, startedAt: new Date().toISOString() };
+      info = { pid: process.pid, rpcPort: server.rpcPort, armPort: server.armPort, kubePort: server.kubePort, key: server.key, startedAt: new Date().toISOString() };
       writeFileAtomic(join(worldDir, 'server.json'), JSON.stringify(info, null, 2) + '\n');
     } catch (e) {
       unlinkSync(elected.lock);
@@ -178,7 +200,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     armEndpoint: `https://127.0.0.1:${info.armPort}`,
     credential: new SandboxTokenCredential(info),
     tlsCa: tls.caPem,
-    toolPath: [bin],
+    toolPath,
     toolEnv: { RATIFY_SANDBOX_WORLD: worldDir, RATIFY_SANDBOX_SESSION: session },
     timeScale: timeScaleOf(latency),
     close,

@@ -29,4 +29,6 @@ export const FORWARDED_ENV = [
   'RATIFY_RUNBOOK_STEP',
   'RATIFY_SANDBOX_SESSION',
   'AZURE_CONFIG_DIR',
+  // Credential plugins in a kubeconfig (kubelogin) are found on the caller's PATH.
+  'PATH',
 ] as const;

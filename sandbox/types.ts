@@ -7,6 +7,8 @@ export interface SandboxOptions {
   latency?: string;
   /** --sandbox-fault specs, for this invocation only, never persisted. */
   faults?: readonly string[];
+  /** --sandbox-tools specs (`kubectl=real`), for this invocation only. */
+  tools?: readonly string[];
 }
 
 export interface SandboxHandle {

@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { UsageError } from '../../kernel/errors.js';
-import { option, parseCommandArgs } from '../args.js';
+import { listOption, option, parseCommandArgs } from '../args.js';
 import type { Io } from '../../kernel/io.js';
 import { stateDirOf } from '../state-dir.js';
 
 /**
- * `sandbox exec -- CMD...`: CMD runs with the fake tools first on PATH and the state dir's
- * KUBECONFIG. Transparent: its stdout, stderr and exit code pass through untouched.
+ * `sandbox exec [--sandbox-tools kubectl=real] -- CMD...`: CMD runs with the fake tools (or the
+ * real kubectl's shim) first on PATH and the state dir's KUBECONFIG. Transparent: its stdout,
+ * stderr and exit code pass through untouched.
  */
 export default async function sandboxCommand(io: Io, args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -14,9 +15,15 @@ export default async function sandboxCommand(io: Io, args: readonly string[]): P
   const dash = rest.indexOf('--');
   const own = dash === -1 ? rest : rest.slice(0, dash);
   const command = dash === -1 ? [] : rest.slice(dash + 1);
-  const parsed = parseCommandArgs('sandbox', own, { ...option.stateDir, ...option.help });
+  const parsed = parseCommandArgs('sandbox', own, { ...option.stateDir, 'sandbox-tools': { type: 'string', multiple: true }, ...option.help });
   if (command.length === 0) throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
   const stateDir = stateDirOf(io, parsed);
-  const { sandboxExec } = await import('../../sandbox/index.js');
-  return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig') });
+  const tools = listOption(parsed, 'sandbox-tools');
+  const { sandboxExec, parseToolsSpec } = await import('../../sandbox/index.js');
+  try {
+    parseToolsSpec(tools);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig'), tools });
 }

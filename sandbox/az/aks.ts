@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { clusterFqdn, createCluster, disableAzurePolicyAddon, disableImageIntegrity, enableAzurePolicyAddon, enableImageIntegrity } from '../world/cluster.js';
-import { guid, hex } from '../world/ids.js';
+import { createCluster, disableAzurePolicyAddon, disableImageIntegrity, enableAzurePolicyAddon, enableImageIntegrity } from '../world/cluster.js';
+import { guid } from '../world/ids.js';
+import { clusterPath, clusterTokens } from '../kube/api/server.js';
+import { kubeOf } from '../kube/objects.js';
 import type { ArmResource } from '../world/model.js';
 import { roleByName, roleDefinitionId } from '../world/rbac.js';
 import { deleteResource, flatten, getResource, listByType, putResource, resourceId } from '../world/resources.js';
@@ -14,6 +16,26 @@ import { cliError, noTtyCancelled, resourceNotFound, usageError } from './errors
 import type { AzCommand } from './registry.js';
 
 /** AKS (tool-outputs.md §4). */
+
+/**
+ * The kubeconfig `get-credentials` hands out: the cluster's API server (the world's loopback
+ * Kubernetes API), the world's CA, and a local account's static hex bearer token.
+ */
+type NamedEntry = { name: string; [k: string]: unknown };
+
+function clusterKubeconfig(ctx: AzCtx, c: ArmResource, contextName: string, user: string, admin: boolean): Record<string, unknown> & { clusters: NamedEntry[]; contexts: NamedEntry[]; users: NamedEntry[] } {
+  const tokens = clusterTokens(kubeOf(ctx.world, c.id));
+  const ca = readFileSync(join(ctx.worldDir, 'tls', 'ca.pem'));
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: c.name, cluster: { 'certificate-authority-data': ca.toString('base64'), server: `https://127.0.0.1:${ctx.world.kubeApiPort ?? 0}${clusterPath(c)}` } }],
+    contexts: [{ name: contextName, context: { cluster: c.name, user } }],
+    'current-context': contextName,
+    preferences: {},
+    users: [{ name: user, user: { token: admin ? tokens.admin : tokens.user } }],
+  };
+}
 
 export function clusterView(r: ArmResource): Record<string, unknown> {
   const v = flatten(r);
@@ -252,23 +274,16 @@ export const aksCommands: AzCommand[] = [
     ],
     run: (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
-      const contextName = str(a, 'context') ?? (bool(a, 'admin') ? `${c.name}-admin` : c.name);
-      const user = `clusterUser_${str(a, 'resourceGroup')}_${c.name}`;
-      const server = `https://${clusterFqdn(c)}:443`;
-      const fresh = {
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: c.name, cluster: { 'certificate-authority-data': Buffer.from(`sandbox-ca:${c.id}`).toString('base64'), server } }],
-        contexts: [{ name: contextName, context: { cluster: c.name, user } }],
-        'current-context': contextName,
-        preferences: {},
-        users: [{ name: user, user: { 'client-certificate-data': Buffer.from(`sandbox-client-cert:${c.name}`).toString('base64'), 'client-key-data': Buffer.from(`sandbox-client-key:${c.name}`).toString('base64'), token: hex(64) } }],
-      };
+      const admin = bool(a, 'admin') ?? false;
+      const contextName = str(a, 'context') ?? (admin ? `${c.name}-admin` : c.name);
+      const user = admin ? `clusterAdmin_${str(a, 'resourceGroup')}_${c.name}` : `clusterUser_${str(a, 'resourceGroup')}_${c.name}`;
+      const fresh = clusterKubeconfig(ctx, c, contextName, user, admin);
       const fileArg = str(a, 'file');
       if (fileArg === '-') {
         ctx.stdoutRaw(toYaml(fresh));
         return null;
       }
+      if (!ctx.world.kubeApiPort) throw cliError('the simulated cluster API is not serving (the world has no Kubernetes API port yet)');
       const file = fileArg ? resolve(ctx.cwd, fileArg) : join(ctx.env.HOME ?? ctx.cwd, '.kube', 'config');
       type Named = { name: string; [k: string]: unknown };
       let doc: { clusters: Named[]; contexts: Named[]; users: Named[]; 'current-context'?: string; [k: string]: unknown } = { ...fresh };

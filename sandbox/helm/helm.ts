@@ -1,17 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { helmUnreachable, resolveCluster } from '../kube/access.js';
-import { addDeployment, getObject, log, makeObject, putObject, removeDeployment } from '../kube/objects.js';
+import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
+import { connect } from '../kube/client/connect.js';
+import { ApiStatus, Unreachable, type KubeClient } from '../kube/client/http.js';
+import { Mapper, resourcePath } from '../kube/client/mapper.js';
+import { crdObject } from '../kube/crds.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolError, type ToolResult } from '../tool-result.js';
-import type { HelmRelease, KubeData } from '../world/model.js';
-import { DEAD_REPOS, deepMerge, getPath, LIVE_REPOS, normaliseRepoUrl, ratifyDefaults } from './charts.js';
+import type { HelmRelease } from '../world/model.js';
+import { DEAD_REPOS, deepMerge, LIVE_REPOS, normaliseRepoUrl, ratifyDefaults } from './charts.js';
 import { applySet, SetParseError } from './values.js';
 import { splitFlag } from '../split-flag.js';
+import { forget, history, latest, save, type StoredRelease } from './release-store.js';
+import { renderRatify, RenderError, type Manifest, type Rendered } from './ratify-chart.js';
 
 /** helm v3 behaviour (tool-outputs.md §13): `Error: <msg>` on stderr, exit 1. */
-const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max']);
+const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--filter']);
 const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
 
@@ -61,13 +65,13 @@ const ansic = (ms: number): string => {
 };
 const goTime = (ms: number): string => new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 
-function releaseJson(r: HelmRelease): string {
+function releaseJson(r: HelmRelease & { manifest?: string }): string {
   return (
     JSON.stringify({
       name: r.name,
       info: { first_deployed: goTime(r.firstDeployed), last_deployed: goTime(r.lastDeployed), deleted: '', description: r.description, status: r.status, notes: r.notes },
       config: r.config,
-      manifest: `---\n# Source: ${r.chart}/templates/deployment.yaml\n`,
+      manifest: r.manifest ?? '',
       hooks: [],
       version: r.revision,
       namespace: r.namespace,
@@ -124,46 +128,143 @@ function userValues(t: ToolContext, p: Parsed): Record<string, unknown> {
   return vals;
 }
 
-const RATIFY_CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanagementproviders', 'namespacedkeymanagementproviders', 'namespacedpolicies', 'namespacedstores', 'namespacedverifiers'].map((x) => `${x}.config.ratify.deislabs.io`);
+const manifestText = (chart: string, objs: readonly Manifest[]): string =>
+  objs.map((o) => `---\n# Source: ${chart}/templates/${o.kind.toLowerCase()}.yaml\n${toYaml(o)}`).join('');
 
-const AZURE_POLICY_DENIAL = 'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.';
-
-/** Renders the Ratify chart into the cluster, or returns why the install fails. */
-function installRatify(kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: string, now: number, readyAt: number): string | undefined {
-  const values = deepMerge(ratifyDefaults(), rel.config);
-  if (getPath(values, 'featureFlags.RATIFY_CERT_ROTATION') !== true && !getPath(values, 'provider.tls.crt')) {
-    return 'execution error at (ratify/templates/secret.yaml:4:6): You must provide a TLS certificate for Ratify to use or enable RATIFY_CERT_ROTATION featureFlag';
-  }
-  const existing = getObject(kube, 'Deployment', ns, 'ratify');
-  if (existing && existing.sandbox?.owner !== `helm/${ns}/${rel.name}`) {
-    return `Unable to continue with install: Deployment "ratify" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${ns}"`;
-  }
-  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy (section C2).
-  if (getPath(values, 'provider.enableMutation') === true && addonOn) return `failed to create resource: ${AZURE_POLICY_DENIAL}`;
-  for (const crd of RATIFY_CRDS) if (!getObject(kube, 'CustomResourceDefinition', undefined, crd)) putObject(kube, makeObject('CustomResourceDefinition', 'apiextensions.k8s.io/v1', crd, undefined, now));
-  const owner = `helm/${ns}/${rel.name}`;
-  removeDeployment(kube, 'ratify', ns);
-  addDeployment(kube, 'ratify', ns, `ghcr.io/ratify-project/ratify:${rel.appVersion}`, now, {
-    labels: { 'app.kubernetes.io/instance': rel.name, 'app.kubernetes.io/name': 'ratify' },
-    readyAt,
-    owner: 'deployment/ratify',
-  });
-  kube.objects[`Deployment/${ns}/ratify`]!.sandbox!.owner = owner;
-  putObject(kube, makeObject('Secret', 'v1', 'ratify-tls', ns, now, { spec: { type: 'kubernetes.io/tls' } }));
-  const hook = (kind: string, apiVersion: string, name: string, spec: Record<string, unknown>): void => {
-    putObject(kube, makeObject(kind, apiVersion, name, undefined, now, { annotations: { 'helm.sh/hook': 'pre-install,pre-upgrade', 'helm.sh/hook-weight': '5' }, spec }));
+/** Helm's ownership marks on what it manages (checked before it takes an existing object over). */
+function owned(o: Manifest, rel: { name: string; namespace: string }): Manifest {
+  return {
+    ...o,
+    metadata: {
+      ...o.metadata,
+      labels: { ...o.metadata.labels, 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: { ...o.metadata.annotations, 'meta.helm.sh/release-name': rel.name, 'meta.helm.sh/release-namespace': rel.namespace },
+    },
   };
-  const akv = getPath(values, 'azurekeyvault') as Record<string, unknown>;
-  if (akv.enabled || getPath(values, 'akvCertConfig.enabled')) hook('KeyManagementProvider', 'config.ratify.deislabs.io/v1beta1', 'kmprovider-akv', { type: 'azurekeyvault', parameters: akv });
-  hook('Verifier', 'config.ratify.deislabs.io/v1beta1', 'verifier-notation', { name: 'notation', artifactTypes: 'application/vnd.cncf.notary.signature', parameters: { trustPolicyDoc: { version: '1.0', trustPolicies: getPath(values, 'notation.trustPolicies') } } });
-  hook('Store', 'config.ratify.deislabs.io/v1beta1', 'store-oras', { name: 'oras', parameters: { authProvider: getPath(values, 'oras.authProviders') } });
-  hook('Policy', 'config.ratify.deislabs.io/v1beta1', 'ratify-policy', { type: 'config-policy', parameters: { artifactVerificationPolicies: { 'application/vnd.cncf.notary.signature': 'any' }, default: 'all' } });
-  hook('Provider', 'externaldata.gatekeeper.sh/v1beta1', 'ratify-provider', { url: `https://ratify.${ns}:6001/ratify/gatekeeper/v1/verify`, timeout: 7 });
-  if (getPath(values, 'provider.enableMutation') === true) hook('Provider', 'externaldata.gatekeeper.sh/v1beta1', 'ratify-mutation-provider', { url: `https://ratify.${ns}:6001/ratify/gatekeeper/v1/mutate`, timeout: 2 });
-  log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="starting ratify ${rel.appVersion}"`);
-  if (getPath(values, 'logLevel') !== undefined) log(kube, now, `${ns}/ratify`, `time="${new Date(now).toISOString()}" level=info msg="logger level: ${String(getPath(values, 'logger.level'))}"`);
+}
+
+interface ClusterOps {
+  mapper: Mapper;
+  client: KubeClient;
+  /** What this call created (an atomic install removes exactly these on failure). */
+  created: Manifest[];
+}
+
+async function pathOf(ops: ClusterOps, o: Manifest, name = true): Promise<string> {
+  const r = await ops.mapper.forKind(o.apiVersion, o.kind);
+  if (!r) throw new ToolError(`Error: unable to build kubernetes objects from release manifest: resource mapping not found for name: "${o.metadata.name}" namespace: "${o.metadata.namespace ?? ''}" from "": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first\n`, 1);
+  return resourcePath(r, o.metadata.namespace, name ? o.metadata.name : undefined);
+}
+
+async function existing(ops: ClusterOps, o: Manifest): Promise<Manifest | undefined> {
+  try {
+    return await ops.client.json<Manifest>('GET', await pathOf(ops, o));
+  } catch (e) {
+    if (e instanceof ApiStatus && e.code === 404) return undefined;
+    throw e;
+  }
+}
+
+/** helm's existingResourceConflict: an object it did not create blocks the install. */
+async function ownershipProblem(ops: ClusterOps, objs: readonly Manifest[], rel: { name: string; namespace: string }): Promise<string | undefined> {
+  for (const o of objs) {
+    const cur = await existing(ops, o);
+    if (!cur) continue;
+    const problems: string[] = [];
+    if (cur.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'Helm') problems.push('label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"');
+    if (cur.metadata.annotations?.['meta.helm.sh/release-name'] !== rel.name) problems.push(`annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"`);
+    if (cur.metadata.annotations?.['meta.helm.sh/release-namespace'] !== rel.namespace) problems.push(`annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${rel.namespace}"`);
+    if (problems.length) {
+      return `Unable to continue with install: ${o.kind} "${o.metadata.name}" in namespace "${o.metadata.namespace ?? ''}" exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`;
+    }
+  }
   return undefined;
 }
+
+/** Creates or replaces one object through the API ("failed to create resource: ..." on refusal). */
+async function put(ops: ClusterOps, o: Manifest): Promise<void> {
+  const cur = await existing(ops, o);
+  try {
+    if (cur) await ops.client.json('PUT', await pathOf(ops, o), { body: JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: (cur.metadata as { resourceVersion?: string }).resourceVersion } }) });
+    else {
+      await ops.client.json('POST', await pathOf(ops, o, false), { body: JSON.stringify(o) });
+      ops.created.push(o);
+    }
+  } catch (e) {
+    if (e instanceof ApiStatus) throw new InstallProblem(`failed to ${cur ? 'update' : 'create'} resource: ${e.message}`);
+    throw e;
+  }
+}
+
+async function removeObject(ops: ClusterOps, o: Manifest): Promise<void> {
+  try {
+    await ops.client.json('DELETE', await pathOf(ops, o));
+  } catch (e) {
+    if (!(e instanceof ApiStatus) || e.code !== 404) throw e;
+  }
+}
+
+class InstallProblem extends Error {}
+
+/** Installs what the chart renders: CRDs (kept if present), hooks (replaced), then the release's objects. */
+async function applyChart(ops: ClusterOps, rendered: Rendered, previous: readonly Manifest[], rel: { name: string; namespace: string }, now: number): Promise<Manifest[]> {
+  for (const shape of rendered.crds) {
+    const crd = crdObject(shape, now);
+    const m = { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name }, spec: crd.spec } as Manifest;
+    if (!(await existing(ops, m))) await put(ops, m);
+  }
+  // The mapper learnt the API before the CRDs existed.
+  ops.mapper = new Mapper(ops.client, { fresh: true });
+  for (const h of rendered.hooks) {
+    await removeObject(ops, h);
+    await put(ops, h);
+  }
+  const created: Manifest[] = [];
+  for (const o of rendered.resources) {
+    await put(ops, owned(o, rel));
+    created.push(o);
+  }
+  for (const old of previous) {
+    if (!rendered.resources.some((o) => o.kind === old.kind && o.metadata.name === old.metadata.name && o.metadata.namespace === old.metadata.namespace)) await removeObject(ops, old);
+  }
+  return created;
+}
+
+function manifestObjects(text: string): Manifest[] {
+  return parseAllDocuments(text).map((d) => d.toJSON() as Manifest | null).filter((o): o is Manifest => Boolean(o?.kind));
+}
+
+/** `--wait`: the release's deployments become available, or the timeout ends it. */
+async function waitReady(t: ToolContext, ops: ClusterOps, objs: readonly Manifest[], timeoutMs: number): Promise<boolean> {
+  const deadline = t.clock.now() + timeoutMs;
+  for (const o of objs.filter((x) => x.kind === 'Deployment')) {
+    const path = await pathOf(ops, o, false);
+    let ready = false;
+    const check = (d: { status?: { availableReplicas?: number }; spec?: { replicas?: number } }): void => {
+      ready = Number(d.status?.availableReplicas ?? 0) >= Number(d.spec?.replicas ?? 1);
+    };
+    check(await ops.client.json('GET', `${path}/${o.metadata.name}`));
+    while (!ready && t.clock.now() < deadline) {
+      await ops.client.request('GET', path, {
+        query: { watch: 'true', fieldSelector: `metadata.name=${o.metadata.name}`, timeoutSeconds: String(Math.max(1, Math.ceil((deadline - t.clock.now()) / 1000))) },
+        onLine: (line) => {
+          const ev = JSON.parse(line) as { type: string; object: Parameters<typeof check>[0] };
+          if (ev.type !== 'DELETED') check(ev.object);
+          return !ready;
+        },
+      });
+    }
+    if (!ready) return false;
+  }
+  return true;
+}
+
+const timeoutOf = (s: string | undefined): number => {
+  if (!s) return 5 * 60_000;
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]!]!;
+  return total || 5 * 60_000;
+};
 
 export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<ToolResult> {
   try {
@@ -180,119 +281,150 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
       case 'repo':
         return repo(t, p, rest);
     }
-    const access = resolveCluster(t.world, t.env, t.cwd, { ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}), ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}) });
-    const ns = p.flags.get('--namespace') ?? ('namespace' in access && access.namespace ? access.namespace : 'default');
-    const unreachable = (prefix: string): ToolError => fail(`${prefix}${helmUnreachable(access as Exclude<typeof access, { ok: true }>)}`);
+    if (!['install', 'upgrade', 'status', 'list', 'ls', 'get', 'uninstall', 'delete'].includes(sub)) throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
+    const installing = sub === 'install' || sub === 'upgrade';
+    const prefix = sub === 'install' ? 'INSTALLATION FAILED: ' : sub === 'upgrade' ? 'UPGRADE FAILED: ' : '';
+    if (installing && (!rest[0] || !rest[1])) throw new ToolError(`Error: "helm ${sub}" requires 2 arguments\n\nUsage:  helm ${sub} [${sub === 'install' ? 'NAME' : 'RELEASE'}] [CHART] [flags]\n`, 1);
+    if ((sub === 'uninstall' || sub === 'delete') && !rest[0]) throw new ToolError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n', 1);
+    if (sub === 'status' && !rest[0]) throw new ToolError('Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n', 1);
+    if (sub === 'get' && rest[0] !== 'values') throw fail(`unknown command "${rest[0] ?? ''}" for "helm get"`);
+    let conn;
+    try {
+      conn = await connect(t, { ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}), ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}) });
+      // Helm reads the server version before anything else.
+      await conn.client.json('GET', '/version');
+    } catch (e) {
+      if (e instanceof Unreachable) throw fail(`${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.helm}`);
+      if (e instanceof ApiStatus) throw fail(`${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.code === 401 ? 'the server has asked for the client to provide credentials' : e.message}`);
+      throw e;
+    }
+    const ops: ClusterOps = { client: conn.client, mapper: new Mapper(conn.client), created: [] };
+    const ns = p.flags.get('--namespace') ?? conn.target.namespace ?? 'default';
     switch (sub) {
       case 'install':
-      case 'upgrade': {
-        const install = sub === 'install' || p.flags.get('--install') === 'true';
-        const [name, chartRef] = rest;
-        if (!name || !chartRef) throw new ToolError(`Error: "helm ${sub}" requires 2 arguments\n\nUsage:  helm ${sub} [${sub === 'install' ? 'NAME' : 'RELEASE'}] [CHART] [flags]\n`, 1);
-        const prefix = sub === 'install' ? 'INSTALLATION FAILED: ' : 'UPGRADE FAILED: ';
-        if (!access.ok) throw unreachable(sub === 'install' ? prefix : '');
-        const { kube } = access;
-        const key = `${ns}/${name}`;
-        const existing = kube.releases[key];
-        if (sub === 'install' && existing && existing.status !== 'uninstalled') throw fail(`${prefix}cannot re-use a name that is still in use`);
-        if (sub === 'upgrade' && !install && !existing) throw fail(`${prefix}"${name}" has no deployed releases`);
-        const chart = (() => {
-          try {
-            return locateChart(t, chartRef, p.flags.get('--version'));
-          } catch (e) {
-            if (e instanceof ToolError && sub === 'install') throw fail(`${prefix}${e.message.replace(/^Error: /, '').trimEnd()}`);
-            throw e;
-          }
-        })();
-        if (!getObject(kube, 'Namespace', undefined, ns)) {
-          if (p.flags.get('--create-namespace') === 'true') putObject(kube, makeObject('Namespace', 'v1', ns, undefined, t.clock.now(), { status: { phase: 'Active' } }));
-          else throw fail(`${existing ? prefix : sub === 'install' ? prefix : ''}create: failed to create: namespaces "${ns}" not found`);
-        }
-        const config = p.flags.get('--reuse-values') === 'true' && existing ? deepMerge(existing.config, userValues(t, p)) : userValues(t, p);
-        const now = t.clock.now();
-        const wait = p.flags.get('--wait') === 'true' || p.flags.get('--atomic') === 'true';
-        const installMs = t.latency.ms('helmInstall');
-        const upgrading = existing !== undefined && existing.status !== 'uninstalled';
-        const rel: HelmRelease = {
-          name,
-          namespace: ns,
-          chart: chart.chart,
-          chartVersion: chart.version,
-          appVersion: chart.appVersion,
-          revision: (existing?.revision ?? 0) + 1,
-          status: 'deployed',
-          description: upgrading ? 'Upgrade complete' : 'Install complete',
-          firstDeployed: upgrading ? existing.firstDeployed : now,
-          lastDeployed: now,
-          config,
-          notes: chart.chart === 'ratify' ? '***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ' + ns + '\n***********************************************************************************' : '',
-        };
-        const addonOn = Boolean((access.cluster.properties.addonProfiles as Record<string, { enabled?: boolean }> | undefined)?.azurepolicy?.enabled);
-        const problem = chart.chart === 'ratify' ? installRatify(kube, addonOn, rel, ns, now, now + installMs) : undefined;
-        if (problem) {
-          t.markDirty();
-          if (p.flags.get('--atomic') === 'true') throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);
-          kube.releases[key] = { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` };
-          throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);
-        }
-        if (wait) await t.clock.sleep(installMs);
-        kube.releases[key] = rel;
-        t.markDirty();
-        if (p.flags.get('--output') === 'json') return ok(releaseJson(rel));
-        const head = sub === 'upgrade' ? (upgrading ? `Release "${name}" has been upgraded. Happy Helming!\n` : `Release "${name}" does not exist. Installing it now.\n`) : '';
-        return ok(head + releaseTable(rel));
-      }
+      case 'upgrade':
+        return await installOrUpgrade(t, p, ops, sub, rest[0]!, rest[1]!, ns, prefix);
       case 'status': {
-        const name = rest[0];
-        if (!name) throw new ToolError('Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n', 1);
-        if (!access.ok) throw unreachable('');
-        const rel = access.kube.releases[`${ns}/${name}`];
+        const rel = await latest(ops.client, ns, rest[0]!);
         if (!rel) throw fail('release: not found');
         return ok(p.flags.get('--output') === 'json' ? releaseJson(rel) : releaseTable(rel));
       }
       case 'list':
       case 'ls': {
-        if (!access.ok) throw unreachable('');
         const all = p.flags.get('--all-namespaces') === 'true';
-        const rels = Object.values(access.kube.releases).filter((r) => (all || r.namespace === ns) && (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed'));
+        const byName = new Map<string, StoredRelease>();
+        for (const r of await history(ops.client, all ? undefined : ns)) byName.set(`${r.namespace}/${r.name}`, r);
+        const filter = p.flags.get('--filter');
+        const rels = [...byName.values()].filter((r) => (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') && (!filter || new RegExp(filter).test(r.name)));
+        const updated = (r: StoredRelease): string => new Date(r.lastDeployed).toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1000000 +0000 UTC');
         if (p.flags.get('--output') === 'json') {
-          return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
+          return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: updated(r), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
         }
-        const rows = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'], ...rels.map((r) => [r.name, r.namespace, String(r.revision), new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), r.status, `${r.chart}-${r.chartVersion}`, r.appVersion])];
+        const rows = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'], ...rels.map((r) => [r.name, r.namespace, String(r.revision), updated(r), r.status, `${r.chart}-${r.chartVersion}`, r.appVersion])];
         return ok(rows.map((r) => r.map((c) => c.padEnd(8)).join('\t')).join('\n') + '\n');
       }
       case 'get': {
-        if (rest[0] !== 'values') throw fail(`unknown command "${rest[0] ?? ''}" for "helm get"`);
-        if (!access.ok) throw unreachable('');
-        const rel = access.kube.releases[`${ns}/${rest[1] ?? ''}`];
+        const rel = await latest(ops.client, ns, rest[1] ?? '');
         if (!rel) throw fail('release: not found');
         const vals = p.flags.get('--all') === 'true' ? deepMerge(ratifyDefaults(), rel.config) : rel.config;
         return ok(p.flags.get('--output') === 'json' ? JSON.stringify(vals) + '\n' : `USER-SUPPLIED VALUES:\n${JSON.stringify(vals, null, 2)}\n`);
       }
-      case 'uninstall':
-      case 'delete': {
-        const name = rest[0];
-        if (!name) throw new ToolError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n', 1);
-        if (!access.ok) throw unreachable('');
-        const key = `${ns}/${name}`;
-        const rel = access.kube.releases[key];
+      default: {
+        const name = rest[0]!;
+        const rel = await latest(ops.client, ns, name);
         if (!rel) {
           if (p.flags.get('--ignore-not-found') === 'true') return ok('');
           throw fail(`uninstall: Release not loaded: ${name}: release: not found`);
         }
-        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (errata B25).
-        if (rel.chart === 'ratify') removeDeployment(access.kube, 'ratify', ns);
-        delete access.kube.releases[key];
-        t.markDirty();
+        // Hooks (KMP, Verifier, Store, Policy, Provider) and CRDs are not part of the release: they stay (errata B25).
+        for (const o of manifestObjects(rel.manifest).reverse()) await removeObject(ops, o);
+        await forget(ops.client, rel);
         return ok(`release "${name}" uninstalled\n`);
       }
-      default:
-        throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
     }
   } catch (e) {
     if (e instanceof ToolError) return { stdout: e.stdout, stderr: e.message, exitCode: e.exitCode };
+    if (e instanceof Unreachable) return { stdout: '', stderr: `Error: Kubernetes cluster unreachable: ${e.helm}\n`, exitCode: 1 };
     throw e;
   }
+}
+
+async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub: 'install' | 'upgrade', name: string, chartRef: string, ns: string, prefix: string): Promise<ToolResult> {
+  const install = sub === 'install' || p.flags.get('--install') === 'true';
+  const previous = await history(ops.client, ns, name);
+  const existingRel = previous.at(-1);
+  const upgrading = existingRel !== undefined && existingRel.status !== 'uninstalled' && (sub === 'upgrade' ? previous.some((r) => r.status === 'deployed' || r.status === 'failed') : true);
+  if (sub === 'install' && existingRel && existingRel.status !== 'uninstalled') throw fail(`${prefix}cannot re-use a name that is still in use`);
+  if (sub === 'upgrade' && !install && !existingRel) throw fail(`${prefix}"${name}" has no deployed releases`);
+  let chart: ReturnType<typeof locateChart>;
+  try {
+    chart = locateChart(t, chartRef, p.flags.get('--version'));
+  } catch (e) {
+    if (e instanceof ToolError && sub === 'install') throw fail(`${prefix}${e.message.replace(/^Error: /, '').trimEnd()}`);
+    throw e;
+  }
+  const nsPath = `/api/v1/namespaces/${encodeURIComponent(ns)}`;
+  try {
+    await ops.client.json('GET', nsPath);
+  } catch (e) {
+    if (!(e instanceof ApiStatus) || e.code !== 404) throw e;
+    if (p.flags.get('--create-namespace') !== 'true') throw fail(`${existingRel || sub === 'install' ? prefix : ''}create: failed to create: namespaces "${ns}" not found`);
+    await ops.client.json('POST', '/api/v1/namespaces', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) });
+  }
+  const config = p.flags.get('--reuse-values') === 'true' && existingRel ? deepMerge(existingRel.config, userValues(t, p)) : userValues(t, p);
+  const now = t.clock.now();
+  const atomic = p.flags.get('--atomic') === 'true' || p.flags.get('--rollback-on-failure') === 'true';
+  const wait = p.flags.get('--wait') !== undefined && p.flags.get('--wait') !== 'false' || atomic;
+  const rel: StoredRelease = {
+    name,
+    namespace: ns,
+    chart: chart.chart,
+    chartVersion: chart.version,
+    appVersion: chart.appVersion,
+    revision: (existingRel?.revision ?? 0) + 1,
+    status: 'deployed',
+    description: upgrading ? 'Upgrade complete' : 'Install complete',
+    firstDeployed: upgrading ? existingRel.firstDeployed : now,
+    lastDeployed: now,
+    config,
+    notes: chart.chart === 'ratify' ? `***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ${ns}\n***********************************************************************************` : '',
+    manifest: '',
+  };
+  const failed = async (problem: string): Promise<never> => {
+    if (atomic) {
+      for (const o of ops.created.filter((c) => !c.metadata.annotations?.['helm.sh/hook'] && c.kind !== 'CustomResourceDefinition').reverse()) await removeObject(ops, o);
+      if (!upgrading) await forget(ops.client, rel);
+      throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);
+    }
+    await save(ops.client, { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` });
+    throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);
+  };
+  let rendered: Rendered | undefined;
+  try {
+    rendered = chart.chart === 'ratify' ? renderRatify(config, { name, namespace: ns, chartVersion: chart.version, appVersion: chart.appVersion }) : undefined;
+  } catch (e) {
+    if (e instanceof RenderError) return failed(e.message);
+    throw e;
+  }
+  // Chart download, CRDs and hooks take their time before anything is created.
+  await t.clock.sleep(t.latency.ms('helmInstall'));
+  if (rendered) {
+    const conflict = upgrading ? undefined : await ownershipProblem(ops, rendered.resources, { name, namespace: ns });
+    if (conflict) return failed(conflict);
+    rel.manifest = manifestText(chart.chart, rendered.resources.map((o) => owned(o, { name, namespace: ns })));
+    try {
+      await applyChart(ops, rendered, existingRel ? manifestObjects(existingRel.manifest) : [], { name, namespace: ns }, now);
+    } catch (e) {
+      if (e instanceof InstallProblem) return failed(e.message);
+      throw e;
+    }
+    if (wait && !(await waitReady(t, ops, rendered.resources, timeoutOf(p.flags.get('--timeout'))))) return failed('context deadline exceeded');
+  }
+  if (existingRel && existingRel.status === 'deployed') await save(ops.client, { ...existingRel, status: 'superseded' });
+  await save(ops.client, rel);
+  if (p.flags.get('--output') === 'json') return ok(releaseJson(rel));
+  const head = sub === 'upgrade' ? (upgrading ? `Release "${name}" has been upgraded. Happy Helming!\n` : `Release "${name}" does not exist. Installing it now.\n`) : '';
+  return ok(head + releaseTable(rel));
 }
 
 const ok = (stdout: string): ToolResult => ({ stdout, stderr: '', exitCode: 0 });

@@ -14,7 +14,8 @@ export function violationMessage(v: Exclude<Verdict, { ok: true }>): string {
   return v.system ? `System error calling external data provider: ${v.reason}` : v.reason;
 }
 
-export function evaluatePod(e: Env, ns: string, images: readonly string[], constraints: readonly SyncedConstraint[]): { constraint: SyncedConstraint; message: string }[] {
+/** `logged`: Ratify logs each admission request's verdict (an audit view re-reads them quietly). */
+export function evaluatePod(e: Env, ns: string, images: readonly string[], constraints: readonly SyncedConstraint[], logged = true): { constraint: SyncedConstraint; message: string }[] {
   const out: { constraint: SyncedConstraint; message: string }[] = [];
   const verdicts = new Map<string, Verdict>();
   for (const c of constraints) {
@@ -24,7 +25,7 @@ export function evaluatePod(e: Env, ns: string, images: readonly string[], const
       if (!v) {
         v = verifyImage(e, img);
         verdicts.set(img, v);
-        log(e.kube, e.now, 'gatekeeper-system/ratify', v.ok ? `time="${new Date(e.now).toISOString()}" level=info msg="verification response for subject ${img}: isSuccess=true"` : `time="${new Date(e.now).toISOString()}" level=warning msg="verification response for subject ${img}: isSuccess=false, errorReason: ${v.log}"`);
+        if (logged) log(e.kube, e.now, 'gatekeeper-system/ratify', v.ok ? `time="${new Date(e.now).toISOString()}" level=info msg="verification response for subject ${img}: isSuccess=true"` : `time="${new Date(e.now).toISOString()}" level=warning msg="verification response for subject ${img}: isSuccess=false, errorReason: ${v.log}"`);
       }
       if (!v.ok) out.push({ constraint: c, message: violationMessage(v) });
     }

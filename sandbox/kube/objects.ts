@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { hex, iso } from '../world/ids.js';
 import type { KubeData, KubeObject, World } from '../world/model.js';
 
@@ -50,8 +50,11 @@ const podSuffix = (): string => {
   return s;
 };
 
+/** The pod-template-hash a Deployment's ReplicaSet and pods carry. */
+export const templateHash = (dep: KubeObject): string => createHash('sha256').update(JSON.stringify(dep.spec?.template ?? {})).digest('hex').slice(0, 10);
+
 /** A pod as a Deployment's ReplicaSet names it: `<deploy>-<rs hash>-<5 chars>`. */
-export const replicaPodName = (deploy: string): string => `${deploy}-${hex(5).slice(0, 10)}-${podSuffix()}`;
+export const replicaPodName = (deploy: string, hash = hex(5).slice(0, 10)): string => `${deploy}-${hash}-${podSuffix()}`;
 
 export function addDeployment(
   kube: KubeData,
@@ -63,7 +66,7 @@ export function addDeployment(
 ): void {
   const labels = opts.labels ?? { app: name };
   const replicas = opts.replicas ?? 1;
-  putObject(
+  const dep = putObject(
     kube,
     makeObject('Deployment', 'apps/v1', name, ns, now, {
       labels,
@@ -72,17 +75,19 @@ export function addDeployment(
       ...(opts.owner ? { owner: opts.owner } : {}),
     }),
   );
+  dep.metadata.generation = 1;
+  const hash = templateHash(dep);
   for (let i = 0; i < replicas; i++) {
-    putObject(
+    const pod = putObject(
       kube,
-      makeObject('Pod', 'v1', replicaPodName(name), ns, now, {
-        labels,
+      makeObject('Pod', 'v1', replicaPodName(name, hash), ns, now, {
+        labels: { ...labels, 'pod-template-hash': hash },
         spec: { containers: [{ name, image }] },
-        status: { phase: 'Running' },
         readyAt: opts.readyAt ?? now,
         owner: opts.owner ?? `deployment/${name}`,
       }),
     );
+    pod.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash}`, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true }];
   }
 }
 

@@ -1,16 +1,17 @@
 import type { LatencyProfile } from '../latency.js';
-import { deepMerge, getPath, ratifyDefaults } from '../helm/charts.js';
 import { sameDn, parseDn } from '../tls.js';
-import type { ArmResource, CertVersion, HelmRelease, KubeData, World } from '../world/model.js';
+import type { ArmResource, CertVersion, KubeData, KubeObject, World } from '../world/model.js';
 import { rbacAllows, vaultAllows } from '../world/rbac.js';
 import { listByType } from '../world/resources.js';
 
 /**
- * Admission decided from the whole chain (issue 3 item 5): Ratify installed in
- * gatekeeper-system with values naming this vault and certificate, a trust policy that
- * matches the certificate subject, a workload identity whose federated credential matches
- * the cluster's OIDC issuer and gatekeeper-system:ratify-admin, that identity able to read
- * the vault's secrets and pull from the ACR, and every signature on the digest verifying
+ * Admission decided from the whole chain, read from what is in the cluster (the objects Helm
+ * created through the API, or anyone else's edits to them), as Ratify itself reads it: the
+ * external-data Provider that points Gatekeeper at Ratify, Ratify's deployment in
+ * gatekeeper-system, its service account's workload identity (a federated credential matching
+ * the cluster's OIDC issuer and gatekeeper-system:ratify-admin, AcrPull on the registry,
+ * secrets get on the vault), the key management provider naming this vault, tenant and a PEM
+ * certificate, the verifier's trust policy, and every signature on the digest verifying
  * against the vault's current certificate. Failure texts follow reference section C.
  */
 export interface Env {
@@ -30,26 +31,43 @@ export interface KmpState {
   vaultName?: string;
 }
 
-export function ratifyRelease(kube: KubeData): HelmRelease | undefined {
-  return Object.values(kube.releases).find((r) => r.chart === 'ratify' && r.status === 'deployed');
+const objectsOf = (kube: KubeData, kind: string): KubeObject[] => Object.values(kube.objects).filter((o) => o.kind === kind && o.sandbox?.goneAt === undefined);
+
+/** Where Gatekeeper sends verification requests: the namespace in the ratify-provider URL. */
+export function ratifyNamespace(kube: KubeData): string | undefined {
+  const provider = objectsOf(kube, 'Provider').find((p) => p.metadata.name === 'ratify-provider');
+  if (!provider) return undefined;
+  const m = /^https:\/\/ratify\.([a-z0-9-]+)[.:]/.exec(String(provider.spec?.url ?? ''));
+  return m?.[1] ?? 'unknown';
 }
 
-export const releaseValues = (r: HelmRelease): Record<string, unknown> => deepMerge(ratifyDefaults(), r.config);
+/** The workload identity Ratify's pods get: their service account's client-id annotation. */
+function ratifyIdentity(kube: KubeData, ns: string): { clientId: string; serviceAccount: string; labelled: boolean } {
+  const dep = kube.objects[`Deployment/${ns}/ratify`];
+  const template = (dep?.spec?.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string } };
+  const serviceAccount = template.spec?.serviceAccountName ?? 'default';
+  const sa = kube.objects[`ServiceAccount/${ns}/${serviceAccount}`];
+  return {
+    clientId: sa?.metadata.annotations?.['azure.workload.identity/client-id'] ?? '',
+    serviceAccount,
+    labelled: template.metadata?.labels?.['azure.workload.identity/use'] === 'true',
+  };
+}
 
 function identityFor(world: World, clientId: string): ArmResource | undefined {
   return listByType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities').find((i) => String(i.properties.clientId) === clientId);
 }
 
 /** The workload identity token exchange: AADSTS errors are what Ratify logs (section C4). */
-function tokenProblem(e: Env, values: Record<string, unknown>, ns: string): string | undefined {
+function tokenProblem(e: Env, ns: string, clientIdOverride?: string): string | undefined {
   const wi = (e.cluster.properties.securityProfile as { workloadIdentity?: { enabled?: boolean } }).workloadIdentity?.enabled;
-  const clientId = String(getPath(values, 'azureWorkloadIdentity.clientId') ?? '');
-  if (!wi || !clientId) return 'failed to create auth provider from configuration: azure tenant id environment variable is empty';
+  const who = ratifyIdentity(e.kube, ns);
+  const clientId = clientIdOverride || who.clientId;
+  if (!wi || !who.labelled || !clientId) return 'failed to create auth provider from configuration: azure tenant id environment variable is empty';
   const ident = identityFor(e.world, clientId);
   if (!ident) return `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${e.world.tenant.domain}'.`;
   const issuer = String((e.cluster.properties.oidcIssuerProfile as { issuerURL?: string }).issuerURL ?? '');
-  const sa = String(getPath(values, 'serviceAccount.name') ?? 'ratify-admin');
-  const subject = `system:serviceaccount:${ns}:${sa}`;
+  const subject = `system:serviceaccount:${ns}:${who.serviceAccount}`;
   const fics = listByType(e.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').filter((f) => f.id.toLowerCase().startsWith(ident.id.toLowerCase() + '/'));
   const match = fics.find((f) => f.properties.issuer === issuer && f.properties.subject === subject && ((f.properties.audiences as string[] | undefined) ?? []).includes('api://AzureADTokenExchange'));
   if (!match || (match.meta?.createdAt ?? 0) + e.latency.ms('ficPropagation') > e.now) {
@@ -58,29 +76,32 @@ function tokenProblem(e: Env, values: Record<string, unknown>, ns: string): stri
   return undefined;
 }
 
-export function kmpState(e: Env, values: Record<string, unknown>): KmpState {
-  const akv = getPath(values, 'azurekeyvault') as { enabled?: boolean; vaultURI?: string; tenantId?: string; certificates?: { name?: string; version?: string }[] };
-  const legacy = getPath(values, 'akvCertConfig') as { enabled?: boolean; vaultURI?: string; tenantId?: string; cert1Name?: string; cert1Version?: string; cert2Name?: string };
-  // Chart 1.15.0 still renders the deprecated akvCertConfig keys into the KMP (errata B15).
-  const cfg = akv?.enabled
-    ? { vaultURI: akv.vaultURI ?? '', tenantId: akv.tenantId ?? '', certs: (akv.certificates ?? []).map((c) => ({ name: c.name ?? '', version: c.version })) }
-    : legacy?.enabled
-      ? { vaultURI: legacy.vaultURI ?? '', tenantId: legacy.tenantId ?? '', certs: [legacy.cert1Name, legacy.cert2Name].filter(Boolean).map((n, i) => ({ name: String(n), version: i === 0 ? legacy.cert1Version || undefined : undefined })) }
-      : undefined;
-  if (!cfg) return { ok: false, error: 'no key management provider configured: azurekeyvault.enabled is false', certs: [] };
-  const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/?$/.exec(cfg.vaultURI);
-  if (!m) return { ok: false, error: `failed to create key management provider: vaultURI '${cfg.vaultURI}' is not a Key Vault URI`, certs: [] };
-  if (cfg.tenantId !== e.world.tenant.id) return { ok: false, error: `AADSTS90002: Tenant '${cfg.tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, certs: [] };
+interface KmpParameters {
+  vaultURI?: string;
+  tenantID?: string;
+  clientID?: string;
+  certificates?: { name?: string; version?: string }[];
+}
+
+/** The key management provider's status, as Ratify's controller reports it on the CR. */
+export function kmpState(e: Env, kmp: KubeObject | undefined): KmpState {
+  if (!kmp || String(kmp.spec?.type ?? '') !== 'azurekeyvault') return { ok: false, error: 'no key management provider configured: azurekeyvault.enabled is false', certs: [] };
+  const cfg = (kmp.spec?.parameters ?? {}) as KmpParameters;
+  const vaultURI = String(cfg.vaultURI ?? '');
+  const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/?$/.exec(vaultURI);
+  if (!m) return { ok: false, error: `failed to create key management provider: vaultURI '${vaultURI}' is not a Key Vault URI`, certs: [] };
+  if (String(cfg.tenantID ?? '') !== e.world.tenant.id) return { ok: false, error: `AADSTS90002: Tenant '${String(cfg.tenantID ?? '')}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, certs: [] };
   const vault = listByType(e.world, 'Microsoft.KeyVault/vaults').find((v) => v.name.toLowerCase() === m[1]!.toLowerCase());
   if (!vault) return { ok: false, error: `failed to get secret: dial tcp: lookup ${m[1]}.vault.azure.net: no such host`, certs: [] };
-  const problem = tokenProblem(e, values, 'gatekeeper-system');
+  const ns = ratifyNamespace(e.kube) ?? 'gatekeeper-system';
+  const problem = tokenProblem(e, ns, cfg.clientID);
   if (problem) return { ok: false, error: problem, certs: [], vaultName: vault.name };
-  const clientId = String(getPath(values, 'azureWorkloadIdentity.clientId'));
-  const ident = identityFor(e.world, clientId)!;
+  const ident = identityFor(e.world, String(cfg.clientID || ratifyIdentity(e.kube, ns).clientId))!;
   const oid = String(ident.properties.principalId);
-  if (cfg.certs.length === 0) return { ok: false, error: 'no certificates configured for the key management provider', certs: [], vaultName: vault.name };
+  const wanted = (cfg.certificates ?? []).filter((c) => c.name).map((c) => ({ name: String(c.name), version: c.version ? String(c.version) : undefined }));
+  if (wanted.length === 0) return { ok: false, error: 'no certificates configured for the key management provider', certs: [], vaultName: vault.name };
   const certs: KmpState['certs'] = [];
-  for (const c of cfg.certs) {
+  for (const c of wanted) {
     if (!vaultAllows(e.world, vault, oid, 'secrets/get', e.now, e.latency.ms('rbacPropagation'))) {
       const rbac = (vault.properties as { enableRbacAuthorization?: boolean }).enableRbacAuthorization;
       return {
@@ -105,6 +126,10 @@ export function kmpState(e: Env, values: Record<string, unknown>): KmpState {
   return { ok: true, certs, vaultName: vault.name };
 }
 
+/** The Azure Key Vault key management provider Ratify uses (the chart names it kmprovider-akv). */
+export const akvProvider = (kube: KubeData): KubeObject | undefined =>
+  objectsOf(kube, 'KeyManagementProvider').find((k) => String(k.spec?.type ?? '') === 'azurekeyvault');
+
 interface TrustPolicy {
   name?: string;
   registryScopes?: string[];
@@ -112,8 +137,7 @@ interface TrustPolicy {
   trustedIdentities?: string[];
 }
 
-function trustPolicyFor(values: Record<string, unknown>, repoRef: string): { policy?: TrustPolicy; error?: string } {
-  const policies = (getPath(values, 'notation.trustPolicies') ?? []) as TrustPolicy[];
+function trustPolicyFor(policies: TrustPolicy[], repoRef: string): { policy?: TrustPolicy; error?: string } {
   const policy = policies.find((p) => (p.registryScopes ?? []).includes(repoRef)) ?? policies.find((p) => (p.registryScopes ?? []).includes('*'));
   if (!policy) return { error: `artifact ${repoRef} has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes.` };
   for (const id of policy.trustedIdentities ?? []) {
@@ -153,31 +177,32 @@ export function parseRef(image: string): { registry: string; repo: string; tag?:
 }
 
 export function verifyImage(e: Env, image: string): Verdict {
-  const release = ratifyRelease(e.kube);
-  if (!release) {
+  const ns = ratifyNamespace(e.kube);
+  if (!ns) {
     const reason = 'failed to send external data request to provider ratify-provider: provider "ratify-provider" not found';
     return { ok: false, system: true, reason, log: reason };
   }
-  if (release.namespace !== 'gatekeeper-system') {
-    const reason = `failed to send external data request to provider ratify-provider: Post "https://ratify.${release.namespace}:6001/ratify/gatekeeper/v1/verify": remote error: tls: bad certificate`;
+  if (ns !== 'gatekeeper-system') {
+    const reason = `failed to send external data request to provider ratify-provider: Post "https://ratify.${ns}:6001/ratify/gatekeeper/v1/verify": remote error: tls: bad certificate`;
     return { ok: false, system: true, reason, log: `${reason} (Ratify must run in gatekeeper-system, next to Gatekeeper's webhook certificate)` };
   }
-  const dep = e.kube.objects[`Deployment/${release.namespace}/ratify`];
-  if (!dep || (dep.sandbox?.readyAt ?? 0) > e.now) {
-    const reason = `failed to send external data request to provider ratify-provider: Post "https://ratify.${release.namespace}:6001/ratify/gatekeeper/v1/verify": dial tcp 10.0.0.42:6001: connect: connection refused`;
+  const dep = e.kube.objects[`Deployment/${ns}/ratify`];
+  if (!dep || dep.sandbox?.goneAt !== undefined || (dep.sandbox?.readyAt ?? 0) > e.now) {
+    const reason = `failed to send external data request to provider ratify-provider: Post "https://ratify.${ns}:6001/ratify/gatekeeper/v1/verify": dial tcp 10.0.0.42:6001: connect: connection refused`;
     return { ok: false, system: true, reason, log: reason };
   }
-  const values = releaseValues(release);
   const ref = parseRef(image);
   const registry = listByType(e.world, 'Microsoft.ContainerRegistry/registries').find((r) => String(r.properties.loginServer).toLowerCase() === ref.registry.toLowerCase());
   if (registry) {
-    const problem = tokenProblem(e, values, release.namespace);
+    const problem = tokenProblem(e, ns);
     if (problem) return { ok: false, system: true, reason: `failed to resolve external data: ${problem}`, log: `failed to get token for ${ref.registry}: ${problem}` };
-    if (!getPath(values, 'oras.authProviders.azureWorkloadIdentityEnabled')) {
+    const store = objectsOf(e.kube, 'Store').find((s) => String(s.spec?.name ?? '') === 'oras');
+    const auth = (store?.spec?.parameters as { authProvider?: { name?: string } } | undefined)?.authProvider?.name;
+    if (auth !== 'azureWorkloadIdentity') {
       const reason = `GET "https://${ref.registry}/v2/${ref.repo}/manifests/${ref.digest ?? ref.tag ?? 'latest'}": response status code 401: Unauthorized`;
       return { ok: false, system: true, reason, log: `ORAS store: anonymous access to ${ref.registry} (oras.authProviders.azureWorkloadIdentityEnabled is not set): ${reason}` };
     }
-    const ident = identityFor(e.world, String(getPath(values, 'azureWorkloadIdentity.clientId')))!;
+    const ident = identityFor(e.world, ratifyIdentity(e.kube, ns).clientId)!;
     if (!rbacAllows(e.world, String(ident.properties.principalId), 'acr/pull', registry.id, e.now, e.latency.ms('rbacPropagation'))) {
       const reason = `failed to resolve ${image}: GET "https://${ref.registry}/oauth2/token?scope=repository%3A${ref.repo}%3Apull&service=${ref.registry}": response status code 401: Unauthorized`;
       return { ok: false, system: true, reason, log: `${reason} (the Ratify identity has no AcrPull on ${registry.name})` };
@@ -189,8 +214,10 @@ export function verifyImage(e: Env, image: string): Verdict {
   const digest = ref.digest ?? (repo ? repo.tags[ref.tag ?? 'latest'] : undefined);
   const manifest = repo && digest ? repo.manifests[digest] : undefined;
   if (!manifest) return subjectFailed(`failed to resolve subject ${image}: manifest unknown, Code: GET_SUBJECT_DESCRIPTOR_FAILURE`);
-  const kmp = kmpState(e, values);
-  const tp = trustPolicyFor(values, `${ref.registry}/${ref.repo}`);
+  const kmp = kmpState(e, akvProvider(e.kube));
+  const verifier = objectsOf(e.kube, 'Verifier').find((v) => String(v.spec?.name ?? '') === 'notation');
+  const policies = ((verifier?.spec?.parameters as { trustPolicyDoc?: { trustPolicies?: TrustPolicy[] } } | undefined)?.trustPolicyDoc?.trustPolicies ?? []);
+  const tp = trustPolicyFor(policies, `${ref.registry}/${ref.repo}`);
   if (manifest.signatures.length === 0) return subjectFailed(`verification failed: Error: no verifier report, Code: NO_VERIFIER_REPORT (no signature is attached to ${ref.registry}/${ref.repo}@${manifest.digest})`);
   if (tp.error) return subjectFailed(`VERIFY_REFERENCE_FAILURE: ${tp.error}`);
   const stores = tp.policy!.trustStores ?? [];

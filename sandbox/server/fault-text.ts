@@ -54,7 +54,7 @@ export function faultResult(tool: string, argv: readonly string[], kind: Exclude
       transient: 'Error: Kubernetes cluster unreachable: the server has received too many requests and has asked us to try again later',
       conflict: 'Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress',
       propagation: 'Error: query: failed to query with labels: secrets is forbidden: User "clusterUser" cannot list resource "secrets" in API group "" in the namespace "gatekeeper-system"',
-      permanent: 'Error: INSTALLATION FAILED: chart requires kubeVersion: >=1.99.0 which is incompatible with Kubernetes v1.30.6',
+      permanent: 'Error: INSTALLATION FAILED: chart requires kubeVersion: >=1.99.0 which is incompatible with Kubernetes v1.32.6',
     }[kind];
     return { stdout: '', stderr: text + '\n', exitCode: 1 };
   }

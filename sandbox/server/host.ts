@@ -5,6 +5,7 @@ import { runHelm } from '../helm/helm.js';
 import { runKubectl } from '../kube/kubectl.js';
 import type { LatencyProfile } from '../latency.js';
 import { runNotation } from '../notation/notation.js';
+import type { KubeApiHost } from '../kube/api/host.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolResult } from '../tool-result.js';
 import type { World } from '../world/model.js';
@@ -15,6 +16,8 @@ import { redactArgv } from './redact.js';
 
 /** The owner batches world saves (see persist()). */
 const SAVE_EVERY_MS = 200;
+/** The API server keeps Events for an hour (kube-apiserver --event-ttl). */
+const EVENT_TTL_MS = 3_600_000;
 
 export interface ToolCall {
   tool: string;
@@ -33,13 +36,14 @@ export interface ToolReply extends ToolResult {
  * Owns the world for one server process: runs tool calls against it, applies the faults of
  * each invocation (session), and saves the world atomically after every change.
  */
-export class WorldHost {
+export class WorldHost implements KubeApiHost {
   readonly world: World;
   readonly worldDir: string;
   readonly latency: LatencyProfile;
   readonly clock: SandboxClock;
   private readonly sessions = new Map<string, FaultPlan>();
   private readonly hangs = new Set<() => void>();
+  private readonly listeners = new Set<() => void>();
 
   constructor(world: World, worldDir: string, latency: LatencyProfile, clock: SandboxClock) {
     this.world = world;
@@ -58,7 +62,7 @@ export class WorldHost {
 
   async seed(answers: SeedAnswers): Promise<boolean> {
     const changed = seedAnswers(this.world, answers, this.clock.now());
-    if (changed) this.persist();
+    if (changed) this.changed();
     return changed;
   }
 
@@ -106,13 +110,33 @@ export class WorldHost {
     }
   }
 
-  /** Objects whose time is up (terminated pods, removed managed add-ons) disappear. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    this.persist();
+    for (const fn of [...this.listeners]) fn();
+  }
+
+  /** The one path every change takes (tool calls and Kubernetes API writes alike). */
+  async commit(): Promise<void> {
+    this.changed();
+  }
+
+  expire(): void {
+    if (this.tick()) this.changed();
+  }
+
+  /** Objects whose time is up (terminated pods, removed managed add-ons, hour-old events) disappear. */
   private tick(): boolean {
     const now = this.clock.now();
     let changed = false;
     for (const kube of Object.values(this.world.clusters)) {
       for (const [k, o] of Object.entries(kube.objects)) {
-        if (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now) {
+        const expired = o.kind === 'Event' && (o.sandbox?.createdAt ?? now) + EVENT_TTL_MS <= now;
+        if (expired || (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now)) {
           delete kube.objects[k];
           changed = true;
         }
@@ -121,8 +145,8 @@ export class WorldHost {
     return changed;
   }
 
-  async call(call: ToolCall): Promise<ToolReply> {
-    const logArgv = [call.tool, ...redactArgv(call.argv)];
+  /** The fault this invocation's --sandbox-fault specs put on the call, answered (undefined: none). */
+  private async faulted(call: ToolCall, logArgv: string[]): Promise<ToolReply | undefined> {
     const session = call.env.RATIFY_SANDBOX_SESSION;
     const fault = session ? this.sessions.get(session)?.take([call.tool, ...call.argv]) : undefined;
     if (fault === 'hang') {
@@ -130,10 +154,25 @@ export class WorldHost {
       await new Promise<void>((resolve) => this.hangs.add(resolve));
       return { stdout: '', stderr: '', exitCode: 137, logArgv };
     }
-    if (fault) {
-      const r = faultResult(call.tool, call.argv, fault, { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription });
-      return { ...r, logArgv };
-    }
+    if (!fault) return undefined;
+    const r = faultResult(call.tool, call.argv, fault, { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription });
+    return { ...r, logArgv };
+  }
+
+  /**
+   * A real tool's shim asks before running it (--sandbox-tools kubectl=real): the fault its call
+   * suffers, or leave to proceed with the real binary.
+   */
+  async precheck(call: ToolCall): Promise<ToolReply & { proceed: boolean }> {
+    const logArgv = [call.tool, ...redactArgv(call.argv)];
+    const fault = await this.faulted(call, logArgv);
+    return fault ? { ...fault, proceed: false } : { stdout: '', stderr: '', exitCode: 0, logArgv, proceed: true };
+  }
+
+  async call(call: ToolCall): Promise<ToolReply> {
+    const logArgv = [call.tool, ...redactArgv(call.argv)];
+    const fault = await this.faulted(call, logArgv);
+    if (fault) return fault;
     let dirty = this.tick();
     const ctx: ToolContext = {
       world: this.world,
@@ -169,7 +208,7 @@ export class WorldHost {
       // A bug in the sandbox, not a simulated failure: say so plainly.
       result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
     }
-    if (dirty) this.persist();
+    if (dirty) await this.commit();
     return { ...result, logArgv };
   }
 

@@ -6,11 +6,13 @@ import { parseFaultSpec } from '../faults.js';
 import { signJwt } from '../jwt.js';
 import type { WorldTls } from '../tls.js';
 import type { SeedAnswers } from '../world/seed.js';
+import { kubeApiHandler } from '../kube/api/server.js';
 import { armRoute, sendArm } from './arm-routes.js';
 import type { ToolCall, ToolReply, WorldHost } from './host.js';
 
 export interface RunningServer {
   armPort: number;
+  kubePort: number;
   rpcPort: number;
   key: string;
   close(): Promise<void>;
@@ -18,6 +20,7 @@ export interface RunningServer {
 
 export type RpcRequest =
   | ({ op: 'call' } & ToolCall)
+  | ({ op: 'precheck' } & ToolCall)
   | { op: 'seed'; answers: SeedAnswers }
   | { op: 'session-open'; id: string; faults: string[] }
   | { op: 'session-close'; id: string }
@@ -45,6 +48,8 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
   switch (body.op) {
     case 'call':
       return host.call(body);
+    case 'precheck':
+      return host.precheck(body);
     case 'seed':
       return { changed: await host.seed(body.answers) };
     case 'session-open':
@@ -60,11 +65,31 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
   }
 }
 
-const listen = (server: Server): Promise<number> =>
+const listen = (server: Server, port = 0): Promise<number> =>
   new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
   });
+
+/** The port the world's kubeconfigs name, when it is free; a new one (saved in the world) when not. */
+async function listenKube(server: Server, host: WorldHost): Promise<number> {
+  const wanted = host.world.kubeApiPort;
+  if (wanted) {
+    try {
+      return await listen(server, wanted);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+      process.stderr.write(`sandbox: the clusters' API port ${wanted} is taken; serving on a new one (run 'az aks get-credentials' again for a fresh kubeconfig)\n`);
+    }
+  }
+  const port = await listen(server);
+  host.world.kubeApiPort = port;
+  host.persist();
+  return port;
+}
 
 /**
  * Two loopback listeners: HTTPS for ARM (the SDK insists on TLS for bearer tokens, see
@@ -90,9 +115,9 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
       const body = JSON.parse(await readBody(req)) as RpcRequest;
       const out = await handleRpc(host, body);
       if (res.destroyed) return;
-      if (body.op === 'call' && req.headers['x-sandbox-format'] === 'sh') {
+      if ((body.op === 'call' || body.op === 'precheck') && req.headers['x-sandbox-format'] === 'sh') {
         res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end(shReply(out as ToolReply, body.env.RATIFY_RUNBOOK_STEP));
+        res.end(shReply(out as ToolReply & { proceed?: boolean }, body.env.RATIFY_RUNBOOK_STEP));
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -103,16 +128,18 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
     }
   });
   rpc.keepAliveTimeout = 1000;
-  const [armPort, rpcPort] = await Promise.all([listen(arm), listen(rpc)]);
+  // The clusters' Kubernetes API: TLS with the world's CA, like every endpoint of this world.
+  const kube = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, kubeApiHandler(host));
+  const [armPort, rpcPort, kubePort] = await Promise.all([listen(arm), listen(rpc), listenKube(kube, host)]);
   return {
     armPort,
     rpcPort,
+    kubePort,
     key,
     close: async () => {
       host.releaseHangs();
-      arm.closeAllConnections();
-      rpc.closeAllConnections();
-      await Promise.all([new Promise((r) => arm.close(r)), new Promise((r) => rpc.close(r))]);
+      for (const s of [arm, rpc, kube]) s.closeAllConnections();
+      await Promise.all([arm, rpc, kube].map((s) => new Promise((r) => s.close(r))));
     },
   };
 }
@@ -120,9 +147,10 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
 /**
  * The bash client's framing (tools/bash-client.ts): exit code and the byte lengths of stdout,
  * stderr and the call-log line (whose ms the client fills in), one per line, then the bytes.
+ * A precheck that lets a real tool proceed says `proceed`; the shim fills in its exit code.
  */
-function shReply(reply: ToolReply, step: string | undefined): string {
-  const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${reply.exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
+function shReply(reply: ToolReply & { proceed?: boolean }, step: string | undefined): string {
+  const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${reply.proceed ? '__RC__' : reply.exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
   const parts = [reply.stdout, reply.stderr, log];
-  return `${reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
+  return `${reply.proceed ? 'proceed' : reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
 }

@@ -5,6 +5,8 @@ export interface ServerInfo {
   pid: number;
   rpcPort: number;
   armPort: number;
+  /** The clusters' Kubernetes API (absent in worlds served by an older owner). */
+  kubePort?: number;
   key: string;
   startedAt: string;
 }

@@ -1,4 +1,6 @@
 import { addDeployment, kubeOf, makeObject, putObject, removeDeployment } from '../kube/objects.js';
+import { crdObject, GATEKEEPER_CRDS } from '../kube/crds.js';
+import { KUBE_VERSION } from '../kube/version.js';
 import { guid, hex } from './ids.js';
 import type { ArmResource, World } from './model.js';
 import { putResource, resourceId } from './resources.js';
@@ -43,8 +45,8 @@ export function createCluster(world: World, c: NewCluster, now: number): ArmReso
     properties: {
       provisioningState: 'Succeeded',
       powerState: { code: 'Running' },
-      kubernetesVersion: '1.30.6',
-      currentKubernetesVersion: '1.30.6',
+      kubernetesVersion: KUBE_VERSION,
+      currentKubernetesVersion: KUBE_VERSION,
       dnsPrefix: dns,
       fqdn: `${dns}-${hex(4)}.hcp.${c.location}.azmk8s.io`,
       nodeResourceGroup: nodeRg,
@@ -85,10 +87,8 @@ export function enableAzurePolicyAddon(world: World, clusterId: string, now: num
   addDeployment(kube, 'azure-policy-webhook', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-webhook:1.12.3', now, { labels: { app: 'azure-policy-webhook' } });
   addDeployment(kube, 'gatekeeper-controller', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { replicas: 2, labels: { 'control-plane': 'controller-manager', 'gatekeeper.sh/operation': 'webhook' } });
   addDeployment(kube, 'gatekeeper-audit', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { labels: { 'control-plane': 'audit-controller', 'gatekeeper.sh/operation': 'audit' } });
-  putObject(kube, makeObject('Secret', 'v1', 'gatekeeper-webhook-server-cert', 'gatekeeper-system', now, { spec: { type: 'Opaque' } }));
-  for (const crd of ['constrainttemplates.templates.gatekeeper.sh', 'providers.externaldata.gatekeeper.sh', 'assign.mutations.gatekeeper.sh', 'configs.config.gatekeeper.sh']) {
-    putObject(kube, makeObject('CustomResourceDefinition', 'apiextensions.k8s.io/v1', crd, undefined, now));
-  }
+  putObject(kube, { ...makeObject('Secret', 'v1', 'gatekeeper-webhook-server-cert', 'gatekeeper-system', now), type: 'Opaque', data: { 'ca.crt': '', 'tls.crt': '', 'tls.key': '' } });
+  for (const shape of GATEKEEPER_CRDS) putObject(kube, crdObject(shape, now, { 'gatekeeper.sh/system': 'yes' }));
 }
 
 export function disableAzurePolicyAddon(world: World, clusterId: string): void {

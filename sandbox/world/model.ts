@@ -108,21 +108,28 @@ export interface RegistryData {
   runCounter: number;
 }
 
+export interface KubeMetadata {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp: string;
+  uid: string;
+  generation?: number;
+  ownerReferences?: Record<string, unknown>[];
+  [k: string]: unknown;
+}
+
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp: string;
-    uid: string;
-  };
+  metadata: KubeMetadata;
   spec?: Record<string, unknown>;
   status?: Record<string, unknown>;
   /** Sandbox bookkeeping: world ms at which the object becomes ready / goes away. */
   sandbox?: { readyAt?: number; goneAt?: number; owner?: string; createdAt: number; reason?: string };
+  /** Other top-level fields as the API stores them (a Secret's data and type, a ConfigMap's data...). */
+  [k: string]: unknown;
 }
 
 export interface HelmRelease {
@@ -151,8 +158,11 @@ export interface LogLine {
 export interface KubeData {
   /** `${kind}/${namespace ?? ''}/${name}` -> object. */
   objects: Record<string, KubeObject>;
-  releases: Record<string, HelmRelease>;
+  /** Worlds saved before Helm kept its releases as Secrets in the cluster (read by nothing now). */
+  releases?: Record<string, HelmRelease>;
   logs: LogLine[];
+  /** The static bearer tokens `az aks get-credentials` hands out (hex, as AKS local accounts use). */
+  tokens?: { user: string; admin: string };
 }
 
 export interface PolicySyncRecord {
@@ -196,4 +206,9 @@ export interface World {
   notation: Record<string, { plugins: Record<string, string>; logins: Record<string, string> }>;
   /** Answer sets already seeded (idempotent seeding). */
   seeded: string[];
+  /**
+   * The loopback port of the clusters' Kubernetes API. Kept across restarts of the world's
+   * owner so the kubeconfigs `az aks get-credentials` wrote stay valid.
+   */
+  kubeApiPort?: number;
 }

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { serverVersion } from '../version.js';
+import { groupVersion, type ResourceType } from './resource-types.js';
+
+/**
+ * Discovery as kubectl and the clients read it: the legacy documents (`/api`, `/apis`, one
+ * APIResourceList per group version; a client asking for aggregated discovery falls back to
+ * these when the answer is plain JSON), `/version`, and the OpenAPI v3 documents kubectl reads to
+ * learn that the server validates fields itself (the `fieldValidation` parameter on PATCH).
+ */
+export const version = serverVersion;
+
+export function apiVersions(serverAddress: string): Record<string, unknown> {
+  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
+}
+
+function groups(types: readonly ResourceType[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const t of types) {
+    if (!t.group) continue;
+    const versions = out.get(t.group) ?? [];
+    for (const v of t.versions) if (!versions.includes(v)) versions.push(v);
+    out.set(t.group, versions);
+  }
+  return out;
+}
+
+export function apiGroupList(types: readonly ResourceType[]): Record<string, unknown> {
+  return {
+    kind: 'APIGroupList',
+    apiVersion: 'v1',
+    groups: [...groups(types)].map(([name, versions]) => ({
+      name,
+      versions: versions.map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+      preferredVersion: { groupVersion: `${name}/${versions[0]}`, version: versions[0] },
+    })),
+  };
+}
+
+export function apiGroup(types: readonly ResourceType[], group: string): Record<string, unknown> | undefined {
+  const versions = groups(types).get(group);
+  if (!versions) return undefined;
+  return {
+    kind: 'APIGroup',
+    apiVersion: 'v1',
+    name: group,
+    versions: versions.map((v) => ({ groupVersion: `${group}/${v}`, version: v })),
+    preferredVersion: { groupVersion: `${group}/${versions[0]}`, version: versions[0] },
+  };
+}
+
+export function apiResourceList(types: readonly ResourceType[], group: string, version: string): Record<string, unknown> | undefined {
+  const served = types.filter((t) => t.group === group && t.versions.includes(version));
+  if (served.length === 0) return undefined;
+  const resources: Record<string, unknown>[] = [];
+  for (const t of served) {
+    resources.push({
+      name: t.plural,
+      singularName: t.singular,
+      namespaced: t.namespaced,
+      kind: t.kind,
+      verbs: t.verbs,
+      ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+      ...(t.categories.length ? { categories: t.categories } : {}),
+      storageVersionHash: createHash('sha256').update(`${t.group}/${t.plural}`).digest('base64').slice(0, 11),
+    });
+    for (const sub of t.subresources) {
+      resources.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: sub === 'scale' ? 'Scale' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'] });
+    }
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };
+}
+
+/** The group versions with an OpenAPI v3 document (built-in ones; CRDs borrow Namespace's). */
+function openApiGroupVersions(types: readonly ResourceType[]): Map<string, ResourceType[]> {
+  const out = new Map<string, ResourceType[]>();
+  for (const t of types) {
+    if (!t.builtIn) continue;
+    for (const v of t.versions) {
+      const key = t.group ? `apis/${t.group}/${v}` : `api/${v}`;
+      out.set(key, [...(out.get(key) ?? []), t]);
+    }
+  }
+  return out;
+}
+
+const docHash = (key: string, types: readonly ResourceType[]): string =>
+  createHash('sha512').update(key + types.map((t) => t.kind).join(',')).digest('hex').slice(0, 128).toUpperCase();
+
+export function openApiV3Root(types: readonly ResourceType[]): Record<string, unknown> {
+  const paths: Record<string, { serverRelativeURL: string }> = {};
+  for (const [key, ts] of openApiGroupVersions(types)) paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${docHash(key, ts)}` };
+  return { paths };
+}
+
+/**
+ * One group version's document: a PATCH operation per kind that names its GVK and takes
+ * `fieldValidation`, so kubectl leaves validation to the server. Its request bodies do not offer
+ * strategic merge, so `kubectl apply` computes its patches from its own built-in types.
+ */
+export function openApiV3Document(types: readonly ResourceType[], key: string): Record<string, unknown> | undefined {
+  const ts = openApiGroupVersions(types).get(key);
+  if (!ts) return undefined;
+  const version = key.split('/').pop()!;
+  const paths: Record<string, unknown> = {};
+  const param = (name: string): Record<string, unknown> => ({ name, in: 'query', description: name, schema: { type: 'string', uniqueItems: true } });
+  for (const t of ts) {
+    const base = `/${key}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
+    paths[base] = {
+      patch: {
+        operationId: `patch${t.kind}`,
+        parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation'), param('force')],
+        requestBody: {
+          content: Object.fromEntries(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map((ct) => [ct, { schema: { type: 'object' } }])),
+          required: true,
+        },
+        responses: { '200': { description: 'OK' } },
+        'x-kubernetes-action': 'patch',
+        'x-kubernetes-group-version-kind': { group: t.group, version, kind: t.kind },
+      },
+    };
+  }
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: String(version) }, paths, components: { schemas: {} } };
+}

@@ -1,0 +1,16 @@
+import type { SandboxClock } from '../../clock.js';
+import type { LatencyProfile } from '../../latency.js';
+import type { World } from '../../world/model.js';
+
+/** What the Kubernetes API needs from the process that owns the world. */
+export interface KubeApiHost {
+  readonly world: World;
+  readonly clock: SandboxClock;
+  readonly latency: LatencyProfile;
+  /** Removes what has gone by now (terminated pods, a removed add-on's workloads). */
+  expire(): void;
+  /** After a write: resolves once the change is committed like any tool call's; wakes watches. */
+  commit(): Promise<void>;
+  /** Calls `fn` after every change to the world, tool calls included; returns the unsubscribe. */
+  onChange(fn: () => void): () => void;
+}

@@ -1,0 +1,31 @@
+import type { ToolContext } from '../../tool-context.js';
+import { resolveCredential } from '../credentials.js';
+import { KubeClient, Unreachable } from './http.js';
+import { isProblem, resolveTarget, type KubeTarget } from './kubeconfig.js';
+
+/**
+ * A kubectl or helm call's connection to its cluster: the kubeconfig's target and the user's
+ * credential. Failing to get either fails like the real tools (their texts differ).
+ */
+export interface Connection {
+  client: KubeClient;
+  target: KubeTarget;
+}
+
+export async function connect(t: ToolContext, flags: { kubeconfig?: string; context?: string; token?: string; server?: string }): Promise<Connection> {
+  const found = resolveTarget(t.env, t.cwd, flags);
+  if (isProblem(found)) {
+    if (found.reason === 'no-config') {
+      throw new Unreachable(
+        'The connection to the server localhost:8080 was refused - did you specify the right host or port?',
+        'Get "http://localhost:8080/version": dial tcp 127.0.0.1:8080: connect: connection refused',
+      );
+    }
+    if (found.reason === 'no-context') throw new Unreachable(`error: context "${found.context}" does not exist`, `context "${found.context}" does not exist`);
+    throw new Unreachable(`error: cluster "${found.cluster}" does not exist`, `cluster "${found.cluster}" does not exist`);
+  }
+  const target = flags.server ? { ...found, server: flags.server } : found;
+  const cred = await resolveCredential(target, t.env, flags.token);
+  if ('error' in cred) throw new Unreachable(`Unable to connect to the server: ${cred.error}`, cred.error);
+  return { client: new KubeClient(target, cred.token), target };
+}
