@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { runCli } from '../helpers/cli.js';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
 import { DENIAL, runFlow, type FlowResult } from '../helpers/sandbox-flow.js';
 import { openWorld, virtualClock, type TestWorld } from '../helpers/sandbox-world.js';
@@ -83,6 +84,15 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
     const bad = join(w.dir, 'bad-kubeconfig');
     writeFileSync(bad, toYaml(cfg));
     expect(await w.run(['kubectl', 'get', 'ns'], { KUBECONFIG: bad })).toMatchObject({ code: 1, stderr: expect.stringContaining('error: You must be logged in to the server (Unauthorized)') });
+  });
+
+  test('ratify-runbook sandbox exec -- kubectl works with either kubectl', async () => {
+    const exec = (...extra: string[]) => runCli(['sandbox', 'exec', '--state-dir', w.dir, ...extra, '--', 'kubectl', 'get', 'constrainttemplates', '-o', 'name']);
+    const fake = await exec();
+    const real = await exec('--sandbox-tools', 'kubectl=real');
+    expect(fake).toMatchObject({ code: 0, stdout: 'constrainttemplate.templates.gatekeeper.sh/ratifyverification\n' });
+    expect(real).toMatchObject({ code: 0, stdout: fake.stdout });
+    expect((await runCli(['sandbox', 'exec', '--state-dir', w.dir, '--sandbox-tools', 'kubectl=latest', '--', 'kubectl'])).stderr).toContain('kubectl must be one of fake, real');
   });
 
   test('--sandbox-fault applies to the real kubectl like to every fake', async () => {
