@@ -1,3 +1,5 @@
+import { colorFor } from './terminal-style.js';
+
 /**
  * Everything the CLI takes from the process, injected so commands never read process.*
  * directly (tests and the workshop runner build their own).
@@ -17,7 +19,7 @@ export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
 }
 
-/** NO_COLOR (https://no-color.org) and non-TTY stderr both turn colour off. */
+/** Colour on stderr (progress, explanations, errors): the rule of terminal-style.ts colorFor. */
 export function useColor(io: Io): boolean {
-  return !io.env.NO_COLOR && Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb';
+  return colorFor(io, io.stderr);
 }
