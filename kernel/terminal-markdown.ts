@@ -69,9 +69,10 @@ const labelText = (label: Span[]) => label.map((s) => s.text).join('');
 
 /** One line of Markdown (a hint): a link becomes its text followed by its target. */
 export function renderInline(markdown: string, chalk: ChalkInstance): string {
-  const spans = parseInline(markdown, {}, (label, target, style) =>
-    labelText(label) === target ? [{ text: target, style: { ...style, code: true } }] : [...label, { text: ` (${target})`, style: { ...style, code: true } }],
-  );
+  const spans = parseInline(markdown, {}, (label, target, style) => {
+    const path: Span = { text: target, style: { ...style, code: true } };
+    return labelText(label) === target ? [path] : [...label, { text: ' (', style }, path, { text: ')', style }];
+  });
   return spans.map((s) => paint(chalk, s.text, s.style)).join('');
 }
 
@@ -91,7 +92,9 @@ function blocksOf(markdown: string): (Block | 'gap')[] {
   const blocks: (Block | 'gap')[] = [];
   let current: { lines: string[]; bullet?: string; indent: string } | undefined;
   const flush = () => {
-    if (current) blocks.push({ text: current.lines.join(' '), indent: current.indent, ...(current.bullet === undefined ? {} : { bullet: current.bullet }) });
+    if (!current) return;
+    const { lines, bullet, indent } = current;
+    blocks.push({ text: lines.join(' '), indent, ...(bullet === undefined ? {} : { bullet }) });
     current = undefined;
   };
   for (const line of markdown.trim().split('\n')) {

@@ -48,7 +48,8 @@ Blog step 2, hardened. The vault holds the signing certificate. Two corrections:
   [is not idempotent](docs/errata.md#key-vault-create-not-idempotent): it resets the access
   policies. The vault is looked up first and never created twice.
 - **Choose the access model explicitly**: Azure CLI >= 2.61
-  [creates RBAC vaults](docs/errata.md#key-vault-access-model), where the blog's \`set-policy\` fails. \`keyVaultAuth\` (\`rbac\` or \`access-policy\`) becomes
+  [creates RBAC vaults](docs/errata.md#key-vault-access-model), where the blog's \`set-policy\`
+  fails. \`keyVaultAuth\` (\`rbac\` or \`access-policy\`) becomes
   \`--enable-rbac-authorization true|false\`, and decides how signer-access and
   ratify-identity grant access.
 

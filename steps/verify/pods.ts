@@ -34,7 +34,10 @@ export async function admitSigned(ctx: Ctx, namespace: string, image: string): P
   }
 }
 
-/** Admitted is not running: ImagePullBackOff is the kubelet failing to pull, not the policy (docs/troubleshooting.md#image-pull-backoff). */
+/**
+ * Admitted is not running: ImagePullBackOff is the kubelet failing to pull, not the policy
+ * (docs/troubleshooting.md#image-pull-backoff).
+ */
 export async function waitRunning(ctx: Ctx, namespace: string): Promise<void> {
   await ctx.waitFor(`pod ${SIGNED_POD} to run`, async () => {
     const got = await ctx.cmd.run(

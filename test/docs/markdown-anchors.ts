@@ -9,8 +9,10 @@ function outsideFences(markdown: string): string[] {
   let fence: string | undefined;
   for (const line of markdown.split('\n')) {
     const opener = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
+    const closes = fence !== undefined && opener !== undefined && line.trim() === opener
+      && opener[0] === fence[0] && opener.length >= fence.length;
     if (fence === undefined && opener) fence = opener;
-    else if (fence !== undefined && opener && opener[0] === fence[0] && opener.length >= fence.length && line.trim() === opener) fence = undefined;
+    else if (closes) fence = undefined;
     else if (fence === undefined) kept.push(line);
   }
   return kept;

@@ -66,9 +66,8 @@ describe('guided run in a real pseudo-terminal', () => {
 describe('NO_COLOR at a terminal', () => {
   it('explanations print as plain text: no escape code, no Markdown marker', async () => {
     const dir = await tempDir();
-    const session = await spawnPty(['run', '--sandbox', '--answers', join(REPO, 'templates/answers/demo.yaml'), '--state-dir', join(dir, 'state')], {
-      env: { NO_COLOR: '1' },
-    });
+    const args = ['run', '--sandbox', '--answers', join(REPO, 'templates/answers/demo.yaml'), '--state-dir', join(dir, 'state')];
+    const session = await spawnPty(args, { env: { NO_COLOR: '1' } });
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
     at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
