@@ -1,5 +1,3 @@
-import { colorFor } from './terminal-style.js';
-
 /**
  * Everything the CLI takes from the process, injected so commands never read process.*
  * directly (tests and the workshop runner build their own).
@@ -19,7 +17,16 @@ export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
 }
 
-/** Colour on stderr (progress, explanations, errors): the rule of terminal-style.ts colorFor. */
+/**
+ * Our colour decision for one stream: NO_COLOR (https://no-color.org), TERM=dumb or a stream
+ * that is not a terminal turn it off. (chalk's default instance decides for stdout alone, which
+ * is wrong for stderr and for a workshop attendee's own Io: see terminal-style.ts.)
+ */
+export function colorFor(io: { readonly env: Io['env'] }, stream: { readonly isTTY?: boolean }): boolean {
+  return !io.env.NO_COLOR && Boolean(stream.isTTY) && io.env.TERM !== 'dumb';
+}
+
+/** Colour on stderr (progress, explanations, errors). */
 export function useColor(io: Io): boolean {
   return colorFor(io, io.stderr);
 }

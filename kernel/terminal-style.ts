@@ -1,8 +1,11 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import { colorFor } from './io.js';
 
 export type { ChalkInstance } from 'chalk';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+export { colorFor };
 
 /** A stream we may write colour to: only a terminal (a pipe or a file gets plain text). */
 export interface MaybeTerminal {
@@ -10,15 +13,10 @@ export interface MaybeTerminal {
 }
 
 /**
- * Our colour decision for one stream: NO_COLOR (https://no-color.org), TERM=dumb or a stream
- * that is not a terminal turn it off. chalk's default instance decides for stdout alone, which
- * is wrong for stderr (progress, explanations, errors) and for a workshop attendee's own Io.
+ * A chalk instance for this stream from our own decision (kernel/io.ts colorFor); level 0
+ * (plain text) when the decision is no colour. Never chalk's default instance: it looks at
+ * stdout alone, which is wrong for stderr and for a workshop attendee's own Io.
  */
-export function colorFor(io: { readonly env: Env }, stream: MaybeTerminal): boolean {
-  return !io.env.NO_COLOR && Boolean(stream.isTTY) && io.env.TERM !== 'dumb';
-}
-
-/** A chalk instance for this stream; level 0 (plain text) when the decision is no colour. */
 export function chalkFor(io: { readonly env: Env }, stream: MaybeTerminal): ChalkInstance {
   return chalkWith(colorFor(io, stream), io.env);
 }
