@@ -32,4 +32,3 @@ export function hintsFor(step: Step, text: string): string[] {
   const hints = [...(step.knownFailures ?? []), ...genericKnownFailures].filter((f) => f.match.test(text)).map(hintText);
   return [...new Set(hints)];
 }
-
