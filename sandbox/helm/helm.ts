@@ -14,7 +14,7 @@ import { splitFlag } from '../split-flag.js';
 import { forget, history, latest, save, type StoredRelease } from './release-store.js';
 import { renderRatify, RenderError, type Manifest, type Rendered } from './ratify-chart.js';
 
-/** helm v3 behaviour (tool-outputs.md §13): `Error: <msg>` on stderr, exit 1. */
+/** helm v3 behaviour: `Error: <msg>` on stderr, exit 1. */
 const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--filter']);
 const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
@@ -336,7 +336,7 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
           if (p.flags.get('--ignore-not-found') === 'true') return ok('');
           throw fail(`uninstall: Release not loaded: ${name}: release: not found`);
         }
-        // Hooks (KMP, Verifier, Store, Policy, Provider) and CRDs are not part of the release: they stay (errata B25).
+        // Hooks (KMP, Verifier, Store, Policy, Provider) and CRDs are not part of the release: they stay (docs/errata.md#teardown).
         for (const o of manifestObjects(rel.manifest).reverse()) await removeObject(ops, o);
         await forget(ops.client, rel);
         return ok(`release "${name}" uninstalled\n`);

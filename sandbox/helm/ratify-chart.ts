@@ -33,6 +33,7 @@ export function renderRatify(userValues: Record<string, unknown>, rel: { name: s
   const hooks: Manifest[] = [];
   const akv = v<Record<string, unknown>>('azurekeyvault');
   const legacy = v<Record<string, unknown>>('akvCertConfig');
+  // Chart 1.15.0 still renders the deprecated akvCertConfig keys (docs/errata.md#akv-cert-config).
   if (akv.enabled || legacy.enabled) {
     const certs = [
       ...(legacy.cert1Name ? [{ name: legacy.cert1Name, version: legacy.cert1Version ?? '' }] : []),

@@ -12,7 +12,7 @@ import { Session } from './kubectl/session.js';
 import { apply, create, del, labelOrAnnotate, patch, run, scale } from './kubectl/write.js';
 
 /**
- * The sandbox's kubectl (v1.32 behaviour, tool-outputs.md §14): a thin client of the cluster's
+ * The sandbox's kubectl (v1.32 behaviour): a thin client of the cluster's
  * Kubernetes API. It reaches the server, CA and credentials its kubeconfig names and formats
  * what the API returns (the server's tables, its Status errors), so it shows the same world
  * the real kubectl does. Errors go to stderr with exit 1.

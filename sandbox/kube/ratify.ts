@@ -12,7 +12,7 @@ import { listByType } from '../world/resources.js';
  * the cluster's OIDC issuer and gatekeeper-system:ratify-admin, AcrPull on the registry,
  * secrets get on the vault), the key management provider naming this vault, tenant and a PEM
  * certificate, the verifier's trust policy, and every signature on the digest verifying
- * against the vault's current certificate. Failure texts follow reference section C.
+ * against the vault's current certificate. Failure texts are Ratify's (docs/troubleshooting.md).
  */
 export interface Env {
   world: World;
@@ -58,7 +58,7 @@ function identityFor(world: World, clientId: string): ArmResource | undefined {
   return listByType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities').find((i) => String(i.properties.clientId) === clientId);
 }
 
-/** The workload identity token exchange: AADSTS errors are what Ratify logs (section C4). */
+/** The workload identity token exchange: AADSTS errors are what Ratify logs (docs/troubleshooting.md#federated-credential-mismatch). */
 function tokenProblem(e: Env, ns: string, clientIdOverride?: string): string | undefined {
   const wi = (e.cluster.properties.securityProfile as { workloadIdentity?: { enabled?: boolean } }).workloadIdentity?.enabled;
   const who = ratifyIdentity(e.kube, ns);

@@ -103,7 +103,10 @@ function validateName(r: ResourceRequest, name: string): void {
   if (problem) throw invalid(r.type.kind, r.type.builtIn ? '' : r.type.group, name, [{ field: 'metadata.name', message: problem, reason: problem.startsWith('Required') ? 'FieldValueRequired' : 'FieldValueInvalid' }]);
 }
 
-/** Gatekeeper objects belong to Azure Policy on clusters with the add-on (its own webhook says so). */
+/**
+ * Gatekeeper objects belong to Azure Policy on clusters with the add-on: its own webhook refuses
+ * the rest (docs/troubleshooting.md#azure-policy-rejects-gatekeeper-objects).
+ */
 function policyGuard(e: Env, r: ResourceRequest, verb: 'creating' | 'updating' | 'deleting'): void {
   if (addonOn(e) && POLICY_GROUPS.includes(r.type.group)) throw forbidden(verb === 'deleting' ? AZURE_POLICY_DENIAL : AZURE_POLICY_DENIAL);
 }
