@@ -7,7 +7,8 @@ import type { ArmResource, AzureReader } from '../runner/step.js';
  * The SDK is loaded on first use only.
  */
 export function createAzureReader(profile: CloudProfile): AzureReader {
-  let client: Promise<import('@azure/arm-resources').ResourceManagementClient> | undefined;
+  type Client = import('@azure/arm-resources').ResourceManagementClient;
+  let client: Promise<Client> | undefined;
   const getClient = () =>
     (client ??= import('@azure/arm-resources').then(
       ({ ResourceManagementClient }) =>
@@ -26,6 +27,38 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 404) return undefined;
         throw error;
+      }
+    },
+    async list(path, apiVersion, options) {
+      // Collections the SDK has no operation for (a scope's role assignments) go through its own
+      // pipeline: the same credential, TLS trust and retries as getById.
+      const [c, { createPipelineRequest }] = await Promise.all([getClient(), import('@azure/core-rest-pipeline')]);
+      const query = new URLSearchParams({ 'api-version': apiVersion, ...(options?.filter ? { $filter: options.filter } : {}) });
+      let url: string | undefined = `${profile.armEndpoint.replace(/\/$/, '')}${path}?${query}`;
+      const out: ArmResource[] = [];
+      while (url) {
+        const res = await c.sendRequest(createPipelineRequest({ url, method: 'GET' }));
+        const body = JSON.parse(res.bodyAsText ?? '{}') as { value?: ArmResource[]; nextLink?: string; error?: { code?: string; message?: string } };
+        if (res.status === 404) return out;
+        if (res.status >= 400) throw new Error(`GET ${path}: ${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim());
+        out.push(...(body.value ?? []));
+        url = body.nextLink;
+      }
+      return out;
+    },
+    async caller() {
+      // The ARM token names its subject: oid, and scp for a user's delegated token (an
+      // application's has roles instead). The same token the ARM calls carry: no Graph call.
+      const scope = profile.armEndpoint.startsWith('https://management.azure.com') ? 'https://management.azure.com/.default' : `${profile.armEndpoint}/.default`;
+      const token = await profile.credential.getToken(scope);
+      if (!token) return undefined;
+      try {
+        const claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: string; scp?: string; idtyp?: string };
+        if (!claims.oid) return undefined;
+        const user = claims.idtyp ? claims.idtyp === 'user' : claims.scp !== undefined;
+        return { objectId: claims.oid, type: user ? 'User' : 'ServicePrincipal' };
+      } catch {
+        return undefined;
       }
     },
   };

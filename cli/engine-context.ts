@@ -3,6 +3,7 @@ import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { Redactor } from '../runner/redact.js';
 import type { ContextDeps } from '../runner/step-context.js';
 import { createAzureReader } from './azure-reader.js';
+import { createKubeApi } from './kube-reader.js';
 import type { Io } from '../kernel/io.js';
 import { clockForScale } from './system-clock.js';
 
@@ -21,6 +22,7 @@ export function engineContext(
     answers,
     profile,
     azure: createAzureReader(profile),
+    kube: createKubeApi(),
     clock: clockForScale(profile.timeScale),
     baseEnv: io.env,
     redactor: new Redactor(),

@@ -169,7 +169,8 @@ function childEnv(deps: CommandRunnerDeps, extra: Readonly<Record<string, string
   };
 }
 
-function logEntry(event: CommandEvent): string {
+/** One command (or in-process read) as the step's log file shows it. */
+export function logEntry(event: CommandEvent): string {
   return [
     `$ ${event.argv.join(' ')}`,
     event.stdout.trimEnd(),

@@ -3,7 +3,7 @@ import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import type { LedgerData, StepRecord } from '../checkpoints/ledger-schema.js';
 import { describeTarget } from '../checkpoints/ledger.js';
 import type { Step } from './step.js';
-import { formatDuration } from './step-context.js';
+import { formatDuration } from './duration.js';
 
 export const NOTEBOOK_FILE = 'notebook.md';
 

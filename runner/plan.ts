@@ -1,6 +1,7 @@
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
 import { Redactor } from './redact.js';
+import { PLAN_READERS } from './reads.js';
 import { createStepContext, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
 import type { Outputs, Step } from './step.js';
@@ -53,7 +54,7 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
       runId: options.runId ?? '<runId>',
       answers: options.answers,
       profile: { toolPath: [], toolEnv: {} },
-      azure: { getById: async () => undefined },
+      ...PLAN_READERS,
       clock: options.clock,
       baseEnv: {},
       redactor: new Redactor(),

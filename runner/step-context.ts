@@ -1,11 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
-import { createCommandRunner, type CommandEvent } from './command-runner.js';
+import { createCommandRunner, logEntry, type CommandEvent } from './command-runner.js';
+import { formatDuration } from './duration.js';
+import { recordingAzure, recordingKube, type ReadEvent } from './reads.js';
 import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
-import type { AzureReader, Outputs, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
+import type { AzureReader, KubeApi, Outputs, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource } from '../kernel/created-resource.js';
 
@@ -23,6 +25,8 @@ export interface ContextDeps {
   readonly answers: Partial<Answers>;
   readonly profile: Pick<CloudProfile, 'toolPath' | 'toolEnv' | 'timeScale'>;
   readonly azure: AzureReader;
+  /** The cluster's API (client-node in the CLI), read with the state dir's kubeconfig. */
+  readonly kube: KubeApi;
   readonly clock: Clock;
   readonly baseEnv: Readonly<Record<string, string | undefined>>;
   readonly redactor: Redactor;
@@ -67,13 +71,29 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     timeScale: deps.profile.timeScale,
   });
   const answers = Object.fromEntries(step.needs.map((key) => [key, deps.answers[key]])) as Answers;
+  // In-process reads reach the notebook (and plans) as the commands a person would type.
+  const reads = {
+    mode: deps.mode,
+    clock: deps.clock,
+    signal: hooks.signal,
+    log: (line: string) => hooks.onLog(deps.redactor.redact(line)),
+    emit: (event: ReadEvent) => {
+      const argv = deps.redactor.redactArgv(event.argv);
+      const command: CommandEvent = { stepId: step.id, attempt: hooks.attempt, argv, mutates: false, exitCode: event.exitCode, ms: event.ms,
+        stdout: deps.redactor.redact(event.stdout), stderr: deps.redactor.redact(event.stderr), planned: event.planned,
+        options: { ...(event.capture ? { capture: event.capture } : {}), ...(event.probe ? { probe: true } : {}) } };
+      hooks.onCommand(command);
+      if (logFile) void appendFile(logFile, logEntry(command)).catch(() => {});
+    },
+  };
   return {
     stepId: step.id,
     mode: deps.mode,
     answers,
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
-    azure: deps.mode === 'plan' ? { getById: async () => undefined } : deps.azure,
+    azure: recordingAzure(deps.azure, reads),
+    kube: recordingKube(deps.kube, paths.kubeconfig, reads),
     paths,
     clock: deps.clock,
     signal: hooks.signal,
@@ -137,10 +157,4 @@ async function waitFor<T>(
   }
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 100) / 10;
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
-}
+export { formatDuration };

@@ -16,10 +16,90 @@ export interface ArmResource {
   readonly properties?: unknown;
 }
 
+/**
+ * A command a person would type to see what an in-process read saw. `capture`: the output it
+ * stands for (a plan's shell script assigns it); `probe`: a "does it exist?" read.
+ */
+export interface ShownCommand {
+  readonly argv: readonly string[];
+  readonly capture?: string;
+  readonly probe?: boolean;
+}
+
+/** Every in-process read shows as commands in the notebook and in plans (default: a generic one). */
+export interface ReadOptions {
+  readonly shows?: readonly string[] | readonly ShownCommand[];
+}
+
 /** Existence checks that one ARM GET answers: one HTTP call instead of starting an az process. */
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
-  getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
+  getById(resourceId: string, apiVersion: string, options?: ReadOptions): Promise<ArmResource | undefined>;
+  /** A collection at an ARM path (every page), e.g. a scope's role assignments with `filter`. */
+  list(path: string, apiVersion: string, options?: ReadOptions & { readonly filter?: string }): Promise<ArmResource[]>;
+  /** Who the ARM calls run as: the object id and kind in the token they carry (no Graph call). */
+  caller(options?: ReadOptions): Promise<Caller | undefined>;
+}
+
+export interface Caller {
+  readonly objectId: string;
+  readonly type: 'User' | 'ServicePrincipal';
+}
+
+/** A Kubernetes resource type as the API serves it (`group` '' is the core group). */
+export interface KubeResource {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly namespaced: boolean;
+}
+
+export interface KubeObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>>; readonly [k: string]: unknown };
+  readonly spec?: unknown;
+  readonly status?: unknown;
+  readonly [k: string]: unknown;
+}
+
+export interface KubeQuery {
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+/**
+ * The cluster's API, read in-process with the state dir's kubeconfig (what kubectl would read,
+ * without starting it). undefined: the object is missing, or its type is not served (yet).
+ */
+export interface KubeReader {
+  /** The kubeconfig's current context (undefined: no kubeconfig yet). */
+  currentContext(options?: ReadOptions): Promise<string | undefined>;
+  list(resource: KubeResource, query?: KubeQuery, options?: ReadOptions): Promise<KubeObject[] | undefined>;
+  get(resource: KubeResource, name: string, namespace?: string, options?: ReadOptions): Promise<KubeObject | undefined>;
+  /**
+   * Lists, then watches, until `done` returns a value (given the objects that match now, or
+   * undefined while the type is not served); shows the elapsed time; throws after timeoutMs.
+   * A plan reads nothing and returns `planned`.
+   */
+  waitFor<T>(what: string, resource: KubeResource, query: KubeQuery, done: (objects: readonly KubeObject[] | undefined) => T | undefined, options: WaitOptions & ReadOptions & { readonly planned: T }): Promise<T>;
+}
+
+/** What the engine injects for KubeReader: the API calls themselves (client-node in the CLI). */
+export interface KubeApi {
+  currentContext(kubeconfig: string): Promise<string | undefined>;
+  list(kubeconfig: string, resource: KubeResource, query: KubeQuery): Promise<{ readonly items: KubeObject[]; readonly resourceVersion: string } | undefined>;
+  get(kubeconfig: string, resource: KubeResource, name: string, namespace?: string): Promise<KubeObject | undefined>;
+  /** Streams changes after `resourceVersion` until stopped or the server ends the watch. */
+  watch(kubeconfig: string, resource: KubeResource, query: KubeQuery, resourceVersion: string, onChange: (type: string, object: KubeObject) => void): WatchHandle;
+}
+
+export interface WatchHandle {
+  /** Resolves when the watch ends (the server closed it, or stop()). */
+  readonly ended: Promise<void>;
+  stop(): void;
 }
 
 export interface WaitOptions {
@@ -49,6 +129,7 @@ export interface StepContext<N extends AnswerKey = AnswerKey> {
   readonly runTag: string;
   readonly cmd: CommandRunner;
   readonly azure: AzureReader;
+  readonly kube: KubeReader;
   readonly paths: StepPaths;
   /**
    * Writes a generated file (values file, policy JSON, cert policy) under the state dir and

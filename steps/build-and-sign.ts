@@ -2,7 +2,7 @@ import { defineStep, type StepContext } from '../runner/step.js';
 import { subscriptionOf } from './_shared/az.js';
 import { acrTasksBlocked, invalidKeyId, pluginSecretsGet, signerForbidden } from './_shared/known-failures.js';
 import { removeCreated } from './_shared/teardown.js';
-import { buildImage, imageDigest, registryOf } from './build-and-sign/registry.js';
+import { buildImage, digestForRun, digestFromCheck, registryOf } from './build-and-sign/registry.js';
 import { registryToken, removeSignature, sign, signatures } from './build-and-sign/signatures.js';
 
 type Ctx = StepContext<'subscriptionId' | 'acrName' | 'repo' | 'unsignedRepo' | 'tag' | 'imageSource' | 'unsignedImageSource'>;
@@ -19,7 +19,7 @@ async function handleOtherSignatures(ctx: Ctx, sub: string, others: readonly { d
 
 async function unsignedImage(ctx: Ctx, sub: string): Promise<string> {
   const { acrName, unsignedRepo, tag } = ctx.answers;
-  if (!(await imageDigest(ctx, sub, acrName, unsignedRepo, tag))) {
+  if (!(await digestFromCheck(ctx, sub, acrName, unsignedRepo, tag))) {
     await buildImage(ctx, sub, { acrName, repo: unsignedRepo, tag, source: ctx.answers.unsignedImageSource });
   }
   return `${registryOf(acrName)}/${unsignedRepo}:${tag}`;
@@ -50,7 +50,7 @@ are reported, and removed if you agree: Ratify's default policy
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const { acrName, repo, unsignedRepo, tag } = ctx.answers;
-    const [digest, unsigned] = await Promise.all([imageDigest(ctx, sub, acrName, repo, tag), imageDigest(ctx, sub, acrName, unsignedRepo, tag)]);
+    const [digest, unsigned] = await Promise.all([digestForRun(ctx, sub, acrName, repo, tag), digestForRun(ctx, sub, acrName, unsignedRepo, tag)]);
     if (!digest || !unsigned) return undefined;
     const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
     const mine = ctx.output('certificate', 'certSha256').toLowerCase();
@@ -64,7 +64,7 @@ are reported, and removed if you agree: Ratify's default policy
     const { acrName, repo, tag } = ctx.answers;
     const signed = async () => {
       const digest =
-        (await imageDigest(ctx, sub, acrName, repo, tag)) ??
+        (await digestFromCheck(ctx, sub, acrName, repo, tag)) ??
         (await buildImage(ctx, sub, { acrName, repo, tag, source: ctx.answers.imageSource, capture: 'digest' }));
       const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
       const token = await registryToken(ctx, sub, acrName);

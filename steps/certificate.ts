@@ -6,6 +6,7 @@ import { certificateSoftDeleted, kmpPkcs12, signerForbidden } from './_shared/kn
 import { renderCertificatePolicy } from './_shared/render.js';
 import { failUnlessNotFound } from './_shared/results.js';
 import { propagationRetry } from './_shared/retry.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
 
@@ -67,10 +68,10 @@ Notary Project trust policies) and the PEM content type, which
   needs: ['subscriptionId', 'keyVaultName', 'certName', 'certSubject'],
   after: ['key-vault', 'signer-access'],
   produces: ['keyId', 'certVersion', 'certSha256'],
-  check: (ctx) => existing(ctx, subscriptionOf(ctx)),
+  check: (ctx) => readForRun(ctx, 'certificate', () => existing(ctx, subscriptionOf(ctx))),
   async run(ctx) {
     const sub = subscriptionOf(ctx);
-    const found = await existing(ctx, sub);
+    const found = await readFromCheck(ctx, 'certificate', () => existing(ctx, sub));
     if (found) return found;
 
     const policyPath = await ctx.writeFile('certificate-policy.json', await renderCertificatePolicy(ctx.answers.certSubject));

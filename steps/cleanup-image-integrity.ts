@@ -4,33 +4,44 @@ import { apiVersions, assignmentScope, clusterId, policyAssignmentId, resourceGr
 import { prop } from './_shared/json.js';
 import { aksPreviewMissing } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
-import { tsvLines } from './_shared/tsv.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
+import { PODS } from './_shared/kube.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'aksName' | 'cleanupImageIntegrity'>;
 const ASSIGNMENT = 'deploy-trustedimages';
 
-/** Every scope the initiative is assigned at (part 3 used the resource group; a subscription-wide one is found too). */
+/**
+ * Every scope the initiative is assigned at: part 3 used the resource group; a subscription-wide
+ * one is found too. One ARM GET each, shown as the `az policy assignment show` it stands for.
+ */
 async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
-  const rgScoped = policyAssignmentId(resourceGroupId(sub, ctx.answers.resourceGroup), ASSIGNMENT);
-  const listed = await ctx.cmd.run(
-    az(sub, 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', `[?name=='${ASSIGNMENT}'].id`, '-o', 'tsv'),
-    // A plan assumes the fresh world of the blog's part 3: the initiative is assigned at the resource group.
-    { mutates: false, planStdout: `${rgScoped}\n` },
+  const scopes = [resourceGroupId(sub, ctx.answers.resourceGroup), `/subscriptions/${sub}`];
+  const found = await Promise.all(
+    scopes.map((scope) =>
+      ctx.azure.getById(policyAssignmentId(scope, ASSIGNMENT), apiVersions.policyAssignment, {
+        shows: [{ argv: az(sub, 'policy', 'assignment', 'show', '--name', ASSIGNMENT, '--scope', scope, '--query', 'id', '-o', 'tsv'), probe: true }],
+      }),
+    ),
   );
-  return tsvLines(listed.stdout);
+  // A plan assumes the fresh world of the blog's part 3: the initiative is assigned at the resource group.
+  if (ctx.mode === 'plan') return [policyAssignmentId(scopes[0]!, ASSIGNMENT)];
+  return found.flatMap((a, i) => (a ? [a.id ?? policyAssignmentId(scopes[i]!, ASSIGNMENT)] : []));
 }
 
 async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
-  const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.cluster);
+  const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.cluster, {
+    shows: az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName, '--query', 'securityProfile.imageIntegrity'),
+  });
   // Plan mode reads nothing: the fresh world of part 3 has Image Integrity on.
   if (!cluster) return ctx.mode === 'plan';
   return prop(cluster.properties, 'securityProfile', 'imageIntegrity', 'enabled') === true;
 }
 
-/** The feature's own Ratify pods in gatekeeper-system (ours is installed later, by Helm). */
-async function leftoverRatifyPods(ctx: Ctx): Promise<string[]> {
-  const pods = await ctx.cmd.run(['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'], { mutates: false, allowFailure: true });
-  return tsvLines(pods.stdout).filter((name) => /ratify/i.test(name));
+/** Until the feature's own Ratify pods have left gatekeeper-system (ours is installed later, by Helm): watched through the API. */
+async function waitForRatifyPodsToLeave(ctx: Ctx): Promise<void> {
+  await ctx.kube.waitFor('the Image Integrity Ratify pods to leave', PODS, { namespace: 'gatekeeper-system' },
+    (pods) => (pods?.some((p) => /ratify/i.test(p.metadata.name)) ? undefined : true),
+    { timeoutMs: 10 * 60_000, intervalMs: 5_000, planned: true, shows: ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'] });
 }
 
 export const cleanupImageIntegrity = defineStep({
@@ -52,13 +63,13 @@ gone. Nothing to do when neither exists.
   skipWhen: (answers) => (answers.cleanupImageIntegrity ? undefined : 'cleanupImageIntegrity is false'),
   async check(ctx) {
     const sub = subscriptionOf(ctx);
-    const [ids, on] = await Promise.all([assignmentIds(ctx, sub), imageIntegrityOn(ctx, sub)]);
+    const [ids, on] = await Promise.all([readForRun(ctx, 'assignments', () => assignmentIds(ctx, sub)), imageIntegrityOn(ctx, sub)]);
     return ids.length === 0 && !on ? { removed: 'false' } : undefined;
   },
   async run(ctx) {
     const sub = subscriptionOf(ctx);
     const { resourceGroup: rg, aksName } = ctx.answers;
-    const ids = await assignmentIds(ctx, sub);
+    const ids = await readFromCheck(ctx, 'assignments', () => assignmentIds(ctx, sub));
     for (const id of ids) {
       await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', ASSIGNMENT, '--scope', assignmentScope(id)), {
         mutates: true,
@@ -77,10 +88,7 @@ gone. Nothing to do when neither exists.
       await ctx.cmd.run(az(sub, 'aks', 'get-credentials', '-g', rg, '-n', aksName, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), {
         mutates: false,
       });
-      await ctx.waitFor('the Image Integrity Ratify pods to leave', async () => ((await leftoverRatifyPods(ctx)).length === 0 ? true : undefined), {
-        timeoutMs: 10 * 60_000,
-        intervalMs: 5_000,
-      });
+      await waitForRatifyPodsToLeave(ctx);
     }
     return { removed: String(ids.length > 0 || on) };
   },

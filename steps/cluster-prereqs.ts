@@ -4,7 +4,6 @@ import { apiVersions, clusterId } from './_shared/ids.js';
 import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
-import { tsvValue } from './_shared/tsv.js';
 import { atLeast } from './_shared/versions.js';
 import * as read from './cluster-prereqs/reads.js';
 
@@ -28,13 +27,13 @@ first and only flipped when off.
   produces: ['aksId', 'oidcIssuer', 'kubeconfig'],
   async check(ctx) {
     const sub = subscriptionOf(ctx);
-    const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.cluster);
+    const cluster = await read.showCluster(ctx, sub);
     const state = read.clusterState(cluster);
     if (!cluster || !state.azurePolicy || !state.oidc || !state.workloadIdentity || !state.issuer) return undefined;
     const [providers, pull, kubeconfig] = await Promise.all([
       Promise.all(read.PROVIDERS.map((ns) => read.providerRegistered(ctx, sub, ns))),
       read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry)),
-      read.kubeconfigReady(ctx),
+      read.kubeconfigFor(ctx, ctx.answers.aksName),
     ]);
     if (!providers.every(Boolean) || !pull || !kubeconfig) return undefined;
     return { aksId: cluster.id ?? clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), oidcIssuer: state.issuer, kubeconfig: ctx.paths.kubeconfig };
@@ -57,7 +56,7 @@ first and only flipped when off.
       }),
     );
 
-    const state = read.clusterState(await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster));
+    const state = read.clusterState(await read.showCluster(ctx, sub));
     if (!state.azurePolicy) {
       await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), slowUpdate);
       feature('azure-policy add-on');
@@ -73,10 +72,17 @@ first and only flipped when off.
       ctx.created({ kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } });
     }
 
-    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false.
-    await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
-    const oidcIssuer = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'), { mutates: false, capture: 'oidcIssuer' })).stdout);
-    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId' })).stdout);
+    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false. Not
+    // again when it already reaches this cluster (cleanup-image-integrity may have just written it).
+    if (ctx.mode === 'plan' || !(await read.kubeconfigFor(ctx, aksName))) {
+      await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
+    }
+    // One ARM GET after the updates, shown as the two reads a person would type.
+    const show = (query: string, capture: string) => ({ argv: az(sub, 'aks', 'show', ...aks, '--query', query, '-o', 'tsv'), capture });
+    const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, { shows: [show('oidcIssuerProfile.issuerUrl', 'oidcIssuer'), show('id', 'aksId')] });
+    const oidcIssuer = ctx.mode === 'plan' ? '<cluster-prereqs.oidcIssuer>' : (read.clusterState(cluster).issuer ?? '');
+    const aksId = ctx.mode === 'plan' ? '<cluster-prereqs.aksId>' : (cluster?.id ?? clusterId(sub, rg, aksName));
+    if (!oidcIssuer) throw new Error(`Cluster ${aksName} reports no OIDC issuer URL after the update: run again in a minute (the issuer appears once the update completes).`);
 
     const version = await read.addonVersion(ctx);
     if (version && !atLeast(version, '1.4.0')) {

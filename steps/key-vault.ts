@@ -5,7 +5,7 @@ import { prop } from './_shared/json.js';
 import { vaultNameReserved } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
-import { tsvLines, tsvValue } from './_shared/tsv.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -25,10 +25,10 @@ function assertAccessModel(ctx: Ctx, vault: ArmResource): void {
 /** A deleted, unpurged vault keeps its (global) name: offer to purge it, else stop with the choice. */
 async function releaseDeletedName(ctx: Ctx, sub: string): Promise<void> {
   const name = ctx.answers.keyVaultName;
-  const deleted = await ctx.cmd.run(az(sub, 'keyvault', 'list-deleted', '--resource-type', 'vault', '--query', `[?name=='${name}'].name`, '-o', 'tsv'), {
-    mutates: false,
+  const deleted = await ctx.azure.list(`/subscriptions/${sub}/providers/Microsoft.KeyVault/deletedVaults`, apiVersions.vault, {
+    shows: az(sub, 'keyvault', 'list-deleted', '--resource-type', 'vault', '--query', `[?name=='${name}'].name`, '-o', 'tsv'),
   });
-  if (tsvLines(deleted.stdout).length === 0) return;
+  if (!deleted.some((v) => v.name?.toLowerCase() === name.toLowerCase())) return;
   const purge = await ctx.confirm(`A deleted Key Vault named ${name} still reserves the name. Purge it (its keys and certificates are lost for good)?`, false);
   if (!purge) {
     throw new Error(
@@ -60,7 +60,7 @@ A deleted vault that still holds the name is reported with the purge/recover cho
   produces: ['vaultUri', 'keyVaultId', 'keyVaultRbac'],
   async check(ctx) {
     const sub = subscriptionOf(ctx);
-    const vault = await ctx.azure.getById(vaultId(sub, ctx.answers.resourceGroup, ctx.answers.keyVaultName), apiVersions.vault);
+    const vault = await readForRun(ctx, 'vault', () => showVault(ctx, sub));
     if (!vault) return undefined;
     assertAccessModel(ctx, vault);
     const uri = prop(vault.properties, 'vaultUri');
@@ -71,7 +71,7 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     const sub = subscriptionOf(ctx);
     const { resourceGroup: rg, keyVaultName: name } = ctx.answers;
     const id = vaultId(sub, rg, name);
-    const existing = await ctx.azure.getById(id, apiVersions.vault);
+    const existing = await readFromCheck(ctx, 'vault', () => showVault(ctx, sub));
     if (existing) assertAccessModel(ctx, existing);
     else {
       await releaseDeletedName(ctx, sub);
@@ -80,15 +80,22 @@ A deleted vault that still holds the name is reported with the purge/recover cho
       await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), retry: transientRetry });
       ctx.created({ kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } });
     }
-    const show = (query: string, capture: string) =>
-      ctx.cmd.run(az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), { mutates: false, capture });
-    const vaultUri = withSlash(tsvValue((await show('properties.vaultUri', 'vaultUri')).stdout));
-    const keyVaultId = tsvValue((await show('id', 'keyVaultId')).stdout);
-    return { vaultUri, keyVaultId, keyVaultRbac: String(wantsRbac(ctx)) };
+    // One ARM GET, shown as the two reads a person would type for the values it yields.
+    const show = (query: string, capture: string) => ({ argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), capture });
+    const vault = await ctx.azure.getById(id, apiVersions.vault, { shows: [show('properties.vaultUri', 'vaultUri'), show('id', 'keyVaultId')] });
+    if (ctx.mode === 'plan') return { vaultUri: '<key-vault.vaultUri>', keyVaultId: '<key-vault.keyVaultId>', keyVaultRbac: String(wantsRbac(ctx)) };
+    const uri = prop(vault?.properties, 'vaultUri');
+    if (!vault || typeof uri !== 'string' || !uri) throw new Error(`Key Vault ${name} was created but ARM does not return it (or its URI) yet: run again in a minute.`);
+    return { vaultUri: withSlash(uri), keyVaultId: vault.id ?? id, keyVaultRbac: String(wantsRbac(ctx)) };
   },
   teardown: (ctx) => removeCreated(ctx),
   knownFailures: [vaultNameReserved],
 });
+
+function showVault(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
+  const { resourceGroup: rg, keyVaultName: name } = ctx.answers;
+  return ctx.azure.getById(vaultId(sub, rg, name), apiVersions.vault, { shows: [{ argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), probe: true }] });
+}
 
 /** The URI has its trailing slash once DNS registration is done; Ratify wants the final form. */
 function withSlash(uri: string): string {

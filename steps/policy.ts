@@ -1,5 +1,6 @@
-import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
+import { defineStep, type ArmResource, type StepContext, type TeardownContext } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { apiVersions, policyAssignmentId, policyDefinitionId, sameId } from './_shared/ids.js';
 import { prop, sameJson, stringProp } from './_shared/json.js';
 import { authorizationFailed, byoValidation, policySyncTimeout } from './_shared/known-failures.js';
@@ -7,16 +8,29 @@ import { assignmentParams, jsonFile, renderPolicyDefinition } from './_shared/re
 import { transientRetry } from './_shared/retry.js';
 import { removeOne } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
-import { ratifyConstraints, SYNC_NOTE, waitForConstraint } from './policy/constraint.js';
+import { ratifyConstraints, waitForConstraint, waitForConstraintsGone } from './policy/constraint.js';
 
 type Ctx = StepContext<'subscriptionId' | 'policyName' | 'policyEffect' | 'demoNamespace'>;
 const write = { mutates: true, retry: transientRetry } as const;
+
+/** One ARM GET each, shown as the `show` that guards its create. */
+function showDefinition(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
+  const name = ctx.answers.policyName;
+  return ctx.azure.getById(policyDefinitionId(sub, name), apiVersions.policyDefinition, { shows: [{ argv: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'), probe: true }] });
+}
+
+function showAssignment(ctx: Ctx, sub: string, scope: string): Promise<ArmResource | undefined> {
+  const name = ctx.answers.policyName;
+  return ctx.azure.getById(policyAssignmentId(scope, name), apiVersions.policyAssignment, {
+    shows: [{ argv: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none'), probe: true }],
+  });
+}
 
 /** The definition: created when missing, updated in place (a PUT) when our template changed. */
 async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; changed: boolean }> {
   const name = ctx.answers.policyName;
   const parts = await renderPolicyDefinition();
-  const existing = await ctx.azure.getById(policyDefinitionId(sub, name), apiVersions.policyDefinition);
+  const existing = await readFromCheck(ctx, 'definition', () => showDefinition(ctx, sub));
   if (existing && sameJson(prop(existing.properties, 'policyRule'), parts.rules) && sameJson(prop(existing.properties, 'parameters'), parts.params)) {
     return { id: existing.id ?? policyDefinitionId(sub, name), changed: false };
   }
@@ -38,7 +52,7 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
   const { policyName: name, policyEffect, demoNamespace } = ctx.answers;
   const scope = ctx.output('cluster-prereqs', 'aksId');
   const params = assignmentParams(policyEffect, demoNamespace);
-  const existing = await ctx.azure.getById(policyAssignmentId(scope, name), apiVersions.policyAssignment);
+  const existing = await readFromCheck(ctx, 'assignment', () => showAssignment(ctx, sub, scope));
   const current = existing && !definition.changed && sameJson(prop(existing.properties, 'parameters'), params) &&
     sameId(stringProp(existing.properties, 'policyDefinitionId'), definition.id);
   if (current) return existing.id ?? policyAssignmentId(scope, name);
@@ -57,12 +71,7 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
 async function teardown(ctx: TeardownContext): Promise<void> {
   const assignments = ctx.createdBefore.filter((r) => r.kind === 'policyAssignment');
   for (const assignment of assignments) await removeOne(ctx, assignment);
-  if (assignments.length > 0) {
-    await ctx.waitFor('the Ratify constraint to leave the cluster', async () => {
-      const left = await ratifyConstraints(ctx);
-      return left === 'planned' || left.length === 0 ? true : undefined;
-    }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: SYNC_NOTE });
-  }
+  if (assignments.length > 0) await waitForConstraintsGone(ctx);
   for (const other of ctx.createdBefore.filter((r) => r.kind !== 'policyAssignment').reverse()) await removeOne(ctx, other);
 }
 
@@ -88,8 +97,8 @@ minutes) instead of the blog's [unspecified wait](docs/errata.md#policy-sync-wai
     const sub = subscriptionOf(ctx);
     const scope = ctx.output('cluster-prereqs', 'aksId');
     const [definition, assignment] = await Promise.all([
-      ctx.azure.getById(policyDefinitionId(sub, ctx.answers.policyName), apiVersions.policyDefinition),
-      ctx.azure.getById(policyAssignmentId(scope, ctx.answers.policyName), apiVersions.policyAssignment),
+      readForRun(ctx, 'definition', () => showDefinition(ctx, sub)),
+      readForRun(ctx, 'assignment', () => showAssignment(ctx, sub, scope)),
     ]);
     const parts = await renderPolicyDefinition();
     if (!definition?.id || !assignment?.id || !sameJson(prop(definition.properties, 'policyRule'), parts.rules)) return undefined;

@@ -1,4 +1,5 @@
 import { defineStep } from '../runner/step.js';
+import { az } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
 import { stringProp, prop } from './_shared/json.js';
 import { atLeast } from './_shared/versions.js';
@@ -14,8 +15,8 @@ ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults
 [default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >= 0.5.96 when
 Image Integrity has to be removed,
 **kubectl**, **helm**, **notation**; who is logged in, the subscription and tenant; the
-caller's object id (for a user through \`az ad signed-in-user show\`, for a service principal
-through \`az ad sp show\`, since \`/me\` fails for non-user logins); and the cluster:
+caller's object id (what \`az ad signed-in-user show\` prints for a user, \`az ad sp show\` for a
+service principal: read from the ARM token's \`oid\`, since \`/me\` fails for non-user logins); and the cluster:
 Kubernetes >= 1.27 (what current azure-policy add-ons need).
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
@@ -27,14 +28,16 @@ Kubernetes >= 1.27 (what current azure-policy add-ons need).
   async run(ctx) {
     const [tools, account] = await Promise.all([
       checkTools(ctx.cmd, ctx.answers.cleanupImageIntegrity === true),
-      readAccount(ctx.cmd, ctx.answers.subscriptionId?.trim() || undefined),
+      readAccount(ctx, ctx.answers.subscriptionId?.trim() || undefined),
     ]);
     for (const line of tools.lines) ctx.log(line);
     for (const warning of tools.warnings) ctx.log(`warning: ${warning}`);
     const problems = [...tools.problems];
 
     const { resourceGroup: rg, aksName } = ctx.answers;
-    const cluster = await ctx.azure.getById(clusterId(account.subscriptionId, rg, aksName), apiVersions.cluster);
+    const cluster = await ctx.azure.getById(clusterId(account.subscriptionId, rg, aksName), apiVersions.cluster, {
+      shows: az(account.subscriptionId, 'aks', 'show', '-g', rg, '-n', aksName, '--query', '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled}'),
+    });
     if (cluster) {
       const k8s = stringProp(cluster.properties, 'currentKubernetesVersion') ?? stringProp(cluster.properties, 'kubernetesVersion') ?? '';
       ctx.log(`cluster ${aksName}: Kubernetes ${k8s}, azure-policy add-on ${prop(cluster.properties, 'addonProfiles', 'azurepolicy', 'enabled') === true ? 'on' : 'off'}`);

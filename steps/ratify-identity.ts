@@ -1,4 +1,4 @@
-import { defineStep, type StepContext } from '../runner/step.js';
+import { defineStep, type ArmResource, type ShownCommand, type StepContext } from '../runner/step.js';
 import { accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, type Permissions } from './_shared/access.js';
 import { az, locationArgs, subscriptionOf, tagArgs } from './_shared/az.js';
 import { apiVersions, identityId } from './_shared/ids.js';
@@ -6,7 +6,8 @@ import { stringProp } from './_shared/json.js';
 import { authorizationFailed, ficMismatch, setPolicyOnRbacVault } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
-import { tsvValue } from './_shared/tsv.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
+import { registryIdByName } from './_shared/registry.js';
 import { ficState, putFic, type Fic } from './ratify-identity/federated.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
@@ -22,9 +23,8 @@ function plan(ctx: Ctx) {
   return { sub, rg, identityName, fic, id: identityId(sub, rg, identityName), rbac: ctx.answers.keyVaultAuth !== 'access-policy', keyVaultId: ctx.output('key-vault', 'keyVaultId') };
 }
 
-async function acrId(ctx: Ctx, sub: string): Promise<string> {
-  const shown = await ctx.cmd.run(az(sub, 'acr', 'show', '-n', ctx.answers.acrName, '--query', 'id', '-o', 'tsv'), { mutates: false, planStdout: `<${ctx.answers.acrName} id>` });
-  return tsvValue(shown.stdout);
+function showIdentity(ctx: Ctx, p: ReturnType<typeof plan>, shows?: ShownCommand[]): Promise<ArmResource | undefined> {
+  return ctx.azure.getById(p.id, apiVersions.identity, { shows: shows ?? [{ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'), probe: true }] });
 }
 
 /** Which grants are missing: AcrPull on the registry, secret read on the vault. */
@@ -59,16 +59,16 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
   produces: ['identityClientId', 'identityObjectId'],
   async check(ctx) {
     const p = plan(ctx);
-    const identity = await ctx.azure.getById(p.id, apiVersions.identity);
+    const identity = await readForRun(ctx, 'identity', () => showIdentity(ctx, p));
     const clientId = stringProp(identity?.properties, 'clientId');
     const objectId = stringProp(identity?.properties, 'principalId');
     if (!clientId || !objectId) return undefined;
-    const [missing, fic] = await Promise.all([acrId(ctx, p.sub).then((registry) => missingGrants(ctx, p, objectId, registry)), ficState(ctx, p.fic)]);
+    const [missing, fic] = await Promise.all([registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg).then((registry) => missingGrants(ctx, p, objectId, registry)), ficState(ctx, p.fic)]);
     return !missing.acrPull && !missing.keyVault && fic.matches ? { identityClientId: clientId, identityObjectId: objectId } : undefined;
   },
   async run(ctx) {
     const p = plan(ctx);
-    if (!(await ctx.azure.getById(p.id, apiVersions.identity))) {
+    if (!(await readFromCheck(ctx, 'identity', () => showIdentity(ctx, p)))) {
       await ctx.cmd.run(az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag), '-o', 'none'), {
         mutates: true,
         retry: transientRetry,
@@ -76,12 +76,14 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
       });
       ctx.created({ kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } });
     }
-    const show = (query: string, capture: string) =>
-      ctx.cmd.run(az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'), { mutates: false, capture });
-    const identityClientId = tsvValue((await show('clientId', 'identityClientId')).stdout);
-    const identityObjectId = tsvValue((await show('principalId', 'identityObjectId')).stdout);
+    // One ARM GET, shown as the two reads a person would type for the ids it yields.
+    const show = (query: string, capture: string) => ({ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'), capture });
+    const identity = await showIdentity(ctx, p, [show('clientId', 'identityClientId'), show('principalId', 'identityObjectId')]);
+    const identityClientId = ctx.mode === 'plan' ? '<ratify-identity.identityClientId>' : (stringProp(identity?.properties, 'clientId') ?? '');
+    const identityObjectId = ctx.mode === 'plan' ? '<ratify-identity.identityObjectId>' : (stringProp(identity?.properties, 'principalId') ?? '');
+    if (!identityClientId || !identityObjectId) throw new Error(`Managed identity ${p.identityName} was created but ARM does not return its ids yet: run again in a minute.`);
 
-    const registry = await acrId(ctx, p.sub);
+    const registry = await registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg);
     const missing = await missingGrants(ctx, p, identityObjectId, registry);
     const grant = { objectId: identityObjectId, principalType: 'ServicePrincipal' };
     if (missing.acrPull) await grantRole(ctx, p.sub, { ...grant, role: 'AcrPull', scope: registry });

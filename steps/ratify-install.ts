@@ -2,9 +2,11 @@ import { defineStep, type StepContext, type TeardownContext } from '../runner/st
 import {
   byoValidation, chartTls, externalDataTimeout, ficMismatch, helmRepo404, kmpNoSecretGet, kmpPkcs12, missingKmp, workloadIdentityNotInjected,
 } from './_shared/known-failures.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { renderRatifyValues } from './_shared/render.js';
 import { addRepo, currentRelease, NAMESPACE, RELEASE, removeIfPresent, upgradeInstall, valuesMatch } from './ratify-install/helm.js';
 import { kmpStatus, waitForKmp } from './ratify-install/kmp.js';
+import { waitForTemplateGone } from './policy/constraint.js';
 
 type Ctx = StepContext<'acrName' | 'repo' | 'certName' | 'certSubject' | 'ratifyChartVersion'>;
 
@@ -26,10 +28,7 @@ const CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanage
 async function teardown(ctx: TeardownContext): Promise<void> {
   // Uninstalling Ratify while the policy is enforced breaks admission in scoped namespaces
   // ("System error calling external data provider"): wait for the constraint template to go.
-  await ctx.waitFor('the ratifyverification constraint template to leave the cluster', async () => {
-    const r = await ctx.cmd.run(['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'], { mutates: false, allowFailure: true });
-    return r.exitCode !== 0 || r.stdout.trim() === '' ? true : undefined;
-  }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: 'the Azure Policy add-on syncs every 15 minutes' });
+  await waitForTemplateGone(ctx, 'the ratifyverification constraint template to leave the cluster');
   await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, '--wait']);
   // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (docs/errata.md#teardown).
   await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
@@ -62,13 +61,13 @@ it when it failed on permissions that have since propagated.
   after: ['preflight', 'key-vault', 'certificate', 'ratify-identity', 'cluster-prereqs'],
   produces: ['helmRevision'],
   async check(ctx) {
-    const release = await currentRelease(ctx);
+    const release = await readForRun(ctx, 'release', () => currentRelease(ctx));
     if (release?.status !== 'deployed' || release.chart !== `ratify-${ctx.answers.ratifyChartVersion}`) return undefined;
     if (!(await valuesMatch(ctx, await values(ctx)))) return undefined;
     return (await kmpStatus(ctx))?.success ? { helmRevision: release.revision } : undefined;
   },
   async run(ctx) {
-    const existed = (await currentRelease(ctx)) !== undefined;
+    const existed = (await readFromCheck(ctx, 'release', () => currentRelease(ctx))) !== undefined;
     await addRepo(ctx);
     const valuesPath = await ctx.writeFile('ratify-values.yaml', await values(ctx));
     const helmRevision = await upgradeInstall(ctx, ctx.answers.ratifyChartVersion, valuesPath);

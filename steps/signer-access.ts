@@ -1,6 +1,7 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import { accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, type Permissions } from './_shared/access.js';
 import { subscriptionOf } from './_shared/az.js';
+import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { authorizationFailed, setPolicyOnRbacVault } from './_shared/known-failures.js';
 import { removeCreated } from './_shared/teardown.js';
 
@@ -42,7 +43,7 @@ New role assignments can take minutes to apply: the certificate step retries 403
   async check(ctx) {
     const s = signer(ctx);
     if (s.rbac) {
-      const roles = await assignedRoles(ctx, s.sub, s.objectId, s.scope);
+      const roles = await readForRun(ctx, 'roles', () => assignedRoles(ctx, s.sub, s.objectId, s.scope));
       return SIGNER_ROLES.every((role) => roles.has(role)) ? outputs(true) : undefined;
     }
     const current = await accessPolicyOf(ctx, s.sub, ctx.answers.keyVaultName, ctx.answers.resourceGroup, s.objectId);
@@ -51,7 +52,7 @@ New role assignments can take minutes to apply: the certificate step retries 403
   async run(ctx) {
     const s = signer(ctx);
     if (s.rbac) {
-      const roles = await assignedRoles(ctx, s.sub, s.objectId, s.scope);
+      const roles = await readFromCheck(ctx, 'roles', () => assignedRoles(ctx, s.sub, s.objectId, s.scope));
       for (const role of SIGNER_ROLES.filter((r) => !roles.has(r))) {
         await grantRole(ctx, s.sub, { objectId: s.objectId, principalType: s.principalType, role, scope: s.scope });
       }

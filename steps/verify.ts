@@ -2,6 +2,7 @@ import { defineStep, type StepContext } from '../runner/step.js';
 import {
   externalDataTimeout, imagePull, missingKmp, noSignatureFound, noTrustPolicy, unsignedAdmitted, untrustedSigner,
 } from './_shared/known-failures.js';
+import { NAMESPACES } from './_shared/kube.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
 import { admitSigned, deletePods, runPod, saveLogs, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning } from './verify/pods.js';
@@ -10,8 +11,8 @@ type Ctx = StepContext<'demoNamespace' | 'policyEffect'>;
 
 async function ensureNamespace(ctx: Ctx): Promise<void> {
   const ns = ctx.answers.demoNamespace;
-  const got = await ctx.cmd.run(['kubectl', 'get', 'namespace', ns, '-o', 'name'], { mutates: false, probe: true, allowFailure: true });
-  if (got.exitCode === 0) return;
+  const found = await ctx.kube.get(NAMESPACES, ns, undefined, { shows: [{ argv: ['kubectl', 'get', 'namespace', ns, '-o', 'name'], probe: true }] });
+  if (found) return;
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag) });
   ctx.created({ kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } });
 }

@@ -77,6 +77,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   }
   // The SDK joins endpoint and id as '//subscriptions/...': collapse repeated slashes.
   const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  const assignments = roleAssignmentsAt(world, path, url.searchParams.get('$filter'));
+  if (assignments) return assignments;
   const filter = parseFilter(url.searchParams.get('$filter'));
   if (filter === 'bad') return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${url.searchParams.get('$filter')}' specified in the query string.`);
   const all = Object.values(world.arm);
@@ -89,6 +91,11 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
     const s = world.subscriptions[m[1]!];
     if (!s) return err(404, 'SubscriptionNotFound', `The subscription '${m[1]}' could not be found.`);
     return { status: 200, body: { id: `/subscriptions/${s.id}`, subscriptionId: s.id, tenantId: world.tenant.id, displayName: s.name, state: 'Enabled' } };
+  }
+  m = /^\/subscriptions\/([^/]+)\/providers\/([A-Za-z0-9]+\.[A-Za-z0-9.]+)$/i.exec(path);
+  if (m && world.subscriptions[m[1]!]) {
+    const state = world.providers[`${m[1]}/${m[2]}`.toLowerCase()] ?? 'NotRegistered';
+    return { status: 200, body: { id: `/subscriptions/${m[1]}/providers/${m[2]}`, namespace: m[2], registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] } };
   }
   m = /^\/subscriptions\/([^/]+)\/resourcegroups$/i.exec(path);
   if (m) {
@@ -124,6 +131,30 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   const children = all.filter((r) => r.id.toLowerCase().startsWith(path.toLowerCase() + '/') && r.id.split('/').length === path.split('/').length + 1);
   if (children.length > 0 && getResource(world, path.split('/').slice(0, -1).join('/'))) return { status: 200, body: { value: children.map(armView) } };
   return notFoundFor(world, path);
+}
+
+/**
+ * `{scope}/providers/Microsoft.Authorization/roleAssignments`: the assignments at the scope, above
+ * it and below it, narrowed by `principalId eq '<id>'` or `assignedTo('<id>')`, like ARM's
+ * "list for scope".
+ */
+function roleAssignmentsAt(world: World, path: string, filter: string | null): ArmReply | undefined {
+  const m = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path);
+  if (!m) return undefined;
+  const scope = (m[1] || '/').toLowerCase();
+  let principal: string | undefined;
+  if (filter) {
+    const f = /^\s*(?:principalId\s+eq\s+'([^']+)'|assignedTo\('([^']+)'\))\s*$/i.exec(filter);
+    if (!f) return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${filter}' specified in the query string.`);
+    principal = (f[1] ?? f[2])!.toLowerCase();
+  }
+  const related = (s: string): boolean => s === scope || s.startsWith(`${scope}/`) || scope.startsWith(`${s}/`) || s === '/';
+  const value = Object.values(world.arm).filter((r) => {
+    if (r.type !== 'Microsoft.Authorization/roleAssignments') return false;
+    const p = r.properties as { scope?: string; principalId?: string };
+    return related(String(p.scope ?? '').toLowerCase()) && (!principal || String(p.principalId ?? '').toLowerCase() === principal);
+  });
+  return { status: 200, body: { value: value.map(armView) } };
 }
 
 function deletedVaultView(d: World['deletedVaults'][string]): Record<string, unknown> {

@@ -41,7 +41,7 @@ export function armToken(host: WorldHost, scope: string): { token: string; expir
   const exp = Math.floor(host.clock.now() / 1000) + 3600;
   const aud = scope.replace(/\/?\.default$/, '/');
   const w = host.world;
-  return { token: signJwt({ aud, oid: w.user.objectId, tid: w.tenant.id, exp, upn: w.user.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' }, w.tokenKey), expiresOnTimestamp: exp * 1000 };
+  return { token: signJwt({ aud, oid: w.user.objectId, tid: w.tenant.id, exp, upn: w.user.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', scp: 'user_impersonation', idtyp: 'user' }, w.tokenKey), expiresOnTimestamp: exp * 1000 };
 }
 
 async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {

@@ -1,19 +1,40 @@
 import type { StepContext } from '../../runner/step.js';
 
 /** Only what these helpers use, so any step's context fits. */
-type Ctx = Pick<StepContext, 'cmd' | 'created'>;
+type Ctx = Pick<StepContext, 'cmd' | 'created' | 'azure'>;
 import { az } from './az.js';
-import { parseJson } from './json.js';
+import { apiVersions, vaultId } from './ids.js';
+import { prop } from './json.js';
 import { propagationRetry } from './retry.js';
-import { tsvLines, tsvValue } from './tsv.js';
+import { tsvValue } from './tsv.js';
 
-/** Role names assigned to a principal at exactly this scope. */
+/** The built-in roles the runbook grants, by their role definition GUIDs (the same in every tenant). */
+export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
+  AcrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d',
+  'Key Vault Certificates Officer': 'a4417e6f-fecd-4de8-b567-7b0420556985',
+  'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424',
+  'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+};
+
+const ROLE_ASSIGNMENTS_API = '2022-04-01';
+
+/**
+ * Names of the roles (of those the runbook grants) assigned to a principal at exactly this scope:
+ * one ARM GET of the scope's role assignments, shown as the `az role assignment list` it stands for.
+ */
 export async function assignedRoles(ctx: Ctx, sub: string, objectId: string, scope: string): Promise<Set<string>> {
-  const listed = await ctx.cmd.run(
-    az(sub, 'role', 'assignment', 'list', '--assignee', objectId, '--scope', scope, '--query', '[].roleDefinitionName', '-o', 'tsv'),
-    { mutates: false },
-  );
-  return new Set(tsvLines(listed.stdout));
+  const listed = await ctx.azure.list(`${scope}/providers/Microsoft.Authorization/roleAssignments`, ROLE_ASSIGNMENTS_API, {
+    filter: `principalId eq '${objectId}'`,
+    shows: az(sub, 'role', 'assignment', 'list', '--assignee', objectId, '--scope', scope, '--query', '[].roleDefinitionName', '-o', 'tsv'),
+  });
+  const names = new Set<string>();
+  for (const a of listed) {
+    const p = (a.properties ?? {}) as { scope?: string; roleDefinitionId?: string; principalId?: string };
+    if (p.scope?.toLowerCase() !== scope.toLowerCase() || p.principalId?.toLowerCase() !== objectId.toLowerCase()) continue;
+    const role = Object.entries(BUILT_IN_ROLES).find(([, guid]) => p.roleDefinitionId?.toLowerCase().endsWith(`/${guid}`));
+    if (role) names.add(role[0]);
+  }
+  return names;
 }
 
 export interface Grant {
@@ -37,13 +58,13 @@ export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<vo
 
 export type Permissions = Partial<Record<'certificates' | 'keys' | 'secrets', string[]>>;
 
-/** The access-policy entry of one principal, or undefined when it has none. */
+/** The access-policy entry of one principal, or undefined when it has none (one ARM GET of the vault). */
 export async function accessPolicyOf(ctx: Ctx, sub: string, vault: string, rg: string, objectId: string): Promise<Permissions | undefined> {
-  const shown = await ctx.cmd.run(
-    az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}'].permissions | [0]`, '-o', 'json'),
-    { mutates: false },
-  );
-  return parseJson<Permissions>(shown.stdout, 'az keyvault show (access policies)') ?? undefined;
+  const found = await ctx.azure.getById(vaultId(sub, rg, vault), apiVersions.vault, {
+    shows: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}'].permissions | [0]`, '-o', 'json'),
+  });
+  const policies = (prop(found?.properties, 'accessPolicies') ?? []) as { objectId?: string; permissions?: Permissions }[];
+  return policies.find((p) => p.objectId?.toLowerCase() === objectId.toLowerCase())?.permissions;
 }
 
 /** What is still missing from `current` to grant `wanted` (undefined when nothing is). */

@@ -1,5 +1,6 @@
 import type { StepContext } from '../../runner/step.js';
 import { az } from '../_shared/az.js';
+import { readForRun, readFromCheck } from '../_shared/check-handoff.js';
 import { failUnlessNotFound } from '../_shared/results.js';
 import { transientRetry } from '../_shared/retry.js';
 import { tsvValue } from '../_shared/tsv.js';
@@ -18,6 +19,14 @@ export async function imageDigest(ctx: Ctx, sub: string, acrName: string, repo: 
   failUnlessNotFound(shown, `az acr manifest show-metadata ${repo}:${tag}`);
   return shown.exitCode === 0 ? tsvValue(shown.stdout) || undefined : undefined;
 }
+
+/** In check(): the digest, kept for the run() that follows at once (see check-handoff). */
+export const digestForRun = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> =>
+  readForRun(ctx, `${repo}:${tag}`, () => imageDigest(ctx, sub, acrName, repo, tag));
+
+/** In run(): check()'s digest when it has just read it, else a fresh read. */
+export const digestFromCheck = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> =>
+  readFromCheck(ctx, `${repo}:${tag}`, () => imageDigest(ctx, sub, acrName, repo, tag));
 
 export interface Build {
   readonly acrName: string;

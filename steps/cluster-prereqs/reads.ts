@@ -1,8 +1,10 @@
 import type { ArmResource, StepContext } from '../../runner/step.js';
 import { az } from '../_shared/az.js';
 import { prop, stringProp } from '../_shared/json.js';
-import { registryId } from '../_shared/ids.js';
-import { tsvLines, tsvValue } from '../_shared/tsv.js';
+import { assignedRoles } from '../_shared/access.js';
+import { apiVersions, clusterId } from '../_shared/ids.js';
+import { registryIdByName } from '../_shared/registry.js';
+import { NAMESPACES, PODS } from '../_shared/kube.js';
 
 export type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'aksName' | 'acrName'>;
 
@@ -29,33 +31,42 @@ export function clusterState(cluster: ArmResource | undefined): ClusterState {
   };
 }
 
-export async function providerRegistered(ctx: Ctx, sub: string, namespace: string): Promise<boolean> {
-  const shown = await ctx.cmd.run(az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv'), { mutates: false });
-  return tsvValue(shown.stdout) === 'Registered' || shown.planned;
+/** The cluster, shown as the `az aks show` it stands for. */
+export function showCluster(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
+  const { resourceGroup: rg, aksName } = ctx.answers;
+  return ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, { shows: az(sub, 'aks', 'show', '-g', rg, '-n', aksName) });
 }
 
-export async function acrId(ctx: Ctx, sub: string): Promise<string> {
-  const shown = await ctx.cmd.run(az(sub, 'acr', 'show', '-n', ctx.answers.acrName, '--query', 'id', '-o', 'tsv'), {
-    mutates: false,
-    planStdout: registryId(sub, ctx.answers.resourceGroup, ctx.answers.acrName),
-  });
-  return tsvValue(shown.stdout);
+/** The state dir's kubeconfig is this cluster's (its context is named after it) and reaches its API. */
+export async function kubeconfigFor(ctx: Ctx, aksName: string): Promise<boolean> {
+  return (await ctx.kube.currentContext()) === aksName && (await kubeconfigReady(ctx));
 }
+
+/** One ARM GET of the provider, shown as the `az provider show` it stands for. */
+export async function providerRegistered(ctx: Ctx, sub: string, namespace: string): Promise<boolean> {
+  const provider = await ctx.azure.getById(`/subscriptions/${sub}/providers/${namespace}`, '2021-04-01', {
+    shows: az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv'),
+  });
+  return ctx.mode === 'plan' || stringProp(provider, 'registrationState') === 'Registered';
+}
+
+/** The registry's id (found by name in the subscription). */
+export const acrId = (ctx: Ctx, sub: string): Promise<string> => registryIdByName(ctx, sub, ctx.answers.acrName, ctx.answers.resourceGroup);
 
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: string | undefined, registry: string): Promise<boolean> {
   if (!kubeletObjectId) return false;
-  const listed = await ctx.cmd.run(
-    az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv'),
-    { mutates: false },
-  );
-  return tsvLines(listed.stdout).length > 0;
+  return (await assignedRoles(ctx, sub, kubeletObjectId, registry)).has('AcrPull');
 }
 
-/** The state dir's kubeconfig exists and names a context. */
+/** The state dir's kubeconfig reaches the cluster's API (what `kubectl version` would show). */
 export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
-  const result = await ctx.cmd.run(['kubectl', 'config', 'current-context'], { mutates: false, allowFailure: true });
-  return result.exitCode === 0 && result.stdout.trim() !== '';
+  try {
+    await ctx.kube.list(NAMESPACES, {}, { shows: ['kubectl', 'get', 'namespaces', '-o', 'name'] });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -63,13 +74,12 @@ export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
  * policy-for-kubernetes, "Identify which Add-on version is installed"; pods matched by name).
  */
 export async function addonVersion(ctx: Ctx): Promise<string | undefined> {
-  const pods = await ctx.cmd.run(
-    ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'],
-    { mutates: false, allowFailure: true },
-  );
-  for (const line of tsvLines(pods.stdout)) {
-    const [name = '', image = ''] = line.split('\t');
-    if (/^azure-policy-(?!webhook)/.test(name) && image.includes(':')) return image.slice(image.lastIndexOf(':') + 1);
+  const pods = await ctx.kube.list(PODS, { namespace: 'kube-system' }, {
+    shows: ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'],
+  });
+  for (const pod of pods ?? []) {
+    const image = String((pod.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image ?? '');
+    if (/^azure-policy-(?!webhook)/.test(pod.metadata.name) && image.includes(':')) return image.slice(image.lastIndexOf(':') + 1);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { CommandRunner } from '../../runner/command-types.js';
+import type { StepContext } from '../../runner/step.js';
 import { parseJson, stringProp } from '../_shared/json.js';
 import { tsvValue } from '../_shared/tsv.js';
 
@@ -9,8 +9,13 @@ export interface Account {
   readonly callerType: 'User' | 'ServicePrincipal';
 }
 
-/** `az account show` (naming the subscription when the answer gives one), then the caller's object id. */
-export async function readAccount(cmd: CommandRunner, subscriptionAnswer: string | undefined): Promise<Account> {
+/**
+ * `az account show` (naming the subscription when the answer gives one), then the caller's
+ * object id: from the ARM token itself (its oid), which is what `az ad signed-in-user show`
+ * (or `az ad sp show`) would print, without a Graph call; those commands otherwise.
+ */
+export async function readAccount(ctx: Pick<StepContext, 'cmd' | 'azure' | 'mode'>, subscriptionAnswer: string | undefined): Promise<Account> {
+  const cmd = ctx.cmd;
   const argv = ['az', 'account', 'show', '-o', 'json', ...(subscriptionAnswer ? ['--subscription', subscriptionAnswer] : [])];
   const planStdout = JSON.stringify({
     id: subscriptionAnswer || '<preflight.subscriptionId>',
@@ -27,13 +32,19 @@ export async function readAccount(cmd: CommandRunner, subscriptionAnswer: string
   // `az ad signed-in-user show` only works for a user login ("/me request is only valid with
   // delegated authentication flow" otherwise): branch on user.type.
   // Microsoft Graph is tenant-scoped, so these two take no --subscription.
+  const meArgv = ['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'];
+  const spArgv = ['az', 'ad', 'sp', 'show', '--id', userName, '--query', 'id', '-o', 'tsv'];
+  const shows = [{ argv: userType === 'user' ? meArgv : spArgv, capture: 'callerObjectId' }];
+  const fromToken = await ctx.azure.caller({ shows });
+  if (fromToken) return { subscriptionId, tenantId, callerObjectId: fromToken.objectId, callerType: fromToken.type };
+  if (ctx.mode === 'plan') return { subscriptionId, tenantId, callerObjectId: '<preflight.callerObjectId>', callerType: userType === 'user' ? 'User' : 'ServicePrincipal' };
   if (userType === 'user') {
-    const me = await cmd.run(['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'], { mutates: false, capture: 'callerObjectId' });
+    const me = await cmd.run(meArgv, { mutates: false, capture: 'callerObjectId' });
     return { subscriptionId, tenantId, callerObjectId: tsvValue(me.stdout), callerType: 'User' };
   }
   if (userName === 'systemAssignedIdentity' || userName === 'userAssignedIdentity') {
     throw new Error('Logged in with a managed identity: its object id cannot be looked up from `az account show`. Log in as a user or a service principal (`az login --service-principal`).');
   }
-  const sp = await cmd.run(['az', 'ad', 'sp', 'show', '--id', userName, '--query', 'id', '-o', 'tsv'], { mutates: false, capture: 'callerObjectId' });
+  const sp = await cmd.run(spArgv, { mutates: false, capture: 'callerObjectId' });
   return { subscriptionId, tenantId, callerObjectId: tsvValue(sp.stdout), callerType: 'ServicePrincipal' };
 }

@@ -1,10 +1,10 @@
 import type { StepContext } from '../../runner/step.js';
 import { az } from '../_shared/az.js';
-import { parseJson, stringProp } from '../_shared/json.js';
-import { failUnlessNotFound } from '../_shared/results.js';
+import { apiVersions, identityId } from '../_shared/ids.js';
+import { stringProp } from '../_shared/json.js';
 import { transientRetry } from '../_shared/retry.js';
 
-type Ctx = Pick<StepContext, 'cmd' | 'created'>;
+type Ctx = Pick<StepContext, 'cmd' | 'created' | 'azure' | 'mode'>;
 
 export const FIC_NAME = 'ratify-federated-credential';
 /** Ratify's namespace is always gatekeeper-system and the chart's service account is ratify-admin. */
@@ -28,17 +28,13 @@ export interface FicState {
   readonly planned: boolean;
 }
 
+/** One ARM GET of the credential, shown as the `az identity federated-credential show` it stands for. */
 export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
-  const shown = await ctx.cmd.run(az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'json'), {
-    mutates: false,
-    probe: true,
-    allowFailure: true,
-  });
-  failUnlessNotFound(shown, 'az identity federated-credential show');
-  const fic = shown.exitCode === 0 ? parseJson<unknown>(shown.stdout, 'az identity federated-credential show') : undefined;
+  const id = `${identityId(f.sub, f.resourceGroup, f.identityName)}/federatedIdentityCredentials/${FIC_NAME}`;
+  const fic = await ctx.azure.getById(id, apiVersions.identity, { shows: [{ argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none'), probe: true }] });
   // Issuer and subject are matched case-sensitively by Entra (Azure/login#517).
-  const matches = stringProp(fic, 'issuer') === f.issuer && stringProp(fic, 'subject') === FIC_SUBJECT;
-  return { exists: shown.exitCode === 0, matches, planned: shown.planned };
+  const matches = stringProp(fic?.properties, 'issuer') === f.issuer && stringProp(fic?.properties, 'subject') === FIC_SUBJECT;
+  return { exists: fic !== undefined, matches, planned: ctx.mode === 'plan' };
 }
 
 /** A PUT: creates it, or corrects the issuer/subject of an existing one. */

@@ -1,9 +1,11 @@
-import type { StepContext } from '../../runner/step.js';
-import { parseJson, prop, stringProp } from '../_shared/json.js';
+import type { KubeObject, StepContext } from '../../runner/step.js';
+import { prop, stringProp } from '../_shared/json.js';
+import { KEY_MANAGEMENT_PROVIDERS } from '../_shared/kube.js';
 
-type Ctx = Pick<StepContext, 'cmd' | 'clock' | 'log' | 'waitFor'>;
+type Ctx = Pick<StepContext, 'cmd' | 'clock' | 'log' | 'kube' | 'mode'>;
 
 const KMP = ['keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv'] as const;
+const SHOW_KMP = ['kubectl', 'get', ...KMP, '-o', 'json'];
 /** Failures that heal once RBAC or the federated credential has propagated. */
 const permission = /\b403\b|Forbidden|AccessDenied|not authorized|does not have secrets get|AADSTS|No matching federated identity/i;
 
@@ -14,13 +16,18 @@ interface KmpStatus {
   readonly resource?: unknown;
 }
 
-export async function kmpStatus(ctx: Pick<StepContext, 'cmd'>): Promise<KmpStatus | undefined> {
-  const got = await ctx.cmd.run(['kubectl', 'get', ...KMP, '-o', 'json'], { mutates: false, allowFailure: true });
-  if (got.planned) return { success: true, error: '', planned: true };
-  if (got.exitCode !== 0) return undefined;
-  const kmp = parseJson<unknown>(got.stdout, 'kubectl get keymanagementprovider');
+function statusOf(kmp: KubeObject | undefined): KmpStatus | undefined {
+  if (!kmp) return undefined;
   const error = stringProp(kmp, 'status', 'brieferror') || stringProp(kmp, 'status', 'error') || '';
   return { success: prop(kmp, 'status', 'issuccess') === true, error, planned: false, resource: kmp };
+}
+
+const PLANNED: KmpStatus = { success: true, error: '', planned: true };
+
+/** The key management provider's status, read through the cluster's API. */
+export async function kmpStatus(ctx: Pick<StepContext, 'kube' | 'mode'>): Promise<KmpStatus | undefined> {
+  const kmp = await ctx.kube.get(KEY_MANAGEMENT_PROVIDERS, KMP[1], undefined, { shows: SHOW_KMP });
+  return ctx.mode === 'plan' ? PLANNED : statusOf(kmp);
 }
 
 /**
@@ -39,24 +46,30 @@ async function reapply(ctx: Ctx, resource: unknown): Promise<void> {
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: JSON.stringify(clean) });
 }
 
-/** Waits for the KMP to load the certificate, re-applying it while the failure is a permission that may since have propagated. */
+/**
+ * Watches the KMP until it has loaded the certificate, re-applying it (at most every 30 s) while
+ * the failure is a permission that may since have propagated; any other failure stops the step.
+ */
 export async function waitForKmp(ctx: Ctx): Promise<void> {
-  let lastReapply = 0;
-  await ctx.waitFor(
-    'the Key Vault KMP (kmprovider-akv) to load the certificate',
-    async () => {
-      const status = await kmpStatus(ctx);
-      if (!status) return undefined;
-      if (status.success) return true;
-      if (!permission.test(status.error)) throw new Error(`Ratify's key management provider failed: ${status.error}`);
-      const now = ctx.clock.now().getTime();
-      if (now - lastReapply >= 30_000) {
-        ctx.log(`KMP failed on permissions (${status.error.slice(0, 120)}); re-applying it`);
-        await reapply(ctx, status.resource);
-        lastReapply = now;
-      }
-      return undefined;
-    },
-    { timeoutMs: 10 * 60_000, intervalMs: 5_000, note: 'role assignments and federated credentials can take minutes to propagate' },
-  );
+  const deadline = ctx.clock.now().getTime() + 10 * 60_000;
+  let lastReapply = -Infinity;
+  for (;;) {
+    const status = await ctx.kube.waitFor(
+      'the Key Vault KMP (kmprovider-akv) to load the certificate',
+      KEY_MANAGEMENT_PROVIDERS,
+      { fieldSelector: `metadata.name=${KMP[1]}` },
+      (kmps) => {
+        const s = statusOf(kmps?.[0]);
+        if (!s || s.success || !permission.test(s.error)) return s;
+        // A permission failure: worth another fetch once the last re-apply has had its time.
+        return ctx.clock.now().getTime() - lastReapply >= 30_000 ? s : undefined;
+      },
+      { timeoutMs: Math.max(0, deadline - ctx.clock.now().getTime()), intervalMs: 5_000, note: 'role assignments and federated credentials can take minutes to propagate', planned: PLANNED, shows: SHOW_KMP },
+    );
+    if (status.success) return;
+    if (!permission.test(status.error)) throw new Error(`Ratify's key management provider failed: ${status.error}`);
+    ctx.log(`KMP failed on permissions (${status.error.slice(0, 120)}); re-applying it`);
+    await reapply(ctx, status.resource);
+    lastReapply = ctx.clock.now().getTime();
+  }
 }

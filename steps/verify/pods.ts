@@ -1,8 +1,9 @@
 import type { CommandResult } from '../../runner/command-types.js';
 import type { StepContext } from '../../runner/step.js';
-import { parseJson, prop } from '../_shared/json.js';
+import { prop } from '../_shared/json.js';
+import { PODS, RATIFY_CONSTRAINTS } from '../_shared/kube.js';
 
-type Ctx = Pick<StepContext, 'cmd' | 'waitFor' | 'clock' | 'signal' | 'log' | 'writeFile' | 'runTag'>;
+type Ctx = Pick<StepContext, 'cmd' | 'kube' | 'clock' | 'signal' | 'log' | 'writeFile' | 'runTag'>;
 
 export const SIGNED_POD = 'demo-signed';
 export const UNSIGNED_POD = 'demo-unsigned';
@@ -39,28 +40,24 @@ export async function admitSigned(ctx: Ctx, namespace: string, image: string): P
  * (docs/troubleshooting.md#image-pull-backoff).
  */
 export async function waitRunning(ctx: Ctx, namespace: string): Promise<void> {
-  await ctx.waitFor(`pod ${SIGNED_POD} to run`, async () => {
-    const got = await ctx.cmd.run(
-      ['kubectl', 'get', 'pod', SIGNED_POD, '-n', namespace, '-o', 'jsonpath={.status.phase}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}'],
-      { mutates: false, allowFailure: true },
-    );
-    if (got.planned) return true;
-    const [phase = '', reason = ''] = got.stdout.trim().split('\t');
-    if (/ImagePullBackOff|ErrImagePull/.test(reason)) {
-      throw new Error(`Pod ${SIGNED_POD} was admitted by the policy but is in ${reason}: the kubelet cannot pull the image (a pull problem, not a policy one).`);
-    }
-    return phase === 'Running' || phase === 'Succeeded' ? true : undefined;
-  }, { timeoutMs: 5 * 60_000, intervalMs: 3_000 });
+  const shows = ['kubectl', 'get', 'pod', SIGNED_POD, '-n', namespace, '-o', 'jsonpath={.status.phase}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}'];
+  const outcome = await ctx.kube.waitFor(`pod ${SIGNED_POD} to run`, PODS, { namespace, fieldSelector: `metadata.name=${SIGNED_POD}` }, (pods) => {
+    const status = pods?.[0]?.status as { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } | undefined;
+    const reason = status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '';
+    if (/ImagePullBackOff|ErrImagePull/.test(reason)) return reason;
+    return status?.phase === 'Running' || status?.phase === 'Succeeded' ? 'running' : undefined;
+  }, { timeoutMs: 5 * 60_000, intervalMs: 3_000, planned: 'running', shows });
+  if (outcome !== 'running') {
+    throw new Error(`Pod ${SIGNED_POD} was admitted by the policy but is in ${outcome}: the kubelet cannot pull the image (a pull problem, not a policy one).`);
+  }
 }
 
 /** Audit mode: the unsigned pod shows up among the constraint's violations at the next audit. */
 export async function waitForViolation(ctx: Ctx, constraint: string, namespace: string): Promise<string> {
-  return ctx.waitFor(`${UNSIGNED_POD} to be listed as a violation of ${constraint}`, async () => {
-    const got = await ctx.cmd.run(['kubectl', 'get', 'ratifyverification', constraint, '-o', 'json'], { mutates: false, allowFailure: true });
-    if (got.planned) return '<verify.denialMessage>';
-    const violations = (prop(parseJson(got.stdout, 'kubectl get ratifyverification'), 'status', 'violations') ?? []) as { name?: string; namespace?: string; message?: string }[];
+  return ctx.kube.waitFor(`${UNSIGNED_POD} to be listed as a violation of ${constraint}`, RATIFY_CONSTRAINTS, { fieldSelector: `metadata.name=${constraint}` }, (found) => {
+    const violations = (prop(found?.[0], 'status', 'violations') ?? []) as { name?: string; namespace?: string; message?: string }[];
     return violations.find((v) => v.name === UNSIGNED_POD && v.namespace === namespace)?.message;
-  }, { timeoutMs: 15 * 60_000, intervalMs: 10_000, note: 'Gatekeeper audits existing pods periodically' });
+  }, { timeoutMs: 15 * 60_000, intervalMs: 10_000, note: 'Gatekeeper audits existing pods periodically', planned: '<verify.denialMessage>', shows: ['kubectl', 'get', 'ratifyverification', constraint, '-o', 'json'] });
 }
 
 /** On failure: Ratify, Gatekeeper and azure-policy logs under logs/, linked from the notebook. */

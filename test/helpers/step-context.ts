@@ -5,7 +5,8 @@
  */
 import { CommandFailedError, type CommandOptions, type CommandResult } from '../../runner/command-types.js';
 import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
-import type { ArmResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
+import { recordingAzure, recordingKube } from '../../runner/reads.js';
+import type { ArmResource, KubeObject, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
 import type { CreatedResource } from '../../kernel/created-resource.js';
 
 export interface ScriptedResult {
@@ -26,6 +27,8 @@ export interface ScriptEntry {
 export interface RecordedCall {
   readonly argv: readonly string[];
   readonly options: CommandOptions;
+  /** A read done in-process (ARM SDK, cluster API), recorded as the command it shows. */
+  readonly inProcess?: boolean;
 }
 
 export interface FakeOptions {
@@ -35,8 +38,19 @@ export interface FakeOptions {
   /** stepId -> outputs of earlier steps. */
   readonly outputs?: Readonly<Record<string, Outputs>>;
   readonly script?: readonly ScriptEntry[];
-  /** ARM id (case-insensitive) -> resource. */
-  readonly azure?: Readonly<Record<string, ArmResource>>;
+  /** ARM id (case-insensitive) -> resource, or what successive reads find (the last one repeats). */
+  readonly azure?: Readonly<Record<string, ArmResource | readonly (ArmResource | undefined)[]>>;
+  /** ARM collection path (case-insensitive, with `?$filter` when one is given) -> its members (now). */
+  readonly azureLists?: Readonly<Record<string, readonly ArmResource[] | (() => readonly ArmResource[])>>;
+  /** The state dir's kubeconfig current context (undefined: none yet). */
+  readonly kubeContext?: string;
+  /** Who the ARM token names (preflight). */
+  readonly caller?: { readonly objectId: string; readonly type: 'User' | 'ServicePrincipal' };
+  /**
+   * The cluster: `<plural>` or `<plural>/<namespace>` -> its objects (a missing key reads as a
+   * type the server does not serve). Each list answers in turn (the last one repeats).
+   */
+  readonly kube?: Readonly<Record<string, readonly (readonly KubeObject[])[]>>;
   /** Answers to confirm() by question substring; default: the non-interactive answer. */
   readonly confirmations?: Readonly<Record<string, boolean>>;
   readonly createdBefore?: readonly CreatedResource[];
@@ -52,8 +66,10 @@ export interface Fake {
   readonly logs: string[];
   readonly confirmQuestions: string[];
   readonly armReads: string[];
-  /** argv lists only. */
+  /** argv lists only (in-process reads as the commands they show). */
   argvs(): string[][];
+  /** argv lists of the commands started as processes. */
+  processes(): string[][];
   /** argv lists of mutating commands. */
   mutating(): string[][];
 }
@@ -76,7 +92,32 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const armReads: string[] = [];
   const turns = new Map<ScriptEntry, number>();
   const azure = new Map(Object.entries(options.azure ?? {}).map(([id, r]) => [id.toLowerCase(), r]));
+  const azureTurns = new Map<string, number>();
+  const azureLists = new Map(Object.entries(options.azureLists ?? {}).map(([path, r]) => [path.toLowerCase(), r]));
+  const kubeTurns = new Map<string, number>();
+  const kubeTurn = (key: string): readonly KubeObject[] | undefined => {
+    const answers = options.kube?.[key];
+    if (!answers) return undefined;
+    const turn = kubeTurns.get(key) ?? 0;
+    kubeTurns.set(key, turn + 1);
+    return answers[Math.min(turn, answers.length - 1)];
+  };
   let now = Date.parse('2025-05-01T10:00:00Z');
+  const clock = {
+    now: () => new Date(now),
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+  };
+  // In-process reads are recorded like commands, as the command they show (what the notebook gets).
+  const reads = {
+    mode,
+    clock,
+    signal: new AbortController().signal,
+    log: (line: string) => logs.push(line),
+    emit: (e: { argv: readonly string[]; capture?: string; probe?: boolean }) =>
+      calls.push({ argv: [...e.argv], options: { mutates: false, ...(e.capture ? { capture: e.capture } : {}), ...(e.probe ? { probe: true } : {}) }, inProcess: true }),
+  };
 
   const cmd = {
     async run(argv: readonly string[], opts: CommandOptions): Promise<CommandResult> {
@@ -123,24 +164,48 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     },
     runTag: `ratify-runbook-run=${options.runId ?? 'run1'}`,
     cmd,
-    azure: {
-      async getById(id) {
-        armReads.push(id);
-        return mode === 'plan' ? undefined : azure.get(id.toLowerCase());
+    azure: recordingAzure(
+      {
+        async getById(id) {
+          armReads.push(id);
+          const found = azure.get(id.toLowerCase());
+          if (!Array.isArray(found)) return found as ArmResource | undefined;
+          const turn = azureTurns.get(id.toLowerCase()) ?? 0;
+          azureTurns.set(id.toLowerCase(), turn + 1);
+          return found[Math.min(turn, found.length - 1)];
+        },
+        async list(path, _apiVersion, opts) {
+          const key = `${path}${opts?.filter ? `?$filter=${opts.filter}` : ''}`.toLowerCase();
+          armReads.push(key);
+          const members = azureLists.get(key) ?? [];
+          return [...(typeof members === 'function' ? members() : members)];
+        },
+        caller: async () => options.caller,
       },
-    },
+      reads,
+    ),
+    kube: recordingKube(
+      {
+        currentContext: async () => options.kubeContext,
+        async list(_kubeconfig, r, q) {
+          const items = kubeTurn(q.namespace && r.namespaced ? `${r.plural}/${q.namespace}` : r.plural);
+          return items && { items: [...items], resourceVersion: '1' };
+        },
+        async get(_kubeconfig, r, name, namespace) {
+          return kubeTurn(namespace && r.namespaced ? `${r.plural}/${namespace}` : r.plural)?.find((o) => o.metadata.name === name);
+        },
+        watch: () => ({ ended: Promise.resolve(), stop: () => {} }),
+      },
+      '/state/kubeconfig',
+      reads,
+    ),
     paths: { stateDir: '/state', kubeconfig: '/state/kubeconfig', logsDir: '/state/logs' },
     async writeFile(rel, content) {
       files.set(rel, content);
       return `/state/${rel}`;
     },
     log: (line) => logs.push(line),
-    clock: {
-      now: () => new Date(now),
-      sleep: async (ms) => {
-        now += ms;
-      },
-    },
+    clock,
     signal: new AbortController().signal,
     created: (r) => created.push(r),
     async confirm(question, nonInteractiveAnswer) {
@@ -170,6 +235,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     confirmQuestions,
     armReads,
     argvs: () => calls.map((c) => [...c.argv]),
+    processes: () => calls.filter((c) => !c.inProcess).map((c) => [...c.argv]),
     mutating: () => calls.filter((c) => c.options.mutates).map((c) => [...c.argv]),
   };
 }

@@ -1,42 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { keyVault } from '../../steps/key-vault.js';
-import { azArgv, fakeContext } from '../helpers/step-context.js';
+import { azArgv, fakeContext, SUB } from '../helpers/step-context.js';
 import { answers, KV_ID, outputs } from './fixtures.js';
 
 const vault = (rbac: boolean) => ({ id: KV_ID, properties: { enableRbacAuthorization: rbac, vaultUri: 'https://ratify-demo-kv.vault.azure.net/' } });
-const reads = [
-  { prefix: ['az', 'keyvault', 'show'], has: ['properties.vaultUri'], result: { stdout: 'https://ratify-demo-kv.vault.azure.net\n' } },
-  { prefix: ['az', 'keyvault', 'show'], has: ['id'], result: { stdout: `${KV_ID}\n` } },
-];
+/** Missing at first, there once created (ARM answers the GET after the create). */
+const created = (rbac: boolean) => ({ [KV_ID]: [undefined, { id: KV_ID, properties: { enableRbacAuthorization: rbac, vaultUri: 'https://ratify-demo-kv.vault.azure.net' } }] });
+const DELETED = `/subscriptions/${SUB}/providers/Microsoft.KeyVault/deletedVaults`;
 
 describe('key-vault', () => {
   for (const mode of ['rbac', 'access-policy'] as const) {
     it(`creates a ${mode} vault after show/list-deleted, with the exact argv`, async () => {
-      const f = fakeContext({ stepId: 'key-vault', answers: { ...answers, keyVaultAuth: mode }, outputs, script: reads });
+      const f = fakeContext({ stepId: 'key-vault', answers: { ...answers, keyVaultAuth: mode }, outputs, azure: created(mode === 'rbac') });
       const out = await keyVault.run(f.ctx);
       expect(f.argvs()).toEqual([
+        azArgv('keyvault', 'show', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '-o', 'none'),
         azArgv('keyvault', 'list-deleted', '--resource-type', 'vault', '--query', "[?name=='ratify-demo-kv'].name", '-o', 'tsv'),
         azArgv('keyvault', 'create', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '-l', 'eastus', '--enable-rbac-authorization',
           String(mode === 'rbac'), '--tags', 'ratify-runbook-run=run1', '-o', 'none'),
         azArgv('keyvault', 'show', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '--query', 'properties.vaultUri', '-o', 'tsv'),
         azArgv('keyvault', 'show', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '--query', 'id', '-o', 'tsv'),
       ]);
-      expect(f.calls[1]?.options.guardedBy).toEqual(azArgv('keyvault', 'show', '-n', 'ratify-demo-kv', '-g', 'myResourceGroup', '-o', 'none'));
+      // Only the create starts a process: the reads are ARM GETs, shown as the commands they stand for.
+      expect(f.processes()).toEqual([f.argvs()[2]]);
+      expect(f.armReads).toEqual([KV_ID, DELETED.toLowerCase(), KV_ID]);
+      expect(f.calls[2]?.options.guardedBy).toEqual(f.argvs()[0]);
       expect(out).toEqual({ vaultUri: 'https://ratify-demo-kv.vault.azure.net/', keyVaultId: KV_ID, keyVaultRbac: String(mode === 'rbac') });
       expect(f.created).toEqual([{ kind: 'keyVault', id: KV_ID, details: expect.objectContaining({ name: 'ratify-demo-kv' }) }]);
     });
   }
 
   it('never re-runs create on an existing vault', async () => {
-    const f = fakeContext({ stepId: 'key-vault', answers, outputs, script: reads, azure: { [KV_ID]: vault(true) } });
+    const f = fakeContext({ stepId: 'key-vault', answers, outputs, azure: { [KV_ID]: vault(true) } });
     await keyVault.run(f.ctx);
     expect(f.mutating()).toEqual([]);
+    expect(f.processes()).toEqual([]);
   });
 
   it('check: done when the vault exists in the chosen mode, not done when missing', async () => {
     const done = fakeContext({ stepId: 'key-vault', answers, outputs, azure: { [KV_ID]: vault(true) } });
     expect(await keyVault.check(done.ctx)).toEqual({ vaultUri: 'https://ratify-demo-kv.vault.azure.net/', keyVaultId: KV_ID, keyVaultRbac: 'true' });
-    expect(done.calls).toEqual([]);
+    expect(done.processes()).toEqual([]);
     const missing = fakeContext({ stepId: 'key-vault', answers, outputs });
     expect(await keyVault.check(missing.ctx)).toBeUndefined();
   });
@@ -47,11 +51,11 @@ describe('key-vault', () => {
   });
 
   it('reports a soft-deleted vault with the purge/recover choice, and purges when confirmed', async () => {
-    const deleted = [{ prefix: ['az', 'keyvault', 'list-deleted'], result: { stdout: 'ratify-demo-kv\n' } }, ...reads];
-    const no = fakeContext({ stepId: 'key-vault', answers, outputs, script: deleted });
+    const deleted = { [DELETED]: [{ id: `/subscriptions/${SUB}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/ratify-demo-kv`, name: 'ratify-demo-kv' }] };
+    const no = fakeContext({ stepId: 'key-vault', answers, outputs, azureLists: deleted, azure: created(true) });
     await expect(keyVault.run(no.ctx)).rejects.toThrow(/az keyvault purge -n ratify-demo-kv.*az keyvault recover -n ratify-demo-kv/s);
     expect(no.mutating()).toEqual([]);
-    const yes = fakeContext({ stepId: 'key-vault', answers, outputs, script: deleted, confirmations: { Purge: true } });
+    const yes = fakeContext({ stepId: 'key-vault', answers, outputs, azureLists: deleted, azure: created(true), confirmations: { Purge: true } });
     await keyVault.run(yes.ctx);
     expect(yes.mutating()[0]).toEqual(azArgv('keyvault', 'purge', '-n', 'ratify-demo-kv'));
   });

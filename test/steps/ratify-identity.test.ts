@@ -1,26 +1,38 @@
 import { describe, expect, it } from 'vitest';
 import { ratifyIdentity } from '../../steps/ratify-identity.js';
-import { azArgv, fakeContext, type ScriptEntry } from '../helpers/step-context.js';
+import { azArgv, fakeContext, SUB, type ScriptEntry } from '../helpers/step-context.js';
 import { ACR_ID, answers, ISSUER, KV_ID, outputs, RG_ID } from './fixtures.js';
 
 const ID = `${RG_ID}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/ratify-identity`;
-const FIC = { issuer: ISSUER, subject: 'system:serviceaccount:gatekeeper-system:ratify-admin' };
-const base: ScriptEntry[] = [
-  { prefix: ['az', 'identity', 'show'], has: ['clientId'], result: { stdout: 'client-1\n' } },
-  { prefix: ['az', 'identity', 'show'], has: ['principalId'], result: { stdout: 'object-1\n' } },
-  { prefix: ['az', 'acr', 'show'], result: { stdout: `${ACR_ID}\n` } },
-];
+const FIC_ID = `${ID}/federatedIdentityCredentials/ratify-federated-credential`;
+const FIC = { id: FIC_ID, properties: { issuer: ISSUER, subject: 'system:serviceaccount:gatekeeper-system:ratify-admin' } };
+const IDENTITY = { id: ID, properties: { clientId: 'client-1', principalId: 'object-1' } };
+/** The registry, found by name among the subscription's resources. */
+const REGISTRIES = { [`/subscriptions/${SUB}/resources?$filter=resourceType eq 'Microsoft.ContainerRegistry/registries' and name eq 'myregistry4ratify'`]: [{ id: ACR_ID, name: 'myregistry4ratify' }] };
+const ROLE = { acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d', secretsUser: '4633458b-17de-408a-b874-0445c86b69e6' };
+/** Role assignments of the identity as ARM lists them at a scope. */
+const roles = (scope: string, ...guids: string[]) => ({
+  [`${scope}/providers/Microsoft.Authorization/roleAssignments?$filter=principalId eq 'object-1'`]: guids.map((g, i) => ({
+    id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${i}`,
+    properties: { scope, principalId: 'object-1', roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${g}` },
+  })),
+});
+const base: ScriptEntry[] = [];
 
 describe('ratify-identity', () => {
   it('rbac: identity without -l guesswork, AcrPull + Key Vault Secrets User as ServicePrincipal, the FIC, then waits', async () => {
+    // Missing, then created; the grants and the FIC appear once created (the wait reads them back).
+    const granted = (): boolean => f.created.some((c) => c.kind === 'roleAssignment');
+    const once = (listed: Record<string, readonly unknown[]>) => Object.fromEntries(Object.entries(listed).map(([k, v]) => [k, () => (granted() ? v : [])]));
     const f = fakeContext({
       stepId: 'ratify-identity', answers, outputs,
-      script: [...base,
-        { prefix: ['az', 'role', 'assignment', 'list'], result: [{ stdout: '' }, { stdout: '' }, { stdout: 'AcrPull\nKey Vault Secrets User\n' }] },
-        { prefix: ['az', 'identity', 'federated-credential', 'show'], result: [{ exitCode: 3, stderr: 'ResourceNotFound' }, { stdout: JSON.stringify(FIC) }] },
-        { prefix: ['az', 'role', 'assignment', 'create'], result: { stdout: '/ra/x\n' } }],
+      azure: { [ID]: [undefined, IDENTITY], [FIC_ID]: [undefined, FIC] },
+      azureLists: { ...REGISTRIES, ...once(roles(ACR_ID, ROLE.acrPull)), ...once(roles(KV_ID, ROLE.secretsUser)) } as never,
+      script: [{ prefix: ['az', 'role', 'assignment', 'create'], result: { stdout: '/ra/x\n' } }],
     });
     expect(await ratifyIdentity.run(f.ctx)).toEqual({ identityClientId: 'client-1', identityObjectId: 'object-1' });
+    // Every read is an ARM GET: only the writes start az.
+    expect(f.processes()).toEqual(f.mutating());
     const m = f.mutating();
     expect(m[0]).toEqual(azArgv('identity', 'create', '-n', 'ratify-identity', '-g', 'myResourceGroup', '-l', 'eastus', '--tags', 'ratify-runbook-run=run1', '-o', 'none'));
     expect(m).toContainEqual(azArgv('role', 'assignment', 'create', '--assignee-object-id', 'object-1', '--assignee-principal-type', 'ServicePrincipal', '--role', 'AcrPull', '--scope', ACR_ID, '--query', 'id', '-o', 'tsv'));
@@ -32,12 +44,12 @@ describe('ratify-identity', () => {
   });
 
   it('access-policy: secrets get instead of a role', async () => {
+    const vault = (permissions?: Record<string, string[]>) => ({ id: KV_ID, properties: { accessPolicies: permissions ? [{ objectId: 'object-1', permissions }] : [] } });
     const f = fakeContext({
-      stepId: 'ratify-identity', answers: { ...answers, keyVaultAuth: 'access-policy' }, outputs, azure: { [ID]: { id: ID } },
-      script: [...base,
-        { prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: 'AcrPull\n' } },
-        { prefix: ['az', 'keyvault', 'show'], result: [{ stdout: '' }, { stdout: '' }, { stdout: '{"secrets":["get"]}' }] },
-        { prefix: ['az', 'identity', 'federated-credential', 'show'], result: { stdout: JSON.stringify(FIC) } }],
+      stepId: 'ratify-identity', answers: { ...answers, keyVaultAuth: 'access-policy' }, outputs,
+      azure: { [ID]: IDENTITY, [FIC_ID]: FIC, [KV_ID]: [vault(), vault(), vault({ secrets: ['get'] })] },
+      azureLists: { ...REGISTRIES, ...roles(ACR_ID, ROLE.acrPull) },
+      script: [...base],
     });
     await ratifyIdentity.run(f.ctx);
     expect(f.mutating()).toEqual([
@@ -46,11 +58,12 @@ describe('ratify-identity', () => {
   });
 
   it('check: done when identity, grants and FIC match; not done when the issuer changed', async () => {
-    const azure = { [ID]: { id: ID, properties: { clientId: 'client-1', principalId: 'object-1' } } };
-    const grants: ScriptEntry[] = [...base, { prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: 'AcrPull\nKey Vault Secrets User\n' } }];
-    const done = fakeContext({ stepId: 'ratify-identity', answers, outputs, azure, script: [...grants, { prefix: ['az', 'identity', 'federated-credential', 'show'], result: { stdout: JSON.stringify(FIC) } }] });
+    const azureLists = { ...REGISTRIES, ...roles(ACR_ID, ROLE.acrPull), ...roles(KV_ID, ROLE.secretsUser) };
+    const done = fakeContext({ stepId: 'ratify-identity', answers, outputs, azure: { [ID]: IDENTITY, [FIC_ID]: FIC }, azureLists });
     expect(await ratifyIdentity.check(done.ctx)).toEqual({ identityClientId: 'client-1', identityObjectId: 'object-1' });
-    const stale = fakeContext({ stepId: 'ratify-identity', answers, outputs, azure, script: [...grants, { prefix: ['az', 'identity', 'federated-credential', 'show'], result: { stdout: JSON.stringify({ ...FIC, issuer: 'https://old/' }) } }] });
+    expect(done.processes()).toEqual([]);
+    const staleFic = { ...FIC, properties: { ...FIC.properties, issuer: 'https://old/' } };
+    const stale = fakeContext({ stepId: 'ratify-identity', answers, outputs, azure: { [ID]: IDENTITY, [FIC_ID]: staleFic }, azureLists });
     expect(await ratifyIdentity.check(stale.ctx)).toBeUndefined();
   });
 

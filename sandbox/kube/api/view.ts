@@ -151,7 +151,8 @@ const uidFor = (...parts: string[]): string => {
 
 /** Per cluster: the JSON last served for each object and the resourceVersion it got. */
 interface VersionCache {
-  entries: Map<string, { json: string; rv: number }>;
+  /** `born`: the resourceVersion the object first had (a watch from before it reports ADDED). */
+  entries: Map<string, { json: string; rv: number; born: number }>;
   /** Objects that disappeared, kept for watches that started before (bounded). */
   tombstones: { key: string; rv: number; object: KubeObject }[];
 }
@@ -173,7 +174,7 @@ export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
     seen.add(v.key);
     const prev = cache.entries.get(v.key);
     const rv = prev && prev.json === json ? prev.rv : ++counter;
-    if (rv !== prev?.rv) cache.entries.set(v.key, { json, rv });
+    if (rv !== prev?.rv) cache.entries.set(v.key, { json, rv, born: prev?.born ?? rv });
     v.object = { ...served, metadata: { ...served.metadata, resourceVersion: String(rv) } } as KubeObject;
   }
   for (const [key, entry] of cache.entries) {
@@ -193,6 +194,11 @@ export function clusterTypes(e: Env): ResourceType[] {
   const synced = policyView(e.world, e.cluster, e.now, e.latency).templateCreatedAt;
   if (synced !== undefined) crds.push(crdObject(constraintCrd('RatifyVerification'), synced));
   return typesOf(crds);
+}
+
+/** The resourceVersion at which the object first appeared. */
+export function bornAt(clusterId: string, key: string): number | undefined {
+  return caches.get(clusterId.toLowerCase())?.entries.get(key)?.born;
 }
 
 /** Deletions since `rv` (a watch that resumes from a list reports them as DELETED). */

@@ -6,7 +6,7 @@ import { ofType, served, wantsTable, type ResourceRequest } from './handlers.js'
 import type { KubeApiHost } from './host.js';
 import { fieldSelector, labelSelector } from './select.js';
 import { toTable } from './tables.js';
-import { clusterView, tombstonesSince } from './view.js';
+import { bornAt, clusterView, tombstonesSince } from './view.js';
 
 /**
  * `?watch=true`: a stream of ADDED / MODIFIED / DELETED events, one JSON object per line. The
@@ -78,7 +78,7 @@ export async function watch(host: KubeApiHost, env: () => Env, r: ResourceReques
     if (!selected(v.object)) continue;
     known.set(v.key, String(v.object.metadata.resourceVersion));
     if (fresh) emit('ADDED', v.object, start.now);
-    else if (Number(v.object.metadata.resourceVersion) > Number(since)) emit('MODIFIED', v.object, start.now);
+    else if (Number(v.object.metadata.resourceVersion) > Number(since)) emit((bornAt(start.cluster.id, v.key) ?? 0) > Number(since) ? 'ADDED' : 'MODIFIED', v.object, start.now);
   }
   if (!fresh) for (const t of tombstonesSince(start.cluster.id, Number(since))) if (selected(t.object)) emit('DELETED', t.object, start.now);
   if (r.query.get('sendInitialEvents') === 'true') {
