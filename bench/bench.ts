@@ -6,6 +6,7 @@ type Section = [title: string, run: () => Promise<string[]> | string[]];
 const sections: Section[] = [
   ['CLI start-up', startupBench],
   ['Sandbox responsiveness: a world holding 50 attendees', async () => (await import('./sandbox-bench.js')).sandboxBench()],
+  ['Tool processes and run time of the flow on the sandbox', async () => (await import('./process-bench.js')).processBench()],
   ['The flow on a realistic:0.02 sandbox', async () => (await import('./flow-bench.js')).flowBench()],
   ['Workshop: 50 attendees on the sandbox', async () => (await import('./workshop-bench.js')).workshopBench()],
 ];

@@ -20,7 +20,9 @@ function collectionPath(r: KubeResource, namespace: string | undefined): string 
 function absent(error: unknown): boolean {
   const code = (error as { code?: number; statusCode?: number }).code ?? (error as { statusCode?: number }).statusCode;
   if (code === 404) return true;
-  return /Unrecognized API version and kind|the server could not find the requested resource/i.test(String((error as Error).message ?? error));
+  return /Unrecognized API version and kind|the server could not find the requested resource/i.test(
+    String((error as Error).message ?? error),
+  );
 }
 
 export function createKubeApi(): KubeApi {
@@ -41,7 +43,16 @@ export function createKubeApi(): KubeApi {
     async list(kubeconfig, r, query: KubeQuery) {
       const { k8s, kc } = await config(kubeconfig);
       try {
-        const list = await k8s.KubernetesObjectApi.makeApiClient(kc).list(apiVersionOf(r), r.kind, r.namespaced ? query.namespace : undefined, undefined, undefined, undefined, query.fieldSelector, query.labelSelector);
+        const list = await k8s.KubernetesObjectApi.makeApiClient(kc).list(
+          apiVersionOf(r),
+          r.kind,
+          r.namespaced ? query.namespace : undefined,
+          undefined,
+          undefined,
+          undefined,
+          query.fieldSelector,
+          query.labelSelector,
+        );
         return { items: list.items as unknown as KubeObject[], resourceVersion: list.metadata?.resourceVersion ?? '' };
       } catch (error) {
         if (absent(error)) return undefined;
@@ -51,7 +62,11 @@ export function createKubeApi(): KubeApi {
     async get(kubeconfig, r, name, namespace) {
       const { k8s, kc } = await config(kubeconfig);
       try {
-        const header = { apiVersion: apiVersionOf(r), kind: r.kind, metadata: { name, ...(r.namespaced && namespace ? { namespace } : {}) } };
+        const header = {
+          apiVersion: apiVersionOf(r),
+          kind: r.kind,
+          metadata: { name, ...(r.namespaced && namespace ? { namespace } : {}) },
+        };
         return (await k8s.KubernetesObjectApi.makeApiClient(kc).read(header)) as unknown as KubeObject;
       } catch (error) {
         if (absent(error)) return undefined;
@@ -67,10 +82,20 @@ export function createKubeApi(): KubeApi {
         try {
           const { k8s, kc } = await config(kubeconfig);
           if (stopped) return finish();
-          const params = { resourceVersion, allowWatchBookmarks: true, ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}), ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}) };
-          controller = await new k8s.Watch(kc).watch(collectionPath(r, r.namespaced ? query.namespace : undefined), params, (type, object) => {
-            if (type !== 'BOOKMARK') onChange(type, object as KubeObject);
-          }, () => finish());
+          const params = {
+            resourceVersion,
+            allowWatchBookmarks: true,
+            ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
+            ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
+          };
+          controller = await new k8s.Watch(kc).watch(
+            collectionPath(r, r.namespaced ? query.namespace : undefined),
+            params,
+            (type, object) => {
+              if (type !== 'BOOKMARK') onChange(type, object as KubeObject);
+            },
+            () => finish(),
+          );
           if (stopped) controller.abort();
         } catch {
           // A watch that cannot start is a watch that ended: the caller lists again.

@@ -1,6 +1,16 @@
 import type { Clock } from '../kernel/clock.js';
 import { formatDuration } from './duration.js';
-import type { AzureReader, KubeApi, KubeObject, KubeQuery, KubeReader, KubeResource, ReadOptions, ShownCommand, WaitOptions } from './step.js';
+import type {
+  AzureReader,
+  KubeApi,
+  KubeObject,
+  KubeQuery,
+  KubeReader,
+  KubeResource,
+  ReadOptions,
+  ShownCommand,
+  WaitOptions,
+} from './step.js';
 
 /**
  * In-process reads as the notebook shows them. A read through the ARM SDK or the cluster's API
@@ -36,7 +46,8 @@ function shown(fallback: readonly string[], options: ReadOptions | undefined): S
 
 /** One notebook entry per shown command, all with the read's outcome. */
 function emitAll(deps: ReadDeps, commands: readonly ShownCommand[], outcome: Outcome): void {
-  for (const c of commands) deps.emit({ ...outcome, argv: c.argv, ...(c.capture ? { capture: c.capture } : {}), ...(c.probe ? { probe: true } : {}) });
+  for (const c of commands)
+    deps.emit({ ...outcome, argv: c.argv, ...(c.capture ? { capture: c.capture } : {}), ...(c.probe ? { probe: true } : {}) });
 }
 
 const kindRef = (r: KubeResource): string => (r.group ? `${r.kind.toLowerCase()}.${r.group}` : r.kind.toLowerCase());
@@ -46,12 +57,20 @@ const qualified = (r: KubeResource): string => (r.group ? `${r.plural}.${r.group
 export function kubectlGet(r: KubeResource, query: KubeQuery & { name?: string }): string[] {
   const ns = r.namespaced ? (query.namespace ? ['-n', query.namespace] : ['-A']) : [];
   return [
-    'kubectl', 'get', qualified(r), ...(query.name ? [query.name] : []), ...ns,
-    ...(query.labelSelector ? ['-l', query.labelSelector] : []), ...(query.fieldSelector ? ['--field-selector', query.fieldSelector] : []), '-o', 'name',
+    'kubectl',
+    'get',
+    qualified(r),
+    ...(query.name ? [query.name] : []),
+    ...ns,
+    ...(query.labelSelector ? ['-l', query.labelSelector] : []),
+    ...(query.fieldSelector ? ['--field-selector', query.fieldSelector] : []),
+    '-o',
+    'name',
   ];
 }
 
-const names = (r: KubeResource, objects: readonly KubeObject[]): string => objects.map((o) => `${kindRef(r)}/${o.metadata.name}\n`).join('');
+const names = (r: KubeResource, objects: readonly KubeObject[]): string =>
+  objects.map((o) => `${kindRef(r)}/${o.metadata.name}\n`).join('');
 
 function elapsedSince(clock: Clock, start: number): number {
   return clock.now().getTime() - start;
@@ -68,7 +87,13 @@ export function recordingAzure(inner: AzureReader, deps: ReadDeps): AzureReader 
       const start = deps.clock.now().getTime();
       const found = await inner.getById(id, apiVersion);
       const stderr = found ? '' : `(ResourceNotFound) ${id} was not found\n`;
-      emitAll(deps, commands, { exitCode: found ? 0 : 3, stdout: found ? `${found.id ?? id}\n` : '', stderr, ms: elapsedSince(deps.clock, start), planned: false });
+      emitAll(deps, commands, {
+        exitCode: found ? 0 : 3,
+        stdout: found ? `${found.id ?? id}\n` : '',
+        stderr,
+        ms: elapsedSince(deps.clock, start),
+        planned: false,
+      });
       return found;
     },
     async list(path, apiVersion, options) {
@@ -80,7 +105,13 @@ export function recordingAzure(inner: AzureReader, deps: ReadDeps): AzureReader 
       }
       const start = deps.clock.now().getTime();
       const found = await inner.list(path, apiVersion, options?.filter ? { filter: options.filter } : {});
-      emitAll(deps, commands, { exitCode: 0, stdout: found.map((r) => `${r.id ?? ''}\n`).join(''), stderr: '', ms: elapsedSince(deps.clock, start), planned: false });
+      emitAll(deps, commands, {
+        exitCode: 0,
+        stdout: found.map((r) => `${r.id ?? ''}\n`).join(''),
+        stderr: '',
+        ms: elapsedSince(deps.clock, start),
+        planned: false,
+      });
       return found;
     },
     async caller(options) {
@@ -91,14 +122,25 @@ export function recordingAzure(inner: AzureReader, deps: ReadDeps): AzureReader 
       }
       const start = deps.clock.now().getTime();
       const who = await inner.caller();
-      emitAll(deps, commands, { exitCode: who ? 0 : 1, stdout: who ? `${who.objectId}\n` : '', stderr: '', ms: elapsedSince(deps.clock, start), planned: false });
+      emitAll(deps, commands, {
+        exitCode: who ? 0 : 1,
+        stdout: who ? `${who.objectId}\n` : '',
+        stderr: '',
+        ms: elapsedSince(deps.clock, start),
+        planned: false,
+      });
       return who;
     },
   };
 }
 
 export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps): KubeReader {
-  const read = <T>(commands: ShownCommand[], run: () => Promise<T>, describe: (value: T) => Pick<ReadEvent, 'exitCode' | 'stdout' | 'stderr'>, planned: T): Promise<T> => {
+  const read = <T>(
+    commands: ShownCommand[],
+    run: () => Promise<T>,
+    describe: (value: T) => Pick<ReadEvent, 'exitCode' | 'stdout' | 'stderr'>,
+    planned: T,
+  ): Promise<T> => {
     if (deps.mode === 'plan') {
       emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
       return Promise.resolve(planned);
@@ -109,13 +151,17 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
       return value;
     });
   };
-  const noneIn = (r: KubeResource, ns?: string): string => (r.namespaced && ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n');
+  const noneIn = (r: KubeResource, ns?: string): string =>
+    r.namespaced && ns ? `No resources found in ${ns} namespace.\n` : 'No resources found\n';
   return {
     currentContext(options?: ReadOptions) {
       return read(
         shown(['kubectl', 'config', 'current-context'], options),
         () => api.currentContext(kubeconfig),
-        (name) => (name ? { exitCode: 0, stdout: `${name}\n`, stderr: '' } : { exitCode: 1, stdout: '', stderr: 'error: current-context is not set\n' }),
+        (name) =>
+          name
+            ? { exitCode: 0, stdout: `${name}\n`, stderr: '' }
+            : { exitCode: 1, stdout: '', stderr: 'error: current-context is not set\n' },
         undefined,
       );
     },
@@ -123,7 +169,10 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
       return read(
         shown(kubectlGet(r, query), options),
         async () => (await api.list(kubeconfig, r, query))?.items,
-        (items) => (items === undefined ? { exitCode: 1, stdout: '', stderr: `error: the server doesn't have a resource type "${r.plural}"\n` } : { exitCode: 0, stdout: names(r, items), stderr: items.length ? '' : noneIn(r, query.namespace) }),
+        (items) =>
+          items === undefined
+            ? { exitCode: 1, stdout: '', stderr: `error: the server doesn't have a resource type "${r.plural}"\n` }
+            : { exitCode: 0, stdout: names(r, items), stderr: items.length ? '' : noneIn(r, query.namespace) },
         undefined,
       );
     },
@@ -131,12 +180,20 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
       return read(
         shown(kubectlGet(r, { name, ...(namespace ? { namespace } : {}) }), options),
         () => api.get(kubeconfig, r, name, namespace),
-        (o) => (o ? { exitCode: 0, stdout: names(r, [o]), stderr: '' } : { exitCode: 1, stdout: '', stderr: `Error from server (NotFound): ${qualified(r)} "${name}" not found\n` }),
+        (o) =>
+          o
+            ? { exitCode: 0, stdout: names(r, [o]), stderr: '' }
+            : { exitCode: 1, stdout: '', stderr: `Error from server (NotFound): ${qualified(r)} "${name}" not found\n` },
         undefined,
       );
     },
-    waitFor: async <T,>(what: string, r: KubeResource, query: KubeQuery, done: (objects: readonly KubeObject[] | undefined) => T | undefined,
-      options: WaitOptions & ReadOptions & { readonly planned: T }): Promise<T> => {
+    waitFor: async <T>(
+      what: string,
+      r: KubeResource,
+      query: KubeQuery,
+      done: (objects: readonly KubeObject[] | undefined) => T | undefined,
+      options: WaitOptions & ReadOptions & { readonly planned: T },
+    ): Promise<T> => {
       const commands = shown(kubectlGet(r, query), options);
       if (deps.mode === 'plan') {
         emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
@@ -146,7 +203,9 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
       let lastLogged = -Infinity;
       for (;;) {
         const listed = await api.list(kubeconfig, r, query);
-        const objects = new Map<string, KubeObject>((listed?.items ?? []).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
+        const objects = new Map<string, KubeObject>(
+          (listed?.items ?? []).map((o) => [`${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]),
+        );
         const answer = (): T | undefined => done(listed ? [...objects.values()] : undefined);
         let value = answer();
         const elapsed = elapsedSince(deps.clock, started);
@@ -172,7 +231,10 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
               })
             : undefined;
           try {
-            await Promise.race([deps.clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), nap.signal), watch?.ended.then(() => nap.abort())]);
+            await Promise.race([
+              deps.clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), nap.signal),
+              watch?.ended.then(() => nap.abort()),
+            ]);
           } catch (e) {
             if (deps.signal.aborted) throw e;
           } finally {
@@ -181,7 +243,13 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
           }
         }
         if (value !== undefined) {
-          emitAll(deps, commands, { exitCode: 0, stdout: names(r, [...objects.values()]), stderr: '', ms: elapsedSince(deps.clock, started), planned: false });
+          emitAll(deps, commands, {
+            exitCode: 0,
+            stdout: names(r, [...objects.values()]),
+            stderr: '',
+            ms: elapsedSince(deps.clock, started),
+            planned: false,
+          });
           return value;
         }
       }

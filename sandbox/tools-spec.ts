@@ -15,7 +15,10 @@ export const TOOLS_FORMS = 'NAME=VERSION[,...] with kubectl=fake|real';
 export function parseToolsSpec(specs: readonly string[]): ToolChoices {
   const out: ToolChoices = { kubectl: 'fake' };
   for (const spec of specs) {
-    for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = item.indexOf('=');
       const name = eq > 0 ? item.slice(0, eq) : item;
       const value = eq > 0 ? item.slice(eq + 1) : '';

@@ -15,8 +15,51 @@ import { forget, history, latest, save, type StoredRelease } from './release-sto
 import { renderRatify, RenderError, type Manifest, type Rendered } from './ratify-chart.js';
 
 /** helm v3 behaviour: `Error: <msg>` on stderr, exit 1. */
-const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--filter']);
-const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
+const VALUE = new Set([
+  '-n',
+  '--namespace',
+  '--version',
+  '-f',
+  '--values',
+  '--set',
+  '--set-string',
+  '--set-json',
+  '--timeout',
+  '-o',
+  '--output',
+  '--kubeconfig',
+  '--kube-context',
+  '--template',
+  '--repo',
+  '--username',
+  '--password',
+  '--description',
+  '--max',
+  '--filter',
+]);
+const BOOL = new Set([
+  '-i',
+  '--install',
+  '--create-namespace',
+  '--wait',
+  '--atomic',
+  '--dry-run',
+  '--force-update',
+  '--short',
+  '--ignore-not-found',
+  '-A',
+  '--all-namespaces',
+  '--reuse-values',
+  '--reset-values',
+  '--debug',
+  '--all',
+  '--force',
+  '--devel',
+  '--wait-for-jobs',
+  '--skip-crds',
+  '--keep-history',
+  '--no-hooks',
+]);
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
 
 const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
@@ -38,7 +81,10 @@ function parse(argv: readonly string[]): Parsed {
       continue;
     }
     let { name, value } = splitFlag(a);
-    const canon = ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces' } as Record<string, string>)[name] ?? name;
+    const canon =
+      ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces' } as Record<string, string>)[
+        name
+      ] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {
         value = argv[++i];
@@ -69,7 +115,14 @@ function releaseJson(r: HelmRelease & { manifest?: string }): string {
   return (
     JSON.stringify({
       name: r.name,
-      info: { first_deployed: goTime(r.firstDeployed), last_deployed: goTime(r.lastDeployed), deleted: '', description: r.description, status: r.status, notes: r.notes },
+      info: {
+        first_deployed: goTime(r.firstDeployed),
+        last_deployed: goTime(r.lastDeployed),
+        deleted: '',
+        description: r.description,
+        status: r.status,
+        notes: r.notes,
+      },
       config: r.config,
       manifest: r.manifest ?? '',
       hooks: [],
@@ -91,9 +144,15 @@ function locateChart(t: ToolContext, ref: string, version: string | undefined): 
   if (!url) throw fail(`repo ${repoName} not found`);
   const repo = LIVE_REPOS[normaliseRepoUrl(url)];
   const chart = repo?.charts[chartName];
-  if (!chart) throw fail(`chart "${chartName}" matching ${version ?? ''} not found in ${repoName} index. (try 'helm repo update'): no chart name found`);
+  if (!chart)
+    throw fail(
+      `chart "${chartName}" matching ${version ?? ''} not found in ${repoName} index. (try 'helm repo update'): no chart name found`,
+    );
   const v = version ?? chart.versions[0]!;
-  if (!chart.versions.includes(v)) throw fail(`chart "${chartName}" matching ${v} not found in ${repoName} index. (try 'helm repo update'): no chart version found for ${chartName}-${v}`);
+  if (!chart.versions.includes(v))
+    throw fail(
+      `chart "${chartName}" matching ${v} not found in ${repoName} index. (try 'helm repo update'): no chart version found for ${chartName}-${v}`,
+    );
   return { chart: chartName, version: v, appVersion: chart.appVersions[v] ?? v };
 }
 
@@ -152,7 +211,11 @@ interface ClusterOps {
 
 async function pathOf(ops: ClusterOps, o: Manifest, name = true): Promise<string> {
   const r = await ops.mapper.forKind(o.apiVersion, o.kind);
-  if (!r) throw new ToolError(`Error: unable to build kubernetes objects from release manifest: resource mapping not found for name: "${o.metadata.name}" namespace: "${o.metadata.namespace ?? ''}" from "": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first\n`, 1);
+  if (!r)
+    throw new ToolError(
+      `Error: unable to build kubernetes objects from release manifest: resource mapping not found for name: "${o.metadata.name}" namespace: "${o.metadata.namespace ?? ''}" from "": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first\n`,
+      1,
+    );
   return resourcePath(r, o.metadata.namespace, name ? o.metadata.name : undefined);
 }
 
@@ -166,14 +229,21 @@ async function existing(ops: ClusterOps, o: Manifest): Promise<Manifest | undefi
 }
 
 /** helm's existingResourceConflict: an object it did not create blocks the install. */
-async function ownershipProblem(ops: ClusterOps, objs: readonly Manifest[], rel: { name: string; namespace: string }): Promise<string | undefined> {
+async function ownershipProblem(
+  ops: ClusterOps,
+  objs: readonly Manifest[],
+  rel: { name: string; namespace: string },
+): Promise<string | undefined> {
   for (const o of objs) {
     const cur = await existing(ops, o);
     if (!cur) continue;
     const problems: string[] = [];
-    if (cur.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'Helm') problems.push('label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"');
-    if (cur.metadata.annotations?.['meta.helm.sh/release-name'] !== rel.name) problems.push(`annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"`);
-    if (cur.metadata.annotations?.['meta.helm.sh/release-namespace'] !== rel.namespace) problems.push(`annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${rel.namespace}"`);
+    if (cur.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'Helm')
+      problems.push('label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"');
+    if (cur.metadata.annotations?.['meta.helm.sh/release-name'] !== rel.name)
+      problems.push(`annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"`);
+    if (cur.metadata.annotations?.['meta.helm.sh/release-namespace'] !== rel.namespace)
+      problems.push(`annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${rel.namespace}"`);
     if (problems.length) {
       return `Unable to continue with install: ${o.kind} "${o.metadata.name}" in namespace "${o.metadata.namespace ?? ''}" exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`;
     }
@@ -185,7 +255,13 @@ async function ownershipProblem(ops: ClusterOps, objs: readonly Manifest[], rel:
 async function put(ops: ClusterOps, o: Manifest): Promise<void> {
   const cur = await existing(ops, o);
   try {
-    if (cur) await ops.client.json('PUT', await pathOf(ops, o), { body: JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: (cur.metadata as { resourceVersion?: string }).resourceVersion } }) });
+    if (cur)
+      await ops.client.json('PUT', await pathOf(ops, o), {
+        body: JSON.stringify({
+          ...o,
+          metadata: { ...o.metadata, resourceVersion: (cur.metadata as { resourceVersion?: string }).resourceVersion },
+        }),
+      });
     else {
       await ops.client.json('POST', await pathOf(ops, o, false), { body: JSON.stringify(o) });
       ops.created.push(o);
@@ -207,7 +283,13 @@ async function removeObject(ops: ClusterOps, o: Manifest): Promise<void> {
 class InstallProblem extends Error {}
 
 /** Installs what the chart renders: CRDs (kept if present), hooks (replaced), then the release's objects. */
-async function applyChart(ops: ClusterOps, rendered: Rendered, previous: readonly Manifest[], rel: { name: string; namespace: string }, now: number): Promise<Manifest[]> {
+async function applyChart(
+  ops: ClusterOps,
+  rendered: Rendered,
+  previous: readonly Manifest[],
+  rel: { name: string; namespace: string },
+  now: number,
+): Promise<Manifest[]> {
   for (const shape of rendered.crds) {
     const crd = crdObject(shape, now);
     const m = { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name }, spec: crd.spec } as Manifest;
@@ -225,13 +307,20 @@ async function applyChart(ops: ClusterOps, rendered: Rendered, previous: readonl
     created.push(o);
   }
   for (const old of previous) {
-    if (!rendered.resources.some((o) => o.kind === old.kind && o.metadata.name === old.metadata.name && o.metadata.namespace === old.metadata.namespace)) await removeObject(ops, old);
+    if (
+      !rendered.resources.some(
+        (o) => o.kind === old.kind && o.metadata.name === old.metadata.name && o.metadata.namespace === old.metadata.namespace,
+      )
+    )
+      await removeObject(ops, old);
   }
   return created;
 }
 
 function manifestObjects(text: string): Manifest[] {
-  return parseAllDocuments(text).map((d) => d.toJSON() as Manifest | null).filter((o): o is Manifest => Boolean(o?.kind));
+  return parseAllDocuments(text)
+    .map((d) => d.toJSON() as Manifest | null)
+    .filter((o): o is Manifest => Boolean(o?.kind));
 }
 
 /** `--wait`: the release's deployments become available, or the timeout ends it. */
@@ -246,7 +335,11 @@ async function waitReady(t: ToolContext, ops: ClusterOps, objs: readonly Manifes
     check(await ops.client.json('GET', `${path}/${o.metadata.name}`));
     while (!ready && t.clock.now() < deadline) {
       await ops.client.request('GET', path, {
-        query: { watch: 'true', fieldSelector: `metadata.name=${o.metadata.name}`, timeoutSeconds: String(Math.max(1, Math.ceil((deadline - t.clock.now()) / 1000))) },
+        query: {
+          watch: 'true',
+          fieldSelector: `metadata.name=${o.metadata.name}`,
+          timeoutSeconds: String(Math.max(1, Math.ceil((deadline - t.clock.now()) / 1000))),
+        },
         onLine: (line) => {
           const ev = JSON.parse(line) as { type: string; object: Parameters<typeof check>[0] };
           if (ev.type !== 'DELETED') check(ev.object);
@@ -262,7 +355,8 @@ async function waitReady(t: ToolContext, ops: ClusterOps, objs: readonly Manifes
 const timeoutOf = (s: string | undefined): number => {
   if (!s) return 5 * 60_000;
   let total = 0;
-  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]!]!;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g))
+    total += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2]!]!;
   return total || 5 * 60_000;
 };
 
@@ -276,26 +370,47 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
         return { stdout: 'The Kubernetes package manager (ratify-runbook sandbox)\n', stderr: '', exitCode: 0 };
       case 'version':
         if (p.flags.get('--short') === 'true') return ok('v3.17.2+gcc0bbbd\n');
-        if (p.flags.get('--template')) return ok(p.flags.get('--template')!.replace(/\{\{\s*\.Version\s*\}\}/g, 'v3.17.2').replace(/\{\{\s*\.GoVersion\s*\}\}/g, 'go1.23.7'));
-        return ok('version.BuildInfo{Version:"v3.17.2", GitCommit:"cc0bbbd6d6276b83880042c1ecb34087e84d41eb", GitTreeState:"clean", GoVersion:"go1.23.7"}\n');
+        if (p.flags.get('--template'))
+          return ok(
+            p.flags
+              .get('--template')!
+              .replace(/\{\{\s*\.Version\s*\}\}/g, 'v3.17.2')
+              .replace(/\{\{\s*\.GoVersion\s*\}\}/g, 'go1.23.7'),
+          );
+        return ok(
+          'version.BuildInfo{Version:"v3.17.2", GitCommit:"cc0bbbd6d6276b83880042c1ecb34087e84d41eb", GitTreeState:"clean", GoVersion:"go1.23.7"}\n',
+        );
       case 'repo':
         return repo(t, p, rest);
     }
-    if (!['install', 'upgrade', 'status', 'list', 'ls', 'get', 'uninstall', 'delete'].includes(sub)) throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
+    if (!['install', 'upgrade', 'status', 'list', 'ls', 'get', 'uninstall', 'delete'].includes(sub))
+      throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
     const installing = sub === 'install' || sub === 'upgrade';
     const prefix = sub === 'install' ? 'INSTALLATION FAILED: ' : sub === 'upgrade' ? 'UPGRADE FAILED: ' : '';
-    if (installing && (!rest[0] || !rest[1])) throw new ToolError(`Error: "helm ${sub}" requires 2 arguments\n\nUsage:  helm ${sub} [${sub === 'install' ? 'NAME' : 'RELEASE'}] [CHART] [flags]\n`, 1);
-    if ((sub === 'uninstall' || sub === 'delete') && !rest[0]) throw new ToolError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n', 1);
-    if (sub === 'status' && !rest[0]) throw new ToolError('Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n', 1);
+    if (installing && (!rest[0] || !rest[1]))
+      throw new ToolError(
+        `Error: "helm ${sub}" requires 2 arguments\n\nUsage:  helm ${sub} [${sub === 'install' ? 'NAME' : 'RELEASE'}] [CHART] [flags]\n`,
+        1,
+      );
+    if ((sub === 'uninstall' || sub === 'delete') && !rest[0])
+      throw new ToolError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]\n', 1);
+    if (sub === 'status' && !rest[0])
+      throw new ToolError('Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]\n', 1);
     if (sub === 'get' && rest[0] !== 'values') throw fail(`unknown command "${rest[0] ?? ''}" for "helm get"`);
     let conn;
     try {
-      conn = await connect(t, { ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}), ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}) });
+      conn = await connect(t, {
+        ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}),
+        ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}),
+      });
       // Helm reads the server version before anything else.
       await conn.client.json('GET', '/version');
     } catch (e) {
       if (e instanceof Unreachable) throw fail(`${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.helm}`);
-      if (e instanceof ApiStatus) throw fail(`${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.code === 401 ? 'the server has asked for the client to provide credentials' : e.message}`);
+      if (e instanceof ApiStatus)
+        throw fail(
+          `${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.code === 401 ? 'the server has asked for the client to provide credentials' : e.message}`,
+        );
       throw e;
     }
     const ops: ClusterOps = { client: conn.client, mapper: new Mapper(conn.client), created: [] };
@@ -315,19 +430,44 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
         const byName = new Map<string, StoredRelease>();
         for (const r of await history(ops.client, all ? undefined : ns)) byName.set(`${r.namespace}/${r.name}`, r);
         const filter = p.flags.get('--filter');
-        const rels = [...byName.values()].filter((r) => (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') && (!filter || new RegExp(filter).test(r.name)));
-        const updated = (r: StoredRelease): string => new Date(r.lastDeployed).toISOString().replace('T', ' ').replace(/\.(\d{3})Z$/, '.$1000000 +0000 UTC');
+        const rels = [...byName.values()].filter(
+          (r) =>
+            (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') &&
+            (!filter || new RegExp(filter).test(r.name)),
+        );
+        const updated = (r: StoredRelease): string =>
+          new Date(r.lastDeployed)
+            .toISOString()
+            .replace('T', ' ')
+            .replace(/\.(\d{3})Z$/, '.$1000000 +0000 UTC');
         if (p.flags.get('--output') === 'json') {
-          return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: updated(r), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
+          return ok(
+            JSON.stringify(
+              rels.map((r) => ({
+                name: r.name,
+                namespace: r.namespace,
+                revision: String(r.revision),
+                updated: updated(r),
+                status: r.status,
+                chart: `${r.chart}-${r.chartVersion}`,
+                app_version: r.appVersion,
+              })),
+            ) + '\n',
+          );
         }
-        const rows = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'], ...rels.map((r) => [r.name, r.namespace, String(r.revision), updated(r), r.status, `${r.chart}-${r.chartVersion}`, r.appVersion])];
+        const rows = [
+          ['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'],
+          ...rels.map((r) => [r.name, r.namespace, String(r.revision), updated(r), r.status, `${r.chart}-${r.chartVersion}`, r.appVersion]),
+        ];
         return ok(rows.map((r) => r.map((c) => c.padEnd(8)).join('\t')).join('\n') + '\n');
       }
       case 'get': {
         const rel = await latest(ops.client, ns, rest[1] ?? '');
         if (!rel) throw fail('release: not found');
         const vals = p.flags.get('--all') === 'true' ? deepMerge(ratifyDefaults(), rel.config) : rel.config;
-        return ok(p.flags.get('--output') === 'json' ? JSON.stringify(vals) + '\n' : `USER-SUPPLIED VALUES:\n${JSON.stringify(vals, null, 2)}\n`);
+        return ok(
+          p.flags.get('--output') === 'json' ? JSON.stringify(vals) + '\n' : `USER-SUPPLIED VALUES:\n${JSON.stringify(vals, null, 2)}\n`,
+        );
       }
       default: {
         const name = rest[0]!;
@@ -349,12 +489,25 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
   }
 }
 
-async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub: 'install' | 'upgrade', name: string, chartRef: string, ns: string, prefix: string): Promise<ToolResult> {
+async function installOrUpgrade(
+  t: ToolContext,
+  p: Parsed,
+  ops: ClusterOps,
+  sub: 'install' | 'upgrade',
+  name: string,
+  chartRef: string,
+  ns: string,
+  prefix: string,
+): Promise<ToolResult> {
   const install = sub === 'install' || p.flags.get('--install') === 'true';
   const previous = await history(ops.client, ns, name);
   const existingRel = previous.at(-1);
-  const upgrading = existingRel !== undefined && existingRel.status !== 'uninstalled' && (sub === 'upgrade' ? previous.some((r) => r.status === 'deployed' || r.status === 'failed') : true);
-  if (sub === 'install' && existingRel && existingRel.status !== 'uninstalled') throw fail(`${prefix}cannot re-use a name that is still in use`);
+  const upgrading =
+    existingRel !== undefined &&
+    existingRel.status !== 'uninstalled' &&
+    (sub === 'upgrade' ? previous.some((r) => r.status === 'deployed' || r.status === 'failed') : true);
+  if (sub === 'install' && existingRel && existingRel.status !== 'uninstalled')
+    throw fail(`${prefix}cannot re-use a name that is still in use`);
   if (sub === 'upgrade' && !install && !existingRel) throw fail(`${prefix}"${name}" has no deployed releases`);
   let chart: ReturnType<typeof locateChart>;
   try {
@@ -368,13 +521,17 @@ async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub:
     await ops.client.json('GET', nsPath);
   } catch (e) {
     if (!(e instanceof ApiStatus) || e.code !== 404) throw e;
-    if (p.flags.get('--create-namespace') !== 'true') throw fail(`${existingRel || sub === 'install' ? prefix : ''}create: failed to create: namespaces "${ns}" not found`);
-    await ops.client.json('POST', '/api/v1/namespaces', { body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }) });
+    if (p.flags.get('--create-namespace') !== 'true')
+      throw fail(`${existingRel || sub === 'install' ? prefix : ''}create: failed to create: namespaces "${ns}" not found`);
+    await ops.client.json('POST', '/api/v1/namespaces', {
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+    });
   }
-  const config = p.flags.get('--reuse-values') === 'true' && existingRel ? deepMerge(existingRel.config, userValues(t, p)) : userValues(t, p);
+  const config =
+    p.flags.get('--reuse-values') === 'true' && existingRel ? deepMerge(existingRel.config, userValues(t, p)) : userValues(t, p);
   const now = t.clock.now();
   const atomic = p.flags.get('--atomic') === 'true' || p.flags.get('--rollback-on-failure') === 'true';
-  const wait = p.flags.get('--wait') !== undefined && p.flags.get('--wait') !== 'false' || atomic;
+  const wait = (p.flags.get('--wait') !== undefined && p.flags.get('--wait') !== 'false') || atomic;
   const rel: StoredRelease = {
     name,
     namespace: ns,
@@ -387,12 +544,18 @@ async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub:
     firstDeployed: upgrading ? existingRel.firstDeployed : now,
     lastDeployed: now,
     config,
-    notes: chart.chart === 'ratify' ? `***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ${ns}\n***********************************************************************************` : '',
+    notes:
+      chart.chart === 'ratify'
+        ? `***********************************************************************************\nRatify is now installed. Verify it with: kubectl get pods -n ${ns}\n***********************************************************************************`
+        : '',
     manifest: '',
   };
   const failed = async (problem: string): Promise<never> => {
     if (atomic) {
-      for (const o of ops.created.filter((c) => !c.metadata.annotations?.['helm.sh/hook'] && c.kind !== 'CustomResourceDefinition').reverse()) await removeObject(ops, o);
+      for (const o of ops.created
+        .filter((c) => !c.metadata.annotations?.['helm.sh/hook'] && c.kind !== 'CustomResourceDefinition')
+        .reverse())
+        await removeObject(ops, o);
       if (!upgrading) await forget(ops.client, rel);
       throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);
     }
@@ -401,7 +564,10 @@ async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub:
   };
   let rendered: Rendered | undefined;
   try {
-    rendered = chart.chart === 'ratify' ? renderRatify(config, { name, namespace: ns, chartVersion: chart.version, appVersion: chart.appVersion }) : undefined;
+    rendered =
+      chart.chart === 'ratify'
+        ? renderRatify(config, { name, namespace: ns, chartVersion: chart.version, appVersion: chart.appVersion })
+        : undefined;
   } catch (e) {
     if (e instanceof RenderError) return failed(e.message);
     throw e;
@@ -411,19 +577,28 @@ async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, sub:
   if (rendered) {
     const conflict = upgrading ? undefined : await ownershipProblem(ops, rendered.resources, { name, namespace: ns });
     if (conflict) return failed(conflict);
-    rel.manifest = manifestText(chart.chart, rendered.resources.map((o) => owned(o, { name, namespace: ns })));
+    rel.manifest = manifestText(
+      chart.chart,
+      rendered.resources.map((o) => owned(o, { name, namespace: ns })),
+    );
     try {
       await applyChart(ops, rendered, existingRel ? manifestObjects(existingRel.manifest) : [], { name, namespace: ns }, now);
     } catch (e) {
       if (e instanceof InstallProblem) return failed(e.message);
       throw e;
     }
-    if (wait && !(await waitReady(t, ops, rendered.resources, timeoutOf(p.flags.get('--timeout'))))) return failed('context deadline exceeded');
+    if (wait && !(await waitReady(t, ops, rendered.resources, timeoutOf(p.flags.get('--timeout')))))
+      return failed('context deadline exceeded');
   }
   if (existingRel && existingRel.status === 'deployed') await save(ops.client, { ...existingRel, status: 'superseded' });
   await save(ops.client, rel);
   if (p.flags.get('--output') === 'json') return ok(releaseJson(rel));
-  const head = sub === 'upgrade' ? (upgrading ? `Release "${name}" has been upgraded. Happy Helming!\n` : `Release "${name}" does not exist. Installing it now.\n`) : '';
+  const head =
+    sub === 'upgrade'
+      ? upgrading
+        ? `Release "${name}" has been upgraded. Happy Helming!\n`
+        : `Release "${name}" does not exist. Installing it now.\n`
+      : '';
   return ok(head + releaseTable(rel));
 }
 
@@ -435,15 +610,19 @@ function repo(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
   switch (rest[0]) {
     case 'add': {
       const [, name, url] = rest;
-      if (!name || !url) throw new ToolError('Error: "helm repo add" requires 2 arguments\n\nUsage:  helm repo add [NAME] [URL] [flags]\n', 1);
+      if (!name || !url)
+        throw new ToolError('Error: "helm repo add" requires 2 arguments\n\nUsage:  helm repo add [NAME] [URL] [flags]\n', 1);
       if (name.includes('/')) throw fail(`repository name (${name}) contains '/', please specify a different name without '/'`);
       const norm = normaliseRepoUrl(url);
       if (repos[name] !== undefined) {
         if (normaliseRepoUrl(repos[name]) === norm) return ok(`"${name}" already exists with the same configuration, skipping\n`);
-        if (p.flags.get('--force-update') !== 'true') throw fail(`repository name (${name}) already exists, please specify a different name`);
+        if (p.flags.get('--force-update') !== 'true')
+          throw fail(`repository name (${name}) already exists, please specify a different name`);
       }
       if (!LIVE_REPOS[norm]) {
-        const why = DEAD_REPOS.includes(norm) ? '404 Not Found' : `Get "${norm}/index.yaml": dial tcp: lookup ${norm.replace(/^https?:\/\//, '').split('/')[0]}: no such host`;
+        const why = DEAD_REPOS.includes(norm)
+          ? '404 Not Found'
+          : `Get "${norm}/index.yaml": dial tcp: lookup ${norm.replace(/^https?:\/\//, '').split('/')[0]}: no such host`;
         throw fail(`looks like "${url}" is not a valid chart repository or cannot be reached: failed to fetch ${norm}/index.yaml : ${why}`);
       }
       repos[name] = url;
@@ -454,7 +633,9 @@ function repo(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
     case 'up': {
       const names = Object.keys(repos);
       if (names.length === 0) throw fail('no repositories found. You must add one before updating');
-      return ok(`Hang tight while we grab the latest from your chart repositories...\n${names.map((n) => `...Successfully got an update from the "${n}" chart repository\n`).join('')}Update Complete. ⎈Happy Helming!⎈\n`);
+      return ok(
+        `Hang tight while we grab the latest from your chart repositories...\n${names.map((n) => `...Successfully got an update from the "${n}" chart repository\n`).join('')}Update Complete. ⎈Happy Helming!⎈\n`,
+      );
     }
     case 'list':
     case 'ls': {
@@ -470,10 +651,14 @@ function repo(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
         delete repos[n];
       }
       t.markDirty();
-      return ok(rest.slice(1).map((n) => `"${n}" has been removed from your repositories\n`).join(''));
+      return ok(
+        rest
+          .slice(1)
+          .map((n) => `"${n}" has been removed from your repositories\n`)
+          .join(''),
+      );
     }
     default:
       throw fail(`unknown command "${rest[0] ?? ''}" for "helm repo"`);
   }
 }
-

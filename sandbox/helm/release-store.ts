@@ -39,7 +39,10 @@ const secretsPath = (ns?: string): string => (ns ? `/api/v1/namespaces/${encodeU
 export async function history(client: KubeClient, ns: string | undefined, name?: string): Promise<StoredRelease[]> {
   const sel = `owner=helm${name ? `,name=${name}` : ''}`;
   const list = await client.json<{ items: SecretObj[] }>('GET', secretsPath(ns), { query: { labelSelector: sel } });
-  return list.items.map(decode).filter((r): r is StoredRelease => r !== undefined).sort((a, b) => a.name.localeCompare(b.name) || a.revision - b.revision);
+  return list.items
+    .map(decode)
+    .filter((r): r is StoredRelease => r !== undefined)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.revision - b.revision);
 }
 
 export async function latest(client: KubeClient, ns: string, name: string): Promise<StoredRelease | undefined> {
@@ -50,7 +53,11 @@ export async function save(client: KubeClient, r: StoredRelease): Promise<void> 
   const body = {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name: secretName(r.name, r.revision), namespace: r.namespace, labels: { name: r.name, owner: 'helm', status: r.status, version: String(r.revision) } },
+    metadata: {
+      name: secretName(r.name, r.revision),
+      namespace: r.namespace,
+      labels: { name: r.name, owner: 'helm', status: r.status, version: String(r.revision) },
+    },
     type: 'helm.sh/release.v1',
     data: { release: encode(r) },
   };
@@ -65,6 +72,8 @@ export async function save(client: KubeClient, r: StoredRelease): Promise<void> 
 
 export async function forget(client: KubeClient, r: StoredRelease): Promise<void> {
   for (const rev of await history(client, r.namespace, r.name)) {
-    await client.json('DELETE', `${secretsPath(r.namespace)}/${encodeURIComponent(secretName(rev.name, rev.revision))}`).catch(() => undefined);
+    await client
+      .json('DELETE', `${secretsPath(r.namespace)}/${encodeURIComponent(secretName(rev.name, rev.revision))}`)
+      .catch(() => undefined);
   }
 }

@@ -45,9 +45,30 @@ const ratify = (kind: string, scope: CrdShape['scope'], fetched = false): CrdSha
 
 /** Azure Policy's Gatekeeper (the add-on installs these). */
 export const GATEKEEPER_CRDS: CrdShape[] = [
-  { group: 'templates.gatekeeper.sh', kind: 'ConstraintTemplate', plural: 'constrainttemplates', singular: 'constrainttemplate', scope: 'Cluster', versions: ['v1', 'v1beta1', 'v1alpha1'] },
-  { group: 'externaldata.gatekeeper.sh', kind: 'Provider', plural: 'providers', singular: 'provider', scope: 'Cluster', versions: ['v1beta1', 'v1alpha1'] },
-  { group: 'mutations.gatekeeper.sh', kind: 'Assign', plural: 'assign', singular: 'assign', scope: 'Cluster', versions: ['v1', 'v1beta1', 'v1alpha1'] },
+  {
+    group: 'templates.gatekeeper.sh',
+    kind: 'ConstraintTemplate',
+    plural: 'constrainttemplates',
+    singular: 'constrainttemplate',
+    scope: 'Cluster',
+    versions: ['v1', 'v1beta1', 'v1alpha1'],
+  },
+  {
+    group: 'externaldata.gatekeeper.sh',
+    kind: 'Provider',
+    plural: 'providers',
+    singular: 'provider',
+    scope: 'Cluster',
+    versions: ['v1beta1', 'v1alpha1'],
+  },
+  {
+    group: 'mutations.gatekeeper.sh',
+    kind: 'Assign',
+    plural: 'assign',
+    singular: 'assign',
+    scope: 'Cluster',
+    versions: ['v1', 'v1beta1', 'v1alpha1'],
+  },
   { group: 'config.gatekeeper.sh', kind: 'Config', plural: 'configs', singular: 'config', scope: 'Namespaced', versions: ['v1alpha1'] },
 ];
 
@@ -88,7 +109,14 @@ export function crdObject(s: CrdShape, now: number, labels?: Record<string, stri
     ...(labels ? { labels } : {}),
     spec: {
       group: s.group,
-      names: { kind: s.kind, listKind: `${s.kind}List`, plural: s.plural, singular: s.singular, ...(s.shortNames ? { shortNames: s.shortNames } : {}), ...(s.categories ? { categories: s.categories } : {}) },
+      names: {
+        kind: s.kind,
+        listKind: `${s.kind}List`,
+        plural: s.plural,
+        singular: s.singular,
+        ...(s.shortNames ? { shortNames: s.shortNames } : {}),
+        ...(s.categories ? { categories: s.categories } : {}),
+      },
       scope: s.scope,
       versions: s.versions.map((name, i) => ({
         name,
@@ -99,6 +127,10 @@ export function crdObject(s: CrdShape, now: number, labels?: Record<string, stri
         ...(s.columns ? { additionalPrinterColumns: s.columns } : {}),
       })),
     },
-    status: { acceptedNames: { kind: s.kind, plural: s.plural }, conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }], storedVersions: [s.versions[0]] },
+    status: {
+      acceptedNames: { kind: s.kind, plural: s.plural },
+      conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }],
+      storedVersions: [s.versions[0]],
+    },
   });
 }

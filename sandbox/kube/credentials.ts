@@ -26,7 +26,11 @@ function findOnPath(command: string, env: Readonly<Record<string, string>>, base
   return undefined;
 }
 
-export async function resolveCredential(target: KubeTarget, env: Readonly<Record<string, string>>, tokenOverride?: string): Promise<Credential> {
+export async function resolveCredential(
+  target: KubeTarget,
+  env: Readonly<Record<string, string>>,
+  tokenOverride?: string,
+): Promise<Credential> {
   if (tokenOverride) return { token: tokenOverride };
   const u = target.user;
   if (u.token) return { token: u.token };
@@ -34,7 +38,9 @@ export async function resolveCredential(target: KubeTarget, env: Readonly<Record
     try {
       return { token: readFileSync(resolve(target.userDir, u.tokenFile), 'utf8').trim() };
     } catch (e) {
-      return { error: `open ${u.tokenFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}` };
+      return {
+        error: `open ${u.tokenFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`,
+      };
     }
   }
   if (!u.exec?.command) return {};
@@ -47,7 +53,11 @@ export async function resolveCredential(target: KubeTarget, env: Readonly<Record
   }
   const childEnv: Record<string, string> = { ...env };
   for (const e of exec.env ?? []) childEnv[e.name] = e.value;
-  childEnv.KUBERNETES_EXEC_INFO = JSON.stringify({ kind: 'ExecCredential', apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1', spec: { interactive: false } });
+  childEnv.KUBERNETES_EXEC_INFO = JSON.stringify({
+    kind: 'ExecCredential',
+    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1',
+    spec: { interactive: false },
+  });
   return new Promise<Credential>((done) => {
     const child = spawn(path, exec.args ?? [], { env: childEnv, cwd: target.userDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -62,12 +72,14 @@ export async function resolveCredential(target: KubeTarget, env: Readonly<Record
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        done({ error: `getting credentials: exec: executable ${exec.command} failed with exit code ${code ?? (signal ? 'signal ' + signal : 1)}${err.trim() ? `\n${err.trim()}` : ''}` });
+        done({
+          error: `getting credentials: exec: executable ${exec.command} failed with exit code ${code ?? (signal ? 'signal ' + signal : 1)}${err.trim() ? `\n${err.trim()}` : ''}`,
+        });
         return;
       }
       try {
         const cred = JSON.parse(out) as { status?: { token?: string } };
-        if (!cred.status?.token) return done({ error: 'getting credentials: exec plugin didn\'t return a token or cert/key pair' });
+        if (!cred.status?.token) return done({ error: "getting credentials: exec plugin didn't return a token or cert/key pair" });
         done({ token: cred.status.token });
       } catch {
         done({ error: `getting credentials: decoding stdout: couldn't get version/kind; json parse error` });

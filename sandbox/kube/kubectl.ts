@@ -17,7 +17,17 @@ import { apply, create, del, labelOrAnnotate, patch, run, scale } from './kubect
  * what the API returns (the server's tables, its Status errors), so it shows the same world
  * the real kubectl does. Errors go to stderr with exit 1.
  */
-const CLIENT = { major: '1', minor: '32', gitVersion: 'v1.32.4', gitCommit: '59526cd4867447956156ae3a602fcbac10a2c335', gitTreeState: 'clean', buildDate: '2025-04-22T16:03:54Z', goVersion: 'go1.23.6', compiler: 'gc', platform: 'linux/amd64' };
+const CLIENT = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4',
+  gitCommit: '59526cd4867447956156ae3a602fcbac10a2c335',
+  gitTreeState: 'clean',
+  buildDate: '2025-04-22T16:03:54Z',
+  goVersion: 'go1.23.6',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
 
 const HELP = `kubectl controls the Kubernetes cluster manager (ratify-runbook sandbox: a client of the simulated cluster's API).
 
@@ -56,7 +66,9 @@ async function dispatch(s: Session): Promise<void> {
     }
     case 'cluster-info':
       await s.client.json('GET', '/version');
-      s.out(`Kubernetes control plane is running at ${s.client.target.server}\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
+      s.out(
+        `Kubernetes control plane is running at ${s.client.target.server}\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`,
+      );
       return;
     case 'get':
       return get(s);
@@ -94,7 +106,9 @@ async function dispatch(s: Session): Promise<void> {
     case 'top':
     case 'explain':
     case 'debug':
-      throw fail(`error: the sandbox's kubectl does not implement "${s.p.verb}"; run the real kubectl against the same API with --sandbox-tools kubectl=real`);
+      throw fail(
+        `error: the sandbox's kubectl does not implement "${s.p.verb}"; run the real kubectl against the same API with --sandbox-tools kubectl=real`,
+      );
     default:
       throw fail(`error: unknown command "${s.p.verb}" for "kubectl"\nRun 'kubectl --help' for usage.`);
   }

@@ -31,7 +31,8 @@ export interface KmpState {
   vaultName?: string;
 }
 
-const objectsOf = (kube: KubeData, kind: string): KubeObject[] => Object.values(kube.objects).filter((o) => o.kind === kind && o.sandbox?.goneAt === undefined);
+const objectsOf = (kube: KubeData, kind: string): KubeObject[] =>
+  Object.values(kube.objects).filter((o) => o.kind === kind && o.sandbox?.goneAt === undefined);
 
 /** Where Gatekeeper sends verification requests: the namespace in the ratify-provider URL. */
 export function ratifyNamespace(kube: KubeData): string | undefined {
@@ -44,7 +45,10 @@ export function ratifyNamespace(kube: KubeData): string | undefined {
 /** The workload identity Ratify's pods get: their service account's client-id annotation. */
 function ratifyIdentity(kube: KubeData, ns: string): { clientId: string; serviceAccount: string; labelled: boolean } {
   const dep = kube.objects[`Deployment/${ns}/ratify`];
-  const template = (dep?.spec?.template ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: { serviceAccountName?: string } };
+  const template = (dep?.spec?.template ?? {}) as {
+    metadata?: { labels?: Record<string, string> };
+    spec?: { serviceAccountName?: string };
+  };
   const serviceAccount = template.spec?.serviceAccountName ?? 'default';
   const sa = kube.objects[`ServiceAccount/${ns}/${serviceAccount}`];
   return {
@@ -63,13 +67,21 @@ function tokenProblem(e: Env, ns: string, clientIdOverride?: string): string | u
   const wi = (e.cluster.properties.securityProfile as { workloadIdentity?: { enabled?: boolean } }).workloadIdentity?.enabled;
   const who = ratifyIdentity(e.kube, ns);
   const clientId = clientIdOverride || who.clientId;
-  if (!wi || !who.labelled || !clientId) return 'failed to create auth provider from configuration: azure tenant id environment variable is empty';
+  if (!wi || !who.labelled || !clientId)
+    return 'failed to create auth provider from configuration: azure tenant id environment variable is empty';
   const ident = identityFor(e.world, clientId);
   if (!ident) return `AADSTS700016: Application with identifier '${clientId}' was not found in the directory '${e.world.tenant.domain}'.`;
   const issuer = String((e.cluster.properties.oidcIssuerProfile as { issuerURL?: string }).issuerURL ?? '');
   const subject = `system:serviceaccount:${ns}:${who.serviceAccount}`;
-  const fics = listByType(e.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').filter((f) => f.id.toLowerCase().startsWith(ident.id.toLowerCase() + '/'));
-  const match = fics.find((f) => f.properties.issuer === issuer && f.properties.subject === subject && ((f.properties.audiences as string[] | undefined) ?? []).includes('api://AzureADTokenExchange'));
+  const fics = listByType(e.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').filter((f) =>
+    f.id.toLowerCase().startsWith(ident.id.toLowerCase() + '/'),
+  );
+  const match = fics.find(
+    (f) =>
+      f.properties.issuer === issuer &&
+      f.properties.subject === subject &&
+      ((f.properties.audiences as string[] | undefined) ?? []).includes('api://AzureADTokenExchange'),
+  );
   if (!match || (match.meta?.createdAt ?? 0) + e.latency.ms('ficPropagation') > e.now) {
     return `AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: '${issuer}'. Assertion Subject: '${subject}'. Assertion Audience: 'api://AzureADTokenExchange'.`;
   }
@@ -85,12 +97,18 @@ interface KmpParameters {
 
 /** The key management provider's status, as Ratify's controller reports it on the CR. */
 export function kmpState(e: Env, kmp: KubeObject | undefined): KmpState {
-  if (!kmp || String(kmp.spec?.type ?? '') !== 'azurekeyvault') return { ok: false, error: 'no key management provider configured: azurekeyvault.enabled is false', certs: [] };
+  if (!kmp || String(kmp.spec?.type ?? '') !== 'azurekeyvault')
+    return { ok: false, error: 'no key management provider configured: azurekeyvault.enabled is false', certs: [] };
   const cfg = (kmp.spec?.parameters ?? {}) as KmpParameters;
   const vaultURI = String(cfg.vaultURI ?? '');
   const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/?$/.exec(vaultURI);
   if (!m) return { ok: false, error: `failed to create key management provider: vaultURI '${vaultURI}' is not a Key Vault URI`, certs: [] };
-  if (String(cfg.tenantID ?? '') !== e.world.tenant.id) return { ok: false, error: `AADSTS90002: Tenant '${String(cfg.tenantID ?? '')}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`, certs: [] };
+  if (String(cfg.tenantID ?? '') !== e.world.tenant.id)
+    return {
+      ok: false,
+      error: `AADSTS90002: Tenant '${String(cfg.tenantID ?? '')}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      certs: [],
+    };
   const vault = listByType(e.world, 'Microsoft.KeyVault/vaults').find((v) => v.name.toLowerCase() === m[1]!.toLowerCase());
   if (!vault) return { ok: false, error: `failed to get secret: dial tcp: lookup ${m[1]}.vault.azure.net: no such host`, certs: [] };
   const ns = ratifyNamespace(e.kube) ?? 'gatekeeper-system';
@@ -98,8 +116,11 @@ export function kmpState(e: Env, kmp: KubeObject | undefined): KmpState {
   if (problem) return { ok: false, error: problem, certs: [], vaultName: vault.name };
   const ident = identityFor(e.world, String(cfg.clientID || ratifyIdentity(e.kube, ns).clientId))!;
   const oid = String(ident.properties.principalId);
-  const wanted = (cfg.certificates ?? []).filter((c) => c.name).map((c) => ({ name: String(c.name), version: c.version ? String(c.version) : undefined }));
-  if (wanted.length === 0) return { ok: false, error: 'no certificates configured for the key management provider', certs: [], vaultName: vault.name };
+  const wanted = (cfg.certificates ?? [])
+    .filter((c) => c.name)
+    .map((c) => ({ name: String(c.name), version: c.version ? String(c.version) : undefined }));
+  if (wanted.length === 0)
+    return { ok: false, error: 'no certificates configured for the key management provider', certs: [], vaultName: vault.name };
   const certs: KmpState['certs'] = [];
   for (const c of wanted) {
     if (!vaultAllows(e.world, vault, oid, 'secrets/get', e.now, e.latency.ms('rbacPropagation'))) {
@@ -115,11 +136,25 @@ export function kmpState(e: Env, kmp: KubeObject | undefined): KmpState {
     }
     const cert = e.world.vaults[vault.name.toLowerCase()]?.certificates[c.name.toLowerCase()];
     const live = cert && cert.deletedAt === undefined ? cert : undefined;
-    const version = c.version ? live?.versions.find((v) => v.version === c.version) : [...(live?.versions ?? [])].reverse().find((v) => v.enabled);
-    if (!version) return { ok: false, vaultName: vault.name, certs: [], error: `failed to get secret objectName:${c.name}, objectVersion:${c.version ?? ''}, error: SecretNotFound: A secret with (name/id) ${c.name}${c.version ? '/' + c.version : ''} was not found in this key vault.` };
+    const version = c.version
+      ? live?.versions.find((v) => v.version === c.version)
+      : [...(live?.versions ?? [])].reverse().find((v) => v.enabled);
+    if (!version)
+      return {
+        ok: false,
+        vaultName: vault.name,
+        certs: [],
+        error: `failed to get secret objectName:${c.name}, objectVersion:${c.version ?? ''}, error: SecretNotFound: A secret with (name/id) ${c.name}${c.version ? '/' + c.version : ''} was not found in this key vault.`,
+      };
     const ct = (version.policy.secretProperties as { contentType?: string } | undefined)?.contentType;
     if (ct !== 'application/x-pem-file') {
-      return { ok: false, vaultName: vault.name, certs: [], error: 'failed to get certificates from secret bundle: failed to convert PKCS12 Value to PEM: pkcs12: expected exactly two items in the authenticated safe, Code: CERT_INVALID' };
+      return {
+        ok: false,
+        vaultName: vault.name,
+        certs: [],
+        error:
+          'failed to get certificates from secret bundle: failed to convert PKCS12 Value to PEM: pkcs12: expected exactly two items in the authenticated safe, Code: CERT_INVALID',
+      };
     }
     certs.push({ name: c.name, version });
   }
@@ -138,15 +173,23 @@ interface TrustPolicy {
 }
 
 function trustPolicyFor(policies: TrustPolicy[], repoRef: string): { policy?: TrustPolicy; error?: string } {
-  const policy = policies.find((p) => (p.registryScopes ?? []).includes(repoRef)) ?? policies.find((p) => (p.registryScopes ?? []).includes('*'));
-  if (!policy) return { error: `artifact ${repoRef} has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes.` };
+  const policy =
+    policies.find((p) => (p.registryScopes ?? []).includes(repoRef)) ?? policies.find((p) => (p.registryScopes ?? []).includes('*'));
+  if (!policy)
+    return {
+      error: `artifact ${repoRef} has no applicable trust policy. Trust policy applicability for a given artifact is determined by registryScopes.`,
+    };
   for (const id of policy.trustedIdentities ?? []) {
     if (id === '*') continue;
     const m = /^x509\.subject:\s*(.*)$/.exec(id);
-    if (!m) return { error: `trust policy ${policy.name}: trusted identity "${id}" is invalid; it must be "*" or start with "x509.subject:"` };
+    if (!m)
+      return { error: `trust policy ${policy.name}: trusted identity "${id}" is invalid; it must be "*" or start with "x509.subject:"` };
     const keys = parseDn(m[1]!).map((a) => a.key);
     for (const req of ['C', 'ST', 'O']) {
-      if (!keys.includes(req)) return { error: `trust policy ${policy.name}: trusted identity "${id}" is invalid: distinguished name (DN) "${m[1]}" has no mandatory RDN attribute for "${req}", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum` };
+      if (!keys.includes(req))
+        return {
+          error: `trust policy ${policy.name}: trusted identity "${id}" is invalid: distinguished name (DN) "${m[1]}" has no mandatory RDN attribute for "${req}", it must contain 'C', 'ST', and 'O' RDN attributes at a minimum`,
+        };
     }
   }
   return { policy };
@@ -184,7 +227,12 @@ export function verifyImage(e: Env, image: string): Verdict {
   }
   if (ns !== 'gatekeeper-system') {
     const reason = `failed to send external data request to provider ratify-provider: Post "https://ratify.${ns}:6001/ratify/gatekeeper/v1/verify": remote error: tls: bad certificate`;
-    return { ok: false, system: true, reason, log: `${reason} (Ratify must run in gatekeeper-system, next to Gatekeeper's webhook certificate)` };
+    return {
+      ok: false,
+      system: true,
+      reason,
+      log: `${reason} (Ratify must run in gatekeeper-system, next to Gatekeeper's webhook certificate)`,
+    };
   }
   const dep = e.kube.objects[`Deployment/${ns}/ratify`];
   if (!dep || dep.sandbox?.goneAt !== undefined || (dep.sandbox?.readyAt ?? 0) > e.now) {
@@ -192,15 +240,28 @@ export function verifyImage(e: Env, image: string): Verdict {
     return { ok: false, system: true, reason, log: reason };
   }
   const ref = parseRef(image);
-  const registry = listByType(e.world, 'Microsoft.ContainerRegistry/registries').find((r) => String(r.properties.loginServer).toLowerCase() === ref.registry.toLowerCase());
+  const registry = listByType(e.world, 'Microsoft.ContainerRegistry/registries').find(
+    (r) => String(r.properties.loginServer).toLowerCase() === ref.registry.toLowerCase(),
+  );
   if (registry) {
     const problem = tokenProblem(e, ns);
-    if (problem) return { ok: false, system: true, reason: `failed to resolve external data: ${problem}`, log: `failed to get token for ${ref.registry}: ${problem}` };
+    if (problem)
+      return {
+        ok: false,
+        system: true,
+        reason: `failed to resolve external data: ${problem}`,
+        log: `failed to get token for ${ref.registry}: ${problem}`,
+      };
     const store = objectsOf(e.kube, 'Store').find((s) => String(s.spec?.name ?? '') === 'oras');
     const auth = (store?.spec?.parameters as { authProvider?: { name?: string } } | undefined)?.authProvider?.name;
     if (auth !== 'azureWorkloadIdentity') {
       const reason = `GET "https://${ref.registry}/v2/${ref.repo}/manifests/${ref.digest ?? ref.tag ?? 'latest'}": response status code 401: Unauthorized`;
-      return { ok: false, system: true, reason, log: `ORAS store: anonymous access to ${ref.registry} (oras.authProviders.azureWorkloadIdentityEnabled is not set): ${reason}` };
+      return {
+        ok: false,
+        system: true,
+        reason,
+        log: `ORAS store: anonymous access to ${ref.registry} (oras.authProviders.azureWorkloadIdentityEnabled is not set): ${reason}`,
+      };
     }
     const ident = identityFor(e.world, ratifyIdentity(e.kube, ns).clientId)!;
     if (!rbacAllows(e.world, String(ident.properties.principalId), 'acr/pull', registry.id, e.now, e.latency.ms('rbacPropagation'))) {
@@ -216,20 +277,33 @@ export function verifyImage(e: Env, image: string): Verdict {
   if (!manifest) return subjectFailed(`failed to resolve subject ${image}: manifest unknown, Code: GET_SUBJECT_DESCRIPTOR_FAILURE`);
   const kmp = kmpState(e, akvProvider(e.kube));
   const verifier = objectsOf(e.kube, 'Verifier').find((v) => String(v.spec?.name ?? '') === 'notation');
-  const policies = ((verifier?.spec?.parameters as { trustPolicyDoc?: { trustPolicies?: TrustPolicy[] } } | undefined)?.trustPolicyDoc?.trustPolicies ?? []);
+  const policies =
+    (verifier?.spec?.parameters as { trustPolicyDoc?: { trustPolicies?: TrustPolicy[] } } | undefined)?.trustPolicyDoc?.trustPolicies ?? [];
   const tp = trustPolicyFor(policies, `${ref.registry}/${ref.repo}`);
-  if (manifest.signatures.length === 0) return subjectFailed(`verification failed: Error: no verifier report, Code: NO_VERIFIER_REPORT (no signature is attached to ${ref.registry}/${ref.repo}@${manifest.digest})`);
+  if (manifest.signatures.length === 0)
+    return subjectFailed(
+      `verification failed: Error: no verifier report, Code: NO_VERIFIER_REPORT (no signature is attached to ${ref.registry}/${ref.repo}@${manifest.digest})`,
+    );
   if (tp.error) return subjectFailed(`VERIFY_REFERENCE_FAILURE: ${tp.error}`);
   const stores = tp.policy!.trustStores ?? [];
-  if (!stores.some((s) => /:(azurekeyvault|kmprovider-akv)$/.test(s))) return subjectFailed(`VERIFY_REFERENCE_FAILURE: trust store(s) ${stores.join(', ')} hold no certificates (the Key Vault provider is "ca:azurekeyvault")`);
+  if (!stores.some((s) => /:(azurekeyvault|kmprovider-akv)$/.test(s)))
+    return subjectFailed(
+      `VERIFY_REFERENCE_FAILURE: trust store(s) ${stores.join(', ')} hold no certificates (the Key Vault provider is "ca:azurekeyvault")`,
+    );
   if (!kmp.ok) return subjectFailed(`VERIFY_REFERENCE_FAILURE: key management provider kmprovider-akv failed: ${kmp.error}`);
   const identities = tp.policy!.trustedIdentities ?? [];
   for (const sig of manifest.signatures) {
     const cert = kmp.certs.find((c) => c.version.sha256Hex === sig.certSha256);
-    if (!cert) return subjectFailed(`VERIFY_SIGNATURE_FAILURE: signature ${sig.digest} is not produced by a trusted signer (its certificate ${sig.certSha256.slice(0, 12)}... is not the current one in ${kmp.vaultName}; every signature must verify)`);
+    if (!cert)
+      return subjectFailed(
+        `VERIFY_SIGNATURE_FAILURE: signature ${sig.digest} is not produced by a trusted signer (its certificate ${sig.certSha256.slice(0, 12)}... is not the current one in ${kmp.vaultName}; every signature must verify)`,
+      );
     if (cert.version.expires < e.now) return subjectFailed(`VERIFY_SIGNATURE_FAILURE: the signing certificate expired`);
     const trusted = identities.includes('*') || identities.some((id) => sameDn(id.replace(/^x509\.subject:\s*/, ''), sig.certSubject));
-    if (!trusted) return subjectFailed(`VERIFY_SIGNATURE_FAILURE: signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(identities)} defined in the trust policy "${tp.policy!.name}"`);
+    if (!trusted)
+      return subjectFailed(
+        `VERIFY_SIGNATURE_FAILURE: signing certificate from the digital signature does not match the X.509 trusted identities ${JSON.stringify(identities)} defined in the trust policy "${tp.policy!.name}"`,
+      );
   }
   return { ok: true };
 }

@@ -20,7 +20,9 @@ function harness(mode: 'run' | 'plan' = 'run') {
       // World time jumps, except an hour-long nap: it lasts until the wait cuts it short (a watch event).
       sleep: (ms: number, signal?: AbortSignal) =>
         ms >= 3_600_000
-          ? new Promise<void>((_resolve, reject) => signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))))
+          ? new Promise<void>((_resolve, reject) =>
+              signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+            )
           : Promise.resolve(void (now += ms)),
     },
     signal: new AbortController().signal,
@@ -47,13 +49,26 @@ describe('in-process reads as the notebook shows them', () => {
       },
     };
     const kube = recordingKube(api, '/state/kubeconfig', h.deps);
-    const phase = await kube.waitFor('the pod to run', PODS, { namespace: 'demo' }, (pods) => (pods?.[0]?.status as { phase?: string } | undefined)?.phase === 'Running' ? 'yes' : undefined, {
-      timeoutMs: 7_200_000,
-      intervalMs: 3_600_000,
-      planned: 'planned',
-    });
+    const phase = await kube.waitFor(
+      'the pod to run',
+      PODS,
+      { namespace: 'demo' },
+      (pods) => ((pods?.[0]?.status as { phase?: string } | undefined)?.phase === 'Running' ? 'yes' : undefined),
+      {
+        timeoutMs: 7_200_000,
+        intervalMs: 3_600_000,
+        planned: 'planned',
+      },
+    );
     expect(phase).toBe('yes');
-    expect(h.events).toEqual([expect.objectContaining({ argv: ['kubectl', 'get', 'pods', '-n', 'demo', '-o', 'name'], exitCode: 0, stdout: 'pod/demo-signed\n', planned: false })]);
+    expect(h.events).toEqual([
+      expect.objectContaining({
+        argv: ['kubectl', 'get', 'pods', '-n', 'demo', '-o', 'name'],
+        exitCode: 0,
+        stdout: 'pod/demo-signed\n',
+        planned: false,
+      }),
+    ]);
   });
 
   it('gives up at the timeout in world time, naming what it waited for', async () => {
@@ -65,9 +80,14 @@ describe('in-process reads as the notebook shows them', () => {
       watch: () => ({ ended: Promise.resolve(), stop: () => {} }),
     };
     const kube = recordingKube(api, '/k', h.deps);
-    await expect(kube.waitFor('the constraint', PODS, {}, () => undefined, { timeoutMs: 60_000, intervalMs: 10_000, planned: 1, note: 'syncs every 15 minutes' })).rejects.toThrow(
-      /Gave up waiting for the constraint after 1m00s\. syncs every 15 minutes/,
-    );
+    await expect(
+      kube.waitFor('the constraint', PODS, {}, () => undefined, {
+        timeoutMs: 60_000,
+        intervalMs: 10_000,
+        planned: 1,
+        note: 'syncs every 15 minutes',
+      }),
+    ).rejects.toThrow(/Gave up waiting for the constraint after 1m00s\. syncs every 15 minutes/);
     expect(h.logs[0]).toMatch(/^waiting for the constraint: 0 ms elapsed/);
   });
 
@@ -77,7 +97,9 @@ describe('in-process reads as the notebook shows them', () => {
       throw new Error('a plan must not read');
     };
     const azure = recordingAzure({ getById: never, list: never, caller: never }, h.deps);
-    expect(await azure.getById('/x', '2023-01-01', { shows: [{ argv: ['az', 'keyvault', 'show', '--query', 'id'], capture: 'keyVaultId' }] })).toBeUndefined();
+    expect(
+      await azure.getById('/x', '2023-01-01', { shows: [{ argv: ['az', 'keyvault', 'show', '--query', 'id'], capture: 'keyVaultId' }] }),
+    ).toBeUndefined();
     const kube = recordingKube({ currentContext: never, list: never, get: never, watch: never }, '/k', h.deps);
     expect(await kube.waitFor('x', PODS, {}, () => 'real', { timeoutMs: 1, intervalMs: 1, planned: '<step.value>' })).toBe('<step.value>');
     expect(h.events.map((e) => [e.argv.join(' '), e.capture, e.planned])).toEqual([
@@ -88,8 +110,21 @@ describe('in-process reads as the notebook shows them', () => {
 
   it('a missing object reads as kubectl would print it', async () => {
     const h = harness();
-    const kube = recordingKube({ currentContext: async () => 'c', list: async () => undefined, get: async () => undefined, watch: () => ({ ended: Promise.resolve(), stop: () => {} }) }, '/k', h.deps);
+    const kube = recordingKube(
+      {
+        currentContext: async () => 'c',
+        list: async () => undefined,
+        get: async () => undefined,
+        watch: () => ({ ended: Promise.resolve(), stop: () => {} }),
+      },
+      '/k',
+      h.deps,
+    );
     expect(await kube.get(PODS, 'gone', 'demo')).toBeUndefined();
-    expect(h.events[0]).toMatchObject({ argv: kubectlGet(PODS, { name: 'gone', namespace: 'demo' }), exitCode: 1, stderr: 'Error from server (NotFound): pods "gone" not found\n' });
+    expect(h.events[0]).toMatchObject({
+      argv: kubectlGet(PODS, { name: 'gone', namespace: 'demo' }),
+      exitCode: 1,
+      stderr: 'Error from server (NotFound): pods "gone" not found\n',
+    });
   });
 });

@@ -13,7 +13,13 @@ import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js'
 let w: TestWorld;
 const PODS: KubeResource = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
 const NAMESPACES: KubeResource = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
-const CONSTRAINTS: KubeResource = { group: 'constraints.gatekeeper.sh', version: 'v1beta1', kind: 'RatifyVerification', plural: 'ratifyverification', namespaced: false };
+const CONSTRAINTS: KubeResource = {
+  group: 'constraints.gatekeeper.sh',
+  version: 'v1beta1',
+  kind: 'RatifyVerification',
+  plural: 'ratifyverification',
+  namespaced: false,
+};
 const api = createKubeApi();
 const az = async (...a: string[]): Promise<string> => {
   const r = await w.run(['az', ...a]);
@@ -32,7 +38,9 @@ describe('in-process reads against the sandbox', () => {
   test('client-node lists, gets, and reports a type that is not served (yet) as undefined', async () => {
     expect(await api.currentContext(w.kubeconfig)).toBe(ANSWERS.aksName);
     const pods = await api.list(w.kubeconfig, PODS, { namespace: 'kube-system' });
-    expect(pods?.items.map((p) => p.metadata.name)).toEqual(expect.arrayContaining([expect.stringMatching(/^coredns-/), expect.stringMatching(/^azure-policy-/)]));
+    expect(pods?.items.map((p) => p.metadata.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^coredns-/), expect.stringMatching(/^azure-policy-/)]),
+    );
     expect(pods?.resourceVersion).toMatch(/^\d+$/);
     expect((await api.get(w.kubeconfig, NAMESPACES, 'kube-system'))?.metadata.name).toBe('kube-system');
     expect(await api.get(w.kubeconfig, NAMESPACES, 'nope')).toBeUndefined();
@@ -57,20 +65,47 @@ describe('in-process reads against the sandbox', () => {
     expect(seen.at(-1)).toBe('MODIFIED web Running');
   });
 
-  test('ARM collections in one GET: a scope\'s role assignments for a principal, a provider\'s state, registries by name', async () => {
+  test("ARM collections in one GET: a scope's role assignments for a principal, a provider's state, registries by name", async () => {
     const reader = createAzureReader(w.handle.profile);
     const sub = await az('account', 'show', '--query', 'id', '-o', 'tsv');
     const acrId = await az('acr', 'show', '-n', ANSWERS.acrName, '--query', 'id', '-o', 'tsv');
     const principal = await az('identity', 'create', '-n', 'id-reads', '-g', ANSWERS.resourceGroup, '--query', 'principalId', '-o', 'tsv');
-    await az('role', 'assignment', 'create', '--assignee-object-id', principal, '--assignee-principal-type', 'ServicePrincipal', '--role', 'AcrPull', '--scope', acrId, '-o', 'none');
-    const listed = await reader.list(`${acrId}/providers/Microsoft.Authorization/roleAssignments`, '2022-04-01', { filter: `principalId eq '${principal}'` });
-    expect(listed.map((a) => (a.properties as { roleDefinitionId: string }).roleDefinitionId)).toEqual([expect.stringMatching(/\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/)]);
-    expect(await reader.list(`${acrId}/providers/Microsoft.Authorization/roleAssignments`, '2022-04-01', { filter: "principalId eq 'someone-else'" })).toEqual([]);
+    await az(
+      'role',
+      'assignment',
+      'create',
+      '--assignee-object-id',
+      principal,
+      '--assignee-principal-type',
+      'ServicePrincipal',
+      '--role',
+      'AcrPull',
+      '--scope',
+      acrId,
+      '-o',
+      'none',
+    );
+    const listed = await reader.list(`${acrId}/providers/Microsoft.Authorization/roleAssignments`, '2022-04-01', {
+      filter: `principalId eq '${principal}'`,
+    });
+    expect(listed.map((a) => (a.properties as { roleDefinitionId: string }).roleDefinitionId)).toEqual([
+      expect.stringMatching(/\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/),
+    ]);
+    expect(
+      await reader.list(`${acrId}/providers/Microsoft.Authorization/roleAssignments`, '2022-04-01', {
+        filter: "principalId eq 'someone-else'",
+      }),
+    ).toEqual([]);
     const provider = await reader.getById(`/subscriptions/${sub}/providers/Microsoft.PolicyInsights`, '2021-04-01');
     expect((provider as { registrationState?: string } | undefined)?.registrationState).toBe('Registered');
-    const registries = await reader.list(`/subscriptions/${sub}/resources`, '2021-04-01', { filter: `resourceType eq 'Microsoft.ContainerRegistry/registries' and name eq '${ANSWERS.acrName}'` });
+    const registries = await reader.list(`/subscriptions/${sub}/resources`, '2021-04-01', {
+      filter: `resourceType eq 'Microsoft.ContainerRegistry/registries' and name eq '${ANSWERS.acrName}'`,
+    });
     expect(registries.map((r) => r.id?.toLowerCase())).toEqual([acrId.toLowerCase()]);
     // The caller, from the ARM token: the signed-in user.
-    expect(await reader.caller()).toEqual({ objectId: await az('ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'), type: 'User' });
+    expect(await reader.caller()).toEqual({
+      objectId: await az('ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'),
+      type: 'User',
+    });
   });
 });

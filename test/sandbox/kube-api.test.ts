@@ -33,7 +33,11 @@ interface Res {
   text: string;
 }
 
-function call(method: string, path: string, opts: { body?: unknown; contentType?: string; accept?: string; bearer?: string; raw?: string } = {}): Promise<Res> {
+function call(
+  method: string,
+  path: string,
+  opts: { body?: unknown; contentType?: string; accept?: string; bearer?: string; raw?: string } = {},
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const data = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     const req = request(
@@ -43,7 +47,13 @@ function call(method: string, path: string, opts: { body?: unknown; contentType?
         path: `${clusterPath(cluster)}${path}`,
         method,
         ca: tls.caPem,
-        headers: { authorization: `Bearer ${opts.bearer ?? token}`, accept: opts.accept ?? 'application/json', ...(data !== undefined ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+        headers: {
+          authorization: `Bearer ${opts.bearer ?? token}`,
+          accept: opts.accept ?? 'application/json',
+          ...(data !== undefined
+            ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(data) }
+            : {}),
+        },
       },
       (res) => {
         let text = '';
@@ -84,10 +94,14 @@ describe('Kubernetes API of a simulated cluster', () => {
   test('discovery: /version is AKS 1.32, the groups include the add-on CRDs, OpenAPI v3 offers fieldValidation', async () => {
     expect((await call('GET', '/version')).body).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.6' });
     const groups = (await call('GET', '/apis')).body.groups as { name: string }[];
-    expect(groups.map((g) => g.name)).toEqual(expect.arrayContaining(['apps', 'apiextensions.k8s.io', 'templates.gatekeeper.sh', 'externaldata.gatekeeper.sh']));
+    expect(groups.map((g) => g.name)).toEqual(
+      expect.arrayContaining(['apps', 'apiextensions.k8s.io', 'templates.gatekeeper.sh', 'externaldata.gatekeeper.sh']),
+    );
     const core = (await call('GET', '/api/v1')).body.resources as { name: string; shortNames?: string[] }[];
     expect(core.find((r) => r.name === 'pods')).toMatchObject({ shortNames: ['po'] });
-    expect(core.map((r) => r.name)).toEqual(expect.arrayContaining(['namespaces', 'pods/log', 'services', 'serviceaccounts', 'secrets', 'configmaps', 'events', 'nodes']));
+    expect(core.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['namespaces', 'pods/log', 'services', 'serviceaccounts', 'secrets', 'configmaps', 'events', 'nodes']),
+    );
     const root = (await call('GET', '/openapi/v3')).body.paths as Record<string, { serverRelativeURL: string }>;
     const doc = await call('GET', root['api/v1']!.serverRelativeURL);
     const patchOp = (doc.body.paths as Record<string, { patch?: { parameters: { name: string }[] } }>)['/api/v1/namespaces/{name}']!.patch!;
@@ -96,18 +110,39 @@ describe('Kubernetes API of a simulated cluster', () => {
 
   test('Status errors: 404 NotFound, 409 AlreadyExists, 422 Invalid, 409 Conflict on a stale resourceVersion', async () => {
     const missing = await call('GET', '/api/v1/namespaces/default/pods/nope');
-    expect(missing).toMatchObject({ status: 404, body: { kind: 'Status', reason: 'NotFound', code: 404, message: 'pods "nope" not found' } });
+    expect(missing).toMatchObject({
+      status: 404,
+      body: { kind: 'Status', reason: 'NotFound', code: 404, message: 'pods "nope" not found' },
+    });
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'demo' } };
     expect((await call('POST', '/api/v1/namespaces', { body: ns })).status).toBe(201);
-    expect(await call('POST', '/api/v1/namespaces', { body: ns })).toMatchObject({ status: 409, body: { reason: 'AlreadyExists', message: 'namespaces "demo" already exists' } });
-    const bad = await call('POST', '/api/v1/namespaces/demo/pods', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'Bad_Name' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } } });
-    expect(bad).toMatchObject({ status: 422, body: { reason: 'Invalid', details: { name: 'Bad_Name', kind: 'Pod', causes: [{ field: 'metadata.name' }] } } });
-    const cm = (await call('POST', '/api/v1/namespaces/demo/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' }, data: { a: '1' } } })).body;
+    expect(await call('POST', '/api/v1/namespaces', { body: ns })).toMatchObject({
+      status: 409,
+      body: { reason: 'AlreadyExists', message: 'namespaces "demo" already exists' },
+    });
+    const bad = await call('POST', '/api/v1/namespaces/demo/pods', {
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'Bad_Name' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } },
+    });
+    expect(bad).toMatchObject({
+      status: 422,
+      body: { reason: 'Invalid', details: { name: 'Bad_Name', kind: 'Pod', causes: [{ field: 'metadata.name' }] } },
+    });
+    const cm = (
+      await call('POST', '/api/v1/namespaces/demo/configmaps', {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' }, data: { a: '1' } },
+      })
+    ).body;
     const rv = (cm.metadata as { resourceVersion: string }).resourceVersion;
     expect((await call('PUT', '/api/v1/namespaces/demo/configmaps/c1', { body: { ...cm, data: { a: '2' } } })).status).toBe(200);
-    const stale = await call('PUT', '/api/v1/namespaces/demo/configmaps/c1', { body: { ...cm, metadata: { ...(cm.metadata as object), resourceVersion: rv }, data: { a: '3' } } });
+    const stale = await call('PUT', '/api/v1/namespaces/demo/configmaps/c1', {
+      body: { ...cm, metadata: { ...(cm.metadata as object), resourceVersion: rv }, data: { a: '3' } },
+    });
     expect(stale).toMatchObject({ status: 409, body: { reason: 'Conflict' } });
-    expect(await call('POST', '/api/v1/namespaces/nowhere/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } } })).toMatchObject({ status: 404, body: { message: 'namespaces "nowhere" not found' } });
+    expect(
+      await call('POST', '/api/v1/namespaces/nowhere/configmaps', {
+        body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } },
+      }),
+    ).toMatchObject({ status: 404, body: { message: 'namespaces "nowhere" not found' } });
   });
 
   test('the patch kinds kubectl uses: merge, strategic (lists merge by name), JSON patch, server-side apply', async () => {
@@ -115,16 +150,45 @@ describe('Kubernetes API of a simulated cluster', () => {
     await call('PATCH', path, { body: { data: { b: 'x' } }, contentType: 'application/merge-patch+json' });
     await call('PATCH', path, { body: [{ op: 'replace', path: '/data/b', value: 'y' }], contentType: 'application/json-patch+json' });
     expect((await call('GET', path)).body.data).toEqual({ a: '2', b: 'y' });
-    const applied = await call('PATCH', '/api/v1/namespaces/demo/configmaps/ssa?fieldManager=kubectl', { raw: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  k: v\n', contentType: 'application/apply-patch+yaml' });
+    const applied = await call('PATCH', '/api/v1/namespaces/demo/configmaps/ssa?fieldManager=kubectl', {
+      raw: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  k: v\n',
+      contentType: 'application/apply-patch+yaml',
+    });
     expect(applied).toMatchObject({ status: 201, body: { data: { k: 'v' } } });
-    const dep = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1' }, { name: 'side', image: 'busybox' }] } } } };
+    const dep = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [
+              { name: 'web', image: 'nginx:1' },
+              { name: 'side', image: 'busybox' },
+            ],
+          },
+        },
+      },
+    };
     expect((await call('POST', '/apis/apps/v1/namespaces/demo/deployments', { body: dep })).status).toBe(201);
     const smp = { spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } } };
-    const after = await call('PATCH', '/apis/apps/v1/namespaces/demo/deployments/web', { body: smp, contentType: 'application/strategic-merge-patch+json' });
-    const containers = ((after.body.spec as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec.containers);
-    expect(containers).toEqual([{ name: 'web', image: 'nginx:2' }, { name: 'side', image: 'busybox' }]);
+    const after = await call('PATCH', '/apis/apps/v1/namespaces/demo/deployments/web', {
+      body: smp,
+      contentType: 'application/strategic-merge-patch+json',
+    });
+    const containers = (after.body.spec as { template: { spec: { containers: { name: string; image: string }[] } } }).template.spec
+      .containers;
+    expect(containers).toEqual([
+      { name: 'web', image: 'nginx:2' },
+      { name: 'side', image: 'busybox' },
+    ]);
     // The new template rolled out: the pods run nginx:2.
-    const pods = (await call('GET', '/api/v1/namespaces/demo/pods?labelSelector=app%3Dweb')).body.items as { spec: { containers: { image: string }[] } }[];
+    const pods = (await call('GET', '/api/v1/namespaces/demo/pods?labelSelector=app%3Dweb')).body.items as {
+      spec: { containers: { image: string }[] };
+    }[];
     expect(pods.map((p) => p.spec.containers[0]!.image)).toEqual(['nginx:2']);
   });
 
@@ -136,16 +200,32 @@ describe('Kubernetes API of a simulated cluster', () => {
   });
 
   test('pods: admitted with events; logs before the container runs are a 400; a watch sees it start and go', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1' }, spec: { containers: [{ name: 'p1', image: 'docker.io/library/nginx:1.27' }] } };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p1' },
+      spec: { containers: [{ name: 'p1', image: 'docker.io/library/nginx:1.27' }] },
+    };
     expect((await call('POST', '/api/v1/namespaces/demo/pods', { body: pod })).status).toBe(201);
-    expect(await call('GET', '/api/v1/namespaces/demo/pods/p1/log')).toMatchObject({ status: 400, body: { message: 'container "p1" in pod "p1" is waiting to start: ContainerCreating' } });
-    const events = (await call('GET', '/api/v1/namespaces/demo/events?fieldSelector=involvedObject.name%3Dp1')).body.items as { reason: string }[];
+    expect(await call('GET', '/api/v1/namespaces/demo/pods/p1/log')).toMatchObject({
+      status: 400,
+      body: { message: 'container "p1" in pod "p1" is waiting to start: ContainerCreating' },
+    });
+    const events = (await call('GET', '/api/v1/namespaces/demo/events?fieldSelector=involvedObject.name%3Dp1')).body.items as {
+      reason: string;
+    }[];
     expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Scheduled', 'Pulling', 'Pulled', 'Started']));
     const list = await call('GET', '/api/v1/namespaces/demo/pods?fieldSelector=metadata.name%3Dp1');
     const rv = (list.body.metadata as { resourceVersion: string }).resourceVersion;
     // The world's clock is virtual: the watch sleeps on it until the pod's start time.
-    const watched = await call('GET', `/api/v1/namespaces/demo/pods?watch=true&fieldSelector=metadata.name%3Dp1&resourceVersion=${rv}&timeoutSeconds=5`);
-    const evs = watched.text.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { status: { phase: string } } });
+    const watched = await call(
+      'GET',
+      `/api/v1/namespaces/demo/pods?watch=true&fieldSelector=metadata.name%3Dp1&resourceVersion=${rv}&timeoutSeconds=5`,
+    );
+    const evs = watched.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { status: { phase: string } } });
     expect(evs.map((e) => `${e.type} ${e.object.status.phase}`)).toContain('MODIFIED Running');
     expect((await call('DELETE', '/api/v1/namespaces/demo/pods/p1')).status).toBe(200);
     expect((await call('GET', '/api/v1/namespaces/demo/pods/p1')).status).toBe(404);
@@ -153,20 +233,37 @@ describe('Kubernetes API of a simulated cluster', () => {
 
   test('Azure Policy owns Gatekeeper objects: creating a ConstraintTemplate outside it is 403', async () => {
     const ct = { apiVersion: 'templates.gatekeeper.sh/v1', kind: 'ConstraintTemplate', metadata: { name: 'mine' }, spec: {} };
-    expect(await call('POST', '/apis/templates.gatekeeper.sh/v1/constrainttemplates', { body: ct })).toMatchObject({ status: 403, body: { reason: 'Forbidden', message: expect.stringContaining('byovalidation.policy.azure.com') } });
+    expect(await call('POST', '/apis/templates.gatekeeper.sh/v1/constrainttemplates', { body: ct })).toMatchObject({
+      status: 403,
+      body: { reason: 'Forbidden', message: expect.stringContaining('byovalidation.policy.azure.com') },
+    });
   });
 
   test('protobuf bodies from typed clients are decoded (kubectl create namespace)', async () => {
     const str = (no: number, s: string): Buffer => Buffer.concat([Buffer.from([(no << 3) | 2, Buffer.byteLength(s)]), Buffer.from(s)]);
     const msg = (no: number, b: Buffer): Buffer => Buffer.concat([Buffer.from([(no << 3) | 2, b.length]), b]);
-    const body = Buffer.concat([Buffer.from('k8s\0', 'latin1'), msg(1, Buffer.concat([str(1, 'v1'), str(2, 'Namespace')])), msg(2, msg(1, str(1, 'from-proto')))]);
-    const res = await call('POST', '/api/v1/namespaces', { raw: body.toString('latin1'), contentType: 'application/vnd.kubernetes.protobuf' });
+    const body = Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      msg(1, Buffer.concat([str(1, 'v1'), str(2, 'Namespace')])),
+      msg(2, msg(1, str(1, 'from-proto'))),
+    ]);
+    const res = await call('POST', '/api/v1/namespaces', {
+      raw: body.toString('latin1'),
+      contentType: 'application/vnd.kubernetes.protobuf',
+    });
     expect(res).toMatchObject({ status: 201, body: { metadata: { name: 'from-proto' } } });
   });
 
   test('who may call: the cluster token; an Entra token for the AKS server app only on an Entra ID cluster; else 401', async () => {
-    const entra = (aud: string): string => signJwt({ aud, oid: host.world.user.objectId, tid: host.world.tenant.id, exp: Math.floor(clock.now() / 1000) + 600 }, host.world.tokenKey);
-    expect(await call('GET', '/api', { bearer: 'nope' })).toMatchObject({ status: 401, body: { kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized' } });
+    const entra = (aud: string): string =>
+      signJwt(
+        { aud, oid: host.world.user.objectId, tid: host.world.tenant.id, exp: Math.floor(clock.now() / 1000) + 600 },
+        host.world.tokenKey,
+      );
+    expect(await call('GET', '/api', { bearer: 'nope' })).toMatchObject({
+      status: 401,
+      body: { kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized' },
+    });
     expect((await call('GET', '/api', { bearer: entra(AKS_SERVER_APP_ID) })).status).toBe(401);
     cluster.properties.aadProfile = { managed: true, enableAzureRBAC: false };
     try {

@@ -16,7 +16,10 @@ import { openWorld, virtualClock, type TestWorld } from '../helpers/sandbox-worl
 let w: TestWorld;
 let flow: FlowResult;
 const calls = (): { argv: string[]; exitCode: number; step: string | null }[] =>
-  readFileSync(join(w.dir, 'sandbox', 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; exitCode: number; step: string | null });
+  readFileSync(join(w.dir, 'sandbox', 'calls.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { argv: string[]; exitCode: number; step: string | null });
 
 beforeAll(async () => {
   ensureToolsBuilt();
@@ -30,7 +33,9 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
   test('it is the real binary: it reads the kubeconfig itself and talks to the API server it names', async () => {
     const server = await w.run(['kubectl', 'config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']);
     expect(server.stdout).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/clusters\/aks-demo-rg-demo-[0-9a-f]{8}\.hcp\.eastus\.azmk8s\.io$/);
-    const version = JSON.parse((await w.run(['kubectl', 'version', '-o', 'json'])).stdout) as { serverVersion: { gitVersion: string; minor: string } };
+    const version = JSON.parse((await w.run(['kubectl', 'version', '-o', 'json'])).stdout) as {
+      serverVersion: { gitVersion: string; minor: string };
+    };
     expect(version.serverVersion).toMatchObject({ gitVersion: 'v1.32.6', minor: '32' });
   });
 
@@ -42,7 +47,10 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
     expect(flow.unsigned!.stderr).toMatch(/\] Subject failed verification: acrdemo01\.azurecr\.io\/net-watcher:v1\n$/);
     // The shim logged the real calls with their real exit codes.
     const runs = calls().filter((c) => c.argv[0] === 'kubectl' && c.argv[1] === 'run');
-    expect(runs.map((c) => [c.argv[2], c.exitCode])).toEqual([['demo-signed', 0], ['demo-unsigned', 1]]);
+    expect(runs.map((c) => [c.argv[2], c.exitCode])).toEqual([
+      ['demo-signed', 0],
+      ['demo-unsigned', 1],
+    ]);
   });
 
   test('get ns, get constrainttemplates, the key management provider, logs of the Ratify pod', async () => {
@@ -57,22 +65,49 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
     const logs = await w.run(['kubectl', 'logs', '-n', 'gatekeeper-system', 'deploy/ratify']);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).toContain('verification response for subject acrdemo01.azurecr.io/net-watcher:v1: isSuccess=false');
-    expect(logs.stdout).toMatch(/verification response for subject acrdemo01\.azurecr\.io\/net-monitor@sha256:[0-9a-f]{64}: isSuccess=true/);
+    expect(logs.stdout).toMatch(
+      /verification response for subject acrdemo01\.azurecr\.io\/net-monitor@sha256:[0-9a-f]{64}: isSuccess=true/,
+    );
   });
 
   test('kubectl delete, then NotFound as a real Status', async () => {
-    expect(await w.run(['kubectl', 'delete', 'pod', 'demo-signed', '-n', 'demo'])).toMatchObject({ code: 0, stdout: 'pod "demo-signed" deleted\n' });
-    expect(await w.run(['kubectl', 'get', 'pod', 'demo-signed', '-n', 'demo'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): pods "demo-signed" not found\n' });
-    expect(await w.run(['kubectl', 'create', 'namespace', 'demo'])).toMatchObject({ code: 1, stderr: 'Error from server (AlreadyExists): namespaces "demo" already exists\n' });
+    expect(await w.run(['kubectl', 'delete', 'pod', 'demo-signed', '-n', 'demo'])).toMatchObject({
+      code: 0,
+      stdout: 'pod "demo-signed" deleted\n',
+    });
+    expect(await w.run(['kubectl', 'get', 'pod', 'demo-signed', '-n', 'demo'])).toMatchObject({
+      code: 1,
+      stderr: 'Error from server (NotFound): pods "demo-signed" not found\n',
+    });
+    expect(await w.run(['kubectl', 'create', 'namespace', 'demo'])).toMatchObject({
+      code: 1,
+      stderr: 'Error from server (AlreadyExists): namespaces "demo" already exists\n',
+    });
   });
 
   test('kubectl apply creates, then configures; the fake kubectl reads the same objects', async () => {
-    const cm = (value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\ndata:\n  mode: ${value}\n`;
+    const cm = (value: string): string =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: demo\ndata:\n  mode: ${value}\n`;
     expect(await w.run(['kubectl', 'apply', '-f', '-'], {}, cm('one'))).toMatchObject({ code: 0, stdout: 'configmap/settings created\n' });
-    expect(await w.run(['kubectl', 'apply', '-f', '-'], {}, cm('two'))).toMatchObject({ code: 0, stdout: 'configmap/settings configured\n' });
-    const fake = { PATH: w.env.PATH!.split(':').filter((d) => !d.endsWith('bin-real')).join(':') };
-    expect((await w.run(['kubectl', 'get', 'configmap', 'settings', '-n', 'demo', '-o', 'jsonpath={.data.mode}'], fake)).stdout).toBe('two');
-    for (const args of [['get', 'ns', '-o', 'name'], ['get', 'constrainttemplates', '-o', 'name'], ['get', 'pods', '-n', 'demo', '-o', 'jsonpath={.items[*].metadata.name}'], ['get', 'deploy', '-n', 'gatekeeper-system', '-o', 'name']]) {
+    expect(await w.run(['kubectl', 'apply', '-f', '-'], {}, cm('two'))).toMatchObject({
+      code: 0,
+      stdout: 'configmap/settings configured\n',
+    });
+    const fake = {
+      PATH: w.env
+        .PATH!.split(':')
+        .filter((d) => !d.endsWith('bin-real'))
+        .join(':'),
+    };
+    expect((await w.run(['kubectl', 'get', 'configmap', 'settings', '-n', 'demo', '-o', 'jsonpath={.data.mode}'], fake)).stdout).toBe(
+      'two',
+    );
+    for (const args of [
+      ['get', 'ns', '-o', 'name'],
+      ['get', 'constrainttemplates', '-o', 'name'],
+      ['get', 'pods', '-n', 'demo', '-o', 'jsonpath={.items[*].metadata.name}'],
+      ['get', 'deploy', '-n', 'gatekeeper-system', '-o', 'name'],
+    ]) {
       const real = await w.run(['kubectl', ...args]);
       expect((await w.run(['kubectl', ...args], fake)).stdout, args.join(' ')).toBe(real.stdout);
     }
@@ -83,25 +118,36 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
     cfg.users[0]!.user.token = 'f'.repeat(64);
     const bad = join(w.dir, 'bad-kubeconfig');
     writeFileSync(bad, toYaml(cfg));
-    expect(await w.run(['kubectl', 'get', 'ns'], { KUBECONFIG: bad })).toMatchObject({ code: 1, stderr: expect.stringContaining('error: You must be logged in to the server (Unauthorized)') });
+    expect(await w.run(['kubectl', 'get', 'ns'], { KUBECONFIG: bad })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('error: You must be logged in to the server (Unauthorized)'),
+    });
   });
 
   test('ratify-runbook sandbox exec -- kubectl works with either kubectl', async () => {
-    const exec = (...extra: string[]) => runCli(['sandbox', 'exec', '--state-dir', w.dir, ...extra, '--', 'kubectl', 'get', 'constrainttemplates', '-o', 'name']);
+    const exec = (...extra: string[]) =>
+      runCli(['sandbox', 'exec', '--state-dir', w.dir, ...extra, '--', 'kubectl', 'get', 'constrainttemplates', '-o', 'name']);
     const fake = await exec();
     const real = await exec('--sandbox-tools', 'kubectl=real');
     expect(fake).toMatchObject({ code: 0, stdout: 'constrainttemplate.templates.gatekeeper.sh/ratifyverification\n' });
     expect(real).toMatchObject({ code: 0, stdout: fake.stdout });
-    expect((await runCli(['sandbox', 'exec', '--state-dir', w.dir, '--sandbox-tools', 'kubectl=latest', '--', 'kubectl'])).stderr).toContain('kubectl must be one of fake, real');
+    expect(
+      (await runCli(['sandbox', 'exec', '--state-dir', w.dir, '--sandbox-tools', 'kubectl=latest', '--', 'kubectl'])).stderr,
+    ).toContain('kubectl must be one of fake, real');
   });
 
   test('--sandbox-fault applies to the real kubectl like to every fake', async () => {
     const faulty = await openWorld({ dir: w.dir, seed: false, tools: ['kubectl=real'], faults: ['kubectl get=transient'] });
     try {
       const env = { ...faulty.handle.profile.toolEnv, KUBECONFIG: w.kubeconfig };
-      expect(await faulty.run(['kubectl', 'get', 'ns'], env)).toMatchObject({ code: 1, stderr: 'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later\n' });
+      expect(await faulty.run(['kubectl', 'get', 'ns'], env)).toMatchObject({
+        code: 1,
+        stderr: 'Error from server (TooManyRequests): the server has received too many requests and has asked us to try again later\n',
+      });
       expect((await faulty.run(['kubectl', 'get', 'ns', '-o', 'name'], env)).stdout).toContain('namespace/demo\n');
-      const last = calls().filter((c) => c.argv[1] === 'get' && c.argv[2] === 'ns').slice(-2);
+      const last = calls()
+        .filter((c) => c.argv[1] === 'get' && c.argv[2] === 'ns')
+        .slice(-2);
       expect(last.map((c) => c.exitCode)).toEqual([1, 0]);
     } finally {
       await faulty.handle.close();

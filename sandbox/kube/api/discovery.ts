@@ -65,7 +65,13 @@ export function apiResourceList(types: readonly ResourceType[], group: string, v
       storageVersionHash: createHash('sha256').update(`${t.group}/${t.plural}`).digest('base64').slice(0, 11),
     });
     for (const sub of t.subresources) {
-      resources.push({ name: `${t.plural}/${sub}`, singularName: '', namespaced: t.namespaced, kind: sub === 'scale' ? 'Scale' : t.kind, verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'] });
+      resources.push({
+        name: `${t.plural}/${sub}`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: sub === 'scale' ? 'Scale' : t.kind,
+        verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+      });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };
@@ -85,7 +91,11 @@ function openApiGroupVersions(types: readonly ResourceType[]): Map<string, Resou
 }
 
 const docHash = (key: string, types: readonly ResourceType[]): string =>
-  createHash('sha512').update(key + types.map((t) => t.kind).join(',')).digest('hex').slice(0, 128).toUpperCase();
+  createHash('sha512')
+    .update(key + types.map((t) => t.kind).join(','))
+    .digest('hex')
+    .slice(0, 128)
+    .toUpperCase();
 
 export function openApiV3Root(types: readonly ResourceType[]): Record<string, unknown> {
   const paths: Record<string, { serverRelativeURL: string }> = {};
@@ -103,7 +113,12 @@ export function openApiV3Document(types: readonly ResourceType[], key: string): 
   if (!ts) return undefined;
   const version = key.split('/').pop()!;
   const paths: Record<string, unknown> = {};
-  const param = (name: string): Record<string, unknown> => ({ name, in: 'query', description: name, schema: { type: 'string', uniqueItems: true } });
+  const param = (name: string): Record<string, unknown> => ({
+    name,
+    in: 'query',
+    description: name,
+    schema: { type: 'string', uniqueItems: true },
+  });
   for (const t of ts) {
     const base = `/${key}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}/{name}`;
     paths[base] = {
@@ -111,7 +126,12 @@ export function openApiV3Document(types: readonly ResourceType[], key: string): 
         operationId: `patch${t.kind}`,
         parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation'), param('force')],
         requestBody: {
-          content: Object.fromEntries(['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map((ct) => [ct, { schema: { type: 'object' } }])),
+          content: Object.fromEntries(
+            ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'].map((ct) => [
+              ct,
+              { schema: { type: 'object' } },
+            ]),
+          ),
           required: true,
         },
         responses: { '200': { description: 'OK' } },

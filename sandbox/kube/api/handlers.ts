@@ -8,7 +8,18 @@ import { cascadeDelete, reconcileDeployment, startPod } from './controllers.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { groupVersion, typeFromCrd, type ResourceType } from './resource-types.js';
 import { fieldSelector, labelSelector } from './select.js';
-import { alreadyExists, ApiError, badRequest, conflict, forbidden, invalid, methodNotAllowed, nameProblem, notFound, qualified } from './status.js';
+import {
+  alreadyExists,
+  ApiError,
+  badRequest,
+  conflict,
+  forbidden,
+  invalid,
+  methodNotAllowed,
+  nameProblem,
+  notFound,
+  qualified,
+} from './status.js';
 import { toTable } from './tables.js';
 import { clusterView, nodeNames, type ClusterView, type ViewObject } from './view.js';
 
@@ -38,7 +49,8 @@ export interface Reply {
   body: unknown;
 }
 
-export const AZURE_POLICY_DENIAL = 'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.';
+export const AZURE_POLICY_DENIAL =
+  'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.';
 const POLICY_GROUPS = ['templates.gatekeeper.sh', 'constraints.gatekeeper.sh', 'mutations.gatekeeper.sh'];
 
 const groupOf = (apiVersion: string): string => (apiVersion.includes('/') ? apiVersion.split('/')[0]! : '');
@@ -46,10 +58,16 @@ const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace(/\
 
 export const wantsTable = (accept: string): boolean => /as=Table/.test(accept);
 
-export const ofType = (t: ResourceType) => (o: KubeObject): boolean => o.kind === t.kind && groupOf(o.apiVersion) === t.group;
+export const ofType =
+  (t: ResourceType) =>
+  (o: KubeObject): boolean =>
+    o.kind === t.kind && groupOf(o.apiVersion) === t.group;
 
 /** The object as served in the requested version (one schema for every version here). */
-export const served = (o: KubeObject, t: ResourceType, version: string): KubeObject => ({ ...o, apiVersion: groupVersion(t.group, version) });
+export const served = (o: KubeObject, t: ResourceType, version: string): KubeObject => ({
+  ...o,
+  apiVersion: groupVersion(t.group, version),
+});
 
 function addonOn(e: Env): boolean {
   return Boolean((e.cluster.properties.addonProfiles as Record<string, { enabled?: boolean }> | undefined)?.azurepolicy?.enabled);
@@ -68,7 +86,9 @@ function parseBody(r: ResourceRequest): Record<string, unknown> {
 
 function findIn(view: ClusterView, r: ResourceRequest, name: string): ViewObject | undefined {
   const match = ofType(r.type);
-  return view.objects.find((v) => match(v.object) && v.object.metadata.name === name && (r.type.namespaced ? v.object.metadata.namespace === r.namespace : true));
+  return view.objects.find(
+    (v) => match(v.object) && v.object.metadata.name === name && (r.type.namespaced ? v.object.metadata.namespace === r.namespace : true),
+  );
 }
 
 function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
@@ -78,7 +98,9 @@ function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
   return view.objects
     .map((v) => v.object)
     .filter((o) => match(o) && (!r.type.namespaced || !r.namespace || o.metadata.namespace === r.namespace) && labels(o) && fields(o))
-    .sort((a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name))
+    .sort(
+      (a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name),
+    )
     .map((o) => served(o, r.type, r.version));
 }
 
@@ -86,7 +108,15 @@ export function getList(e: Env, r: ResourceRequest): Reply {
   const view = clusterView(e, kindOf(r));
   const items = list(view, r);
   if (wantsTable(r.accept)) return { status: 200, body: toTable(r.type, items, e.now, view.resourceVersion, r.query.get('includeObject')) };
-  return { status: 200, body: { apiVersion: groupVersion(r.type.group, r.version), kind: `${r.type.kind}List`, metadata: { resourceVersion: view.resourceVersion }, items } };
+  return {
+    status: 200,
+    body: {
+      apiVersion: groupVersion(r.type.group, r.version),
+      kind: `${r.type.kind}List`,
+      metadata: { resourceVersion: view.resourceVersion },
+      items,
+    },
+  };
 }
 
 export function getOne(e: Env, r: ResourceRequest): Reply {
@@ -94,13 +124,17 @@ export function getOne(e: Env, r: ResourceRequest): Reply {
   const found = findIn(view, r, r.name!);
   if (!found) throw notFound(r.type.plural, r.type.group, r.name!);
   const o = served(found.object, r.type, r.version);
-  if (wantsTable(r.accept) && !r.subresource) return { status: 200, body: toTable(r.type, [o], e.now, view.resourceVersion, r.query.get('includeObject')) };
+  if (wantsTable(r.accept) && !r.subresource)
+    return { status: 200, body: toTable(r.type, [o], e.now, view.resourceVersion, r.query.get('includeObject')) };
   return { status: 200, body: o };
 }
 
 function validateName(r: ResourceRequest, name: string): void {
   const problem = nameProblem(name, r.type.kind === 'Namespace' || r.type.kind === 'Service');
-  if (problem) throw invalid(r.type.kind, r.type.builtIn ? '' : r.type.group, name, [{ field: 'metadata.name', message: problem, reason: problem.startsWith('Required') ? 'FieldValueRequired' : 'FieldValueInvalid' }]);
+  if (problem)
+    throw invalid(r.type.kind, r.type.builtIn ? '' : r.type.group, name, [
+      { field: 'metadata.name', message: problem, reason: problem.startsWith('Required') ? 'FieldValueRequired' : 'FieldValueInvalid' },
+    ]);
 }
 
 /**
@@ -115,7 +149,10 @@ function requireNamespace(e: Env, r: ResourceRequest): void {
   if (!r.type.namespaced) return;
   const ns = e.kube.objects[objKey('Namespace', undefined, r.namespace!)];
   if (!ns) throw notFound('namespaces', '', r.namespace!);
-  if (ns.sandbox?.goneAt !== undefined) throw forbidden(`${r.type.plural} "${String(r.name ?? '')}" is forbidden: unable to create new content in namespace ${r.namespace} because it is being terminated`);
+  if (ns.sandbox?.goneAt !== undefined)
+    throw forbidden(
+      `${r.type.plural} "${String(r.name ?? '')}" is forbidden: unable to create new content in namespace ${r.namespace} because it is being terminated`,
+    );
 }
 
 function podChecks(e: Env, r: ResourceRequest, o: KubeObject): void {
@@ -127,7 +164,11 @@ function podChecks(e: Env, r: ResourceRequest, o: KubeObject): void {
     if (!c.image) causes.push({ field: `spec.containers[${i}].image`, message: 'Required value', reason: 'FieldValueRequired' });
   });
   if (causes.length) throw invalid('Pod', '', o.metadata.name, causes);
-  const adm = admitPod(e, r.namespace ?? 'default', containers.map((c) => String(c.image)));
+  const adm = admitPod(
+    e,
+    r.namespace ?? 'default',
+    containers.map((c) => String(c.image)),
+  );
   if (!adm.allowed) throw forbidden(adm.message);
 }
 
@@ -139,31 +180,46 @@ function prepareNew(e: Env, r: ResourceRequest, doc: Record<string, unknown>): K
   validateName(r, name);
   if (r.name && r.name !== name) throw badRequest(`the name of the object (${name}) does not match the name on the URL (${r.name})`);
   if (r.type.namespaced) {
-    if (meta.namespace && meta.namespace !== r.namespace) throw badRequest(`the namespace of the provided object does not match the namespace sent on the request`);
+    if (meta.namespace && meta.namespace !== r.namespace)
+      throw badRequest(`the namespace of the provided object does not match the namespace sent on the request`);
     meta.namespace = r.namespace;
   } else delete meta.namespace;
   for (const k of ['resourceVersion', 'uid', 'creationTimestamp', 'deletionTimestamp', 'managedFields', 'selfLink']) delete meta[k];
   const { status: _status, metadata: _m, apiVersion, kind, ...rest } = doc;
-  if (kind && kind !== r.type.kind) throw badRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${groupVersion(r.type.group, r.version)})`);
+  if (kind && kind !== r.type.kind)
+    throw badRequest(
+      `the API version in the data (${String(apiVersion)}) does not match the expected API version (${groupVersion(r.type.group, r.version)})`,
+    );
   const o: KubeObject = {
     ...rest,
     apiVersion: groupVersion(r.type.group, r.version),
     kind: r.type.kind,
-    metadata: { ...meta, name, creationTimestamp: isoSeconds(e.now), uid: randomUUID(), ...(r.type.kind !== 'Pod' && r.type.kind !== 'Namespace' ? { generation: 1 } : {}) },
+    metadata: {
+      ...meta,
+      name,
+      creationTimestamp: isoSeconds(e.now),
+      uid: randomUUID(),
+      ...(r.type.kind !== 'Pod' && r.type.kind !== 'Namespace' ? { generation: 1 } : {}),
+    },
     sandbox: { createdAt: e.now },
   };
   if (o.kind === 'Secret') {
     const data = { ...((o.data as Record<string, string> | undefined) ?? {}) };
-    for (const [k, v] of Object.entries((o.stringData as Record<string, string> | undefined) ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
+    for (const [k, v] of Object.entries((o.stringData as Record<string, string> | undefined) ?? {}))
+      data[k] = Buffer.from(String(v)).toString('base64');
     delete o.stringData;
     o.data = data;
     o.type ??= 'Opaque';
   }
-  if (o.kind === 'Service') o.spec = { type: 'ClusterIP', ...o.spec, clusterIP: `10.0.${randomBytes(1)[0]! % 250}.${(randomBytes(1)[0]! % 250) + 2}` };
+  if (o.kind === 'Service')
+    o.spec = { type: 'ClusterIP', ...o.spec, clusterIP: `10.0.${randomBytes(1)[0]! % 250}.${(randomBytes(1)[0]! % 250) + 2}` };
   if (o.kind === 'Pod') o.spec = { restartPolicy: 'Always', dnsPolicy: 'ClusterFirst', serviceAccountName: 'default', ...o.spec };
   if (o.kind === 'CustomResourceDefinition') {
-    const names = ((o.spec?.names ?? {}) as Record<string, unknown>);
-    o.status = { acceptedNames: { kind: names.kind, plural: names.plural }, conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }] };
+    const names = (o.spec?.names ?? {}) as Record<string, unknown>;
+    o.status = {
+      acceptedNames: { kind: names.kind, plural: names.plural },
+      conditions: [{ type: 'Established', status: 'True', reason: 'InitialNamesAccepted' }],
+    };
   }
   return o;
 }
@@ -185,7 +241,8 @@ export function create(e: Env, r: ResourceRequest, docIn?: Record<string, unknow
   policyGuard(e, r, 'creating');
   const o = prepareNew(e, r, doc);
   const key = objKey(o.kind, o.metadata.namespace, o.metadata.name);
-  if (e.kube.objects[key] || (!r.type.builtIn && clusterView(e, kindOf(r)).objects.some((v) => v.key === key))) throw alreadyExists(r.type.plural, r.type.group, o.metadata.name);
+  if (e.kube.objects[key] || (!r.type.builtIn && clusterView(e, kindOf(r)).objects.some((v) => v.key === key)))
+    throw alreadyExists(r.type.plural, r.type.group, o.metadata.name);
   if (o.kind === 'Pod') podChecks(e, r, o);
   if (dryRun(r)) return { status: 201, body: { ...served(o, r.type, r.version), sandbox: undefined } };
   const node = nodeNames(e)[0]!;
@@ -199,15 +256,30 @@ export function create(e: Env, r: ResourceRequest, docIn?: Record<string, unknow
 function replaceStored(e: Env, r: ResourceRequest, stored: KubeObject, next: Record<string, unknown>): KubeObject {
   const meta = (next.metadata ?? {}) as Record<string, unknown>;
   if (meta.resourceVersion) {
-    const current = clusterView(e, kindOf(r)).objects.find((v) => v.key === objKey(stored.kind, stored.metadata.namespace, stored.metadata.name));
-    if (current && current.object.metadata.resourceVersion !== meta.resourceVersion) throw conflict(r.type.plural, r.type.group, stored.metadata.name);
+    const current = clusterView(e, kindOf(r)).objects.find(
+      (v) => v.key === objKey(stored.kind, stored.metadata.namespace, stored.metadata.name),
+    );
+    if (current && current.object.metadata.resourceVersion !== meta.resourceVersion)
+      throw conflict(r.type.plural, r.type.group, stored.metadata.name);
   }
-  if (meta.name !== undefined && meta.name !== stored.metadata.name) throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${stored.metadata.name})`);
+  if (meta.name !== undefined && meta.name !== stored.metadata.name)
+    throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${stored.metadata.name})`);
   const { status, metadata: _m, apiVersion: _a, kind: _k, sandbox: _s, ...rest } = next;
-  const keep = { name: stored.metadata.name, ...(stored.metadata.namespace ? { namespace: stored.metadata.namespace } : {}), uid: stored.metadata.uid, creationTimestamp: stored.metadata.creationTimestamp };
+  const keep = {
+    name: stored.metadata.name,
+    ...(stored.metadata.namespace ? { namespace: stored.metadata.namespace } : {}),
+    uid: stored.metadata.uid,
+    creationTimestamp: stored.metadata.creationTimestamp,
+  };
   const cleanMeta = { ...meta };
   for (const k of ['resourceVersion', 'managedFields', 'selfLink', 'deletionTimestamp', 'generation']) delete cleanMeta[k];
-  const updated: KubeObject = { ...rest, apiVersion: stored.apiVersion, kind: stored.kind, metadata: { ...cleanMeta, ...keep }, sandbox: stored.sandbox };
+  const updated: KubeObject = {
+    ...rest,
+    apiVersion: stored.apiVersion,
+    kind: stored.kind,
+    metadata: { ...cleanMeta, ...keep },
+    sandbox: stored.sandbox,
+  };
   if (r.subresource === 'status') {
     return { ...stored, status: (status ?? {}) as Record<string, unknown> };
   }
@@ -216,7 +288,8 @@ function replaceStored(e: Env, r: ResourceRequest, stored: KubeObject, next: Rec
   if (stored.metadata.generation !== undefined) updated.metadata.generation = stored.metadata.generation + (specChanged ? 1 : 0);
   if (stored.kind === 'Pod') {
     // A pod's spec is fixed but for images; admission checks the new images.
-    const images = (o: KubeObject): string => JSON.stringify(((o.spec?.containers as { image?: string }[] | undefined) ?? []).map((c) => c.image));
+    const images = (o: KubeObject): string =>
+      JSON.stringify(((o.spec?.containers as { image?: string }[] | undefined) ?? []).map((c) => c.image));
     if (specChanged && images(updated) !== images(stored)) podChecks(e, r, updated);
     updated.spec = { ...stored.spec, containers: updated.spec?.containers ?? stored.spec?.containers };
   }
@@ -241,7 +314,8 @@ function storedFor(e: Env, r: ResourceRequest): { key: string; stored: KubeObjec
 function store(e: Env, r: ResourceRequest, key: string, before: KubeObject, after: KubeObject, status: number): Reply {
   if (dryRun(r)) return { status, body: served(after, r.type, r.version) };
   e.kube.objects[key] = after;
-  if (after.kind === 'Deployment' && JSON.stringify(after.spec) !== JSON.stringify(before.spec)) reconcileDeployment(e, after, nodeNames(e)[0]!);
+  if (after.kind === 'Deployment' && JSON.stringify(after.spec) !== JSON.stringify(before.spec))
+    reconcileDeployment(e, after, nodeNames(e)[0]!);
   return answer(e, r, key, status);
 }
 
@@ -283,7 +357,11 @@ export function patch(e: Env, r: ResourceRequest): Reply {
       break;
     }
     default:
-      throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`);
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+      );
   }
   const next = { ...(patched as Record<string, unknown>) };
   // The view's resourceVersion is the one patched against: no conflict with itself.
@@ -318,11 +396,20 @@ export function removeCollection(e: Env, r: ResourceRequest): Reply {
       if (stored) deleteStored(e, key, stored);
     }
   }
-  return { status: 200, body: { apiVersion: groupVersion(r.type.group, r.version), kind: `${r.type.kind}List`, metadata: { resourceVersion: view.resourceVersion }, items: victims } };
+  return {
+    status: 200,
+    body: {
+      apiVersion: groupVersion(r.type.group, r.version),
+      kind: `${r.type.kind}List`,
+      metadata: { resourceVersion: view.resourceVersion },
+      items: victims,
+    },
+  };
 }
 
 export function checkVerb(r: ResourceRequest): void {
-  if (r.subresource && !r.type.subresources.includes(r.subresource)) throw notFound(`${r.type.plural}/${r.subresource}`, r.type.group, r.name ?? '');
+  if (r.subresource && !r.type.subresources.includes(r.subresource))
+    throw notFound(`${r.type.plural}/${r.subresource}`, r.type.group, r.name ?? '');
   if (r.subresource === 'log' && r.method !== 'GET') throw methodNotAllowed();
 }
 

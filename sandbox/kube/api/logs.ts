@@ -28,16 +28,24 @@ export function podLog(e: Env, ns: string, name: string, query: URLSearchParams)
   if (!containers.includes(container)) throw badRequest(`container ${container} is not valid for pod ${name}`);
   const waiting = pod.sandbox?.reason ?? ((pod.sandbox?.readyAt ?? 0) > e.now ? 'ContainerCreating' : undefined);
   if (waiting) {
-    const why = waiting === 'ImagePullBackOff' ? 'trying and failing to pull image' : waiting === 'ErrImagePull' ? "image can't be pulled" : 'ContainerCreating';
+    const why =
+      waiting === 'ImagePullBackOff'
+        ? 'trying and failing to pull image'
+        : waiting === 'ErrImagePull'
+          ? "image can't be pulled"
+          : 'ContainerCreating';
     throw new ApiError(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${why}`);
   }
   const src = source(pod);
   const lines: string[] = [];
   if (src === 'kube-system/azure-policy') {
-    for (const p of policyView(e.world, e.cluster, e.now, e.latency).problems) lines.push(`{"level":"error","ts":"${new Date(e.now).toISOString()}","msg":"${p.replace(/"/g, '\\"')}"}`);
+    for (const p of policyView(e.world, e.cluster, e.now, e.latency).problems)
+      lines.push(`{"level":"error","ts":"${new Date(e.now).toISOString()}","msg":"${p.replace(/"/g, '\\"')}"}`);
   }
   const since = Number(query.get('sinceSeconds') ?? 0);
-  for (const l of e.kube.logs) if (l.source === src && (!since || l.at >= e.now - since * 1000)) lines.push(query.get('timestamps') === 'true' ? `${new Date(l.at).toISOString()} ${l.text}` : l.text);
+  for (const l of e.kube.logs)
+    if (l.source === src && (!since || l.at >= e.now - since * 1000))
+      lines.push(query.get('timestamps') === 'true' ? `${new Date(l.at).toISOString()} ${l.text}` : l.text);
   const tail = query.get('tailLines');
   const shown = tail !== null && Number(tail) >= 0 ? lines.slice(lines.length - Math.min(lines.length, Number(tail))) : lines;
   let text = shown.map((l) => `${l}\n`).join('');

@@ -53,7 +53,8 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     }
     const cur = out[k];
     if (Array.isArray(v) && Array.isArray(cur)) {
-      const key = mergeKeyOf([...cur, ...v.filter((x) => !(isObj(x) && x.$patch === 'delete' && Object.keys(x).length <= 2))]) ?? mergeKeyOf(v);
+      const key =
+        mergeKeyOf([...cur, ...v.filter((x) => !(isObj(x) && x.$patch === 'delete' && Object.keys(x).length <= 2))]) ?? mergeKeyOf(v);
       if (key) {
         const merged = [...cur] as Obj[];
         for (const item of v as Obj[]) {
@@ -79,7 +80,8 @@ const unescapePointer = (s: string): string => s.replace(/~1/g, '/').replace(/~0
 
 function pointer(path: string): string[] {
   if (path === '') return [];
-  if (!path.startsWith('/')) throw badRequest(`the server rejected our request due to an error in our request: invalid JSON pointer "${path}"`);
+  if (!path.startsWith('/'))
+    throw badRequest(`the server rejected our request due to an error in our request: invalid JSON pointer "${path}"`);
   return path.slice(1).split('/').map(unescapePointer);
 }
 
@@ -91,7 +93,8 @@ function parentOf(doc: Json, parts: string[]): { parent: Obj | Json[]; last: str
     else cur = undefined;
     if (cur === undefined) throw new ApiError(422, 'Invalid', `jsonpatch: doc is missing path: "/${parts.join('/')}": missing value`);
   }
-  if (!isObj(cur) && !Array.isArray(cur)) throw new ApiError(422, 'Invalid', `jsonpatch: doc is missing path: "/${parts.join('/')}": missing value`);
+  if (!isObj(cur) && !Array.isArray(cur))
+    throw new ApiError(422, 'Invalid', `jsonpatch: doc is missing path: "/${parts.join('/')}": missing value`);
   return { parent: cur, last: parts[parts.length - 1]! };
 }
 
@@ -102,7 +105,8 @@ function getAt(doc: Json, path: string): Json {
 }
 
 export function jsonPatch(doc: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw badRequest('the server rejected our request due to an error in our request: json patch must be an array of operations');
+  if (!Array.isArray(ops))
+    throw badRequest('the server rejected our request due to an error in our request: json patch must be an array of operations');
   let out = JSON.parse(JSON.stringify(doc)) as Json;
   for (const raw of ops) {
     const op = raw as { op?: string; path?: string; from?: string; value?: Json };
@@ -123,7 +127,8 @@ export function jsonPatch(doc: Json, ops: Json): Json {
       const { parent, last } = parentOf(out, parts);
       if (Array.isArray(parent)) parent.splice(Number(last), 1);
       else {
-        if (!(last in parent)) throw new ApiError(422, 'Invalid', `jsonpatch remove operation does not apply: doc is missing key: ${op.path}`);
+        if (!(last in parent))
+          throw new ApiError(422, 'Invalid', `jsonpatch remove operation does not apply: doc is missing key: ${op.path}`);
         delete parent[last];
       }
     };
@@ -132,14 +137,16 @@ export function jsonPatch(doc: Json, ops: Json): Json {
         set(op.value, true);
         break;
       case 'replace':
-        if (getAt(out, op.path ?? '') === undefined) throw new ApiError(422, 'Invalid', `jsonpatch replace operation does not apply: doc is missing key: ${op.path}`);
+        if (getAt(out, op.path ?? '') === undefined)
+          throw new ApiError(422, 'Invalid', `jsonpatch replace operation does not apply: doc is missing key: ${op.path}`);
         set(op.value, false);
         break;
       case 'remove':
         remove();
         break;
       case 'test':
-        if (JSON.stringify(getAt(out, op.path ?? '')) !== JSON.stringify(op.value)) throw new ApiError(422, 'Invalid', `testing value ${op.path} failed: test failed`);
+        if (JSON.stringify(getAt(out, op.path ?? '')) !== JSON.stringify(op.value))
+          throw new ApiError(422, 'Invalid', `testing value ${op.path} failed: test failed`);
         break;
       case 'copy':
       case 'move': {

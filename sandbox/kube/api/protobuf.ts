@@ -70,7 +70,12 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
 export const isProtobuf = (contentType: string): boolean => /application\/vnd\.kubernetes\.protobuf/.test(contentType);
 
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
-  const refuse = (what: string): ApiError => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox's API decodes protobuf only for ${what})`);
+  const refuse = (what: string): ApiError =>
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox's API decodes protobuf only for ${what})`,
+    );
   if (body.subarray(0, 4).toString('latin1') !== 'k8s\0') throw refuse('namespaces, config maps, secrets and service accounts');
   const unknown = fields(body.subarray(4));
   const typeMeta = fields((unknown.find((f) => f.no === 1)?.value as Buffer | undefined) ?? Buffer.alloc(0));
@@ -86,7 +91,12 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
     case 'ConfigMap':
       return { ...doc, ...(map(raw, 2) ? { data: map(raw, 2) } : {}), ...(map(raw, 3, true) ? { binaryData: map(raw, 3, true) } : {}) };
     case 'Secret':
-      return { ...doc, ...(map(raw, 2, true) ? { data: map(raw, 2, true) } : {}), ...(str(raw.find((f) => f.no === 3)) ? { type: str(raw.find((f) => f.no === 3)) } : {}), ...(map(raw, 4) ? { stringData: map(raw, 4) } : {}) };
+      return {
+        ...doc,
+        ...(map(raw, 2, true) ? { data: map(raw, 2, true) } : {}),
+        ...(str(raw.find((f) => f.no === 3)) ? { type: str(raw.find((f) => f.no === 3)) } : {}),
+        ...(map(raw, 4) ? { stringData: map(raw, 4) } : {}),
+      };
     default:
       throw refuse('namespaces, config maps, secrets and service accounts');
   }

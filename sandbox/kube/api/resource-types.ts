@@ -37,7 +37,12 @@ const builtIn = (group: string, version: string, kind: string, plural: string, e
 });
 
 export const BUILT_IN: ResourceType[] = [
-  builtIn('', 'v1', 'Namespace', 'namespaces', { namespaced: false, shortNames: ['ns'], verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status', 'finalize'] }),
+  builtIn('', 'v1', 'Namespace', 'namespaces', {
+    namespaced: false,
+    shortNames: ['ns'],
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: ['status', 'finalize'],
+  }),
   builtIn('', 'v1', 'Node', 'nodes', { namespaced: false, shortNames: ['no'], subresources: ['status'] }),
   builtIn('', 'v1', 'Pod', 'pods', { shortNames: ['po'], categories: ['all'], subresources: ['log', 'status'] }),
   builtIn('', 'v1', 'Service', 'services', { shortNames: ['svc'], categories: ['all'], subresources: ['status'] }),
@@ -46,14 +51,25 @@ export const BUILT_IN: ResourceType[] = [
   builtIn('', 'v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
   builtIn('', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
   builtIn('apps', 'v1', 'Deployment', 'deployments', { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
-  builtIn('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', { namespaced: false, shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] }),
+  builtIn('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', {
+    namespaced: false,
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
 ];
 
 interface CrdSpec {
   group: string;
   scope: string;
   names: { kind: string; plural: string; singular?: string; shortNames?: string[]; categories?: string[] };
-  versions: { name: string; served?: boolean; storage?: boolean; additionalPrinterColumns?: PrinterColumn[]; subresources?: Record<string, unknown> }[];
+  versions: {
+    name: string;
+    served?: boolean;
+    storage?: boolean;
+    additionalPrinterColumns?: PrinterColumn[];
+    subresources?: Record<string, unknown>;
+  }[];
 }
 
 export function typeFromCrd(crd: KubeObject): ResourceType | undefined {

@@ -7,7 +7,18 @@ import { clusterFqdn } from '../../world/cluster.js';
 import { kubeOf } from '../objects.js';
 import type { Env } from '../ratify.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Document, openApiV3Root, version } from './discovery.js';
-import { checkVerb, create, getList, getOne, patch, remove, removeCollection, update, type Reply, type ResourceRequest } from './handlers.js';
+import {
+  checkVerb,
+  create,
+  getList,
+  getOne,
+  patch,
+  remove,
+  removeCollection,
+  update,
+  type Reply,
+  type ResourceRequest,
+} from './handlers.js';
 import type { KubeApiHost } from './host.js';
 import { podLog } from './logs.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
@@ -64,7 +75,11 @@ async function bodyOf(req: IncomingMessage): Promise<{ body: string; contentType
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-cache, private',
+  });
   res.end(text);
 }
 
@@ -84,7 +99,10 @@ function groupVersionOf(segs: string[]): Route | undefined {
 export function kubeApiHandler(host: KubeApiHost): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     void serve(host, req, res).catch((e: unknown) => {
-      const status = e instanceof ApiError ? e.status : new ApiError(500, 'InternalError', `sandbox internal error: ${(e as Error).stack ?? String(e)}`).status;
+      const status =
+        e instanceof ApiError
+          ? e.status
+          : new ApiError(500, 'InternalError', `sandbox internal error: ${(e as Error).stack ?? String(e)}`).status;
       if (!res.headersSent) sendJson(res, status.code, status);
       else res.end();
     });
@@ -101,7 +119,13 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   const kube = kubeOf(host.world, cluster.id);
   if (!authenticated(host, cluster, kube, req.headers.authorization)) throw unauthorized();
   host.expire();
-  const env = (): Env => ({ world: host.world, cluster, kube: kubeOf(host.world, cluster.id), now: host.clock.now(), latency: host.latency });
+  const env = (): Env => ({
+    world: host.world,
+    cluster,
+    kube: kubeOf(host.world, cluster.id),
+    now: host.clock.now(),
+    latency: host.latency,
+  });
   const segs = all.slice(2);
   const method = req.method ?? 'GET';
   const path = segs.join('/');
@@ -193,4 +217,3 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   if (method !== 'GET') await host.commit();
   sendJson(res, reply.status, reply.body);
 }
-

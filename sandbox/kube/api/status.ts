@@ -18,7 +18,16 @@ export class ApiError extends Error {
   constructor(code: number, reason: string, message: string, details?: StatusBody['details']) {
     super(message);
     this.name = 'ApiError';
-    this.status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
+    this.status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    };
   }
 }
 
@@ -29,27 +38,42 @@ export const notFound = (plural: string, group: string, name: string): ApiError 
   new ApiError(404, 'NotFound', `${qualified(plural, group)} "${name}" not found`, { name, ...(group ? { group } : {}), kind: plural });
 
 export const alreadyExists = (plural: string, group: string, name: string): ApiError =>
-  new ApiError(409, 'AlreadyExists', `${qualified(plural, group)} "${name}" already exists`, { name, ...(group ? { group } : {}), kind: plural });
-
-export const conflict = (plural: string, group: string, name: string): ApiError =>
-  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
+  new ApiError(409, 'AlreadyExists', `${qualified(plural, group)} "${name}" already exists`, {
     name,
     ...(group ? { group } : {}),
     kind: plural,
   });
 
+export const conflict = (plural: string, group: string, name: string): ApiError =>
+  new ApiError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(plural, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    {
+      name,
+      ...(group ? { group } : {}),
+      kind: plural,
+    },
+  );
+
 export const forbidden = (message: string): ApiError => new ApiError(403, 'Forbidden', message);
 
 export const badRequest = (message: string): ApiError => new ApiError(400, 'BadRequest', message);
 
-export const methodNotAllowed = (): ApiError => new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+export const methodNotAllowed = (): ApiError =>
+  new ApiError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
 
 export const pageNotFound = (): ApiError => new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 
 export const unauthorized = (): ApiError => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
 /** 422: `The Pod "Bad_Name" is invalid: metadata.name: Invalid value: ...`. */
-export function invalid(kind: string, group: string, name: string, causes: { field: string; message: string; reason?: string }[]): ApiError {
+export function invalid(
+  kind: string,
+  group: string,
+  name: string,
+  causes: { field: string; message: string; reason?: string }[],
+): ApiError {
   const text = causes.map((c) => `${c.field}: ${c.message}`);
   const message = `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${text.length === 1 ? text[0] : `[${text.join(', ')}]`}`;
   return new ApiError(422, 'Invalid', message, {

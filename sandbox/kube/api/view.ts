@@ -32,24 +32,48 @@ export interface ClusterView {
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
-export const podImages = (o: KubeObject): string[] => ((o.spec?.containers as { image?: string }[] | undefined) ?? []).map((c) => String(c.image ?? ''));
+export const podImages = (o: KubeObject): string[] =>
+  ((o.spec?.containers as { image?: string }[] | undefined) ?? []).map((c) => String(c.image ?? ''));
 
 /** `aks-nodepool1-12345678-vmss000000`: the node names AKS gives a pool's VM scale set. */
 export function nodeNames(e: Env): string[] {
-  const pools = (e.cluster.properties.agentPoolProfiles as { name: string; count?: number }[] | undefined) ?? [{ name: 'nodepool1', count: 1 }];
+  const pools = (e.cluster.properties.agentPoolProfiles as { name: string; count?: number }[] | undefined) ?? [
+    { name: 'nodepool1', count: 1 },
+  ];
   const id = parseInt(createHash('sha256').update(e.cluster.id.toLowerCase()).digest('hex').slice(0, 7), 16) % 100_000_000;
-  return pools.flatMap((p) => Array.from({ length: Math.max(1, p.count ?? 1) }, (_, i) => `aks-${p.name}-${String(id).padStart(8, '0')}-vmss${String(i).padStart(6, '0')}`));
+  return pools.flatMap((p) =>
+    Array.from(
+      { length: Math.max(1, p.count ?? 1) },
+      (_, i) => `aks-${p.name}-${String(id).padStart(8, '0')}-vmss${String(i).padStart(6, '0')}`,
+    ),
+  );
 }
 
 function nodeObjects(e: Env): KubeObject[] {
   const created = Number(e.cluster.meta?.createdAt ?? e.now);
   return nodeNames(e).map((name, i) =>
     makeObject('Node', 'v1', name, undefined, created, {
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/role': 'agent', 'node.kubernetes.io/instance-type': 'Standard_DS2_v2', agentpool: name.split('-')[1] ?? 'nodepool1' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/role': 'agent',
+        'node.kubernetes.io/instance-type': 'Standard_DS2_v2',
+        agentpool: name.split('-')[1] ?? 'nodepool1',
+      },
       status: {
-        addresses: [{ type: 'InternalIP', address: `10.224.0.${4 + i}` }, { type: 'Hostname', address: name }],
+        addresses: [
+          { type: 'InternalIP', address: `10.224.0.${4 + i}` },
+          { type: 'Hostname', address: name },
+        ],
         conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }],
-        nodeInfo: { kubeletVersion: `v${KUBE_VERSION}`, kubeProxyVersion: `v${KUBE_VERSION}`, osImage: 'Ubuntu 22.04.5 LTS', containerRuntimeVersion: 'containerd://1.7.27-1', operatingSystem: 'linux', architecture: 'amd64' },
+        nodeInfo: {
+          kubeletVersion: `v${KUBE_VERSION}`,
+          kubeProxyVersion: `v${KUBE_VERSION}`,
+          osImage: 'Ubuntu 22.04.5 LTS',
+          containerRuntimeVersion: 'containerd://1.7.27-1',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
+        },
       },
     }),
   );
@@ -62,10 +86,24 @@ function podStatus(o: KubeObject, e: Env, node: string): void {
   const started = new Date(o.sandbox?.createdAt ?? e.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const containers = (o.spec?.containers as { name?: string; image?: string }[] | undefined) ?? [];
   o.spec = { ...o.spec, nodeName: String(o.spec?.nodeName ?? node) };
-  const cond = (type: string, ok: boolean): Record<string, unknown> => ({ type, status: ok ? 'True' : 'False', lastProbeTime: null, lastTransitionTime: started, ...(ok ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` }) });
+  const cond = (type: string, ok: boolean): Record<string, unknown> => ({
+    type,
+    status: ok ? 'True' : 'False',
+    lastProbeTime: null,
+    lastTransitionTime: started,
+    ...(ok
+      ? {}
+      : { reason: 'ContainersNotReady', message: `containers with unready status: [${containers.map((c) => c.name).join(' ')}]` }),
+  });
   o.status = {
     phase: running ? 'Running' : 'Pending',
-    conditions: [cond('PodReadyToStartContainers', running), cond('Initialized', true), cond('Ready', running), cond('ContainersReady', running), cond('PodScheduled', true)],
+    conditions: [
+      cond('PodReadyToStartContainers', running),
+      cond('Initialized', true),
+      cond('Ready', running),
+      cond('ContainersReady', running),
+      cond('PodScheduled', true),
+    ],
     hostIP: '10.224.0.4',
     podIP: `10.244.0.${(parseInt(o.metadata.uid.slice(0, 2), 16) % 250) + 2}`,
     startTime: started,
@@ -77,7 +115,9 @@ function podStatus(o: KubeObject, e: Env, node: string): void {
       ready: running,
       started: running,
       restartCount: 0,
-      state: running ? { running: { startedAt: started } } : { waiting: { reason: reason ?? 'ContainerCreating', ...(reason ? { message: `Back-off pulling image "${c.image}"` } : {}) } },
+      state: running
+        ? { running: { startedAt: started } }
+        : { waiting: { reason: reason ?? 'ContainerCreating', ...(reason ? { message: `Back-off pulling image "${c.image}"` } : {}) } },
     })),
   };
 }
@@ -92,8 +132,22 @@ function deploymentStatus(o: KubeObject, e: Env): void {
     updatedReplicas: replicas,
     ...(ready ? { readyReplicas: replicas, availableReplicas: replicas } : { unavailableReplicas: replicas }),
     conditions: [
-      { type: 'Available', status: ready ? 'True' : 'False', reason: ready ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable', message: ready ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.', lastUpdateTime: at, lastTransitionTime: at },
-      { type: 'Progressing', status: 'True', reason: ready ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated', message: `ReplicaSet "${o.metadata.name}" ${ready ? 'has successfully progressed' : 'is progressing'}.`, lastUpdateTime: at, lastTransitionTime: at },
+      {
+        type: 'Available',
+        status: ready ? 'True' : 'False',
+        reason: ready ? 'MinimumReplicasAvailable' : 'MinimumReplicasUnavailable',
+        message: ready ? 'Deployment has minimum availability.' : 'Deployment does not have minimum availability.',
+        lastUpdateTime: at,
+        lastTransitionTime: at,
+      },
+      {
+        type: 'Progressing',
+        status: 'True',
+        reason: ready ? 'NewReplicaSetAvailable' : 'ReplicaSetUpdated',
+        message: `ReplicaSet "${o.metadata.name}" ${ready ? 'has successfully progressed' : 'is progressing'}.`,
+        lastUpdateTime: at,
+        lastTransitionTime: at,
+      },
     ],
   };
 }
@@ -118,7 +172,12 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
     else if (o.kind === 'KeyManagementProvider' && kmp && stored === kmpObject) {
       // Ratify fetches when the provider is (re)created; the sandbox computes the outcome live.
       const at = new Date(stored.sandbox?.createdAt ?? e.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      o.status = { issuccess: kmp.ok, ...(kmp.ok ? {} : { error: kmp.error, brieferror: (kmp.error ?? '').slice(0, 100) }), lastfetchedtime: at, properties: { certificates: kmp.certs.map((c) => ({ name: c.name, version: c.version.version, lastRefreshed: at })) } };
+      o.status = {
+        issuccess: kmp.ok,
+        ...(kmp.ok ? {} : { error: kmp.error, brieferror: (kmp.error ?? '').slice(0, 100) }),
+        lastfetchedtime: at,
+        properties: { certificates: kmp.certs.map((c) => ({ name: c.name, version: c.version.version, lastRefreshed: at })) },
+      };
     } else if (['Verifier', 'Store', 'Policy', 'KeyManagementProvider'].includes(o.kind)) o.status = { issuccess: true };
     if (o.sandbox?.goneAt !== undefined) o.metadata.deletionTimestamp = new Date(o.sandbox.goneAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
     out.push({ key, object: o, stored: true });
@@ -130,10 +189,17 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
     // Audit constraints list the violations of the pods that run now.
     projected.push(
       ...policyObjects(view, (c) =>
-        pods.flatMap((p) => evaluatePod(e, p.metadata.namespace ?? 'default', podImages(p), [c], false).map((v) => ({ namespace: p.metadata.namespace ?? '', name: p.metadata.name, message: v.message }))),
+        pods.flatMap((p) =>
+          evaluatePod(e, p.metadata.namespace ?? 'default', podImages(p), [c], false).map((v) => ({
+            namespace: p.metadata.namespace ?? '',
+            name: p.metadata.name,
+            message: v.message,
+          })),
+        ),
       ),
     );
-    if (view.templateCreatedAt !== undefined) projected.push(crdObject(constraintCrd('RatifyVerification'), view.templateCreatedAt, { 'gatekeeper.sh/constraint': 'yes' }));
+    if (view.templateCreatedAt !== undefined)
+      projected.push(crdObject(constraintCrd('RatifyVerification'), view.templateCreatedAt, { 'gatekeeper.sh/constraint': 'yes' }));
   }
   if (wants(kinds, 'Node')) projected.push(...nodeObjects(e));
   for (const o of projected.filter((x) => wants(kinds, x.kind))) {
@@ -185,7 +251,11 @@ export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
     cache.tombstones.push({ key, rv: counter, object });
     if (cache.tombstones.length > 500) cache.tombstones.splice(0, cache.tombstones.length - 500);
   }
-  return { objects: objs, types: kinds === undefined ? typesOf(objs.map((v) => v.object)) : clusterTypes(e), resourceVersion: String(counter) };
+  return {
+    objects: objs,
+    types: kinds === undefined ? typesOf(objs.map((v) => v.object)) : clusterTypes(e),
+    resourceVersion: String(counter),
+  };
 }
 
 /** The types the cluster serves: the built-ins, its stored CRDs and the policy add-on's constraint CRD. */

@@ -29,8 +29,10 @@ export function nextDue(e: Env): number | undefined {
   const sync = e.latency.ms('policySync');
   for (const pa of listByType(e.world, 'Microsoft.Authorization/policyAssignments')) times.push((pa.meta?.createdAt ?? 0) + sync);
   for (const rec of e.world.policySync) if (rec.deletedAt !== undefined) times.push(rec.deletedAt + sync);
-  for (const ra of listByType(e.world, 'Microsoft.Authorization/roleAssignments')) times.push((ra.meta?.createdAt ?? 0) + e.latency.ms('rbacPropagation'));
-  for (const f of listByType(e.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials')) times.push((f.meta?.createdAt ?? 0) + e.latency.ms('ficPropagation'));
+  for (const ra of listByType(e.world, 'Microsoft.Authorization/roleAssignments'))
+    times.push((ra.meta?.createdAt ?? 0) + e.latency.ms('rbacPropagation'));
+  for (const f of listByType(e.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials'))
+    times.push((f.meta?.createdAt ?? 0) + e.latency.ms('ficPropagation'));
   const future = times.filter((t) => t > e.now);
   return future.length ? Math.min(...future) : undefined;
 }
@@ -55,14 +57,21 @@ async function pause(host: KubeApiHost, ms: number, closed: Promise<void>): Prom
 /** A real-clock watch looks again at least this often (real ms), whatever it expects. */
 const RECHECK_MS = 1000;
 
-export async function watch(host: KubeApiHost, env: () => Env, r: ResourceRequest, send: (event: WatchEvent) => void, closed: Promise<void>): Promise<void> {
+export async function watch(
+  host: KubeApiHost,
+  env: () => Env,
+  r: ResourceRequest,
+  send: (event: WatchEvent) => void,
+  closed: Promise<void>,
+): Promise<void> {
   let gone = false;
   void closed.then(() => (gone = true));
   const match = ofType(r.type);
   const labels = labelSelector(r.query.get('labelSelector'));
   const fields = fieldSelector(r.query.get('fieldSelector'));
   const table = wantsTable(r.accept);
-  const selected = (o: KubeObject): boolean => match(o) && (!r.type.namespaced || !r.namespace || o.metadata.namespace === r.namespace) && labels(o) && fields(o);
+  const selected = (o: KubeObject): boolean =>
+    match(o) && (!r.type.namespaced || !r.namespace || o.metadata.namespace === r.namespace) && labels(o) && fields(o);
   const start = env();
   const deadline = start.now + Number(r.query.get('timeoutSeconds') ?? 1800) * 1000;
   const emit = (type: WatchEvent['type'], o: KubeObject, now: number): void => {
@@ -78,11 +87,20 @@ export async function watch(host: KubeApiHost, env: () => Env, r: ResourceReques
     if (!selected(v.object)) continue;
     known.set(v.key, String(v.object.metadata.resourceVersion));
     if (fresh) emit('ADDED', v.object, start.now);
-    else if (Number(v.object.metadata.resourceVersion) > Number(since)) emit((bornAt(start.cluster.id, v.key) ?? 0) > Number(since) ? 'ADDED' : 'MODIFIED', v.object, start.now);
+    else if (Number(v.object.metadata.resourceVersion) > Number(since))
+      emit((bornAt(start.cluster.id, v.key) ?? 0) > Number(since) ? 'ADDED' : 'MODIFIED', v.object, start.now);
   }
-  if (!fresh) for (const t of tombstonesSince(start.cluster.id, Number(since))) if (selected(t.object)) emit('DELETED', t.object, start.now);
+  if (!fresh)
+    for (const t of tombstonesSince(start.cluster.id, Number(since))) if (selected(t.object)) emit('DELETED', t.object, start.now);
   if (r.query.get('sendInitialEvents') === 'true') {
-    send({ type: 'BOOKMARK', object: { kind: r.type.kind, apiVersion: served(first.objects[0]?.object ?? ({} as KubeObject), r.type, r.version).apiVersion, metadata: { resourceVersion: first.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+    send({
+      type: 'BOOKMARK',
+      object: {
+        kind: r.type.kind,
+        apiVersion: served(first.objects[0]?.object ?? ({} as KubeObject), r.type, r.version).apiVersion,
+        metadata: { resourceVersion: first.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } },
+      },
+    });
   }
   while (!gone) {
     const e = env();
@@ -107,7 +125,9 @@ export async function watch(host: KubeApiHost, env: () => Env, r: ResourceReques
     for (const key of [...known.keys()]) {
       if (seen.has(key)) continue;
       known.delete(key);
-      const t = tombstonesSince(next.cluster.id, 0).reverse().find((x) => x.key === key);
+      const t = tombstonesSince(next.cluster.id, 0)
+        .reverse()
+        .find((x) => x.key === key);
       if (t) emit('DELETED', t.object, next.now);
     }
   }

@@ -12,7 +12,10 @@ export interface Connection {
   target: KubeTarget;
 }
 
-export async function connect(t: ToolContext, flags: { kubeconfig?: string; context?: string; token?: string; server?: string }): Promise<Connection> {
+export async function connect(
+  t: ToolContext,
+  flags: { kubeconfig?: string; context?: string; token?: string; server?: string },
+): Promise<Connection> {
   const found = resolveTarget(t.env, t.cwd, flags);
   if (isProblem(found)) {
     if (found.reason === 'no-config') {
@@ -21,7 +24,8 @@ export async function connect(t: ToolContext, flags: { kubeconfig?: string; cont
         'Get "http://localhost:8080/version": dial tcp 127.0.0.1:8080: connect: connection refused',
       );
     }
-    if (found.reason === 'no-context') throw new Unreachable(`error: context "${found.context}" does not exist`, `context "${found.context}" does not exist`);
+    if (found.reason === 'no-context')
+      throw new Unreachable(`error: context "${found.context}" does not exist`, `context "${found.context}" does not exist`);
     throw new Unreachable(`error: cluster "${found.cluster}" does not exist`, `cluster "${found.cluster}" does not exist`);
   }
   const target = flags.server ? { ...found, server: flags.server } : found;

@@ -30,7 +30,9 @@ export class Unreachable extends Error {
 const agents = new Map<string, Agent>();
 
 function agentFor(target: KubeTarget): Agent {
-  const key = createHash('sha256').update(`${target.caPem ?? ''}|${target.insecure}`).digest('hex');
+  const key = createHash('sha256')
+    .update(`${target.caPem ?? ''}|${target.insecure}`)
+    .digest('hex');
   let a = agents.get(key);
   if (!a) {
     a = new Agent({ keepAlive: true, maxSockets: 16, ...(target.caPem ? { ca: target.caPem } : {}), rejectUnauthorized: !target.insecure });
@@ -61,7 +63,9 @@ export class KubeClient {
 
   /** Who asks whom: what a discovery cache is keyed by. */
   get identity(): string {
-    return createHash('sha256').update(`${this.target.server}\0${this.target.caPem ?? ''}\0${this.token ?? ''}`).digest('hex');
+    return createHash('sha256')
+      .update(`${this.target.server}\0${this.target.caPem ?? ''}\0${this.token ?? ''}`)
+      .digest('hex');
   }
 
   private unreachable(detail: string, path: string): Unreachable {
@@ -77,14 +81,20 @@ export class KubeClient {
     }
     if (this.url.protocol !== 'https:') {
       return Promise.reject(
-        new Unreachable(`The connection to the server ${this.url.host} was refused - did you specify the right host or port?`, `Get "${this.url.origin}/version": dial tcp ${host}:${port}: connect: connection refused`),
+        new Unreachable(
+          `The connection to the server ${this.url.host} was refused - did you specify the right host or port?`,
+          `Get "${this.url.origin}/version": dial tcp ${host}:${port}: connect: connection refused`,
+        ),
       );
     }
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.append(k, v);
     const fullPath = `${this.url.pathname.replace(/\/$/, '')}${path}${qs.size ? `?${qs}` : ''}`;
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { accept: opts.accept ?? 'application/json', 'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/sandbox' };
+      const headers: Record<string, string | number> = {
+        accept: opts.accept ?? 'application/json',
+        'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/sandbox',
+      };
       if (this.token) headers.authorization = `Bearer ${this.token}`;
       if (opts.body !== undefined) {
         headers['content-type'] = opts.contentType ?? 'application/json';
@@ -115,8 +125,15 @@ export class KubeClient {
         res.on('error', reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.code === 'ECONNREFUSED') reject(new Unreachable(`The connection to the server ${this.url.host} was refused - did you specify the right host or port?`, `Get "${this.url.origin}${this.url.pathname.replace(/\/$/, '')}/version": dial tcp ${host}:${port}: connect: connection refused`));
-        else if (/certificate|self.signed|CERT_|UNABLE_TO/i.test(`${e.code ?? ''} ${e.message}`)) reject(this.unreachable('tls: failed to verify certificate: x509: certificate signed by unknown authority', path));
+        if (e.code === 'ECONNREFUSED')
+          reject(
+            new Unreachable(
+              `The connection to the server ${this.url.host} was refused - did you specify the right host or port?`,
+              `Get "${this.url.origin}${this.url.pathname.replace(/\/$/, '')}/version": dial tcp ${host}:${port}: connect: connection refused`,
+            ),
+          );
+        else if (/certificate|self.signed|CERT_|UNABLE_TO/i.test(`${e.code ?? ''} ${e.message}`))
+          reject(this.unreachable('tls: failed to verify certificate: x509: certificate signed by unknown authority', path));
         else if (e.code === 'ECONNRESET' && opts.onLine) resolve({ status: 200, text: '' });
         else reject(this.unreachable(e.message, path));
       });
@@ -152,7 +169,19 @@ export class ApiStatus extends Error {
     } catch {
       /* not a Status: fall through */
     }
-    const reason = ({ 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed', 409: 'Conflict', 422: 'Invalid', 500: 'InternalError' } as Record<number, string>)[res.status] ?? '';
+    const reason =
+      (
+        {
+          400: 'BadRequest',
+          401: 'Unauthorized',
+          403: 'Forbidden',
+          404: 'NotFound',
+          405: 'MethodNotAllowed',
+          409: 'Conflict',
+          422: 'Invalid',
+          500: 'InternalError',
+        } as Record<number, string>
+      )[res.status] ?? '';
     return new ApiStatus(res.status, reason, res.text.trim() || 'the server could not find the requested resource');
   }
 

@@ -10,7 +10,13 @@ import { parse as parseYaml } from 'yaml';
 export interface KubeUser {
   token?: string;
   tokenFile?: string;
-  exec?: { command: string; args?: string[]; env?: { name: string; value: string }[] | null; apiVersion?: string; interactiveMode?: string };
+  exec?: {
+    command: string;
+    args?: string[];
+    env?: { name: string; value: string }[] | null;
+    apiVersion?: string;
+    interactiveMode?: string;
+  };
   [k: string]: unknown;
 }
 
@@ -28,9 +34,7 @@ export interface KubeTarget {
 }
 
 export type TargetProblem =
-  | { reason: 'no-config' }
-  | { reason: 'no-context'; context: string }
-  | { reason: 'no-cluster'; context: string; cluster: string };
+  { reason: 'no-config' } | { reason: 'no-context'; context: string } | { reason: 'no-cluster'; context: string; cluster: string };
 
 interface Named<T> {
   name: string;
@@ -41,17 +45,32 @@ interface Named<T> {
 interface RawConfig {
   'current-context'?: string;
   contexts?: { name: string; context: { cluster: string; user?: string; namespace?: string } }[];
-  clusters?: { name: string; cluster: { server?: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string; 'insecure-skip-tls-verify'?: boolean } }[];
+  clusters?: {
+    name: string;
+    cluster: {
+      server?: string;
+      'certificate-authority-data'?: string;
+      'certificate-authority'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+    };
+  }[];
   users?: { name: string; user: KubeUser }[];
 }
 
 export function kubeconfigFiles(env: Readonly<Record<string, string>>, cwd: string, flag?: string): string[] {
   if (flag) return [resolve(cwd, flag)];
-  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean).map((f) => resolve(cwd, f));
+  if (env.KUBECONFIG)
+    return env.KUBECONFIG.split(delimiter)
+      .filter(Boolean)
+      .map((f) => resolve(cwd, f));
   return [join(env.HOME ?? '/nonexistent', '.kube', 'config')];
 }
 
-export function resolveTarget(env: Readonly<Record<string, string>>, cwd: string, flags: { kubeconfig?: string; context?: string }): KubeTarget | TargetProblem {
+export function resolveTarget(
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  flags: { kubeconfig?: string; context?: string },
+): KubeTarget | TargetProblem {
   let current = '';
   const contexts: Named<NonNullable<RawConfig['contexts']>[number]['context']>[] = [];
   const clusters: Named<NonNullable<RawConfig['clusters']>[number]['cluster']>[] = [];
@@ -66,8 +85,10 @@ export function resolveTarget(env: Readonly<Record<string, string>>, cwd: string
     }
     const dir = resolve(file, '..');
     current ||= doc['current-context'] ?? '';
-    for (const c of doc.contexts ?? []) if (!contexts.some((x) => x.name === c.name)) contexts.push({ name: c.name, value: c.context ?? {}, dir });
-    for (const c of doc.clusters ?? []) if (!clusters.some((x) => x.name === c.name)) clusters.push({ name: c.name, value: c.cluster ?? {}, dir });
+    for (const c of doc.contexts ?? [])
+      if (!contexts.some((x) => x.name === c.name)) contexts.push({ name: c.name, value: c.context ?? {}, dir });
+    for (const c of doc.clusters ?? [])
+      if (!clusters.some((x) => x.name === c.name)) clusters.push({ name: c.name, value: c.cluster ?? {}, dir });
     for (const u of doc.users ?? []) if (!users.some((x) => x.name === u.name)) users.push({ name: u.name, value: u.user ?? {}, dir });
   }
   const contextName = flags.context ?? current;

@@ -22,7 +22,11 @@ interface ResourceList {
 }
 
 interface GroupList {
-  groups: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[];
+  groups: {
+    name: string;
+    versions: { groupVersion: string; version: string }[];
+    preferredVersion: { groupVersion: string; version: string };
+  }[];
 }
 
 /**
@@ -59,14 +63,31 @@ export class Mapper {
     if (this.all) return this.all;
     const all = (async () => {
       const groups = await this.client.json<GroupList>('GET', '/apis');
-      const gvs = ['v1', ...groups.groups.flatMap((g) => [g.preferredVersion.groupVersion, ...g.versions.map((v) => v.groupVersion).filter((v) => v !== g.preferredVersion.groupVersion)])];
+      const gvs = [
+        'v1',
+        ...groups.groups.flatMap((g) => [
+          g.preferredVersion.groupVersion,
+          ...g.versions.map((v) => v.groupVersion).filter((v) => v !== g.preferredVersion.groupVersion),
+        ]),
+      ];
       const lists = await Promise.all(gvs.map((gv) => this.client.json<ResourceList>('GET', gv === 'v1' ? '/api/v1' : `/apis/${gv}`)));
       const out: ApiResource[] = [];
       for (const list of lists) {
-        const [group, version] = list.groupVersion.includes('/') ? (list.groupVersion.split('/') as [string, string]) : ['', list.groupVersion];
+        const [group, version] = list.groupVersion.includes('/')
+          ? (list.groupVersion.split('/') as [string, string])
+          : ['', list.groupVersion];
         for (const r of list.resources) {
           if (r.name.includes('/')) continue;
-          out.push({ group, version, kind: r.kind, plural: r.name, singular: r.singularName || r.kind.toLowerCase(), namespaced: r.namespaced, shortNames: r.shortNames ?? [], categories: r.categories ?? [] });
+          out.push({
+            group,
+            version,
+            kind: r.kind,
+            plural: r.name,
+            singular: r.singularName || r.kind.toLowerCase(),
+            namespaced: r.namespaced,
+            shortNames: r.shortNames ?? [],
+            categories: r.categories ?? [],
+          });
         }
       }
       return out;

@@ -13,20 +13,97 @@ export interface Parsed {
 }
 
 const VALUE_FLAGS = new Set([
-  '--namespace', '--kubeconfig', '--context', '--output', '--selector', '--image', '--restart', '--dry-run', '--timeout', '--tail', '--container', '--for',
-  '--grace-period', '--labels', '--request-timeout', '--filename', '--field-selector', '--sort-by', '--since', '--overrides', '--env', '--port', '--cluster',
-  '--user', '--template', '--field-manager', '--type', '--patch', '--replicas', '--token', '--server', '--from-literal', '--cascade', '--limit-bytes',
-  '--since-time', '--max-log-requests', '--validate', '--chunk-size', '--api-group', '--subresource',
+  '--namespace',
+  '--kubeconfig',
+  '--context',
+  '--output',
+  '--selector',
+  '--image',
+  '--restart',
+  '--dry-run',
+  '--timeout',
+  '--tail',
+  '--container',
+  '--for',
+  '--grace-period',
+  '--labels',
+  '--request-timeout',
+  '--filename',
+  '--field-selector',
+  '--sort-by',
+  '--since',
+  '--overrides',
+  '--env',
+  '--port',
+  '--cluster',
+  '--user',
+  '--template',
+  '--field-manager',
+  '--type',
+  '--patch',
+  '--replicas',
+  '--token',
+  '--server',
+  '--from-literal',
+  '--cascade',
+  '--limit-bytes',
+  '--since-time',
+  '--max-log-requests',
+  '--validate',
+  '--chunk-size',
+  '--api-group',
+  '--subresource',
 ]);
 const BOOL_FLAGS = new Set([
-  '--all-namespaces', '--ignore-not-found', '--no-headers', '--show-labels', '--force', '--wait', '--rm', '--stdin', '--tty', '--all', '--client', '--watch',
-  '--previous', '--prefix', '--all-containers', '--command', '--now', '--short', '--minify', '--raw', '--show-managed-fields', '--save-config', '--overwrite',
-  '--server-side', '--force-conflicts', '--timestamps', '--follow', '--ignore-errors', '--recursive', '--watch-only', '--namespaced', '--local', '--insecure-skip-tls-verify',
+  '--all-namespaces',
+  '--ignore-not-found',
+  '--no-headers',
+  '--show-labels',
+  '--force',
+  '--wait',
+  '--rm',
+  '--stdin',
+  '--tty',
+  '--all',
+  '--client',
+  '--watch',
+  '--previous',
+  '--prefix',
+  '--all-containers',
+  '--command',
+  '--now',
+  '--short',
+  '--minify',
+  '--raw',
+  '--show-managed-fields',
+  '--save-config',
+  '--overwrite',
+  '--server-side',
+  '--force-conflicts',
+  '--timestamps',
+  '--follow',
+  '--ignore-errors',
+  '--recursive',
+  '--watch-only',
+  '--namespaced',
+  '--local',
+  '--insecure-skip-tls-verify',
 ]);
 const REPEATABLE = new Set(['--filename', '--env', '--from-literal', '--labels']);
 const SHORT: Record<string, string> = {
-  '-n': '--namespace', '-o': '--output', '-l': '--selector', '-A': '--all-namespaces', '-c': '--container', '-f': '--filename', '-i': '--stdin', '-t': '--tty',
-  '-w': '--watch', '-p': '--previous', '-h': '--help', '-R': '--recursive', '-k': '--kustomize',
+  '-n': '--namespace',
+  '-o': '--output',
+  '-l': '--selector',
+  '-A': '--all-namespaces',
+  '-c': '--container',
+  '-f': '--filename',
+  '-i': '--stdin',
+  '-t': '--tty',
+  '-w': '--watch',
+  '-p': '--previous',
+  '-h': '--help',
+  '-R': '--recursive',
+  '-k': '--kustomize',
 };
 
 export const fail = (msg: string, code = 1): ToolError => new ToolError(msg.endsWith('\n') ? msg : msg + '\n', code);
@@ -55,7 +132,7 @@ export function parse(argv: readonly string[]): Parsed {
       }
       // `kubectl patch -p` is the patch; everywhere else -p is --previous.
       let canon = name === '-p' && verb === 'patch' ? '--patch' : (SHORT[name] ?? name);
-      if (canon === '--kustomize') throw fail('error: the sandbox\'s kubectl does not build kustomizations; use -f');
+      if (canon === '--kustomize') throw fail("error: the sandbox's kubectl does not build kustomizations; use -f");
       if (VALUE_FLAGS.has(canon)) {
         if (value === undefined) {
           value = argv[++i];
@@ -87,6 +164,7 @@ export function durationMs(s: string | undefined, dflt: number): number {
   let total = 0;
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)?/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(s)) !== null) total += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 's']!;
+  while ((m = re.exec(s)) !== null)
+    total += Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as Record<string, number>)[m[2] ?? 's']!;
   return total || dflt;
 }

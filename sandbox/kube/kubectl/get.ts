@@ -8,16 +8,20 @@ import type { Session } from './session.js';
 /** `kubectl get`, `describe` and `api-resources`, printed from what the API returns. */
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 
-type Obj = Record<string, unknown> & { metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+type Obj = Record<string, unknown> & {
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
 
 function selectors(s: Session): Record<string, string | undefined> {
   return { labelSelector: s.p.flags.get('--selector'), fieldSelector: s.p.flags.get('--field-selector') };
 }
 
-const noneFound = (s: Session, r: ApiResource): string => (r.namespaced && !s.allNs ? `No resources found in ${s.ns} namespace.\n` : 'No resources found\n');
+const noneFound = (s: Session, r: ApiResource): string =>
+  r.namespaced && !s.allNs ? `No resources found in ${s.ns} namespace.\n` : 'No resources found\n';
 
 export async function get(s: Session): Promise<void> {
-  if (bool(s.p, '--watch')) throw fail("error: the sandbox's kubectl does not stream watches (-w); use 'kubectl wait', or run with --sandbox-tools kubectl=real");
+  if (bool(s.p, '--watch'))
+    throw fail("error: the sandbox's kubectl does not stream watches (-w); use 'kubectl wait', or run with --sandbox-tools kubectl=real");
   const format = s.p.flags.get('--output');
   const tableOut = format === undefined || format === 'wide';
   const ts = await s.targets(s.p.args);
@@ -58,13 +62,20 @@ export async function get(s: Session): Promise<void> {
     }
     if (tableOut && table.rows.length) {
       const withKind = ts.length > 1 ? r : undefined;
-      const opts = { wide: format === 'wide', withNamespace: s.allNs && r.namespaced, showLabels: bool(s.p, '--show-labels'), noHeaders: bool(s.p, '--no-headers'), ...(withKind ? { withKind } : {}) };
+      const opts = {
+        wide: format === 'wide',
+        withNamespace: s.allNs && r.namespaced,
+        showLabels: bool(s.p, '--show-labels'),
+        noHeaders: bool(s.p, '--no-headers'),
+        ...(withKind ? { withKind } : {}),
+      };
       tables.push(tabwrite(tableRows(table, opts)));
     }
   }
   if (tableOut) {
     s.out(tables.join('\n'));
-    if (tables.length === 0 && !ignore && errors === 0) s.warn(ts.every((x) => x.r.namespaced) ? noneFound(s, ts[0]!.r) : 'No resources found\n');
+    if (tables.length === 0 && !ignore && errors === 0)
+      s.warn(ts.every((x) => x.r.namespaced) ? noneFound(s, ts[0]!.r) : 'No resources found\n');
     return;
   }
   if (objects.length === 0 && (ignore || errors > 0)) return;
@@ -74,7 +85,10 @@ export async function get(s: Session): Promise<void> {
 function describeObject(o: Obj, events: Obj[], now: number): string {
   const pad = (k: string): string => `${k}:`.padEnd(14);
   const m = o.metadata;
-  const kv = (rec: Record<string, string> | undefined, sep: string): string => Object.entries(rec ?? {}).map(([k, v]) => `${k}${sep}${v}`).join(`\n${' '.repeat(14)}`) || '<none>';
+  const kv = (rec: Record<string, string> | undefined, sep: string): string =>
+    Object.entries(rec ?? {})
+      .map(([k, v]) => `${k}${sep}${v}`)
+      .join(`\n${' '.repeat(14)}`) || '<none>';
   let out = `${pad('Name')}${m.name}\n`;
   if (m.namespace) out += `${pad('Namespace')}${m.namespace}\n`;
   out += `${pad('Labels')}${kv(m.labels, '=')}\n${pad('Annotations')}${kv(m.annotations, ': ')}\n`;
@@ -82,7 +96,10 @@ function describeObject(o: Obj, events: Obj[], now: number): string {
   const status = o.status as Record<string, unknown> | undefined;
   if (o.kind === 'Pod') {
     out += `${pad('Node')}${String(spec?.nodeName ?? '<none>')}\n${pad('Status')}${String(status?.phase ?? '')}\n${pad('IP')}${String(status?.podIP ?? '')}\nContainers:\n`;
-    const cs = (status?.containerStatuses as { name: string; image: string; ready: boolean; state: Record<string, { reason?: string; startedAt?: string }> }[] | undefined) ?? [];
+    const cs =
+      (status?.containerStatuses as
+        { name: string; image: string; ready: boolean; state: Record<string, { reason?: string; startedAt?: string }> }[] | undefined) ??
+      [];
     for (const c of (spec?.containers as { name: string; image: string }[] | undefined) ?? []) {
       const st = cs.find((x) => x.name === c.name);
       const state = Object.keys(st?.state ?? {})[0] ?? 'Waiting';
@@ -96,12 +113,24 @@ function describeObject(o: Obj, events: Obj[], now: number): string {
     if (status) out += `Status:\n${toYaml(status).replace(/^(?=.)/gm, '  ')}`;
   }
   if (events.length === 0) return `${out}Events:       <none>\n`;
-  const rows = [['Type', 'Reason', 'Age', 'From', 'Message'], ['----', '------', '----', '----', '-------']];
+  const rows = [
+    ['Type', 'Reason', 'Age', 'From', 'Message'],
+    ['----', '------', '----', '----', '-------'],
+  ];
   for (const e of events) {
     const age = Math.max(0, Math.round((now - Date.parse(String(e.lastTimestamp ?? e.metadata.name))) / 1000));
-    rows.push([String(e.type), String(e.reason), `${age}s`, String((e.source as { component?: string } | undefined)?.component ?? ''), String(e.message)]);
+    rows.push([
+      String(e.type),
+      String(e.reason),
+      `${age}s`,
+      String((e.source as { component?: string } | undefined)?.component ?? ''),
+      String(e.message),
+    ]);
   }
-  return `${out}Events:\n${tabwrite(rows).replace(/^/gm, '  ').replace(/ +$/gm, '').replace(/\n {2}$/, '\n')}`;
+  return `${out}Events:\n${tabwrite(rows)
+    .replace(/^/gm, '  ')
+    .replace(/ +$/gm, '')
+    .replace(/\n {2}$/, '\n')}`;
 }
 
 export async function describe(s: Session): Promise<void> {
@@ -124,7 +153,11 @@ export async function describe(s: Session): Promise<void> {
       if (objs.length === 0) s.warn(noneFound(s, r));
     }
     for (const o of objs) {
-      const events = await s.client.json<{ items: Obj[] }>('GET', `/api/v1${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/events`, { query: { fieldSelector: `involvedObject.name=${o.metadata.name}` } });
+      const events = await s.client.json<{ items: Obj[] }>(
+        'GET',
+        `/api/v1${o.metadata.namespace ? `/namespaces/${o.metadata.namespace}` : ''}/events`,
+        { query: { fieldSelector: `involvedObject.name=${o.metadata.name}` } },
+      );
       texts.push(describeObject(o, events.items, s.t.clock.now()));
     }
   }

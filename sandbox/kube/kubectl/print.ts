@@ -44,11 +44,18 @@ export interface TableOptions {
 
 export function tableRows(t: ServerTable, o: TableOptions): string[][] {
   const shown = t.columnDefinitions.map((c, i) => ({ c, i })).filter(({ c }) => o.wide || c.priority === 0);
-  const head = [...(o.withNamespace ? ['NAMESPACE'] : []), ...shown.map(({ c }) => c.name.toUpperCase()), ...(o.showLabels ? ['LABELS'] : [])];
+  const head = [
+    ...(o.withNamespace ? ['NAMESPACE'] : []),
+    ...shown.map(({ c }) => c.name.toUpperCase()),
+    ...(o.showLabels ? ['LABELS'] : []),
+  ];
   const rows = t.rows.map((row) => {
     const cells = shown.map(({ i }) => cellText(row.cells[i]));
     if (o.withKind && cells.length) cells[0] = `${kindRef(o.withKind)}/${cells[0]}`;
-    const labels = Object.entries(row.object?.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
+    const labels =
+      Object.entries(row.object?.metadata?.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',') || '<none>';
     return [...(o.withNamespace ? [row.object?.metadata?.namespace ?? ''] : []), ...cells, ...(o.showLabels ? [labels] : [])];
   });
   return o.noHeaders ? rows : [head, ...rows];
@@ -56,27 +63,45 @@ export function tableRows(t: ServerTable, o: TableOptions): string[][] {
 
 export function sortKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
 export const kubeJson = (v: unknown): string => JSON.stringify(sortKeys(v), null, 4) + '\n';
 
-export const asList = (items: unknown[]): Record<string, unknown> => ({ apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } });
+export const asList = (items: unknown[]): Record<string, unknown> => ({
+  apiVersion: 'v1',
+  items,
+  kind: 'List',
+  metadata: { resourceVersion: '' },
+});
 
-export const OUTPUT_FORMATS = 'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
+export const OUTPUT_FORMATS =
+  'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml';
 
 /** Prints objects in a non-table format; undefined when the format is a table one. */
-export function printObjects(format: string | undefined, objects: Record<string, unknown>[], single: boolean, resourceOf: (o: Record<string, unknown>) => ApiResource | undefined): string | undefined {
+export function printObjects(
+  format: string | undefined,
+  objects: Record<string, unknown>[],
+  single: boolean,
+  resourceOf: (o: Record<string, unknown>) => ApiResource | undefined,
+): string | undefined {
   if (format === undefined || format === 'wide') return undefined;
   const doc = single ? objects[0] : asList(objects);
   if (format === 'json') return kubeJson(doc);
   if (format === 'yaml') return toYaml(sortKeys(doc));
   if (format === 'name') {
-    return objects.map((o) => {
-      const r = resourceOf(o);
-      return `${r ? kindRef(r) : String(o.kind).toLowerCase()}/${String((o.metadata as { name?: string }).name)}\n`;
-    }).join('');
+    return objects
+      .map((o) => {
+        const r = resourceOf(o);
+        return `${r ? kindRef(r) : String(o.kind).toLowerCase()}/${String((o.metadata as { name?: string }).name)}\n`;
+      })
+      .join('');
   }
   const jp = /^(jsonpath|jsonpath-as-json)=(.*)$/s.exec(format);
   if (jp) {

@@ -59,7 +59,10 @@ export class Session {
       const out: { r: ApiResource; names: string[] }[] = [];
       for (const a of args) {
         const slash = a.indexOf('/');
-        if (slash < 0) throw fail('error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. \'kubectl get resource/<resource_name>\' instead of \'kubectl get resource resource/<resource_name>\'');
+        if (slash < 0)
+          throw fail(
+            "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+          );
         const r = await this.resource(a.slice(0, slash));
         const prev = out.find((x) => x.r === r);
         if (prev) prev.names.push(a.slice(slash + 1));

@@ -9,7 +9,11 @@ import type { Session } from './session.js';
 import { waitGone } from './observe.js';
 
 /** kubectl's writes: apply, create, delete, run, patch, label, annotate, scale. */
-type Obj = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } };
+type Obj = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+};
 
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
@@ -21,7 +25,10 @@ function manifests(s: Session): { source: string; obj: Obj }[] {
   const read = (file: string): void => {
     const path = resolve(s.t.cwd, file);
     if (file !== '-' && statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
-      for (const f of readdirSync(path).filter((x) => /\.(ya?ml|json)$/.test(x)).sort()) read(join(file, f));
+      for (const f of readdirSync(path)
+        .filter((x) => /\.(ya?ml|json)$/.test(x))
+        .sort())
+        read(join(file, f));
       return;
     }
     let text: string;
@@ -32,7 +39,8 @@ function manifests(s: Session): { source: string; obj: Obj }[] {
     }
     const source = file === '-' ? 'STDIN' : file;
     for (const doc of parseAllDocuments(text)) {
-      if (doc.errors.length) throw fail(`error: error parsing ${source}: error converting YAML to JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
+      if (doc.errors.length)
+        throw fail(`error: error parsing ${source}: error converting YAML to JSON: ${doc.errors[0]!.message.split('\n')[0]}`);
       const o = doc.toJSON() as Obj | null;
       if (!o) continue;
       if (o.kind === 'List' && Array.isArray(o.items)) for (const item of o.items as Obj[]) out.push({ source, obj: item });
@@ -44,18 +52,27 @@ function manifests(s: Session): { source: string; obj: Obj }[] {
 }
 
 async function mapping(s: Session, o: Obj, source: string): Promise<{ r: ApiResource; ns: string | undefined; name: string }> {
-  if (!o.apiVersion || !o.kind) throw fail(`error: error validating "${source}": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`);
+  if (!o.apiVersion || !o.kind)
+    throw fail(
+      `error: error validating "${source}": error validating data: [apiVersion not set, kind not set]; if you choose to ignore these errors, turn validation off with --validate=false`,
+    );
   const r = await s.mapper.forKind(o.apiVersion, o.kind);
   const name = o.metadata?.name ?? '';
-  if (!r) throw fail(`error: resource mapping not found for name: "${name}" namespace: "${o.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`);
+  if (!r)
+    throw fail(
+      `error: resource mapping not found for name: "${name}" namespace: "${o.metadata?.namespace ?? ''}" from "${source}": no matches for kind "${o.kind}" in version "${o.apiVersion}"\nensure CRDs are installed first`,
+    );
   if (r.namespaced && o.metadata?.namespace && s.p.flags.has('--namespace') && o.metadata.namespace !== s.ns) {
-    throw fail(`error: the namespace from the provided object "${o.metadata.namespace}" does not match the namespace "${s.ns}". You must pass '--namespace=${o.metadata.namespace}' to perform this operation.`);
+    throw fail(
+      `error: the namespace from the provided object "${o.metadata.namespace}" does not match the namespace "${s.ns}". You must pass '--namespace=${o.metadata.namespace}' to perform this operation.`,
+    );
   }
   return { r, ns: r.namespaced ? (o.metadata?.namespace ?? s.ns) : undefined, name };
 }
 
 const dryQuery = (s: Session): Record<string, string | undefined> => (s.p.flags.get('--dry-run') === 'server' ? { dryRun: 'All' } : {});
-const drySuffix = (s: Session): string => (s.p.flags.get('--dry-run') === 'server' ? ' (server dry run)' : s.p.flags.get('--dry-run') === 'client' ? ' (dry run)' : '');
+const drySuffix = (s: Session): string =>
+  s.p.flags.get('--dry-run') === 'server' ? ' (server dry run)' : s.p.flags.get('--dry-run') === 'client' ? ' (dry run)' : '';
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -91,7 +108,15 @@ export async function apply(s: Session): Promise<void> {
     }
     if (serverSide) {
       try {
-        await s.client.json('PATCH', path, { body: JSON.stringify(obj), contentType: 'application/apply-patch+yaml', query: { fieldManager: s.p.flags.get('--field-manager') ?? 'kubectl', force: bool(s.p, '--force-conflicts') ? 'true' : undefined, ...dryQuery(s) } });
+        await s.client.json('PATCH', path, {
+          body: JSON.stringify(obj),
+          contentType: 'application/apply-patch+yaml',
+          query: {
+            fieldManager: s.p.flags.get('--field-manager') ?? 'kubectl',
+            force: bool(s.p, '--force-conflicts') ? 'true' : undefined,
+            ...dryQuery(s),
+          },
+        });
         s.out(`${ref} serverside-applied${drySuffix(s)}\n`);
       } catch (e) {
         if (!(e instanceof ApiStatus)) throw e;
@@ -104,7 +129,14 @@ export async function apply(s: Session): Promise<void> {
     const applied = { ...withAnnotation, metadata: { ...withAnnotation.metadata, annotations } };
     if (Object.keys(annotations).length === 0) delete (applied.metadata as Record<string, unknown>).annotations;
     const lastApplied = JSON.stringify(applied) + '\n';
-    const desired: Obj = { ...withAnnotation, metadata: { ...withAnnotation.metadata, ...(ns ? { namespace: ns } : {}), annotations: { ...annotations, [LAST_APPLIED]: lastApplied } } };
+    const desired: Obj = {
+      ...withAnnotation,
+      metadata: {
+        ...withAnnotation.metadata,
+        ...(ns ? { namespace: ns } : {}),
+        annotations: { ...annotations, [LAST_APPLIED]: lastApplied },
+      },
+    };
     let current: Obj | undefined;
     try {
       current = await s.client.json<Obj>('GET', path);
@@ -113,13 +145,18 @@ export async function apply(s: Session): Promise<void> {
     }
     try {
       if (!current) {
-        await s.client.json('POST', resourcePath(r, ns), { body: JSON.stringify(desired), query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict', ...dryQuery(s) } });
+        await s.client.json('POST', resourcePath(r, ns), {
+          body: JSON.stringify(desired),
+          query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict', ...dryQuery(s) },
+        });
         s.out(`${ref} created${drySuffix(s)}\n`);
         continue;
       }
       const previous = current.metadata?.annotations?.[LAST_APPLIED];
       if (previous === undefined) {
-        s.warn(`Warning: resource ${r.plural}/${name} is missing the ${LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.`);
+        s.warn(
+          `Warning: resource ${r.plural}/${name} is missing the ${LAST_APPLIED} annotation which is required by kubectl apply. kubectl apply should only be used on resources created declaratively by either kubectl create --save-config or kubectl apply. The missing annotation will be patched automatically.`,
+        );
       }
       const original = previous ? (JSON.parse(previous) as Obj) : {};
       const patch = threeWay(original, desired, current);
@@ -127,7 +164,11 @@ export async function apply(s: Session): Promise<void> {
         s.out(`${ref} unchanged${drySuffix(s)}\n`);
         continue;
       }
-      await s.client.json('PATCH', path, { body: JSON.stringify(patch), contentType: 'application/merge-patch+json', query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict', ...dryQuery(s) } });
+      await s.client.json('PATCH', path, {
+        body: JSON.stringify(patch),
+        contentType: 'application/merge-patch+json',
+        query: { fieldManager: 'kubectl-client-side-apply', fieldValidation: 'Strict', ...dryQuery(s) },
+      });
       s.out(`${ref} configured${drySuffix(s)}\n`);
     } catch (e) {
       if (!(e instanceof ApiStatus)) throw e;
@@ -147,11 +188,19 @@ export async function create(s: Session): Promise<void> {
   if (kind === 'secret' && s.p.args[1] === 'generic') {
     const name = s.p.args[2];
     if (!name) throw fail('error: exactly one NAME is required, got 0');
-    const data = Object.fromEntries((s.p.multi.get('--from-literal') ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), Buffer.from(kv.slice(kv.indexOf('=') + 1)).toString('base64')]));
+    const data = Object.fromEntries(
+      (s.p.multi.get('--from-literal') ?? []).map((kv) => [
+        kv.slice(0, kv.indexOf('=')),
+        Buffer.from(kv.slice(kv.indexOf('=') + 1)).toString('base64'),
+      ]),
+    );
     await createObject(s, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: s.ns }, type: 'Opaque', data }, undefined);
     return;
   }
-  if (kind !== undefined) throw fail(`error: unknown command "${kind}" for "kubectl create"\nThe sandbox's kubectl creates namespaces, generic secrets and -f files.`);
+  if (kind !== undefined)
+    throw fail(
+      `error: unknown command "${kind}" for "kubectl create"\nThe sandbox's kubectl creates namespaces, generic secrets and -f files.`,
+    );
   for (const { source, obj } of manifests(s)) await createObject(s, obj, source);
 }
 
@@ -160,13 +209,26 @@ async function createObject(s: Session, obj: Obj, source: string | undefined): P
   const body = { ...obj, metadata: { ...obj.metadata, ...(ns ? { namespace: ns } : {}) } };
   const format = s.p.flags.get('--output');
   if (s.p.flags.get('--dry-run') === 'client') {
-    const shown = { ...body, metadata: { ...body.metadata, creationTimestamp: null }, ...(r.kind === 'Namespace' ? { spec: {}, status: {} } : {}) };
+    const shown = {
+      ...body,
+      metadata: { ...body.metadata, creationTimestamp: null },
+      ...(r.kind === 'Namespace' ? { spec: {}, status: {} } : {}),
+    };
     s.out(format === 'yaml' ? toYaml(sortKeys(shown)) : format === 'json' ? kubeJson(shown) : `${kindRef(r)}/${name} created (dry run)\n`);
     return;
   }
   try {
-    const created = await s.client.json<Obj>('POST', resourcePath(r, ns), { body: JSON.stringify(body), query: { fieldManager: 'kubectl-create', fieldValidation: 'Strict', ...dryQuery(s) } });
-    s.out(format === 'yaml' ? toYaml(sortKeys(created)) : format === 'json' ? kubeJson(created) : `${kindRef(r)}/${name} created${drySuffix(s)}\n`);
+    const created = await s.client.json<Obj>('POST', resourcePath(r, ns), {
+      body: JSON.stringify(body),
+      query: { fieldManager: 'kubectl-create', fieldValidation: 'Strict', ...dryQuery(s) },
+    });
+    s.out(
+      format === 'yaml'
+        ? toYaml(sortKeys(created))
+        : format === 'json'
+          ? kubeJson(created)
+          : `${kindRef(r)}/${name} created${drySuffix(s)}\n`,
+    );
   } catch (e) {
     if (!(e instanceof ApiStatus)) throw e;
     s.err(source ? statusText(e, `error when creating "${source}"`) : e.kubectlMessage);
@@ -204,7 +266,10 @@ export async function run(s: Session): Promise<void> {
     return;
   }
   try {
-    const created = await s.client.json<Obj>('POST', `/api/v1/namespaces/${encodeURIComponent(s.ns)}/pods`, { body: JSON.stringify(pod), query: { fieldManager: 'kubectl-run', ...dryQuery(s) } });
+    const created = await s.client.json<Obj>('POST', `/api/v1/namespaces/${encodeURIComponent(s.ns)}/pods`, {
+      body: JSON.stringify(pod),
+      query: { fieldManager: 'kubectl-run', ...dryQuery(s) },
+    });
     s.out(format === 'yaml' ? toYaml(sortKeys(created)) : format === 'json' ? kubeJson(created) : `pod/${name} created${drySuffix(s)}\n`);
   } catch (e) {
     if (!(e instanceof ApiStatus)) throw e;
@@ -215,7 +280,10 @@ export async function run(s: Session): Promise<void> {
 export async function del(s: Session): Promise<void> {
   const ignore = bool(s.p, '--ignore-not-found');
   const force = bool(s.p, '--force') && s.p.flags.get('--grace-period') === '0';
-  if (force) s.warn('Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.');
+  if (force)
+    s.warn(
+      'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.',
+    );
   const jobs: { r: ApiResource; ns: string | undefined; name: string }[] = [];
   if (s.p.multi.get('--filename')?.length) {
     for (const { source, obj } of manifests(s)) jobs.push(await mapping(s, obj, source));
@@ -236,7 +304,15 @@ export async function del(s: Session): Promise<void> {
   const waits: Promise<void>[] = [];
   for (const { r, ns, name } of jobs) {
     try {
-      await s.client.json('DELETE', resourcePath(r, ns, name), { body: JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background', ...(force ? { gracePeriodSeconds: 0 } : {}) }), query: dryQuery(s) });
+      await s.client.json('DELETE', resourcePath(r, ns, name), {
+        body: JSON.stringify({
+          kind: 'DeleteOptions',
+          apiVersion: 'v1',
+          propagationPolicy: 'Background',
+          ...(force ? { gracePeriodSeconds: 0 } : {}),
+        }),
+        query: dryQuery(s),
+      });
       s.out(`${kindRef(r)} "${name}" ${force ? 'force deleted' : 'deleted'}${drySuffix(s)}\n`);
       if (s.p.flags.get('--wait') !== 'false' && !s.p.flags.get('--dry-run')) waits.push(waitGone(s, r, ns, name));
     } catch (e) {
@@ -252,7 +328,11 @@ export async function patch(s: Session): Promise<void> {
   const body = s.p.flags.get('--patch');
   if (body === undefined) throw fail('error: must specify -p to patch');
   const type = s.p.flags.get('--type') ?? 'strategic';
-  const ct = { strategic: 'application/strategic-merge-patch+json', merge: 'application/merge-patch+json', json: 'application/json-patch+json' }[type];
+  const ct = {
+    strategic: 'application/strategic-merge-patch+json',
+    merge: 'application/merge-patch+json',
+    json: 'application/json-patch+json',
+  }[type];
   if (!ct) throw fail(`error: --type must be one of [json merge strategic], not "${type}"`);
   let json: unknown;
   try {
@@ -270,7 +350,9 @@ async function patchOne(s: Session, r: ApiResource, name: string, body: string, 
   try {
     const before = await s.client.json<Obj>('GET', path);
     const after = await s.client.json<Obj>('PATCH', path, { body, contentType, query: dryQuery(s) });
-    const same = JSON.stringify({ ...before, metadata: { ...before.metadata, resourceVersion: '' } }) === JSON.stringify({ ...after, metadata: { ...after.metadata, resourceVersion: '' } });
+    const same =
+      JSON.stringify({ ...before, metadata: { ...before.metadata, resourceVersion: '' } }) ===
+      JSON.stringify({ ...after, metadata: { ...after.metadata, resourceVersion: '' } });
     s.out(`${kindRef(r)}/${name} ${same && verb === 'patched' ? 'patched (no change)' : verb}${drySuffix(s)}\n`);
   } catch (e) {
     if (!(e instanceof ApiStatus)) throw e;
@@ -301,7 +383,14 @@ export async function labelOrAnnotate(s: Session, field: 'labels' | 'annotations
           continue;
         }
       }
-      await patchOne(s, r, name, JSON.stringify({ metadata: { [field]: changes } }), 'application/merge-patch+json', field === 'labels' ? 'labeled' : 'annotated');
+      await patchOne(
+        s,
+        r,
+        name,
+        JSON.stringify({ metadata: { [field]: changes } }),
+        'application/merge-patch+json',
+        field === 'labels' ? 'labeled' : 'annotated',
+      );
     }
   }
 }
@@ -310,6 +399,7 @@ export async function scale(s: Session): Promise<void> {
   const replicas = s.p.flags.get('--replicas');
   if (replicas === undefined) throw fail('error: required flag(s) "replicas" not set');
   for (const { r, names } of await s.targets(s.p.args)) {
-    for (const name of names) await patchOne(s, r, name, JSON.stringify({ spec: { replicas: Number(replicas) } }), 'application/merge-patch+json', 'scaled');
+    for (const name of names)
+      await patchOne(s, r, name, JSON.stringify({ spec: { replicas: Number(replicas) } }), 'application/merge-patch+json', 'scaled');
   }
 }
