@@ -302,7 +302,10 @@ function toolSteps(): Lines[] {
         '(cd "$dir" && sha256sum --check --ignore-missing checksums.txt)',
         `tar -xzf "$dir/${archive}" -C "$dir" notation`,
         'echo "$dir" >> "$GITHUB_PATH"',
-        pluginInstallCommand().replace(/^notation /, '"$dir/notation" '),
+        ...pluginInstallCommand()
+          .replace(/^notation /, '"$dir/notation" ')
+          .split(' --')
+          .map((part, i, parts) => `${i ? '  --' : ''}${part}${i < parts.length - 1 ? ' \\' : ''}`),
         '"$dir/notation" plugin ls',
         '# The preflight needs it when Image Integrity has to be removed (cleanupImageIntegrity).',
         'az extension add --name aks-preview --upgrade --only-show-errors',

@@ -127,7 +127,8 @@ export function evaluate(source: string, context: ExpressionContext): Value {
     if (token.text === 'null') return null;
     if (isOp('(')) {
       at++;
-      expectOp(')');
+      if (!isOp(')')) throw new Error(`function ${token.text}(...) with arguments is not emulated (in ${source})`);
+      at++;
       return callStatus(token.text, context);
     }
     let value: Value = lookup(context.contexts, token.text);
