@@ -88,7 +88,7 @@ type Lines = string[];
 function runWorkflow(model: WorkflowModel): string {
   return document(model, {
     name: 'ratify-workshop',
-    purpose: "runs the runbook for every attendee of the workshop, one job each; re-run a failed job to resume it",
+    purpose: ['runs the runbook for every attendee of the workshop, one job each.', 'Re-run a failed job to resume it where it stopped.'],
     jobId: 'attendee',
     jobName: '${{ matrix.attendee }}',
     timeoutMinutes: 180,
@@ -115,7 +115,7 @@ function runWorkflow(model: WorkflowModel): string {
 function teardownWorkflow(model: WorkflowModel): string {
   return document(model, {
     name: 'ratify-workshop-teardown',
-    purpose: 'removes, for every attendee, what the workshop run created (from the state the run saved)',
+    purpose: ['removes, for every attendee, what the workshop run created,', 'from the state dir the run saved in the Actions cache.'],
     jobId: 'teardown',
     jobName: 'teardown ${{ matrix.attendee }}',
     timeoutMinutes: 120,
@@ -148,7 +148,7 @@ function teardownWorkflow(model: WorkflowModel): string {
 
 interface JobShape {
   readonly name: string;
-  readonly purpose: string;
+  readonly purpose: readonly [string, string];
   readonly jobId: string;
   readonly jobName: string;
   readonly timeoutMinutes: number;
@@ -159,7 +159,8 @@ function document(model: WorkflowModel, job: JobShape): string {
   const sandboxExpr = "(inputs.sandbox || vars.RATIFY_RUNBOOK_SANDBOX == 'true')";
   const lines: Lines = [
     GENERATED_MARKER,
-    `# ${job.name}.yml ${job.purpose}.`,
+    `# ${job.name}.yml ${job.purpose[0]}`,
+    `# ${job.purpose[1]}`,
     `# Run the export again after \`workshop init\` changes the attendees: edits to this file are lost.`,
     '# Set-up (Azure sign-in through OIDC, the secrets or variables, the roles): workshop/README.md,',
     '# "Run the workshop on GitHub Actions".',
