@@ -375,6 +375,7 @@ function summarySteps(workflow: 'run' | 'teardown', mainStepId: string): Lines[]
     step({
       name: "Job summary: the attendee's result",
       if: "always() && steps.install.outcome == 'success'",
+      continueOnError: true,
       env: [
         ['OUTCOME', `\${{ steps.${mainStepId}.outcome }}`],
         ['ARTIFACT', artifact],
@@ -388,6 +389,7 @@ function summarySteps(workflow: 'run' | 'teardown', mainStepId: string): Lines[]
     step({
       name: 'Keep the notebook and the logs (never the kubeconfig)',
       if: 'always()',
+      continueOnError: true,
       uses: ACTIONS.uploadArtifact,
       with: [
         ['name', artifact],
@@ -403,6 +405,8 @@ interface StepSpec {
   readonly name: string;
   readonly id?: string;
   readonly if?: string;
+  /** For steps that only report: their failure must not turn an attendee's result red. */
+  readonly continueOnError?: boolean;
   readonly uses?: string;
   readonly with?: readonly (readonly [string, string | readonly string[]])[];
   readonly env?: readonly (readonly [string, string])[];
@@ -413,6 +417,7 @@ function step(spec: StepSpec): Lines {
   const lines: Lines = [`- name: ${quote(spec.name)}`];
   if (spec.id) lines.push(`  id: ${spec.id}`);
   if (spec.if) lines.push(`  if: ${spec.if}`);
+  if (spec.continueOnError) lines.push('  continue-on-error: true');
   if (spec.uses) lines.push(`  uses: ${spec.uses}`);
   if (spec.env?.length) {
     lines.push('  env:');

@@ -77,6 +77,7 @@ interface StepSpec {
   env?: Record<string, string | number | boolean>;
   shell?: string;
   'working-directory'?: string;
+  'continue-on-error'?: boolean;
 }
 
 interface JobSpec {
@@ -253,9 +254,11 @@ async function runJob(
       note = error.message;
       log += `##[error]${error.message}\n`;
     }
-    if (outcome === 'failure') status.failed = true;
+    // continue-on-error: the step's outcome is failure, its conclusion success, and the job goes on.
+    const conclusion = outcome === 'failure' && spec['continue-on-error'] === true ? 'success' : outcome;
+    if (conclusion === 'failure') status.failed = true;
     results.push({ name, id: spec.id, outcome, uses: spec.uses, note, ms: Date.now() - started });
-    if (spec.id) stepsContext[spec.id] = { outcome, conclusion: outcome, outputs };
+    if (spec.id) stepsContext[spec.id] = { outcome, conclusion, outputs };
   }
   return {
     job: jobId,

@@ -94,6 +94,10 @@ jobs:
           key: k/\${{ matrix.who }}/\${{ github.run_id }}-\${{ github.run_attempt }}
       - id: never
         run: echo "$WHO done" >> "$GITHUB_STEP_SUMMARY"
+      - id: report
+        if: always()
+        continue-on-error: true
+        run: exit 4
 `,
     );
     const base = { workflowPath: workflow, repoDir: repo, ...machine(root) };
@@ -101,7 +105,9 @@ jobs:
     const first = await runWorkflow({ ...base, runId: 7, runAttempt: 1, vars: { FAIL_AT: 'a' } });
     expect(first.jobs.map((j) => j.result)).toEqual(['failure', 'success']);
     expect(first.peakParallel).toBe(1);
-    expect(first.jobs[0]!.steps.map((s) => s.outcome)).toEqual(['success', 'success', 'failure', 'success', 'skipped']);
+    expect(first.jobs[0]!.steps.map((s) => s.outcome)).toEqual(['success', 'success', 'failure', 'success', 'skipped', 'failure']);
+    // A failing step with continue-on-error does not fail the job.
+    expect(first.jobs[1]!.steps.at(-1)!.outcome).toBe('failure');
     expect(first.jobs[1]!.summary).toBe('a-b done\n');
 
     const second = await runWorkflow({ ...base, runId: 7, runAttempt: 2 });

@@ -72,6 +72,11 @@ async function calls(entry: CacheEntry): Promise<Call[]> {
     .map((line) => JSON.parse(line) as Call);
 }
 
+/** A runner's environment: none of the npm settings of the `npm test` that runs this file (its prefix, its scripts). */
+function runnerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(cleanEnv()).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'));
+}
+
 function failureReport(jobs: readonly JobResult[]): string {
   return jobs
     .filter((j) => j.result !== 'success')
@@ -95,7 +100,7 @@ describe('workshop export --format github-actions, executed locally against the 
       cacheDir: join(root, 'actions-cache'),
       artifactsDir: join(root, 'artifacts'),
       baseEnv: {
-        ...cleanEnv(),
+        ...runnerEnv(),
         // setup-node's `cache: npm` on a real runner; here: this machine's npm cache, and the registry only for what it lacks.
         npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
         npm_config_prefer_offline: 'true',
