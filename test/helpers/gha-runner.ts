@@ -336,8 +336,9 @@ export async function cacheEntries(cacheDir: string): Promise<CacheEntry[]> {
   const names = await readdir(cacheDir).catch(() => [] as string[]);
   const entries: CacheEntry[] = [];
   for (const name of names) {
-    const meta = JSON.parse(await readFile(join(cacheDir, name, 'meta.json'), 'utf8')) as Omit<CacheEntry, 'dir'>;
-    entries.push({ ...meta, dir: join(cacheDir, name, 'files') });
+    // An entry still being written has no meta.json yet: GitHub would not list it either.
+    const text = await readFile(join(cacheDir, name, 'meta.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined) entries.push({ ...(JSON.parse(text) as Omit<CacheEntry, 'dir'>), dir: join(cacheDir, name, 'files') });
   }
   return entries.sort((a, b) => a.seq - b.seq);
 }
@@ -384,8 +385,14 @@ async function saveCache(inputs: Record<string, string>, scope: ActionScope): Pr
   if (present.length === 0) {
     return 'Path Validation Error: Path(s) specified in the action for caching do(es) not exist, hence no cache is being saved.';
   }
-  const seq = existing.length === 0 ? 1 : existing.at(-1)!.seq + 1;
-  const entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
+  // Jobs save at the same time: the entry's number is claimed by creating its folder (mkdir fails if taken).
+  await mkdir(scope.options.cacheDir, { recursive: true });
+  let seq = existing.length === 0 ? 1 : existing.at(-1)!.seq + 1;
+  let entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
+  while (!(await mkdir(entryDir).then(() => true, (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e))))) {
+    seq++;
+    entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
+  }
   for (const path of present) {
     await cp(join(scope.workspace, path), join(entryDir, 'files', path), {
       recursive: true,

@@ -126,6 +126,38 @@ jobs:
     expect(other.jobs[0]!.steps[1]!.note).toMatch(/^Cache not found for input keys: k\/a\/8-1, k\/a\//);
   });
 
+  it('jobs saving at the same moment each get an entry of their own', async () => {
+    const root = await tempDir('rr-gha-emu-');
+    const workflow = join(root, 'wf.yml');
+    await writeFile(
+      workflow,
+      `on: workflow_dispatch
+jobs:
+  many:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        n: [1, 2, 3, 4, 5, 6]
+    env:
+      N: \${{ matrix.n }}
+    defaults:
+      run:
+        shell: bash
+    steps:
+      - run: mkdir -p out && echo "$N" > out/n
+      - uses: actions/cache/save@v5
+        with:
+          path: out
+          key: k/\${{ matrix.n }}/
+`,
+    );
+    const run = await runWorkflow({ workflowPath: workflow, repoDir: root, ...machine(root), runId: 1, runAttempt: 1 });
+    expect(run.peakParallel).toBe(6);
+    const entries = await cacheEntries(join(root, 'cache'));
+    expect(entries.map((e) => e.key).sort()).toEqual(['k/1/', 'k/2/', 'k/3/', 'k/4/', 'k/5/', 'k/6/']);
+    for (const entry of entries) expect(await readFile(join(entry.dir, 'out', 'n'), 'utf8')).toBe(`${entry.key.split('/')[1]}\n`);
+  });
+
   it('an action it does not emulate stops the run', async () => {
     const root = await tempDir('rr-gha-emu-');
     const workflow = join(root, 'wf.yml');

@@ -103,6 +103,10 @@ describe('workshop export --format github-actions, executed locally against the 
         ...runnerEnv(),
         // setup-node's `cache: npm` on a real runner; here: this machine's npm cache, and the registry only for what it lacks.
         npm_config_cache: process.env.npm_config_cache ?? join(homedir(), '.npm'),
+        // The runner image's npm settings (the job's HOME is a fresh one), and node-gyp building node-pty
+        // (no prebuilt binary for linux-x64) against this Node's own headers: nothing may download them here.
+        npm_config_userconfig: join(homedir(), '.npmrc'),
+        npm_config_nodedir: dirname(dirname(process.execPath)),
         npm_config_prefer_offline: 'true',
         npm_config_update_notifier: 'false',
       },
