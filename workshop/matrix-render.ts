@@ -17,7 +17,6 @@ export interface RenderOptions {
 
 const symbols: Record<Cell, string> = {
   pending: '·',
-  waiting: '◦',
   active: '●',
   done: '✔',
   failed: '✖',
@@ -25,7 +24,7 @@ const symbols: Record<Cell, string> = {
   interrupted: '!',
 };
 
-const cellColor: Partial<Record<Cell, string>> = { done: '32', failed: '31', active: '33', waiting: '33', interrupted: '35', pending: '2', skipped: '2' };
+const cellColor: Partial<Record<Cell, string>> = { done: '32', failed: '31', active: '33', interrupted: '35', pending: '2', skipped: '2' };
 
 export function renderMatrix(matrix: Matrix, options: RenderOptions = {}): string[] {
   const paint = (code: string | undefined, text: string) => (options.color && code ? `\u001b[${code}m${text}\u001b[0m` : text);
