@@ -62,7 +62,9 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
     if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
     return askAnswers({ resolved: found, prompter: input.prompter, questions });
   };
-  const known = resolveAnswers({ needed: [], layers, questions }).values;
+  // Every key counts as needed here, so that an invalid value given explicitly is unknown rather
+  // than replaced by its default: a step that reads it then counts as changed, and it gets reported.
+  const known = resolveAnswers({ needed: questions.map((q) => q.key), layers, questions }).values;
   let resolved = await ask(resolveAnswers({ needed: neededFor(known), layers, questions }));
   // Each round can only add keys, so this ends; the bound is a guard against a needed() that oscillates.
   for (let round = 0; round < questions.length; round++) {

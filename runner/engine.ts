@@ -6,7 +6,7 @@ import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import type { CommandEvent } from './command-runner.js';
 import { executeStep } from './execute-step.js';
 import { emitterFor, type ProgressBus } from './progress-bus.js';
-import { skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
+import { skipPropagates, skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
 import { recordStep } from './plan.js';
 import { summarizeRun } from './run-summary.js';
 import { decideSteps, initialStandings, nextMove, selectSteps, type Decision, type Standing } from './schedule.js';
@@ -121,9 +121,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       ...(failed ? { stepId: failed.id } : {}),
       ...(record?.error ? { error: record.error } : {}),
       ...(record?.hints?.length ? { hints: record.hints } : {}),
-      summary: summarizeRun(ledger, steps),
+      summary: summarizeRun(ledger, steps, undone(standings)),
     });
   }
+}
+
+/** The steps skipped in a way that leaves work undone. */
+function undone(standings: ReadonlyMap<string, Standing>): { stepId: string; skip: SkipReason }[] {
+  return [...standings].flatMap(([stepId, s]) => (s.at === 'skipped' && skipPropagates(s.reason) ? [{ stepId, skip: s.reason }] : []));
 }
 
 /** Guided mode: the step's explanation and exact commands, then Run / Skip / Run all / Quit. */
@@ -163,7 +168,7 @@ function stepInfos(steps: readonly Step[], ledger: LedgerData, decisions: Readon
 }
 
 /** Runs the step's `run` in plan mode with the real outputs of earlier steps. */
-export async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
+async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
   const { commands, files } = await recordStep(step, deps);
   return { step, reason, commands, files };
 }

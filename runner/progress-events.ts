@@ -52,12 +52,6 @@ export function skipRecordText(reason: SkipReason): string {
  */
 export type StepPhase = 'checking' | 'running' | 'done' | 'reused' | 'failed' | 'skipped' | 'interrupted';
 
-export function statusOfPhase(phase: StepPhase): StepStatus {
-  if (phase === 'checking') return 'running';
-  if (phase === 'reused') return 'done';
-  return phase;
-}
-
 /** One external command of a step, redacted like the ledger's copy. */
 export interface CommandInfo {
   readonly argv: readonly string[];
@@ -86,7 +80,9 @@ export interface RunSummary {
   /** Sentences from the steps that prove the setup works (the signed pod ran, the unsigned one was denied). */
   readonly payoff: readonly string[];
   /** Every resource the ledger records as created by this runbook, in step order. */
-  readonly created: readonly { readonly stepId: string; readonly kind: string; readonly id: string; readonly name?: string }[];
+  readonly created: readonly { readonly stepId: string; readonly kind: string; readonly id: string; readonly label: string }[];
+  /** Steps this run skipped in a way that leaves work undone (at the prompt, or after such a step). */
+  readonly skipped: readonly { readonly stepId: string; readonly skip: SkipReason }[];
 }
 
 export type RunEvent =
@@ -138,8 +134,6 @@ export type RunEvent =
       readonly hints?: readonly string[];
       readonly summary: RunSummary;
     };
-
-export type RunEventType = RunEvent['type'];
 
 /** An event before its timestamp: what emitters build (the bus's owner stamps `at`). */
 export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> : never) : never;

@@ -136,7 +136,9 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
       } else {
-        writeLine(io.stderr, `✔ All steps done. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
+        const skipped = summary?.skipped.length ?? 0;
+        const done = skipped > 0 ? `Done, except ${skipped} skipped step(s)` : 'All steps done';
+        writeLine(io.stderr, `✔ ${done}. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
         if (summary) for (const line of summaryText(summary, next)) writeLine(io.stderr, line);
       }
     } catch (error) {
