@@ -78,8 +78,11 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
 
 /** Adds a later round's keys; what the earlier rounds settled (answers typed at a prompt included) stays. */
 function mergeRound(earlier: ResolvedAnswers, later: ResolvedAnswers): ResolvedAnswers {
-  const settled = <T>(map: Readonly<Partial<Record<AnswerKey, T>>>) =>
-    Object.fromEntries(earlier.needed.filter((key) => map[key] !== undefined).map((key) => [key, map[key]])) as Partial<Record<AnswerKey, T>>;
+  const settled = <T>(map: Readonly<Partial<Record<AnswerKey, T>>>): Partial<Record<AnswerKey, T>> => {
+    const out: Partial<Record<AnswerKey, T>> = {};
+    for (const key of earlier.needed) if (map[key] !== undefined) out[key] = map[key];
+    return out;
+  };
   return {
     ...earlier,
     needed: [...earlier.needed, ...later.needed],

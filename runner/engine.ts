@@ -81,7 +81,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   try {
     for (;;) {
       if (signal.aborted) break;
-      const move = nextMove(steps, standings, decisions, { oneAtATime: Boolean(options.serial) || guided, halted: failed !== undefined });
+      const rules = { oneAtATime: Boolean(options.serial) || guided, halted: failed !== undefined, gated: guided };
+      const move = nextMove(steps, standings, decisions, rules);
       if (move.kind === 'finished') break;
       if (move.kind === 'wait') {
         await Promise.race(running.values());
@@ -92,8 +93,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
         const attempt = ledger.steps[move.step.id]?.attempts ?? 0;
         emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run' });
         settle(move.step, { at: 'done' });
+      } else if (move.kind === 'start') {
+        start(move.step, move.why);
       } else {
-        const choice = guided && options.gate ? await askGate(options.gate, move.step, move.why, deps, emit) : 'run';
+        const choice = options.gate ? await askGate(options.gate, move.step, move.why, deps, emit) : 'run';
         if (choice === 'quit') {
           outcome = 'quit';
           return { outcome: 'quit' };
@@ -151,7 +154,8 @@ async function markSkipped(step: Step, store: LedgerStore, emit: ReturnType<type
   record.status = 'skipped';
   record.skipReason = skipRecordText(reason);
   await store.save();
-  emit({ type: 'step', stepId: step.id, phase: 'skipped', status: 'skipped', attempt: record.attempts, reason: skipText(reason), skip: reason });
+  const attempt = record.attempts;
+  emit({ type: 'step', stepId: step.id, phase: 'skipped', status: 'skipped', attempt, reason: skipText(reason), skip: reason });
 }
 
 function stepInfos(steps: readonly Step[], ledger: LedgerData, decisions: ReadonlyMap<string, Decision>): StepInfo[] {

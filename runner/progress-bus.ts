@@ -41,7 +41,9 @@ export interface RunSnapshot {
   startedAt?: string | undefined;
   /** In flow order (the order of run-start), then any step first seen later. */
   steps: StepCell[];
-  end?: { readonly at: string; readonly outcome: RunOutcome; readonly stepId?: string; readonly error?: string; readonly summary: RunSummary } | undefined;
+  end?:
+    | { readonly at: string; readonly outcome: RunOutcome; readonly stepId?: string; readonly error?: string; readonly summary: RunSummary }
+    | undefined;
 }
 
 export const MAX_CELL_LOG_LINES = 200;

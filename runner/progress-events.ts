@@ -123,7 +123,14 @@ export type RunEvent =
       readonly kind: 'gate' | 'confirm';
       readonly question: string;
     }
-  | { readonly type: 'prompt-answered'; readonly at: string; readonly stepId: string; readonly kind: 'gate' | 'confirm'; readonly answer: string }
+  | {
+      readonly type: 'prompt-answered';
+      readonly at: string;
+      readonly stepId: string;
+      readonly kind: 'gate' | 'confirm';
+      /** gate: run, skip, all or quit; confirm: yes or no. */
+      readonly answer: string;
+    }
   | {
       readonly type: 'run-end';
       readonly at: string;

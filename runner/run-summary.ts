@@ -14,7 +14,7 @@ export function summarizeRun(ledger: LedgerData, steps: readonly Step[], skipped
     skipped,
     payoff: steps.flatMap((step) => (ledger.steps[step.id]?.status === 'done' ? (step.payoff?.(outputOf) ?? []) : [])),
     created: steps.flatMap((step) =>
-      (ledger.steps[step.id]?.created ?? []).map((resource) => ({ stepId: step.id, kind: resource.kind, id: resource.id, label: labelOf(resource) })),
+      (ledger.steps[step.id]?.created ?? []).map((r) => ({ stepId: step.id, kind: r.kind, id: r.id, label: labelOf(r) })),
     ),
   };
 }

@@ -16,7 +16,8 @@ describe('progress events', () => {
     expect(JSON.parse(JSON.stringify(live))).toEqual(live);
     expect(live[0]).toMatchObject({ type: 'run-start', kind: 'run', runId: 'test1234', guided: false });
     expect(live.at(-1)).toMatchObject({ type: 'run-end', outcome: 'done' });
-    const beta = live.filter((e) => 'stepId' in e && e.stepId === 'beta').map((e) => (e.type === 'step' ? `${e.type}:${e.phase}:${e.status}` : e.type));
+    const ofBeta = live.filter((e) => 'stepId' in e && e.stepId === 'beta');
+    const beta = ofBeta.map((e) => (e.type === 'step' ? `${e.type}:${e.phase}:${e.status}` : e.type));
     expect(beta).toEqual(['step:checking:running', 'command', 'step:running:running', 'command', 'step:done:done']);
     const created = live.find((e) => e.type === 'command' && e.argv.join(' ') === 'tool create beta');
     expect(created).toMatchObject({ stepId: 'beta', exitCode: 0, mutates: true, attempt: 1, output: 'id-beta' });
@@ -42,7 +43,8 @@ describe('progress events', () => {
     const after: RunEvent[] = [];
     bus.subscribe((event) => {
       // Arrive the moment beta is done: alpha and beta are history, gamma is still to come.
-      if (event.type === 'step' && event.stepId === 'beta' && event.phase === 'done') late ??= bus.subscribeWithSnapshot((e) => after.push(e));
+      const betaDone = event.type === 'step' && event.stepId === 'beta' && event.phase === 'done';
+      if (betaDone) late ??= bus.subscribeWithSnapshot((e) => after.push(e));
     });
     await h.run({ events: bus }).catch(() => {});
     const cells = late?.snapshot.steps.map((c) => [c.id, c.status, c.attempt, c.commands.map((x) => x.argv.join(' '))]);
@@ -68,7 +70,8 @@ describe('progress events', () => {
     const seen: string[] = [];
     const unsubscribe = bus.subscribe((e) => seen.push(e.type));
     const at = '2026-01-01T00:00:00.000Z';
-    bus.emit({ type: 'run-start', at, runId: 'r', kind: 'run', guided: false, steps: [{ id: 's', title: 'S', status: 'pending', attempts: 0, selected: true }] });
+    const steps = [{ id: 's', title: 'S', status: 'pending', attempts: 0, selected: true }] as const;
+    bus.emit({ type: 'run-start', at, runId: 'r', kind: 'run', guided: false, steps });
     unsubscribe();
     bus.emit({ type: 'log', at, stepId: 's', line: 'hello' });
     expect(seen).toEqual(['run-start']);
@@ -88,6 +91,7 @@ describe('progress events', () => {
     expect(h.events.filter((e) => e.type === 'prompt' || e.type === 'prompt-answered').map((e) => `${e.type}:${e.stepId}`)).toEqual([
       'prompt:alpha', 'prompt-answered:alpha', 'prompt:beta', 'prompt-answered:beta',
     ]);
-    expect(h.events.at(-1)).toMatchObject({ type: 'run-end', outcome: 'done', summary: { skipped: [{ stepId: 'beta' }, { stepId: 'gamma' }] } });
+    const summary = { skipped: [{ stepId: 'beta' }, { stepId: 'gamma' }] };
+    expect(h.events.at(-1)).toMatchObject({ type: 'run-end', outcome: 'done', summary });
   });
 });

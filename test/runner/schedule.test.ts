@@ -13,8 +13,9 @@ import {
 } from '../../runner/schedule.js';
 import { defineStep, type Step } from '../../runner/step.js';
 
+const noop = { check: async () => undefined, run: async () => ({}) };
 const step = (id: string, extra: Partial<Step> = {}): Step =>
-  defineStep({ id, title: id, explain: '', needs: [], after: [], produces: [], check: async () => undefined, run: async () => ({}), ...extra });
+  defineStep({ id, title: id, explain: '', needs: [], after: [], produces: [], ...extra, ...noop });
 
 /** base (only with createBaseResources) -> pre -> a -> b; c after pre alone. */
 const flow = [
@@ -80,13 +81,15 @@ describe('what may happen next (nextMove)', () => {
   const fresh = ledgerWith({});
   const answers = { createBaseResources: false };
   const decisions = decideSteps(flow, fresh, answers, all);
-  const moves = (standings: Map<string, Standing>, rules = { oneAtATime: false, halted: false }): string[] => {
+  const moves = (standings: Map<string, Standing>, rules = { oneAtATime: false, halted: false, gated: false }): string[] => {
     const out: string[] = [];
     for (;;) {
       const move: Move = nextMove(flow, standings, decisions, rules);
       if (move.kind === 'wait' || move.kind === 'finished') return [...out, move.kind];
       out.push(`${move.kind} ${move.step.id}`);
-      standings.set(move.step.id, move.kind === 'skip' ? { at: 'skipped', reason: move.reason } : move.kind === 'start' ? { at: 'running' } : { at: 'done' });
+      const next: Standing =
+        move.kind === 'skip' ? { at: 'skipped', reason: move.reason } : move.kind === 'reuse' ? { at: 'done' } : { at: 'running' };
+      standings.set(move.step.id, next);
     }
   };
 
@@ -102,21 +105,26 @@ describe('what may happen next (nextMove)', () => {
     standings.set('base', { at: 'skipped', reason: { kind: 'not-applicable', why: 'x' } });
     standings.set('pre', { at: 'done' });
     standings.set('a', { at: 'skipped', reason: { kind: 'declined' } });
-    const first = nextMove(flow, standings, decisions, { oneAtATime: false, halted: false });
+    const first = nextMove(flow, standings, decisions, { oneAtATime: false, halted: false, gated: false });
     expect(first).toMatchObject({ kind: 'skip', step: { id: 'b' }, reason: { kind: 'dependency-skipped', dependency: 'a' } });
   });
 
   it('one at a time: nothing starts while a step runs or an earlier one is unsettled', () => {
     const standings = initialStandings(flow, fresh, decisions);
-    expect(moves(standings, { oneAtATime: true, halted: false })).toEqual(['skip base', 'start pre', 'wait']);
+    expect(moves(standings, { oneAtATime: true, halted: false, gated: false })).toEqual(['skip base', 'start pre', 'wait']);
     standings.set('pre', { at: 'done' });
-    expect(moves(standings, { oneAtATime: true, halted: false })).toEqual(['start a', 'wait']);
+    expect(moves(standings, { oneAtATime: true, halted: false, gated: false })).toEqual(['start a', 'wait']);
+  });
+
+  it('guided: a step that would start is asked about first; skips and reuses are not', () => {
+    const standings = initialStandings(flow, fresh, decisions);
+    expect(moves(standings, { oneAtATime: true, halted: false, gated: true })).toEqual(['skip base', 'ask pre', 'wait']);
   });
 
   it('after a failure nothing new starts, and the run finishes once the running steps end', () => {
     const standings = initialStandings(flow, fresh, decisions);
     standings.set('base', { at: 'skipped', reason: { kind: 'not-applicable', why: 'x' } });
     standings.set('pre', { at: 'failed' });
-    expect(moves(standings, { oneAtATime: false, halted: true })).toEqual(['finished']);
+    expect(moves(standings, { oneAtATime: false, halted: true, gated: false })).toEqual(['finished']);
   });
 });
