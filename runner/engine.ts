@@ -90,8 +90,10 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
         await markSkipped(move.step, store, emit, move.reason);
         settle(move.step, { at: 'skipped', reason: move.reason });
       } else if (move.kind === 'reuse') {
-        const attempt = ledger.steps[move.step.id]?.attempts ?? 0;
-        emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run' });
+        // The earlier run's attempt and times: a watcher's cell shows when it was done.
+        const { attempts: attempt = 0, startedAt, endedAt } = ledger.steps[move.step.id] ?? {};
+        const when = { ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}) };
+        emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run', ...when });
         settle(move.step, { at: 'done' });
       } else if (move.kind === 'start') {
         start(move.step, move.why);

@@ -119,6 +119,7 @@ export function applyRunEvent(snapshot: RunSnapshot, event: RunEvent): void {
       cell.skip = event.skip;
       cell.prompt = undefined;
       if (event.reason !== undefined) cell.reason = event.reason;
+      if (event.startedAt !== undefined) cell.startedAt = event.startedAt;
       if (event.endedAt !== undefined) cell.endedAt = event.endedAt;
       if (event.error !== undefined) cell.error = event.error;
       if (event.hints !== undefined) cell.hints = [...event.hints];

@@ -8,7 +8,7 @@
  *   step(checking) -> log/command... -> [step(running) -> log/command...] -> step(done|failed|interrupted)
  * or a single step(reused) or step(skipped). A run opens with `run-start` and closes with `run-end`.
  */
-import type { StepStatus } from '../checkpoints/ledger-schema.js';
+import type { CommandRecord, StepStatus } from '../checkpoints/ledger-schema.js';
 
 export type { StepStatus };
 
@@ -52,16 +52,8 @@ export function skipRecordText(reason: SkipReason): string {
  */
 export type StepPhase = 'checking' | 'running' | 'done' | 'reused' | 'failed' | 'skipped' | 'interrupted';
 
-/** One external command of a step, redacted like the ledger's copy. */
-export interface CommandInfo {
-  readonly argv: readonly string[];
-  readonly exitCode: number;
-  readonly ms: number;
-  readonly mutates: boolean;
-  readonly attempt: number;
-  /** Trimmed output, as the notebook shows it. */
-  readonly output?: string;
-}
+/** One external command of a step: the ledger's own record of it (argv and output redacted). */
+export type CommandInfo = CommandRecord;
 
 /** A step as a run starts: what it is and where the ledger says it stands. */
 export interface StepInfo {
