@@ -17,7 +17,8 @@ import { findStep } from '../../runner/step-graph.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
-import { useColor, writeLine, type Io } from '../../kernel/io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
+import { chalkFor } from '../../kernel/terminal-style.js';
 import { DEFAULT_STATE_DIR, openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
@@ -113,7 +114,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const stopListening = events.subscribe((event) => {
       if (event.type === 'run-end') summary = event.summary;
     });
-    const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined;
+    const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, chalkFor(io, io.stderr)) : undefined;
     try {
       let result: EngineResult;
       try {
@@ -203,7 +204,7 @@ export function simulatedNotice(worldDir: string): string {
 }
 
 function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProfile, stateDir: string, notice: string | undefined): void {
-  if (notice) writeLine(io.stderr, emphasis(io)(`⚠ ${notice}`));
+  if (notice) writeLine(io.stderr, chalkFor(io, io.stderr).bold(`⚠ ${notice}`));
   const done = Object.values(ledger.steps).filter((r) => r.status === 'done').length;
   writeLine(
     io.stderr,
@@ -211,8 +212,4 @@ function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProf
       ? `Resuming run ${ledger.runId} against ${profile.description}: ${done} step(s) already done. State: ${stateDir}`
       : `Starting run ${ledger.runId} against ${profile.description}. State: ${stateDir}`,
   );
-}
-
-function emphasis(io: Io): (s: string) => string {
-  return useColor(io) ? (s) => `\u001b[1m${s}\u001b[22m` : (s) => s;
 }
