@@ -1,6 +1,6 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Answers } from '../kernel/answer-keys.js';
+import { pickStepAnswers, type Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { createCommandRunner, logEntry, type CommandEvent } from './command-runner.js';
 import { formatDuration } from './duration.js';
@@ -70,7 +70,6 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     exec: deps.exec,
     timeScale: deps.profile.timeScale,
   });
-  const answers = Object.fromEntries(step.needs.map((key) => [key, deps.answers[key]])) as Answers;
   // In-process reads reach the notebook (and plans) as the commands a person would type.
   const reads = {
     mode: deps.mode,
@@ -89,7 +88,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
   return {
     stepId: step.id,
     mode: deps.mode,
-    answers,
+    answers: pickStepAnswers(step.id, step.needs, deps.answers),
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
     azure: recordingAzure(deps.azure, reads),

@@ -60,7 +60,7 @@ gone. Nothing to do when neither exists.
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['preflight'],
   produces: ['removed'],
-  skipWhen: (answers) => (answers.cleanupImageIntegrity ? undefined : 'cleanupImageIntegrity is false'),
+  onlyWhen: { answer: 'cleanupImageIntegrity', otherwise: 'cleanupImageIntegrity is false' },
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const [ids, on] = await Promise.all([readForRun(ctx, 'assignments', () => assignmentIds(ctx, sub)), imageIntegrityOn(ctx, sub)]);
