@@ -38,7 +38,11 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
       const out: ArmResource[] = [];
       while (url) {
         const res = await c.sendRequest(createPipelineRequest({ url, method: 'GET' }));
-        const body = JSON.parse(res.bodyAsText ?? '{}') as { value?: ArmResource[]; nextLink?: string; error?: { code?: string; message?: string } };
+        const body = JSON.parse(res.bodyAsText ?? '{}') as {
+          value?: ArmResource[];
+          nextLink?: string;
+          error?: { code?: string; message?: string };
+        };
         if (res.status === 404) return out;
         if (res.status >= 400) throw new Error(`GET ${path}: ${res.status} ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim());
         out.push(...(body.value ?? []));
@@ -49,11 +53,17 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
     async caller() {
       // The ARM token names its subject: oid, and scp for a user's delegated token (an
       // application's has roles instead). The same token the ARM calls carry: no Graph call.
-      const scope = profile.armEndpoint.startsWith('https://management.azure.com') ? 'https://management.azure.com/.default' : `${profile.armEndpoint}/.default`;
+      const scope = profile.armEndpoint.startsWith('https://management.azure.com')
+        ? 'https://management.azure.com/.default'
+        : `${profile.armEndpoint}/.default`;
       const token = await profile.credential.getToken(scope);
       if (!token) return undefined;
       try {
-        const claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { oid?: string; scp?: string; idtyp?: string };
+        const claims = JSON.parse(Buffer.from(token.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+          oid?: string;
+          scp?: string;
+          idtyp?: string;
+        };
         if (!claims.oid) return undefined;
         const user = claims.idtyp ? claims.idtyp === 'user' : claims.scp !== undefined;
         return { objectId: claims.oid, type: user ? 'User' : 'ServicePrincipal' };

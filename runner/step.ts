@@ -58,7 +58,12 @@ export interface KubeResource {
 export interface KubeObject {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly labels?: Readonly<Record<string, string>>; readonly [k: string]: unknown };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly [k: string]: unknown;
+  };
   readonly spec?: unknown;
   readonly status?: unknown;
   readonly [k: string]: unknown;
@@ -84,16 +89,32 @@ export interface KubeReader {
    * undefined while the type is not served); shows the elapsed time; throws after timeoutMs.
    * A plan reads nothing and returns `planned`.
    */
-  waitFor<T>(what: string, resource: KubeResource, query: KubeQuery, done: (objects: readonly KubeObject[] | undefined) => T | undefined, options: WaitOptions & ReadOptions & { readonly planned: T }): Promise<T>;
+  waitFor<T>(
+    what: string,
+    resource: KubeResource,
+    query: KubeQuery,
+    done: (objects: readonly KubeObject[] | undefined) => T | undefined,
+    options: WaitOptions & ReadOptions & { readonly planned: T },
+  ): Promise<T>;
 }
 
 /** What the engine injects for KubeReader: the API calls themselves (client-node in the CLI). */
 export interface KubeApi {
   currentContext(kubeconfig: string): Promise<string | undefined>;
-  list(kubeconfig: string, resource: KubeResource, query: KubeQuery): Promise<{ readonly items: KubeObject[]; readonly resourceVersion: string } | undefined>;
+  list(
+    kubeconfig: string,
+    resource: KubeResource,
+    query: KubeQuery,
+  ): Promise<{ readonly items: KubeObject[]; readonly resourceVersion: string } | undefined>;
   get(kubeconfig: string, resource: KubeResource, name: string, namespace?: string): Promise<KubeObject | undefined>;
   /** Streams changes after `resourceVersion` until stopped or the server ends the watch. */
-  watch(kubeconfig: string, resource: KubeResource, query: KubeQuery, resourceVersion: string, onChange: (type: string, object: KubeObject) => void): WatchHandle;
+  watch(
+    kubeconfig: string,
+    resource: KubeResource,
+    query: KubeQuery,
+    resourceVersion: string,
+    onChange: (type: string, object: KubeObject) => void,
+  ): WatchHandle;
 }
 
 export interface WatchHandle {

@@ -24,9 +24,21 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
  * `ratify-runbook sandbox exec -- CMD ARGS...`: runs CMD with the fake tools first on PATH and
  * the state dir's KUBECONFIG; stdout, stderr and the exit code pass through untouched.
  */
-export async function sandboxExec(worldDir: string, argv: readonly string[], opts: { kubeconfig?: string; latency?: string; faults?: readonly string[]; tools?: readonly string[] } = {}): Promise<number> {
+export interface ExecOptions {
+  kubeconfig?: string;
+  latency?: string;
+  faults?: readonly string[];
+  tools?: readonly string[];
+}
+
+export async function sandboxExec(worldDir: string, argv: readonly string[], opts: ExecOptions = {}): Promise<number> {
   if (argv.length === 0) throw new Error('sandbox exec: no command given (usage: ratify-runbook sandbox exec -- COMMAND [ARGS...])');
-  const handle = await startSandbox({ worldDir, ...(opts.latency ? { latency: opts.latency } : {}), ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.tools ? { tools: opts.tools } : {}) });
+  const handle = await startSandbox({
+    worldDir,
+    ...(opts.latency ? { latency: opts.latency } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.tools ? { tools: opts.tools } : {}),
+  });
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...handle.profile.toolEnv, PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter) };
     if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;

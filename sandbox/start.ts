@@ -56,7 +56,12 @@ export function writeShims(worldDir: string): string {
 export function writeRealKubectlShim(worldDir: string, searchPath = process.env.PATH ?? ''): string {
   const dir = join(worldDir, 'bin-real');
   const real = findRealKubectl(searchPath, [join(worldDir, 'bin'), dir]);
-  if (!real) throw new Error('--sandbox-tools kubectl=real: no kubectl found on PATH; install kubectl (az aks install-cli, or https://kubernetes.io/docs/tasks/tools/) or leave out kubectl=real');
+  if (!real) {
+    throw new Error(
+      '--sandbox-tools kubectl=real: no kubectl found on PATH; install kubectl (az aks install-cli, or https://kubernetes.io/docs/tasks/tools/)' +
+        ' or leave out kubectl=real',
+    );
+  }
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'kubectl');
   const body = realKubectlShim(worldDir, real, FORWARDED_ENV);
@@ -161,7 +166,8 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
       if (!existsSync(join(worldDir, 'world.json'))) await saveWorld(worldDir, world);
       host = new WorldHost(world, worldDir, latency, options.clock ?? realClock);
       server = await startListeners(host, tls);
-      info = { pid: process.pid, rpcPort: server.rpcPort, armPort: server.armPort, kubePort: server.kubePort, key: server.key, startedAt: new Date().toISOString() };
+      const { rpcPort, armPort, kubePort, key } = server;
+      info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString() };
       writeFileAtomic(join(worldDir, 'server.json'), JSON.stringify(info, null, 2) + '\n');
     } catch (e) {
       unlinkSync(elected.lock);

@@ -11,9 +11,12 @@ type Ctx = StepContext<'subscriptionId' | 'acrName' | 'repo' | 'unsignedRepo' | 
 async function handleOtherSignatures(ctx: Ctx, sub: string, others: readonly { digest: string; subject: string }[]): Promise<void> {
   if (others.length === 0) return;
   const list = others.map((s) => `${s.digest} (${s.subject || 'unknown signer'})`).join(', ');
-  ctx.log(`warning: ${others.length} signature(s) by other certificates: ${list}. Ratify requires all signatures to verify, so they would deny this image.`);
+  ctx.log(
+    `warning: ${others.length} signature(s) by other certificates: ${list}. Ratify requires all signatures to verify, so they would deny this image.`,
+  );
   const remove = await ctx.confirm(`Remove ${others.length} signature(s) made by other certificates from ${ctx.answers.repo}?`, false);
-  if (!remove) return ctx.log('kept them: verify will fail until they are removed (az acr manifest delete -r <acr> -n <repo>@<signature digest>)');
+  if (!remove)
+    return ctx.log('kept them: verify will fail until they are removed (az acr manifest delete -r <acr> -n <repo>@<signature digest>)');
   for (const s of others) await removeSignature(ctx, sub, ctx.answers.acrName, ctx.answers.repo, s.digest);
 }
 
@@ -50,7 +53,10 @@ are reported, and removed if you agree: Ratify's default policy
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const { acrName, repo, unsignedRepo, tag } = ctx.answers;
-    const [digest, unsigned] = await Promise.all([digestForRun(ctx, sub, acrName, repo, tag), digestForRun(ctx, sub, acrName, unsignedRepo, tag)]);
+    const [digest, unsigned] = await Promise.all([
+      digestForRun(ctx, sub, acrName, repo, tag),
+      digestForRun(ctx, sub, acrName, unsignedRepo, tag),
+    ]);
     if (!digest || !unsigned) return undefined;
     const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
     const mine = ctx.output('certificate', 'certSha256').toLowerCase();
@@ -70,7 +76,11 @@ are reported, and removed if you agree: Ratify's default policy
       const token = await registryToken(ctx, sub, acrName);
       const mine = ctx.output('certificate', 'certSha256').toLowerCase();
       const sigs = await signatures(ctx, signedRef, token);
-      await handleOtherSignatures(ctx, sub, sigs.filter((s) => s.certSha256 !== mine));
+      await handleOtherSignatures(
+        ctx,
+        sub,
+        sigs.filter((s) => s.certSha256 !== mine),
+      );
       if (sigs.some((s) => s.certSha256 === mine)) ctx.log(`${signedRef} is already signed by this certificate: not signing again`);
       else await sign(ctx, ctx.output('certificate', 'keyId'), signedRef, token);
       return { digest, signedRef };

@@ -19,7 +19,12 @@ async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
   const found = await Promise.all(
     scopes.map((scope) =>
       ctx.azure.getById(policyAssignmentId(scope, ASSIGNMENT), apiVersions.policyAssignment, {
-        shows: [{ argv: az(sub, 'policy', 'assignment', 'show', '--name', ASSIGNMENT, '--scope', scope, '--query', 'id', '-o', 'tsv'), probe: true }],
+        shows: [
+          {
+            argv: az(sub, 'policy', 'assignment', 'show', '--name', ASSIGNMENT, '--scope', scope, '--query', 'id', '-o', 'tsv'),
+            probe: true,
+          },
+        ],
       }),
     ),
   );
@@ -39,9 +44,14 @@ async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
 
 /** Until the feature's own Ratify pods have left gatekeeper-system (ours is installed later, by Helm): watched through the API. */
 async function waitForRatifyPodsToLeave(ctx: Ctx): Promise<void> {
-  await ctx.kube.waitFor('the Image Integrity Ratify pods to leave', PODS, { namespace: 'gatekeeper-system' },
-    (pods) => (pods?.some((p) => /ratify/i.test(p.metadata.name)) ? undefined : true),
-    { timeoutMs: 10 * 60_000, intervalMs: 5_000, planned: true, shows: ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'] });
+  const gone = (pods: readonly { metadata: { name: string } }[] | undefined): true | undefined =>
+    pods?.some((p) => /ratify/i.test(p.metadata.name)) ? undefined : true;
+  await ctx.kube.waitFor('the Image Integrity Ratify pods to leave', PODS, { namespace: 'gatekeeper-system' }, gone, {
+    timeoutMs: 10 * 60_000,
+    intervalMs: 5_000,
+    planned: true,
+    shows: ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'],
+  });
 }
 
 export const cleanupImageIntegrity = defineStep({

@@ -36,23 +36,35 @@ first and only flipped when off.
       read.kubeconfigFor(ctx, ctx.answers.aksName),
     ]);
     if (!providers.every(Boolean) || !pull || !kubeconfig) return undefined;
-    return { aksId: cluster.id ?? clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), oidcIssuer: state.issuer, kubeconfig: ctx.paths.kubeconfig };
+    return {
+      aksId: cluster.id ?? clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName),
+      oidcIssuer: state.issuer,
+      kubeconfig: ctx.paths.kubeconfig,
+    };
   },
   async run(ctx) {
     const sub = subscriptionOf(ctx);
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;
     const aks = ['-g', rg, '-n', aksName];
     const feature = (name: string) =>
-      ctx.created({ kind: 'aksFeature', id: `${clusterId(sub, rg, aksName)}#${name}`, details: { subscription: sub, aksName, feature: name } });
+      ctx.created({
+        kind: 'aksFeature',
+        id: `${clusterId(sub, rg, aksName)}#${name}`,
+        details: { subscription: sub, aksName, feature: name },
+      });
 
     await Promise.all(
       read.PROVIDERS.map(async (namespace) => {
         if (await read.providerRegistered(ctx, sub, namespace)) return;
         await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry });
-        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined), {
-          timeoutMs: 15 * 60_000,
-          intervalMs: 10_000,
-        });
+        await ctx.waitFor(
+          `${namespace} to be registered`,
+          async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined),
+          {
+            timeoutMs: 15 * 60_000,
+            intervalMs: 10_000,
+          },
+        );
       }),
     );
 
@@ -69,24 +81,37 @@ first and only flipped when off.
     const registry = await read.acrId(ctx, sub);
     if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
       await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
-      ctx.created({ kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } });
+      ctx.created({
+        kind: 'acrAttachment',
+        id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`,
+        details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName },
+      });
     }
 
     // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false. Not
     // again when it already reaches this cluster (cleanup-image-integrity may have just written it).
     if (ctx.mode === 'plan' || !(await read.kubeconfigFor(ctx, aksName))) {
-      await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
+      await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), {
+        mutates: false,
+      });
     }
     // One ARM GET after the updates, shown as the two reads a person would type.
     const show = (query: string, capture: string) => ({ argv: az(sub, 'aks', 'show', ...aks, '--query', query, '-o', 'tsv'), capture });
-    const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, { shows: [show('oidcIssuerProfile.issuerUrl', 'oidcIssuer'), show('id', 'aksId')] });
+    const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
+      shows: [show('oidcIssuerProfile.issuerUrl', 'oidcIssuer'), show('id', 'aksId')],
+    });
     const oidcIssuer = ctx.mode === 'plan' ? '<cluster-prereqs.oidcIssuer>' : (read.clusterState(cluster).issuer ?? '');
     const aksId = ctx.mode === 'plan' ? '<cluster-prereqs.aksId>' : (cluster?.id ?? clusterId(sub, rg, aksName));
-    if (!oidcIssuer) throw new Error(`Cluster ${aksName} reports no OIDC issuer URL after the update: run again in a minute (the issuer appears once the update completes).`);
+    if (!oidcIssuer)
+      throw new Error(
+        `Cluster ${aksName} reports no OIDC issuer URL after the update: run again in a minute (the issuer appears once the update completes).`,
+      );
 
     const version = await read.addonVersion(ctx);
     if (version && !atLeast(version, '1.4.0')) {
-      throw new Error(`The azure-policy add-on is ${version}; external data (what Ratify answers) is on by default only from 1.4.0. Upgrade the cluster, or register AKS-AzurePolicyExternalData and run \`az provider register -n Microsoft.ContainerService\`.`);
+      throw new Error(
+        `The azure-policy add-on is ${version}; external data (what Ratify answers) is on by default only from 1.4.0. Upgrade the cluster, or register AKS-AzurePolicyExternalData and run \`az provider register -n Microsoft.ContainerService\`.`,
+      );
     }
     ctx.log(version ? `azure-policy add-on ${version}` : 'azure-policy add-on pods not running yet (they start within minutes)');
     return { aksId, oidcIssuer, kubeconfig: ctx.paths.kubeconfig };

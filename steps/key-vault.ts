@@ -29,7 +29,10 @@ async function releaseDeletedName(ctx: Ctx, sub: string): Promise<void> {
     shows: az(sub, 'keyvault', 'list-deleted', '--resource-type', 'vault', '--query', `[?name=='${name}'].name`, '-o', 'tsv'),
   });
   if (!deleted.some((v) => v.name?.toLowerCase() === name.toLowerCase())) return;
-  const purge = await ctx.confirm(`A deleted Key Vault named ${name} still reserves the name. Purge it (its keys and certificates are lost for good)?`, false);
+  const purge = await ctx.confirm(
+    `A deleted Key Vault named ${name} still reserves the name. Purge it (its keys and certificates are lost for good)?`,
+    false,
+  );
   if (!purge) {
     throw new Error(
       `The vault name '${name}' is in use by a deleted vault that was not purged. Either purge it (\`az keyvault purge -n ${name}\`), ` +
@@ -65,7 +68,11 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     assertAccessModel(ctx, vault);
     const uri = prop(vault.properties, 'vaultUri');
     if (typeof uri !== 'string' || !uri) return undefined;
-    return { vaultUri: withSlash(uri), keyVaultId: vault.id ?? vaultId(sub, ctx.answers.resourceGroup, ctx.answers.keyVaultName), keyVaultRbac: String(wantsRbac(ctx)) };
+    return {
+      vaultUri: withSlash(uri),
+      keyVaultId: vault.id ?? vaultId(sub, ctx.answers.resourceGroup, ctx.answers.keyVaultName),
+      keyVaultRbac: String(wantsRbac(ctx)),
+    };
   },
   async run(ctx) {
     const sub = subscriptionOf(ctx);
@@ -75,17 +82,41 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     if (existing) assertAccessModel(ctx, existing);
     else {
       await releaseDeletedName(ctx, sub);
-      const create = az(sub, 'keyvault', 'create', '-n', name, '-g', rg, ...locationArgs(ctx.answers.location),
-        '--enable-rbac-authorization', String(wantsRbac(ctx)), ...tagArgs(ctx.runTag), '-o', 'none');
-      await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), retry: transientRetry });
+      const create = az(
+        sub,
+        'keyvault',
+        'create',
+        '-n',
+        name,
+        '-g',
+        rg,
+        ...locationArgs(ctx.answers.location),
+        '--enable-rbac-authorization',
+        String(wantsRbac(ctx)),
+        ...tagArgs(ctx.runTag),
+        '-o',
+        'none',
+      );
+      await ctx.cmd.run(create, {
+        mutates: true,
+        guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'),
+        retry: transientRetry,
+      });
       ctx.created({ kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } });
     }
     // One ARM GET, shown as the two reads a person would type for the values it yields.
-    const show = (query: string, capture: string) => ({ argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), capture });
-    const vault = await ctx.azure.getById(id, apiVersions.vault, { shows: [show('properties.vaultUri', 'vaultUri'), show('id', 'keyVaultId')] });
-    if (ctx.mode === 'plan') return { vaultUri: '<key-vault.vaultUri>', keyVaultId: '<key-vault.keyVaultId>', keyVaultRbac: String(wantsRbac(ctx)) };
+    const show = (query: string, capture: string) => ({
+      argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'),
+      capture,
+    });
+    const vault = await ctx.azure.getById(id, apiVersions.vault, {
+      shows: [show('properties.vaultUri', 'vaultUri'), show('id', 'keyVaultId')],
+    });
+    if (ctx.mode === 'plan')
+      return { vaultUri: '<key-vault.vaultUri>', keyVaultId: '<key-vault.keyVaultId>', keyVaultRbac: String(wantsRbac(ctx)) };
     const uri = prop(vault?.properties, 'vaultUri');
-    if (!vault || typeof uri !== 'string' || !uri) throw new Error(`Key Vault ${name} was created but ARM does not return it (or its URI) yet: run again in a minute.`);
+    if (!vault || typeof uri !== 'string' || !uri)
+      throw new Error(`Key Vault ${name} was created but ARM does not return it (or its URI) yet: run again in a minute.`);
     return { vaultUri: withSlash(uri), keyVaultId: vault.id ?? id, keyVaultRbac: String(wantsRbac(ctx)) };
   },
   teardown: (ctx) => removeCreated(ctx),
@@ -94,7 +125,9 @@ A deleted vault that still holds the name is reported with the purge/recover cho
 
 function showVault(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
   const { resourceGroup: rg, keyVaultName: name } = ctx.answers;
-  return ctx.azure.getById(vaultId(sub, rg, name), apiVersions.vault, { shows: [{ argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), probe: true }] });
+  return ctx.azure.getById(vaultId(sub, rg, name), apiVersions.vault, {
+    shows: [{ argv: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), probe: true }],
+  });
 }
 
 /** The URI has its trailing slash once DNS registration is done; Ratify wants the final form. */

@@ -16,7 +16,9 @@ const write = { mutates: true, retry: transientRetry } as const;
 /** One ARM GET each, shown as the `show` that guards its create. */
 function showDefinition(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
   const name = ctx.answers.policyName;
-  return ctx.azure.getById(policyDefinitionId(sub, name), apiVersions.policyDefinition, { shows: [{ argv: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'), probe: true }] });
+  return ctx.azure.getById(policyDefinitionId(sub, name), apiVersions.policyDefinition, {
+    shows: [{ argv: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'), probe: true }],
+  });
 }
 
 function showAssignment(ctx: Ctx, sub: string, scope: string): Promise<ArmResource | undefined> {
@@ -31,15 +33,41 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
   const name = ctx.answers.policyName;
   const parts = await renderPolicyDefinition();
   const existing = await readFromCheck(ctx, 'definition', () => showDefinition(ctx, sub));
-  if (existing && sameJson(prop(existing.properties, 'policyRule'), parts.rules) && sameJson(prop(existing.properties, 'parameters'), parts.params)) {
+  if (
+    existing &&
+    sameJson(prop(existing.properties, 'policyRule'), parts.rules) &&
+    sameJson(prop(existing.properties, 'parameters'), parts.params)
+  ) {
     return { id: existing.id ?? policyDefinitionId(sub, name), changed: false };
   }
   const rules = await ctx.writeFile('policy/rules.json', jsonFile(parts.rules));
   const params = await ctx.writeFile('policy/params.json', jsonFile(parts.params));
   const created = await ctx.cmd.run(
-    az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
-      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
-      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--metadata', 'category=Kubernetes', ctx.runTag, '--query', 'id', '-o', 'tsv'),
+    az(
+      sub,
+      'policy',
+      'definition',
+      'create',
+      '--name',
+      name,
+      '--display-name',
+      'Ratify: only images with a verified signature',
+      '--description',
+      'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
+      '--rules',
+      `@${rules}`,
+      '--params',
+      `@${params}`,
+      '--mode',
+      parts.mode,
+      '--metadata',
+      'category=Kubernetes',
+      ctx.runTag,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
     { ...write, capture: 'definitionId', guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none') },
   );
   const id = tsvValue(created.stdout);
@@ -53,15 +81,40 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
   const scope = ctx.output('cluster-prereqs', 'aksId');
   const params = assignmentParams(policyEffect, demoNamespace);
   const existing = await readFromCheck(ctx, 'assignment', () => showAssignment(ctx, sub, scope));
-  const current = existing && !definition.changed && sameJson(prop(existing.properties, 'parameters'), params) &&
+  const current =
+    existing &&
+    !definition.changed &&
+    sameJson(prop(existing.properties, 'parameters'), params) &&
     sameId(stringProp(existing.properties, 'policyDefinitionId'), definition.id);
   if (current) return existing.id ?? policyAssignmentId(scope, name);
   if (existing) await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', name, '--scope', scope), write);
   const paramsPath = await ctx.writeFile('policy/assignment-params.json', jsonFile(params));
   const created = await ctx.cmd.run(
-    az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
-      '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
-    { ...write, capture: 'assignmentId', guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none') },
+    az(
+      sub,
+      'policy',
+      'assignment',
+      'create',
+      '--name',
+      name,
+      '--display-name',
+      `Ratify signed images (${ctx.runTag})`,
+      '--policy',
+      definition.id,
+      '--scope',
+      scope,
+      '--params',
+      `@${paramsPath}`,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
+    {
+      ...write,
+      capture: 'assignmentId',
+      guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none'),
+    },
   );
   const id = tsvValue(created.stdout);
   if (!existing) ctx.created({ kind: 'policyAssignment', id, details: { subscription: sub, name, scope } });
@@ -102,7 +155,8 @@ minutes) instead of the blog's [unspecified wait](docs/errata.md#policy-sync-wai
     ]);
     const parts = await renderPolicyDefinition();
     if (!definition?.id || !assignment?.id || !sameJson(prop(definition.properties, 'policyRule'), parts.rules)) return undefined;
-    if (!sameJson(prop(assignment.properties, 'parameters'), assignmentParams(ctx.answers.policyEffect, ctx.answers.demoNamespace))) return undefined;
+    if (!sameJson(prop(assignment.properties, 'parameters'), assignmentParams(ctx.answers.policyEffect, ctx.answers.demoNamespace)))
+      return undefined;
     const constraints = await ratifyConstraints(ctx);
     const wanted = ctx.answers.policyEffect === 'Deny' ? 'deny' : 'dryrun';
     const constraint = constraints === 'planned' ? undefined : constraints.find((c) => c.action === wanted);

@@ -36,7 +36,8 @@ Kubernetes >= 1.27 (what current azure-policy add-ons need).
 
     const { resourceGroup: rg, aksName } = ctx.answers;
     const cluster = await ctx.azure.getById(clusterId(account.subscriptionId, rg, aksName), apiVersions.cluster, {
-      shows: az(account.subscriptionId, 'aks', 'show', '-g', rg, '-n', aksName, '--query', '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled}'),
+      shows: az(account.subscriptionId, 'aks', 'show', '-g', rg, '-n', aksName, '--query',
+        '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled}'),
     });
     if (cluster) {
       const k8s = stringProp(cluster.properties, 'currentKubernetesVersion') ?? stringProp(cluster.properties, 'kubernetesVersion') ?? '';

@@ -49,8 +49,16 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
     const sub = await subscription(ctx);
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;
     const [aks, acr] = await Promise.all([
-      ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, guard(az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'))),
-      ctx.azure.getById(registryId(sub, rg, acrName), apiVersions.registry, guard(az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'))),
+      ctx.azure.getById(
+        clusterId(sub, rg, aksName),
+        apiVersions.cluster,
+        guard(az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none')),
+      ),
+      ctx.azure.getById(
+        registryId(sub, rg, acrName),
+        apiVersions.registry,
+        guard(az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none')),
+      ),
     ]);
     return aks && acr ? { aksId: aks.id ?? clusterId(sub, rg, aksName), acrId: acr.id ?? registryId(sub, rg, acrName) } : undefined;
   },
@@ -59,7 +67,13 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;
     const details = { subscription: sub, resourceGroup: rg };
 
-    if (!(await ctx.azure.getById(resourceGroupId(sub, rg), apiVersions.resourceGroup, guard(az(sub, 'group', 'show', '-n', rg, '-o', 'none'))))) {
+    if (
+      !(await ctx.azure.getById(
+        resourceGroupId(sub, rg),
+        apiVersions.resourceGroup,
+        guard(az(sub, 'group', 'show', '-n', rg, '-o', 'none')),
+      ))
+    ) {
       await ctx.cmd.run(az(sub, 'group', 'create', '-n', rg, '-l', requireLocation(ctx), ...tagArgs(ctx.runTag)), {
         mutates: true,
         guardedBy: az(sub, 'group', 'show', '-n', rg, '-o', 'none'),
@@ -70,16 +84,49 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
 
     const acrId = registryId(sub, rg, acrName);
     if (!(await ctx.azure.getById(acrId, apiVersions.registry, guard(az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'))))) {
-      const create = az(sub, 'acr', 'create', '-n', acrName, '-g', rg, '--sku', 'Standard', ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag));
-      await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'), retry: transientRetry });
+      const create = az(
+        sub,
+        'acr',
+        'create',
+        '-n',
+        acrName,
+        '-g',
+        rg,
+        '--sku',
+        'Standard',
+        ...locationArgs(ctx.answers.location),
+        ...tagArgs(ctx.runTag),
+      );
+      await ctx.cmd.run(create, {
+        mutates: true,
+        guardedBy: az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'),
+        retry: transientRetry,
+      });
       ctx.created({ kind: 'registry', id: acrId, details: { ...details, name: acrName } });
     }
 
     const aksId = clusterId(sub, rg, aksName);
     if (!(await ctx.azure.getById(aksId, apiVersions.cluster, guard(az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'))))) {
-      const create = az(sub, 'aks', 'create', '-g', rg, '-n', aksName, ...locationArgs(ctx.answers.location), '--node-count', '2',
-        '--enable-oidc-issuer', '--enable-workload-identity', '--enable-addons', 'azure-policy', '--attach-acr', acrName,
-        '--generate-ssh-keys', ...tagArgs(ctx.runTag));
+      const create = az(
+        sub,
+        'aks',
+        'create',
+        '-g',
+        rg,
+        '-n',
+        aksName,
+        ...locationArgs(ctx.answers.location),
+        '--node-count',
+        '2',
+        '--enable-oidc-issuer',
+        '--enable-workload-identity',
+        '--enable-addons',
+        'azure-policy',
+        '--attach-acr',
+        acrName,
+        '--generate-ssh-keys',
+        ...tagArgs(ctx.runTag),
+      );
       await ctx.cmd.run(create, {
         mutates: true,
         guardedBy: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'),

@@ -20,11 +20,21 @@ function plan(ctx: Ctx) {
   const sub = subscriptionOf(ctx);
   const { resourceGroup: rg, identityName } = ctx.answers;
   const fic: Fic = { sub, identityName, resourceGroup: rg, issuer: ctx.output('cluster-prereqs', 'oidcIssuer') };
-  return { sub, rg, identityName, fic, id: identityId(sub, rg, identityName), rbac: ctx.answers.keyVaultAuth !== 'access-policy', keyVaultId: ctx.output('key-vault', 'keyVaultId') };
+  return {
+    sub,
+    rg,
+    identityName,
+    fic,
+    id: identityId(sub, rg, identityName),
+    rbac: ctx.answers.keyVaultAuth !== 'access-policy',
+    keyVaultId: ctx.output('key-vault', 'keyVaultId'),
+  };
 }
 
 function showIdentity(ctx: Ctx, p: ReturnType<typeof plan>, shows?: ShownCommand[]): Promise<ArmResource | undefined> {
-  return ctx.azure.getById(p.id, apiVersions.identity, { shows: shows ?? [{ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'), probe: true }] });
+  return ctx.azure.getById(p.id, apiVersions.identity, {
+    shows: shows ?? [{ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'), probe: true }],
+  });
 }
 
 /** Which grants are missing: AcrPull on the registry, secret read on the vault. */
@@ -33,7 +43,9 @@ async function missingGrants(ctx: Ctx, p: ReturnType<typeof plan>, objectId: str
     assignedRoles(ctx, p.sub, objectId, registry),
     p.rbac
       ? assignedRoles(ctx, p.sub, objectId, p.keyVaultId).then((roles) => !roles.has(KV_ROLE))
-      : accessPolicyOf(ctx, p.sub, ctx.answers.keyVaultName, p.rg, objectId).then((current) => missingPermissions(current, KV_PERMISSIONS) !== undefined),
+      : accessPolicyOf(ctx, p.sub, ctx.answers.keyVaultName, p.rg, objectId).then(
+          (current) => missingPermissions(current, KV_PERMISSIONS) !== undefined,
+        ),
   ]);
   return { acrPull: !acrRoles.has('AcrPull'), keyVault };
 }
@@ -63,25 +75,49 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
     const clientId = stringProp(identity?.properties, 'clientId');
     const objectId = stringProp(identity?.properties, 'principalId');
     if (!clientId || !objectId) return undefined;
-    const [missing, fic] = await Promise.all([registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg).then((registry) => missingGrants(ctx, p, objectId, registry)), ficState(ctx, p.fic)]);
+    const [missing, fic] = await Promise.all([
+      registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg).then((registry) => missingGrants(ctx, p, objectId, registry)),
+      ficState(ctx, p.fic),
+    ]);
     return !missing.acrPull && !missing.keyVault && fic.matches ? { identityClientId: clientId, identityObjectId: objectId } : undefined;
   },
   async run(ctx) {
     const p = plan(ctx);
     if (!(await readFromCheck(ctx, 'identity', () => showIdentity(ctx, p)))) {
-      await ctx.cmd.run(az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag), '-o', 'none'), {
-        mutates: true,
-        retry: transientRetry,
-        guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
-      });
+      await ctx.cmd.run(
+        az(
+          p.sub,
+          'identity',
+          'create',
+          '-n',
+          p.identityName,
+          '-g',
+          p.rg,
+          ...locationArgs(ctx.answers.location),
+          ...tagArgs(ctx.runTag),
+          '-o',
+          'none',
+        ),
+        {
+          mutates: true,
+          retry: transientRetry,
+          guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
+        },
+      );
       ctx.created({ kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } });
     }
     // One ARM GET, shown as the two reads a person would type for the ids it yields.
-    const show = (query: string, capture: string) => ({ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'), capture });
+    const show = (query: string, capture: string) => ({
+      argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'),
+      capture,
+    });
     const identity = await showIdentity(ctx, p, [show('clientId', 'identityClientId'), show('principalId', 'identityObjectId')]);
-    const identityClientId = ctx.mode === 'plan' ? '<ratify-identity.identityClientId>' : (stringProp(identity?.properties, 'clientId') ?? '');
-    const identityObjectId = ctx.mode === 'plan' ? '<ratify-identity.identityObjectId>' : (stringProp(identity?.properties, 'principalId') ?? '');
-    if (!identityClientId || !identityObjectId) throw new Error(`Managed identity ${p.identityName} was created but ARM does not return its ids yet: run again in a minute.`);
+    const identityClientId =
+      ctx.mode === 'plan' ? '<ratify-identity.identityClientId>' : (stringProp(identity?.properties, 'clientId') ?? '');
+    const identityObjectId =
+      ctx.mode === 'plan' ? '<ratify-identity.identityObjectId>' : (stringProp(identity?.properties, 'principalId') ?? '');
+    if (!identityClientId || !identityObjectId)
+      throw new Error(`Managed identity ${p.identityName} was created but ARM does not return its ids yet: run again in a minute.`);
 
     const registry = await registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg);
     const missing = await missingGrants(ctx, p, identityObjectId, registry);
@@ -96,10 +132,14 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
 
     if (missing.acrPull || missing.keyVault || !fic.matches) {
       // No fixed sleep (docs/errata.md#identity-propagation): poll until the new grants and the credential read back.
-      await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
-        const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
-        return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
-      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000 });
+      await ctx.waitFor(
+        'the role assignments and federated credential to propagate',
+        async () => {
+          const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
+          return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
+        },
+        { timeoutMs: 10 * 60_000, intervalMs: 5_000 },
+      );
     }
     return { identityClientId, identityObjectId };
   },

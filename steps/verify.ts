@@ -1,17 +1,34 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import {
-  externalDataTimeout, imagePull, missingKmp, noSignatureFound, noTrustPolicy, unsignedAdmitted, untrustedSigner,
+  externalDataTimeout,
+  imagePull,
+  missingKmp,
+  noSignatureFound,
+  noTrustPolicy,
+  unsignedAdmitted,
+  untrustedSigner,
 } from './_shared/known-failures.js';
 import { NAMESPACES } from './_shared/kube.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
-import { admitSigned, deletePods, runPod, saveLogs, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning } from './verify/pods.js';
+import {
+  admitSigned,
+  deletePods,
+  runPod,
+  saveLogs,
+  UNSIGNED_POD,
+  VERIFICATION_DENIAL,
+  waitForViolation,
+  waitRunning,
+} from './verify/pods.js';
 
 type Ctx = StepContext<'demoNamespace' | 'policyEffect'>;
 
 async function ensureNamespace(ctx: Ctx): Promise<void> {
   const ns = ctx.answers.demoNamespace;
-  const found = await ctx.kube.get(NAMESPACES, ns, undefined, { shows: [{ argv: ['kubectl', 'get', 'namespace', ns, '-o', 'name'], probe: true }] });
+  const found = await ctx.kube.get(NAMESPACES, ns, undefined, {
+    shows: [{ argv: ['kubectl', 'get', 'namespace', ns, '-o', 'name'], probe: true }],
+  });
   if (found) return;
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag) });
   ctx.created({ kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } });
@@ -22,7 +39,8 @@ async function checkUnsigned(ctx: Ctx, image: string): Promise<{ unsignedDenied:
   const ns = ctx.answers.demoNamespace;
   const result = await runPod(ctx, ns, UNSIGNED_POD, image);
   if (ctx.answers.policyEffect === 'Deny') {
-    if (result.exitCode === 0 && !result.planned) throw new Error(`The unsigned image was admitted: ${image} is running in ${ns} although the policy effect is Deny.`);
+    if (result.exitCode === 0 && !result.planned)
+      throw new Error(`The unsigned image was admitted: ${image} is running in ${ns} although the policy effect is Deny.`);
     const message = VERIFICATION_DENIAL.exec(result.stderr)?.[0] ?? (result.planned ? '<verify.denialMessage>' : undefined);
     if (!message) throw new Error(`The unsigned pod failed, but not with Ratify's verification message: ${result.stderr.trim()}`);
     return { unsignedDenied: 'true', denialMessage: message };

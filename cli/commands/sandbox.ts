@@ -15,15 +15,16 @@ export default async function sandboxCommand(io: Io, args: readonly string[]): P
   const dash = rest.indexOf('--');
   const own = dash === -1 ? rest : rest.slice(0, dash);
   const command = dash === -1 ? [] : rest.slice(dash + 1);
-  const parsed = parseCommandArgs('sandbox', own, { ...option.stateDir, 'sandbox-tools': { type: 'string', multiple: true }, ...option.help });
+  const tools = { 'sandbox-tools': { type: 'string', multiple: true } } as const;
+  const parsed = parseCommandArgs('sandbox', own, { ...option.stateDir, ...tools, ...option.help });
   if (command.length === 0) throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
   const stateDir = stateDirOf(io, parsed);
-  const tools = listOption(parsed, 'sandbox-tools');
+  const toolSpecs = listOption(parsed, 'sandbox-tools');
   const { sandboxExec, parseToolsSpec } = await import('../../sandbox/index.js');
   try {
-    parseToolsSpec(tools);
+    parseToolsSpec(toolSpecs);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig'), tools });
+  return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig'), tools: toolSpecs });
 }

@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { createCluster, disableAzurePolicyAddon, disableImageIntegrity, enableAzurePolicyAddon, enableImageIntegrity } from '../world/cluster.js';
+import {
+  createCluster,
+  disableAzurePolicyAddon,
+  disableImageIntegrity,
+  enableAzurePolicyAddon,
+  enableImageIntegrity,
+} from '../world/cluster.js';
 import { guid } from '../world/ids.js';
 import { clusterPath, clusterTokens } from '../kube/api/server.js';
 import { kubeOf } from '../kube/objects.js';
@@ -23,13 +29,20 @@ import type { AzCommand } from './registry.js';
  */
 type NamedEntry = { name: string; [k: string]: unknown };
 
-function clusterKubeconfig(ctx: AzCtx, c: ArmResource, contextName: string, user: string, admin: boolean): Record<string, unknown> & { clusters: NamedEntry[]; contexts: NamedEntry[]; users: NamedEntry[] } {
+type Kubeconfig = Record<string, unknown> & { clusters: NamedEntry[]; contexts: NamedEntry[]; users: NamedEntry[] };
+
+function clusterKubeconfig(ctx: AzCtx, c: ArmResource, contextName: string, user: string, admin: boolean): Kubeconfig {
   const tokens = clusterTokens(kubeOf(ctx.world, c.id));
   const ca = readFileSync(join(ctx.worldDir, 'tls', 'ca.pem'));
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: c.name, cluster: { 'certificate-authority-data': ca.toString('base64'), server: `https://127.0.0.1:${ctx.world.kubeApiPort ?? 0}${clusterPath(c)}` } }],
+    clusters: [
+      {
+        name: c.name,
+        cluster: { 'certificate-authority-data': ca.toString('base64'), server: `https://127.0.0.1:${ctx.world.kubeApiPort ?? 0}${clusterPath(c)}` },
+      },
+    ],
     contexts: [{ name: contextName, context: { cluster: c.name, user } }],
     'current-context': contextName,
     preferences: {},

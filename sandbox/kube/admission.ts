@@ -15,7 +15,13 @@ export function violationMessage(v: Exclude<Verdict, { ok: true }>): string {
 }
 
 /** `logged`: Ratify logs each admission request's verdict (an audit view re-reads them quietly). */
-export function evaluatePod(e: Env, ns: string, images: readonly string[], constraints: readonly SyncedConstraint[], logged = true): { constraint: SyncedConstraint; message: string }[] {
+export function evaluatePod(
+  e: Env,
+  ns: string,
+  images: readonly string[],
+  constraints: readonly SyncedConstraint[],
+  logged = true,
+): { constraint: SyncedConstraint; message: string }[] {
   const out: { constraint: SyncedConstraint; message: string }[] = [];
   const verdicts = new Map<string, Verdict>();
   for (const c of constraints) {
@@ -25,7 +31,13 @@ export function evaluatePod(e: Env, ns: string, images: readonly string[], const
       if (!v) {
         v = verifyImage(e, img);
         verdicts.set(img, v);
-        if (logged) log(e.kube, e.now, 'gatekeeper-system/ratify', v.ok ? `time="${new Date(e.now).toISOString()}" level=info msg="verification response for subject ${img}: isSuccess=true"` : `time="${new Date(e.now).toISOString()}" level=warning msg="verification response for subject ${img}: isSuccess=false, errorReason: ${v.log}"`);
+        if (logged) {
+          const at = new Date(e.now).toISOString();
+          const text = v.ok
+            ? `time="${at}" level=info msg="verification response for subject ${img}: isSuccess=true"`
+            : `time="${at}" level=warning msg="verification response for subject ${img}: isSuccess=false, errorReason: ${v.log}"`;
+          log(e.kube, e.now, 'gatekeeper-system/ratify', text);
+        }
       }
       if (!v.ok) out.push({ constraint: c, message: violationMessage(v) });
     }

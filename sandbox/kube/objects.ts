@@ -51,7 +51,8 @@ const podSuffix = (): string => {
 };
 
 /** The pod-template-hash a Deployment's ReplicaSet and pods carry. */
-export const templateHash = (dep: KubeObject): string => createHash('sha256').update(JSON.stringify(dep.spec?.template ?? {})).digest('hex').slice(0, 10);
+export const templateHash = (dep: KubeObject): string =>
+  createHash('sha256').update(JSON.stringify(dep.spec?.template ?? {})).digest('hex').slice(0, 10);
 
 /** A pod as a Deployment's ReplicaSet names it: `<deploy>-<rs hash>-<5 chars>`. */
 export const replicaPodName = (deploy: string, hash = hex(5).slice(0, 10)): string => `${deploy}-${hash}-${podSuffix()}`;
@@ -87,7 +88,8 @@ export function addDeployment(
         owner: opts.owner ?? `deployment/${name}`,
       }),
     );
-    pod.metadata.ownerReferences = [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash}`, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true }];
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash}`, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true };
+    pod.metadata.ownerReferences = [rs];
   }
 }
 

@@ -95,7 +95,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   m = /^\/subscriptions\/([^/]+)\/providers\/([A-Za-z0-9]+\.[A-Za-z0-9.]+)$/i.exec(path);
   if (m && world.subscriptions[m[1]!]) {
     const state = world.providers[`${m[1]}/${m[2]}`.toLowerCase()] ?? 'NotRegistered';
-    return { status: 200, body: { id: `/subscriptions/${m[1]}/providers/${m[2]}`, namespace: m[2], registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] } };
+    const id = `/subscriptions/${m[1]}/providers/${m[2]}`;
+    return { status: 200, body: { id, namespace: m[2], registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] } };
   }
   m = /^\/subscriptions\/([^/]+)\/resourcegroups$/i.exec(path);
   if (m) {

@@ -155,7 +155,8 @@ export class WorldHost implements KubeApiHost {
       return { stdout: '', stderr: '', exitCode: 137, logArgv };
     }
     if (!fault) return undefined;
-    const r = faultResult(call.tool, call.argv, fault, { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription });
+    const ids = { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription };
+    const r = faultResult(call.tool, call.argv, fault, ids);
     return { ...r, logArgv };
   }
 

@@ -41,7 +41,9 @@ export function armToken(host: WorldHost, scope: string): { token: string; expir
   const exp = Math.floor(host.clock.now() / 1000) + 3600;
   const aud = scope.replace(/\/?\.default$/, '/');
   const w = host.world;
-  return { token: signJwt({ aud, oid: w.user.objectId, tid: w.tenant.id, exp, upn: w.user.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', scp: 'user_impersonation', idtyp: 'user' }, w.tokenKey), expiresOnTimestamp: exp * 1000 };
+  // A user's delegated token from the Azure CLI app: `scp` and `idtyp` say it is a user's.
+  const claims = { aud, oid: w.user.objectId, tid: w.tenant.id, exp, upn: w.user.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' };
+  return { token: signJwt({ ...claims, scp: 'user_impersonation', idtyp: 'user' }, w.tokenKey), expiresOnTimestamp: exp * 1000 };
 }
 
 async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
@@ -82,7 +84,9 @@ async function listenKube(server: Server, host: WorldHost): Promise<number> {
       return await listen(server, wanted);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
-      process.stderr.write(`sandbox: the clusters' API port ${wanted} is taken; serving on a new one (run 'az aks get-credentials' again for a fresh kubeconfig)\n`);
+      process.stderr.write(
+        `sandbox: the clusters' API port ${wanted} is taken; serving on a new one (run 'az aks get-credentials' again for a fresh kubeconfig)\n`,
+      );
     }
   }
   const port = await listen(server);
@@ -150,7 +154,8 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
  * A precheck that lets a real tool proceed says `proceed`; the shim fills in its exit code.
  */
 function shReply(reply: ToolReply & { proceed?: boolean }, step: string | undefined): string {
-  const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${reply.proceed ? '__RC__' : reply.exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
+  const exitCode = reply.proceed ? '__RC__' : reply.exitCode;
+  const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
   const parts = [reply.stdout, reply.stderr, log];
   return `${reply.proceed ? 'proceed' : reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
 }

@@ -87,7 +87,8 @@ export function enableAzurePolicyAddon(world: World, clusterId: string, now: num
   addDeployment(kube, 'azure-policy-webhook', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-webhook:1.12.3', now, { labels: { app: 'azure-policy-webhook' } });
   addDeployment(kube, 'gatekeeper-controller', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { replicas: 2, labels: { 'control-plane': 'controller-manager', 'gatekeeper.sh/operation': 'webhook' } });
   addDeployment(kube, 'gatekeeper-audit', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { labels: { 'control-plane': 'audit-controller', 'gatekeeper.sh/operation': 'audit' } });
-  putObject(kube, { ...makeObject('Secret', 'v1', 'gatekeeper-webhook-server-cert', 'gatekeeper-system', now), type: 'Opaque', data: { 'ca.crt': '', 'tls.crt': '', 'tls.key': '' } });
+  const cert = makeObject('Secret', 'v1', 'gatekeeper-webhook-server-cert', 'gatekeeper-system', now);
+  putObject(kube, { ...cert, type: 'Opaque', data: { 'ca.crt': '', 'tls.crt': '', 'tls.key': '' } });
   for (const shape of GATEKEEPER_CRDS) putObject(kube, crdObject(shape, now, { 'gatekeeper.sh/system': 'yes' }));
 }
 

@@ -48,12 +48,32 @@ export interface Grant {
 /** `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it. */
 export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
   const created = await ctx.cmd.run(
-    az(sub, 'role', 'assignment', 'create', '--assignee-object-id', grant.objectId, '--assignee-principal-type', grant.principalType,
-      '--role', grant.role, '--scope', grant.scope, '--query', 'id', '-o', 'tsv'),
+    az(
+      sub,
+      'role',
+      'assignment',
+      'create',
+      '--assignee-object-id',
+      grant.objectId,
+      '--assignee-principal-type',
+      grant.principalType,
+      '--role',
+      grant.role,
+      '--scope',
+      grant.scope,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
     // A principal created seconds ago may not be visible to RBAC yet (PrincipalNotFound): retry.
     { mutates: true, retry: propagationRetry, planStdout: `<role assignment: ${grant.role}>` },
   );
-  ctx.created({ kind: 'roleAssignment', id: tsvValue(created.stdout), details: { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId } });
+  ctx.created({
+    kind: 'roleAssignment',
+    id: tsvValue(created.stdout),
+    details: { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId },
+  });
 }
 
 export type Permissions = Partial<Record<'certificates' | 'keys' | 'secrets', string[]>>;
@@ -61,7 +81,19 @@ export type Permissions = Partial<Record<'certificates' | 'keys' | 'secrets', st
 /** The access-policy entry of one principal, or undefined when it has none (one ARM GET of the vault). */
 export async function accessPolicyOf(ctx: Ctx, sub: string, vault: string, rg: string, objectId: string): Promise<Permissions | undefined> {
   const found = await ctx.azure.getById(vaultId(sub, rg, vault), apiVersions.vault, {
-    shows: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}'].permissions | [0]`, '-o', 'json'),
+    shows: az(
+      sub,
+      'keyvault',
+      'show',
+      '-n',
+      vault,
+      '-g',
+      rg,
+      '--query',
+      `properties.accessPolicies[?objectId=='${objectId}'].permissions | [0]`,
+      '-o',
+      'json',
+    ),
   });
   const policies = (prop(found?.properties, 'accessPolicies') ?? []) as { objectId?: string; permissions?: Permissions }[];
   return policies.find((p) => p.objectId?.toLowerCase() === objectId.toLowerCase())?.permissions;
@@ -84,7 +116,14 @@ const flag = { certificates: '--certificate-permissions', keys: '--key-permissio
  * for that principal, so what it already had in that category is kept (never narrowed).
  * Recorded for teardown only when the principal had no entry before.
  */
-export async function grantAccessPolicy(ctx: Ctx, sub: string, vault: string, rg: string, objectId: string, wanted: Permissions): Promise<void> {
+export async function grantAccessPolicy(
+  ctx: Ctx,
+  sub: string,
+  vault: string,
+  rg: string,
+  objectId: string,
+  wanted: Permissions,
+): Promise<void> {
   const current = await accessPolicyOf(ctx, sub, vault, rg, objectId);
   const missing = missingPermissions(current, wanted);
   if (!missing) return;
@@ -93,8 +132,15 @@ export async function grantAccessPolicy(ctx: Ctx, sub: string, vault: string, rg
     const kept = (current?.[kind] ?? []).filter((p) => !perms.some((w) => w.toLowerCase() === p.toLowerCase()));
     args.push(flag[kind], ...perms, ...kept);
   }
-  await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), { mutates: true, retry: propagationRetry });
+  await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), {
+    mutates: true,
+    retry: propagationRetry,
+  });
   if (!current) {
-    ctx.created({ kind: 'accessPolicy', id: `${vault}#${objectId}`, details: { subscription: sub, vaultName: vault, resourceGroup: rg, objectId } });
+    ctx.created({
+      kind: 'accessPolicy',
+      id: `${vault}#${objectId}`,
+      details: { subscription: sub, vaultName: vault, resourceGroup: rg, objectId },
+    });
   }
 }

@@ -74,9 +74,21 @@ export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
  * policy-for-kubernetes, "Identify which Add-on version is installed"; pods matched by name).
  */
 export async function addonVersion(ctx: Ctx): Promise<string | undefined> {
-  const pods = await ctx.kube.list(PODS, { namespace: 'kube-system' }, {
-    shows: ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}'],
-  });
+  const pods = await ctx.kube.list(
+    PODS,
+    { namespace: 'kube-system' },
+    {
+      shows: [
+        'kubectl',
+        'get',
+        'pods',
+        '-n',
+        'kube-system',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}',
+      ],
+    },
+  );
   for (const pod of pods ?? []) {
     const image = String((pod.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image ?? '');
     if (/^azure-policy-(?!webhook)/.test(pod.metadata.name) && image.includes(':')) return image.slice(image.lastIndexOf(':') + 1);

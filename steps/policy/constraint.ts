@@ -9,13 +9,22 @@ export const SYNC_NOTE = 'the Azure Policy add-on checks for assignment changes 
 export const enforcementActionFor = (effect: string) => (effect === 'Deny' ? 'deny' : 'dryrun');
 
 /** What a person types to see the constraints and their enforcement action. */
-export const SHOW_CONSTRAINTS = ['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.enforcementAction}{"\\n"}{end}'];
+export const SHOW_CONSTRAINTS = [
+  'kubectl',
+  'get',
+  'ratifyverification',
+  '-o',
+  'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.enforcementAction}{"\\n"}{end}',
+];
 const SHOW_TEMPLATE = ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'];
 
 const constraintsOf = (objects: readonly KubeObject[]): { name: string; action: string }[] =>
-  objects.map((o) => ({ name: o.metadata.name, action: String((o.spec as { enforcementAction?: string } | undefined)?.enforcementAction || 'deny') }));
+  objects.map((o) => ({
+    name: o.metadata.name,
+    action: String((o.spec as { enforcementAction?: string } | undefined)?.enforcementAction || 'deny'),
+  }));
 
-/** `azurepolicy-ratifyverification-<hash>` constraints in the cluster, with their enforcement action (none while the template is not there). */
+/** `azurepolicy-ratifyverification-<hash>` constraints in the cluster, with their enforcement action (none before the template). */
 export async function ratifyConstraints(ctx: Pick<StepContext, 'kube' | 'mode'>): Promise<{ name: string; action: string }[] | 'planned'> {
   const listed = await ctx.kube.list(RATIFY_CONSTRAINTS, {}, { shows: SHOW_CONSTRAINTS });
   if (ctx.mode === 'plan') return 'planned';
@@ -35,28 +44,46 @@ export async function waitForConstraint(ctx: Ctx, effect: string): Promise<strin
     {},
     (objects) => constraintsOf(objects ?? []).find((c) => c.name.startsWith('azurepolicy-ratifyverification') && c.action === wanted)?.name,
     // The add-on syncs every 15 minutes: look every 30 s, give up after 30 min (two syncs and then some).
-    { timeoutMs: 30 * 60_000, intervalMs: 30_000, note: SYNC_NOTE, planned: '<policy.constraintName>', shows: [SHOW_TEMPLATE, SHOW_CONSTRAINTS].map((argv) => ({ argv })) },
+    {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 30_000,
+      note: SYNC_NOTE,
+      planned: '<policy.constraintName>',
+      shows: [SHOW_TEMPLATE, SHOW_CONSTRAINTS].map((argv) => ({ argv })),
+    },
   );
 }
 
 /** Until no Ratify constraint template is left in the cluster (the add-on removes it a sync after the assignment). */
 export async function waitForTemplateGone(ctx: Ctx, what: string): Promise<void> {
-  await ctx.kube.waitFor(what, CONSTRAINT_TEMPLATES, { fieldSelector: 'metadata.name=ratifyverification' }, (t) => (t && t.length > 0 ? undefined : true), {
-    timeoutMs: 30 * 60_000,
-    intervalMs: 10_000,
-    note: SYNC_NOTE,
-    planned: true,
-    shows: SHOW_TEMPLATE,
-  });
+  await ctx.kube.waitFor(
+    what,
+    CONSTRAINT_TEMPLATES,
+    { fieldSelector: 'metadata.name=ratifyverification' },
+    (t) => (t && t.length > 0 ? undefined : true),
+    {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 10_000,
+      note: SYNC_NOTE,
+      planned: true,
+      shows: SHOW_TEMPLATE,
+    },
+  );
 }
 
 /** Until the Ratify constraints have left the cluster. */
 export async function waitForConstraintsGone(ctx: Ctx): Promise<void> {
-  await ctx.kube.waitFor('the Ratify constraint to leave the cluster', RATIFY_CONSTRAINTS, {}, (c) => (c && c.length > 0 ? undefined : true), {
-    timeoutMs: 30 * 60_000,
-    intervalMs: 10_000,
-    note: SYNC_NOTE,
-    planned: true,
-    shows: SHOW_CONSTRAINTS,
-  });
+  await ctx.kube.waitFor(
+    'the Ratify constraint to leave the cluster',
+    RATIFY_CONSTRAINTS,
+    {},
+    (c) => (c && c.length > 0 ? undefined : true),
+    {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 10_000,
+      note: SYNC_NOTE,
+      planned: true,
+      shows: SHOW_CONSTRAINTS,
+    },
+  );
 }

@@ -14,7 +14,10 @@ export interface Account {
  * object id: from the ARM token itself (its oid), which is what `az ad signed-in-user show`
  * (or `az ad sp show`) would print, without a Graph call; those commands otherwise.
  */
-export async function readAccount(ctx: Pick<StepContext, 'cmd' | 'azure' | 'mode'>, subscriptionAnswer: string | undefined): Promise<Account> {
+export async function readAccount(
+  ctx: Pick<StepContext, 'cmd' | 'azure' | 'mode'>,
+  subscriptionAnswer: string | undefined,
+): Promise<Account> {
   const cmd = ctx.cmd;
   const argv = ['az', 'account', 'show', '-o', 'json', ...(subscriptionAnswer ? ['--subscription', subscriptionAnswer] : [])];
   const planStdout = JSON.stringify({
@@ -37,7 +40,10 @@ export async function readAccount(ctx: Pick<StepContext, 'cmd' | 'azure' | 'mode
   const shows = [{ argv: userType === 'user' ? meArgv : spArgv, capture: 'callerObjectId' }];
   const fromToken = await ctx.azure.caller({ shows });
   if (fromToken) return { subscriptionId, tenantId, callerObjectId: fromToken.objectId, callerType: fromToken.type };
-  if (ctx.mode === 'plan') return { subscriptionId, tenantId, callerObjectId: '<preflight.callerObjectId>', callerType: userType === 'user' ? 'User' : 'ServicePrincipal' };
+  if (ctx.mode === 'plan') {
+    const callerType = userType === 'user' ? 'User' : 'ServicePrincipal';
+    return { subscriptionId, tenantId, callerObjectId: '<preflight.callerObjectId>', callerType };
+  }
   if (userType === 'user') {
     const me = await cmd.run(meArgv, { mutates: false, capture: 'callerObjectId' });
     return { subscriptionId, tenantId, callerObjectId: tsvValue(me.stdout), callerType: 'User' };

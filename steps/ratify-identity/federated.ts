@@ -31,7 +31,9 @@ export interface FicState {
 /** One ARM GET of the credential, shown as the `az identity federated-credential show` it stands for. */
 export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
   const id = `${identityId(f.sub, f.resourceGroup, f.identityName)}/federatedIdentityCredentials/${FIC_NAME}`;
-  const fic = await ctx.azure.getById(id, apiVersions.identity, { shows: [{ argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none'), probe: true }] });
+  const fic = await ctx.azure.getById(id, apiVersions.identity, {
+    shows: [{ argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none'), probe: true }],
+  });
   // Issuer and subject are matched case-sensitively by Entra (Azure/login#517).
   const matches = stringProp(fic?.properties, 'issuer') === f.issuer && stringProp(fic?.properties, 'subject') === FIC_SUBJECT;
   return { exists: fic !== undefined, matches, planned: ctx.mode === 'plan' };
@@ -40,7 +42,21 @@ export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
 /** A PUT: creates it, or corrects the issuer/subject of an existing one. */
 export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> {
   await ctx.cmd.run(
-    az(f.sub, 'identity', 'federated-credential', 'create', ...names(f), '--issuer', f.issuer, '--subject', FIC_SUBJECT, '--audiences', FIC_AUDIENCE, '-o', 'none'),
+    az(
+      f.sub,
+      'identity',
+      'federated-credential',
+      'create',
+      ...names(f),
+      '--issuer',
+      f.issuer,
+      '--subject',
+      FIC_SUBJECT,
+      '--audiences',
+      FIC_AUDIENCE,
+      '-o',
+      'none',
+    ),
     { mutates: true, retry: transientRetry, guardedBy: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none') },
   );
   if (!existed) {

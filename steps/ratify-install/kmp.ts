@@ -64,7 +64,13 @@ export async function waitForKmp(ctx: Ctx): Promise<void> {
         // A permission failure: worth another fetch once the last re-apply has had its time.
         return ctx.clock.now().getTime() - lastReapply >= 30_000 ? s : undefined;
       },
-      { timeoutMs: Math.max(0, deadline - ctx.clock.now().getTime()), intervalMs: 5_000, note: 'role assignments and federated credentials can take minutes to propagate', planned: PLANNED, shows: SHOW_KMP },
+      {
+        timeoutMs: Math.max(0, deadline - ctx.clock.now().getTime()),
+        intervalMs: 5_000,
+        note: 'role assignments and federated credentials can take minutes to propagate',
+        planned: PLANNED,
+        shows: SHOW_KMP,
+      },
     );
     if (status.success) return;
     if (!permission.test(status.error)) throw new Error(`Ratify's key management provider failed: ${status.error}`);

@@ -21,7 +21,10 @@ export function runPod(ctx: Ctx, namespace: string, name: string, image: string)
 }
 
 export function deletePods(ctx: Ctx, namespace: string): Promise<CommandResult> {
-  return ctx.cmd.run(['kubectl', 'delete', 'pod', SIGNED_POD, UNSIGNED_POD, '-n', namespace, '--ignore-not-found'], { mutates: true, allowFailure: true });
+  return ctx.cmd.run(['kubectl', 'delete', 'pod', SIGNED_POD, UNSIGNED_POD, '-n', namespace, '--ignore-not-found'], {
+    mutates: true,
+    allowFailure: true,
+  });
 }
 
 /** The signed pod, retried a few times: Ratify's first verification pays for a token exchange (cold start). */
@@ -29,7 +32,8 @@ export async function admitSigned(ctx: Ctx, namespace: string, image: string): P
   for (let attempt = 1; ; attempt++) {
     const result = await runPod(ctx, namespace, SIGNED_POD, image);
     if (result.exitCode === 0) return;
-    if (!ANY_DENIAL.test(result.stderr) || attempt >= 3) throw new Error(`The signed image ${image} was not admitted: ${result.stderr.trim()}`);
+    if (!ANY_DENIAL.test(result.stderr) || attempt >= 3)
+      throw new Error(`The signed image ${image} was not admitted: ${result.stderr.trim()}`);
     ctx.log(`signed pod denied (attempt ${attempt}, Ratify may be cold): retrying in 10s`);
     await ctx.clock.sleep(10_000, ctx.signal);
   }
@@ -40,24 +44,54 @@ export async function admitSigned(ctx: Ctx, namespace: string, image: string): P
  * (docs/troubleshooting.md#image-pull-backoff).
  */
 export async function waitRunning(ctx: Ctx, namespace: string): Promise<void> {
-  const shows = ['kubectl', 'get', 'pod', SIGNED_POD, '-n', namespace, '-o', 'jsonpath={.status.phase}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}'];
-  const outcome = await ctx.kube.waitFor(`pod ${SIGNED_POD} to run`, PODS, { namespace, fieldSelector: `metadata.name=${SIGNED_POD}` }, (pods) => {
-    const status = pods?.[0]?.status as { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } | undefined;
-    const reason = status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '';
-    if (/ImagePullBackOff|ErrImagePull/.test(reason)) return reason;
-    return status?.phase === 'Running' || status?.phase === 'Succeeded' ? 'running' : undefined;
-  }, { timeoutMs: 5 * 60_000, intervalMs: 3_000, planned: 'running', shows });
+  const shows = [
+    'kubectl',
+    'get',
+    'pod',
+    SIGNED_POD,
+    '-n',
+    namespace,
+    '-o',
+    'jsonpath={.status.phase}{"\\t"}{.status.containerStatuses[0].state.waiting.reason}',
+  ];
+  const outcome = await ctx.kube.waitFor(
+    `pod ${SIGNED_POD} to run`,
+    PODS,
+    { namespace, fieldSelector: `metadata.name=${SIGNED_POD}` },
+    (pods) => {
+      const status = pods?.[0]?.status as
+        { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } | undefined;
+      const reason = status?.containerStatuses?.[0]?.state?.waiting?.reason ?? '';
+      if (/ImagePullBackOff|ErrImagePull/.test(reason)) return reason;
+      return status?.phase === 'Running' || status?.phase === 'Succeeded' ? 'running' : undefined;
+    },
+    { timeoutMs: 5 * 60_000, intervalMs: 3_000, planned: 'running', shows },
+  );
   if (outcome !== 'running') {
-    throw new Error(`Pod ${SIGNED_POD} was admitted by the policy but is in ${outcome}: the kubelet cannot pull the image (a pull problem, not a policy one).`);
+    throw new Error(
+      `Pod ${SIGNED_POD} was admitted by the policy but is in ${outcome}: the kubelet cannot pull the image (a pull problem, not a policy one).`,
+    );
   }
 }
 
 /** Audit mode: the unsigned pod shows up among the constraint's violations at the next audit. */
 export async function waitForViolation(ctx: Ctx, constraint: string, namespace: string): Promise<string> {
-  return ctx.kube.waitFor(`${UNSIGNED_POD} to be listed as a violation of ${constraint}`, RATIFY_CONSTRAINTS, { fieldSelector: `metadata.name=${constraint}` }, (found) => {
-    const violations = (prop(found?.[0], 'status', 'violations') ?? []) as { name?: string; namespace?: string; message?: string }[];
-    return violations.find((v) => v.name === UNSIGNED_POD && v.namespace === namespace)?.message;
-  }, { timeoutMs: 15 * 60_000, intervalMs: 10_000, note: 'Gatekeeper audits existing pods periodically', planned: '<verify.denialMessage>', shows: ['kubectl', 'get', 'ratifyverification', constraint, '-o', 'json'] });
+  return ctx.kube.waitFor(
+    `${UNSIGNED_POD} to be listed as a violation of ${constraint}`,
+    RATIFY_CONSTRAINTS,
+    { fieldSelector: `metadata.name=${constraint}` },
+    (found) => {
+      const violations = (prop(found?.[0], 'status', 'violations') ?? []) as { name?: string; namespace?: string; message?: string }[];
+      return violations.find((v) => v.name === UNSIGNED_POD && v.namespace === namespace)?.message;
+    },
+    {
+      timeoutMs: 15 * 60_000,
+      intervalMs: 10_000,
+      note: 'Gatekeeper audits existing pods periodically',
+      planned: '<verify.denialMessage>',
+      shows: ['kubectl', 'get', 'ratifyverification', constraint, '-o', 'json'],
+    },
+  );
 }
 
 /** On failure: Ratify, Gatekeeper and azure-policy logs under logs/, linked from the notebook. */
@@ -68,7 +102,10 @@ export async function saveLogs(ctx: Ctx): Promise<void> {
     ['verify-azure-policy.log', ['-n', 'kube-system', '-l', 'app=azure-policy']],
   ];
   for (const [file, selector] of sources) {
-    const logs = await ctx.cmd.run(['kubectl', 'logs', ...selector, '--tail=500', '--all-containers', '--prefix'], { mutates: false, allowFailure: true });
+    const logs = await ctx.cmd.run(['kubectl', 'logs', ...selector, '--tail=500', '--all-containers', '--prefix'], {
+      mutates: false,
+      allowFailure: true,
+    });
     const path = await ctx.writeFile(`logs/${file}`, logs.stdout || logs.stderr);
     ctx.log(`saved ${file}: [${file}](${path})`);
   }

@@ -111,7 +111,10 @@ describe('CLI contract (built binary, no TTY)', () => {
   });
 
   it.each([
-    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency and --sandbox-fault only apply to the sandbox'],
+    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency, --sandbox-fault and --sandbox-tools only apply to the sandbox'],
+    [['run', '--sandbox-tools', 'kubectl=real'], '--sandbox-latency, --sandbox-fault and --sandbox-tools only apply to the sandbox'],
+    [['run', '--sandbox', '--sandbox-tools', 'kubectl=latest'], "invalid --sandbox-tools 'kubectl=latest': kubectl must be one of fake, real"],
+    [['run', '--sandbox', '--sandbox-tools', 'oc=real'], "invalid --sandbox-tools 'oc=real': unknown tool 'oc'"],
     [['run', '--sandbox', '--sandbox-latency', 'fast'], "invalid --sandbox-latency 'fast'"],
     [['run', '--sandbox', '--sandbox-fault', 'nonsense'], "invalid --sandbox-fault 'nonsense'"],
     [['run', '--from', 'key-vault', '--only', 'policy'], '--from and --only cannot be combined'],

@@ -70,12 +70,16 @@ export class FakeWorld {
         }
       }
       const [, verb, name = ''] = request.argv;
-      if (verb === 'show') return this.resources.has(name) ? { exitCode: 0, stdout: `id-${name}\n`, stderr: '' } : { exitCode: 3, stdout: '', stderr: `ERROR: ${name} was not found.` };
+      if (verb === 'show')
+        return this.resources.has(name)
+          ? { exitCode: 0, stdout: `id-${name}\n`, stderr: '' }
+          : { exitCode: 3, stdout: '', stderr: `ERROR: ${name} was not found.` };
       if (verb === 'create') {
         this.resources.add(name);
         return { exitCode: 0, stdout: `id-${name}\n`, stderr: '' };
       }
-      if (verb === 'token') return { exitCode: 0, stdout: 'eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMjM0NTY3OCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ\n', stderr: '' };
+      if (verb === 'token')
+        return { exitCode: 0, stdout: 'eyJhbGciOiJSUzI1NiJ9.eyJvaWQiOiIxMjM0NTY3OCJ9.c2lnbmF0dXJlLXNpZ25hdHVyZQ\n', stderr: '' };
       if (verb === 'echo-env') return { exitCode: 0, stdout: `${request.env[name] ?? ''}\n`, stderr: '' };
       return { exitCode: 0, stdout: '', stderr: '' };
     } finally {
@@ -89,7 +93,10 @@ export class FakeWorld {
 }
 
 /** A step that creates one named resource, guarded by its show (like a Key Vault step). */
-export function resourceStep(id: string, options: { after?: string[]; needs?: (keyof Answers)[]; name?: (answers: Partial<Answers>) => string; rerunEveryTime?: boolean } = {}): Step {
+export function resourceStep(
+  id: string,
+  options: { after?: string[]; needs?: (keyof Answers)[]; name?: (answers: Partial<Answers>) => string; rerunEveryTime?: boolean } = {},
+): Step {
   return defineStep({
     id,
     title: `Create ${id}`,
@@ -154,7 +161,12 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
             answers: overrides.answers ?? {},
             profile: { toolPath: [], toolEnv: {} },
             azure: { getById: async () => undefined, list: async () => [], caller: async () => undefined },
-            kube: { currentContext: async () => undefined, list: async () => undefined, get: async () => undefined, watch: () => ({ ended: Promise.resolve(), stop: () => {} }) },
+            kube: {
+              currentContext: async () => undefined,
+              list: async () => undefined,
+              get: async () => undefined,
+              watch: () => ({ ended: Promise.resolve(), stop: () => {} }),
+            },
             clock,
             baseEnv: { PATH: '/usr/bin' },
             redactor: new Redactor(),

@@ -45,9 +45,17 @@ export function virtualClock(startMs = Date.now()): VirtualClock {
   };
 }
 
-export async function openWorld(opts: { latency?: string; faults?: string[]; tools?: string[]; seed?: boolean; dir?: string; clock?: SandboxClock } = {}): Promise<TestWorld> {
+export async function openWorld(
+  opts: { latency?: string; faults?: string[]; tools?: string[]; seed?: boolean; dir?: string; clock?: SandboxClock } = {},
+): Promise<TestWorld> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sbx-'));
-  const handle = await start({ worldDir: join(dir, 'sandbox'), ...(opts.latency ? { latency: opts.latency } : {}), ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.tools ? { tools: opts.tools } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  const handle = await start({
+    worldDir: join(dir, 'sandbox'),
+    ...(opts.latency ? { latency: opts.latency } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.tools ? { tools: opts.tools } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+  });
   if (opts.seed !== false) await handle.seed(ANSWERS);
   const kubeconfig = join(dir, 'kubeconfig');
   const env: NodeJS.ProcessEnv = {

@@ -116,7 +116,11 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     signal: new AbortController().signal,
     log: (line: string) => logs.push(line),
     emit: (e: { argv: readonly string[]; capture?: string; probe?: boolean }) =>
-      calls.push({ argv: [...e.argv], options: { mutates: false, ...(e.capture ? { capture: e.capture } : {}), ...(e.probe ? { probe: true } : {}) }, inProcess: true }),
+      calls.push({
+        argv: [...e.argv],
+        options: { mutates: false, ...(e.capture ? { capture: e.capture } : {}), ...(e.probe ? { probe: true } : {}) },
+        inProcess: true,
+      }),
   };
 
   const cmd = {
