@@ -4,8 +4,8 @@ import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '
 /**
  * The cluster's API read in-process with @kubernetes/client-node, through the state dir's
  * kubeconfig (its server, CA and credentials: a static token, or kubelogin on Entra ID
- * clusters). Loaded on first use; the kubeconfig is read afresh for every call, since a step
- * may have just rewritten it with `az aks get-credentials`.
+ * clusters). The kubeconfig is read afresh for every call, since a step may have just rewritten
+ * it with `az aks get-credentials`.
  */
 type ClientNode = typeof import('@kubernetes/client-node');
 
@@ -26,8 +26,11 @@ function absent(error: unknown): boolean {
 }
 
 export function createKubeApi(): KubeApi {
-  let mod: Promise<ClientNode> | undefined;
-  const load = (): Promise<ClientNode> => (mod ??= import('@kubernetes/client-node'));
+  // Loading client-node takes several node start-ups' worth of CPU: start now, while the run's
+  // first steps wait on their processes, so it is there when a step first reads the cluster.
+  const mod: Promise<ClientNode> = import('@kubernetes/client-node');
+  mod.catch(() => {});
+  const load = (): Promise<ClientNode> => mod;
   const config = async (kubeconfig: string) => {
     const k8s = await load();
     const kc = new k8s.KubeConfig();

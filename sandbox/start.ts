@@ -155,7 +155,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   mkdirSync(worldDir, { recursive: true });
   const bin = writeShims(worldDir);
   const toolPath = tools.kubectl === 'real' ? [writeRealKubectlShim(worldDir), bin] : [bin];
-  const tls = ensureWorldTls(worldDir);
+  const tls = await ensureWorldTls(worldDir);
   const elected = await elect(worldDir);
   let server: RunningServer | undefined;
   let host: WorldHost | undefined;

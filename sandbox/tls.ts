@@ -1,4 +1,4 @@
-import { generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,21 +7,13 @@ import { writeFileAtomic } from './world/store.js';
 
 /**
  * Per-world CA + server certificate for IP 127.0.0.1 (under <worldDir>/tls/), made with
- * node-forge (pure JS; no openssl binary). Keys come from node:crypto, which is much faster
- * than forge's JS RSA key generation.
+ * node-forge (pure JS; no openssl binary) around keys and signatures from node:crypto, which is
+ * much faster than forge's JS RSA.
  */
 export interface WorldTls {
   caPem: string;
   certPem: string;
   keyPem: string;
-}
-
-function rsaKey(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
 }
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -36,51 +28,111 @@ async function rsaKeyAsync(): Promise<{ privatePem: string; publicPem: string }>
 
 const serial = (): string => '01' + randomBytes(15).toString('hex');
 
-export function ensureWorldTls(worldDir: string): WorldTls {
+/** forge's `cert.sign`, with the RSA signature from node:crypto (forge computes it in JS). */
+function signCertificate(cert: forge.pki.Certificate, privatePem: string): void {
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.md = forge.md.sha256.create();
+  // getTBSCertificate is forge's own (its typings leave it out).
+  const tbsOf = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+  const tbs = forge.asn1.toDer(tbsOf(cert)).getBytes();
+  cert.signature = sign('sha256', Buffer.from(tbs, 'binary'), privatePem).toString('binary');
+}
+
+const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
+
+function ecdsaSha256(): forge.asn1.Asn1 {
+  const { asn1 } = forge;
+  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ECDSA_SHA256).getBytes()),
+  ]);
+}
+
+interface EcCertificate {
+  subject: forge.pki.CertificateField[];
+  issuer: forge.pki.CertificateField[];
+  extensions: object[];
+  publicKey: KeyObject;
+  signedBy: KeyObject;
+  notBefore: Date;
+  notAfter: Date;
+}
+
+/**
+ * An ECDSA P-256 certificate (PEM): forge lays out the fields (it only knows RSA keys), the
+ * public key and the signature are node:crypto's. EC keys take a millisecond to make where
+ * RSA keys take up to a second, and every fresh world needs two.
+ */
+function ecCertificate(c: EcCertificate): string {
+  const { asn1, pki } = forge;
+  const cert = pki.createCertificate();
+  cert.serialNumber = serial();
+  cert.validity.notBefore = c.notBefore;
+  cert.validity.notAfter = c.notAfter;
+  cert.setSubject(c.subject);
+  cert.setIssuer(c.issuer);
+  cert.setExtensions(c.extensions);
+  // Placeholders so forge can lay out the fields; the EC key and algorithm replace them below.
+  cert.publicKey = pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3'));
+  cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
+  const tbsOf = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+  const tbs = tbsOf(cert);
+  const fields = tbs.value as forge.asn1.Asn1[];
+  fields[2] = ecdsaSha256();
+  fields[6] = asn1.fromDer(forge.util.createBuffer(c.publicKey.export({ type: 'spki', format: 'der' }).toString('binary')));
+  const tbsDer = asn1.toDer(tbs).getBytes();
+  const signature = sign('sha256', Buffer.from(tbsDer, 'binary'), c.signedBy).toString('binary');
+  const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    tbs,
+    ecdsaSha256(),
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature),
+  ]);
+  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(certificate).getBytes() });
+}
+
+export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
   const dir = join(worldDir, 'tls');
   const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
   if (existsSync(files.ca) && existsSync(files.cert) && existsSync(files.key)) {
     return { caPem: readFileSync(files.ca, 'utf8'), certPem: readFileSync(files.cert, 'utf8'), keyPem: readFileSync(files.key, 'utf8') };
   }
   mkdirSync(dir, { recursive: true });
-  const pki = forge.pki;
-  const now = new Date();
-  const later = new Date(now.getTime() + 5 * 365 * 86400_000);
-
-  const caKeys = rsaKey();
-  const caKey = pki.privateKeyFromPem(caKeys.privatePem);
-  const ca = pki.createCertificate();
-  ca.publicKey = pki.publicKeyFromPem(caKeys.publicPem);
-  ca.serialNumber = serial();
-  ca.validity.notBefore = new Date(now.getTime() - 60_000);
-  ca.validity.notAfter = later;
-  const caName = [{ shortName: 'CN', value: 'ratify-runbook sandbox CA' }, { shortName: 'O', value: 'ratify-runbook sandbox' }];
-  ca.setSubject(caName);
-  ca.setIssuer(caName);
-  ca.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  ca.sign(caKey, forge.md.sha256.create());
-
-  const srvKeys = rsaKey();
-  const srv = pki.createCertificate();
-  srv.publicKey = pki.publicKeyFromPem(srvKeys.publicPem);
-  srv.serialNumber = serial();
-  srv.validity.notBefore = new Date(now.getTime() - 60_000);
-  srv.validity.notAfter = later;
-  srv.setSubject([{ shortName: 'CN', value: '127.0.0.1' }]);
-  srv.setIssuer(caName);
-  srv.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-    { name: 'extKeyUsage', serverAuth: true },
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
-  ]);
-  srv.sign(caKey, forge.md.sha256.create());
-
-  const out: WorldTls = { caPem: pki.certificateToPem(ca), certPem: pki.certificateToPem(srv), keyPem: srvKeys.privatePem };
+  const now = Date.now();
+  const notBefore = new Date(now - 60_000);
+  const notAfter = new Date(now + 5 * 365 * 86400_000);
+  const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const srvKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const caName = [
+    { shortName: 'CN', value: 'ratify-runbook sandbox CA' },
+    { shortName: 'O', value: 'ratify-runbook sandbox' },
+  ];
+  const caPem = ecCertificate({
+    subject: caName,
+    issuer: caName,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+    publicKey: caKeys.publicKey,
+    signedBy: caKeys.privateKey,
+    notBefore,
+    notAfter,
+  });
+  const certPem = ecCertificate({
+    subject: [{ shortName: 'CN', value: '127.0.0.1' }],
+    issuer: caName,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+    publicKey: srvKeys.publicKey,
+    signedBy: caKeys.privateKey,
+    notBefore,
+    notAfter,
+  });
+  const out: WorldTls = { caPem, certPem, keyPem: srvKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
   writeFileAtomic(files.key, out.keyPem);
   writeFileAtomic(files.cert, out.certPem);
   writeFileAtomic(files.ca, out.caPem);
@@ -109,7 +161,7 @@ export async function selfSignedCert(subjectDn: string, months: number, nowMs: n
     { name: 'keyUsage', digitalSignature: true, critical: true },
     { name: 'extKeyUsage', codeSigning: true },
   ]);
-  cert.sign(pki.privateKeyFromPem(keys.privatePem), forge.md.sha256.create());
+  signCertificate(cert, keys.privatePem);
   const der = forge.asn1.toDer(pki.certificateToAsn1(cert)).getBytes();
   return { derB64: Buffer.from(der, 'binary').toString('base64'), expires: Math.floor(expires / 1000) * 1000, notBefore: Math.floor(notBefore / 1000) * 1000 };
 }

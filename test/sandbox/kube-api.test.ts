@@ -76,7 +76,7 @@ function call(
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kapi-'));
-  tls = ensureWorldTls(dir);
+  tls = await ensureWorldTls(dir);
   const world = newWorld();
   seedAnswers(world, ANSWERS, clock.now());
   host = new WorldHost(world, dir, parseLatency('demo'), clock);
