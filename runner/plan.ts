@@ -1,9 +1,9 @@
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
 import { Redactor } from './redact.js';
-import { createStepContext, type ContextDeps, type GeneratedFile } from './step-context.js';
+import { createStepContext, type ContextDeps, type GeneratedFile, type PlannedWait } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
-import type { Outputs, Step } from './step.js';
+import type { Outputs, PlanAssumptions, Step } from './step.js';
 import type { Clock } from '../kernel/clock.js';
 
 export interface PlannedCommand {
@@ -30,6 +30,8 @@ export interface PlanOptions {
   readonly stateDir: string;
   readonly runId?: string;
   readonly clock: Clock;
+  /** What the plan takes the machine and world to be (the machine's Helm, a local-accounts cluster). */
+  readonly assumptions?: PlanAssumptions;
 }
 
 /**
@@ -52,6 +54,7 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
       stateDir: options.stateDir,
       runId: options.runId ?? '<runId>',
       answers: options.answers,
+      assumptions: options.assumptions ?? {},
       profile: { toolPath: [], toolEnv: {} },
       azure: { getById: async () => undefined },
       clock: options.clock,
@@ -79,33 +82,53 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
   return planned;
 }
 
+/** In the order they happened: commands, and waits holding the commands their probe ran once. */
+export type RecordedItem =
+  | { readonly kind: 'command'; readonly event: CommandEvent }
+  | { readonly kind: 'wait'; readonly wait: PlannedWait; readonly commands: CommandEvent[] };
+
 export interface RecordedStep {
   readonly commands: CommandEvent[];
   readonly files: GeneratedFile[];
+  readonly items: RecordedItem[];
   readonly result?: Outputs;
   readonly error?: string;
 }
 
 /**
- * Runs a step's `run` in plan mode: every command and file is recorded, nothing executes.
- * Used for `plan` and for guided mode's preview (with the real outputs of earlier steps).
+ * Runs a step's `run` (or, for the exported script, its `script` when it has one) in plan
+ * mode: every command, wait and file is recorded, nothing executes. Used for `plan`, the
+ * script export and guided mode's preview (with the real outputs of earlier steps).
  */
-export async function recordStep(step: Step, deps: ContextDeps): Promise<RecordedStep> {
+export async function recordStep(step: Step, deps: ContextDeps, forScript = false): Promise<RecordedStep> {
   const commands: CommandEvent[] = [];
   const files: GeneratedFile[] = [];
+  const items: RecordedItem[] = [];
+  let open: { wait: PlannedWait; commands: CommandEvent[] } | undefined;
   const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
     attempt: 0,
     signal: new AbortController().signal,
-    onCommand: (event) => commands.push(event),
+    onCommand: (event) => {
+      commands.push(event);
+      if (open) open.commands.push(event);
+      else items.push({ kind: 'command', event });
+    },
     onLog: () => {},
     onCreated: () => {},
     onFile: (file) => files.push(file),
+    onWait: (wait) => {
+      if (wait && !open) {
+        open = { wait, commands: [] };
+        items.push({ kind: 'wait', ...open });
+      } else if (!wait) open = undefined;
+    },
   });
   try {
-    return { commands, files, result: await step.run(ctx) };
+    const result = forScript && step.script ? (await step.script(ctx), undefined) : await step.run(ctx);
+    return { commands, files, items, ...(result ? { result } : {}) };
   } catch (e) {
     // What was recorded before the step needed a real value is still worth showing.
-    return { commands, files, error: e instanceof Error ? e.message : String(e) };
+    return { commands, files, items, error: e instanceof Error ? e.message : String(e) };
   }
 }
 

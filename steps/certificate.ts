@@ -8,6 +8,7 @@ import { failUnlessNotFound } from './_shared/results.js';
 import { propagationRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
+import { shellLine } from '../runner/shell-words.js';
 
 type Ctx = StepContext<'subscriptionId' | 'keyVaultName' | 'certName' | 'certSubject'>;
 type Outputs = { keyId: string; certVersion: string; certSha256: string };
@@ -84,13 +85,14 @@ Notary Project trust policies; PEM content type, which Ratify needs, C6).
       details: { subscription: sub, name: ctx.answers.certName, vaultName: ctx.answers.keyVaultName },
     });
 
+    const cerArgv = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv');
     const cer = await ctx.waitFor(
       `certificate ${ctx.answers.certName} to be issued`,
       async () => {
-        const r = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv'), { mutates: false, retry: propagationRetry });
+        const r = await ctx.cmd.run(cerArgv, { mutates: false, retry: propagationRetry });
         return r.planned ? '' : tsvValue(r.stdout) || undefined;
       },
-      { timeoutMs: 5 * 60_000, intervalMs: 3_000 },
+      { timeoutMs: 5 * 60_000, intervalMs: 3_000, until: [{ argv: cerArgv, expect: 'nonEmpty' }] },
     );
     const kid = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'kid', '-o', 'tsv'), {
       mutates: false,
@@ -103,4 +105,11 @@ Notary Project trust policies; PEM content type, which Ratify needs, C6).
   },
   teardown: (ctx) => removeCreated(ctx),
   knownFailures: [certificateSoftDeleted, kmpPkcs12],
+  shell: {
+    // What notation inspect shows as SHA256Fingerprint: the SHA-256 of the certificate's DER.
+    certSha256: (v) => [
+      `${v}="$(${shellLine(az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>', '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv'))} | base64 -d | sha256sum)"`,
+      `${v}="\${${v}%% *}"`,
+    ],
+  },
 });

@@ -2,6 +2,7 @@ import { defineStep } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
 import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
+import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
@@ -32,7 +33,7 @@ first and only flipped when off.
     if (!cluster || !state.azurePolicy || !state.oidc || !state.workloadIdentity || !state.issuer) return undefined;
     const [providers, pull, kubeconfig] = await Promise.all([
       Promise.all(read.PROVIDERS.map((ns) => read.providerRegistered(ctx, sub, ns))),
-      read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry)),
+      read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId ?? '', registry)),
       read.kubeconfigReady(ctx),
     ]);
     if (!providers.every(Boolean) || !pull || !kubeconfig) return undefined;
@@ -48,34 +49,42 @@ first and only flipped when off.
     await Promise.all(
       read.PROVIDERS.map(async (namespace) => {
         if (await read.providerRegistered(ctx, sub, namespace)) return;
-        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry });
-        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined), {
+        const registered = read.providerRegisteredTest(sub, namespace);
+        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry, done: [registered] });
+        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace, true)) ? true : undefined), {
           timeoutMs: 15 * 60_000,
           intervalMs: 10_000,
+          until: [registered],
         });
       }),
     );
 
     const state = read.clusterState(await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster));
+    const shows = (query: string, value: string) => [{ argv: az(sub, 'aks', 'show', ...aks, '--query', query, '-o', 'tsv'), expect: { equals: value } }];
     if (!state.azurePolicy) {
-      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), slowUpdate);
+      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: shows('addonProfiles.azurepolicy.enabled', 'true') });
       feature('azure-policy add-on');
     }
     if (!state.oidc || !state.workloadIdentity) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), slowUpdate);
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), {
+        ...slowUpdate,
+        done: shows('oidcIssuerProfile.enabled && securityProfile.workloadIdentity.enabled', 'true'),
+      });
       if (!state.oidc) feature('OIDC issuer (cannot be disabled)');
       if (!state.workloadIdentity) feature('workload identity');
     }
     const registry = await read.acrId(ctx, sub);
-    if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
+    const kubelet = state.kubeletObjectId ?? (await read.kubeletObjectId(ctx, sub));
+    if (!(await read.kubeletCanPull(ctx, sub, kubelet, registry))) {
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: [read.kubeletPullTest(sub, kubelet, registry)] });
       ctx.created({ kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } });
     }
 
-    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false.
-    await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
+    await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
     const oidcIssuer = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'), { mutates: false, capture: 'oidcIssuer' })).stdout);
-    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId' })).stdout);
+    const aksId = tsvValue(
+      (await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId', planStdout: clusterId(sub, rg, aksName) })).stdout,
+    );
 
     const version = await read.addonVersion(ctx);
     if (version && !atLeast(version, '1.4.0')) {
