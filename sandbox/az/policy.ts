@@ -34,13 +34,17 @@ function jsonArg(ctx: AzCtx, value: string, what: string): unknown {
  * a partial-value shorthand such as `category=Kubernetes` is refused; otherwise JSON or a full
  * shorthand object such as `{category:Kubernetes}`. The refusal is an argument error (exit 2).
  */
-function anyTypeArg(ctx: AzCtx, option: string, value: string): unknown {
+const refusePartialShorthand = (option: string) => (value: string): void => {
   if (/^[A-Za-z0-9_.\-\[\]]+=/.test(value)) {
     throw usageError(
       `Failed to parse '${option}' argument: AnyType args only support full value shorthand syntax, please don't use partial value shorthand syntax. ` +
         "If it's a simple string, please wrap it with single quotes.",
     );
   }
+};
+
+function anyTypeArg(ctx: AzCtx, option: string, value: string): unknown {
+  refusePartialShorthand(option)(value);
   const text = value.startsWith('@') || existsSync(resolve(ctx.cwd, value)) ? ctx.readFile(value.replace(/^@/, '')) : value;
   try {
     return JSON.parse(text) as unknown;
@@ -121,7 +125,7 @@ export const policyCommands: AzCommand[] = [
       { names: '--description' },
       // Since the policy commands moved to aaz, --metadata is one argument of any type
       // (_create.py: AAZAnyTypeArg): JSON or full-value shorthand, never key=value words.
-      { names: '--metadata' },
+      { names: '--metadata', validate: refusePartialShorthand('--metadata') },
       { names: '--management-group' },
     ],
     run: async (ctx, a) => {

@@ -25,7 +25,7 @@ describe('guided run in a real pseudo-terminal', () => {
     first.write(keys.enter); // accept the table; only the missing answer is asked next
     at = await first.waitFor(new RegExp(questionFor('aksName').message), 30_000, at);
     first.write(`myAKSCluster${keys.enter}`);
-    at = await first.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await first.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     first.write(`${keys.down}${keys.down}${keys.enter}`); // Run all remaining steps without asking
     expect(await first.exited).toBe(1);
     const screen1 = first.text();
@@ -43,7 +43,7 @@ describe('guided run in a real pseudo-terminal', () => {
     at = await second.waitFor(/Use these answers\?/);
     second.write(keys.enter);
     // Preflight is read-only and asked every time; the steps done before are not asked again.
-    at = await second.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await second.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     second.write(keys.enter);
     at = await second.waitFor(/Why now: resuming \(failed\)/, 30_000, at);
     await second.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
@@ -72,7 +72,7 @@ describe('a step asks a question under the live renderer (pty)', () => {
     const session = await spawnPty(['run', '--sandbox', '--state-dir', stateDir, '--from', 'certificate']);
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
-    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await session.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     session.write(keys.enter);
     at = await session.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
     session.write(`${keys.down}${keys.down}${keys.enter}`);
