@@ -71,7 +71,7 @@ export interface InteractivityInput {
 }
 
 /**
- * DESIGN: non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes.
+ * Non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes (README.md, "CLI").
  * `CI=false` and `CI=0` count as unset (what ci-info does), so a developer who exports
  * CI=false locally still gets prompts (cipherstash/stack#727: inconsistent CI detection).
  */

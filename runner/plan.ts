@@ -132,7 +132,7 @@ export async function recordStep(step: Step, deps: ContextDeps, forScript = fals
   }
 }
 
-/** The `plan --format json` contract of DESIGN.md. */
+/** The `plan --format json` contract: a stable shape that scripts read. */
 export function planToJson(plan: readonly PlannedStep[]): string {
   return `${JSON.stringify(
     {

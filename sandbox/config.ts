@@ -1,11 +1,11 @@
 /**
- * The sandbox controls that shape the simulated machine and tenant (DESIGN.md CLI contract):
+ * The sandbox controls that shape the simulated machine and tenant:
  * `--sandbox-tools NAME=VERSION[,...]`, `--sandbox-cluster local-accounts|entra-id` and
  * `--sandbox-caller owner|contributor`. Light to import: the CLI validates flags with it
  * before anything starts.
  */
 
-/** Helm 3 as tool-outputs.md documents it, and the current Helm 4 (helm/helm tags). */
+/** The Helm 3 release the fake helm was written against, and the current Helm 4 (helm/helm tags). */
 export const HELM_3 = 'v3.21.4';
 export const HELM_4 = 'v4.2.4';
 export const DEFAULT_HELM = HELM_4;

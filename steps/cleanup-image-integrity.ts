@@ -4,7 +4,7 @@ import { az, subscriptionOf } from './_shared/az.js';
 import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { apiVersions, assignmentScope, clusterId, policyAssignmentId, resourceGroupId } from './_shared/ids.js';
 import { prop } from './_shared/json.js';
-import { aksPreviewMissing } from './_shared/known-failures.js';
+import { aksPreviewMissing, kubeloginDeviceCode } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { tsvLines } from './_shared/tsv.js';
 
@@ -19,7 +19,7 @@ async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
   const rgScoped = policyAssignmentId(resourceGroupId(sub, ctx.answers.resourceGroup), ASSIGNMENT);
   const listed = await ctx.cmd.run(
     az(sub, 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', `[?name=='${ASSIGNMENT}'].id`, '-o', 'tsv'),
-    // A plan assumes the fresh world of part 3 (DESIGN): the initiative is assigned at the resource group.
+    // A plan assumes the fresh world of the blog's part 3: the initiative is assigned at the resource group.
     { mutates: false, planStdout: `${rgScoped}\n` },
   );
   return tsvLines(listed.stdout);
@@ -62,16 +62,17 @@ export const cleanupImageIntegrity = defineStep({
   id: 'cleanup-image-integrity',
   title: 'Remove the Image Integrity preview',
   explain: `
-Blog step 1, **reordered** (errata 1 and 2). Part 3 turned on AKS *Image Integrity*, which
-brings its own Ratify and an Audit-only policy. The \`deploy-trustedimages\` initiative is
+Blog step 1, **reordered**. Part 3 turned on AKS *Image Integrity*, which brings its own
+Ratify and an Audit-only policy. The \`deploy-trustedimages\` initiative is
 *DeployIfNotExists*: left in place it switches Image Integrity back on at the next cluster
-update. So the assignment is deleted **first**, by name **and scope** (\`--scope\` of the
-resource group it was created at), and only then \`az aks update --disable-image-integrity\`
-(needs the aks-preview extension). The feature's switch, \`securityProfile.imageIntegrity\`, is
-defined only in the **preview** versions of the AKS API: it is read with one (a stable version
-would always say "off" and the cleanup would silently do nothing), and should ARM stop serving
-that version, the feature is recognised by its AKS-managed Ratify pods in gatekeeper-system.
-Then the step waits until those pods are gone. Nothing to do when neither exists.
+update. So the assignment is deleted [**first**](docs/errata.md#image-integrity-order), by name
+[**and scope**](docs/errata.md#assignment-delete-scope) (\`--scope\` of the resource group it
+was created at), and only then \`az aks update --disable-image-integrity\` (needs the
+aks-preview extension). The feature's switch, \`securityProfile.imageIntegrity\`, exists only in
+the [**preview** versions of the AKS API](docs/errata.md#image-integrity-preview-api): it is read
+with one (a stable version always says "off", and the cleanup would silently do nothing); should
+ARM stop serving that version, the feature is recognised by its AKS-managed Ratify pods in
+gatekeeper-system. Then the step waits until those pods are gone. Nothing to do when neither exists.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['preflight'],
@@ -108,5 +109,5 @@ Then the step waits until those pods are gone. Nothing to do when neither exists
     }
     return { removed: String(ids.length > 0 || on) };
   },
-  knownFailures: [aksPreviewMissing],
+  knownFailures: [aksPreviewMissing, kubeloginDeviceCode],
 });

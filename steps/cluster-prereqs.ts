@@ -1,7 +1,7 @@
 import { defineStep } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
-import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
+import { authorizationFailed, kubeloginDeviceCode, oidcRequired } from './_shared/known-failures.js';
 import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
@@ -15,10 +15,11 @@ export const clusterPrereqs = defineStep({
   id: 'cluster-prereqs',
   title: 'Prepare the cluster',
   explain: `
-Missing from the blog (erratum 22). Registers the **Microsoft.PolicyInsights** and
-**Microsoft.ContainerService** providers; turns on the **azure-policy add-on** (>= 1.4.0 has
-external data on by default, so the blog's \`AKS-AzurePolicyExternalData\` flag is not needed,
-erratum 3), the **OIDC issuer** and **workload identity** (Ratify's identity); **attaches the
+[Missing from the blog](docs/errata.md#cluster-prerequisites). Registers the
+**Microsoft.PolicyInsights** and **Microsoft.ContainerService** providers; turns on the
+**azure-policy add-on** (>= 1.4.0 has external data on by default, so the blog's
+[\`AKS-AzurePolicyExternalData\` flag](docs/errata.md#external-data-feature) is not needed),
+the **OIDC issuer** and **workload identity** (Ratify's identity); **attaches the
 registry** so the kubelet can pull the signed image; and writes the cluster's credentials into
 the run's **own kubeconfig** in the state dir, never \`~/.kube/config\`. Each switch is read
 first and only flipped when off.
@@ -94,5 +95,5 @@ first and only flipped when off.
     return { aksId, oidcIssuer, kubeconfig: ctx.paths.kubeconfig };
   },
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [oidcRequired, authorizationFailed],
+  knownFailures: [oidcRequired, authorizationFailed, kubeloginDeviceCode],
 });

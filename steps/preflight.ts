@@ -6,6 +6,7 @@ import { HELM_VERSION_ARGV, helmMajor } from './_shared/helm.js';
 import { apiVersions, clusterId, registryId, vaultId } from './_shared/ids.js';
 import { prop, stringProp } from './_shared/json.js';
 import { atLeast } from './_shared/versions.js';
+import { authorizationFailed, kubeloginDeviceCode } from './_shared/known-failures.js';
 import { readAccount, type Account } from './preflight/account.js';
 import { callerAssignments, missingNeeds, POLICY_WRITERS, ROLE_ASSIGNMENT_WRITERS, type Need } from './preflight/permissions.js';
 import { checkTools } from './preflight/tools.js';
@@ -62,19 +63,20 @@ export const preflight = defineStep({
   title: 'Check tools, login, rights and cluster',
   explain: `
 Read-only, and run every time (\`ratify-runbook doctor\` runs it alone). The blog assumes a
-ready workstation; this step checks it before anything is created: **az** (>= 2.61, where new
-Key Vaults default to Azure RBAC, erratum 4), **aks-preview** >= 0.5.96 when Image Integrity
-has to be removed, **kubectl**, **helm** (its major decides the install flags: Helm 4
-\`--rollback-on-failure --wait=watcher\`, Helm 3 \`--atomic --wait\`), **notation**; who is
-logged in, the subscription and tenant; the caller's object id (\`az ad signed-in-user show\`
-for a user, \`az ad sp show\` for a service principal, since \`/me\` fails for non-user logins);
-the caller's **rights**: role assignments on the vault and the registry (Owner, User Access
-Administrator or Role Based Access Control Administrator) and policy definitions and
-assignments (Resource Policy Contributor or Owner); and the cluster: Kubernetes >= 1.27 and its
-sign-in. A cluster with **Microsoft Entra ID** integration (\`aadProfile\`) gets a kubeconfig
-whose kubelogin waits for a browser sign-in: the runbook converts the state dir's copy with
-\`kubelogin convert-kubeconfig -l azurecli\` (reusing \`az login\`), never asks for \`--admin\`
-credentials, and checks \`kubectl auth can-i create clusterrolebinding\`.
+ready workstation; before anything is created, this step checks it: **az** (>= 2.61, where new
+Key Vaults [default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >=
+0.5.96 when Image Integrity has to be removed, **kubectl**, **helm** (its major decides the
+[install flags](docs/errata.md#helm-4-flags)), **notation**; who is logged in, the subscription and
+tenant; the caller's object id (for a user through \`az ad signed-in-user show\`, for a service
+principal through \`az ad sp show\`, since \`/me\` fails for non-user logins); the caller's
+[**rights**](docs/errata.md#rights-before-changes): role assignments on the vault and the registry
+(Owner, User Access Administrator or Role Based Access Control Administrator), policy definitions
+and assignments (Resource Policy Contributor or Owner); and the cluster: Kubernetes >= 1.27 (what
+current azure-policy add-ons need) and its sign-in. A cluster with **Microsoft Entra ID**
+integration (\`aadProfile\`) gets a kubeconfig whose kubelogin waits for a browser sign-in: the
+state dir's copy is [converted](docs/errata.md#entra-id-kubelogin) with \`kubelogin
+convert-kubeconfig -l azurecli\` (reusing \`az login\`), \`--admin\` credentials are never asked
+for, and \`kubectl auth can-i create clusterrolebinding\` must say yes.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'keyVaultAuth', 'cleanupImageIntegrity'],
   after: ['provision-base'],
@@ -114,6 +116,7 @@ credentials, and checks \`kubectl auth can-i create clusterrolebinding\`.
     const major = helmMajor(tools.helmVersion ?? '') ?? 4;
     return { ...account, helmMajor: String(major), entraId: String(entraId) };
   },
+  knownFailures: [kubeloginDeviceCode, authorizationFailed],
   shell: {
     tenantId: (v) => [`${v}="$(${shellLine(az('<answers.subscriptionId>', 'account', 'show', '--query', 'tenantId', '-o', 'tsv'))})"`],
     callerType: (v) => [

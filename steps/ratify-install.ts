@@ -1,6 +1,7 @@
 import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
 import {
-  byoValidation, chartTls, externalDataTimeout, ficMismatch, helmRepo404, kmpNoSecretGet, kmpPkcs12, missingKmp, workloadIdentityNotInjected,
+  byoValidation, chartTls, chartVersionNotFound, externalDataTimeout, ficMismatch, helmFlags, helmRepo404, kmpNoSecretGet, kmpPkcs12,
+  kubeloginDeviceCode, missingKmp, workloadIdentityNotInjected,
 } from './_shared/known-failures.js';
 import { renderRatifyValues } from './_shared/render.js';
 import {
@@ -37,7 +38,7 @@ async function teardown(ctx: TeardownContext): Promise<void> {
   // The Helm on this machine now, whatever preflight found when Ratify was installed.
   const major = helmMajor((await readHelmVersion(ctx)) ?? '') ?? CURRENT_HELM_MAJOR;
   await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, uninstallWaitFlag(major)]);
-  // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (erratum 25).
+  // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (docs/errata.md#teardown).
   await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'crd', ...CRDS, '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'secret', 'ratify-tls', '-n', NAMESPACE, '--ignore-not-found']);
@@ -56,19 +57,26 @@ export const ratifyInstall = defineStep({
   id: 'ratify-install',
   title: 'Install Ratify',
   explain: `
-Blog step 8, current. Adds the chart repository the blog never added, at its current home
-\`https://notaryproject.github.io/ratify\` (errata 13, 23), pins the chart (**1.15.0**, Ratify
-v1.4.0, erratum 14, or the 1.15.x patch you chose; \`helm search repo ratify/ratify --versions\`
-tells whether a newer patch exists, and the notebook says so) and installs into
-**gatekeeper-system** with \`helm upgrade --install\`, rolled back on failure and waited for:
-\`--rollback-on-failure --wait=watcher\` with Helm 4, \`--atomic --wait\` with Helm 3 (Helm 4
-deprecates --atomic and Helm 3 knows neither new flag). The settings go in a **values file** rendered from
-\`templates/ratify-values.yaml\`, never \`--set\`, which cuts a subject at its commas (erratum 18):
-\`azurekeyvault.*\` instead of the deprecated \`akvCertConfig.*\` (15), \`logger.level\` instead of
-the dead \`logLevel\` (16), a notation **trust policy** for your subject and repository (17),
-\`provider.enableMutation: false\` (the add-on rejects mutations, C2), cert rotation (C12) and
-workload identity for ORAS and Key Vault. Then it waits for the Key Vault KMP to load the
-certificate, re-applying it when it failed on permissions that have since propagated.
+Blog step 8, current. Adds the [chart repository](docs/errata.md#helm-repository) the blog
+never added, at its current home \`https://notaryproject.github.io/ratify\`, pins
+[the chart](docs/errata.md#chart-version): **1.15.0** (Ratify v1.4.0) or the 1.15.x patch you
+chose; \`helm search repo ratify/ratify --versions\` tells whether the repository offers a newer
+patch, and the notebook says so (\`newerChartVersion\`). It installs into **gatekeeper-system**
+with \`helm upgrade --install\`, rolled back on failure and waited for, in the words of the Helm
+found by preflight: [\`--rollback-on-failure --wait=watcher\` on Helm 4, \`--atomic --wait\` on
+Helm 3](docs/errata.md#helm-4-flags). The settings go in a **values file** rendered from
+\`templates/ratify-values.yaml\`, never \`--set\`, which
+[cuts a subject at its commas](docs/errata.md#set-splits-commas):
+- \`azurekeyvault.*\` instead of the [deprecated](docs/errata.md#akv-cert-config) \`akvCertConfig.*\`;
+- \`logger.level\` instead of the [dead](docs/errata.md#log-level) \`logLevel\`;
+- a notation [**trust policy**](docs/errata.md#trust-policy) for your subject and repository;
+- \`provider.enableMutation: false\`: the add-on
+  [rejects mutations](docs/troubleshooting.md#azure-policy-rejects-gatekeeper-objects);
+- [cert rotation](docs/troubleshooting.md#chart-needs-tls-certificate) and workload identity
+  for ORAS and Key Vault.
+
+Then it waits for the Key Vault key management provider to load the certificate, re-applying
+it when it failed on permissions that have since propagated.
 `.trim(),
   needs: ['acrName', 'repo', 'certName', 'certSubject', 'ratifyChartVersion'],
   after: ['preflight', 'key-vault', 'certificate', 'ratify-identity', 'cluster-prereqs'],
@@ -94,5 +102,8 @@ certificate, re-applying it when it failed on permissions that have since propag
     return { helmRevision, newerChartVersion };
   },
   teardown,
-  knownFailures: [helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch, kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout],
+  knownFailures: [
+    helmFlags, chartVersionNotFound, kubeloginDeviceCode, helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch, kmpNoSecretGet,
+    kmpPkcs12, missingKmp, externalDataTimeout,
+  ],
 });

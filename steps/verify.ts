@@ -1,6 +1,6 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import {
-  externalDataTimeout, imagePull, missingKmp, noSignatureFound, noTrustPolicy, unsignedAdmitted, untrustedSigner,
+  externalDataTimeout, imagePull, kubeloginDeviceCode, missingKmp, noSignatureFound, noTrustPolicy, unsignedAdmitted, untrustedSigner,
 } from './_shared/known-failures.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
@@ -67,8 +67,8 @@ export const verify = defineStep({
 Blog step 10. In the demo namespace the step starts a pod from the **signed** image by digest
 (retried a few times: Ratify's first verification is slow) and checks that it really runs,
 since *ImagePullBackOff* would be a pull problem, not a policy one. Then a pod from the **unsigned**
-image: with **Deny** it must be refused with Ratify's message through Gatekeeper
-(\`[azurepolicy-ratifyverification-...] Subject failed verification: ...\`, erratum 24); with
+image: with **Deny** it must be refused with [Ratify's message](docs/errata.md#denial-message)
+through Gatekeeper (\`[azurepolicy-ratifyverification-...] Subject failed verification: ...\`); with
 **Audit** it is admitted and must appear among the constraint's violations. The test pods are
 removed afterwards. When anything fails, the Ratify, Gatekeeper and azure-policy logs are saved
 under \`logs/\` and linked here.
@@ -96,5 +96,5 @@ under \`logs/\` and linked here.
   },
   script: scriptVerify,
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout],
+  knownFailures: [kubeloginDeviceCode, imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout],
 });

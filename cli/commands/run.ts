@@ -15,7 +15,8 @@ import type { Step } from '../../runner/step.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
-import { useColor, writeLine, type Io } from '../../kernel/io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
+import { chalkFor } from '../../kernel/terminal-style.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
@@ -105,7 +106,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         only,
         serial: options.serial,
         wallClock: clock,
-        gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
+        gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, chalkFor(io, io.stderr)) : undefined,
         context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
       });
       if (result.outcome === 'quit') {
@@ -132,7 +133,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   }
 }
 
-/** Only the questions of steps still to run are asked (DESIGN, issue 2 item 6). */
+/** Only the questions of steps still to run are asked: a resume asks nothing it already knows. */
 export function neededAnswers(steps: readonly Step[], ledger: LedgerData, from?: string, only?: string): AnswerKey[] {
   const forced = only ? new Set([only]) : from ? fromOnward(steps, from) : new Set<string>();
   const toRun = steps.filter(
@@ -174,7 +175,7 @@ export function simulatedNotice(worldDir: string): string {
 }
 
 function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProfile, stateDir: string, notice: string | undefined): void {
-  if (notice) writeLine(io.stderr, emphasis(io)(`⚠ ${notice}`));
+  if (notice) writeLine(io.stderr, chalkFor(io, io.stderr).bold(`⚠ ${notice}`));
   const done = Object.values(ledger.steps).filter((r) => r.status === 'done').length;
   writeLine(
     io.stderr,
@@ -182,8 +183,4 @@ function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProf
       ? `Resuming run ${ledger.runId} against ${profile.description}: ${done} step(s) already done. State: ${stateDir}`
       : `Starting run ${ledger.runId} against ${profile.description}. State: ${stateDir}`,
   );
-}
-
-function emphasis(io: Io): (s: string) => string {
-  return useColor(io) ? (s) => `\u001b[1m${s}\u001b[22m` : (s) => s;
 }

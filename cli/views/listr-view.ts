@@ -1,3 +1,4 @@
+import type { ChalkInstance } from '../../kernel/terminal-style.js';
 import type { ProgressView } from '../../runner/progress.js';
 
 interface Deferred {
@@ -18,9 +19,9 @@ interface TaskHandle {
  * listr2's default renderer on a terminal. The engine schedules; each listr task only
  * mirrors one step (it waits for the engine to say the step ended).
  */
-export async function createListrView(stream: NodeJS.WriteStream, color: boolean): Promise<ProgressView> {
+export async function createListrView(stream: NodeJS.WriteStream, chalk: ChalkInstance): Promise<ProgressView> {
   const { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } = await import('listr2');
-  if (!color) process.env.LISTR_FORCE_UNICODE ??= '1';
+  if (chalk.level === 0) process.env.LISTR_FORCE_UNICODE ??= '1';
   let run: Promise<unknown> = Promise.resolve();
   const state = new Map<string, { title: string; done: Deferred; finished?: boolean; task?: TaskHandle; pending: ((t: TaskHandle) => void)[] }>();
   const withTask = (id: string, apply: (task: TaskHandle) => void) => {
@@ -54,7 +55,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
           exitOnError: false,
           renderer: 'default',
           rendererOptions: {
-            // Progress belongs on stderr: stdout is reserved for machine output (DESIGN).
+            // Progress belongs on stderr: stdout is reserved for machine output (`run --json`).
             logger: new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream, process.stdout) }),
             collapseSubtasks: false,
             showErrorMessage: true,
@@ -68,7 +69,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
     phase(stepId, phase, detail) {
       if (!state.has(stepId)) {
         // Outside the current batch (guided mode: reused or skipped steps between questions).
-        if (phase === 'reused' || phase === 'skipped') stream.write(`${color ? '\u001b[2m' : ''}↓ ${stepId}: ${detail ?? phase}${color ? '\u001b[22m' : ''}\n`);
+        if (phase === 'reused' || phase === 'skipped') stream.write(`${chalk.dim(`↓ ${stepId}: ${detail ?? phase}`)}\n`);
         return;
       }
       const title = state.get(stepId)?.title ?? stepId;

@@ -17,7 +17,7 @@ import type { AzCtx } from './context.js';
 import { armError, cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** AKS (tool-outputs.md §4). */
+/** AKS, with az 2.x's output shapes. */
 
 /**
  * What `az aks show` prints. The core CLI calls a stable API version, where preview-only
@@ -26,7 +26,7 @@ import type { AzCommand } from './registry.js';
  */
 export function clusterView(r: ArmResource, preview = true): Record<string, unknown> {
   const v = flatten(preview ? r : stableView(r));
-  // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl (§4.1).
+  // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl.
   const oidc = v.oidcIssuerProfile as { enabled: boolean; issuerURL?: string } | undefined;
   if (oidc) v.oidcIssuerProfile = { enabled: oidc.enabled, issuerUrl: oidc.issuerURL ?? null };
   const addons = (v.addonProfiles ?? {}) as Record<string, unknown>;
@@ -92,7 +92,7 @@ function detachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): void {
 
 /**
  * The `deploy-trustedimages` initiative is DeployIfNotExists: while it is assigned, the next
- * cluster update re-enables Image Integrity (ratify-on-aks.md errata B1).
+ * cluster update re-enables Image Integrity (docs/errata.md#image-integrity-order).
  */
 function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   const covering = listByType(ctx.world, 'Microsoft.Authorization/policyAssignments').some((pa) => {
@@ -207,7 +207,7 @@ export const aksCommands: AzCommand[] = [
       { names: '--yes -y', kind: 'flag' },
     ],
     run: async (ctx, a) => {
-      // The image-integrity flags come from the aks-preview extension (§4.2); without it
+      // The image-integrity flags come from the aks-preview extension; without it
       // argparse does not know them.
       if (!ctx.world.extensions['aks-preview']) {
         const bad = ['enableImageIntegrity', 'disableImageIntegrity'].filter((k) => bool(a, k)).map((k) => (k === 'enableImageIntegrity' ? '--enable-image-integrity' : '--disable-image-integrity'));

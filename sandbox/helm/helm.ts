@@ -14,7 +14,7 @@ import { splitFlag } from '../split-flag.js';
 
 /**
  * helm as the simulated machine has it (--sandbox-tools helm=3|4): errors as `Error: <msg>` on
- * stderr, exit 1 (tool-outputs.md §13). Helm 4 (helm/helm pkg/cmd at v4.2.4) takes a wait
+ * stderr, exit 1. Helm 4 (helm/helm pkg/cmd at v4.2.4) takes a wait
  * strategy (`--wait` alone is `watcher`, flags.go AddWaitFlag), renames --atomic to
  * --rollback-on-failure and --force to --force-replace (upgrade.go, install.go: MarkDeprecated,
  * so the old names still work with a warning); Helm 3 (cmd/helm at v3.21.4) knows none of that.
@@ -187,7 +187,8 @@ function installRatify(kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: s
   if (existing && existing.sandbox?.owner !== `helm/${ns}/${rel.name}`) {
     return `Unable to continue with install: Deployment "ratify" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${ns}"`;
   }
-  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy (section C2).
+  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy
+  // (docs/troubleshooting.md#azure-policy-rejects-gatekeeper-objects).
   if (getPath(values, 'provider.enableMutation') === true && addonOn) return `failed to create resource: ${AZURE_POLICY_DENIAL}`;
   for (const crd of RATIFY_CRDS) if (!getObject(kube, 'CustomResourceDefinition', undefined, crd)) putObject(kube, makeObject('CustomResourceDefinition', 'apiextensions.k8s.io/v1', crd, undefined, now));
   const owner = `helm/${ns}/${rel.name}`;
@@ -370,7 +371,7 @@ async function runParsed(t: ToolContext, p: Parsed, version: string, major: numb
           if (p.flags.get('--ignore-not-found') === 'true') return ok('');
           throw fail(`uninstall: Release not loaded: ${name}: release: not found`);
         }
-        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (errata B25).
+        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (docs/errata.md#teardown).
         if (rel.chart === 'ratify') removeDeployment(access.kube, 'ratify', ns);
         delete access.kube.releases[key];
         t.markDirty();

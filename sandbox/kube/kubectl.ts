@@ -15,7 +15,7 @@ import { policyObjects, policyView } from './policy.js';
 import { kmpState, parseRef, ratifyRelease, releaseValues, type Env } from './ratify.js';
 import { splitFlag } from '../split-flag.js';
 
-/** kubectl v1.32 behaviour (tool-outputs.md §14): errors on stderr, exit 1. */
+/** kubectl v1.32 behaviour: errors on stderr, exit 1. */
 interface TypeDef {
   kind: string;
   names: string[];
@@ -369,7 +369,7 @@ export async function runKubectl(t: ToolContext, argv: readonly string[]): Promi
   }
 }
 
-/** What kubectl prints when the API server will not take the kubeconfig's user (tool-outputs.md §14). */
+/** What kubectl prints when the API server will not take the kubeconfig's user. */
 function authFailure(auth: Exclude<Authentication, { ok: true }>): ToolResult {
   if (auth.kind === 'waits') return { stdout: '', stderr: auth.stderr, exitCode: 0, waitsForever: true };
   if (auth.kind === 'unauthorized') return { stdout: '', stderr: 'error: You must be logged in to the server (Unauthorized)\n', exitCode: 1 };

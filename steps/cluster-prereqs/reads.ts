@@ -14,7 +14,7 @@ export interface ClusterState {
   readonly azurePolicy: boolean;
   readonly oidc: boolean;
   readonly workloadIdentity: boolean;
-  /** ARM spells it issuerURL (az shows issuerUrl), tool-outputs §4.1. */
+  /** ARM spells it issuerURL (az shows issuerUrl). */
   readonly issuer?: string;
   readonly kubeletObjectId?: string;
 }
@@ -60,7 +60,7 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
 const kubeletPulls = (sub: string, kubelet: string, registry: string) =>
   az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
 
-/** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff, C19). */
+/** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string, registry: string): Promise<boolean> {
   if (!kubelet) return false;
   const listed = await ctx.cmd.run(kubeletPulls(sub, kubelet, registry), { mutates: false });

@@ -6,7 +6,7 @@ import { answers, outputs as fixtureOutputs } from './fixtures.js';
 /**
  * The exact commands of the steps that have no dedicated test file, on a fresh world (plan
  * mode: existence probes find nothing), in both vault modes (none of these depends on it).
- * Each list reads like the reference's section A for that step.
+ * Each list reads like the corrected blog step (docs/errata.md).
  */
 const AKS = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
 const outputs = {
@@ -34,8 +34,8 @@ const expected: Record<string, string[][]> = {
     ['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'],
     ['az', 'role', 'assignment', 'list', '--assignee', '<preflight.callerObjectId>', '--all', '--include-groups', '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json', ...sub],
   ],
-  // Erratum 1 and 2: the assignment goes first, by name and scope, then the add-on; then the
-  // feature's own (AKS-managed) Ratify pods must leave.
+  // The assignment goes first, by name and scope, then the add-on (docs/errata.md#image-integrity-order); then
+  // the feature's own (AKS-managed) Ratify pods must leave.
   'cleanup-image-integrity': [
     ['az', 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', "[?name=='deploy-trustedimages'].id", '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'delete', '--name', 'deploy-trustedimages', '--scope', `/subscriptions/${SUB}/resourceGroups/myResourceGroup`, ...sub],
@@ -43,7 +43,7 @@ const expected: Record<string, string[][]> = {
     ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
     ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-l', 'kubernetes.azure.com/managedby=aks', '-o', 'name'],
   ],
-  // Erratum 22: the prerequisites the blog leaves out; credentials into the state dir's kubeconfig.
+  // The prerequisites the blog leaves out (docs/errata.md#cluster-prerequisites); credentials into the state dir's kubeconfig.
   'cluster-prereqs': [
     ['az', 'provider', 'show', '-n', 'Microsoft.PolicyInsights', '--query', 'registrationState', '-o', 'tsv', ...sub],
     ['az', 'provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv', ...sub],
@@ -66,9 +66,9 @@ const expected: Record<string, string[][]> = {
     ['notation', 'version'],
     ['notation', 'plugin', 'ls'],
   ],
-  // Errata 13-18: the moved repo, refreshed; a values file (never --set for the subject); pinned
+  // The moved repo, refreshed; a values file (never --set for the subject); pinned
   // chart; upgrade --install (a second install fails); then the KMP status.
-  // Errata 13-18: the moved repo, refreshed; the versions it offers; a values file (never --set
+  // The moved repo, refreshed; the versions it offers; a values file (never --set
   // for the subject); pinned chart; upgrade --install (a second install fails), with Helm 4's
   // rollback and wait flags (preflight found Helm 4); then the KMP status.
   'ratify-install': [
@@ -80,7 +80,7 @@ const expected: Record<string, string[][]> = {
       '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
     ['kubectl', 'get', 'keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv', '-o', 'json'],
   ],
-  // Erratum 19-21: our own definition (Kubernetes data mode, no --metadata), assigned at the cluster scope.
+  // Our own definition (Kubernetes data mode, no --metadata), assigned at the cluster scope (docs/errata.md#policy-template-url).
   policy: [
     ['az', 'policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify: only images with a verified signature',
       '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.', '--rules', '@/state/policy/rules.json',
