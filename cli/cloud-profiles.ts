@@ -22,8 +22,11 @@ const SANDBOX_ONLY = ['sandbox-latency', 'sandbox-fault', 'sandbox-tools', 'sand
 /** The --sandbox-* flags mean nothing without --sandbox: say so. */
 export function sandboxFlags(parsed: Parsed): SandboxFlags | undefined {
   if (!flag(parsed, 'sandbox')) {
-    const given = SANDBOX_ONLY.filter((name) => parsed.values[name] !== undefined && !(Array.isArray(parsed.values[name]) && parsed.values[name].length === 0));
-    if (given.length > 0) throw new UsageError(`${given.map((g) => `--${g}`).join(', ')} only appl${given.length > 1 ? 'y' : 'ies'} to the sandbox.`, ['Add --sandbox.']);
+    const isGiven = (value: Parsed['values'][string]) => value !== undefined && !(Array.isArray(value) && value.length === 0);
+    const given = SANDBOX_ONLY.filter((name) => isGiven(parsed.values[name])).map((name) => `--${name}`);
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} only appl${given.length > 1 ? 'y' : 'ies'} to the sandbox.`, ['Add --sandbox.']);
+    }
     return undefined;
   }
   return sandboxOptions(parsed);
@@ -67,7 +70,8 @@ export async function openCloudProfile(
   const { startSandbox } = await import('../sandbox/index.js');
   let handle;
   try {
-    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults, ...(sandbox.tools ? { tools: sandbox.tools } : {}) });
+    const tools = sandbox.tools ? { tools: sandbox.tools } : {};
+    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults, ...tools });
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }
@@ -75,7 +79,8 @@ export async function openCloudProfile(
   // (provision-base): then there is nothing to seed, and teardown can empty the world.
   const seedOptions = { ...(sandbox.cluster ? { cluster: sandbox.cluster } : {}), ...(sandbox.caller ? { caller: sandbox.caller } : {}) };
   if (answers.resourceGroup && answers.aksName && answers.acrName) {
-    const base = { subscriptionId: answers.subscriptionId, resourceGroup: answers.resourceGroup, aksName: answers.aksName, acrName: answers.acrName };
+    const { subscriptionId, resourceGroup, aksName, acrName } = answers;
+    const base = { subscriptionId, resourceGroup, aksName, acrName };
     if (answers.createBaseResources !== true) await handle.seed({ ...base, location: answers.location }, seedOptions);
     else if (seedOptions.caller || seedOptions.cluster) await handle.configure(base, seedOptions);
   }

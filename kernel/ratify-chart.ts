@@ -25,15 +25,21 @@ const PATCH = /^(\d+)\.(\d+)\.(\d+)$/;
 export function ratifyChartProblem(version: string, denied: readonly DeniedChartVersion[] = DENIED_RATIFY_CHARTS): string | undefined {
   const m = PATCH.exec(version);
   if (!m || `${m[1]}.${m[2]}` !== RATIFY_CHART_LINE) {
-    return `must be a ${RATIFY_CHART_LINE}.x chart version such as ${DEFAULT_RATIFY_CHART} (the runbook writes that line's values keys; no "v" prefix).`;
+    const example = `such as ${DEFAULT_RATIFY_CHART}`;
+    return `must be a ${RATIFY_CHART_LINE}.x chart version ${example} (the runbook writes that line's values keys; no "v" prefix).`;
   }
   const entry = denied.find((d) => d.version === version);
-  if (entry) return `${version} is known to break this setup (${entry.reason}: ${entry.url}); use ${DEFAULT_RATIFY_CHART} or another ${RATIFY_CHART_LINE}.x patch.`;
-  return undefined;
+  if (!entry) return undefined;
+  const instead = `use ${DEFAULT_RATIFY_CHART} or another ${RATIFY_CHART_LINE}.x patch`;
+  return `${version} is known to break this setup (${entry.reason}: ${entry.url}); ${instead}.`;
 }
 
 /** The newest version of the line among `versions` that is newer than `current` and not denied. */
-export function newerPatch(current: string, versions: readonly string[], denied: readonly DeniedChartVersion[] = DENIED_RATIFY_CHARTS): string | undefined {
+export function newerPatch(
+  current: string,
+  versions: readonly string[],
+  denied: readonly DeniedChartVersion[] = DENIED_RATIFY_CHARTS,
+): string | undefined {
   const patch = (v: string) => Number(PATCH.exec(v)?.[3] ?? -1);
   const candidates = versions.filter((v) => ratifyChartProblem(v, denied) === undefined && patch(v) > patch(current));
   return candidates.sort((a, b) => patch(b) - patch(a))[0];

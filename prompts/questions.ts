@@ -205,7 +205,9 @@ export const questions: QuestionSet = [
     key: 'ratifyChartVersion', kind: 'choice', choices: [DEFAULT_RATIFY_CHART], default: DEFAULT_RATIFY_CHART,
     validate: validateRatifyChartVersion, example: DEFAULT_RATIFY_CHART,
     message: 'Ratify Helm chart version',
-    help: `The Ratify chart installed in gatekeeper-system: ${DEFAULT_RATIFY_CHART}, or another 1.15.x patch (the same values keys) that is not known to break this setup (set it in the answers file or with --set).`,
+    help:
+      `The Ratify chart installed in gatekeeper-system: ${DEFAULT_RATIFY_CHART}, or another 1.15.x patch (the same values keys) ` +
+      'that is not known to break this setup (set it in the answers file or with --set).',
   },
   {
     key: 'cleanupImageIntegrity', kind: 'boolean', default: true, validate: validateBoolean, example: 'true',

@@ -111,7 +111,10 @@ export const validatePolicyEffect: Validator = oneOf(['Deny', 'Audit']);
 export const validateRatifyChartVersion: Validator = (value) => ratifyChartProblem(value);
 
 /** The same rule with another deny-list (tests inject one). */
-export const ratifyChartVersionValidator = (denied: readonly DeniedChartVersion[]): Validator => (value) => ratifyChartProblem(value, denied);
+export const ratifyChartVersionValidator =
+  (denied: readonly DeniedChartVersion[]): Validator =>
+  (value) =>
+    ratifyChartProblem(value, denied);
 
 export const validateCertName: Validator = freeText((value) => {
   const length = lengthBetween(value, 1, 127);

@@ -22,7 +22,10 @@ export interface CommandEvent {
   readonly stdout: string;
   readonly stderr: string;
   readonly planned: boolean;
-  readonly options: Pick<CommandOptions, 'capture' | 'guardedBy' | 'done' | 'probe' | 'secretOutput' | 'env' | 'secretEnv' | 'stdin' | 'allowFailure'>;
+  readonly options: Pick<
+    CommandOptions,
+    'capture' | 'guardedBy' | 'done' | 'probe' | 'secretOutput' | 'env' | 'secretEnv' | 'stdin' | 'allowFailure'
+  >;
 }
 
 export interface CommandRunnerDeps {
@@ -129,7 +132,13 @@ async function runOnce(
     stderr: deps.redactor.redact(stderr),
     planned: false,
     // Never the child's environment or stdin: they may carry the registry token.
-    options: { capture: options.capture, guardedBy: options.guardedBy, done: options.done, probe: options.probe, secretOutput: options.secretOutput },
+    options: {
+      capture: options.capture,
+      guardedBy: options.guardedBy,
+      done: options.done,
+      probe: options.probe,
+      secretOutput: options.secretOutput,
+    },
   };
   deps.onCommand(event);
   if (deps.logFile) await appendFile(deps.logFile, logEntry(event));

@@ -74,7 +74,8 @@ const ANSWER_BRANCHES = new Set(['createBaseResources', 'cleanupImageIntegrity',
 /** Answers the script works out when left empty, as a run does (the logged-in subscription, the resource group's region). */
 const EMPTY_ANSWER_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
   subscriptionId: ['az', 'account', 'show', '--query', 'id', '-o', 'tsv'],
-  location: ['az', 'group', 'show', '-n', '<answers.resourceGroup>', '--subscription', '<answers.subscriptionId>', '--query', 'location', '-o', 'tsv'],
+  location: ['az', 'group', 'show', '-n', '<answers.resourceGroup>', '--subscription', '<answers.subscriptionId>',
+    '--query', 'location', '-o', 'tsv'],
 };
 
 type Combo = readonly string[];
@@ -209,13 +210,20 @@ class ScriptWriter {
       const tree = this.tree(index, this.combos).flat();
       const text = tree.join('\n');
       // Set before the step's commands when they (or the branches) use it, else after its work.
-      const derive = ([name, lines]: [string, (variable: string) => readonly string[]]) => lines(variableFor(step.id, name)).map(substituteLine);
-      const early = new Set(derivations.filter(([name]) => BRANCHES.some((b) => b.variable === variableFor(step.id, name)) || uses(text, step.id, name)).map(([n]) => n));
+      type Derivation = [string, (variable: string) => readonly string[]];
+      const derive = ([name, lines]: Derivation) => lines(variableFor(step.id, name)).map(substituteLine);
+      const branchOrUsed = ([name]: Derivation) =>
+        BRANCHES.some((b) => b.variable === variableFor(step.id, name)) || uses(text, step.id, name);
+      const early = new Set(derivations.filter(branchOrUsed).map(([n]) => n));
       for (let grew = true; grew; ) {
         grew = false;
         for (const d of derivations) {
           if (!early.has(d[0])) continue;
-          for (const [other] of derivations) if (!early.has(other) && uses(derive(d).join('\n'), step.id, other)) early.add(other), (grew = true);
+          for (const [other] of derivations) {
+            if (early.has(other) || !uses(derive(d).join('\n'), step.id, other)) continue;
+            early.add(other);
+            grew = true;
+          }
         }
       }
       body.push(...derivations.filter(([name]) => early.has(name)).flatMap(derive));
@@ -248,7 +256,8 @@ class ScriptWriter {
     lines.push('  for allowed in "$@"; do [[ ${value} == "${allowed}" ]] && return 0; done');
     lines.push('  echo "${name} is ${value}: it must be one of: $*" >&2; exit 2');
     lines.push('}');
-    for (const branch of BRANCHES.filter((b) => b.variable !== variableFor('preflight', 'helmMajor') && b.variable !== variableFor('preflight', 'entraId'))) {
+    const facts = [variableFor('preflight', 'helmMajor'), variableFor('preflight', 'entraId')];
+    for (const branch of BRANCHES.filter((b) => !facts.includes(b.variable))) {
       lines.push(`choice ${branch.variable} "\${${branch.variable}}" ${branch.values.join(' ')}`);
     }
     lines.push(
@@ -301,7 +310,8 @@ class ScriptWriter {
     const pick = (value: string | undefined) => combos.filter((c) => c[i] === value);
     const yes = this.tree(stepIndex, pick(a));
     const no = this.tree(stepIndex, pick(b));
-    const same = (x: Statement | undefined, y: Statement | undefined) => x !== undefined && y !== undefined && JSON.stringify(x) === JSON.stringify(y);
+    const same = (x: Statement | undefined, y: Statement | undefined) =>
+      x !== undefined && y !== undefined && JSON.stringify(x) === JSON.stringify(y);
     let head = 0;
     while (head < yes.length && head < no.length && same(yes[head], no[head])) head++;
     let tail = 0;
@@ -359,7 +369,8 @@ class ScriptWriter {
         if (until.length === 0) throw new Error(`step "${stepId}": the wait for ${item.wait.what} has no shell test (WaitOptions.until)`);
         const fn = `until_${stepId.replace(/-/g, '_')}_${++waits}`;
         out.push([`${fn}() { ${until.map((t) => this.test(t)).join(' && ')}; }`]);
-        out.push([`wait_until ${seconds(item.wait.options.timeoutMs)} ${seconds(item.wait.options.intervalMs)} ${shellWord(item.wait.what)} ${fn}`]);
+        const { timeoutMs, intervalMs } = item.wait.options;
+        out.push([`wait_until ${seconds(timeoutMs)} ${seconds(intervalMs)} ${shellWord(item.wait.what)} ${fn}`]);
         continue;
       }
       const event = item.event;
@@ -369,7 +380,9 @@ class ScriptWriter {
       const capturing = event.options.capture !== undefined && this.isUsed(`${stepId}.${event.options.capture}`);
       const implied = event.options.guardedBy && !capturing ? [{ argv: event.options.guardedBy, expect: 'succeeds' as const }] : [];
       const tests = event.options.done ?? implied;
-      if (event.mutates && tests.length === 0 && !capturing) throw new Error(`step "${stepId}": ${event.argv.slice(0, 4).join(' ')} changes the world without a guard (done or guardedBy)`);
+      if (event.mutates && tests.length === 0 && !capturing) {
+        throw new Error(`step "${stepId}": ${event.argv.slice(0, 4).join(' ')} changes the world without a guard (done or guardedBy)`);
+      }
       if (tests.length === 0) {
         flush();
         out.push(command);
@@ -404,7 +417,9 @@ class ScriptWriter {
       const secretEnv = this.secretVars.get(ref);
       const variable = secretEnv ?? variableFor(stepId, options.capture ?? '');
       const value = event.mutates && options.guardedBy ? `$(${shellLine(options.guardedBy)} 2>/dev/null || ${line})` : `$(${line})`;
-      if (event.mutates && !options.guardedBy) throw new Error(`step "${stepId}": ${event.argv.slice(0, 3).join(' ')} captures ${options.capture} but has no guardedBy read`);
+      if (event.mutates && !options.guardedBy) {
+        throw new Error(`step "${stepId}": ${event.argv.slice(0, 3).join(' ')} captures ${options.capture} but has no guardedBy read`);
+      }
       // A secret (the registry token) goes into the environment of the commands that need it, never to stdout.
       for (const [name, v] of Object.entries(this.companions.get(ref) ?? {})) lines.push(`export ${name}=${shellWord(v)}`);
       lines.push(`${variable}="${value}"`);
@@ -462,7 +477,8 @@ function quoted(value: string): string {
 
 /** Placeholders in a hand-written derivation line become variables; nothing else is touched. */
 function substituteLine(line: string): string {
-  return line.replace(/<([a-z][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)>/g, (_, owner: string, name: string) => `\${${variableFor(owner, name)}}`);
+  const placeholder = /<([a-z][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)>/g;
+  return line.replace(placeholder, (_, owner: string, name: string) => `\${${variableFor(owner, name)}}`);
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));

@@ -109,7 +109,9 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     confirm: (question, nonInteractiveAnswer) =>
       deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer, step.id),
     waitFor: (what, probe, options) =>
-      deps.mode === 'plan' ? planWait(step.id, hooks, what, probe, options) : waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
+      deps.mode === 'plan'
+        ? planWait(step.id, hooks, what, probe, options)
+        : waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
   };
 }
 
@@ -124,7 +126,13 @@ export function createTeardownContext(
 }
 
 /** A plan probes once (its reads are planned, so it answers at once) and records the wait around it. */
-async function planWait<T>(stepId: string, hooks: ContextHooks, what: string, probe: () => Promise<T | undefined>, options: WaitOptions): Promise<T> {
+async function planWait<T>(
+  stepId: string,
+  hooks: ContextHooks,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
   hooks.onWait?.({ stepId, what, options });
   try {
     const value = await probe();

@@ -31,7 +31,10 @@ export function parseSandboxTools(spec: string): SandboxTools {
     const name = eq > 0 ? part.slice(0, eq).trim() : '';
     const version = eq > 0 ? part.slice(eq + 1).trim() : '';
     if (!name || !version) throw new Error(`invalid --sandbox-tools '${spec}': ${TOOLS_USAGE}`);
-    if (name !== 'helm') throw new Error(`invalid --sandbox-tools '${spec}': the sandbox's tool versions can be chosen for helm only (got '${name}'); ${TOOLS_USAGE}`);
+    if (name !== 'helm') {
+      const why = `the sandbox's tool versions can be chosen for helm only (got '${name}')`;
+      throw new Error(`invalid --sandbox-tools '${spec}': ${why}; ${TOOLS_USAGE}`);
+    }
     tools.helm = helmVersion(version, spec);
   }
   if (Object.keys(tools).length === 0) throw new Error(`invalid --sandbox-tools '${spec}': ${TOOLS_USAGE}`);

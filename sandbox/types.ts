@@ -18,12 +18,20 @@ export interface SeedOptions {
   caller?: CallerProfile;
 }
 
+/** The answers that name the base resources a world is seeded with. */
+export interface SeedAnswerSet {
+  subscriptionId?: string;
+  resourceGroup: string;
+  aksName: string;
+  acrName: string;
+}
+
 export interface SandboxHandle {
   /** kind 'sandbox': ARM endpoint, credential issuing sandbox JWTs, tlsCa, toolPath [<worldDir>/bin], toolEnv. */
   profile: CloudProfile;
   /** Seeds what the blog's part 3 leaves for this answer set, once per answer set (idempotent). */
-  seed(answers: { subscriptionId?: string; resourceGroup: string; aksName: string; acrName: string; location?: string }, options?: SeedOptions): Promise<void>;
+  seed(answers: SeedAnswerSet & { location?: string }, options?: SeedOptions): Promise<void>;
   /** Applies --sandbox-cluster/--sandbox-caller without seeding anything (the run creates the base itself). */
-  configure(answers: { subscriptionId?: string; resourceGroup: string; aksName: string; acrName: string }, options: SeedOptions): Promise<void>;
+  configure(answers: SeedAnswerSet, options: SeedOptions): Promise<void>;
   close(): Promise<void>;
 }

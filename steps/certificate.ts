@@ -23,6 +23,9 @@ export function certSha256(cerBase64: string): string {
 
 const sameSubject = (a: string, b: string) => a.split(',').map((s) => s.trim()).join(',') === b.split(',').map((s) => s.trim()).join(',');
 const certArgs = (ctx: Ctx) => ['-n', ctx.answers.certName, '--vault-name', ctx.answers.keyVaultName];
+/** The certificate's DER in base64, as the exported script reads it. */
+const CER = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
+  '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv');
 const showArgv = (ctx: Ctx, sub: string) => az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '-o', 'json');
 
 function outputsOf(kid: string, cer: string): Outputs {
@@ -109,7 +112,7 @@ Notary Project trust policies) and the PEM content type, which
   shell: {
     // What notation inspect shows as SHA256Fingerprint: the SHA-256 of the certificate's DER.
     certSha256: (v) => [
-      `${v}="$(${shellLine(az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>', '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv'))} | base64 -d | sha256sum)"`,
+      `${v}="$(${shellLine(CER)} | base64 -d | sha256sum)"`,
       `${v}="\${${v}%% *}"`,
     ],
   },

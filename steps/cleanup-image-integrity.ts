@@ -56,7 +56,8 @@ async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
 }
 
 const showEnabled = (ctx: Ctx, sub: string) =>
-  az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName, '--query', 'securityProfile.imageIntegrity.enabled', '-o', 'tsv');
+  az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName,
+    '--query', 'securityProfile.imageIntegrity.enabled', '-o', 'tsv');
 
 export const cleanupImageIntegrity = defineStep({
   id: 'cleanup-image-integrity',
@@ -89,8 +90,9 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
     const ids = await assignmentIds(ctx, sub);
     for (const id of ids) {
       const scope = assignmentScope(id);
-      const gone: ShellTest = { argv: az(sub, 'policy', 'assignment', 'show', '--name', ASSIGNMENT, '--scope', scope, '-o', 'none'), expect: 'fails' };
-      await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', ASSIGNMENT, '--scope', scope), { mutates: true, retry: transientRetry, done: [gone] });
+      const named = ['--name', ASSIGNMENT, '--scope', scope];
+      const gone: ShellTest = { argv: az(sub, 'policy', 'assignment', 'show', ...named, '-o', 'none'), expect: 'fails' };
+      await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', ...named), { mutates: true, retry: transientRetry, done: [gone] });
     }
     const on = await imageIntegrityOn(ctx, sub);
     if (on) {

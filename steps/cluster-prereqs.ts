@@ -10,6 +10,7 @@ import { atLeast } from './_shared/versions.js';
 import * as read from './cluster-prereqs/reads.js';
 
 const slowUpdate = { mutates: true, retry: transientRetry, timeoutMs: 30 * 60_000 } as const;
+const tsv = (query: string) => ['--query', query, '-o', 'tsv'];
 
 export const clusterPrereqs = defineStep({
   id: 'cluster-prereqs',
@@ -51,8 +52,10 @@ first and only flipped when off.
       read.PROVIDERS.map(async (namespace) => {
         if (await read.providerRegistered(ctx, sub, namespace)) return;
         const registered = read.providerRegisteredTest(sub, namespace);
-        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry, done: [registered] });
-        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace, true)) ? true : undefined), {
+        const register = az(sub, 'provider', 'register', '--namespace', namespace);
+        await ctx.cmd.run(register, { mutates: true, retry: transientRetry, done: [registered] });
+        const probe = async () => ((await read.providerRegistered(ctx, sub, namespace, true)) ? true : undefined);
+        await ctx.waitFor(`${namespace} to be registered`, probe, {
           timeoutMs: 15 * 60_000,
           intervalMs: 10_000,
           until: [registered],
@@ -61,9 +64,10 @@ first and only flipped when off.
     );
 
     const state = read.clusterState(await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster));
-    const shows = (query: string, value: string) => [{ argv: az(sub, 'aks', 'show', ...aks, '--query', query, '-o', 'tsv'), expect: { equals: value } }];
+    const shows = (query: string, value: string) => [{ argv: az(sub, 'aks', 'show', ...aks, ...tsv(query)), expect: { equals: value } }];
     if (!state.azurePolicy) {
-      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: shows('addonProfiles.azurepolicy.enabled', 'true') });
+      const on = shows('addonProfiles.azurepolicy.enabled', 'true');
+      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: on });
       feature('azure-policy add-on');
     }
     if (!state.oidc || !state.workloadIdentity) {
@@ -77,15 +81,16 @@ first and only flipped when off.
     const registry = await read.acrId(ctx, sub);
     const kubelet = state.kubeletObjectId ?? (await read.kubeletObjectId(ctx, sub));
     if (!(await read.kubeletCanPull(ctx, sub, kubelet, registry))) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: [read.kubeletPullTest(sub, kubelet, registry)] });
+      const pulls = [read.kubeletPullTest(sub, kubelet, registry)];
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: pulls });
       ctx.created({ kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } });
     }
 
     await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
     const oidcIssuer = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'), { mutates: false, capture: 'oidcIssuer' })).stdout);
-    const aksId = tsvValue(
-      (await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId', planStdout: clusterId(sub, rg, aksName) })).stdout,
-    );
+    // A plan knows the id from the answers.
+    const idRead = { mutates: false, capture: 'aksId', planStdout: clusterId(sub, rg, aksName) };
+    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, ...tsv('id')), idRead)).stdout);
 
     const version = await read.addonVersion(ctx);
     if (version && !atLeast(version, '1.4.0')) {

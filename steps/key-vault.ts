@@ -82,7 +82,11 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     }
     // A plan knows both from the answers: the vault's id and its DNS name in the public cloud.
     const show = (query: string, capture: string, planStdout: string) =>
-      ctx.cmd.run(az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), { mutates: false, capture, planStdout });
+      ctx.cmd.run(az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), {
+        mutates: false,
+        capture,
+        planStdout,
+      });
     const vaultUri = withSlash(tsvValue((await show('properties.vaultUri', 'vaultUri', `https://${name}.vault.azure.net/`)).stdout));
     const keyVaultId = tsvValue((await show('id', 'keyVaultId', id)).stdout);
     return { vaultUri, keyVaultId, keyVaultRbac: String(wantsRbac(ctx)) };

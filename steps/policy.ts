@@ -29,7 +29,12 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
       '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--query', 'id', '-o', 'tsv'),
     // No --metadata: current az takes one JSON/shorthand value there and refuses key=value words,
     // older az took only key=value words; no spelling suits both (and Learn passes none).
-    { ...write, capture: 'definitionId', planStdout: policyDefinitionId(sub, name), guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none') },
+    {
+      ...write,
+      capture: 'definitionId',
+      planStdout: policyDefinitionId(sub, name),
+      guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'),
+    },
   );
   const id = tsvValue(created.stdout);
   if (!existing) ctx.created({ kind: 'policyDefinition', id, details: { subscription: sub, name } });

@@ -11,7 +11,9 @@ import { readAccount, type Account } from './preflight/account.js';
 import { callerAssignments, missingNeeds, POLICY_WRITERS, ROLE_ASSIGNMENT_WRITERS, type Need } from './preflight/permissions.js';
 import { checkTools } from './preflight/tools.js';
 
-type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'aksName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth' | 'cleanupImageIntegrity'>;
+type Ctx = StepContext<
+  'subscriptionId' | 'resourceGroup' | 'aksName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth' | 'cleanupImageIntegrity'
+>;
 
 const KUBELOGIN_INSTALL = 'az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html';
 
@@ -25,7 +27,11 @@ function signsInWithEntraId(ctx: Ctx, cluster: ArmResource | undefined): boolean
 function permissionNeeds(ctx: Ctx, sub: string): Need[] {
   const { resourceGroup: rg, aksName, acrName, keyVaultName } = ctx.answers;
   const needs: Need[] = [
-    { what: `create role assignments on the registry ${acrName} (AcrPull for Ratify's identity and the kubelet)`, scope: registryId(sub, rg, acrName), roles: ROLE_ASSIGNMENT_WRITERS },
+    {
+      what: `create role assignments on the registry ${acrName} (AcrPull for Ratify's identity and the kubelet)`,
+      scope: registryId(sub, rg, acrName),
+      roles: ROLE_ASSIGNMENT_WRITERS,
+    },
     { what: 'create policy definitions (the policy step)', scope: `/subscriptions/${sub}`, roles: POLICY_WRITERS },
     { what: `assign policies on the cluster ${aksName} (the policy step)`, scope: clusterId(sub, rg, aksName), roles: POLICY_WRITERS },
   ];
@@ -43,17 +49,23 @@ function permissionNeeds(ctx: Ctx, sub: string): Need[] {
 async function checkEntraIdCluster(ctx: Ctx, sub: string, problems: string[]): Promise<void> {
   const kubelogin = await ctx.cmd.run(['kubelogin', '--version'], { mutates: false, allowFailure: true });
   if (kubelogin.exitCode !== 0) {
-    problems.push(`Cluster ${ctx.answers.aksName} signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. Install it: ${KUBELOGIN_INSTALL}`);
+    problems.push(
+      `Cluster ${ctx.answers.aksName} signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ` +
+        `Install it: ${KUBELOGIN_INSTALL}`,
+    );
     return;
   }
   await fetchCredentials(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, true);
   // Ratify's chart creates ClusterRoles and ClusterRoleBindings.
   const canI = await ctx.cmd.run(['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding'], { mutates: false, allowFailure: true });
   if (!canI.planned && canI.stdout.trim() !== 'yes') {
-    const why = canI.stdout.trim() === 'no' ? 'kubectl auth can-i create clusterrolebinding says no' : `kubectl failed: ${(canI.stderr || canI.stdout).trim().slice(0, 200)}`;
+    const why = canI.stdout.trim() === 'no'
+      ? 'kubectl auth can-i create clusterrolebinding says no'
+      : `kubectl failed: ${(canI.stderr || canI.stdout).trim().slice(0, 200)}`;
     problems.push(
       `Your Entra ID account cannot administer cluster ${ctx.answers.aksName} (${why}). Installing Ratify needs cluster-admin: ` +
-        "membership in one of the cluster's aadProfile.adminGroupObjectIDs, or the Azure Kubernetes Service RBAC Cluster Admin role when Azure RBAC is on.",
+        "membership in one of the cluster's aadProfile.adminGroupObjectIDs, " +
+        'or the Azure Kubernetes Service RBAC Cluster Admin role when Azure RBAC is on.',
     );
   }
 }
@@ -102,10 +114,13 @@ for, and \`kubectl auth can-i create clusterrolebinding\` must say yes.
       if (!atLeast(k8s, '1.27.0')) problems.push(`Cluster ${aksName} runs Kubernetes ${k8s}; the azure-policy add-on needs >= 1.27: az aks upgrade -g ${rg} -n ${aksName} --kubernetes-version <version>`);
     } else if (ctx.mode === 'run') {
       // A plan reads nothing; only a real run can say the cluster is missing.
-      problems.push(`Cluster ${aksName} was not found in resource group ${rg} of subscription ${sub}: check resourceGroup/aksName/subscriptionId, or set createBaseResources: true.`);
+      problems.push(
+        `Cluster ${aksName} was not found in resource group ${rg} of subscription ${sub}: ` +
+          'check resourceGroup/aksName/subscriptionId, or set createBaseResources: true.',
+      );
     }
     const entraId = signsInWithEntraId(ctx, cluster);
-    if (entraId) ctx.log(`cluster ${aksName} signs in with Microsoft Entra ID: the state dir's kubeconfig uses kubelogin with your az login`);
+    if (entraId) ctx.log(`cluster ${aksName} signs in with Microsoft Entra ID: the state dir's kubeconfig uses kubelogin with az login`);
     ctx.log(`subscription ${sub}, tenant ${account.tenantId}, caller ${account.callerType} ${account.callerObjectId}`);
 
     const assignments = await callerAssignments(ctx.cmd, sub, account.callerObjectId);
@@ -118,23 +133,29 @@ for, and \`kubectl auth can-i create clusterrolebinding\` must say yes.
   },
   knownFailures: [kubeloginDeviceCode, authorizationFailed],
   shell: {
-    tenantId: (v) => [`${v}="$(${shellLine(az('<answers.subscriptionId>', 'account', 'show', '--query', 'tenantId', '-o', 'tsv'))})"`],
-    callerType: (v) => [
-      `if [[ "$(${shellLine(az('<answers.subscriptionId>', 'account', 'show', '--query', 'user.type', '-o', 'tsv'))})" == user ]]; then ${v}=User; else ${v}=ServicePrincipal; fi`,
-    ],
+    tenantId: (v) => [`${v}="$(${shellLine(account('tenantId'))})"`],
+    callerType: (v) => [`if [[ "$(${shellLine(account('user.type'))})" == user ]]; then ${v}=User; else ${v}=ServicePrincipal; fi`],
     callerObjectId: (v) => [
-      `if [[ "<preflight.callerType>" == User ]]; then ${v}="$(${shellLine(['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'])})"; else`,
-      `  ${v}="$(az ad sp show --id "$(${shellLine(az('<answers.subscriptionId>', 'account', 'show', '--query', 'user.name', '-o', 'tsv'))})" --query id -o tsv)"; fi`,
+      `if [[ "<preflight.callerType>" == User ]]; then`,
+      `  ${v}="$(${shellLine(['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'])})"`,
+      'else',
+      `  ${v}="$(az ad sp show --id "$(${shellLine(account('user.name'))})" --query id -o tsv)"`,
+      'fi',
     ],
     // The script tests the machine's Helm and the cluster's sign-in itself.
     helmMajor: (v) => [`${v}="$(${shellLine([...HELM_VERSION_ARGV])})"`, `${v}="\${${v}#v}"`, `${v}="\${${v}%%.*}"`],
     entraId: (v) => [
-      `${v}="$(${shellLine(az('<answers.subscriptionId>', 'aks', 'show', '-g', '<answers.resourceGroup>', '-n', '<answers.aksName>', '--query', 'aadProfile.managed', '-o', 'tsv'))})"`,
+      `${v}="$(${shellLine(az(SUB, 'aks', 'show', '-g', RG, '-n', AKS, ...tsv('aadProfile.managed')))})"`,
       `[[ "\${${v}}" == true ]] || ${v}=false`,
     ],
   },
 });
 
+const [SUB, RG, AKS] = ['<answers.subscriptionId>', '<answers.resourceGroup>', '<answers.aksName>'];
+const tsv = (query: string) => ['--query', query, '-o', 'tsv'];
+const account = (query: string) => az(SUB, 'account', 'show', ...tsv(query));
+
 function callerName(account: Account): string {
-  return account.callerType === 'User' ? `The signed-in user (${account.callerObjectId})` : `The signed-in service principal (${account.callerObjectId})`;
+  const who = account.callerType === 'User' ? 'user' : 'service principal';
+  return `The signed-in ${who} (${account.callerObjectId})`;
 }

@@ -34,7 +34,12 @@ async function teardown(ctx: TeardownContext): Promise<void> {
   await ctx.waitFor('the ratifyverification constraint template to leave the cluster', async () => {
     const r = await ctx.cmd.run(template, { mutates: false, allowFailure: true });
     return r.exitCode !== 0 || r.stdout.trim() === '' ? true : undefined;
-  }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: 'the Azure Policy add-on syncs every 15 minutes', until: [{ argv: template, expect: 'empty' }] });
+  }, {
+    timeoutMs: 30 * 60_000,
+    intervalMs: 10_000,
+    note: 'the Azure Policy add-on syncs every 15 minutes',
+    until: [{ argv: template, expect: 'empty' }],
+  });
   // The Helm on this machine now, whatever preflight found when Ratify was installed.
   const major = helmMajor((await readHelmVersion(ctx)) ?? '') ?? CURRENT_HELM_MAJOR;
   await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, uninstallWaitFlag(major)]);
@@ -48,7 +53,8 @@ async function teardown(ctx: TeardownContext): Promise<void> {
 function reportNewer(ctx: Ctx, newer: string): string {
   const version = ctx.answers.ratifyChartVersion;
   if (newer !== 'none' && newer !== 'unknown') {
-    ctx.log(`the repository offers chart ${newer}, a newer patch of ${version}: set ratifyChartVersion: ${newer} to use it (this run keeps ${version})`);
+    ctx.log(`the repository offers chart ${newer}, a newer patch of ${version}: set ratifyChartVersion: ${newer} to use it`
+      + ` (this run keeps ${version})`);
   }
   return newer;
 }
@@ -86,7 +92,8 @@ it when it failed on permissions that have since propagated.
     if (release?.status !== 'deployed' || release.chart !== `ratify-${ctx.answers.ratifyChartVersion}`) return undefined;
     if (!(await valuesMatch(ctx, await values(ctx)))) return undefined;
     if (!(await kmpStatus(ctx))?.success) return undefined;
-    return { helmRevision: release.revision, newerChartVersion: reportNewer(ctx, await newerChartPatch(ctx, ctx.answers.ratifyChartVersion)) };
+    const newerChartVersion = reportNewer(ctx, await newerChartPatch(ctx, ctx.answers.ratifyChartVersion));
+    return { helmRevision: release.revision, newerChartVersion };
   },
   async run(ctx) {
     const version = ctx.answers.ratifyChartVersion;
@@ -103,7 +110,7 @@ it when it failed on permissions that have since propagated.
   },
   teardown,
   knownFailures: [
-    helmFlags, chartVersionNotFound, kubeloginDeviceCode, helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch, kmpNoSecretGet,
-    kmpPkcs12, missingKmp, externalDataTimeout,
+    helmFlags, chartVersionNotFound, kubeloginDeviceCode, helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch,
+    kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout,
   ],
 });

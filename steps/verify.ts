@@ -27,7 +27,8 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
 async function scriptVerify(ctx: Ctx): Promise<void> {
   const ns = ctx.answers.demoNamespace;
   await ensureNamespace(ctx);
-  const admission = (name: string, image: string) => ['kubectl', 'run', name, '-n', ns, `--image=${image}`, '--restart=Never', '--dry-run=server'];
+  const admission = (name: string, image: string) =>
+    ['kubectl', 'run', name, '-n', ns, `--image=${image}`, '--restart=Never', '--dry-run=server'];
   const check = async (what: string, argv: string[], until: ShellTest) =>
     ctx.waitFor(what, async () => ((await ctx.cmd.run(argv, { mutates: false, allowFailure: true })).planned ? true : undefined), {
       timeoutMs: 2 * 60_000,
@@ -38,7 +39,8 @@ async function scriptVerify(ctx: Ctx): Promise<void> {
   await check('the signed image to be admitted', signed, { argv: signed, expect: 'succeeds' });
   const unsigned = admission(UNSIGNED_POD, ctx.output('build-and-sign', 'unsignedRef'));
   if (ctx.answers.policyEffect === 'Deny') {
-    await check("the unsigned image to be denied with Ratify's verdict", unsigned, { argv: unsigned, expect: { failsWith: 'Subject failed verification' } });
+    const denied: ShellTest = { argv: unsigned, expect: { failsWith: 'Subject failed verification' } };
+    await check("the unsigned image to be denied with Ratify's verdict", unsigned, denied);
   } else {
     // Audit admits it; Gatekeeper lists violations of pods that exist, which a dry run does not create.
     await check('the unsigned image to be admitted (Audit)', unsigned, { argv: unsigned, expect: 'succeeds' });
@@ -96,5 +98,7 @@ under \`logs/\` and linked here.
   },
   script: scriptVerify,
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [kubeloginDeviceCode, imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout],
+  knownFailures: [
+    kubeloginDeviceCode, imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout,
+  ],
 });

@@ -27,10 +27,13 @@ export default async function exportCommand(io: Io, args: readonly string[]): Pr
   const { steps } = await import('../../steps/index.js');
   const ledger = await readStateDir(stateDir);
   if (!ledger) {
-    throw new UsageError(`No run in ${stateDir}: nothing to export yet.`, ['Run `ratify-runbook run` first, or use `ratify-runbook plan --format sh` for a script of a fresh world.']);
+    throw new UsageError(`No run in ${stateDir}: nothing to export yet.`, [
+      'Run `ratify-runbook run` first, or use `ratify-runbook plan --format sh` for a script of a fresh world.',
+    ]);
   }
   // The answers the run used (answers.yaml), nothing asked: a script of that run.
   const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
-  io.stdout.write(await exportShellScript({ steps, answers, runId: ledger.runId, clock: systemClock, origin: `export of run ${ledger.runId}` }));
+  const origin = `export of run ${ledger.runId}`;
+  io.stdout.write(await exportShellScript({ steps, answers, runId: ledger.runId, clock: systemClock, origin }));
   return 0;
 }

@@ -37,7 +37,8 @@ export default async function planCommand(io: Io, args: readonly string[]): Prom
   const plan = await planSteps({ steps, answers, stateDir, runId, clock: systemClock, assumptions });
   const note = helm
     ? `Helm commands are for the Helm on this machine (${helm}); a cluster signing in with local accounts is assumed.`
-    : 'No helm on this machine: Helm commands are shown for Helm 4, the current major; a cluster signing in with local accounts is assumed.';
+    : 'No helm on this machine: Helm commands are shown for Helm 4, the current major; ' +
+      'a cluster signing in with local accounts is assumed.';
   if (format === 'json') io.stdout.write(planToJson(plan));
   else if (format === 'md') io.stdout.write(planToMarkdown(plan, note));
   else for (const line of planToText(plan, note)) writeLine(io.stdout, line);

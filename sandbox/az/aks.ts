@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
-  aadProfileOf, AKS_AAD_CLIENT_APP, AKS_AAD_SERVER_APP, clusterFqdn, createCluster, disableAzurePolicyAddon, disableImageIntegrity, enableAzurePolicyAddon,
-  enableImageIntegrity,
+  aadProfileOf, AKS_AAD_CLIENT_APP, AKS_AAD_SERVER_APP, clusterFqdn, createCluster, disableAzurePolicyAddon, disableImageIntegrity,
+  enableAzurePolicyAddon, enableImageIntegrity,
 } from '../world/cluster.js';
 import { guid, hex } from '../world/ids.js';
 import type { ArmResource } from '../world/model.js';
@@ -123,10 +123,12 @@ function entraIdUser(tenant: string): Record<string, unknown> {
   return {
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1beta1',
-      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_AAD_SERVER_APP, '--client-id', AKS_AAD_CLIENT_APP, '--tenant-id', tenant, '--login', 'devicecode'],
+      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_AAD_SERVER_APP, '--client-id', AKS_AAD_CLIENT_APP,
+        '--tenant-id', tenant, '--login', 'devicecode'],
       command: 'kubelogin',
       env: null,
-      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://aka.ms/aks/kubelogin\n',
+      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
+        'To learn more, please go to https://aka.ms/aks/kubelogin\n',
       interactiveMode: 'IfAvailable',
       provideClusterInfo: false,
     },
@@ -146,7 +148,9 @@ export const aksCommands: AzCommand[] = [
     args: [{ names: '--resource-group -g' }],
     run: (ctx, a) => {
       const rg = str(a, 'resourceGroup');
-      return listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter((r) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)).map((r) => clusterView(r, previewApi(ctx)));
+      const inGroup = (r: ArmResource) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`);
+      const clusters = listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter(inGroup);
+      return clusters.map((r) => clusterView(r, previewApi(ctx)));
     },
   },
   {

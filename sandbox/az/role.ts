@@ -97,7 +97,8 @@ export const roleCommands: AzCommand[] = [
       });
       if (existing) return view(ctx, existing, true);
       const name = guid();
-      requireControlPlane(ctx, 'authorization/write', 'Microsoft.Authorization/roleAssignments/write', `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`);
+      const newId = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+      requireControlPlane(ctx, 'authorization/write', 'Microsoft.Authorization/roleAssignments/write', newId);
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
       const ra = putResource(ctx.world, {
         id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,

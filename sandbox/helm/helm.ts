@@ -19,13 +19,27 @@ import { splitFlag } from '../split-flag.js';
  * --rollback-on-failure and --force to --force-replace (upgrade.go, install.go: MarkDeprecated,
  * so the old names still work with a warning); Helm 3 (cmd/helm at v3.21.4) knows none of that.
  */
-const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--cascade', '--max-col-width', '--filter']);
-const BOOL = new Set(['-i', '--install', '--create-namespace', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks', '--cleanup-on-fail', '-l', '--versions', '-r', '--regexp', '--fail-on-no-result']);
+const VALUE = new Set([
+  '-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output',
+  '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--cascade',
+  '--max-col-width', '--filter',
+]);
+const BOOL = new Set([
+  '-i', '--install', '--create-namespace', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A',
+  '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--devel', '--wait-for-jobs', '--skip-crds',
+  '--keep-history', '--no-hooks', '--cleanup-on-fail', '-l', '--versions', '-r', '--regexp', '--fail-on-no-result',
+]);
 const BOOL_V3 = new Set(['--atomic', '--force', '--wait']);
 const BOOL_V4 = new Set(['--atomic', '--force', '--rollback-on-failure', '--force-replace']);
 /** pflag's MarkDeprecated message: `Flag --%s has been deprecated, %s`. */
 const DEPRECATED_V4: Record<string, string> = { '--atomic': 'use --rollback-on-failure instead', '--force': 'use --force-replace instead' };
 const WAIT_STRATEGIES = ['watcher', 'hookOnly', 'legacy'] as const;
+const SHORT: Record<string, string> = {
+  '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install',
+  '-A': '--all-namespaces', '-l': '--versions', '-r': '--regexp',
+};
+/** Helm 4 keeps the old names as deprecated aliases of these. */
+const RENAMED_V4: Record<string, string> = { '--atomic': '--rollback-on-failure', '--force': '--force-replace' };
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
 
 const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
@@ -55,7 +69,7 @@ function parse(argv: readonly string[], major: number): Parsed {
       continue;
     }
     let { name, value } = splitFlag(a);
-    const canon = ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces', '-l': '--versions', '-r': '--regexp' } as Record<string, string>)[name] ?? name;
+    const canon = SHORT[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {
         value = argv[++i];
@@ -71,7 +85,7 @@ function parse(argv: readonly string[], major: number): Parsed {
       }
       const on = value === undefined || ['true', '1', 't', 'TRUE', 'True'].includes(value);
       if (major >= 4 && DEPRECATED_V4[name]) warnings.push(`Flag ${name} has been deprecated, ${DEPRECATED_V4[name]}`);
-      const key = major >= 4 ? ({ '--atomic': '--rollback-on-failure', '--force': '--force-replace' } as Record<string, string>)[canon] ?? canon : canon;
+      const key = major >= 4 ? (RENAMED_V4[canon] ?? canon) : canon;
       flags.set(key, on ? 'true' : 'false');
     } else throw fail(`unknown flag: ${name}`);
   }
@@ -86,10 +100,11 @@ function waitStrategy(value: string, warnings: string[]): string {
     warnings.push(`level=WARN msg="--wait=${value} is deprecated (boolean value) and can be replaced with --wait=${instead}"`);
     return instead;
   }
-  throw fail(`invalid argument "${value}" for "--wait" flag: invalid wait input "${value}". Valid inputs are watcher, hookOnly, and legacy`);
+  const valid = 'watcher, hookOnly, and legacy';
+  throw fail(`invalid argument "${value}" for "--wait" flag: invalid wait input "${value}". Valid inputs are ${valid}`);
 }
 
-/** Whether an install/upgrade waits for the resources: Helm 3 --wait/--atomic; Helm 4 a strategy other than hookOnly, or rollback-on-failure. */
+/** Whether an install/upgrade waits for the resources: Helm 3 --wait/--atomic; Helm 4 watcher, legacy, or rollback-on-failure. */
 function waits(p: Parsed, major: number): boolean {
   if (major >= 4) return ['watcher', 'legacy'].includes(p.flags.get('--wait') ?? '') || p.flags.get('--rollback-on-failure') === 'true';
   return p.flags.get('--wait') === 'true' || p.flags.get('--atomic') === 'true';
@@ -237,8 +252,12 @@ function versionOutput(p: Parsed, version: string, major: number): ToolResult {
     : { commit: 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb', go: 'go1.24.11', extra: '' };
   if (p.flags.get('--short') === 'true') return ok(`${version}+g${build.commit.slice(0, 7)}\n`);
   const template = p.flags.get('--template');
-  if (template) return ok(template.replace(/\{\{\s*\.Version\s*\}\}/g, version).replace(/\{\{\s*\.GoVersion\s*\}\}/g, build.go).replace(/\{\{\s*\.GitCommit\s*\}\}/g, build.commit));
-  return ok(`version.BuildInfo{Version:"${version}", GitCommit:"${build.commit}", GitTreeState:"clean", GoVersion:"${build.go}"${build.extra}}\n`);
+  const field = (name: string) => new RegExp(`\\{\\{\\s*\\.${name}\\s*\\}\\}`, 'g');
+  if (template) {
+    return ok(template.replace(field('Version'), version).replace(field('GoVersion'), build.go).replace(field('GitCommit'), build.commit));
+  }
+  const info = `Version:"${version}", GitCommit:"${build.commit}", GitTreeState:"clean", GoVersion:"${build.go}"${build.extra}`;
+  return ok(`version.BuildInfo{${info}}\n`);
 }
 
 async function runParsed(t: ToolContext, p: Parsed, version: string, major: number): Promise<ToolResult> {
@@ -312,7 +331,8 @@ async function runParsed(t: ToolContext, p: Parsed, version: string, major: numb
           t.markDirty();
           if (rollsBack(p, major)) {
             const how = upgrading ? 'rolled back' : 'uninstalled';
-            throw fail(`release ${name} failed, and has been ${how} due to ${major >= 4 ? 'rollback-on-failure' : 'atomic'} being set: ${problem}`);
+            const flag = major >= 4 ? 'rollback-on-failure' : 'atomic';
+            throw fail(`release ${name} failed, and has been ${how} due to ${flag} being set: ${problem}`);
           }
           kube.releases[key] = { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` };
           throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);
@@ -344,7 +364,10 @@ async function runParsed(t: ToolContext, p: Parsed, version: string, major: numb
           throw fail(`error parsing regexp: ${p.flags.get('--filter')}`);
         }
         const rels = Object.values(access.kube.releases).filter(
-          (r) => (all || r.namespace === ns) && (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') && (!filter || filter.test(r.name)),
+          (r) =>
+            (all || r.namespace === ns) &&
+            (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') &&
+            (!filter || filter.test(r.name)),
         );
         if (p.flags.get('--output') === 'json') {
           return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
@@ -389,9 +412,11 @@ const ok = (stdout: string): ToolResult => ({ stdout, stderr: '', exitCode: 0 })
 function helmAuthFailure(auth: Exclude<Authentication, { ok: true }>, server: string): ToolResult {
   if (auth.kind === 'waits') return { stdout: '', stderr: auth.stderr, exitCode: 0, waitsForever: true };
   if (auth.kind === 'unauthorized') {
-    return { stdout: '', stderr: 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials\n', exitCode: 1 };
+    const stderr = 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials\n';
+    return { stdout: '', stderr, exitCode: 1 };
   }
-  return { stdout: '', stderr: `${auth.stderr}Error: Kubernetes cluster unreachable: Get "${server}/version": ${auth.message}\n`, exitCode: 1 };
+  const stderr = `${auth.stderr}Error: Kubernetes cluster unreachable: Get "${server}/version": ${auth.message}\n`;
+  return { stdout: '', stderr, exitCode: 1 };
 }
 
 /**
@@ -418,7 +443,8 @@ function search(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
   }
   if (p.flags.get('--output') === 'json') return ok(`${JSON.stringify(rows)}\n`);
   if (rows.length === 0) return ok('No results found\n');
-  const table = [['NAME', 'CHART VERSION', 'APP VERSION', 'DESCRIPTION'], ...rows.map((r) => [r.name, r.version, r.app_version, r.description])];
+  const header = ['NAME', 'CHART VERSION', 'APP VERSION', 'DESCRIPTION'];
+  const table = [header, ...rows.map((r) => [r.name, r.version, r.app_version, r.description])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   return ok(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('\t').trimEnd()).join('\n') + '\n');
 }

@@ -63,7 +63,8 @@ export function pluginNotFound(exec: ExecConfig): Credential {
     message: `getting credentials: exec: executable ${exec.command} not found`,
     stderr:
       `\nIt looks like you are trying to use a client-go credential plugin that is not installed.\n\nTo learn more about this feature, ` +
-      `consult the documentation available at:\n      https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins${hint}\n`,
+      'consult the documentation available at:\n      ' +
+      `https://kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins${hint}\n`,
   };
 }
 
@@ -75,11 +76,13 @@ export async function resolveCredential(user: KubeUser | undefined, runPlugin: P
     if (run.waitsForever) return { kind: 'waits', stderr: run.stderr };
     if (run.exitCode === 127) return pluginNotFound(user.exec);
     if (run.exitCode !== 0) {
-      return { kind: 'error', message: `getting credentials: exec: executable ${user.exec.command} failed with exit code ${run.exitCode}`, stderr: run.stderr };
+      const message = `getting credentials: exec: executable ${user.exec.command} failed with exit code ${run.exitCode}`;
+      return { kind: 'error', message, stderr: run.stderr };
     }
     const token = execCredentialToken(run.stdout);
     if (!token) {
-      return { kind: 'error', message: `getting credentials: decoding stdout: couldn't get version/kind; json parse error: ${run.stdout.slice(0, 60)}`, stderr: run.stderr };
+      const message = `getting credentials: decoding stdout: couldn't get version/kind; json parse error: ${run.stdout.slice(0, 60)}`;
+      return { kind: 'error', message, stderr: run.stderr };
     }
     return { kind: 'token', token, source: 'exec' };
   }

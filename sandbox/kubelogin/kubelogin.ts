@@ -17,15 +17,27 @@ const LOGINS = ['devicecode', 'interactive', 'spn', 'ropc', 'msi', 'azurecli', '
 /** The Azure CLI's public client id: tokens `az` hands out carry it as appid. */
 const AZURE_CLI_APP = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 /** converter.go execInstallHint. */
-export const INSTALL_HINT = '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\nTo learn more, please go to https://azure.github.io/kubelogin/\n';
+export const INSTALL_HINT =
+  '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
+  'To learn more, please go to https://azure.github.io/kubelogin/\n';
 
-const VALUE = new Set(['-l', '--login', '--client-id', '--client-secret', '--client-certificate', '--client-certificate-password', '--username', '--password',
-  '--identity-resource-id', '--server-id', '--federated-token-file', '--authority-host', '--azure-pipelines-service-connection-id', '--token-cache-dir',
-  '--cache-dir', '-t', '--tenant-id', '-s', '--subscription', '-e', '--environment', '--timeout', '--pop-claims', '--redirect-url', '--login-hint', '-v']);
-const BOOL = new Set(['--legacy', '--use-azurerm-env-vars', '--pop-enabled', '--disable-environment-override', '--disable-instance-discovery']);
+const VALUE = new Set([
+  '-l', '--login', '--client-id', '--client-secret', '--client-certificate', '--client-certificate-password', '--username', '--password',
+  '--identity-resource-id', '--server-id', '--federated-token-file', '--authority-host', '--azure-pipelines-service-connection-id',
+  '--token-cache-dir', '--cache-dir', '-t', '--tenant-id', '-s', '--subscription', '-e', '--environment', '--timeout', '--pop-claims',
+  '--redirect-url', '--login-hint', '-v',
+]);
+const BOOL = new Set([
+  '--legacy', '--use-azurerm-env-vars', '--pop-enabled', '--disable-environment-override', '--disable-instance-discovery',
+]);
 /** convert-kubeconfig also takes kubectl's config flags (genericclioptions) and these two. */
 const CONVERT_VALUE = new Set(['--kubeconfig', '--context', '--azure-config-dir', '--cluster', '--user', '-n', '--namespace']);
-const ALIASES: Record<string, string> = { '-l': '--login', '-t': '--tenant-id', '-s': '--subscription', '-e': '--environment', '--token-cache-dir': '--cache-dir' };
+const ALIASES: Record<string, string> = {
+  '-l': '--login', '-t': '--tenant-id', '-s': '--subscription', '-e': '--environment', '--token-cache-dir': '--cache-dir',
+};
+
+/** The message Entra ID returns for a device-code sign-in, which azidentity prints on stderr. */
+const DEVICE_CODE_PROMPT = 'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code';
 
 const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
 const ok = (stdout: string, stderr = ''): ToolResult => ({ stdout, stderr, exitCode: 0 });
@@ -77,7 +89,9 @@ export async function runKubelogin(t: ToolContext, argv: readonly string[]): Pro
   try {
     const p = parse(argv);
     if (p.flags.get('--version') === 'true' && !p.command) {
-      return ok(`kubelogin version \ngit hash: ${KUBELOGIN_VERSION}/3e1b2a9c0d4f5e6a7b8c9d0e1f2a3b4c5d6e7f80\nGo version: go1.24.6\nBuild time: 2026-10-14T08:12:31Z\nPlatform: linux/amd64\n`);
+      // cobra's version template around main.go's Version.String().
+      const hash = `${KUBELOGIN_VERSION}/3e1b2a9c0d4f5e6a7b8c9d0e1f2a3b4c5d6e7f80`;
+      return ok(`kubelogin version \ngit hash: ${hash}\nGo version: go1.24.6\nBuild time: 2026-10-14T08:12:31Z\nPlatform: linux/amd64\n`);
     }
     if (!p.command || p.command === 'help' || p.flags.get('--help') === 'true') {
       return ok('login to azure active directory and populate kubeconfig with AAD tokens (ratify-runbook sandbox)\n');
@@ -120,19 +134,26 @@ function getToken(t: ToolContext, p: Parsed, env: Readonly<Record<string, string
     const code = deviceCode(t.clock.now());
     return {
       stdout: '',
-      stderr: `To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code ${code} to authenticate.\n`,
+      stderr: `${DEVICE_CODE_PROMPT} ${code} to authenticate.\n`,
       exitCode: 0,
       waitsForever: true,
     };
   }
-  if (login !== 'azurecli') throw fail(`failed to get token: the ratify-runbook sandbox simulates the devicecode and azurecli login methods only (got ${login})`);
+  if (login !== 'azurecli') {
+    throw fail(`failed to get token: the ratify-runbook sandbox simulates the devicecode and azurecli login methods only (got ${login})`);
+  }
   const world = t.world;
   const tenant = p.flags.get('--tenant-id') ?? world.tenant.id;
   if (tenant !== world.tenant.id) {
-    throw fail(`failed to get token: AzureCLICredential: ERROR: AADSTS90002: Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+    throw fail(
+      `failed to get token: AzureCLICredential: ERROR: AADSTS90002: Tenant '${tenant}' not found. ` +
+        'Check to make sure you have the correct tenant ID and are signing into the correct cloud.',
+    );
   }
   const exp = Math.floor(t.clock.now() / 1000) + 3600;
-  const token = signJwt({ aud: serverId, oid: world.user.objectId, tid: world.tenant.id, exp, upn: world.user.name, appid: AZURE_CLI_APP, groups: world.user.groups ?? [] }, world.tokenKey);
+  const user = world.user;
+  const claims = { aud: serverId, oid: user.objectId, tid: world.tenant.id, exp, upn: user.name, appid: AZURE_CLI_APP };
+  const token = signJwt({ ...claims, groups: user.groups ?? [] }, world.tokenKey);
   const credential = {
     kind: 'ExecCredential',
     apiVersion: 'client.authentication.k8s.io/v1beta1',
@@ -166,7 +187,8 @@ interface KubeconfigDoc {
  */
 function convert(t: ToolContext, p: Parsed): ToolResult {
   const login = loginOf(p, t.env);
-  const file = p.flags.get('--kubeconfig') ?? t.env.KUBECONFIG?.split(delimiter).find(Boolean) ?? join(t.env.HOME ?? '/nonexistent', '.kube', 'config');
+  const home = join(t.env.HOME ?? '/nonexistent', '.kube', 'config');
+  const file = p.flags.get('--kubeconfig') ?? t.env.KUBECONFIG?.split(delimiter).find(Boolean) ?? home;
   const path = resolve(t.cwd, file);
   if (!existsSync(path)) throw fail(`unable to load kubeconfig: stat ${path}: no such file or directory`);
   const doc = (parseYaml(readFileSync(path, 'utf8')) ?? {}) as KubeconfigDoc;

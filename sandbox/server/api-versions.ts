@@ -6,12 +6,20 @@ import type { ArmResource } from '../world/model.js';
  * the runbook, the SDKs and az use, plus their neighbours; they are not the providers' full
  * lists. An unknown version gets ARM's 400 InvalidApiVersionParameter.
  */
-const RESOURCES = ['2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2021-01-01', '2020-06-01', '2019-10-01'];
-const KEY_VAULT = ['2024-12-01-preview', '2024-11-01', '2024-04-01-preview', '2023-07-01', '2023-02-01', '2022-07-01', '2021-10-01', '2019-09-01'];
+const RESOURCES = [
+  '2025-04-01', '2024-11-01', '2024-07-01', '2024-03-01', '2023-07-01', '2022-09-01', '2021-04-01', '2021-01-01', '2020-06-01',
+  '2019-10-01',
+];
+const KEY_VAULT = [
+  '2024-12-01-preview', '2024-11-01', '2024-04-01-preview', '2023-07-01', '2023-02-01', '2022-07-01', '2021-10-01',
+  '2019-09-01',
+];
 const IDENTITY = ['2024-11-30', '2023-07-31-preview', '2023-01-31', '2022-01-31-preview', '2021-09-30-preview', '2018-11-30'];
 const AKS_STABLE = [
-  '2025-10-01', '2025-09-01', '2025-08-01', '2025-07-01', '2025-06-01', '2025-05-01', '2025-04-01', '2025-03-01', '2025-02-01', '2025-01-01',
-  '2024-10-01', '2024-09-01', '2024-08-01', '2024-07-01', '2024-06-01', '2024-05-01', '2024-02-01', '2024-01-01', '2023-11-01', '2023-10-01',
+  '2025-10-01', '2025-09-01', '2025-08-01', '2025-07-01', '2025-06-01', '2025-05-01', '2025-04-01', '2025-03-01',
+  '2025-02-01', '2025-01-01',
+  '2024-10-01', '2024-09-01', '2024-08-01', '2024-07-01', '2024-06-01', '2024-05-01', '2024-02-01', '2024-01-01',
+  '2023-11-01', '2023-10-01',
 ];
 /** 2023-06-02-preview is what the built-in AKS_ImageIntegrity_DINE policy deploys with. */
 const AKS_PREVIEW = [
@@ -27,14 +35,22 @@ const VERSIONS: Readonly<Record<string, readonly string[]>> = {
   'microsoft.resources/resourcegroups': RESOURCES,
   'microsoft.resources/resources': RESOURCES,
   'microsoft.containerservice/managedclusters': [...AKS_STABLE, ...AKS_PREVIEW],
-  'microsoft.containerregistry/registries': ['2025-04-01', '2024-11-01-preview', '2023-11-01-preview', '2023-07-01', '2023-01-01-preview', '2022-12-01', '2021-09-01', '2019-05-01'],
+  'microsoft.containerregistry/registries': [
+    '2025-04-01', '2024-11-01-preview', '2023-11-01-preview', '2023-07-01', '2023-01-01-preview', '2022-12-01', '2021-09-01',
+    '2019-05-01',
+  ],
   'microsoft.keyvault/vaults': KEY_VAULT,
   'microsoft.keyvault/deletedvaults': KEY_VAULT,
   'microsoft.keyvault/locations/deletedvaults': KEY_VAULT,
   'microsoft.managedidentity/userassignedidentities': IDENTITY,
   'microsoft.managedidentity/userassignedidentities/federatedidentitycredentials': IDENTITY,
-  'microsoft.authorization/policydefinitions': ['2025-03-01', '2025-01-01', '2024-05-01', '2023-04-01', '2021-06-01', '2020-09-01', '2019-09-01'],
-  'microsoft.authorization/policyassignments': ['2025-03-01', '2025-01-01', '2024-05-01', '2024-04-01', '2023-04-01', '2022-06-01', '2021-06-01', '2020-09-01', '2019-09-01'],
+  'microsoft.authorization/policydefinitions': [
+    '2025-03-01', '2025-01-01', '2024-05-01', '2023-04-01', '2021-06-01', '2020-09-01', '2019-09-01',
+  ],
+  'microsoft.authorization/policyassignments': [
+    '2025-03-01', '2025-01-01', '2024-05-01', '2024-04-01', '2023-04-01', '2022-06-01', '2021-06-01', '2020-09-01',
+    '2019-09-01',
+  ],
   'microsoft.authorization/roleassignments': ['2022-04-01', '2020-10-01-preview', '2020-04-01-preview', '2018-09-01-preview', '2015-07-01'],
 };
 

@@ -11,7 +11,10 @@
  * blocks forever, and the byte lengths of stdout, stderr and the call-log line) followed by those
  * three byte strings.
  */
-export const FORWARDED_ENV = ['KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME', 'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR', 'AAD_LOGIN_METHOD'] as const;
+export const FORWARDED_ENV = [
+  'KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME',
+  'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR', 'AAD_LOGIN_METHOD',
+] as const;
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 

@@ -65,7 +65,13 @@ export function setCallerRoles(world: World, sub: string, caller: CallerProfile)
     id: `${subId(sub)}/providers/Microsoft.Authorization/roleAssignments/${raName}`,
     name: raName,
     type: 'Microsoft.Authorization/roleAssignments',
-    properties: { principalId: world.user.objectId, principalType: 'User', roleDefinitionId: roleDefinitionId(sub, wanted), scope: subId(sub), createdOn: new Date(0).toISOString() },
+    properties: {
+      principalId: world.user.objectId,
+      principalType: 'User',
+      roleDefinitionId: roleDefinitionId(sub, wanted),
+      scope: subId(sub),
+      createdOn: new Date(0).toISOString(),
+    },
     meta: { createdAt: 0 },
   });
 }

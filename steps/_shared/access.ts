@@ -28,7 +28,8 @@ export interface Grant {
 /** The grant exists: what the exported script checks before it assigns the role, and while it waits for it. */
 export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): ShellTest {
   return {
-    argv: az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role, '--query', '[0].id', '-o', 'tsv'),
+    argv: az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role,
+      '--query', '[0].id', '-o', 'tsv'),
     expect: 'nonEmpty',
   };
 }
@@ -73,7 +74,8 @@ export function accessPolicyGranted(sub: string, vault: string, rg: string, obje
     perms.map((p) => `contains(permissions.${kind} || \`[]\`, '${p}')`),
   );
   return {
-    argv: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}' && ${terms.join(' && ')}].objectId`, '-o', 'tsv'),
+    argv: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg,
+      '--query', `properties.accessPolicies[?objectId=='${objectId}' && ${terms.join(' && ')}].objectId`, '-o', 'tsv'),
     expect: 'nonEmpty',
   };
 }

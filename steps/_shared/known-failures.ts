@@ -167,7 +167,8 @@ export const kubeloginDeviceCode: KnownFailure = {
 };
 export const helmFlags: KnownFailure = {
   match: /unknown flag: --(rollback-on-failure|force-replace)|Flag --atomic has been deprecated|invalid argument "\w+" for "--wait" flag/,
-  hint: 'The Helm on this machine is not the major preflight found (Helm 4 takes --rollback-on-failure --wait=watcher, Helm 3 --atomic --wait): '
+  hint: 'The Helm on this machine is not the major preflight found '
+    + '(Helm 4 takes --rollback-on-failure --wait=watcher, Helm 3 --atomic --wait): '
     + 'run again, preflight reads it anew.',
   see: 'docs/troubleshooting.md#helm-4-flags',
 };

@@ -30,7 +30,8 @@ export function clusterState(cluster: ArmResource | undefined): ClusterState {
   };
 }
 
-const providerShow = (sub: string, namespace: string) => az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv');
+const providerShow = (sub: string, namespace: string) =>
+  az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv');
 
 /** A plan registers the providers (guarded by this read); while it waits, it takes them for registered. */
 export async function providerRegistered(ctx: Ctx, sub: string, namespace: string, waiting = false): Promise<boolean> {
@@ -38,12 +39,16 @@ export async function providerRegistered(ctx: Ctx, sub: string, namespace: strin
   return tsvValue(shown.stdout) === 'Registered' || (waiting && shown.planned);
 }
 
-export const providerRegisteredTest = (sub: string, namespace: string): ShellTest => ({ argv: providerShow(sub, namespace), expect: { equals: 'Registered' } });
+export const providerRegisteredTest = (sub: string, namespace: string): ShellTest => ({
+  argv: providerShow(sub, namespace),
+  expect: { equals: 'Registered' },
+});
 
 /** The kubelet identity's object id, when the ARM read did not give it (a plan reads nothing). */
 export async function kubeletObjectId(ctx: Ctx, sub: string): Promise<string> {
   const shown = await ctx.cmd.run(
-    az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName, '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv'),
+    az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName,
+      '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv'),
     { mutates: false, capture: 'kubeletObjectId' },
   );
   return tsvValue(shown.stdout);
@@ -58,7 +63,8 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
 }
 
 const kubeletPulls = (sub: string, kubelet: string, registry: string) =>
-  az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
+  az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
+    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
 
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string, registry: string): Promise<boolean> {
@@ -67,7 +73,10 @@ export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string, reg
   return tsvLines(listed.stdout).length > 0;
 }
 
-export const kubeletPullTest = (sub: string, kubelet: string, registry: string): ShellTest => ({ argv: kubeletPulls(sub, kubelet, registry), expect: 'nonEmpty' });
+export const kubeletPullTest = (sub: string, kubelet: string, registry: string): ShellTest => ({
+  argv: kubeletPulls(sub, kubelet, registry),
+  expect: 'nonEmpty',
+});
 
 /** The state dir's kubeconfig exists and names a context. */
 export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {

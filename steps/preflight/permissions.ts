@@ -25,7 +25,8 @@ interface Assignment {
  */
 export async function callerAssignments(cmd: CommandRunner, sub: string, callerObjectId: string): Promise<Assignment[] | 'planned'> {
   const listed = await cmd.run(
-    az(sub, 'role', 'assignment', 'list', '--assignee', callerObjectId, '--all', '--include-groups', '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json'),
+    az(sub, 'role', 'assignment', 'list', '--assignee', callerObjectId, '--all', '--include-groups',
+      '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json'),
     { mutates: false },
   );
   if (listed.planned) return 'planned';

@@ -47,10 +47,12 @@ export async function checkTools(ctx: Pick<StepContext, 'cmd' | 'mode' | 'assump
   const major = helmVersion === undefined ? undefined : helmMajor(helmVersion);
   if (helmVersion === undefined) report.problems.push('helm is missing: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)');
   else if (major === undefined || !(SUPPORTED_HELM_MAJORS as readonly number[]).includes(major)) {
-    report.problems.push(`helm ${helmVersion} is not supported: the runbook knows the flags of Helm 3 and Helm 4 (https://helm.sh/docs/intro/install/).`);
+    const install = 'https://helm.sh/docs/intro/install/';
+    report.problems.push(`helm ${helmVersion} is not supported: the runbook knows the flags of Helm 3 and Helm 4 (${install}).`);
   } else {
     report.helmVersion = helmVersion;
-    if (ctx.mode === 'run') report.lines.push(`helm ${helmVersion} (Helm ${major}: ${major >= 4 ? '--rollback-on-failure --wait=watcher' : '--atomic --wait'})`);
+    const flags = major >= 4 ? '--rollback-on-failure --wait=watcher' : '--atomic --wait';
+    if (ctx.mode === 'run') report.lines.push(`helm ${helmVersion} (Helm ${major}: ${flags})`);
   }
 
   // notation-setup stops with the exact install commands; here it is only reported.

@@ -44,7 +44,10 @@ export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
 
 /** It exists for the cluster's current issuer (the subject is fixed): what the script checks. */
 export function ficMatchesTest(f: Fic): ShellTest {
-  return { argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '--query', 'issuer', '-o', 'tsv'), expect: { equals: f.issuer } };
+  return {
+    argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '--query', 'issuer', '-o', 'tsv'),
+    expect: { equals: f.issuer },
+  };
 }
 
 /** A PUT: creates it, or corrects the issuer/subject of an existing one. */

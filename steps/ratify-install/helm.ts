@@ -64,7 +64,8 @@ export async function addRepo(ctx: Ctx, done: readonly ShellTest[]): Promise<voi
  * only): a newer patch of the pinned line is worth knowing about. 'unknown' when helm cannot say.
  */
 export async function newerChartPatch(ctx: Ctx, version: string, done: readonly ShellTest[] = []): Promise<string> {
-  const found = await ctx.cmd.run(['helm', 'search', 'repo', 'ratify/ratify', '--versions', '-o', 'json'], { mutates: false, allowFailure: true, done });
+  const search = ['helm', 'search', 'repo', 'ratify/ratify', '--versions', '-o', 'json'];
+  const found = await ctx.cmd.run(search, { mutates: false, allowFailure: true, done });
   if (found.planned) return 'none';
   if (found.exitCode !== 0) return 'unknown';
   const charts = parseJson<{ name?: string; version?: string }[]>(found.stdout, 'helm search repo') ?? [];
@@ -73,10 +74,17 @@ export async function newerChartPatch(ctx: Ctx, version: string, done: readonly 
 }
 
 /** `upgrade --install` (a second `helm install` fails), pinned, rolled back on failure, waited for; returns the revision. */
-export async function upgradeInstall(ctx: Ctx, version: string, valuesPath: string, helmMajor: number, done: readonly ShellTest[]): Promise<string> {
+export async function upgradeInstall(
+  ctx: Ctx,
+  version: string,
+  valuesPath: string,
+  helmMajor: number,
+  done: readonly ShellTest[],
+): Promise<string> {
   const argv = ['helm', 'upgrade', '--install', RELEASE, 'ratify/ratify', '--namespace', NAMESPACE, '--version', version,
     ...installFlags(helmMajor), '--timeout', '10m', '-f', valuesPath];
-  const result = await ctx.cmd.run(argv, { mutates: true, timeoutMs: 12 * 60_000, planStdout: 'REVISION: <ratify-install.helmRevision>', done });
+  const planStdout = 'REVISION: <ratify-install.helmRevision>';
+  const result = await ctx.cmd.run(argv, { mutates: true, timeoutMs: 12 * 60_000, planStdout, done });
   return /^REVISION:\s*(\S+)/m.exec(result.stdout)?.[1] ?? '';
 }
 

@@ -53,11 +53,25 @@ async function runScript(stateDir: string, script: string) {
 }
 
 async function admission(stateDir: string, namespace: string, image: string) {
-  return runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', 'kubectl', 'run', 'probe', '-n', namespace, `--image=${image}`, '--restart=Never', '--dry-run=server']);
+  return runCli([
+    'sandbox',
+    'exec',
+    '--state-dir',
+    stateDir,
+    '--',
+    'kubectl',
+    'run',
+    'probe',
+    '-n',
+    namespace,
+    `--image=${image}`,
+    '--restart=Never',
+    '--dry-run=server',
+  ]);
 }
 
 describe('export --format sh', () => {
-  it('rebuilds the torn-down setup (signed admitted, unsigned denied); a second run changes nothing; shellcheck finds nothing', async () => {
+  it('rebuilds the torn-down setup (signed admitted, unsigned denied); run again it changes nothing; shellcheck is quiet', async () => {
     const { stateDir, dir, script } = await afterRunAndTeardown();
     const text = await readFile(script, 'utf8');
     expect((await shellcheck(script)).out).toBe('');
@@ -69,16 +83,48 @@ describe('export --format sh', () => {
     expect(text).toContain('cat > "${FILES}/ratify-values.yaml" <<RATIFY_EOF');
     expect(text).toContain('if [[ "${PREFLIGHT_HELM_MAJOR}" == \'4\' ]]; then');
     expect(text).toContain('if [[ "${PREFLIGHT_ENTRA_ID}" == \'false\' ]]; then');
-    expect(text).toMatch(/if ! \{ \[\[ "\$\(helm list -n gatekeeper-system --filter '\^ratify\$' -o json 2>\/dev\/null\)" == \*"\\"chart\\":\\"ratify-\$\{RATIFY_CHART_VERSION\}\\""\* \]\][^\n]*; \}; then\n\s+helm repo add ratify/);
+    // helm repo add/update run only inside the install's guard.
+    const guard = 'if ! { [[ "$(helm list -n gatekeeper-system --filter \'^ratify$\' -o json 2>/dev/null)" == ' +
+      '*"\\"chart\\":\\"ratify-${RATIFY_CHART_VERSION}';
+    const guarded = text.slice(text.indexOf(guard));
+    expect(guarded.indexOf('helm repo add ratify')).toBeGreaterThan(0);
+    expect(guarded.indexOf('helm repo add ratify')).toBeLessThan(guarded.indexOf('\n  fi\n'));
+    expect(text.indexOf('helm repo add ratify')).toBeGreaterThan(text.indexOf(guard));
 
     const first = await runScript(stateDir, script);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toContain('ratify-runbook script: done.');
     expect(`${first.stdout}${first.stderr}`).not.toMatch(JWT); // the registry token went to notation, not to the screen
-    expect(first.mutating).toEqual(expect.arrayContaining([expect.stringMatching(/^az keyvault create /), expect.stringMatching(/^notation sign /), expect.stringMatching(/^helm upgrade --install /)]));
+    expect(first.mutating).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^az keyvault create /),
+        expect.stringMatching(/^notation sign /),
+        expect.stringMatching(/^helm upgrade --install /),
+      ]),
+    );
     expect(existsSync(join(dir, 'kit', 'ratify-runbook-files', 'ratify-values.yaml'))).toBe(true);
 
-    const digest = (await runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'acr', 'manifest', 'show-metadata', '-r', 'myregistry4ratify', '-n', 'net-monitor:v1', '--query', 'digest', '-o', 'tsv'])).stdout.trim();
+    const digest = (
+      await runCli([
+        'sandbox',
+        'exec',
+        '--state-dir',
+        stateDir,
+        '--',
+        'az',
+        'acr',
+        'manifest',
+        'show-metadata',
+        '-r',
+        'myregistry4ratify',
+        '-n',
+        'net-monitor:v1',
+        '--query',
+        'digest',
+        '-o',
+        'tsv',
+      ])
+    ).stdout.trim();
     expect(await admission(stateDir, 'demo', `myregistry4ratify.azurecr.io/net-monitor@${digest}`)).toMatchObject({ code: 0 });
     const denied = await admission(stateDir, 'demo', 'myregistry4ratify.azurecr.io/net-watcher:v1');
     expect(denied.code).toBe(1);
@@ -92,8 +138,14 @@ describe('export --format sh', () => {
   it('with KEY_VAULT_AUTH=access-policy and other names edited at the top, on Helm 3 and an Entra ID cluster', async () => {
     const { stateDir, script } = await afterRunAndTeardown('--sandbox-tools', 'helm=3', '--sandbox-cluster', 'entra-id');
     const edits: Record<string, string> = {
-      KEY_VAULT_AUTH: 'access-policy', KEY_VAULT_NAME: 'kv-edited-01', CERT_NAME: 'edited-cert', IDENTITY_NAME: 'edited-identity',
-      POLICY_NAME: 'edited-policy', DEMO_NAMESPACE: 'edited-ns', REPO: 'edited-repo', TAG: 'v2',
+      KEY_VAULT_AUTH: 'access-policy',
+      KEY_VAULT_NAME: 'kv-edited-01',
+      CERT_NAME: 'edited-cert',
+      IDENTITY_NAME: 'edited-identity',
+      POLICY_NAME: 'edited-policy',
+      DEMO_NAMESPACE: 'edited-ns',
+      REPO: 'edited-repo',
+      TAG: 'v2',
     };
     let text = await readFile(script, 'utf8');
     for (const [name, value] of Object.entries(edits)) {
@@ -106,10 +158,27 @@ describe('export --format sh', () => {
     const first = await runScript(stateDir, script);
     expect(first.code, first.stderr).toBe(0);
     const argv = first.calls.map((c) => c.argv.join(' '));
-    expect(argv).toContainEqual(expect.stringMatching(/^kubelogin convert-kubeconfig -l azurecli --kubeconfig \S+\/ratify-runbook-files\/kubeconfig$/));
+    expect(argv).toContainEqual(
+      expect.stringMatching(/^kubelogin convert-kubeconfig -l azurecli --kubeconfig \S+\/ratify-runbook-files\/kubeconfig$/),
+    );
     expect(argv).toContainEqual(expect.stringMatching(/^helm upgrade --install ratify ratify\/ratify .*--atomic --wait /));
     expect(argv).toContainEqual(expect.stringMatching(/^az keyvault set-policy -n kv-edited-01 .*--secret-permissions get/));
-    const rbac = await runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'keyvault', 'show', '-n', 'kv-edited-01', '--query', 'properties.enableRbacAuthorization', '-o', 'tsv']);
+    const rbac = await runCli([
+      'sandbox',
+      'exec',
+      '--state-dir',
+      stateDir,
+      '--',
+      'az',
+      'keyvault',
+      'show',
+      '-n',
+      'kv-edited-01',
+      '--query',
+      'properties.enableRbacAuthorization',
+      '-o',
+      'tsv',
+    ]);
     expect(rbac.stdout).toBe('false\n');
     const denied = await admission(stateDir, 'edited-ns', 'myregistry4ratify.azurecr.io/net-watcher:v2');
     expect(denied.stderr).toMatch(/Subject failed verification/);

@@ -67,7 +67,8 @@ export async function openWorld(opts: WorldOptions = {}): Promise<TestWorld> {
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.tools ? { tools: opts.tools } : {}),
   });
-  if (opts.seed !== false) await handle.seed(ANSWERS, { ...(opts.cluster ? { cluster: opts.cluster } : {}), ...(opts.caller ? { caller: opts.caller } : {}) });
+  const seedOptions = { ...(opts.cluster ? { cluster: opts.cluster } : {}), ...(opts.caller ? { caller: opts.caller } : {}) };
+  if (opts.seed !== false) await handle.seed(ANSWERS, seedOptions);
   const kubeconfig = join(dir, 'kubeconfig');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

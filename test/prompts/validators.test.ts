@@ -61,11 +61,12 @@ cases('ratifyChartVersion', validateRatifyChartVersion, ['1.15.0', '1.15.1', '1.
 ]);
 
 describe('ratifyChartVersion deny-list', () => {
-  const denied = [{ version: '1.15.3', reason: 'workload identity tokens are not refreshed', url: 'https://github.com/notaryproject/ratify/issues/99999' }];
+  const url = 'https://github.com/notaryproject/ratify/issues/99999';
+  const denied = [{ version: '1.15.3', reason: 'workload identity tokens are not refreshed', url }];
   const validate = ratifyChartVersionValidator(denied);
   it('refuses a denied patch and names the upstream page that says why', () => {
     expect(validate('1.15.3')).toBe(
-      '1.15.3 is known to break this setup (workload identity tokens are not refreshed: https://github.com/notaryproject/ratify/issues/99999); use 1.15.0 or another 1.15.x patch.',
+      `1.15.3 is known to break this setup (workload identity tokens are not refreshed: ${url}); use 1.15.0 or another 1.15.x patch.`,
     );
   });
   it('accepts the other patches of the line', () => {

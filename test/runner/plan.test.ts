@@ -52,7 +52,8 @@ const vault = defineStep({
   async run(ctx) {
     const show = ['tool', 'show', ctx.answers.keyVaultName];
     await ctx.writeFile('policy.json', `{"subject": "${ctx.answers.certSubject}"}\n`);
-    await ctx.cmd.run(['tool', 'create', ctx.answers.keyVaultName, '--rbac', String(ctx.answers.keyVaultAuth === 'rbac'), '--tag', ctx.runTag], {
+    const rbac = String(ctx.answers.keyVaultAuth === 'rbac');
+    await ctx.cmd.run(['tool', 'create', ctx.answers.keyVaultName, '--rbac', rbac, '--tag', ctx.runTag], {
       mutates: true,
       guardedBy: show,
     });
@@ -72,7 +73,8 @@ const grant = defineStep({
     const vaultId = ctx.output('vault', 'vaultId');
     const granted = { argv: ['tool', 'roles', vaultId], expect: 'nonEmpty' as const };
     await ctx.cmd.run(['tool', 'grant', vaultId], { mutates: true, done: [granted] });
-    await ctx.waitFor('the grant', async () => ((await ctx.cmd.run(['tool', 'roles', vaultId], { mutates: false })).planned ? true : undefined), {
+    const probe = async () => ((await ctx.cmd.run(['tool', 'roles', vaultId], { mutates: false })).planned ? true : undefined);
+    await ctx.waitFor('the grant', probe, {
       timeoutMs: 60_000,
       intervalMs: 5_000,
       until: [granted],
@@ -116,8 +118,9 @@ describe('exportShellScript', () => {
     // Files are heredocs next to the script, with the answers as variables and $ kept literal.
     expect(script).toContain('cat > "${FILES}/policy.json" <<RATIFY_EOF\n{"subject": "${CERT_SUBJECT}"}\nRATIFY_EOF');
     expect(script).toContain('VAULT_VAULT_ID="$(tool show "${KEY_VAULT_NAME}" --query id)"');
-    expect(script).toContain('if ! { [[ -n "$(tool roles "${VAULT_VAULT_ID}" 2>/dev/null)" ]]; }; then\n  tool grant "${VAULT_VAULT_ID}"\nfi');
-    expect(script).toContain('until_grant_1() { [[ -n "$(tool roles "${VAULT_VAULT_ID}" 2>/dev/null)" ]]; }\nwait_until 60 5 \'the grant\' until_grant_1');
+    const granted = '[[ -n "$(tool roles "${VAULT_VAULT_ID}" 2>/dev/null)" ]]';
+    expect(script).toContain(`if ! { ${granted}; }; then\n  tool grant "\${VAULT_VAULT_ID}"\nfi`);
+    expect(script).toContain(`until_grant_1() { ${granted}; }\nwait_until 60 5 'the grant' until_grant_1`);
     // The secret goes straight into the environment of the command that needs it, its partner beside it.
     expect(script).toContain('export SIGNER_USER=me\nSIGNER_PASSWORD="$(tool token)"\nexport SIGNER_PASSWORD');
     // A value the step works out in code comes from its shell derivation, set before the step's own commands use it.

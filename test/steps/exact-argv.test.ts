@@ -11,7 +11,9 @@ import { answers, outputs as fixtureOutputs } from './fixtures.js';
 const AKS = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
 const outputs = {
   ...fixtureOutputs,
-  preflight: { subscriptionId: SUB, tenantId: 'tenant-1', callerObjectId: 'caller-1', callerType: 'User', helmMajor: '4', entraId: 'false' },
+  preflight: {
+    subscriptionId: SUB, tenantId: 'tenant-1', callerObjectId: 'caller-1', callerType: 'User', helmMajor: '4', entraId: 'false',
+  },
   'cluster-prereqs': { aksId: AKS, oidcIssuer: 'https://issuer/', kubeconfig: '/state/kubeconfig' },
 };
 const sub = ['--subscription', SUB];
@@ -32,7 +34,8 @@ const expected: Record<string, string[][]> = {
     ['notation', 'version'],
     ['az', 'account', 'show', '-o', 'json', ...sub],
     ['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'],
-    ['az', 'role', 'assignment', 'list', '--assignee', '<preflight.callerObjectId>', '--all', '--include-groups', '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json', ...sub],
+    ['az', 'role', 'assignment', 'list', '--assignee', '<preflight.callerObjectId>', '--all', '--include-groups',
+      '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json', ...sub],
   ],
   // The assignment goes first, by name and scope, then the add-on (docs/errata.md#image-integrity-order); then
   // the feature's own (AKS-managed) Ratify pods must leave.
@@ -54,8 +57,10 @@ const expected: Record<string, string[][]> = {
     ['az', 'aks', 'enable-addons', '--addons', 'azure-policy', '-g', 'myResourceGroup', '-n', 'myAKSCluster', ...sub],
     ['az', 'aks', 'update', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--enable-oidc-issuer', '--enable-workload-identity', ...sub],
     ['az', 'acr', 'show', '-n', 'myregistry4ratify', '--query', 'id', '-o', 'tsv', ...sub],
-    ['az', 'aks', 'show', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv', ...sub],
-    ['az', 'role', 'assignment', 'list', '--assignee', '<cluster-prereqs.kubeletObjectId>', '--scope', ACR, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv', ...sub],
+    ['az', 'aks', 'show', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv',
+      ...sub],
+    ['az', 'role', 'assignment', 'list', '--assignee', '<cluster-prereqs.kubeletObjectId>', '--scope', ACR,
+      '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv', ...sub],
     ['az', 'aks', 'update', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--attach-acr', 'myregistry4ratify', ...sub],
     ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
     ['az', 'aks', 'show', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv', ...sub],
@@ -76,7 +81,8 @@ const expected: Record<string, string[][]> = {
     ['helm', 'repo', 'add', 'ratify', 'https://notaryproject.github.io/ratify', '--force-update'],
     ['helm', 'repo', 'update', 'ratify'],
     ['helm', 'search', 'repo', 'ratify/ratify', '--versions', '-o', 'json'],
-    ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0', '--rollback-on-failure', '--wait=watcher',
+    ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0',
+      '--rollback-on-failure', '--wait=watcher',
       '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
     ['kubectl', 'get', 'keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv', '-o', 'json'],
   ],
@@ -119,16 +125,18 @@ describe('exact commands on a fresh world', () => {
     const helm3 = { ...outputs, preflight: { ...outputs.preflight!, helmMajor: '3' } };
     const f = fakeContext({ stepId: 'ratify-install', mode: 'plan', answers, outputs: helm3 });
     await steps.find((s) => s.id === 'ratify-install')?.run(f.ctx as never);
-    expect(f.argvs().find((a) => a[1] === 'upgrade')).toEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system',
+    expect(f.argvs().find((a) => a[1] === 'upgrade')).toEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify',
+      '--namespace', 'gatekeeper-system',
       '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
   });
 
-  it('on an Entra ID cluster, preflight converts the state dir\'s kubeconfig for az login and checks cluster-admin; no --admin anywhere', async () => {
+  it('Entra ID cluster: preflight converts the state dir\'s kubeconfig for az login, checks cluster-admin; never --admin', async () => {
     const f = fakeContext({ stepId: 'preflight', mode: 'plan', answers, outputs, assumptions: { entraId: 'true', helmVersion: 'v4.2.4' } });
     const result = await steps.find((s) => s.id === 'preflight')?.run(f.ctx as never);
     expect(f.argvs().slice(-4)).toEqual([
       ['kubelogin', '--version'],
-      ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
+      ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing',
+        ...sub],
       ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig'],
       ['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding'],
     ]);
@@ -137,7 +145,8 @@ describe('exact commands on a fresh world', () => {
     const prereqs = fakeContext({ stepId: 'cluster-prereqs', mode: 'plan', answers, outputs: entra });
     await steps.find((s) => s.id === 'cluster-prereqs')?.run(prereqs.ctx as never);
     const credentials = prereqs.argvs().findIndex((a) => a[2] === 'get-credentials');
-    expect(prereqs.argvs()[credentials + 1]).toEqual(['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig']);
+    const convert = ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig'];
+    expect(prereqs.argvs()[credentials + 1]).toEqual(convert);
     for (const fake of [f, prereqs]) expect(fake.argvs().flat()).not.toContain('--admin');
   });
 });
