@@ -75,20 +75,21 @@ export const preflight = defineStep({
   title: 'Check tools, login, rights and cluster',
   explain: `
 Read-only, and run every time (\`ratify-runbook doctor\` runs it alone). The blog assumes a
-ready workstation; before anything is created, this step checks it: **az** (>= 2.61, where new
-Key Vaults [default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >=
-0.5.96 when Image Integrity has to be removed, **kubectl**, **helm** (its major decides the
-[install flags](docs/errata.md#helm-4-flags)), **notation**; who is logged in, the subscription and
-tenant; the caller's object id (for a user through \`az ad signed-in-user show\`, for a service
-principal through \`az ad sp show\`, since \`/me\` fails for non-user logins); the caller's
-[**rights**](docs/errata.md#rights-before-changes): role assignments on the vault and the registry
-(Owner, User Access Administrator or Role Based Access Control Administrator), policy definitions
-and assignments (Resource Policy Contributor or Owner); and the cluster: Kubernetes >= 1.27 (what
-current azure-policy add-ons need) and its sign-in. A cluster with **Microsoft Entra ID**
-integration (\`aadProfile\`) gets a kubeconfig whose kubelogin waits for a browser sign-in: the
-state dir's copy is [converted](docs/errata.md#entra-id-kubelogin) with \`kubelogin
-convert-kubeconfig -l azurecli\` (reusing \`az login\`), \`--admin\` credentials are never asked
-for, and \`kubectl auth can-i create clusterrolebinding\` must say yes.
+ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults
+[default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >= 0.5.96 when
+Image Integrity has to be removed, **kubectl**, **helm** (its major decides the
+[install flags](docs/errata.md#helm-4-flags)), **notation**; who is logged in, the subscription
+and tenant; the caller's object id (for a user through \`az ad signed-in-user show\`, for a
+service principal through \`az ad sp show\`, since \`/me\` fails for non-user logins); the
+caller's [**rights**](docs/errata.md#rights-before-changes), before anything is created: role
+assignments on the vault and the registry (Owner, User Access Administrator or Role Based Access
+Control Administrator), policy definitions and assignments (Resource Policy Contributor or
+Owner); and the cluster: Kubernetes >= 1.27 (what current azure-policy add-ons need) and its
+sign-in. A cluster with **Microsoft Entra ID** integration (\`aadProfile\`) gets a kubeconfig
+whose kubelogin waits for a browser sign-in: the state dir's copy is
+[converted](docs/errata.md#entra-id-kubelogin) with \`kubelogin convert-kubeconfig -l azurecli\`
+(reusing \`az login\`), \`--admin\` credentials are never asked for, and \`kubectl auth can-i
+create clusterrolebinding\` must say yes.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'keyVaultAuth', 'cleanupImageIntegrity'],
   after: ['provision-base'],

@@ -70,9 +70,9 @@ describe('NO_COLOR at a terminal', () => {
     const session = await spawnPty(args, { env: { NO_COLOR: '1' } });
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
-    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await session.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     const raw = session.raw();
-    const explanation = raw.slice(raw.lastIndexOf('── Check tools, login and cluster'), raw.lastIndexOf('Why now:'));
+    const explanation = raw.slice(raw.lastIndexOf('── Check tools, login, rights and cluster'), raw.lastIndexOf('Why now:'));
     expect(explanation).toContain('checks it: az (>= 2.61');
     expect(explanation).not.toContain('\u001b[');
     expect(explanation).not.toMatch(/\*\*|`/);
