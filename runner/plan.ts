@@ -1,6 +1,8 @@
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
+import { skipText } from './progress-events.js';
 import { Redactor } from './redact.js';
+import { whyNotApplicable } from './schedule.js';
 import { createStepContext, type ContextDeps, type GeneratedFile, type PlannedWait } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
 import type { Outputs, PlanAssumptions, Step } from './step.js';
@@ -44,9 +46,9 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
   const outputs = new Map<string, Outputs>();
   const planned: PlannedStep[] = [];
   for (const step of options.steps) {
-    const skipped = step.skipWhen?.(options.answers as never);
-    if (skipped) {
-      planned.push({ id: step.id, title: step.title, explain: step.explain, skipped, commands: [], files: [] });
+    const notApplicable = whyNotApplicable(step, options.answers);
+    if (notApplicable) {
+      planned.push({ id: step.id, title: step.title, explain: step.explain, skipped: skipText(notApplicable), commands: [], files: [] });
       continue;
     }
     const { commands, files, result, error } = await recordStep(step, {
@@ -105,25 +107,25 @@ export async function recordStep(step: Step, deps: ContextDeps, forScript = fals
   const files: GeneratedFile[] = [];
   const items: RecordedItem[] = [];
   let open: { wait: PlannedWait; commands: CommandEvent[] } | undefined;
-  const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
-    attempt: 0,
-    signal: new AbortController().signal,
-    onCommand: (event) => {
-      commands.push(event);
-      if (open) open.commands.push(event);
-      else items.push({ kind: 'command', event });
-    },
-    onLog: () => {},
-    onCreated: () => {},
-    onFile: (file) => files.push(file),
-    onWait: (wait) => {
-      if (wait && !open) {
-        open = { wait, commands: [] };
-        items.push({ kind: 'wait', ...open });
-      } else if (!wait) open = undefined;
-    },
-  });
   try {
+    const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
+      attempt: 0,
+      signal: new AbortController().signal,
+      onCommand: (event) => {
+        commands.push(event);
+        if (open) open.commands.push(event);
+        else items.push({ kind: 'command', event });
+      },
+      onLog: () => {},
+      onCreated: () => {},
+      onFile: (file) => files.push(file),
+      onWait: (wait) => {
+        if (wait && !open) {
+          open = { wait, commands: [] };
+          items.push({ kind: 'wait', ...open });
+        } else if (!wait) open = undefined;
+      },
+    });
     const result = forScript && step.script ? (await step.script(ctx), undefined) : await step.run(ctx);
     return { commands, files, items, ...(result ? { result } : {}) };
   } catch (e) {

@@ -3,7 +3,9 @@ import type { Clock } from '../kernel/clock.js';
 import type { CommandEvent } from './command-runner.js';
 import type { ShellTest } from './command-types.js';
 import { recordStep, type RecordedItem } from './plan.js';
+import { skipText } from './progress-events.js';
 import { Redactor } from './redact.js';
+import { whyNotApplicable } from './schedule.js';
 import {
   FILES_VAR, placeholdersIn, RUN_ID_PLACEHOLDER, RUN_ID_VAR, shellLine, shellWord, STATE_DIR_PLACEHOLDER, substitute, variableFor,
 } from './shell-words.js';
@@ -110,9 +112,9 @@ async function planCombo(options: ScriptOptions, combo: Combo): Promise<Planned[
   const outputs = new Map<string, Outputs>();
   const planned: Planned[] = [];
   for (const step of options.steps) {
-    const skipped = step.skipWhen?.(input.answers as never);
-    if (skipped) {
-      planned.push({ items: [], files: [], skipped });
+    const notApplicable = whyNotApplicable(step, input.answers);
+    if (notApplicable) {
+      planned.push({ items: [], files: [], skipped: skipText(notApplicable) });
       continue;
     }
     const recorded = await recordStep(

@@ -1,4 +1,4 @@
-import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
+import type { AnswerKey, BooleanAnswerKey, StepAnswers } from '../kernel/answer-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource } from '../kernel/created-resource.js';
 import type { CommandRunner, ShellTest } from './command-types.js';
@@ -55,7 +55,11 @@ export interface StepContext<N extends AnswerKey = AnswerKey> {
   readonly mode: 'run' | 'plan';
   /** In plan mode, what the plan assumes about the machine and world; empty in a run. */
   readonly assumptions: PlanAssumptions;
-  readonly answers: Pick<Answers, N>;
+  /**
+   * The answers the step declared in `needs`. Optional ones (subscriptionId, location) may be
+   * undefined: a step that needs the resolved subscription reads preflight's output instead.
+   */
+  readonly answers: StepAnswers<N>;
   /**
    * An earlier step's output, e.g. output('key-vault', 'vaultUri'). In plan mode a value not
    * known before running is the placeholder `<key-vault.vaultUri>`.
@@ -105,14 +109,22 @@ export interface Step<N extends AnswerKey = AnswerKey> {
   readonly produces: readonly string[];
   /** Read-only steps (preflight) run every time, even when done. */
   readonly rerunEveryTime?: boolean;
-  /** Returns why the step does not apply to these answers (recorded as `skipped`), or undefined. */
-  skipWhen?(answers: Pick<Answers, N>): string | undefined;
+  /**
+   * The step applies only when this yes/no answer is true; otherwise it is skipped as not
+   * applicable (recorded as `skipped` with `otherwise` as the reason; the steps after it still run).
+   */
+  readonly onlyWhen?: { readonly answer: Extract<N, BooleanAnswerKey>; readonly otherwise: string };
   /** Read-only: returns the outputs when the work is already done, else undefined. */
   check(ctx: StepContext<N>): Promise<Outputs | undefined>;
   /** Does the work; safe to repeat (show before create). Returns the outputs. */
   run(ctx: StepContext<N>): Promise<Outputs>;
   /** Removes what this step created (by recorded id). */
   teardown?(ctx: TeardownContext): Promise<void>;
+  /**
+   * What the step proved, in a sentence or two for the end-of-run summary, from the outputs
+   * recorded in the ledger (its own and earlier steps'). Only steps with a payoff to show have one.
+   */
+  payoff?(outputOf: (stepId: string, name: string) => string | undefined): readonly string[];
   /** Known failure messages -> the fix to show under the failed step (docs/troubleshooting.md). */
   readonly knownFailures?: readonly KnownFailure[];
   /**

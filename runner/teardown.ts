@@ -1,7 +1,9 @@
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import { stepRecord } from '../checkpoints/ledger.js';
 import { InterruptedError, StepFailedError } from '../kernel/errors.js';
-import type { ProgressView } from './progress.js';
+import { emitterFor, type ProgressBus } from './progress-bus.js';
+import type { RunOutcome } from './progress-events.js';
+import { summarizeRun } from './run-summary.js';
 import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';
 import { hintsFor } from './known-failures.js';
@@ -11,7 +13,8 @@ export interface TeardownOptions {
   readonly store: LedgerStore;
   readonly context: Omit<ContextDeps, 'mode' | 'outputsOf' | 'runId'>;
   readonly signal: AbortSignal;
-  readonly view: ProgressView;
+  /** Progress, as for a run: `run-start` (kind teardown), a step event per step torn down, `run-end`. */
+  readonly events: ProgressBus;
 }
 
 /**
@@ -20,9 +23,10 @@ export interface TeardownOptions {
  * interrupted teardown resumes where it stopped. A step torn down goes back to pending.
  */
 export async function runTeardown(options: TeardownOptions): Promise<{ removedSteps: string[] }> {
-  const { store, view, signal } = options;
+  const { store, signal } = options;
   const ledger = store.data;
   const clock = options.context.clock;
+  const emit = emitterFor(options.events, clock);
   const teardown = (ledger.teardown ??= { status: 'running', removed: [] });
   Object.assign(teardown, { status: 'running', startedAt: clock.now().toISOString(), error: undefined });
   await store.save();
@@ -30,21 +34,33 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
     .reverse()
     .filter((step) => step.teardown && (ledger.steps[step.id]?.created.length ?? 0) > 0);
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
-  view.begin(todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}` })));
+  emit({
+    type: 'run-start',
+    runId: ledger.runId,
+    kind: 'teardown',
+    guided: false,
+    steps: todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}`, status: 'pending', attempts: 0, selected: true })),
+  });
   const removedSteps: string[] = [];
+  let outcome: RunOutcome = 'failed';
+  let failedStep: string | undefined;
   try {
     for (const step of todo) {
       if (signal.aborted) throw new InterruptedError('Teardown interrupted. Run teardown again to continue.');
       const record = stepRecord(ledger, step.id);
-      view.phase(step.id, 'running');
+      const attempt = record.attempts;
+      emit({ type: 'step', stepId: step.id, phase: 'running', status: 'running', attempt, startedAt: clock.now().toISOString() });
       const ctx = createTeardownContext(
         step,
         deps,
         {
-          attempt: record.attempts,
+          attempt,
           signal,
-          onCommand: () => {},
-          onLog: (line) => view.log(step.id, line),
+          onCommand: (event) => {
+            const { argv, exitCode, ms, mutates } = event;
+            emit({ type: 'command', stepId: step.id, argv: [...argv], exitCode, ms, mutates, attempt });
+          },
+          onLog: (line) => emit({ type: 'log', stepId: step.id, line }),
           onCreated: () => {},
           onFile: () => {},
         },
@@ -59,23 +75,30 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
         teardown.status = 'failed';
         teardown.error = `${step.id}: ${message}`;
         await store.save();
-        view.phase(step.id, 'failed', message);
-        throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, [
-          ...hintsFor(step, message),
-          'Fix the cause and run teardown again: it continues with what is left.',
-        ]);
+        const hints = [...hintsFor(step, message), 'Fix the cause and run teardown again: it continues with what is left.'];
+        failedStep = step.id;
+        const endedAt = clock.now().toISOString();
+        emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt, endedAt, error: message, hints });
+        throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, hints);
       }
       teardown.removed.push(...record.created.map((r) => r.id));
       Object.assign(record, { status: 'pending', outputs: {}, created: [], answersUsed: {}, error: undefined, hints: undefined });
       await store.save();
-      view.phase(step.id, 'done');
+      emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt, endedAt: clock.now().toISOString() });
       removedSteps.push(step.id);
     }
     teardown.status = 'done';
     teardown.endedAt = clock.now().toISOString();
     await store.save();
+    outcome = 'done';
   } finally {
-    await view.end();
+    if (signal.aborted && outcome === 'failed') outcome = 'interrupted';
+    emit({
+      type: 'run-end',
+      outcome,
+      ...(failedStep ? { stepId: failedStep, error: teardown.error ?? '' } : {}),
+      summary: summarizeRun(ledger, options.steps),
+    });
   }
   return { removedSteps };
 }

@@ -78,7 +78,7 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['preflight'],
   produces: ['removed'],
-  skipWhen: (answers) => (answers.cleanupImageIntegrity ? undefined : 'cleanupImageIntegrity is false'),
+  onlyWhen: { answer: 'cleanupImageIntegrity', otherwise: 'cleanupImageIntegrity is false' },
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const [ids, on] = await Promise.all([assignmentIds(ctx, sub), imageIntegrityOn(ctx, sub)]);

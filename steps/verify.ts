@@ -98,6 +98,17 @@ under \`logs/\` and linked here.
   },
   script: scriptVerify,
   teardown: (ctx) => removeCreated(ctx),
+  payoff(outputOf) {
+    if (outputOf('verify', 'signedAdmitted') !== 'true') return [];
+    const message = outputOf('verify', 'denialMessage') ?? '';
+    const unsigned = outputOf('build-and-sign', 'unsignedRef') ?? 'the unsigned image';
+    return [
+      `The signed image ran: ${outputOf('build-and-sign', 'signedRef') ?? 'the signed image'} was admitted and its pod reached Running.`,
+      outputOf('verify', 'unsignedDenied') === 'true'
+        ? `The unsigned image was denied: ${unsigned} was refused at admission with: ${message}`
+        : `The unsigned image was admitted (policy effect Audit) and reported as a violation: ${unsigned}: ${message}`,
+    ];
+  },
   knownFailures: [
     kubeloginDeviceCode, imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout,
   ],

@@ -18,7 +18,6 @@ export interface RenderOptions {
 
 const symbols: Record<Cell, string> = {
   pending: '·',
-  waiting: '◦',
   active: '●',
   done: '✔',
   failed: '✖',
@@ -32,7 +31,6 @@ const cellColor: Record<Cell, Paint> = {
   done: (c) => c.green,
   failed: (c) => c.red,
   active: (c) => c.yellow,
-  waiting: (c) => c.yellow,
   interrupted: (c) => c.magenta,
   pending: (c) => c.dim,
   skipped: (c) => c.dim,

@@ -4,7 +4,8 @@ import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js'
 import { createInquirerPrompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
 import { UsageError } from '../../kernel/errors.js';
-import { writeNotebook } from '../../runner/notebook.js';
+import { subscribeNotebook } from '../../runner/notebook.js';
+import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
 import { runTeardown } from '../../runner/teardown.js';
 import { flag, option, parseCommandArgs } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
@@ -35,6 +36,8 @@ export interface TeardownRunbookOptions {
   readonly sandbox?: SandboxFlags | undefined;
   /** The simulated world (default <stateDir>/sandbox; a workshop shares DIR/sandbox). */
   readonly worldDir?: string;
+  /** Where the teardown's progress goes (the workshop passes one per attendee); default: a new bus. */
+  readonly events?: ProgressBus;
 }
 
 /** One teardown; the workshop runner calls this for each attendee with its own Io. */
@@ -70,14 +73,20 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     profile = await openCloudProfile(stateDir, sandbox, {}, options.worldDir);
     const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
     if (notice) writeLine(io.stderr, `⚠ ${notice}`);
-    const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, notice));
-    const { removedSteps } = await runTeardown({
-      steps,
-      store,
-      signal: io.signal,
-      view: await createProgressView(io, clock),
-      context: engineContext(io, stateDir, answers, profile),
-    });
+    const store = new LedgerStore(stateDir, state.ledger, clock);
+    const events = options.events ?? createProgressBus();
+    const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice });
+    const view = await createProgressView(io);
+    const stopViewing = events.subscribe(view.onEvent);
+    let removedSteps: string[];
+    try {
+      const context = engineContext(io, stateDir, answers, profile);
+      ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
+    } finally {
+      await view.idle();
+      stopViewing();
+      await notebook.close();
+    }
     writeLine(io.stderr, `✔ Teardown done (${removedSteps.join(', ') || 'nothing left'}).`);
     return 0;
   } finally {

@@ -3,14 +3,16 @@
  * depends on whatever `az account set` last chose on this machine.
  */
 export interface SubscriptionSource {
-  readonly answers: { readonly subscriptionId?: string };
   output(stepId: string, name: string): string;
 }
 
-/** The answer when given, else what preflight found logged in. */
+/**
+ * The subscription preflight resolved: the subscriptionId answer when one was given, else the
+ * logged-in one. Every step after preflight acts on this value (steps still list subscriptionId
+ * in `needs`, so that changing the answer re-checks them).
+ */
 export function subscriptionOf(ctx: SubscriptionSource): string {
-  const answer = ctx.answers.subscriptionId?.trim();
-  return answer ? answer : ctx.output('preflight', 'subscriptionId');
+  return ctx.output('preflight', 'subscriptionId');
 }
 
 /** `az <args...> --subscription <id>`. */

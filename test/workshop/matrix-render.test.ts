@@ -1,13 +1,20 @@
 import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { applyPhase, createMatrix } from '../../workshop/matrix.js';
+import type { StepPhase } from '../../runner/progress-events.js';
+import { applyRunEvent, createMatrix, type Matrix } from '../../workshop/matrix.js';
 import { renderMatrix } from '../../workshop/matrix-render.js';
+
+const at = '2026-11-26T10:00:00.000Z';
+const step = (matrix: Matrix, attendee: string, stepId: string, phase: 'done' | 'running' | 'failed', error?: string) => {
+  const status = phase satisfies StepPhase;
+  applyRunEvent(matrix, attendee, { type: 'step', at, stepId, phase, status, attempt: 1, ...(error ? { error } : {}) });
+};
 
 function sample() {
   const matrix = createMatrix(['preflight', 'key-vault', 'verify'], ['alice', 'bob-with-a-much-longer-attendee-name']);
-  applyPhase(matrix, 'alice', 'preflight', 'done');
-  applyPhase(matrix, 'alice', 'key-vault', 'failed', 'VaultAlreadyExists');
-  applyPhase(matrix, 'bob-with-a-much-longer-attendee-name', 'preflight', 'running');
+  step(matrix, 'alice', 'preflight', 'done');
+  step(matrix, 'alice', 'key-vault', 'failed', 'VaultAlreadyExists');
+  step(matrix, 'bob-with-a-much-longer-attendee-name', 'preflight', 'running');
   return matrix;
 }
 
