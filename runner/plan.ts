@@ -51,21 +51,11 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
       planned.push({ id: step.id, title: step.title, explain: step.explain, skipped: skipText(notApplicable), commands: [], files: [] });
       continue;
     }
-    const { commands, files, result, error } = await recordStep(step, {
-      mode: 'plan',
-      stateDir: options.stateDir,
-      runId: options.runId ?? '<runId>',
-      answers: options.answers,
-      assumptions: options.assumptions ?? {},
-      profile: { toolPath: [], toolEnv: {} },
-      azure: { getById: async () => undefined },
-      clock: options.clock,
-      baseEnv: {},
-      redactor: new Redactor(),
-      outputsOf: (id) => outputs.get(id),
-      confirm: async (_question, answer) => answer,
-    });
-    outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, result?.[name] ?? `<${step.id}.${name}>`])));
+    const { commands, files, result, error } = await recordStep(
+      step,
+      planDeps({ ...options, runId: options.runId ?? '<runId>', assumptions: options.assumptions ?? {} }, outputs),
+    );
+    outputs.set(step.id, plannedOutputs(step, result));
     planned.push({
       id: step.id,
       title: step.title,
@@ -95,6 +85,32 @@ export interface RecordedStep {
   readonly items: RecordedItem[];
   readonly result?: Outputs;
   readonly error?: string;
+}
+
+/** What recording a step in plan mode needs: nothing runs, nothing is read, every question takes its default. */
+export function planDeps(
+  plan: Pick<ContextDeps, 'stateDir' | 'runId' | 'answers' | 'assumptions' | 'clock'>,
+  outputs: ReadonlyMap<string, Outputs>,
+): ContextDeps {
+  return {
+    mode: 'plan',
+    stateDir: plan.stateDir,
+    runId: plan.runId,
+    answers: plan.answers,
+    assumptions: plan.assumptions ?? {},
+    profile: { toolPath: [], toolEnv: {} },
+    azure: { getById: async () => undefined },
+    clock: plan.clock,
+    baseEnv: {},
+    redactor: new Redactor(),
+    outputsOf: (id) => outputs.get(id),
+    confirm: async (_question, answer) => answer,
+  };
+}
+
+/** A planned step's outputs: what its run returned, else the placeholder `<stepId.name>`. */
+export function plannedOutputs(step: Step, result: Outputs | undefined): Outputs {
+  return Object.fromEntries(step.produces.map((name) => [name, result?.[name] ?? `<${step.id}.${name}>`]));
 }
 
 /**

@@ -2,9 +2,8 @@ import { answerKeys, type AnswerKey, type Answers } from '../kernel/answer-keys.
 import type { Clock } from '../kernel/clock.js';
 import type { CommandEvent } from './command-runner.js';
 import type { ShellTest } from './command-types.js';
-import { recordStep, type RecordedItem } from './plan.js';
+import { planDeps, plannedOutputs, recordStep, type RecordedItem } from './plan.js';
 import { skipText } from './progress-events.js';
-import { Redactor } from './redact.js';
 import { whyNotApplicable } from './schedule.js';
 import {
   FILES_VAR, placeholdersIn, RUN_ID_PLACEHOLDER, RUN_ID_VAR, shellLine, shellWord, STATE_DIR_PLACEHOLDER, substitute, variableFor,
@@ -117,26 +116,10 @@ async function planCombo(options: ScriptOptions, combo: Combo): Promise<Planned[
       planned.push({ items: [], files: [], skipped: skipText(notApplicable) });
       continue;
     }
-    const recorded = await recordStep(
-      step,
-      {
-        mode: 'plan',
-        stateDir: STATE_DIR_PLACEHOLDER,
-        runId: RUN_ID_PLACEHOLDER,
-        answers: input.answers,
-        assumptions: input.assumptions,
-        profile: { toolPath: [], toolEnv: {} },
-        azure: { getById: async () => undefined },
-        clock: options.clock,
-        baseEnv: {},
-        redactor: new Redactor(),
-        outputsOf: (id) => outputs.get(id),
-        confirm: async (_question, answer) => answer,
-      },
-      true,
-    );
+    const deps = planDeps({ ...input, stateDir: STATE_DIR_PLACEHOLDER, runId: RUN_ID_PLACEHOLDER, clock: options.clock }, outputs);
+    const recorded = await recordStep(step, deps, true);
     if (recorded.error) throw new Error(`The script cannot be written: step "${step.id}" could not be planned: ${recorded.error}`);
-    outputs.set(step.id, Object.fromEntries(step.produces.map((name) => [name, recorded.result?.[name] ?? `<${step.id}.${name}>`])));
+    outputs.set(step.id, plannedOutputs(step, recorded.result));
     planned.push({ items: recorded.items, files: recorded.files });
   }
   return planned;

@@ -52,22 +52,13 @@ async function runScript(stateDir: string, script: string) {
   return { ...result, calls, mutating: calls.filter((c) => isMutating(c.argv)).map((c) => c.argv.join(' ')) };
 }
 
+/** `ratify-runbook sandbox exec -- <words>` (plain words, no quoting needed). */
+function sandboxExec(stateDir: string, line: string) {
+  return runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', ...line.split(' ')]);
+}
+
 async function admission(stateDir: string, namespace: string, image: string) {
-  return runCli([
-    'sandbox',
-    'exec',
-    '--state-dir',
-    stateDir,
-    '--',
-    'kubectl',
-    'run',
-    'probe',
-    '-n',
-    namespace,
-    `--image=${image}`,
-    '--restart=Never',
-    '--dry-run=server',
-  ]);
+  return sandboxExec(stateDir, `kubectl run probe -n ${namespace} --image=${image} --restart=Never --dry-run=server`);
 }
 
 describe('export --format sh', () => {
@@ -105,25 +96,7 @@ describe('export --format sh', () => {
     expect(existsSync(join(dir, 'kit', 'ratify-runbook-files', 'ratify-values.yaml'))).toBe(true);
 
     const digest = (
-      await runCli([
-        'sandbox',
-        'exec',
-        '--state-dir',
-        stateDir,
-        '--',
-        'az',
-        'acr',
-        'manifest',
-        'show-metadata',
-        '-r',
-        'myregistry4ratify',
-        '-n',
-        'net-monitor:v1',
-        '--query',
-        'digest',
-        '-o',
-        'tsv',
-      ])
+      await sandboxExec(stateDir, 'az acr manifest show-metadata -r myregistry4ratify -n net-monitor:v1 --query digest -o tsv')
     ).stdout.trim();
     expect(await admission(stateDir, 'demo', `myregistry4ratify.azurecr.io/net-monitor@${digest}`)).toMatchObject({ code: 0 });
     const denied = await admission(stateDir, 'demo', 'myregistry4ratify.azurecr.io/net-watcher:v1');
@@ -163,22 +136,7 @@ describe('export --format sh', () => {
     );
     expect(argv).toContainEqual(expect.stringMatching(/^helm upgrade --install ratify ratify\/ratify .*--atomic --wait /));
     expect(argv).toContainEqual(expect.stringMatching(/^az keyvault set-policy -n kv-edited-01 .*--secret-permissions get/));
-    const rbac = await runCli([
-      'sandbox',
-      'exec',
-      '--state-dir',
-      stateDir,
-      '--',
-      'az',
-      'keyvault',
-      'show',
-      '-n',
-      'kv-edited-01',
-      '--query',
-      'properties.enableRbacAuthorization',
-      '-o',
-      'tsv',
-    ]);
+    const rbac = await sandboxExec(stateDir, 'az keyvault show -n kv-edited-01 --query properties.enableRbacAuthorization -o tsv');
     expect(rbac.stdout).toBe('false\n');
     const denied = await admission(stateDir, 'edited-ns', 'myregistry4ratify.azurecr.io/net-watcher:v2');
     expect(denied.stderr).toMatch(/Subject failed verification/);

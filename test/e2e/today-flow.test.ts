@@ -18,6 +18,10 @@ const WRITERS = 'Owner, User Access Administrator or Role Based Access Control A
 const run = (stateDir: string, ...extra: string[]) =>
   runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir, ...extra]);
 const exec = (stateDir: string, ...argv: string[]) => runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', ...argv]);
+/** A command line of plain words (no quoting needed), run through `sandbox exec`. */
+const execLine = (stateDir: string, line: string) => exec(stateDir, ...line.split(' '));
+const MANAGED_RATIFY_PODS = 'kubectl get pods -n gatekeeper-system -l kubernetes.azure.com/managedby=aks -o name';
+const CREDENTIALS = 'az aks get-credentials -g myResourceGroup -n myAKSCluster --file';
 
 interface Status {
   steps: { id: string; status: string; outputs: Record<string, string> }[];
@@ -138,7 +142,7 @@ describe('plan --format json: only values nobody can know before running are pla
 });
 
 describe("the old reads and credentials misreport on today's world; the fixed steps handle the same world", () => {
-  it('Image Integrity: a stable api-version says "off" while its Ratify runs; cleanup reads a preview version and removes it', async () => {
+  it('Image Integrity: a stable api-version says "off" while its Ratify runs; cleanup reads a preview one and removes it', async () => {
     const stateDir = await tempDir();
     for (const step of ['provision-base', 'preflight']) expect((await run(stateDir, '--only', step)).code).toBe(0);
     const handle = await startSandbox({ worldDir: join(stateDir, 'sandbox') });
@@ -153,67 +157,19 @@ describe("the old reads and credentials misreport on today's world; the fixed st
       const id = `/subscriptions/${sub}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
       const old = await client.resources.getById(id, '2024-09-01'); // the read the step used before
       expect((old.properties as { securityProfile: { imageIntegrity?: unknown } }).securityProfile.imageIntegrity).toBeUndefined();
-      await exec(
-        stateDir,
-        'az',
-        'aks',
-        'get-credentials',
-        '-g',
-        'myResourceGroup',
-        '-n',
-        'myAKSCluster',
-        '--file',
-        join(stateDir, 'kubeconfig'),
-      );
-      const before = await exec(
-        stateDir,
-        'kubectl',
-        'get',
-        'pods',
-        '-n',
-        'gatekeeper-system',
-        '-l',
-        'kubernetes.azure.com/managedby=aks',
-        '-o',
-        'name',
-      );
+      await execLine(stateDir, `${CREDENTIALS} ${join(stateDir, 'kubeconfig')}`);
+      const before = await execLine(stateDir, MANAGED_RATIFY_PODS);
       expect(before.stdout).toMatch(/pod\/ratify-/); // ...yet Image Integrity's Ratify is running
 
       await handle.close();
       const cleanup = await run(stateDir, '--only', 'cleanup-image-integrity', '--json');
       expect(cleanup.code, cleanup.stderr).toBe(0);
       expect(outputs(JSON.parse(cleanup.stdout) as Status, 'cleanup-image-integrity')).toEqual({ removed: 'true' });
-      const after = await exec(
-        stateDir,
-        'kubectl',
-        'get',
-        'pods',
-        '-n',
-        'gatekeeper-system',
-        '-l',
-        'kubernetes.azure.com/managedby=aks',
-        '-o',
-        'name',
-      );
+      const after = await execLine(stateDir, MANAGED_RATIFY_PODS);
       expect(after.stdout).toBe('');
-      expect(
-        (
-          await exec(
-            stateDir,
-            'az',
-            'aks',
-            'show',
-            '-g',
-            'myResourceGroup',
-            '-n',
-            'myAKSCluster',
-            '--query',
-            'securityProfile.imageIntegrity.enabled',
-            '-o',
-            'tsv',
-          )
-        ).stdout,
-      ).toBe('false\n');
+      const query = '--query securityProfile.imageIntegrity.enabled -o tsv';
+      const shown = await execLine(stateDir, `az aks show -g myResourceGroup -n myAKSCluster ${query}`);
+      expect(shown.stdout).toBe('false\n');
       const calls = await readCalls(stateDir);
       expect(
         calls.some((c) => c.argv.join(' ').startsWith('az aks update -g myResourceGroup -n myAKSCluster --disable-image-integrity')),
@@ -229,19 +185,7 @@ describe("the old reads and credentials misreport on today's world; the fixed st
     expect(first.code, first.stderr).toBe(0);
     const kubeconfig = join(stateDir, 'kubeconfig');
     // The old cluster-prereqs: get-credentials into the state dir's kubeconfig, nothing more.
-    await exec(
-      stateDir,
-      'az',
-      'aks',
-      'get-credentials',
-      '-g',
-      'myResourceGroup',
-      '-n',
-      'myAKSCluster',
-      '--file',
-      kubeconfig,
-      '--overwrite-existing',
-    );
+    await execLine(stateDir, `${CREDENTIALS} ${kubeconfig} --overwrite-existing`);
     const hung = await exec(stateDir, 'timeout', '3', 'kubectl', 'get', 'pods', '-n', 'demo');
     expect(hung.code).toBe(124);
     expect(hung.stderr).toMatch(

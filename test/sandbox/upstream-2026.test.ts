@@ -14,6 +14,7 @@ import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js'
  * still uses it fails in the sandbox too, and the fixed command passes on the same world.
  */
 const { resourceGroup: RG, aksName: AKS, acrName: ACR } = ANSWERS;
+const IMAGE_INTEGRITY_ENABLED = `az aks show -g ${RG} -n ${AKS} --query securityProfile.imageIntegrity.enabled -o tsv`.split(' ');
 const RULES = '{"if":{"field":"type","equals":"Microsoft.ContainerService/managedClusters"},"then":{"effect":"audit"}}';
 const DEVICE_CODE =
   /To sign in, use a web browser to open the page https:\/\/microsoft\.com\/devicelogin and enter the code [A-Z0-9]{9} to authenticate\./;
@@ -100,35 +101,13 @@ describe('AKS Image Integrity: securityProfile.imageIntegrity exists only in pre
     });
     // What the feature leaves in the cluster, whatever the API version: its AKS-managed Ratify.
     await w.run(['az', 'aks', 'get-credentials', '-g', RG, '-n', AKS, '--file', w.kubeconfig]);
-    const pods = await w.run([
-      'kubectl',
-      'get',
-      'pods',
-      '-n',
-      'gatekeeper-system',
-      '-l',
-      'kubernetes.azure.com/managedby=aks',
-      '-o',
-      'name',
-    ]);
+    const pods = await w.run('kubectl get pods -n gatekeeper-system -l kubernetes.azure.com/managedby=aks -o name'.split(' '));
     expect(pods.stdout).toMatch(/^pod\/ratify-/);
   });
 
   test('az aks show shows it with the aks-preview extension (preview API) and not without it (stable API)', async () => {
     const w = await world();
-    const shown = await w.run([
-      'az',
-      'aks',
-      'show',
-      '-g',
-      RG,
-      '-n',
-      AKS,
-      '--query',
-      'securityProfile.imageIntegrity.enabled',
-      '-o',
-      'tsv',
-    ]);
+    const shown = await w.run(IMAGE_INTEGRITY_ENABLED);
     expect(shown.stdout).toBe('true\n');
     await w.handle.close();
     const file = join(w.dir, 'sandbox', 'world.json');
@@ -137,19 +116,7 @@ describe('AKS Image Integrity: securityProfile.imageIntegrity exists only in pre
     writeFileSync(file, JSON.stringify(data));
     const again = await openWorld({ dir: w.dir, seed: false });
     worlds.push(again);
-    const core = await again.run([
-      'az',
-      'aks',
-      'show',
-      '-g',
-      RG,
-      '-n',
-      AKS,
-      '--query',
-      'securityProfile.imageIntegrity.enabled',
-      '-o',
-      'tsv',
-    ]);
+    const core = await again.run(IMAGE_INTEGRITY_ENABLED);
     expect(core).toMatchObject({ code: 0, stdout: '' });
     expect((await again.run(['az', 'aks', 'update', '-g', RG, '-n', AKS, '--disable-image-integrity'])).stderr).toBe(
       'ERROR: unrecognized arguments: --disable-image-integrity\n',
@@ -191,7 +158,8 @@ describe('Helm 4 and Helm 3 (helm/helm pkg/cmd at v4.2.4, cmd/helm at v3.21.4)',
     const fixed = await install(w, '--rollback-on-failure', '--wait=watcher');
     expect(fixed).toMatchObject({ code: 0, stderr: '' });
     expect((await install(w, '--wait=forever')).stderr).toBe(
-      'Error: invalid argument "forever" for "--wait" flag: invalid wait input "forever". Valid inputs are watcher, hookOnly, and legacy\n',
+      'Error: invalid argument "forever" for "--wait" flag: invalid wait input "forever". ' +
+        'Valid inputs are watcher, hookOnly, and legacy\n',
     );
   });
 
