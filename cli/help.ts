@@ -14,7 +14,7 @@ Commands:
   teardown   Remove everything this runbook created, in reverse order
   doctor     Check tools, versions and login (the preflight step alone)
   export     Print the notebook (--format md) or a standalone bash script (--format sh)
-  workshop   Replay the runbook for many attendees (init, run, status, teardown)
+  workshop   Replay the runbook for many attendees (init, run, status, teardown, export)
   sandbox    Poke the simulated Azure world (sandbox exec -- az ...)
 
 Try it offline first:  ratify-runbook run --sandbox
