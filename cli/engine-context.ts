@@ -22,7 +22,7 @@ export function engineContext(
     answers,
     profile,
     azure: createAzureReader(profile),
-    kube: createKubeApi(),
+    kube: createKubeApi({ toolPath: profile.toolPath, env: { ...io.env, ...profile.toolEnv } }),
     clock: clockForScale(profile.timeScale),
     baseEnv: io.env,
     redactor: new Redactor(),

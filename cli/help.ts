@@ -28,8 +28,11 @@ const sandboxOptions = `  --sandbox               Run against the built-in simul
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
                           conflict, propagation, permanent, hang (repeatable; this invocation only)
-  --sandbox-tools T       kubectl=real runs your installed kubectl (logged, faults applied) against the
-                          simulated clusters' Kubernetes API; kubectl=fake (default) is the sandbox's own`;
+  --sandbox-tools T       The simulated machine's tools, comma-separated: helm=3 | helm=4 (default) |
+                          helm=<x.y.z>; kubectl=real runs your installed kubectl (logged, faults
+                          applied) against the simulated clusters' Kubernetes API (this invocation only)
+  --sandbox-cluster C     local-accounts (default) | entra-id (Entra ID sign-in, local accounts off)
+  --sandbox-caller R      owner (default) | contributor (no rights to assign roles or policies)`;
 const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
 
 export const commandHelp: Record<string, string> = {
@@ -106,16 +109,18 @@ Options:
 ${stateDirOption}
   -h, --help              This help
 `,
-  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] [--sandbox-tools kubectl=real] -- COMMAND [ARGS...]
+  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] [--sandbox-tools T] -- COMMAND [ARGS...]
 
-Runs COMMAND with the sandbox's fake az, notation, helm and kubectl first on PATH and the state
-dir's KUBECONFIG, so you can poke the simulated world. Its stdout, stderr and exit code pass
-through untouched. Each simulated cluster serves a Kubernetes API on loopback: the state dir's
-kubeconfig reaches it, so your own kubectl or client library works too.
+Runs COMMAND with the sandbox's fake az, notation, helm, kubectl and kubelogin first on PATH and
+the state dir's KUBECONFIG, so you can poke the simulated world (or run an exported script in it).
+Its stdout, stderr and exit code pass through untouched. Each simulated cluster serves a
+Kubernetes API on loopback: the state dir's kubeconfig reaches it, so your own kubectl or client
+library works too.
 
 Options:
 ${stateDirOption}
-  --sandbox-tools T       kubectl=real: your installed kubectl (logged in calls.jsonl) instead of the fake
+  --sandbox-tools T       helm=3 | helm=4 | helm=<x.y.z>: the simulated machine's Helm from now on;
+                          kubectl=real: your installed kubectl (logged in calls.jsonl) instead of the fake
   -h, --help              This help
 `,
 };

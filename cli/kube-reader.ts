@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '../runner/step.js';
+import { resolveCredential, type ExecConfig, type KubeUser, type PluginRun, type PluginRunner } from '../sandbox/kube/credentials.js';
 
 /**
  * The cluster's API read in-process with @kubernetes/client-node, through the state dir's
@@ -25,16 +28,100 @@ function absent(error: unknown): boolean {
   );
 }
 
-export function createKubeApi(): KubeApi {
+/** Where credential plugins (kubelogin) are found and what they see: the run's tools first on PATH, as for its commands. */
+export interface PluginEnvironment {
+  readonly toolPath: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** A plugin still running after this long waits for something that never comes. */
+const PLUGIN_TIMEOUT_MS = 120_000;
+/** kubelogin's device-code prompt: nobody will sign in during a run, so stop at once. */
+const INTERACTIVE_PROMPT = /microsoft\.com\/devicelogin/i;
+
+/**
+ * Runs an exec credential plugin as client-go does (ExecCredential on stdout), with the run's
+ * environment, and keeps each answer until shortly before its expirationTimestamp, so a run spawns
+ * kubelogin about once an hour rather than once a read.
+ */
+function pluginRunner(plugins: PluginEnvironment): PluginRunner {
+  const cache = new Map<string, { run: PluginRun; until: number }>();
+  return async (exec: ExecConfig) => {
+    const key = JSON.stringify(exec);
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.run;
+    const run = await spawnPlugin(exec, plugins);
+    const expires = /"expirationTimestamp"\s*:\s*"([^"]+)"/.exec(run.stdout)?.[1];
+    if (run.exitCode === 0 && expires) cache.set(key, { run, until: Date.parse(expires) - 60_000 });
+    return run;
+  };
+}
+
+function spawnPlugin(exec: ExecConfig, plugins: PluginEnvironment): Promise<PluginRun> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(plugins.env)) if (v !== undefined) env[k] = v;
+  env.PATH = [...plugins.toolPath, plugins.env.PATH ?? ''].filter(Boolean).join(delimiter);
+  for (const e of exec.env ?? []) env[e.name] = e.value;
+  env.KUBERNETES_EXEC_INFO = JSON.stringify({
+    kind: 'ExecCredential',
+    apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1beta1',
+    spec: { interactive: false },
+  });
+  return new Promise((resolve) => {
+    const child = spawn(exec.command, [...(exec.args ?? [])], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let settled = false;
+    const done = (run: PluginRun): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(run);
+    };
+    const stop = (): void => {
+      child.kill('SIGKILL');
+      done({ exitCode: 1, stdout, stderr });
+    };
+    const timer = setTimeout(stop, PLUGIN_TIMEOUT_MS);
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (INTERACTIVE_PROMPT.test(stderr)) stop();
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => done({ exitCode: e.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr || e.message }));
+    child.on('close', (code) => done({ exitCode: code ?? 1, stdout, stderr }));
+  });
+}
+
+export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: process.env }): KubeApi {
   // Loading client-node takes several node start-ups' worth of CPU: start now, while the run's
   // first steps wait on their processes, so it is there when a step first reads the cluster.
   const mod: Promise<ClientNode> = import('@kubernetes/client-node');
   mod.catch(() => {});
   const load = (): Promise<ClientNode> => mod;
+  const runPlugin = pluginRunner(plugins);
   const config = async (kubeconfig: string) => {
     const k8s = await load();
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(kubeconfig);
+    // A credential plugin is run here, not by client-node: with the run's tools on PATH, a
+    // cached answer, and no endless wait for a browser sign-in.
+    const user = kc.getCurrentUser();
+    if (user?.exec) {
+      const credential = await resolveCredential({ exec: user.exec as ExecConfig } as KubeUser, runPlugin);
+      if (credential.kind === 'error' || credential.kind === 'waits') {
+        const detail = credential.stderr.trim();
+        const message = credential.kind === 'error' ? credential.message : 'the credential plugin waits for a sign-in';
+        throw new Error(`${message}${detail ? `\n${detail}` : ''}`);
+      }
+      const token = credential.kind === 'token' ? credential.token : undefined;
+      kc.loadFromOptions({
+        clusters: kc.clusters,
+        contexts: kc.contexts,
+        currentContext: kc.getCurrentContext(),
+        users: kc.users.map((u) => (u.name === user.name ? { name: u.name, ...(token ? { token } : {}) } : u)),
+      });
+    }
     return { k8s, kc };
   };
   return {

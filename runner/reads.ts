@@ -34,6 +34,8 @@ export interface ReadDeps {
   readonly signal: AbortSignal;
   readonly emit: (event: ReadEvent) => void;
   readonly log: (line: string) => void;
+  /** Plan mode: records a wait (for the exported script, its `until` tests) around what `record` emits. */
+  readonly planWait?: (what: string, options: WaitOptions, record: () => void) => void;
 }
 
 type Outcome = Omit<ReadEvent, 'argv' | 'capture' | 'probe'>;
@@ -196,7 +198,9 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
     ): Promise<T> => {
       const commands = shown(kubectlGet(r, query), options);
       if (deps.mode === 'plan') {
-        emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
+        const record = (): void => emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
+        if (deps.planWait) deps.planWait(what, options, record);
+        else record();
         return options.planned;
       }
       const started = deps.clock.now().getTime();

@@ -7,7 +7,7 @@ import { formatDuration } from './duration.js';
 import { recordingAzure, recordingKube, type ReadEvent } from './reads.js';
 import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
-import type { AzureReader, KubeApi, Outputs, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
+import type { AzureReader, KubeApi, Outputs, PlanAssumptions, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource } from '../kernel/created-resource.js';
 
@@ -34,6 +34,15 @@ export interface ContextDeps {
   /** stepId -> outputs recorded so far (the ledger's, or the plan's placeholders). */
   readonly outputsOf: (stepId: string) => Outputs | undefined;
   readonly confirm: (question: string, nonInteractiveAnswer: boolean, stepId: string) => Promise<boolean>;
+  /** Plan mode only: what the plan assumes about the machine and the world. */
+  readonly assumptions?: PlanAssumptions;
+}
+
+/** A wait as a plan records it: the commands its probe ran once, and the test that ends it. */
+export interface PlannedWait {
+  readonly stepId: string;
+  readonly what: string;
+  readonly options: WaitOptions;
 }
 
 export interface ContextHooks {
@@ -43,6 +52,8 @@ export interface ContextHooks {
   readonly onLog: (line: string) => void;
   readonly onCreated: (resource: CreatedResource) => void;
   readonly onFile: (file: GeneratedFile) => void;
+  /** Plan mode: a wait begins (its probe's commands follow) or ends. */
+  readonly onWait?: (wait: PlannedWait | undefined) => void;
 }
 
 export function stepPaths(stateDir: string): StepPaths {
@@ -80,14 +91,24 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
       const argv = deps.redactor.redactArgv(event.argv);
       const command: CommandEvent = { stepId: step.id, attempt: hooks.attempt, argv, mutates: false, exitCode: event.exitCode, ms: event.ms,
         stdout: deps.redactor.redact(event.stdout), stderr: deps.redactor.redact(event.stderr), planned: event.planned,
-        options: { ...(event.capture ? { capture: event.capture } : {}), ...(event.probe ? { probe: true } : {}) } };
+        // Reads never fail a run (absent is an answer): the exported script runs them only for what they capture.
+        options: { ...(event.capture ? { capture: event.capture } : { allowFailure: true }), ...(event.probe ? { probe: true } : {}) } };
       hooks.onCommand(command);
       if (logFile) void appendFile(logFile, logEntry(command)).catch(() => {});
+    },
+    planWait: (what: string, options: WaitOptions, record: () => void) => {
+      hooks.onWait?.({ stepId: step.id, what, options });
+      try {
+        record();
+      } finally {
+        hooks.onWait?.(undefined);
+      }
     },
   };
   return {
     stepId: step.id,
     mode: deps.mode,
+    assumptions: deps.mode === 'plan' ? (deps.assumptions ?? {}) : {},
     answers: pickStepAnswers(step.id, step.needs, deps.answers),
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
@@ -115,7 +136,10 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     created: (resource) => hooks.onCreated(resource),
     confirm: (question, nonInteractiveAnswer) =>
       deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer, step.id),
-    waitFor: (what, probe, options) => waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
+    waitFor: (what, probe, options) =>
+      deps.mode === 'plan'
+        ? planWait(step.id, hooks, what, probe, options)
+        : waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
   };
 }
 
@@ -127,6 +151,24 @@ export function createTeardownContext(
   recordedOutputs: Outputs,
 ): TeardownContext {
   return { ...createStepContext(step, deps, hooks), createdBefore, recordedOutputs };
+}
+
+/** A plan probes once (its reads are planned, so it answers at once) and records the wait around it. */
+async function planWait<T>(
+  stepId: string,
+  hooks: ContextHooks,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
+  hooks.onWait?.({ stepId, what, options });
+  try {
+    const value = await probe();
+    if (value === undefined) throw new Error(`A plan cannot wait for ${what}: its probe needs a real answer.`);
+    return value;
+  } finally {
+    hooks.onWait?.(undefined);
+  }
 }
 
 /** Polls with the elapsed time visible, so a 15-minute policy sync never looks like a hang. */

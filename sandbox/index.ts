@@ -9,7 +9,7 @@ import type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
 export type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseFaultSpec, FAULT_KINDS, type FaultSpec, type FaultKind } from './faults.js';
-export { parseToolsSpec, TOOLS_FORMS, type ToolChoices } from './tools-spec.js';
+export { parseSandboxTools, DEFAULT_HELM, HELM_3, HELM_4, type SandboxTools } from './config.js';
 
 /**
  * Starts the world's server (or connects to the live one that owns worldDir). Throws an
@@ -28,7 +28,8 @@ export interface ExecOptions {
   kubeconfig?: string;
   latency?: string;
   faults?: readonly string[];
-  tools?: readonly string[];
+  /** --sandbox-tools, e.g. `kubectl=real` or `helm=3`. */
+  tools?: string;
 }
 
 export async function sandboxExec(worldDir: string, argv: readonly string[], opts: ExecOptions = {}): Promise<number> {

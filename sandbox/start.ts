@@ -6,11 +6,11 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
-import type { SandboxHandle, SandboxOptions } from './types.js';
+import { parseSandboxTools } from './config.js';
+import type { SandboxHandle, SandboxOptions, SeedOptions } from './types.js';
 import { parseLatency } from './latency.js';
 import { bashClient, FORWARDED_ENV } from './tools/bash-client.js';
 import { findRealKubectl, realKubectlShim } from './tools/real-kubectl-shim.js';
-import { parseToolsSpec } from './tools-spec.js';
 import { WorldHost } from './server/host.js';
 import { startListeners, type RunningServer } from './server/listeners.js';
 import { ensureWorldTls } from './tls.js';
@@ -18,7 +18,7 @@ import { rpc, type ServerInfo } from './tools/rpc.js';
 import { newWorld, type SeedAnswers } from './world/seed.js';
 import { loadWorld, saveWorld, writeFileAtomic } from './world/store.js';
 
-export const TOOLS = ['az', 'kubectl', 'helm', 'notation'] as const;
+export const TOOLS = ['az', 'kubectl', 'helm', 'notation', 'kubelogin'] as const;
 
 /** dist/sandbox/tools, whether this module runs from dist (the CLI) or from source (tests). */
 export function toolsDir(): string {
@@ -150,11 +150,11 @@ export interface StartOptions extends SandboxOptions {
 export async function start(options: StartOptions): Promise<SandboxHandle> {
   const latency = parseLatency(options.latency ?? 'instant');
   const faults = (options.faults ?? []).map(parseFaultSpec);
-  const tools = parseToolsSpec(options.tools ?? []);
+  const tools = options.tools ? parseSandboxTools(options.tools) : undefined;
   const worldDir = options.worldDir;
   mkdirSync(worldDir, { recursive: true });
   const bin = writeShims(worldDir);
-  const toolPath = tools.kubectl === 'real' ? [writeRealKubectlShim(worldDir), bin] : [bin];
+  const toolPath = tools?.kubectl === 'real' ? [writeRealKubectlShim(worldDir), bin] : [bin];
   const tls = await ensureWorldTls(worldDir);
   const elected = await elect(worldDir);
   let server: RunningServer | undefined;
@@ -177,7 +177,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     info = elected.info;
   }
   const session = randomUUID();
-  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec) });
+  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec), ...(tools ? { tools } : {}) });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -213,8 +213,11 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   };
   return {
     profile,
-    seed: async (answers: SeedAnswers) => {
-      await rpc(info, { op: 'seed', answers });
+    seed: async (answers: SeedAnswers, seedOptions?: SeedOptions) => {
+      await rpc(info, { op: 'seed', answers, ...(seedOptions ? { options: seedOptions } : {}) });
+    },
+    configure: async (answers: SeedAnswers, seedOptions: SeedOptions) => {
+      await rpc(info, { op: 'seed', answers, options: seedOptions, base: false });
     },
     close,
   };

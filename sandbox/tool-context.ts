@@ -29,6 +29,5 @@ export const FORWARDED_ENV = [
   'RATIFY_RUNBOOK_STEP',
   'RATIFY_SANDBOX_SESSION',
   'AZURE_CONFIG_DIR',
-  // Credential plugins in a kubeconfig (kubelogin) are found on the caller's PATH.
-  'PATH',
+  'AAD_LOGIN_METHOD',
 ] as const;

@@ -1,13 +1,15 @@
 import { defineStep } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
-import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
+import { authorizationFailed, kubeloginDeviceCode, oidcRequired } from './_shared/known-failures.js';
+import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { atLeast } from './_shared/versions.js';
 import * as read from './cluster-prereqs/reads.js';
 
 const slowUpdate = { mutates: true, retry: transientRetry, timeoutMs: 30 * 60_000 } as const;
+const tsv = (query: string) => ['--query', query, '-o', 'tsv'];
 
 export const clusterPrereqs = defineStep({
   id: 'cluster-prereqs',
@@ -56,31 +58,38 @@ first and only flipped when off.
     await Promise.all(
       read.PROVIDERS.map(async (namespace) => {
         if (await read.providerRegistered(ctx, sub, namespace)) return;
-        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry });
-        await ctx.waitFor(
-          `${namespace} to be registered`,
-          async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined),
-          {
-            timeoutMs: 15 * 60_000,
-            intervalMs: 10_000,
-          },
-        );
+        const registered = read.providerRegisteredTest(sub, namespace);
+        const register = az(sub, 'provider', 'register', '--namespace', namespace);
+        await ctx.cmd.run(register, { mutates: true, retry: transientRetry, done: [registered] });
+        const probe = async () => ((await read.providerRegistered(ctx, sub, namespace, true)) ? true : undefined);
+        await ctx.waitFor(`${namespace} to be registered`, probe, {
+          timeoutMs: 15 * 60_000,
+          intervalMs: 10_000,
+          until: [registered],
+        });
       }),
     );
 
     const state = read.clusterState(await read.showCluster(ctx, sub));
+    const shows = (query: string, value: string) => [{ argv: az(sub, 'aks', 'show', ...aks, ...tsv(query)), expect: { equals: value } }];
     if (!state.azurePolicy) {
-      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), slowUpdate);
+      const on = shows('addonProfiles.azurepolicy.enabled', 'true');
+      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: on });
       feature('azure-policy add-on');
     }
     if (!state.oidc || !state.workloadIdentity) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), slowUpdate);
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), {
+        ...slowUpdate,
+        done: shows('oidcIssuerProfile.enabled && securityProfile.workloadIdentity.enabled', 'true'),
+      });
       if (!state.oidc) feature('OIDC issuer (cannot be disabled)');
       if (!state.workloadIdentity) feature('workload identity');
     }
     const registry = await read.acrId(ctx, sub);
-    if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
+    const kubelet = state.kubeletObjectId ?? (await read.kubeletObjectId(ctx, sub));
+    if (!(await read.kubeletCanPull(ctx, sub, kubelet, registry))) {
+      const pulls = [read.kubeletPullTest(sub, kubelet, registry)];
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: pulls });
       ctx.created({
         kind: 'acrAttachment',
         id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`,
@@ -88,15 +97,10 @@ first and only flipped when off.
       });
     }
 
-    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false. Not
-    // again when it already reaches this cluster (cleanup-image-integrity may have just written it).
-    if (ctx.mode === 'plan' || !(await read.kubeconfigFor(ctx, aksName))) {
-      await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), {
-        mutates: false,
-      });
-    }
+    // Not again when the kubeconfig already reaches this cluster (cleanup-image-integrity may have just written it).
+    if (ctx.mode === 'plan' || !(await read.kubeconfigFor(ctx, aksName))) await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
     // One ARM GET after the updates, shown as the two reads a person would type.
-    const show = (query: string, capture: string) => ({ argv: az(sub, 'aks', 'show', ...aks, '--query', query, '-o', 'tsv'), capture });
+    const show = (query: string, capture: string) => ({ argv: az(sub, 'aks', 'show', ...aks, ...tsv(query)), capture });
     const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
       shows: [show('oidcIssuerProfile.issuerUrl', 'oidcIssuer'), show('id', 'aksId')],
     });
@@ -117,5 +121,5 @@ first and only flipped when off.
     return { aksId, oidcIssuer, kubeconfig: ctx.paths.kubeconfig };
   },
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [oidcRequired, authorizationFailed],
+  knownFailures: [oidcRequired, authorizationFailed, kubeloginDeviceCode],
 });

@@ -112,8 +112,8 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     const vault = await ctx.azure.getById(id, apiVersions.vault, {
       shows: [show('properties.vaultUri', 'vaultUri'), show('id', 'keyVaultId')],
     });
-    if (ctx.mode === 'plan')
-      return { vaultUri: '<key-vault.vaultUri>', keyVaultId: '<key-vault.keyVaultId>', keyVaultRbac: String(wantsRbac(ctx)) };
+    // A plan knows both from the answers: the vault's id and its DNS name in the public cloud.
+    if (ctx.mode === 'plan') return { vaultUri: `https://${name}.vault.azure.net/`, keyVaultId: id, keyVaultRbac: String(wantsRbac(ctx)) };
     const uri = prop(vault?.properties, 'vaultUri');
     if (!vault || typeof uri !== 'string' || !uri)
       throw new Error(`Key Vault ${name} was created but ARM does not return it (or its URI) yet: run again in a minute.`);

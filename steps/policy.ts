@@ -3,12 +3,13 @@ import { az, subscriptionOf } from './_shared/az.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { apiVersions, policyAssignmentId, policyDefinitionId, sameId } from './_shared/ids.js';
 import { prop, sameJson, stringProp } from './_shared/json.js';
-import { authorizationFailed, byoValidation, policySyncTimeout } from './_shared/known-failures.js';
+import { authorizationFailed, byoValidation, kubeloginDeviceCode, policySyncTimeout } from './_shared/known-failures.js';
 import { assignmentParams, jsonFile, renderPolicyDefinition } from './_shared/render.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeOne } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
-import { ratifyConstraints, waitForConstraint, waitForConstraintsGone } from './policy/constraint.js';
+import { CONSTRAINT_NAME, ratifyConstraints, waitForConstraint, waitForConstraintsGone } from './policy/constraint.js';
+import { shellLine } from '../runner/shell-words.js';
 
 type Ctx = StepContext<'subscriptionId' | 'policyName' | 'policyEffect' | 'demoNamespace'>;
 const write = { mutates: true, retry: transientRetry } as const;
@@ -43,32 +44,17 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
   const rules = await ctx.writeFile('policy/rules.json', jsonFile(parts.rules));
   const params = await ctx.writeFile('policy/params.json', jsonFile(parts.params));
   const created = await ctx.cmd.run(
-    az(
-      sub,
-      'policy',
-      'definition',
-      'create',
-      '--name',
-      name,
-      '--display-name',
-      'Ratify: only images with a verified signature',
-      '--description',
-      'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
-      '--rules',
-      `@${rules}`,
-      '--params',
-      `@${params}`,
-      '--mode',
-      parts.mode,
-      '--metadata',
-      'category=Kubernetes',
-      ctx.runTag,
-      '--query',
-      'id',
-      '-o',
-      'tsv',
-    ),
-    { ...write, capture: 'definitionId', guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none') },
+    az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
+      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
+      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--query', 'id', '-o', 'tsv'),
+    // No --metadata: current az takes one JSON/shorthand value there and refuses key=value words,
+    // older az took only key=value words; no spelling suits both (and Learn passes none).
+    {
+      ...write,
+      capture: 'definitionId',
+      planStdout: policyDefinitionId(sub, name),
+      guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'),
+    },
   );
   const id = tsvValue(created.stdout);
   if (!existing) ctx.created({ kind: 'policyDefinition', id, details: { subscription: sub, name } });
@@ -90,29 +76,12 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
   if (existing) await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', name, '--scope', scope), write);
   const paramsPath = await ctx.writeFile('policy/assignment-params.json', jsonFile(params));
   const created = await ctx.cmd.run(
-    az(
-      sub,
-      'policy',
-      'assignment',
-      'create',
-      '--name',
-      name,
-      '--display-name',
-      `Ratify signed images (${ctx.runTag})`,
-      '--policy',
-      definition.id,
-      '--scope',
-      scope,
-      '--params',
-      `@${paramsPath}`,
-      '--query',
-      'id',
-      '-o',
-      'tsv',
-    ),
+    az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
+      '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
     {
       ...write,
       capture: 'assignmentId',
+      planStdout: policyAssignmentId(scope, name),
       guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none'),
     },
   );
@@ -170,5 +139,8 @@ minutes) instead of the blog's [unspecified wait](docs/errata.md#policy-sync-wai
     return { definitionId: definition.id, assignmentId, constraintName };
   },
   teardown,
-  knownFailures: [byoValidation, authorizationFailed, policySyncTimeout],
+  knownFailures: [byoValidation, authorizationFailed, policySyncTimeout, kubeloginDeviceCode],
+  shell: {
+    constraintName: (v) => [`${v}="$(${shellLine(CONSTRAINT_NAME)})"`],
+  },
 });

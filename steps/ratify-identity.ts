@@ -1,5 +1,8 @@
 import { defineStep, type ArmResource, type ShownCommand, type StepContext } from '../runner/step.js';
-import { accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, type Permissions } from './_shared/access.js';
+import {
+  accessPolicyGranted, accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, roleAssigned, type Permissions,
+} from './_shared/access.js';
+import type { ShellTest } from '../runner/command-types.js';
 import { az, locationArgs, subscriptionOf, tagArgs } from './_shared/az.js';
 import { apiVersions, identityId } from './_shared/ids.js';
 import { stringProp } from './_shared/json.js';
@@ -8,7 +11,7 @@ import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { registryIdByName } from './_shared/registry.js';
-import { ficState, putFic, type Fic } from './ratify-identity/federated.js';
+import { ficMatchesTest, ficState, putFic, type Fic } from './ratify-identity/federated.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -35,6 +38,14 @@ function showIdentity(ctx: Ctx, p: ReturnType<typeof plan>, shows?: ShownCommand
   return ctx.azure.getById(p.id, apiVersions.identity, {
     shows: shows ?? [{ argv: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'), probe: true }],
   });
+}
+
+/** What the script checks while it waits for the grants and the credential to read back. */
+function grantsVisible(p: ReturnType<typeof plan>, objectId: string, registry: string, vault: string): ShellTest[] {
+  const kv = p.rbac
+    ? roleAssigned(p.sub, { objectId, role: KV_ROLE, scope: p.keyVaultId })
+    : accessPolicyGranted(p.sub, vault, p.rg, objectId, KV_PERMISSIONS);
+  return [roleAssigned(p.sub, { objectId, role: 'AcrPull', scope: registry }), kv, ficMatchesTest(p.fic)];
 }
 
 /** Which grants are missing: AcrPull on the registry, secret read on the vault. */
@@ -132,14 +143,10 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
 
     if (missing.acrPull || missing.keyVault || !fic.matches) {
       // No fixed sleep (docs/errata.md#identity-propagation): poll until the new grants and the credential read back.
-      await ctx.waitFor(
-        'the role assignments and federated credential to propagate',
-        async () => {
-          const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
-          return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
-        },
-        { timeoutMs: 10 * 60_000, intervalMs: 5_000 },
-      );
+      await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
+        const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
+        return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
+      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000, until: grantsVisible(p, identityObjectId, registry, ctx.answers.keyVaultName) });
     }
     return { identityClientId, identityObjectId };
   },

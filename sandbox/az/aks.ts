@@ -2,30 +2,30 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
-  createCluster,
-  disableAzurePolicyAddon,
-  disableImageIntegrity,
-  enableAzurePolicyAddon,
-  enableImageIntegrity,
+  aadProfileOf, AKS_AAD_CLIENT_APP, AKS_AAD_SERVER_APP, createCluster, disableAzurePolicyAddon, disableImageIntegrity,
+  enableAzurePolicyAddon, enableImageIntegrity,
 } from '../world/cluster.js';
 import { guid } from '../world/ids.js';
-import { clusterPath, clusterTokens } from '../kube/api/server.js';
+import { clusterPath } from '../kube/api/server.js';
+import { clusterTokens } from '../kube/auth.js';
 import { kubeOf } from '../kube/objects.js';
 import type { ArmResource } from '../world/model.js';
-import { roleByName, roleDefinitionId } from '../world/rbac.js';
+import { rbacAllows, roleByName, roleDefinitionId } from '../world/rbac.js';
 import { deleteResource, flatten, getResource, listByType, putResource, resourceId } from '../world/resources.js';
 import { findRegistry, IMAGE_INTEGRITY_INITIATIVE } from '../world/seed.js';
 import { bool, list, str } from './args.js';
+import { stableView } from '../server/api-versions.js';
 import { parseTags, requireRg } from './common.js';
 import type { AzCtx } from './context.js';
-import { cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
+import { armError, cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
 /** AKS, with az 2.x's output shapes. */
 
 /**
  * The kubeconfig `get-credentials` hands out: the cluster's API server (the world's loopback
- * Kubernetes API), the world's CA, and a local account's static hex bearer token.
+ * Kubernetes API), the world's CA, and the user: a local account's static hex bearer token, or
+ * on an Entra ID cluster (without --admin) kubelogin as the credential plugin.
  */
 type NamedEntry = { name: string; [k: string]: unknown };
 
@@ -34,24 +34,26 @@ type Kubeconfig = Record<string, unknown> & { clusters: NamedEntry[]; contexts: 
 function clusterKubeconfig(ctx: AzCtx, c: ArmResource, contextName: string, user: string, admin: boolean): Kubeconfig {
   const tokens = clusterTokens(kubeOf(ctx.world, c.id));
   const ca = readFileSync(join(ctx.worldDir, 'tls', 'ca.pem'));
+  const aad = aadProfileOf(c);
+  const server = `https://127.0.0.1:${ctx.world.kubeApiPort ?? 0}${clusterPath(c)}`;
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [
-      {
-        name: c.name,
-        cluster: { 'certificate-authority-data': ca.toString('base64'), server: `https://127.0.0.1:${ctx.world.kubeApiPort ?? 0}${clusterPath(c)}` },
-      },
-    ],
+    clusters: [{ name: c.name, cluster: { 'certificate-authority-data': ca.toString('base64'), server } }],
     contexts: [{ name: contextName, context: { cluster: c.name, user } }],
     'current-context': contextName,
     preferences: {},
-    users: [{ name: user, user: { token: admin ? tokens.admin : tokens.user } }],
+    users: [{ name: user, user: aad && !admin ? entraIdUser(aad.tenantID) : { token: admin ? tokens.admin : tokens.user } }],
   };
 }
 
-export function clusterView(r: ArmResource): Record<string, unknown> {
-  const v = flatten(r);
+/**
+ * What `az aks show` prints. The core CLI calls a stable API version, where preview-only
+ * properties (securityProfile.imageIntegrity) do not exist; the aks-preview extension, when
+ * installed, switches the aks commands to its preview API version and they appear.
+ */
+export function clusterView(r: ArmResource, preview = true): Record<string, unknown> {
+  const v = flatten(preview ? r : stableView(r));
   // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl.
   const oidc = v.oidcIssuerProfile as { enabled: boolean; issuerURL?: string } | undefined;
   if (oidc) v.oidcIssuerProfile = { enabled: oidc.enabled, issuerUrl: oidc.issuerURL ?? null };
@@ -61,6 +63,9 @@ export function clusterView(r: ArmResource): Record<string, unknown> {
   v.securityProfile = { azureKeyVaultKms: null, defender: null, imageCleaner: null, ...sec };
   return v;
 }
+
+/** aks-preview installed: the aks commands call its preview API version. */
+const previewApi = (ctx: AzCtx): boolean => Boolean(ctx.world.extensions['aks-preview']);
 
 function requireCluster(ctx: AzCtx, rg: string, name: string): ArmResource {
   requireRg(ctx, rg);
@@ -84,6 +89,10 @@ function kubeletOid(cluster: ArmResource): string {
 
 /** `--attach-acr` grants the kubelet identity AcrPull on the registry. */
 export function attachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): void {
+  // az assigns AcrPull itself; without the right to it the command stops (acs custom.py _ensure_aks_acr_role_assignment).
+  if (!rbacAllows(ctx.world, ctx.caller.objectId, 'authorization/write', acr.id, ctx.now(), ctx.latency.ms('rbacPropagation'))) {
+    throw cliError('Could not create a role assignment for ACR. Are you an Owner on this subscription?');
+  }
   const role = roleByName('AcrPull')!;
   const oid = kubeletOid(cluster);
   const exists = listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').some((ra) => {
@@ -125,20 +134,43 @@ function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   }
 }
 
+/**
+ * The user AKS writes for an Entra ID cluster (kubelogin format, Kubernetes >= 1.24): kubelogin
+ * in device-code mode with the AKS server and client applications. Observed kubeconfigs list the
+ * args in this order; the install hint is AKS's.
+ */
+function entraIdUser(tenant: string): Record<string, unknown> {
+  return {
+    exec: {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_AAD_SERVER_APP, '--client-id', AKS_AAD_CLIENT_APP,
+        '--tenant-id', tenant, '--login', 'devicecode'],
+      command: 'kubelogin',
+      env: null,
+      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
+        'To learn more, please go to https://aka.ms/aks/kubelogin\n',
+      interactiveMode: 'IfAvailable',
+      provideClusterInfo: false,
+    },
+  };
+}
+
 const ADDON_KEYS: Record<string, string> = { 'azure-policy': 'azurepolicy', monitoring: 'omsagent', 'azure-keyvault-secrets-provider': 'azureKeyvaultSecretsProvider' };
 
 export const aksCommands: AzCommand[] = [
   {
     path: 'aks show',
     args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }],
-    run: (ctx, a) => clusterView(requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!)),
+    run: (ctx, a) => clusterView(requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!), previewApi(ctx)),
   },
   {
     path: 'aks list',
     args: [{ names: '--resource-group -g' }],
     run: (ctx, a) => {
       const rg = str(a, 'resourceGroup');
-      return listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter((r) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)).map(clusterView);
+      const inGroup = (r: ArmResource) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`);
+      const clusters = listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter(inGroup);
+      return clusters.map((r) => clusterView(r, previewApi(ctx)));
     },
   },
   {
@@ -179,7 +211,7 @@ export const aksCommands: AzCommand[] = [
       );
       if (acr) attachAcr(ctx, c, acr);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -233,7 +265,7 @@ export const aksCommands: AzCommand[] = [
       if (list(a, 'tags')) c.tags = parseTags(list(a, 'tags'));
       applyImageIntegrityDine(ctx, c);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -254,7 +286,7 @@ export const aksCommands: AzCommand[] = [
       }
       applyImageIntegrityDine(ctx, c);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -271,7 +303,7 @@ export const aksCommands: AzCommand[] = [
         if (key === 'azurepolicy') disableAzurePolicyAddon(ctx.world, c.id);
       }
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -288,8 +320,11 @@ export const aksCommands: AzCommand[] = [
     run: (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const admin = bool(a, 'admin') ?? false;
+      if (admin && c.properties.disableLocalAccounts === true) {
+        throw armError('BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
+      }
       const contextName = str(a, 'context') ?? (admin ? `${c.name}-admin` : c.name);
-      const user = admin ? `clusterAdmin_${str(a, 'resourceGroup')}_${c.name}` : `clusterUser_${str(a, 'resourceGroup')}_${c.name}`;
+      const user = `${admin ? 'clusterAdmin' : 'clusterUser'}_${str(a, 'resourceGroup')}_${c.name}`;
       const fresh = clusterKubeconfig(ctx, c, contextName, user, admin);
       const fileArg = str(a, 'file');
       if (fileArg === '-') {

@@ -1,7 +1,7 @@
 import { stringify as toYaml } from 'yaml';
 import type { ToolContext } from '../tool-context.js';
 import { ToolError, type ToolResult } from '../tool-result.js';
-import { connect } from './client/connect.js';
+import { connect, CredentialWaits } from './client/connect.js';
 import { ApiStatus, Unreachable } from './client/http.js';
 import { isProblem, resolveTarget } from './client/kubeconfig.js';
 import { bool, fail, parse, type Parsed } from './kubectl/args.js';
@@ -32,7 +32,7 @@ const CLIENT = {
 const HELP = `kubectl controls the Kubernetes cluster manager (ratify-runbook sandbox: a client of the simulated cluster's API).
 
  Commands: get, describe, api-resources, run, create, apply, delete, patch, label, annotate, scale,
- logs, wait, rollout status, version, cluster-info, config current-context.
+ logs, wait, rollout status, version, cluster-info, config current-context, auth can-i.
  For everything else run the real kubectl against the same API: --sandbox-tools kubectl=real.
 `;
 
@@ -98,6 +98,8 @@ async function dispatch(s: Session): Promise<void> {
       return wait(s);
     case 'rollout':
       return rollout(s);
+    case 'auth':
+      return canI(s);
     case 'exec':
     case 'port-forward':
     case 'attach':
@@ -112,6 +114,34 @@ async function dispatch(s: Session): Promise<void> {
     default:
       throw fail(`error: unknown command "${s.p.verb}" for "kubectl"\nRun 'kubectl --help' for usage.`);
   }
+}
+
+/** `kubectl auth can-i VERB RESOURCE [-q]`: the API's SelfSubjectAccessReview; "yes" exits 0, "no" 1. */
+async function canI(s: Session): Promise<void> {
+  if (s.p.args[0] !== 'can-i') throw fail(`error: unknown command "${s.p.args[0] ?? ''}" for "kubectl auth"`);
+  const [, verb, resource] = s.p.args;
+  if (!verb || !resource) {
+    throw fail(
+      'error: you must specify two arguments: verb resource or verb resource/resourceName.\n' +
+        "See 'kubectl auth can-i -h' for help and examples",
+    );
+  }
+  const [plural = '', name] = resource.split('/');
+  const [res = '', ...groupParts] = plural.split('.');
+  const attributes = {
+    verb,
+    resource: res,
+    ...(groupParts.length ? { group: groupParts.join('.') } : {}),
+    ...(name ? { name } : {}),
+    ...(s.allNs ? {} : { namespace: s.ns }),
+  };
+  const body = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } });
+  const review = await s.client.json<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    body,
+  });
+  const allowed = review.status?.allowed === true;
+  if (!bool(s.p, '--quiet')) s.out(allowed ? 'yes\n' : 'no\n');
+  s.exitCode = allowed ? 0 : 1;
 }
 
 export async function runKubectl(t: ToolContext, argv: readonly string[]): Promise<ToolResult> {
@@ -135,7 +165,8 @@ export async function runKubectl(t: ToolContext, argv: readonly string[]): Promi
     return { stdout: s.stdout, stderr: s.stderr, exitCode: s.exitCode };
   } catch (err) {
     if (err instanceof ToolError) return { stdout: err.stdout, stderr: err.message, exitCode: err.exitCode };
-    if (err instanceof Unreachable) return { stdout: '', stderr: `${err.kubectl}\n`, exitCode: 1 };
+    if (err instanceof Unreachable) return { stdout: '', stderr: `${err.before}${err.kubectl}\n`, exitCode: 1 };
+    if (err instanceof CredentialWaits) return { stdout: '', stderr: err.stderr, exitCode: 0, waitsForever: true };
     throw err;
   }
 }

@@ -7,6 +7,8 @@ import { signJwt } from '../jwt.js';
 import type { WorldTls } from '../tls.js';
 import type { SeedAnswers } from '../world/seed.js';
 import { kubeApiHandler } from '../kube/api/server.js';
+import type { SeedOptions } from '../types.js';
+import type { SandboxTools } from '../config.js';
 import { armRoute, sendArm } from './arm-routes.js';
 import type { ToolCall, ToolReply, WorldHost } from './host.js';
 
@@ -21,8 +23,8 @@ export interface RunningServer {
 export type RpcRequest =
   | ({ op: 'call' } & ToolCall)
   | ({ op: 'precheck' } & ToolCall)
-  | { op: 'seed'; answers: SeedAnswers }
-  | { op: 'session-open'; id: string; faults: string[] }
+  | { op: 'seed'; answers: SeedAnswers; options?: SeedOptions; base?: boolean }
+  | { op: 'session-open'; id: string; faults: string[]; tools?: SandboxTools }
   | { op: 'session-close'; id: string }
   | { op: 'token'; scope: string }
   | { op: 'ping' };
@@ -53,9 +55,9 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
     case 'precheck':
       return host.precheck(body);
     case 'seed':
-      return { changed: await host.seed(body.answers) };
+      return { changed: await host.seed(body.answers, body.options, body.base !== false) };
     case 'session-open':
-      host.openSession(body.id, body.faults.map(parseFaultSpec));
+      host.openSession(body.id, body.faults.map(parseFaultSpec), body.tools);
       return { ok: true };
     case 'session-close':
       host.closeSession(body.id);
@@ -157,5 +159,6 @@ function shReply(reply: ToolReply & { proceed?: boolean }, step: string | undefi
   const exitCode = reply.proceed ? '__RC__' : reply.exitCode;
   const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
   const parts = [reply.stdout, reply.stderr, log];
-  return `${reply.proceed ? 'proceed' : reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
+  const code = reply.proceed ? 'proceed' : reply.waitsForever ? 'wait' : reply.exitCode;
+  return `${code}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
 }

@@ -32,6 +32,8 @@ export interface Principal {
   appId?: string;
   /** Set for managed identities: the identity resource id. */
   identityId?: string;
+  /** Entra ID groups the principal belongs to (object ids), e.g. a cluster's admin group. */
+  groups?: string[];
 }
 
 export interface Subscription {
@@ -211,4 +213,15 @@ export interface World {
    * owner so the kubeconfigs `az aks get-credentials` wrote stay valid.
    */
   kubeApiPort?: number;
+  /** The simulated machine and tenant (--sandbox-tools, --sandbox-caller); absent in older worlds. */
+  config?: WorldConfig;
+}
+
+export interface WorldConfig {
+  /** What `helm version --template '{{.Version}}'` prints (default: sandbox/config.ts DEFAULT_HELM). */
+  helm?: string;
+  /** The roles the signed-in user holds on the subscriptions (default owner). */
+  caller?: 'owner' | 'contributor';
+  /** The Entra ID group that administers Entra ID clusters (created with the first one). */
+  aksAdminGroup?: string;
 }

@@ -1,4 +1,5 @@
 import type { ArmResource, StepContext } from '../../runner/step.js';
+import type { ShellTest } from '../../runner/command-types.js';
 import { az } from '../_shared/az.js';
 import { prop, stringProp } from '../_shared/json.js';
 import { assignedRoles } from '../_shared/access.js';
@@ -42,24 +43,52 @@ export async function kubeconfigFor(ctx: Ctx, aksName: string): Promise<boolean>
   return (await ctx.kube.currentContext()) === aksName && (await kubeconfigReady(ctx));
 }
 
-/** One ARM GET of the provider, shown as the `az provider show` it stands for. */
-export async function providerRegistered(ctx: Ctx, sub: string, namespace: string): Promise<boolean> {
+const providerShow = (sub: string, namespace: string) =>
+  az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv');
+
+/**
+ * One ARM GET of the provider, shown as the `az provider show` it stands for. A plan registers
+ * the providers (guarded by this read); while it waits, it takes them for registered.
+ */
+export async function providerRegistered(ctx: Ctx, sub: string, namespace: string, waiting = false): Promise<boolean> {
   const provider = await ctx.azure.getById(`/subscriptions/${sub}/providers/${namespace}`, '2021-04-01', {
-    shows: az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv'),
+    shows: providerShow(sub, namespace),
   });
-  return ctx.mode === 'plan' || stringProp(provider, 'registrationState') === 'Registered';
+  return stringProp(provider, 'registrationState') === 'Registered' || (waiting && ctx.mode === 'plan');
+}
+
+export const providerRegisteredTest = (sub: string, namespace: string): ShellTest => ({
+  argv: providerShow(sub, namespace),
+  expect: { equals: 'Registered' },
+});
+
+/** The kubelet identity's object id, when the first ARM read did not give it (a plan reads nothing). */
+export async function kubeletObjectId(ctx: Ctx, sub: string): Promise<string> {
+  const { resourceGroup: rg, aksName } = ctx.answers;
+  const query = 'identityProfile.kubeletidentity.objectId';
+  const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
+    shows: [{ argv: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '--query', query, '-o', 'tsv'), capture: 'kubeletObjectId' }],
+  });
+  if (ctx.mode === 'plan') return '<cluster-prereqs.kubeletObjectId>';
+  return clusterState(cluster).kubeletObjectId ?? '';
 }
 
 /** The registry's id (found by name in the subscription). */
 export const acrId = (ctx: Ctx, sub: string): Promise<string> => registryIdByName(ctx, sub, ctx.answers.acrName, ctx.answers.resourceGroup);
 
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
-export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: string | undefined, registry: string): Promise<boolean> {
-  if (!kubeletObjectId) return false;
-  return (await assignedRoles(ctx, sub, kubeletObjectId, registry)).has('AcrPull');
+export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string | undefined, registry: string): Promise<boolean> {
+  if (!kubelet) return false;
+  return (await assignedRoles(ctx, sub, kubelet, registry)).has('AcrPull');
 }
 
-/** The state dir's kubeconfig reaches the cluster's API (what `kubectl version` would show). */
+export const kubeletPullTest = (sub: string, kubelet: string, registry: string): ShellTest => ({
+  argv: az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
+    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv'),
+  expect: 'nonEmpty',
+});
+
+/** The state dir's kubeconfig reaches the cluster's API (what `kubectl get namespaces` would show). */
 export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
   try {
     await ctx.kube.list(NAMESPACES, {}, { shows: ['kubectl', 'get', 'namespaces', '-o', 'name'] });
@@ -74,21 +103,8 @@ export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
  * policy-for-kubernetes, "Identify which Add-on version is installed"; pods matched by name).
  */
 export async function addonVersion(ctx: Ctx): Promise<string | undefined> {
-  const pods = await ctx.kube.list(
-    PODS,
-    { namespace: 'kube-system' },
-    {
-      shows: [
-        'kubectl',
-        'get',
-        'pods',
-        '-n',
-        'kube-system',
-        '-o',
-        'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}',
-      ],
-    },
-  );
+  const jsonpath = 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}';
+  const pods = await ctx.kube.list(PODS, { namespace: 'kube-system' }, { shows: ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', jsonpath] });
   for (const pod of pods ?? []) {
     const image = String((pod.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image ?? '');
     if (/^azure-policy-(?!webhook)/.test(pod.metadata.name) && image.includes(':')) return image.slice(image.lastIndexOf(':') + 1);

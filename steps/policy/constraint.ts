@@ -17,6 +17,10 @@ export const SHOW_CONSTRAINTS = [
   'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.enforcementAction}{"\\n"}{end}',
 ];
 const SHOW_TEMPLATE = ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'];
+const ACTIONS = ['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[*].spec.enforcementAction}'];
+
+/** The first constraint's name: what the exported script records as policy.constraintName. */
+export const CONSTRAINT_NAME = ['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[0].metadata.name}'];
 
 const constraintsOf = (objects: readonly KubeObject[]): { name: string; action: string }[] =>
   objects.map((o) => ({
@@ -50,6 +54,10 @@ export async function waitForConstraint(ctx: Ctx, effect: string): Promise<strin
       note: SYNC_NOTE,
       planned: '<policy.constraintName>',
       shows: [SHOW_TEMPLATE, SHOW_CONSTRAINTS].map((argv) => ({ argv })),
+      until: [
+        { argv: SHOW_TEMPLATE, expect: 'nonEmpty' },
+        { argv: ACTIONS, expect: { contains: wanted } },
+      ],
     },
   );
 }
@@ -67,6 +75,7 @@ export async function waitForTemplateGone(ctx: Ctx, what: string): Promise<void>
       note: SYNC_NOTE,
       planned: true,
       shows: SHOW_TEMPLATE,
+      until: [{ argv: SHOW_TEMPLATE, expect: 'empty' }],
     },
   );
 }
@@ -84,6 +93,7 @@ export async function waitForConstraintsGone(ctx: Ctx): Promise<void> {
       note: SYNC_NOTE,
       planned: true,
       shows: SHOW_CONSTRAINTS,
+      until: [{ argv: CONSTRAINT_NAME, expect: 'empty' }],
     },
   );
 }

@@ -70,6 +70,7 @@ export async function waitForKmp(ctx: Ctx): Promise<void> {
         note: 'role assignments and federated credentials can take minutes to propagate',
         planned: PLANNED,
         shows: SHOW_KMP,
+        until: [{ argv: ['kubectl', 'get', ...KMP, '-o', 'jsonpath={.status.issuccess}'], expect: { equals: 'true' } }],
       },
     );
     if (status.success) return;

@@ -111,10 +111,16 @@ describe('CLI contract (built binary, no TTY)', () => {
   });
 
   it.each([
-    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency, --sandbox-fault and --sandbox-tools only apply to the sandbox'],
-    [['run', '--sandbox-tools', 'kubectl=real'], '--sandbox-latency, --sandbox-fault and --sandbox-tools only apply to the sandbox'],
+    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency only applies to the sandbox'],
+    [['run', '--sandbox-tools', 'helm=3', '--sandbox-cluster', 'entra-id'], '--sandbox-tools, --sandbox-cluster only apply to the sandbox'],
+    [['run', '--sandbox', '--sandbox-tools', 'helm=5'], "invalid --sandbox-tools 'helm=5': Helm 5 is not simulated"],
+    [['run', '--sandbox', '--sandbox-tools', 'kubectl=1.30'], "invalid --sandbox-tools 'kubectl=1.30'"],
+    [['run', '--sandbox', '--sandbox-cluster', 'aad'], "invalid --sandbox-cluster 'aad': expected one of local-accounts, entra-id"],
+    [['doctor', '--sandbox', '--sandbox-caller', 'reader'], "invalid --sandbox-caller 'reader': expected one of owner, contributor"],
+    [['sandbox', 'exec', '--sandbox-tools', 'helm=2', '--', 'true'], "invalid --sandbox-tools 'helm=2'"],
+    [['run', '--sandbox-tools', 'kubectl=real'], '--sandbox-tools only applies to the sandbox'],
     [['run', '--sandbox', '--sandbox-tools', 'kubectl=latest'], "invalid --sandbox-tools 'kubectl=latest': kubectl must be one of fake, real"],
-    [['run', '--sandbox', '--sandbox-tools', 'oc=real'], "invalid --sandbox-tools 'oc=real': unknown tool 'oc'"],
+    [['run', '--sandbox', '--sandbox-tools', 'oc=real'], "invalid --sandbox-tools 'oc=real': the sandbox's tools can be chosen for helm and kubectl only"],
     [['run', '--sandbox', '--sandbox-latency', 'fast'], "invalid --sandbox-latency 'fast'"],
     [['run', '--sandbox', '--sandbox-fault', 'nonsense'], "invalid --sandbox-fault 'nonsense'"],
     [['run', '--from', 'key-vault', '--only', 'policy'], '--from and --only cannot be combined'],

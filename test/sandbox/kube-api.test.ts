@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signJwt } from '../../sandbox/jwt.js';
-import { AKS_SERVER_APP_ID, clusterPath, clusterTokens } from '../../sandbox/kube/api/server.js';
+import { clusterPath } from '../../sandbox/kube/api/server.js';
+import { clusterTokens } from '../../sandbox/kube/auth.js';
+import { AKS_AAD_SERVER_APP as AKS_SERVER_APP_ID } from '../../sandbox/world/cluster.js';
 import { kubeOf } from '../../sandbox/kube/objects.js';
 import { parseLatency } from '../../sandbox/latency.js';
 import { WorldHost } from '../../sandbox/server/host.js';
@@ -265,9 +267,22 @@ describe('Kubernetes API of a simulated cluster', () => {
       body: { kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized' },
     });
     expect((await call('GET', '/api', { bearer: entra(AKS_SERVER_APP_ID) })).status).toBe(401);
-    cluster.properties.aadProfile = { managed: true, enableAzureRBAC: false };
+    cluster.properties.aadProfile = { managed: true, enableAzureRBAC: false, adminGroupObjectIDs: [], tenantID: host.world.tenant.id };
     try {
       expect((await call('GET', '/api', { bearer: entra(AKS_SERVER_APP_ID) })).status).toBe(200);
+      // A member of no admin group may read, not write: what `kubectl auth can-i` asks.
+      const review = (verb: string) =>
+        call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+          bearer: entra(AKS_SERVER_APP_ID),
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, resource: 'pods' } } },
+        });
+      expect((await review('list')).body).toMatchObject({ status: { allowed: true } });
+      expect((await review('create')).body).toMatchObject({ status: { allowed: false } });
+      const other = signJwt(
+        { aud: AKS_SERVER_APP_ID, oid: host.world.user.objectId, tid: 'another-tenant', exp: Math.floor(clock.now() / 1000) + 600 },
+        host.world.tokenKey,
+      );
+      expect((await call('GET', '/api', { bearer: other })).status).toBe(401);
       expect((await call('GET', '/api', { bearer: entra('https://management.azure.com/') })).status).toBe(401);
       expect((await call('GET', '/api', { bearer: token })).status).toBe(200);
       cluster.properties.disableLocalAccounts = true;

@@ -24,7 +24,7 @@ const calls = (): { argv: string[]; exitCode: number; step: string | null }[] =>
 beforeAll(async () => {
   ensureToolsBuilt();
   const clock = virtualClock();
-  w = await openWorld({ latency: 'realistic', clock, tools: ['kubectl=real'] });
+  w = await openWorld({ latency: 'realistic', clock, tools: 'kubectl=real' });
   flow = await runFlow(w, {}, { wait: (ms) => clock.advance(ms) });
 }, 120_000);
 afterAll(async () => w?.close());
@@ -137,7 +137,7 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
   });
 
   test('--sandbox-fault applies to the real kubectl like to every fake', async () => {
-    const faulty = await openWorld({ dir: w.dir, seed: false, tools: ['kubectl=real'], faults: ['kubectl get=transient'] });
+    const faulty = await openWorld({ dir: w.dir, seed: false, tools: 'kubectl=real', faults: ['kubectl get=transient'] });
     try {
       const env = { ...faulty.handle.profile.toolEnv, KUBECONFIG: w.kubeconfig };
       expect(await faulty.run(['kubectl', 'get', 'ns'], env)).toMatchObject({

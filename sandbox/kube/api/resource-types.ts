@@ -51,6 +51,11 @@ export const BUILT_IN: ResourceType[] = [
   builtIn('', 'v1', 'ConfigMap', 'configmaps', { shortNames: ['cm'] }),
   builtIn('', 'v1', 'Event', 'events', { shortNames: ['ev'] }),
   builtIn('apps', 'v1', 'Deployment', 'deployments', { shortNames: ['deploy'], categories: ['all'], subresources: ['status', 'scale'] }),
+  builtIn('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', { namespaced: false }),
+  builtIn('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', { namespaced: false }),
+  builtIn('rbac.authorization.k8s.io', 'v1', 'Role', 'roles'),
+  builtIn('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings'),
+  builtIn('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', { namespaced: false, verbs: ['create'] }),
   builtIn('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', {
     namespaced: false,
     shortNames: ['crd', 'crds'],

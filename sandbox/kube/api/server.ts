@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifyJwt } from '../../jwt.js';
 import type { ArmResource, KubeData } from '../../world/model.js';
 import { listByType } from '../../world/resources.js';
-import { hex } from '../../world/ids.js';
+import { authenticateToken, callerMay, type KubeCaller } from '../auth.js';
 import { clusterFqdn } from '../../world/cluster.js';
 import { kubeOf } from '../objects.js';
 import type { Env } from '../ratify.js';
@@ -23,7 +22,7 @@ import type { KubeApiHost } from './host.js';
 import { podLog } from './logs.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { clusterTypes } from './view.js';
-import { ApiError, methodNotAllowed, pageNotFound, unauthorized } from './status.js';
+import { ApiError, badRequest, methodNotAllowed, pageNotFound, unauthorized } from './status.js';
 import { watch } from './watch.js';
 
 /**
@@ -32,28 +31,30 @@ import { watch } from './watch.js';
  * Callers authenticate as AKS lets them: the static hex token `az aks get-credentials` hands out
  * (local accounts), or on an Entra ID cluster an Entra token for the AKS server application.
  */
-export const AKS_SERVER_APP_ID = '6dae42f8-4368-4678-94ff-3960e28e3630';
-
 export const clusterPath = (cluster: ArmResource): string => `/clusters/${clusterFqdn(cluster).toLowerCase()}`;
 
-/** The static tokens of a cluster's local accounts (made on first use; stable after). */
-export function clusterTokens(kube: KubeData): { user: string; admin: string } {
-  return (kube.tokens ??= { user: hex(32), admin: hex(32) });
+function callerOf(host: KubeApiHost, cluster: ArmResource, kube: KubeData, authorization: string | undefined): KubeCaller | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  return m ? authenticateToken(host.world, host.clock.now(), cluster, kube, m[1]!) : undefined;
 }
 
-function authenticated(host: KubeApiHost, cluster: ArmResource, kube: KubeData, authorization: string | undefined): boolean {
-  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!m) return false;
-  const token = m[1]!;
-  const props = cluster.properties as { aadProfile?: { managed?: boolean } | null; disableLocalAccounts?: boolean };
-  const tokens = clusterTokens(kube);
-  if (!props.disableLocalAccounts && (token === tokens.user || token === tokens.admin)) return true;
-  if (props.aadProfile?.managed) {
-    const claims = verifyJwt(token, host.world.tokenKey, host.clock.now());
-    const aud = String(claims?.aud ?? '').replace(/\/$/, '');
-    return aud === AKS_SERVER_APP_ID || aud === `api://${AKS_SERVER_APP_ID}`;
+/** `kubectl auth can-i`: the review with its answer for the caller (who is never stored). */
+function accessReview(r: ResourceRequest, caller: KubeCaller): unknown {
+  let doc: { spec?: { resourceAttributes?: { verb?: string }; nonResourceAttributes?: { verb?: string } } };
+  try {
+    doc = JSON.parse(r.body) as typeof doc;
+  } catch {
+    throw badRequest('the server rejected our request due to an error in our request');
   }
-  return false;
+  const verb = doc.spec?.resourceAttributes?.verb ?? doc.spec?.nonResourceAttributes?.verb ?? '';
+  const allowed = callerMay(caller, verb);
+  return {
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null },
+    spec: doc.spec ?? {},
+    status: { allowed, ...(allowed ? { reason: 'cluster-admin' } : {}) },
+  };
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -117,7 +118,8 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   const cluster = listByType(host.world, 'Microsoft.ContainerService/ManagedClusters').find((c) => clusterFqdn(c).toLowerCase() === fqdn);
   if (!cluster) throw pageNotFound();
   const kube = kubeOf(host.world, cluster.id);
-  if (!authenticated(host, cluster, kube, req.headers.authorization)) throw unauthorized();
+  const caller = callerOf(host, cluster, kube, req.headers.authorization);
+  if (!caller) throw unauthorized();
   host.expire();
   const env = (): Env => ({
     world: host.world,
@@ -178,6 +180,7 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     ...(method === 'GET' || method === 'HEAD' ? { body: '', contentType: 'application/json' } : await bodyOf(req)),
   };
   checkVerb(r);
+  if (type.kind === 'SelfSubjectAccessReview') return sendJson(res, 201, accessReview(r, caller));
   if (r.subresource === 'log') {
     const text = podLog(env(), namespace ?? 'default', r.name!, url.searchParams);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) }).end(text);

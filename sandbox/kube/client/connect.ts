@@ -1,4 +1,5 @@
 import type { ToolContext } from '../../tool-context.js';
+import { pluginRunner } from '../auth.js';
 import { resolveCredential } from '../credentials.js';
 import { KubeClient, Unreachable } from './http.js';
 import { isProblem, resolveTarget, type KubeTarget } from './kubeconfig.js';
@@ -29,7 +30,24 @@ export async function connect(
     throw new Unreachable(`error: cluster "${found.cluster}" does not exist`, `cluster "${found.cluster}" does not exist`);
   }
   const target = flags.server ? { ...found, server: flags.server } : found;
-  const cred = await resolveCredential(target, t.env, flags.token);
-  if ('error' in cred) throw new Unreachable(`Unable to connect to the server: ${cred.error}`, cred.error);
-  return { client: new KubeClient(target, cred.token), target };
+  if (flags.token) return { client: new KubeClient(target, flags.token), target };
+  const cred = await resolveCredential(target.user, pluginRunner(t));
+  if (cred.kind === 'waits') throw new CredentialWaits(cred.stderr);
+  if (cred.kind === 'error') {
+    throw new Unreachable(`Unable to connect to the server: ${cred.message}`, `Get "${target.server}/version": ${cred.message}`, cred.stderr);
+  }
+  return { client: new KubeClient(target, cred.kind === 'token' ? cred.token : undefined), target };
+}
+
+/**
+ * The credential plugin waits for something a non-interactive run never gives (kubelogin's
+ * device-code sign-in): the tool prints `stderr` and blocks, as the real ones do.
+ */
+export class CredentialWaits extends Error {
+  readonly stderr: string;
+  constructor(stderr: string) {
+    super('the credential plugin waits for a sign-in');
+    this.name = 'CredentialWaits';
+    this.stderr = stderr;
+  }
 }

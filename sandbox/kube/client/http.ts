@@ -19,11 +19,14 @@ export class Unreachable extends Error {
   readonly kubectl: string;
   /** helm's `Kubernetes cluster unreachable: ...` detail. */
   readonly helm: string;
-  constructor(kubectl: string, helm: string) {
+  /** What the tool prints before its message (a credential plugin's stderr). */
+  readonly before: string;
+  constructor(kubectl: string, helm: string, before = '') {
     super(kubectl);
     this.name = 'Unreachable';
     this.kubectl = kubectl;
     this.helm = helm;
+    this.before = before;
   }
 }
 

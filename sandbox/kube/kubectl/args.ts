@@ -88,6 +88,7 @@ const BOOL_FLAGS = new Set([
   '--namespaced',
   '--local',
   '--insecure-skip-tls-verify',
+  '--quiet',
 ]);
 const REPEATABLE = new Set(['--filename', '--env', '--from-literal', '--labels']);
 const SHORT: Record<string, string> = {
@@ -104,6 +105,7 @@ const SHORT: Record<string, string> = {
   '-h': '--help',
   '-R': '--recursive',
   '-k': '--kustomize',
+  '-q': '--quiet',
 };
 
 export const fail = (msg: string, code = 1): ToolError => new ToolError(msg.endsWith('\n') ? msg : msg + '\n', code);
