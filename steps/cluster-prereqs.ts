@@ -105,7 +105,8 @@ first and only flipped when off.
       shows: [show('oidcIssuerProfile.issuerUrl', 'oidcIssuer'), show('id', 'aksId')],
     });
     const oidcIssuer = ctx.mode === 'plan' ? '<cluster-prereqs.oidcIssuer>' : (read.clusterState(cluster).issuer ?? '');
-    const aksId = ctx.mode === 'plan' ? '<cluster-prereqs.aksId>' : (cluster?.id ?? clusterId(sub, rg, aksName));
+    // A plan knows the id from the answers.
+    const aksId = (ctx.mode === 'plan' ? undefined : cluster?.id) ?? clusterId(sub, rg, aksName);
     if (!oidcIssuer)
       throw new Error(
         `Cluster ${aksName} reports no OIDC issuer URL after the update: run again in a minute (the issuer appears once the update completes).`,

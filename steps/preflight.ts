@@ -128,7 +128,7 @@ create clusterrolebinding\` must say yes.
     if (entraId) ctx.log(`cluster ${aksName} signs in with Microsoft Entra ID: the state dir's kubeconfig uses kubelogin with az login`);
     ctx.log(`subscription ${sub}, tenant ${account.tenantId}, caller ${account.callerType} ${account.callerObjectId}`);
 
-    const assignments = await callerAssignments(ctx.cmd, sub, account.callerObjectId);
+    const assignments = await callerAssignments(ctx, sub, account.callerObjectId);
     if (assignments !== 'planned') problems.push(...missingNeeds(assignments, permissionNeeds(ctx, sub), callerName(account)));
     if (entraId && (cluster || ctx.mode === 'plan')) await checkEntraIdCluster(ctx, sub, problems);
 

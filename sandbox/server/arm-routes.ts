@@ -165,17 +165,20 @@ function roleAssignmentsAt(world: World, path: string, filter: string | null): A
   const m = /^(.*)\/providers\/Microsoft\.Authorization\/roleAssignments$/i.exec(path);
   if (!m) return undefined;
   const scope = (m[1] || '/').toLowerCase();
-  let principal: string | undefined;
+  // principalId eq: that principal's own; assignedTo(): also its groups' (Entra ID group membership).
+  let principals: Set<string> | undefined;
   if (filter) {
     const f = /^\s*(?:principalId\s+eq\s+'([^']+)'|assignedTo\('([^']+)'\))\s*$/i.exec(filter);
     if (!f) return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${filter}' specified in the query string.`);
-    principal = (f[1] ?? f[2])!.toLowerCase();
+    const id = (f[1] ?? f[2])!.toLowerCase();
+    const who = id === world.user.objectId.toLowerCase() ? world.user : Object.values(world.principals).find((p) => p.objectId === id);
+    principals = new Set([id, ...(f[2] ? (who?.groups ?? []).map((g) => g.toLowerCase()) : [])]);
   }
   const related = (s: string): boolean => s === scope || s.startsWith(`${scope}/`) || scope.startsWith(`${s}/`) || s === '/';
   const value = Object.values(world.arm).filter((r) => {
     if (r.type !== 'Microsoft.Authorization/roleAssignments') return false;
     const p = r.properties as { scope?: string; principalId?: string };
-    return related(String(p.scope ?? '').toLowerCase()) && (!principal || String(p.principalId ?? '').toLowerCase() === principal);
+    return related(String(p.scope ?? '').toLowerCase()) && (!principals || principals.has(String(p.principalId ?? '').toLowerCase()));
   });
   return { status: 200, body: { value: value.map(armView) } };
 }

@@ -15,9 +15,23 @@ export const BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   'Key Vault Certificates Officer': 'a4417e6f-fecd-4de8-b567-7b0420556985',
   'Key Vault Crypto User': '12338af0-0e69-4776-bea7-57ae8d297424',
   'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+  // What preflight looks for: who may assign roles and write policies.
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  Reader: 'acdd72a7-3385-48ef-bd42-f606fba81ae7',
+  'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'Role Based Access Control Administrator': 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+  'Resource Policy Contributor': '36243c78-bf99-498c-9df9-86d9f8d28608',
 };
 
-const ROLE_ASSIGNMENTS_API = '2022-04-01';
+/** A role definition id's built-in name, or its GUID when it is not one of BUILT_IN_ROLES (a custom role). */
+export function roleName(roleDefinitionId: string | undefined): string {
+  const id = (roleDefinitionId ?? '').toLowerCase();
+  const found = Object.entries(BUILT_IN_ROLES).find(([, guid]) => id.endsWith(`/${guid}`));
+  return found ? found[0] : id.slice(id.lastIndexOf('/') + 1);
+}
+
+export const ROLE_ASSIGNMENTS_API = '2022-04-01';
 
 /**
  * Names of the roles (of those the runbook grants) assigned to a principal at exactly this scope:
@@ -32,8 +46,8 @@ export async function assignedRoles(ctx: Ctx, sub: string, objectId: string, sco
   for (const a of listed) {
     const p = (a.properties ?? {}) as { scope?: string; roleDefinitionId?: string; principalId?: string };
     if (p.scope?.toLowerCase() !== scope.toLowerCase() || p.principalId?.toLowerCase() !== objectId.toLowerCase()) continue;
-    const role = Object.entries(BUILT_IN_ROLES).find(([, guid]) => p.roleDefinitionId?.toLowerCase().endsWith(`/${guid}`));
-    if (role) names.add(role[0]);
+    const role = roleName(p.roleDefinitionId);
+    if (BUILT_IN_ROLES[role]) names.add(role);
   }
   return names;
 }

@@ -1,6 +1,6 @@
-import type { CommandRunner } from '../../runner/command-types.js';
+import type { StepContext } from '../../runner/step.js';
+import { ROLE_ASSIGNMENTS_API, roleName } from '../_shared/access.js';
 import { az } from '../_shared/az.js';
-import { parseJson } from '../_shared/json.js';
 
 /** Built-in roles that may create role assignments (Microsoft.Authorization/roleAssignments/write). */
 export const ROLE_ASSIGNMENT_WRITERS = ['Owner', 'User Access Administrator', 'Role Based Access Control Administrator'] as const;
@@ -20,17 +20,25 @@ interface Assignment {
 }
 
 /**
- * The caller's role assignments everywhere in the subscription (groups included), in one call.
- * A plan reads nothing and finds nothing to complain about.
+ * The caller's role assignments everywhere in the subscription (its groups' included): one ARM
+ * GET with `assignedTo()`, shown as the `az role assignment list` it stands for. A plan reads
+ * nothing and finds nothing to complain about.
  */
-export async function callerAssignments(cmd: CommandRunner, sub: string, callerObjectId: string): Promise<Assignment[] | 'planned'> {
-  const listed = await cmd.run(
-    az(sub, 'role', 'assignment', 'list', '--assignee', callerObjectId, '--all', '--include-groups',
+export async function callerAssignments(
+  ctx: Pick<StepContext, 'azure' | 'mode'>,
+  sub: string,
+  callerObjectId: string,
+): Promise<Assignment[] | 'planned'> {
+  const listed = await ctx.azure.list(`/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments`, ROLE_ASSIGNMENTS_API, {
+    filter: `assignedTo('${callerObjectId}')`,
+    shows: az(sub, 'role', 'assignment', 'list', '--assignee', callerObjectId, '--all', '--include-groups',
       '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json'),
-    { mutates: false },
-  );
-  if (listed.planned) return 'planned';
-  return parseJson<Assignment[]>(listed.stdout, 'az role assignment list') ?? [];
+  });
+  if (ctx.mode === 'plan') return 'planned';
+  return listed.map((a) => {
+    const p = (a.properties ?? {}) as { scope?: string; roleDefinitionId?: string };
+    return { role: roleName(p.roleDefinitionId), ...(p.scope ? { scope: p.scope } : {}) };
+  });
 }
 
 const covers = (assignmentScope: string, target: string): boolean => {

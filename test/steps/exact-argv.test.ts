@@ -181,7 +181,7 @@ const expected: Record<string, string[][]> = {
 /** What starts as a process (the rest is read in-process): only the writes, and what has no API to read. */
 const processes: Record<string, number> = {
   'provision-base': 3,
-  preflight: 6,
+  preflight: 5,
   'cleanup-image-integrity': 3,
   'cluster-prereqs': 6,
   'notation-setup': 2,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { preflight } from '../../steps/preflight.js';
 import { fakeContext, SUB, TENANT, type ScriptEntry } from '../helpers/step-context.js';
 import { ACR_ID, AKS_ID, answers, CALLER, KV_ID, RG_ID } from './fixtures.js';
+import { BUILT_IN_ROLES } from '../../steps/_shared/access.js';
 
 /**
  * preflight reads everything the run will rely on before anything is created: the tools (the
@@ -13,7 +14,19 @@ const cluster = (properties: Record<string, unknown> = {}) => ({
 const WRITERS = 'Owner, User Access Administrator or Role Based Access Control Administrator';
 const owner = [{ role: 'Owner', scope: `/subscriptions/${SUB}` }];
 
-function script(extra: { roles?: unknown; helm?: string | null; kubelogin?: boolean; canI?: string } = {}): ScriptEntry[] {
+/** The caller's role assignments as ARM lists them for `assignedTo()` (read in-process, shown as `az role assignment list`). */
+function rights(roles: readonly { role: string; scope: string }[] = owner) {
+  const path = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleAssignments?$filter=assignedTo('${CALLER}')`;
+  const definition = (role: string) => `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${BUILT_IN_ROLES[role]}`;
+  return {
+    [path]: roles.map((r, i) => ({
+      id: `${r.scope}/providers/Microsoft.Authorization/roleAssignments/ra${i}`,
+      properties: { roleDefinitionId: definition(r.role), scope: r.scope, principalId: CALLER },
+    })),
+  };
+}
+
+function script(extra: { helm?: string | null; kubelogin?: boolean; canI?: string } = {}): ScriptEntry[] {
   return [
     {
       prefix: ['az', 'version'],
@@ -30,7 +43,6 @@ function script(extra: { roles?: unknown; helm?: string | null; kubelogin?: bool
       result: { stdout: JSON.stringify({ id: SUB, tenantId: TENANT, user: { name: 'alice@contoso.com', type: 'user' } }) },
     },
     { prefix: ['az', 'ad', 'signed-in-user', 'show'], result: { stdout: `${CALLER}\n` } },
-    { prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: JSON.stringify(extra.roles ?? owner) } },
     {
       prefix: ['kubelogin', '--version'],
       result: extra.kubelogin === false ? { exitCode: 127, stderr: 'kubelogin: command not found' } : { stdout: 'kubelogin version \n' },
@@ -41,7 +53,7 @@ function script(extra: { roles?: unknown; helm?: string | null; kubelogin?: bool
 
 describe('preflight', () => {
   it("records the Helm major and the cluster's sign-in; an Owner passes", async () => {
-    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v3.21.4' }) });
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v3.21.4' }), azureLists: rights() });
     expect(await preflight.run(f.ctx)).toEqual({
       subscriptionId: SUB,
       tenantId: TENANT,
@@ -75,7 +87,7 @@ describe('preflight', () => {
       stepId: 'preflight',
       answers,
       azure: cluster(),
-      script: script({ roles: [{ role: 'Contributor', scope: `/subscriptions/${SUB}` }] }),
+      script: script(), azureLists: rights([{ role: 'Contributor', scope: `/subscriptions/${SUB}` }]),
     });
     const error = await preflight.run(f.ctx).then(
       () => undefined,
@@ -104,7 +116,7 @@ describe('preflight', () => {
       { role: 'Role Based Access Control Administrator', scope: RG_ID },
       { role: 'Resource Policy Contributor', scope: `/subscriptions/${SUB}` },
     ];
-    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ roles }) });
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script(), azureLists: rights(roles) });
     await expect(preflight.run(f.ctx)).resolves.toMatchObject({ entraId: 'false' });
     // An access-policy vault needs no role assignment on it: the registry still does.
     const registryOnly = [
@@ -115,23 +127,23 @@ describe('preflight', () => {
       stepId: 'preflight',
       answers: { ...answers, keyVaultAuth: 'access-policy' },
       azure: cluster(),
-      script: script({ roles: registryOnly }),
+      script: script(), azureLists: rights(registryOnly),
     });
     await expect(preflight.run(ap.ctx)).resolves.toMatchObject({ helmMajor: '4' });
   });
 
   it('an Entra ID cluster: kubelogin required (with how to install it), the kubeconfig converted, cluster-admin checked', async () => {
     const aad = { aadProfile: { managed: true, adminGroupObjectIDs: ['g1'], tenantID: TENANT }, disableLocalAccounts: true };
-    const missing = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }) });
+    const missing = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights() });
     await expect(preflight.run(missing.ctx)).rejects.toThrow(
       'Cluster myAKSCluster signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ' +
         'Install it: az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html',
     );
-    const denied = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }) });
+    const denied = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }), azureLists: rights() });
     await expect(preflight.run(denied.ctx)).rejects.toThrow(
       'cannot administer cluster myAKSCluster (kubectl auth can-i create clusterrolebinding says no)',
     );
-    const ok = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script() });
+    const ok = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script(), azureLists: rights() });
     await expect(preflight.run(ok.ctx)).resolves.toMatchObject({ entraId: 'true' });
     expect(ok.argvs()).toContainEqual(['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig']);
     expect(ok.argvs().flat()).not.toContain('--admin');
