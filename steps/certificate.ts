@@ -8,7 +8,6 @@ import { failUnlessNotFound } from './_shared/results.js';
 import { propagationRetry } from './_shared/retry.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { removeCreated } from './_shared/teardown.js';
-import { tsvValue } from './_shared/tsv.js';
 import { shellLine } from '../runner/shell-words.js';
 
 type Ctx = StepContext<'subscriptionId' | 'keyVaultName' | 'certName' | 'certSubject'>;
@@ -27,6 +26,9 @@ const certArgs = (ctx: Ctx) => ['-n', ctx.answers.certName, '--vault-name', ctx.
 /** The certificate's DER in base64, as the exported script reads it. */
 const CER = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
   '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv');
+/** Its key id, as the exported script reads it (a run takes it from the same read as the DER). */
+const KID = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
+  '--vault-name', '<answers.keyVaultName>', '--query', 'kid', '-o', 'tsv');
 const showArgv = (ctx: Ctx, sub: string) => az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '-o', 'json');
 
 function outputsOf(kid: string, cer: string): Outputs {
@@ -63,8 +65,9 @@ Notary Project trust policies) and the PEM content type, which
 - **Never a second version by accident:** \`az keyvault certificate create\` on an existing
   name makes a [*new version with a new key*](docs/errata.md#certificate-new-version). The
   certificate is shown first and created only when missing.
-- Waits until it is issued, then reads the key id with \`--query kid -o tsv\`: without
-  \`-o tsv\` [a quoted string reaches notation](docs/errata.md#key-id-tsv).
+- Waits until it is issued and takes the key id from that read (the exported script reads it
+  with \`--query kid -o tsv\`: without \`-o tsv\`
+  [a quoted string reaches notation](docs/errata.md#key-id-tsv)).
 - Records **certSha256**, the SHA-256 of the certificate's DER: what \`notation inspect\`
   shows for each signature, so build-and-sign can tell whether *this* certificate signed.
 - 403s in the minutes after signer-access are RBAC propagation and are retried (10 min).
@@ -90,27 +93,28 @@ Notary Project trust policies) and the PEM content type, which
       details: { subscription: sub, name: ctx.answers.certName, vaultName: ctx.answers.keyVaultName },
     });
 
+    // One show per look: the DER appears once the certificate is issued, with its key id.
     const cerArgv = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv');
-    const cer = await ctx.waitFor(
+    const issued = await ctx.waitFor(
       `certificate ${ctx.answers.certName} to be issued`,
       async () => {
-        const r = await ctx.cmd.run(cerArgv, { mutates: false, retry: propagationRetry });
-        return r.planned ? '' : tsvValue(r.stdout) || undefined;
+        const r = await ctx.cmd.run(showArgv(ctx, sub), { mutates: false, retry: propagationRetry });
+        if (r.planned) return { kid: '<certificate.keyId>', cer: '' };
+        const cert = parseJson<unknown>(r.stdout, 'az keyvault certificate show');
+        const kid = stringProp(cert, 'kid');
+        const cer = stringProp(cert, 'cer');
+        return kid && cer ? { kid, cer } : undefined;
       },
       { timeoutMs: 5 * 60_000, intervalMs: 3_000, until: [{ argv: cerArgv, expect: 'nonEmpty' }] },
     );
-    const kid = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'kid', '-o', 'tsv'), {
-      mutates: false,
-      capture: 'keyId',
-      retry: propagationRetry,
-    });
-    return kid.planned
-      ? { keyId: kid.stdout, certVersion: '<certificate.certVersion>', certSha256: '<certificate.certSha256>' }
-      : outputsOf(tsvValue(kid.stdout), cer);
+    return issued.cer
+      ? outputsOf(issued.kid, issued.cer)
+      : { keyId: issued.kid, certVersion: '<certificate.certVersion>', certSha256: '<certificate.certSha256>' };
   },
   teardown: (ctx) => removeCreated(ctx),
   knownFailures: [certificateSoftDeleted, kmpPkcs12, signerForbidden],
   shell: {
+    keyId: (v) => [`${v}="$(${shellLine(KID)})"`],
     // What notation inspect shows as SHA256Fingerprint: the SHA-256 of the certificate's DER.
     certSha256: (v) => [
       `${v}="$(${shellLine(CER)} | base64 -d | sha256sum)"`,

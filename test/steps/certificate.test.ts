@@ -14,14 +14,11 @@ describe('certificate', () => {
     expect(certSha256(CER)).toBe(SHA);
   });
 
-  it('creates from the template with the subject, waits, reads kid with -o tsv', async () => {
+  it('creates from the template with the subject, waits until it is issued, takes kid and the DER from that read', async () => {
+    const pending = { stdout: JSON.stringify({ kid: KID, cer: null, policy: { x509CertificateProperties: { subject: answers.certSubject } } }) };
     const f = fakeContext({
       stepId: 'certificate', answers, outputs,
-      script: [
-        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['json'], result: notFound },
-        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['cer'], result: [{ stdout: '' }, { stdout: `${CER}\n` }] },
-        { prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['kid'], result: { stdout: `${KID}\n` } },
-      ],
+      script: [{ prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['json'], result: [notFound, pending, { stdout: shown() }] }],
     });
     const out = await certificate.run(f.ctx);
     expect(out).toEqual({ keyId: KID, certVersion: 'f60f2a4f8ae442cfb41ca2090bd4b769', certSha256: SHA });
@@ -29,9 +26,8 @@ describe('certificate', () => {
     expect(f.argvs()).toEqual([
       azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
       azArgv('keyvault', 'certificate', 'create', ...cert, '-p', '@/state/certificate-policy.json', '--tags', 'ratify-runbook-run=run1', '-o', 'none'),
-      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'cer', '-o', 'tsv'),
-      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'cer', '-o', 'tsv'),
-      azArgv('keyvault', 'certificate', 'show', ...cert, '--query', 'kid', '-o', 'tsv'),
+      azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
+      azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
     ]);
     const policy = JSON.parse(f.files.get('certificate-policy.json') ?? '{}');
     expect(policy.x509CertificateProperties.subject).toBe(answers.certSubject);
