@@ -153,4 +153,23 @@ describe('the real kubectl against the simulated cluster (--sandbox-tools kubect
       await faulty.handle.close();
     }
   });
+
+  test('an Entra ID cluster: the real kubectl runs kubelogin (converted for az login) and asks the API who may do what', async () => {
+    for (const caller of ['owner', 'contributor'] as const) {
+      const entra = await openWorld({ tools: 'kubectl=real', cluster: 'entra-id', caller });
+      try {
+        const rg = ['-g', 'rg-demo', '-n', 'aks-demo'];
+        expect((await entra.run(['az', 'aks', 'get-credentials', ...rg, '--file', entra.kubeconfig])).code).toBe(0);
+        const convert = ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', entra.kubeconfig];
+        expect((await entra.run(convert)).code).toBe(0);
+        const ns = await entra.run(['kubectl', 'get', 'ns', '-o', 'name']);
+        expect(ns, caller).toMatchObject({ code: 0, stdout: expect.stringContaining('namespace/kube-system\n') });
+        const canI = await entra.run(['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding']);
+        // The seeded owner is in the cluster's admin group; a plain contributor is not.
+        expect(canI, caller).toMatchObject(caller === 'owner' ? { code: 0, stdout: 'yes\n' } : { code: 1, stdout: 'no\n' });
+      } finally {
+        await entra.close();
+      }
+    }
+  });
 });

@@ -67,6 +67,8 @@ function objectMeta(buf: Buffer): Record<string, unknown> {
   return meta;
 }
 
+const DECODED = 'namespaces, config maps, secrets, service accounts and access reviews';
+
 export const isProtobuf = (contentType: string): boolean => /application\/vnd\.kubernetes\.protobuf/.test(contentType);
 
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
@@ -76,7 +78,7 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
       'UnsupportedMediaType',
       `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (the sandbox's API decodes protobuf only for ${what})`,
     );
-  if (body.subarray(0, 4).toString('latin1') !== 'k8s\0') throw refuse('namespaces, config maps, secrets and service accounts');
+  if (body.subarray(0, 4).toString('latin1') !== 'k8s\0') throw refuse(DECODED);
   const unknown = fields(body.subarray(4));
   const typeMeta = fields((unknown.find((f) => f.no === 1)?.value as Buffer | undefined) ?? Buffer.alloc(0));
   const apiVersion = str(typeMeta.find((f) => f.no === 1)) ?? '';
@@ -97,7 +99,28 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
         ...(str(raw.find((f) => f.no === 3)) ? { type: str(raw.find((f) => f.no === 3)) } : {}),
         ...(map(raw, 4) ? { stringData: map(raw, 4) } : {}),
       };
+    case 'SelfSubjectAccessReview':
+      return { ...doc, spec: accessReviewSpec(raw.find((f) => f.no === 2)?.value) };
     default:
-      throw refuse('namespaces, config maps, secrets and service accounts');
+      throw refuse(DECODED);
   }
+}
+
+/** authorization/v1 SelfSubjectAccessReviewSpec: resourceAttributes (1) or nonResourceAttributes (2). */
+function accessReviewSpec(value: Field['value'] | undefined): Record<string, unknown> {
+  const spec = fields(Buffer.isBuffer(value) ? value : Buffer.alloc(0));
+  const attributes = (no: number, names: readonly string[]): Record<string, string> | undefined => {
+    const f = spec.find((x) => x.no === no)?.value;
+    if (!Buffer.isBuffer(f)) return undefined;
+    const fs = fields(f);
+    const out: Record<string, string> = {};
+    names.forEach((name, i) => {
+      const v = str(fs.find((x) => x.no === i + 1));
+      if (v) out[name] = v;
+    });
+    return out;
+  };
+  const resource = attributes(1, ['namespace', 'verb', 'group', 'version', 'resource', 'subresource', 'name']);
+  const nonResource = attributes(2, ['path', 'verb']);
+  return { ...(resource ? { resourceAttributes: resource } : {}), ...(nonResource ? { nonResourceAttributes: nonResource } : {}) };
 }
