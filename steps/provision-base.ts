@@ -28,6 +28,28 @@ function requireLocation(ctx: Ctx): string {
 /** An existence read, shown as the `show` that guards the create after it. */
 const guard = (argv: string[]) => ({ shows: [{ argv, probe: true }] });
 
+/** One ARM GET (shown as `show`); the create, guarded by that show, only when nothing is there. */
+async function createUnlessFound(
+  ctx: Ctx,
+  r: {
+    id: string;
+    apiVersion: string;
+    show: string[];
+    create: () => string[];
+    created: { kind: string; details: Record<string, string> };
+    timeoutMs?: number;
+  },
+): Promise<void> {
+  if (await ctx.azure.getById(r.id, r.apiVersion, guard(r.show))) return;
+  await ctx.cmd.run(r.create(), {
+    mutates: true,
+    guardedBy: r.show,
+    retry: transientRetry,
+    ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),
+  });
+  ctx.created({ kind: r.created.kind, id: r.id, details: r.created.details });
+}
+
 export const provisionBase = defineStep({
   id: 'provision-base',
   title: 'Create the resource group, registry and cluster',
@@ -66,75 +88,34 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
     const sub = await subscription(ctx);
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;
     const details = { subscription: sub, resourceGroup: rg };
-
-    if (
-      !(await ctx.azure.getById(
-        resourceGroupId(sub, rg),
-        apiVersions.resourceGroup,
-        guard(az(sub, 'group', 'show', '-n', rg, '-o', 'none')),
-      ))
-    ) {
-      await ctx.cmd.run(az(sub, 'group', 'create', '-n', rg, '-l', requireLocation(ctx), ...tagArgs(ctx.runTag)), {
-        mutates: true,
-        guardedBy: az(sub, 'group', 'show', '-n', rg, '-o', 'none'),
-        retry: transientRetry,
-      });
-      ctx.created({ kind: 'resourceGroup', id: resourceGroupId(sub, rg), details: { ...details, name: rg } });
-    }
-
+    const location = () => ['-l', requireLocation(ctx)];
+    await createUnlessFound(ctx, {
+      id: resourceGroupId(sub, rg),
+      apiVersion: apiVersions.resourceGroup,
+      show: az(sub, 'group', 'show', '-n', rg, '-o', 'none'),
+      create: () => az(sub, 'group', 'create', '-n', rg, ...location(), ...tagArgs(ctx.runTag)),
+      created: { kind: 'resourceGroup', details: { ...details, name: rg } },
+    });
     const acrId = registryId(sub, rg, acrName);
-    if (!(await ctx.azure.getById(acrId, apiVersions.registry, guard(az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'))))) {
-      const create = az(
-        sub,
-        'acr',
-        'create',
-        '-n',
-        acrName,
-        '-g',
-        rg,
-        '--sku',
-        'Standard',
-        ...locationArgs(ctx.answers.location),
-        ...tagArgs(ctx.runTag),
-      );
-      await ctx.cmd.run(create, {
-        mutates: true,
-        guardedBy: az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'),
-        retry: transientRetry,
-      });
-      ctx.created({ kind: 'registry', id: acrId, details: { ...details, name: acrName } });
-    }
-
+    await createUnlessFound(ctx, {
+      id: acrId,
+      apiVersion: apiVersions.registry,
+      show: az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'),
+      create: () => az(sub, 'acr', 'create', '-n', acrName, '-g', rg, '--sku', 'Standard', ...locationArgs(ctx.answers.location),
+        ...tagArgs(ctx.runTag)),
+      created: { kind: 'registry', details: { ...details, name: acrName } },
+    });
     const aksId = clusterId(sub, rg, aksName);
-    if (!(await ctx.azure.getById(aksId, apiVersions.cluster, guard(az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'))))) {
-      const create = az(
-        sub,
-        'aks',
-        'create',
-        '-g',
-        rg,
-        '-n',
-        aksName,
-        ...locationArgs(ctx.answers.location),
-        '--node-count',
-        '2',
-        '--enable-oidc-issuer',
-        '--enable-workload-identity',
-        '--enable-addons',
-        'azure-policy',
-        '--attach-acr',
-        acrName,
-        '--generate-ssh-keys',
-        ...tagArgs(ctx.runTag),
-      );
-      await ctx.cmd.run(create, {
-        mutates: true,
-        guardedBy: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'),
-        retry: transientRetry,
-        timeoutMs: 30 * 60_000,
-      });
-      ctx.created({ kind: 'cluster', id: aksId, details: { ...details, name: aksName } });
-    }
+    await createUnlessFound(ctx, {
+      id: aksId,
+      apiVersion: apiVersions.cluster,
+      show: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'),
+      create: () => az(sub, 'aks', 'create', '-g', rg, '-n', aksName, ...locationArgs(ctx.answers.location), '--node-count', '2',
+        '--enable-oidc-issuer', '--enable-workload-identity', '--enable-addons', 'azure-policy', '--attach-acr', acrName,
+        '--generate-ssh-keys', ...tagArgs(ctx.runTag)),
+      created: { kind: 'cluster', details: { ...details, name: aksName } },
+      timeoutMs: 30 * 60_000,
+    });
     return { aksId, acrId };
   },
   teardown: removeBaseResources,

@@ -388,7 +388,9 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
     return { ...result, stderr: warnings + result.stderr };
   } catch (e) {
     if (e instanceof ToolError) return { stdout: e.stdout, stderr: warnings + e.message, exitCode: e.exitCode };
-    if (e instanceof Unreachable) return { stdout: '', stderr: `${warnings}${e.before}Error: Kubernetes cluster unreachable: ${e.helm}\n`, exitCode: 1 };
+    if (e instanceof Unreachable) {
+      return { stdout: '', stderr: `${warnings}${e.before}Error: Kubernetes cluster unreachable: ${e.helm}\n`, exitCode: 1 };
+    }
     if (e instanceof CredentialWaits) return { stdout: '', stderr: warnings + e.stderr, exitCode: 0, waitsForever: true };
     throw e;
   }
@@ -446,7 +448,8 @@ async function runParsed(t: ToolContext, p: Parsed, version: string, major: numb
       // Helm reads the server version before anything else.
       await conn.client.json('GET', '/version');
     } catch (e) {
-      if (e instanceof Unreachable) throw new ToolError(`${e.before}Error: ${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.helm}\n`, 1);
+      const installPrefix = sub === 'install' ? prefix : '';
+      if (e instanceof Unreachable) throw new ToolError(`${e.before}Error: ${installPrefix}Kubernetes cluster unreachable: ${e.helm}\n`, 1);
       if (e instanceof ApiStatus)
         throw fail(
           `${sub === 'install' ? prefix : ''}Kubernetes cluster unreachable: ${e.code === 401 ? 'the server has asked for the client to provide credentials' : e.message}`,
@@ -603,7 +606,8 @@ async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOps, call
         await removeObject(ops, o);
       if (!upgrading) await forget(ops.client, rel);
       const how = upgrading ? 'rolled back' : 'uninstalled';
-      throw fail(`release ${name} failed, and has been ${how} due to ${major >= 4 ? 'rollback-on-failure' : 'atomic'} being set: ${problem}`);
+      const flag = major >= 4 ? 'rollback-on-failure' : 'atomic';
+      throw fail(`release ${name} failed, and has been ${how} due to ${flag} being set: ${problem}`);
     }
     await save(ops.client, { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` });
     throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);

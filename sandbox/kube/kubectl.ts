@@ -135,11 +135,12 @@ async function canI(s: Session): Promise<void> {
     ...(name ? { name } : {}),
     ...(s.allNs ? {} : { namespace: s.ns }),
   };
-  const body = JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } });
-  const review = await s.client.json<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+  const review = { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: attributes } };
+  const body = JSON.stringify(review);
+  const answer = await s.client.json<{ status?: { allowed?: boolean } }>('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
     body,
   });
-  const allowed = review.status?.allowed === true;
+  const allowed = answer.status?.allowed === true;
   if (!bool(s.p, '--quiet')) s.out(allowed ? 'yes\n' : 'no\n');
   s.exitCode = allowed ? 0 : 1;
 }

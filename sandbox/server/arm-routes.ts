@@ -116,7 +116,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   if (m && world.subscriptions[m[1]!]) {
     const state = world.providers[`${m[1]}/${m[2]}`.toLowerCase()] ?? 'NotRegistered';
     const id = `/subscriptions/${m[1]}/providers/${m[2]}`;
-    return { status: 200, body: { id, namespace: m[2], registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] } };
+    const body = { id, namespace: m[2], registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] };
+    return { status: 200, body };
   }
   m = /^\/subscriptions\/([^/]+)\/resourcegroups$/i.exec(path);
   if (m) {

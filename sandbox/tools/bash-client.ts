@@ -18,14 +18,13 @@ export const FORWARDED_ENV = [
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-export function bashClient(tool: string, worldDir: string, node: string, nodeClient: string): string {
-  return `#!/bin/bash
-# ratify-runbook sandbox: fake ${tool} (simulated; see sandbox/README.md). A thin client: the
-# command logic lives in the process that owns the world.
-RATIFY_SANDBOX_WORLD=${shQuote(worldDir)}
-export RATIFY_SANDBOX_WORLD
-if (( BASH_VERSINFO[0] < 5 )); then exec ${shQuote(node)} ${shQuote(nodeClient)} "$@"; fi
-LC_ALL=C
+/**
+ * The start of a bash client of the world's owner (the fake tools' client and the real kubectl's
+ * shim): `__json`, the owner's port and key from server.json, the JSON of argv (`__argv`) and of
+ * the forwarded environment (`__env`).
+ */
+export function bashRpcSetup(tool: string, forwardedEnv: readonly string[] = FORWARDED_ENV): string {
+  return `LC_ALL=C
 __start=\${EPOCHREALTIME/./}
 __json() { # JSON string of $1 into __j
   local s=$1
@@ -38,22 +37,22 @@ IFS= read -r -d '' __info < "$RATIFY_SANDBOX_WORLD/server.json" 2>/dev/null
   echo "${tool}: the simulated world at $RATIFY_SANDBOX_WORLD is not running; start it with 'ratify-runbook run --sandbox' or use 'ratify-runbook sandbox exec -- ${tool} ...'" >&2; exit 1; }
 [[ $__info =~ \\"rpcPort\\"[[:space:]]*:[[:space:]]*([0-9]+) ]] && __port=\${BASH_REMATCH[1]}
 [[ $__info =~ \\"key\\"[[:space:]]*:[[:space:]]*\\"([0-9a-f]+)\\" ]] && __key=\${BASH_REMATCH[1]}
-__argv='' __stdin=''
+__argv=''
 for __a in "$@"; do __json "$__a"; __argv+="\${__argv:+,}$__j"; done
-__prev=''
-for __a in "$@"; do
-  if [[ $__a == --password-stdin ]] || [[ $__a == - && ( $__prev == -f || $__prev == --filename || $__prev == --values ) ]]; then
-    IFS= read -r -d '' __stdin || true; break
-  fi
-  __prev=$__a
-done
 __env=''
-for __k in ${FORWARDED_ENV.join(' ')}; do
+for __k in ${forwardedEnv.join(' ')}; do
   if [[ -n \${!__k+x} ]]; then __json "\${!__k}"; __env+="\${__env:+,}\\"$__k\\":$__j"; fi
 done
-__json "$__stdin"; __in=$__j
 __json "$PWD"; __cwd=$__j
-__body="{\\"op\\":\\"call\\",\\"tool\\":\\"${tool}\\",\\"argv\\":[$__argv],\\"env\\":{$__env},\\"stdin\\":$__in,\\"cwd\\":$__cwd}"
+`;
+}
+
+/**
+ * One request to the owner (`op` call or precheck, `stdin` a JSON string expression) and its reply
+ * in the sh framing: `__code`, `__out`, `__err` and `__log`.
+ */
+export function bashRpcExchange(tool: string, op: 'call' | 'precheck', stdin: string): string {
+  return `__body="{\\"op\\":\\"${op}\\",\\"tool\\":\\"${tool}\\",\\"argv\\":[$__argv],\\"env\\":{$__env},\\"stdin\\":${stdin},\\"cwd\\":$__cwd}"
 { exec 3<>"/dev/tcp/127.0.0.1/$__port"; } 2>/dev/null || {
   echo "${tool}: the simulated world at $RATIFY_SANDBOX_WORLD did not answer (is its owner still running?)" >&2; exit 1; }
 printf 'POST /rpc HTTP/1.0\\r\\nContent-Type: application/json\\r\\nx-sandbox-key: %s\\r\\nx-sandbox-format: sh\\r\\nContent-Length: %d\\r\\n\\r\\n%s' "$__key" "\${#__body}" "$__body" >&3
@@ -66,7 +65,25 @@ __out='' __err='' __log=''
 (( __elen > 0 )) && IFS= read -r -d '' -N "$__elen" __err <&3
 (( __llen > 0 )) && IFS= read -r -d '' -N "$__llen" __log <&3
 exec 3<&-
-printf '%s' "$__out"
+`;
+}
+
+export function bashClient(tool: string, worldDir: string, node: string, nodeClient: string): string {
+  return `#!/bin/bash
+# ratify-runbook sandbox: fake ${tool} (simulated; see sandbox/README.md). A thin client: the
+# command logic lives in the process that owns the world.
+RATIFY_SANDBOX_WORLD=${shQuote(worldDir)}
+export RATIFY_SANDBOX_WORLD
+if (( BASH_VERSINFO[0] < 5 )); then exec ${shQuote(node)} ${shQuote(nodeClient)} "$@"; fi
+${bashRpcSetup(tool)}__stdin='' __prev=''
+for __a in "$@"; do
+  if [[ $__a == --password-stdin ]] || [[ $__a == - && ( $__prev == -f || $__prev == --filename || $__prev == --values ) ]]; then
+    IFS= read -r -d '' __stdin || true; break
+  fi
+  __prev=$__a
+done
+__json "$__stdin"; __in=$__j
+${bashRpcExchange(tool, 'call', '$__in')}printf '%s' "$__out"
 printf '%s' "$__err" >&2
 # "wait": the tool waits for something a non-interactive run never gives (a browser sign-in).
 if [[ $__code == wait ]]; then exec sleep 2147483647; fi

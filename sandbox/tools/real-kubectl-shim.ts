@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { bashRpcExchange, bashRpcSetup } from './bash-client.js';
 
 /**
  * `--sandbox-tools kubectl=real`: `<worldDir>/bin-real/kubectl`, first on the runbook's PATH. It
@@ -35,40 +36,7 @@ export function realKubectlShim(worldDir: string, realKubectl: string, forwarded
 # sandbox's fake tools, against the simulated clusters' Kubernetes API (see sandbox/README.md).
 RATIFY_SANDBOX_WORLD=${shQuote(worldDir)}
 export RATIFY_SANDBOX_WORLD
-LC_ALL=C
-__start=\${EPOCHREALTIME/./}
-__json() {
-  local s=$1
-  s=\${s//\\\\/\\\\\\\\}; s=\${s//\\"/\\\\\\"}; s=\${s//$'\\n'/\\\\n}; s=\${s//$'\\r'/\\\\r}; s=\${s//$'\\t'/\\\\t}
-  __j="\\"$s\\""
-}
-__info=''
-IFS= read -r -d '' __info < "$RATIFY_SANDBOX_WORLD/server.json" 2>/dev/null
-[[ -n $__info ]] || {
-  echo "kubectl: the simulated world at $RATIFY_SANDBOX_WORLD is not running; start it with 'ratify-runbook run --sandbox' or use 'ratify-runbook sandbox exec -- kubectl ...'" >&2; exit 1; }
-[[ $__info =~ \\"rpcPort\\"[[:space:]]*:[[:space:]]*([0-9]+) ]] && __port=\${BASH_REMATCH[1]}
-[[ $__info =~ \\"key\\"[[:space:]]*:[[:space:]]*\\"([0-9a-f]+)\\" ]] && __key=\${BASH_REMATCH[1]}
-__argv=''
-for __a in "$@"; do __json "$__a"; __argv+="\${__argv:+,}$__j"; done
-__env=''
-for __k in ${forwardedEnv.join(' ')}; do
-  if [[ -n \${!__k+x} ]]; then __json "\${!__k}"; __env+="\${__env:+,}\\"$__k\\":$__j"; fi
-done
-__json "$PWD"; __cwd=$__j
-__body="{\\"op\\":\\"precheck\\",\\"tool\\":\\"kubectl\\",\\"argv\\":[$__argv],\\"env\\":{$__env},\\"stdin\\":\\"\\",\\"cwd\\":$__cwd}"
-{ exec 3<>"/dev/tcp/127.0.0.1/$__port"; } 2>/dev/null || {
-  echo "kubectl: the simulated world at $RATIFY_SANDBOX_WORLD did not answer (is its owner still running?)" >&2; exit 1; }
-printf 'POST /rpc HTTP/1.0\\r\\nContent-Type: application/json\\r\\nx-sandbox-key: %s\\r\\nx-sandbox-format: sh\\r\\nContent-Length: %d\\r\\n\\r\\n%s' "$__key" "\${#__body}" "$__body" >&3
-IFS= read -r __status <&3
-while IFS= read -r __line <&3 && [[ $__line != $'\\r' && -n $__line ]]; do :; done
-if [[ $__status != *" 200 "* ]]; then echo "kubectl: the simulated world answered: \${__status%$'\\r'}" >&2; exit 1; fi
-IFS= read -r __code <&3; IFS= read -r __olen <&3; IFS= read -r __elen <&3; IFS= read -r __llen <&3
-__out='' __err='' __log=''
-(( __olen > 0 )) && IFS= read -r -d '' -N "$__olen" __out <&3
-(( __elen > 0 )) && IFS= read -r -d '' -N "$__elen" __err <&3
-(( __llen > 0 )) && IFS= read -r -d '' -N "$__llen" __log <&3
-exec 3<&-
-if [[ $__code == proceed ]]; then
+${bashRpcSetup('kubectl', forwardedEnv)}${bashRpcExchange('kubectl', 'precheck', '\\"\\"')}if [[ $__code == proceed ]]; then
   export KUBECACHEDIR="\${KUBECACHEDIR:-$RATIFY_SANDBOX_WORLD/kube-cache}"
   ${shQuote(realKubectl)} "$@"
   __code=$?

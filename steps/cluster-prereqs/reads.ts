@@ -104,7 +104,8 @@ export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
  */
 export async function addonVersion(ctx: Ctx): Promise<string | undefined> {
   const jsonpath = 'jsonpath={range .items[*]}{.metadata.name}{"\\t"}{.spec.containers[0].image}{"\\n"}{end}';
-  const pods = await ctx.kube.list(PODS, { namespace: 'kube-system' }, { shows: ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', jsonpath] });
+  const shows = ['kubectl', 'get', 'pods', '-n', 'kube-system', '-o', jsonpath];
+  const pods = await ctx.kube.list(PODS, { namespace: 'kube-system' }, { shows });
   for (const pod of pods ?? []) {
     const image = String((pod.spec as { containers?: { image?: string }[] } | undefined)?.containers?.[0]?.image ?? '');
     if (/^azure-policy-(?!webhook)/.test(pod.metadata.name) && image.includes(':')) return image.slice(image.lastIndexOf(':') + 1);

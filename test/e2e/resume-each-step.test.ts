@@ -12,11 +12,13 @@ const run = (stateDir: string, ...extra: string[]) =>
 /**
  * The fault's target (every matching call fails, `*0`): the leading words of the step's first mutating command that no
  * earlier command starts with. Read-only steps tolerate some failed reads by design (a
- * missing notation is a warning in preflight), so for them the step's last read is used.
+ * missing notation is a warning in preflight), so for them the step's last az read is used (or its
+ * last read, in a step that runs no az).
  */
 function faultPrefix(calls: readonly Call[], step: string): string {
   const mutating = calls.findIndex((c) => c.step === step && isMutating(c.argv));
-  const index = mutating >= 0 ? mutating : calls.findLastIndex((c) => c.step === step);
+  const lastAz = calls.findLastIndex((c) => c.step === step && c.argv[0] === 'az');
+  const index = mutating >= 0 ? mutating : lastAz >= 0 ? lastAz : calls.findLastIndex((c) => c.step === step);
   const call = calls[index];
   if (!call) throw new Error(`no call for ${step}`);
   const earlier = calls.slice(0, index).map((c) => c.argv.join(' '));

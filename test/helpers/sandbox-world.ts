@@ -102,3 +102,12 @@ export async function openWorld(opts: WorldOptions = {}): Promise<TestWorld> {
     },
   };
 }
+
+/** `az ...` in the world: its trimmed stdout, or an Error with its stderr. */
+export function azIn(world: () => TestWorld): (...args: string[]) => Promise<string> {
+  return async (...a) => {
+    const r = await world().run(['az', ...a]);
+    if (r.code !== 0) throw new Error(`az ${a.join(' ')}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+}

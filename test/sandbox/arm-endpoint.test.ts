@@ -1,7 +1,7 @@
 import { ResourceManagementClient } from '@azure/arm-resources';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
-import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js';
+import { ANSWERS, azIn, openWorld, type TestWorld } from '../helpers/sandbox-world.js';
 
 /**
  * The runbook's @azure/arm-resources checks run over real HTTPS against the
@@ -13,11 +13,7 @@ let sub = '';
 const ids: Record<string, string> = {};
 const { resourceGroup: RG, aksName: AKS, acrName: ACR } = ANSWERS;
 
-const az = async (...a: string[]): Promise<string> => {
-  const r = await w.run(['az', ...a]);
-  if (r.code !== 0) throw new Error(`az ${a.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
+const az = azIn(() => w);
 
 beforeAll(async () => {
   ensureToolsBuilt();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAzureReader } from '../../cli/azure-reader.js';
 import { createKubeApi } from '../../cli/kube-reader.js';
-import type { KubeObject, KubeResource } from '../../runner/step.js';
+import { NAMESPACES, PODS, RATIFY_CONSTRAINTS } from '../../steps/_shared/kube.js';
+import type { KubeObject } from '../../runner/step.js';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
-import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js';
+import { ANSWERS, azIn, openWorld, type TestWorld } from '../helpers/sandbox-world.js';
 
 /**
  * The runbook's in-process reads against the sandbox over real HTTPS: @kubernetes/client-node
@@ -11,21 +12,9 @@ import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js'
  * and @azure/arm-resources' pipeline for ARM collections; no process is started for them.
  */
 let w: TestWorld;
-const PODS: KubeResource = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
-const NAMESPACES: KubeResource = { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false };
-const CONSTRAINTS: KubeResource = {
-  group: 'constraints.gatekeeper.sh',
-  version: 'v1beta1',
-  kind: 'RatifyVerification',
-  plural: 'ratifyverification',
-  namespaced: false,
-};
+const CONSTRAINTS = RATIFY_CONSTRAINTS;
 const api = createKubeApi();
-const az = async (...a: string[]): Promise<string> => {
-  const r = await w.run(['az', ...a]);
-  if (r.code !== 0) throw new Error(`az ${a.join(' ')}: ${r.stderr}`);
-  return r.stdout.trim();
-};
+const az = azIn(() => w);
 
 beforeAll(async () => {
   ensureToolsBuilt();

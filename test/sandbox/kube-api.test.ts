@@ -274,7 +274,11 @@ describe('Kubernetes API of a simulated cluster', () => {
       const review = (verb: string) =>
         call('POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
           bearer: entra(AKS_SERVER_APP_ID),
-          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { verb, resource: 'pods' } } },
+          body: {
+            apiVersion: 'authorization.k8s.io/v1',
+            kind: 'SelfSubjectAccessReview',
+            spec: { resourceAttributes: { verb, resource: 'pods' } },
+          },
         });
       expect((await review('list')).body).toMatchObject({ status: { allowed: true } });
       expect((await review('create')).body).toMatchObject({ status: { allowed: false } });

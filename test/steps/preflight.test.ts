@@ -134,7 +134,9 @@ describe('preflight', () => {
 
   it('an Entra ID cluster: kubelogin required (with how to install it), the kubeconfig converted, cluster-admin checked', async () => {
     const aad = { aadProfile: { managed: true, adminGroupObjectIDs: ['g1'], tenantID: TENANT }, disableLocalAccounts: true };
-    const missing = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights() });
+    const missing = fakeContext({
+      stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights(),
+    });
     await expect(preflight.run(missing.ctx)).rejects.toThrow(
       'Cluster myAKSCluster signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ' +
         'Install it: az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html',

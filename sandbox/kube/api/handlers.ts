@@ -104,19 +104,17 @@ function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
     .map((o) => served(o, r.type, r.version));
 }
 
+/** A `<Kind>List` of the requested version. */
+function listReply(r: ResourceRequest, resourceVersion: string, items: readonly KubeObject[]): Reply {
+  const body = { apiVersion: groupVersion(r.type.group, r.version), kind: `${r.type.kind}List`, metadata: { resourceVersion }, items };
+  return { status: 200, body };
+}
+
 export function getList(e: Env, r: ResourceRequest): Reply {
   const view = clusterView(e, kindOf(r));
   const items = list(view, r);
   if (wantsTable(r.accept)) return { status: 200, body: toTable(r.type, items, e.now, view.resourceVersion, r.query.get('includeObject')) };
-  return {
-    status: 200,
-    body: {
-      apiVersion: groupVersion(r.type.group, r.version),
-      kind: `${r.type.kind}List`,
-      metadata: { resourceVersion: view.resourceVersion },
-      items,
-    },
-  };
+  return listReply(r, view.resourceVersion, items);
 }
 
 export function getOne(e: Env, r: ResourceRequest): Reply {
@@ -396,15 +394,7 @@ export function removeCollection(e: Env, r: ResourceRequest): Reply {
       if (stored) deleteStored(e, key, stored);
     }
   }
-  return {
-    status: 200,
-    body: {
-      apiVersion: groupVersion(r.type.group, r.version),
-      kind: `${r.type.kind}List`,
-      metadata: { resourceVersion: view.resourceVersion },
-      items: victims,
-    },
-  };
+  return listReply(r, view.resourceVersion, victims);
 }
 
 export function checkVerb(r: ResourceRequest): void {

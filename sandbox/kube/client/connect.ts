@@ -34,7 +34,8 @@ export async function connect(
   const cred = await resolveCredential(target.user, pluginRunner(t));
   if (cred.kind === 'waits') throw new CredentialWaits(cred.stderr);
   if (cred.kind === 'error') {
-    throw new Unreachable(`Unable to connect to the server: ${cred.message}`, `Get "${target.server}/version": ${cred.message}`, cred.stderr);
+    const helm = `Get "${target.server}/version": ${cred.message}`;
+    throw new Unreachable(`Unable to connect to the server: ${cred.message}`, helm, cred.stderr);
   }
   return { client: new KubeClient(target, cred.kind === 'token' ? cred.token : undefined), target };
 }
