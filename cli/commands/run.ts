@@ -6,7 +6,7 @@ import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
 import { createInquirerPrompter, type Prompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
-import { runEngine, type EngineResult } from '../../runner/engine.js';
+import { runEngine, type EngineOptions, type EngineResult, type StepPreview } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../kernel/errors.js';
 import { NOTEBOOK_FILE, subscribeNotebook } from '../../runner/notebook.js';
 import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
@@ -68,6 +68,14 @@ export interface RunOptions {
   readonly events?: ProgressBus;
   /** The commands the closing summary offers; default: status, export and teardown of this state dir. */
   readonly next?: readonly NextCommand[];
+  /** Who asks when interactive; default: inquirer on the terminal (`ui` passes the browser's). */
+  readonly prompter?: Prompter;
+  /** Guided mode's question before each step; default: the terminal's when interactive; null: none. */
+  readonly gate?: EngineOptions['gate'] | null;
+  /** How progress is drawn on the terminal; default: listr2 on a TTY, else plain lines. */
+  readonly view?: ProgressView;
+  /** Told the run's final answers once they are saved (`ui` lists every step's commands from them). */
+  readonly onAnswers?: (answers: Partial<Answers>) => void;
 }
 
 /** One runbook run; the workshop runner calls this for each attendee with its own Io. */
@@ -84,7 +92,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   try {
     // --only before its dependencies are done stops here: nothing asked, nothing run.
     const selection = selectSteps(steps, state.ledger, { from, only });
-    const prompter = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }) : undefined;
+    const prompter = interactive ? (options.prompter ?? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal })) : undefined;
     const collected = await collectAnswers({
       // The engine decides with the same function: a step skipped or reused asks nothing.
       needed: (known) => answersNeeded(steps, decideSteps(steps, state.ledger, known, selection)),
@@ -99,6 +107,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const answers = collected.answers;
     verifySubscription(state.ledger, answers);
     await saveAnswers({ stateDir, values: collected.resolved.values, provenance: collected.resolved.provenance });
+    options.onAnswers?.(answers);
 
     profile = await openCloudProfile(stateDir, sandbox, answers, options.worldDir);
     const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
@@ -107,13 +116,16 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const store = new LedgerStore(stateDir, state.ledger, clock);
     const events = options.events ?? createProgressBus();
     const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice, next });
-    const view = await createProgressView(io);
+    const view = options.view ?? (await createProgressView(io));
     const stopViewing = events.subscribe(view.onEvent);
     let summary: RunSummary | undefined;
     const stopListening = events.subscribe((event) => {
       if (event.type === 'run-end') summary = event.summary;
     });
     const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined;
+    // The live renderer stops before the question is printed.
+    const terminalGate = guidedGate && (async (preview: StepPreview) => (await view.idle(), guidedGate(preview)));
+    const gate = options.gate !== undefined ? (options.gate ?? undefined) : terminalGate;
     try {
       let result: EngineResult;
       try {
@@ -126,8 +138,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
           only,
           serial: options.serial,
           wallClock: clock,
-          // The live renderer stops before the question is printed.
-          gate: guidedGate && (async (preview) => (await view.idle(), guidedGate(preview))),
+          gate,
           context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
         });
       } finally {
