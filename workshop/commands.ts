@@ -12,7 +12,7 @@ import type { Step } from '../runner/step.js';
 import { ignoredAnswerVariables } from './attendee-io.js';
 import { hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';
 import { runBatch, type AttendeeTask, type BatchAttendee } from './batch-runner.js';
-import { applyEvent, type AttendeeOutcome } from './events.js';
+import { applyEvent, type AttendeeOutcome, type BatchEvent } from './events.js';
 import { applyLedger, createMatrix, rowOf, type Matrix } from './matrix.js';
 import { renderMatrix, summaryText } from './matrix-render.js';
 import { createEventLines, createLiveMatrixView, type BatchDisplay } from './matrix-view.js';
@@ -30,6 +30,8 @@ export interface BatchCommandOptions {
   /** Whether --sandbox was given: checked against every ledger before anything runs. */
   readonly sandbox: boolean;
   readonly json?: boolean;
+  /** Also told every event of the batch, after the matrix and the display (the web dashboard). */
+  readonly onEvent?: ((event: BatchEvent) => void) | undefined;
 }
 
 /** Step ids (flow order) for the matrix columns; the CLI passes steps/index.ts. */
@@ -110,6 +112,7 @@ async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptio
           writes.push(writeLastOutcome(stateDir, command, event.outcome, new Date()).catch(() => {}));
         }
         display.event(event);
+        options.onEvent?.(event);
       },
     });
   } finally {

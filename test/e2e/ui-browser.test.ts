@@ -33,23 +33,22 @@ async function start(args: readonly string[]): Promise<Served> {
   return served;
 }
 
-const settledStatuses = () =>
-  [...document.querySelectorAll<HTMLElement>('[data-step]')].every((e) => e.dataset.status === 'done' || e.dataset.status === 'skipped');
+// Browser-side code is given as text: the tests are type-checked without the DOM library.
+const settledStatuses = `[...document.querySelectorAll('[data-step]')].every((e) => ['done', 'skipped'].includes(e.dataset.status))`;
 
-/** Records every status each step's cell shows, as the page swaps cells in. */
+/** Records every status each step's cell shows (window.seen), as the page swaps cells in. */
 async function watchStatuses(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const seen: Record<string, string[]> = {};
-    (window as unknown as { seen: typeof seen }).seen = seen;
+  await page.evaluate(`(() => {
+    const seen = (window.seen = {});
     const note = () => {
-      for (const cell of document.querySelectorAll<HTMLElement>('[data-step]')) {
-        const list = (seen[cell.dataset.step!] ??= []);
-        if (list.at(-1) !== cell.dataset.status) list.push(cell.dataset.status!);
+      for (const cell of document.querySelectorAll('[data-step]')) {
+        const list = (seen[cell.dataset.step] ??= []);
+        if (list.at(-1) !== cell.dataset.status) list.push(cell.dataset.status);
       }
     };
     note();
     new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
-  });
+  })()`);
 }
 
 describe('ratify-runbook ui in a browser (sandbox)', () => {
@@ -111,7 +110,7 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
 
     await page.waitForFunction(settledStatuses, undefined, { timeout: 180_000 });
     await page.locator('#run-status[data-outcome="done"]').waitFor();
-    const seen = await page.evaluate(() => (window as unknown as { seen: Record<string, string[]> }).seen);
+    const seen = (await page.evaluate('window.seen')) as Record<string, string[]>;
     expect(seen.verify).toEqual(expect.arrayContaining(['running', 'done']));
     const summary = await page.locator('#summary').textContent();
     expect(summary).toContain('The signed image ran');

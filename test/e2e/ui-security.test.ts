@@ -92,7 +92,7 @@ describe('ui server security', () => {
 
     // Another site (localhost is another site than 127.0.0.1) posts a form to the ui server,
     // and a page on another port of 127.0.0.1 (same site, other origin) does too.
-    attacker = createServer((req, res) => {
+    attacker = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<form id=f method=post action="${ui.origin}/action"><input name=action value=stop></form><script>f.submit()</script>`);
     });
@@ -111,7 +111,7 @@ describe('ui server security', () => {
     expect(ui.child.exitCode).toBeNull();
 
     // The session cookie is HttpOnly: the page's own script cannot read it.
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
     const cookie = await signIn(ui.url);
     expect(cookie).toMatch(/^ratify_runbook_ui_\d+=/);
   });

@@ -43,6 +43,30 @@ export function cellViews(session: NotebookSession): CellView[] {
   return session.options.steps.map((step, index) => cellView(session, step, index, live.get(step.id), session.ledger?.steps[step.id]));
 }
 
+/** A cell from the ledger alone (a workshop attendee's notebook): nothing is asked there. */
+export function ledgerCellView(step: Step, index: number, record: StepRecord | undefined, locked: boolean): CellView {
+  const status: StepStatus = record?.status === 'running' && !locked ? 'interrupted' : (record?.status ?? 'pending');
+  return {
+    id: step.id,
+    index,
+    title: step.title,
+    explain: step.explain,
+    status,
+    attempt: record?.attempts ?? 0,
+    reason: record?.skipReason,
+    startedAt: record?.startedAt,
+    endedAt: record?.endedAt,
+    error: record?.error,
+    hints: record?.hints ?? [],
+    logs: [],
+    ran: record?.commands ?? [],
+    outputs: status === 'done' ? (record?.outputs ?? {}) : {},
+    asking: false,
+    retry: false,
+    logFile: record?.logs.at(-1),
+  };
+}
+
 export function cellView(session: NotebookSession, step: Step, index: number, live: StepCell | undefined, record: StepRecord | undefined): CellView {
   const idle = session.phase === 'idle';
   // A step the ledger says is running, with no run here, was cut off (a killed process).

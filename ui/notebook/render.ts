@@ -159,7 +159,8 @@ ${(question.choices ?? []).map((c, i) => html`<label class="choice"><input type=
   }
 }
 
-function stepCell(cell: CellView, context: PageContext): Html {
+/** One step's cell; without a context (a read-only notebook) it has no buttons. */
+export function stepCell(cell: CellView, context?: PageContext): Html {
   const duration = cell.startedAt && cell.endedAt ? formatDuration(new Date(cell.endedAt).getTime() - new Date(cell.startedAt).getTime()) : undefined;
   const meta = [cell.attempt > 0 ? `attempt ${cell.attempt}` : undefined, duration, cell.phase === 'reused' ? 'done earlier, not repeated' : cell.reason]
     .filter(Boolean)
@@ -168,7 +169,7 @@ function stepCell(cell: CellView, context: PageContext): Html {
 <header><span class="num">${cell.index + 1}</span><h2>${cell.title} <code>${cell.id}</code></h2>
 <span class="badge status-${cell.status}">${cell.status}</span><span class="meta">${meta}</span></header>
 <div class="explain">${renderMarkdown(cell.explain)}</div>
-${cell.asking ? gateForm(cell, context) : ''}
+${cell.asking && context ? gateForm(cell, context) : ''}
 ${commandsPart(cell)}
 ${cell.logs.length > 0 ? html`<div class="tail"><h3>Output</h3><pre class="log">${cell.logs.join('\n')}</pre></div>` : ''}
 ${Object.keys(cell.outputs).length > 0 ? outputsTable(cell.outputs) : ''}
@@ -214,10 +215,10 @@ ${Object.entries(outputs).map(([k, v]) => html`<tr data-output="${k}"><td><code>
 </tbody></table>`;
 }
 
-function failurePart(cell: CellView, context: PageContext): Html {
+function failurePart(cell: CellView, context: PageContext | undefined): Html {
   return html`<div class="failure" role="alert"><p><strong>${cell.status === 'failed' ? 'Failed' : 'Interrupted'}:</strong> ${cell.error ?? ''}</p>
 ${cell.hints.length > 0 ? html`<ul class="hints">${cell.hints.map((h) => html`<li>${renderInlineMarkdown(h)}</li>`)}</ul>` : ''}
-${cell.retry ? actionForm(context, html`<button name="action" value="retry" class="primary">Retry</button>`) : ''}</div>`;
+${cell.retry && context ? actionForm(context, html`<button name="action" value="retry" class="primary">Retry</button>`) : ''}</div>`;
 }
 
 function summaryPart(context: PageContext): Html {
