@@ -82,7 +82,7 @@ export function rowPart(row: MatrixRow, context: DashboardContext): Html {
       const status = statusOfCell(row.cells.get(step.id));
       return html`<td class="cell-status" data-attendee="${row.id}" data-step="${step.id}" data-status="${status}" title="${step.id}: ${status}"></td>`;
     },
-  )}<td class="hint" title="${row.hint ?? ''}">${row.lastStep ?? ''}${row.hint && row.state !== 'done' ? html` · ${row.hint}` : ''}</td></tr>`;
+  )}<td class="hint" title="${row.hint ?? ''}">${[row.lastStep, row.state !== 'done' ? row.hint : undefined].filter(Boolean).join(' · ')}</td></tr>`;
 }
 
 export interface AttendeeView {
