@@ -1,5 +1,5 @@
-// The workshop matrix, live: a cell changes its data-status the moment its event arrives; a row
-// whose state changes is swapped and put in place (failed and interrupted attendees first).
+// The workshop matrix, live: a cell changes its data-status the moment its event arrives; a row's
+// state and last column are patched in place, and rows kept in order (failed and interrupted first).
 import { connect, postFormsWithFetch, replacePart } from './live.js';
 
 const tbody = document.getElementById('rows');
@@ -42,14 +42,21 @@ connect({
       td.title = `${step}: ${status}`;
     }
   },
-  row({ id, html }) {
-    const current = document.getElementById(`row-${id}`);
-    const next = parseRows(html).rows[0];
-    if (!current || !next) return;
-    // Drawn after the cells sent with it: it is at least as new as them.
-    current.replaceWith(next);
-    index(next);
-    sortRows();
+  rows(list) {
+    let moved = false;
+    for (const { id, state, summary, hint } of list) {
+      const row = document.getElementById(`row-${id}`);
+      if (!row) continue;
+      if (row.dataset.state !== state) {
+        moved ||= attention(row) !== (state === 'failed' || state === 'interrupted' ? 0 : 1);
+        row.dataset.state = state;
+        row.querySelector('td.state').textContent = state;
+      }
+      const last = row.querySelector('td.hint');
+      last.textContent = summary;
+      last.title = hint;
+    }
+    if (moved) sortRows();
   },
   batch({ html }) {
     replacePart('batch', html);

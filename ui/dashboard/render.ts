@@ -9,7 +9,7 @@ import { counts, type MatrixRow } from '../../workshop/matrix.js';
 import { html, type Html } from '../html.js';
 import { ledgerCellView } from '../notebook/cells.js';
 import { stepCell } from '../notebook/render.js';
-import { statusOfCell, type DashboardSource } from './source.js';
+import { rowSummary, statusOfCell, type DashboardSource } from './source.js';
 
 export interface DashboardContext {
   readonly source: DashboardSource;
@@ -82,7 +82,7 @@ export function rowPart(row: MatrixRow, context: DashboardContext): Html {
       const status = statusOfCell(row.cells.get(step.id));
       return html`<td class="cell-status" data-attendee="${row.id}" data-step="${step.id}" data-status="${status}" title="${step.id}: ${status}"></td>`;
     },
-  )}<td class="hint" title="${row.hint ?? ''}">${[row.lastStep, row.state !== 'done' ? row.hint : undefined].filter(Boolean).join(' · ')}</td></tr>`;
+  )}<td class="hint" title="${row.hint ?? ''}">${rowSummary(row)}</td></tr>`;
 }
 
 export interface AttendeeView {

@@ -14,7 +14,7 @@ import { randomToken } from '../security.js';
 import { answerPost, sendHtml, sendJson, sendText, startUiServer, type UiServer } from '../server.js';
 import { SseHub } from '../sse.js';
 import { attendeePage, attendeeParts, batchPart, dashboardPage, rowPart, type AttendeeView, type DashboardContext } from './render.js';
-import { statusOfCell, type DashboardSource } from './source.js';
+import { rowSummary, statusOfCell, type DashboardSource } from './source.js';
 
 export interface DashboardServerOptions {
   readonly source: DashboardSource;
@@ -33,8 +33,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const context: DashboardContext = { source, steps, canRetry: options.retryFailed !== undefined, csrf: marker };
   const personalize = (csrf: string) => (text: string) => text.replaceAll(marker, csrf);
 
-  // Cells go out at once (batched only within one turn of the event loop); rows and the batch
-  // line are drawn again once per turn at most.
+  // Cells go out at once (batched only within one turn of the event loop), as three strings each;
+  // a row's state and last column likewise, as data (the page patches them in place); the batch
+  // line (the counts) is drawn again once per turn at most.
   let cells: [string, string, string][] = [];
   const rows = new Set<string>();
   let batch = false;
@@ -43,7 +44,15 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     scheduled = false;
     if (cells.length > 0) hub.broadcast('cells', cells);
     cells = [];
-    for (const id of rows) hub.broadcast('row', { id, html: rowPart(rowOf(source.matrix, id), context).text });
+    if (rows.size > 0) {
+      hub.broadcast(
+        'rows',
+        [...rows].map((id) => {
+          const row = rowOf(source.matrix, id);
+          return { id, state: row.state, summary: rowSummary(row), hint: row.hint ?? '' };
+        }),
+      );
+    }
     rows.clear();
     if (batch) hub.broadcast('batch', { html: batchPart(context).text });
     batch = false;

@@ -12,7 +12,7 @@ import type { AttendeeState } from '../../workshop/attendee-state.js';
 export type DashboardChange =
   | { readonly kind: 'cell'; readonly attendee: string; readonly step: string; readonly status: StepStatus }
   /** The row's state, last step or hint changed (its position may change: failed rows come first). */
-  | { readonly kind: 'row'; readonly attendee: string }
+  | { readonly kind: 'row'; readonly attendee: string; readonly stateChanged: boolean }
   /** The batch started, ended, or its counts moved. */
   | { readonly kind: 'batch' };
 
@@ -89,15 +89,15 @@ export class DashboardSource {
     const row = rowOf(this.matrix, attendee);
     const cellsBefore = new Map(row.cells);
     const before = rowSignature(row);
+    const stateBefore = row.state;
     apply();
     for (const step of this.matrix.columns) {
       const now = row.cells.get(step);
       if (now !== cellsBefore.get(step)) this.#emit({ kind: 'cell', attendee, step, status: statusOfCell(now) });
     }
-    if (rowSignature(row) !== before) {
-      this.#emit({ kind: 'row', attendee });
-      this.#emit({ kind: 'batch' });
-    }
+    if (rowSignature(row) !== before) this.#emit({ kind: 'row', attendee, stateChanged: row.state !== stateBefore });
+    // The counts at the top move only with a row's state.
+    if (row.state !== stateBefore) this.#emit({ kind: 'batch' });
   }
 
   #emit(change: DashboardChange): void {
@@ -105,6 +105,12 @@ export class DashboardSource {
   }
 }
 
+/** What a row shows besides its cells. */
 function rowSignature(row: MatrixRow): string {
-  return JSON.stringify([row.state, row.lastStep, row.hint, row.note]);
+  return JSON.stringify([row.state, rowSummary(row)]);
+}
+
+/** The row's last column: the step it is at, and why it stopped. */
+export function rowSummary(row: MatrixRow): string {
+  return [row.lastStep, row.state !== 'done' ? row.hint : undefined].filter(Boolean).join(' · ');
 }
