@@ -1,5 +1,5 @@
 /**
- * The answer keys of DESIGN.md ("Answers"): camelCase in answers.yaml,
+ * The answer keys: camelCase in answers.yaml,
  * RATIFY_RUNBOOK_<UPPER_SNAKE> in the environment, `--set key=value` on the command line.
  */
 export const answerKeys = [

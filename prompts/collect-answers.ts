@@ -62,7 +62,9 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
     if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
     return askAnswers({ resolved: found, prompter: input.prompter, questions });
   };
-  const known = resolveAnswers({ needed: [], layers, questions }).values;
+  // Every key counts as needed here, so that an invalid value given explicitly is unknown rather
+  // than replaced by its default: a step that reads it then counts as changed, and it gets reported.
+  const known = resolveAnswers({ needed: questions.map((q) => q.key), layers, questions }).values;
   let resolved = await ask(resolveAnswers({ needed: neededFor(known), layers, questions }));
   // Each round can only add keys, so this ends; the bound is a guard against a needed() that oscillates.
   for (let round = 0; round < questions.length; round++) {
@@ -76,8 +78,11 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
 
 /** Adds a later round's keys; what the earlier rounds settled (answers typed at a prompt included) stays. */
 function mergeRound(earlier: ResolvedAnswers, later: ResolvedAnswers): ResolvedAnswers {
-  const settled = <T>(map: Readonly<Partial<Record<AnswerKey, T>>>) =>
-    Object.fromEntries(earlier.needed.filter((key) => map[key] !== undefined).map((key) => [key, map[key]])) as Partial<Record<AnswerKey, T>>;
+  const settled = <T>(map: Readonly<Partial<Record<AnswerKey, T>>>): Partial<Record<AnswerKey, T>> => {
+    const out: Partial<Record<AnswerKey, T>> = {};
+    for (const key of earlier.needed) if (map[key] !== undefined) out[key] = map[key];
+    return out;
+  };
   return {
     ...earlier,
     needed: [...earlier.needed, ...later.needed],
@@ -101,7 +106,7 @@ export interface InteractivityInput {
 }
 
 /**
- * DESIGN: non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes.
+ * Non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes (README.md, "CLI").
  * `CI=false` and `CI=0` count as unset (what ci-info does), so a developer who exports
  * CI=false locally still gets prompts (cipherstash/stack#727: inconsistent CI detection).
  */

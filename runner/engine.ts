@@ -6,7 +6,7 @@ import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import type { CommandEvent } from './command-runner.js';
 import { executeStep } from './execute-step.js';
 import { emitterFor, type ProgressBus } from './progress-bus.js';
-import { skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
+import { skipPropagates, skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
 import { recordStep } from './plan.js';
 import { summarizeRun } from './run-summary.js';
 import { decideSteps, initialStandings, nextMove, selectSteps, type Decision, type Standing } from './schedule.js';
@@ -81,7 +81,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   try {
     for (;;) {
       if (signal.aborted) break;
-      const move = nextMove(steps, standings, decisions, { oneAtATime: Boolean(options.serial) || guided, halted: failed !== undefined });
+      const rules = { oneAtATime: Boolean(options.serial) || guided, halted: failed !== undefined, gated: guided };
+      const move = nextMove(steps, standings, decisions, rules);
       if (move.kind === 'finished') break;
       if (move.kind === 'wait') {
         await Promise.race(running.values());
@@ -89,11 +90,15 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
         await markSkipped(move.step, store, emit, move.reason);
         settle(move.step, { at: 'skipped', reason: move.reason });
       } else if (move.kind === 'reuse') {
-        const attempt = ledger.steps[move.step.id]?.attempts ?? 0;
-        emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run' });
+        // The earlier run's attempt and times: a watcher's cell shows when it was done.
+        const { attempts: attempt = 0, startedAt, endedAt } = ledger.steps[move.step.id] ?? {};
+        const when = { ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}) };
+        emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run', ...when });
         settle(move.step, { at: 'done' });
+      } else if (move.kind === 'start') {
+        start(move.step, move.why);
       } else {
-        const choice = guided && options.gate ? await askGate(options.gate, move.step, move.why, deps, emit) : 'run';
+        const choice = options.gate ? await askGate(options.gate, move.step, move.why, deps, emit) : 'run';
         if (choice === 'quit') {
           outcome = 'quit';
           return { outcome: 'quit' };
@@ -121,9 +126,14 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       ...(failed ? { stepId: failed.id } : {}),
       ...(record?.error ? { error: record.error } : {}),
       ...(record?.hints?.length ? { hints: record.hints } : {}),
-      summary: summarizeRun(ledger, steps),
+      summary: summarizeRun(ledger, steps, undone(standings)),
     });
   }
+}
+
+/** The steps skipped in a way that leaves work undone. */
+function undone(standings: ReadonlyMap<string, Standing>): { stepId: string; skip: SkipReason }[] {
+  return [...standings].flatMap(([stepId, s]) => (s.at === 'skipped' && skipPropagates(s.reason) ? [{ stepId, skip: s.reason }] : []));
 }
 
 /** Guided mode: the step's explanation and exact commands, then Run / Skip / Run all / Quit. */
@@ -146,7 +156,8 @@ async function markSkipped(step: Step, store: LedgerStore, emit: ReturnType<type
   record.status = 'skipped';
   record.skipReason = skipRecordText(reason);
   await store.save();
-  emit({ type: 'step', stepId: step.id, phase: 'skipped', status: 'skipped', attempt: record.attempts, reason: skipText(reason), skip: reason });
+  const attempt = record.attempts;
+  emit({ type: 'step', stepId: step.id, phase: 'skipped', status: 'skipped', attempt, reason: skipText(reason), skip: reason });
 }
 
 function stepInfos(steps: readonly Step[], ledger: LedgerData, decisions: ReadonlyMap<string, Decision>): StepInfo[] {
@@ -163,7 +174,7 @@ function stepInfos(steps: readonly Step[], ledger: LedgerData, decisions: Readon
 }
 
 /** Runs the step's `run` in plan mode with the real outputs of earlier steps. */
-export async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
+async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
   const { commands, files } = await recordStep(step, deps);
   return { step, reason, commands, files };
 }

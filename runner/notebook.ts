@@ -71,7 +71,12 @@ function shellQuoteForDisplay(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export async function writeNotebook(stateDir: string, ledger: LedgerData, steps: readonly Step[], options: NotebookOptions = {}): Promise<void> {
+export async function writeNotebook(
+  stateDir: string,
+  ledger: LedgerData,
+  steps: readonly Step[],
+  options: NotebookOptions = {},
+): Promise<void> {
   // Derived from the ledger, which is written durably first: atomic, without fsync.
   await writeFileAtomic(join(stateDir, NOTEBOOK_FILE), renderNotebook(ledger, steps, options), 0o644, false);
 }
@@ -107,8 +112,9 @@ export function subscribeNotebook(
     return writing;
   };
   const unsubscribe = bus.subscribe((event) => {
-    const changesLedger = event.type === 'run-start' || event.type === 'run-end' || (event.type === 'step' && event.phase !== 'running' && event.phase !== 'reused');
-    if (changesLedger) write().catch(() => {});
+    // `running` and `reused` leave the ledger as it was; every other step event follows a save.
+    const stepSaved = event.type === 'step' && event.phase !== 'running' && event.phase !== 'reused';
+    if (stepSaved || event.type === 'run-start' || event.type === 'run-end') write().catch(() => {});
   });
   return {
     async close() {

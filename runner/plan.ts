@@ -111,7 +111,7 @@ export async function recordStep(step: Step, deps: ContextDeps): Promise<Recorde
   }
 }
 
-/** The `plan --format json` contract of DESIGN.md. */
+/** The `plan --format json` contract: a stable shape that scripts read. */
 export function planToJson(plan: readonly PlannedStep[]): string {
   return `${JSON.stringify(
     {

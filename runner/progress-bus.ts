@@ -41,7 +41,9 @@ export interface RunSnapshot {
   startedAt?: string | undefined;
   /** In flow order (the order of run-start), then any step first seen later. */
   steps: StepCell[];
-  end?: { readonly at: string; readonly outcome: RunOutcome; readonly stepId?: string; readonly error?: string; readonly summary: RunSummary } | undefined;
+  end?:
+    | { readonly at: string; readonly outcome: RunOutcome; readonly stepId?: string; readonly error?: string; readonly summary: RunSummary }
+    | undefined;
 }
 
 export const MAX_CELL_LOG_LINES = 200;
@@ -117,6 +119,7 @@ export function applyRunEvent(snapshot: RunSnapshot, event: RunEvent): void {
       cell.skip = event.skip;
       cell.prompt = undefined;
       if (event.reason !== undefined) cell.reason = event.reason;
+      if (event.startedAt !== undefined) cell.startedAt = event.startedAt;
       if (event.endedAt !== undefined) cell.endedAt = event.endedAt;
       if (event.error !== undefined) cell.error = event.error;
       if (event.hints !== undefined) cell.hints = [...event.hints];

@@ -8,7 +8,7 @@
  *   step(checking) -> log/command... -> [step(running) -> log/command...] -> step(done|failed|interrupted)
  * or a single step(reused) or step(skipped). A run opens with `run-start` and closes with `run-end`.
  */
-import type { StepStatus } from '../checkpoints/ledger-schema.js';
+import type { CommandRecord, StepStatus } from '../checkpoints/ledger-schema.js';
 
 export type { StepStatus };
 
@@ -52,22 +52,8 @@ export function skipRecordText(reason: SkipReason): string {
  */
 export type StepPhase = 'checking' | 'running' | 'done' | 'reused' | 'failed' | 'skipped' | 'interrupted';
 
-export function statusOfPhase(phase: StepPhase): StepStatus {
-  if (phase === 'checking') return 'running';
-  if (phase === 'reused') return 'done';
-  return phase;
-}
-
-/** One external command of a step, redacted like the ledger's copy. */
-export interface CommandInfo {
-  readonly argv: readonly string[];
-  readonly exitCode: number;
-  readonly ms: number;
-  readonly mutates: boolean;
-  readonly attempt: number;
-  /** Trimmed output, as the notebook shows it. */
-  readonly output?: string;
-}
+/** One external command of a step: the ledger's own record of it (argv and output redacted). */
+export type CommandInfo = CommandRecord;
 
 /** A step as a run starts: what it is and where the ledger says it stands. */
 export interface StepInfo {
@@ -86,7 +72,9 @@ export interface RunSummary {
   /** Sentences from the steps that prove the setup works (the signed pod ran, the unsigned one was denied). */
   readonly payoff: readonly string[];
   /** Every resource the ledger records as created by this runbook, in step order. */
-  readonly created: readonly { readonly stepId: string; readonly kind: string; readonly id: string; readonly name?: string }[];
+  readonly created: readonly { readonly stepId: string; readonly kind: string; readonly id: string; readonly label: string }[];
+  /** Steps this run skipped in a way that leaves work undone (at the prompt, or after such a step). */
+  readonly skipped: readonly { readonly stepId: string; readonly skip: SkipReason }[];
 }
 
 export type RunEvent =
@@ -127,7 +115,14 @@ export type RunEvent =
       readonly kind: 'gate' | 'confirm';
       readonly question: string;
     }
-  | { readonly type: 'prompt-answered'; readonly at: string; readonly stepId: string; readonly kind: 'gate' | 'confirm'; readonly answer: string }
+  | {
+      readonly type: 'prompt-answered';
+      readonly at: string;
+      readonly stepId: string;
+      readonly kind: 'gate' | 'confirm';
+      /** gate: run, skip, all or quit; confirm: yes or no. */
+      readonly answer: string;
+    }
   | {
       readonly type: 'run-end';
       readonly at: string;
@@ -138,8 +133,6 @@ export type RunEvent =
       readonly hints?: readonly string[];
       readonly summary: RunSummary;
     };
-
-export type RunEventType = RunEvent['type'];
 
 /** An event before its timestamp: what emitters build (the bus's owner stamps `at`). */
 export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'at'> : never) : never;

@@ -20,12 +20,17 @@ export interface Selection {
 }
 
 /** `--from` / `--only` as a selection; `--only` refuses a step whose dependencies are not done. */
-export function selectSteps(steps: readonly Step[], ledger: LedgerData, flags: { from?: string | undefined; only?: string | undefined }): Selection {
+export function selectSteps(
+  steps: readonly Step[],
+  ledger: LedgerData,
+  flags: { from?: string | undefined; only?: string | undefined },
+): Selection {
   if (flags.only) {
     const step = findStep(steps, flags.only, '--only');
     const notDone = step.after.filter((dep) => !['done', 'skipped'].includes(ledger.steps[dep]?.status ?? 'pending'));
     if (notDone.length > 0) {
-      throw new UsageError(`--only ${step.id}: it depends on ${notDone.join(', ')}, which ${notDone.length > 1 ? 'are' : 'is'} not done yet.`, [
+      const which = `${notDone.join(', ')}, which ${notDone.length > 1 ? 'are' : 'is'}`;
+      throw new UsageError(`--only ${step.id}: it depends on ${which} not done yet.`, [
         `Run them first: ratify-runbook run --only ${notDone[0]} (or run without --only).`,
       ]);
     }
@@ -45,7 +50,12 @@ export type Decision =
   | { readonly kind: 'execute'; readonly why: string };
 
 /** The one place that decides, per step, whether it runs; answers must be the run's final ones. */
-export function decideSteps(steps: readonly Step[], ledger: LedgerData, answers: Partial<Answers>, selection: Selection): Map<string, Decision> {
+export function decideSteps(
+  steps: readonly Step[],
+  ledger: LedgerData,
+  answers: Partial<Answers>,
+  selection: Selection,
+): Map<string, Decision> {
   return new Map(steps.map((step) => [step.id, decide(step, ledger.steps[step.id], answers, selection)]));
 }
 
@@ -93,7 +103,11 @@ export type Standing =
   /** Not selected: `settled` when the ledger says done or skipped (it then satisfies the steps after it). */
   | { readonly at: 'outside'; readonly settled: boolean };
 
-export function initialStandings(steps: readonly Step[], ledger: LedgerData, decisions: ReadonlyMap<string, Decision>): Map<string, Standing> {
+export function initialStandings(
+  steps: readonly Step[],
+  ledger: LedgerData,
+  decisions: ReadonlyMap<string, Decision>,
+): Map<string, Standing> {
   return new Map(
     steps.map((step): [string, Standing] => {
       if (decisions.get(step.id)?.kind !== 'not-selected') return [step.id, { at: 'waiting' }];
@@ -107,6 +121,8 @@ export type Move =
   | { readonly kind: 'skip'; readonly step: Step; readonly reason: SkipReason }
   | { readonly kind: 'reuse'; readonly step: Step }
   | { readonly kind: 'start'; readonly step: Step; readonly why: string }
+  /** Guided mode: the person decides first (run, skip, run all remaining, quit). */
+  | { readonly kind: 'ask'; readonly step: Step; readonly why: string }
   /** Something is running: wait until it ends, then ask again. */
   | { readonly kind: 'wait' }
   /** Nothing more can happen in this invocation. */
@@ -117,6 +133,8 @@ export interface MoveRules {
   readonly oneAtATime: boolean;
   /** After a failure nothing new starts (skips still spread, so the record says why). */
   readonly halted: boolean;
+  /** Guided: a step that would start is asked about first. */
+  readonly gated: boolean;
 }
 
 /**
@@ -146,7 +164,7 @@ export function nextMove(
     const decision = decisions.get(step.id);
     if (decision?.kind === 'skip') return { kind: 'skip', step, reason: decision.reason };
     if (decision?.kind === 'reuse') return { kind: 'reuse', step };
-    if (decision?.kind === 'execute') return { kind: 'start', step, why: decision.why };
+    if (decision?.kind === 'execute') return { kind: rules.gated ? 'ask' : 'start', step, why: decision.why };
   }
   return running ? { kind: 'wait' } : { kind: 'finished' };
 }

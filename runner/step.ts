@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource } from '../kernel/created-resource.js';
 import type { CommandRunner } from './command-types.js';
 
-/** Every output value is a string (DESIGN.md): ids, URIs, versions, "true"/"false". */
+/** Every output value is a string (the ledger stores them as such): ids, URIs, versions, "true"/"false". */
 export type Outputs = Readonly<Record<string, string>>;
 
 /** A generic ARM resource as @azure/arm-resources returns it. */
@@ -16,7 +16,7 @@ export interface ArmResource {
   readonly properties?: unknown;
 }
 
-/** Existence checks that one ARM GET answers (DESIGN: one HTTP call instead of an az process). */
+/** Existence checks that one ARM GET answers: one HTTP call instead of starting an az process. */
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
   getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
@@ -109,13 +109,20 @@ export interface Step<N extends AnswerKey = AnswerKey> {
    * recorded in the ledger (its own and earlier steps'). Only steps with a payoff to show have one.
    */
   payoff?(outputOf: (stepId: string, name: string) => string | undefined): readonly string[];
-  /** Known failure messages -> the fix to show under the failed step (reference section C). */
+  /** Known failure messages -> the fix to show under the failed step (docs/troubleshooting.md). */
   readonly knownFailures?: readonly KnownFailure[];
 }
 
+/** A link into the repository's troubleshooting guide, e.g. `docs/troubleshooting.md#helm-repo-404`. */
+export type TroubleshootingLink = `docs/troubleshooting.md#${string}`;
+
 export interface KnownFailure {
+  /** Matched against the failure's message and the failed command's output. */
   readonly match: RegExp;
+  /** What to do, in one or two sentences (Markdown: `code`). */
   readonly hint: string;
+  /** The entry with the full message, cause and fix; printed after the hint. */
+  readonly see: TroubleshootingLink;
 }
 
 /** Identity helper so literal types flow (citty's defineCommand). */

@@ -77,7 +77,8 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
         await store.save();
         const hints = [...hintsFor(step, message), 'Fix the cause and run teardown again: it continues with what is left.'];
         failedStep = step.id;
-        emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt, endedAt: clock.now().toISOString(), error: message, hints });
+        const endedAt = clock.now().toISOString();
+        emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt, endedAt, error: message, hints });
         throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, hints);
       }
       teardown.removed.push(...record.created.map((r) => r.id));

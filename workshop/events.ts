@@ -13,7 +13,7 @@ export type BatchEvent =
 
 export interface AttendeeOutcome {
   readonly attendee: string;
-  /** The runbook's exit code (DESIGN "Exit codes"); 130 also for attendees never started. */
+  /** The runbook's exit code (README.md, "CLI"); 130 also for attendees never started. */
   readonly exitCode: number;
   readonly started: boolean;
   readonly lastStep?: string | undefined;

@@ -59,7 +59,8 @@ export function createEventLines(write: (line: string) => void, verb: string): B
           const step = event.event;
           if (step.type !== 'step') break;
           const detail = step.phase === 'failed' ? undefined : step.phase === 'interrupted' ? step.error : step.reason;
-          write(`[${stamp()}] ${event.attendee}: ${step.stepId} ${step.phase === 'reused' ? 'done earlier' : step.phase}${detail ? ` (${detail.split('\n')[0]})` : ''}`);
+          const words = step.phase === 'reused' ? 'done earlier' : step.phase;
+          write(`[${stamp()}] ${event.attendee}: ${step.stepId} ${words}${detail ? ` (${detail.split('\n')[0]})` : ''}`);
           break;
         }
         case 'finish':

@@ -17,7 +17,8 @@ import { findStep } from '../../runner/step-graph.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
-import { useColor, writeLine, type Io } from '../../kernel/io.js';
+import { writeLine, type Io } from '../../kernel/io.js';
+import { chalkFor } from '../../kernel/terminal-style.js';
 import { DEFAULT_STATE_DIR, openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
@@ -122,7 +123,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const stopListening = events.subscribe((event) => {
       if (event.type === 'run-end') summary = event.summary;
     });
-    const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined;
+    const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, chalkFor(io, io.stderr)) : undefined;
     // The live renderer stops before the question is printed.
     const terminalGate = guidedGate && (async (preview: StepPreview) => (await view.idle(), guidedGate(preview)));
     const gate = options.gate !== undefined ? (options.gate ?? undefined) : terminalGate;
@@ -147,7 +148,9 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
       } else {
-        writeLine(io.stderr, `✔ All steps done. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
+        const skipped = summary?.skipped.length ?? 0;
+        const done = skipped > 0 ? `Done, except ${skipped} skipped step(s)` : 'All steps done';
+        writeLine(io.stderr, `✔ ${done}. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
         if (summary) for (const line of summaryText(summary, next)) writeLine(io.stderr, line);
       }
     } catch (error) {
@@ -212,7 +215,7 @@ export function simulatedNotice(worldDir: string): string {
 }
 
 function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProfile, stateDir: string, notice: string | undefined): void {
-  if (notice) writeLine(io.stderr, emphasis(io)(`⚠ ${notice}`));
+  if (notice) writeLine(io.stderr, chalkFor(io, io.stderr).bold(`⚠ ${notice}`));
   const done = Object.values(ledger.steps).filter((r) => r.status === 'done').length;
   writeLine(
     io.stderr,
@@ -220,8 +223,4 @@ function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProf
       ? `Resuming run ${ledger.runId} against ${profile.description}: ${done} step(s) already done. State: ${stateDir}`
       : `Starting run ${ledger.runId} against ${profile.description}. State: ${stateDir}`,
   );
-}
-
-function emphasis(io: Io): (s: string) => string {
-  return useColor(io) ? (s) => `\u001b[1m${s}\u001b[22m` : (s) => s;
 }

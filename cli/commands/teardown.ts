@@ -80,7 +80,8 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     const stopViewing = events.subscribe(view.onEvent);
     let removedSteps: string[];
     try {
-      ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context: engineContext(io, stateDir, answers, profile) }));
+      const context = engineContext(io, stateDir, answers, profile);
+      ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
     } finally {
       await view.idle();
       stopViewing();

@@ -1,3 +1,4 @@
+import type { ChalkInstance } from '../../kernel/terminal-style.js';
 import type { RunEvent, StepPhase } from '../../runner/progress-events.js';
 import type { ProgressView } from './view.js';
 
@@ -29,9 +30,9 @@ interface Entry {
  * them at once, or in guided mode one step at a time, so the question before the next step is
  * never drawn over a live renderer. Anything written outside a batch waits for the batch's last frame.
  */
-export async function createListrView(stream: NodeJS.WriteStream, color: boolean): Promise<ProgressView> {
+export async function createListrView(stream: NodeJS.WriteStream, chalk: ChalkInstance): Promise<ProgressView> {
   const { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } = await import('listr2');
-  if (!color) process.env.LISTR_FORCE_UNICODE ??= '1';
+  if (chalk.level === 0) process.env.LISTR_FORCE_UNICODE ??= '1';
   const titles = new Map<string, string>();
   /** Steps of this run that have not ended yet, in flow order. */
   const unsettled: string[] = [];
@@ -64,7 +65,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
           exitOnError: false,
           renderer: 'default',
           rendererOptions: {
-            // Progress belongs on stderr: stdout is reserved for machine output.
+            // Progress belongs on stderr: stdout is reserved for machine output (`run --json`).
             logger: new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream, process.stdout) }),
             collapseSubtasks: false,
             showErrorMessage: true,
@@ -96,7 +97,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
     const entry = batch?.get(stepId);
     if (!entry) {
       // Outside the current batch (guided mode: reused or skipped steps between questions).
-      if (step === 'reused' || step === 'skipped') later(() => stream.write(`${dim(color, `↓ ${stepId}: ${detail ?? step}`)}\n`));
+      if (step === 'reused' || step === 'skipped') later(() => stream.write(`${chalk.dim(`↓ ${stepId}: ${detail ?? step}`)}\n`));
       return;
     }
     if (step === 'checking' || step === 'running') {
@@ -175,10 +176,6 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
       return (await task.prompt(ListrInquirerPromptAdapter as never).run(confirm as never, { message: question, default: defaultAnswer } as never)) as boolean;
     },
   };
-}
-
-function dim(color: boolean, text: string): string {
-  return color ? `\u001b[2m${text}\u001b[22m` : text;
 }
 
 function deferred(): Deferred {

@@ -126,7 +126,7 @@ export class WorldHost {
     const session = call.env.RATIFY_SANDBOX_SESSION;
     const fault = session ? this.sessions.get(session)?.take([call.tool, ...call.argv]) : undefined;
     if (fault === 'hang') {
-      // Never answers: the caller's timeout is what ends it (DESIGN.md fault kinds).
+      // Never answers: the caller's timeout is what ends it (the `hang` fault kind).
       await new Promise<void>((resolve) => this.hangs.add(resolve));
       return { stdout: '', stderr: '', exitCode: 137, logArgv };
     }

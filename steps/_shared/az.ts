@@ -1,5 +1,5 @@
 /**
- * The az argv builder. DESIGN: "Every az call names --subscription", so a step never
+ * The az argv builder. Every az call names --subscription, so a step never
  * depends on whatever `az account set` last chose on this machine.
  */
 export interface SubscriptionSource {
@@ -20,7 +20,7 @@ export function az(subscription: string, ...args: readonly string[]): string[] {
   return ['az', ...args, '--subscription', subscription];
 }
 
-/** `-l <location>` when a location answer is given; else Azure uses the resource group's (erratum 10). */
+/** `-l <location>` when a location answer is given; else Azure uses the resource group's (docs/errata.md#undefined-location). */
 export function locationArgs(location: string | undefined): string[] {
   const value = location?.trim();
   return value ? ['-l', value] : [];

@@ -2,7 +2,7 @@ import type { CommandResult } from '../../runner/command-types.js';
 
 /**
  * "Not found" from az (exit 3 for ARM 404s, exit 1 with a message for name lookups such as
- * ACR, tool-outputs §0.5), kubectl (NotFound) and helm (release: not found).
+ * ACR), kubectl (NotFound) and helm (release: not found).
  */
 export function isNotFound(result: CommandResult): boolean {
   if (result.exitCode === 0) return false;

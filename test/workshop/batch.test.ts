@@ -23,6 +23,8 @@ const steps = [
   { id: 'verify', title: 'Verify' },
 ];
 
+const stepInfos = steps.map((s) => ({ ...s, status: 'pending' as const, attempts: 0, selected: true }));
+
 function testIo(cwd: string, signal = new AbortController().signal): Io & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -45,12 +47,12 @@ function fakeRun(options: { failAt?: Record<string, string>; delayMs?: number; c
     const emit = emitterFor(bus, { now: () => new Date(), sleep: async () => {} });
     try {
       const ledger = (await readLedger(attendee.stateDir)) ?? newLedger({ kind: 'sandbox' }, new Date());
-      emit({ type: 'run-start', runId: ledger.runId, kind: 'run', guided: false, steps: steps.map((s) => ({ ...s, status: 'pending', attempts: 0, selected: true })) });
+      emit({ type: 'run-start', runId: ledger.runId, kind: 'run', guided: false, steps: stepInfos });
       for (const step of steps) {
         const record = (ledger.steps[step.id] ??= emptyStepRecord());
         if (record.status === 'done') {
           io.stderr.write(`~~ ${step.id} ~~ untouched\n`);
-          emit({ type: 'step', stepId: step.id, phase: 'reused', status: 'done', attempt: record.attempts, reason: 'done in an earlier run' });
+          emit({ type: 'step', stepId: step.id, phase: 'reused', status: 'done', attempt: record.attempts });
           continue;
         }
         record.attempts += 1;
@@ -93,13 +95,15 @@ describe('the matrix, fed by events', () => {
   const feed = (events: RunEvent[]) => {
     const matrix = createMatrix(steps.map((s) => s.id), ['alice']);
     // Through JSON, as a dashboard would receive them: the events carry everything the matrix needs.
-    for (const event of events) applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) } as BatchEvent);
+    for (const event of events) {
+      applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) } as BatchEvent);
+    }
     return matrix;
   };
 
   it('moves cells by phase, follows the current step, and keeps the failure as the hint', () => {
     const running = feed([
-      { type: 'run-start', at, runId: 'r1', kind: 'run', guided: false, steps: steps.map((s) => ({ ...s, status: 'pending', attempts: 0, selected: true })) },
+      { type: 'run-start', at, runId: 'r1', kind: 'run', guided: false, steps: stepInfos },
       { type: 'step', at, stepId: 'preflight', phase: 'reused', status: 'done', attempt: 1, reason: 'done in an earlier run' },
       { type: 'step', at, stepId: 'key-vault', phase: 'checking', status: 'running', attempt: 1, reason: 'first run' },
       { type: 'log', at, stepId: 'key-vault', line: 'waiting for the vault' },
@@ -110,8 +114,8 @@ describe('the matrix, fed by events', () => {
 
     const failed = feed([
       { type: 'step', at, stepId: 'key-vault', phase: 'running', status: 'running', attempt: 2 },
-      { type: 'step', at, stepId: 'key-vault', phase: 'failed', status: 'failed', attempt: 2, error: 'VaultAlreadyExists: taken\nmore', hints: ['Pick another name'] },
-      { type: 'step', at, stepId: 'verify', phase: 'skipped', status: 'skipped', attempt: 0, skip: { kind: 'dependency-skipped', dependency: 'key-vault' } },
+      { type: 'step', at, stepId: 'key-vault', phase: 'failed', status: 'failed', attempt: 2, error: 'VaultAlreadyExists: taken\nmore' },
+      { type: 'step', at, stepId: 'verify', phase: 'skipped', status: 'skipped', attempt: 0, skip: { kind: 'declined' } },
     ]);
     expect(Object.fromEntries(rowOf(failed, 'alice').cells)).toEqual({ 'key-vault': 'failed', verify: 'skipped' });
     expect(rowOf(failed, 'alice').hint).toBe('VaultAlreadyExists: taken');

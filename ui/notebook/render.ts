@@ -6,7 +6,7 @@
 import { describeTarget } from '../../checkpoints/ledger.js';
 import { formatDuration } from '../../runner/step-context.js';
 import { summarizeRun } from '../../runner/run-summary.js';
-import type { RunSummary } from '../../runner/progress-events.js';
+import { skipText, type RunSummary } from '../../runner/progress-events.js';
 import { html, type Html } from '../html.js';
 import { renderInlineMarkdown, renderMarkdown } from '../markdown.js';
 import { cellViews, type CellView } from './cells.js';
@@ -229,7 +229,10 @@ function summaryPart(context: PageContext): Html {
 ${summary.payoff.length > 0 ? html`<ul class="payoff">${summary.payoff.map((line) => html`<li>${line}</li>`)}</ul>` : ''}
 ${summary.created.length > 0
     ? html`<p>Created by this run (<code>ratify-runbook teardown</code> removes exactly these):</p>
-<ul class="created">${summary.created.map((r) => html`<li>${r.kind} <code>${r.name ?? r.id}</code> <small>(${r.stepId})</small></li>`)}</ul>`
+<ul class="created">${summary.created.map((r) => html`<li>${r.kind} <code>${r.label}</code> <small>(${r.stepId})</small></li>`)}</ul>`
+    : ''}
+${summary.skipped.length > 0
+    ? html`<p>Skipped, so not set up: ${summary.skipped.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s.stepId}</code> (${skipText(s.skip)})`)}.</p>`
     : ''}
 </section>`;
 }
