@@ -26,20 +26,23 @@ import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
 import type { ProgressView } from '../views/view.js';
 
+/** run's options; `ui` takes every one of them too. */
+export const runOptions = {
+  ...option.answers,
+  ...option.set,
+  ...option.stateDir,
+  from: { type: 'string' },
+  only: { type: 'string' },
+  serial: { type: 'boolean' },
+  ...option.yes,
+  ...option.nonInteractive,
+  ...option.sandbox,
+  ...option.json,
+  ...option.help,
+} as const;
+
 export default async function runCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('run', args, {
-    ...option.answers,
-    ...option.set,
-    ...option.stateDir,
-    from: { type: 'string' },
-    only: { type: 'string' },
-    serial: { type: 'boolean' },
-    ...option.yes,
-    ...option.nonInteractive,
-    ...option.sandbox,
-    ...option.json,
-    ...option.help,
-  });
+  const parsed = parseCommandArgs('run', args, runOptions);
   return runRunbook(io, {
     stateDir: stateDirOf(io, parsed),
     answersFile: stringOption(parsed, 'answers'),

@@ -1,4 +1,4 @@
-import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
+import { flag, listOption, parseCommandArgs, stringOption } from '../args.js';
 import { openInBrowser, portInUse, portOf, serveOptions } from '../serve-flags.js';
 import { sandboxFlags } from '../cloud-profiles.js';
 import { stateDirOf } from '../state-dir.js';
@@ -7,7 +7,7 @@ import { createLineView } from '../views/line-view.js';
 import { UsageError } from '../../kernel/errors.js';
 import { writeLine, type Io } from '../../kernel/io.js';
 import { reportError } from '../../kernel/report-error.js';
-import { runRunbook } from './run.js';
+import { runOptions, runRunbook } from './run.js';
 
 /**
  * `ratify-runbook ui`: the runbook as a live notebook in the browser. The same run as `run`
@@ -16,21 +16,7 @@ import { runRunbook } from './run.js';
  * its pages are in ui/, loaded here only.
  */
 export default async function uiCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('ui', args, {
-    ...option.answers,
-    ...option.set,
-    ...option.stateDir,
-    from: { type: 'string' },
-    only: { type: 'string' },
-    serial: { type: 'boolean' },
-    ...option.yes,
-    ...option.nonInteractive,
-    ...option.sandbox,
-    ...option.json,
-    ...serveOptions,
-    'exit-when-done': { type: 'boolean' },
-    ...option.help,
-  });
+  const parsed = parseCommandArgs('ui', args, { ...runOptions, ...serveOptions, 'exit-when-done': { type: 'boolean' } });
   const from = stringOption(parsed, 'from');
   const only = stringOption(parsed, 'only');
   if (from && only) throw new UsageError('--from and --only cannot be combined.');

@@ -40,6 +40,17 @@ function settledStatuses(): boolean {
   return [...document.querySelectorAll('[data-step]')].every((e: { dataset: { status: string } }) => ['done', 'skipped'].includes(e.dataset.status));
 }
 
+/** Waits until every step is done or skipped; on a timeout, says where each step stands and what the server printed. */
+async function waitSettled(page: Page, served: Served): Promise<void> {
+  try {
+    await page.waitForFunction(settledStatuses, undefined, { timeout: 180_000 });
+  } catch (error) {
+    const cells = await page.locator('[data-step]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-step')}=${e.getAttribute('data-status')}`));
+    const status = await page.locator('#run-status').textContent().catch(() => '?');
+    throw new Error(`${String(error)}\nsteps: ${cells.join(' ')}\nstatus: ${status}\nserver: ${served.stderr().slice(-2500)}`);
+  }
+}
+
 /** Records every status each step's cell shows (window.seen), as the page swaps cells in. */
 async function watchStatuses(page: Page): Promise<void> {
   await page.evaluate(`(() => {
@@ -112,7 +123,7 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
     expect(await page.locator('[data-step="key-vault"]').getAttribute('data-status')).toBe('done');
     await watchStatuses(page);
 
-    await page.waitForFunction(settledStatuses, undefined, { timeout: 180_000 });
+    await waitSettled(page, served);
     await page.locator('#run-status[data-outcome="done"]').waitFor();
     const seen = (await page.evaluate('window.seen')) as Record<string, string[]>;
     expect(seen.verify).toEqual(expect.arrayContaining(['running', 'done']));
@@ -122,12 +133,20 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
     expect(await page.locator('[data-step="verify"] [data-output="unsignedDenied"]').textContent()).toContain('true');
     await screenshot(page, 'ui-4-done');
 
-    // Explanations link the docs; every docs link on the page is served.
-    for (const href of new Set(await page.locator('a[href^="/docs/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!.split('#')[0]!)))) {
-      const response = await fetch(`${served.origin}${href}`, { headers: { cookie } });
-      expect(response.status, href).toBe(200);
-      bodies.push(response.text());
+    // Explanations link the docs; every docs link on the page is served, and its anchor is on that page.
+    const links = new Set(await page.locator('a[href^="/docs/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')!)));
+    expect(links.size).toBeGreaterThan(5);
+    const docs = new Map<string, string>();
+    for (const link of links) {
+      const [path, anchor] = link.split('#') as [string, string | undefined];
+      if (!docs.has(path)) {
+        const response = await fetch(`${served.origin}${path}`, { headers: { cookie } });
+        expect(response.status, path).toBe(200);
+        docs.set(path, await response.text());
+      }
+      if (anchor) expect(docs.get(path), link).toContain(`id="${anchor}"`);
     }
+    bodies.push(...[...docs.values()].map((text) => Promise.resolve(text)));
     bodies.push(fetch(`${served.origin}/notebook.md`, { headers: { cookie } }).then((r) => r.text()));
 
     // No JWT-shaped string in anything the server sent (the sandbox's tokens are JWTs).
@@ -147,16 +166,19 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
 
   it('resumes from the ledger after the server is killed mid-run (SIGKILL) and started again', { timeout: 240_000 }, async () => {
     const stateDir = await tempDir('rr-ui-kill-');
-    const args = ['--answers', demoAnswers, '--state-dir', stateDir, '--sandbox-latency', 'demo', '--yes'];
+    const args = ['--answers', demoAnswers, '--state-dir', stateDir, '--sandbox-latency', 'demo', '--yes', '--serial'];
     const served = await start(args);
     browser = await launchBrowser();
     const page = await browser.newPage();
     await page.goto(served.url);
-    // --yes: nothing is asked; the page watches the run.
-    await page.locator('[data-step="key-vault"][data-status="done"]').waitFor({ timeout: 120_000 });
-    const running = page.locator('[data-step][data-status="running"]').first();
-    await running.waitFor();
-    const cutAt = await running.getAttribute('data-step');
+    // --yes: nothing is asked; the page watches the run. The kill lands while the policy step
+    // polls for the add-on's sync, a second after its last change: the sandbox on this branch
+    // saves its world every 200 ms, so a kill right after a change could lose it (the cloud
+    // itself would not), which is not what this test is about.
+    const cutAt = 'policy';
+    await page.locator(`[data-step="${cutAt}"][data-status="running"] .commands:has-text("policy assignment create")`).waitFor({ timeout: 120_000 });
+    await page.waitForTimeout(1_000);
+    expect(await page.locator(`[data-step="${cutAt}"]`).getAttribute('data-status')).toBe('running');
     served.child.kill('SIGKILL');
     expect(await served.exited).toBeNull();
     await page.locator('body[data-live="no"]').waitFor();
@@ -166,11 +188,11 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
     const doneBefore = stepIds.filter((id) => ledger.steps[id]?.status === 'done');
     expect(doneBefore).toContain('key-vault');
 
-    const again = await start(args.filter((a) => a !== '--yes'));
+    const again = await start(args.filter((a) => a !== '--yes' && a !== '--serial'));
     await page.goto(again.url);
     // The first page is the ledger's: what was done is done; the cut-off step is not "running" any more.
     for (const id of doneBefore) expect(await page.locator(`[data-step="${id}"]`).getAttribute('data-status'), id).toBe('done');
-    expect(ledger.steps[cutAt!].status).toBe('running');
+    expect(ledger.steps[cutAt].status).toBe('running');
     expect(await page.locator(`[data-step="${cutAt}"]`).getAttribute('data-status')).toBe('interrupted');
     // Guided this time: the answers found are confirmed, then the first gate is at a step still to do
     // (preflight, which checks every time, or the one the kill cut off), never at a finished one.
@@ -180,7 +202,7 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
     expect(['preflight', cutAt]).toContain(gateStep);
     await screenshot(page, 'ui-6-resumed');
     await page.locator('#run-status').getByRole('button', { name: 'Run all remaining' }).click();
-    await page.waitForFunction(settledStatuses, undefined, { timeout: 180_000 });
+    await waitSettled(page, again);
     // Steps done before the kill were not repeated: the run reused them.
     for (const id of doneBefore.filter((i) => i !== 'preflight')) {
       expect(await page.locator(`[data-step="${id}"]`).getAttribute('data-phase'), id).toBe('reused');
