@@ -50,7 +50,8 @@ async function startServer(args: readonly string[]): Promise<Server> {
   };
 }
 
-const pct = (values: readonly number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
+const pct = (values: readonly number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => `${(a / Math.max(b, 0.05)).toFixed(2)}x`;
 
@@ -76,8 +77,16 @@ export async function dashboardBench(): Promise<string[]> {
   const browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const servers: Server[] = [];
   try {
@@ -119,7 +128,8 @@ export async function dashboardBench(): Promise<string[]> {
       const single = sent.map(([a, s, st, at]) => (seenAt(changes, a, s, st) ?? Number.NaN) - at).filter((v) => !Number.isNaN(v));
       const burstSeen = burst.map((e) => seenAt(changes, e.attendee, e.step, 'done')).filter((v): v is number => v !== undefined);
       await page.close();
-      if (single.length < ATTENDEES || burstSeen.length < ATTENDEES) throw new Error(`only ${single.length} + ${burstSeen.length} of ${ATTENDEES * 2} cells changed`);
+      if (single.length < ATTENDEES || burstSeen.length < ATTENDEES)
+        throw new Error(`only ${single.length} + ${burstSeen.length} of ${ATTENDEES * 2} cells changed`);
       return { median: median(single), p95: pct(single, 0.95), burst: Math.max(...burstSeen) - burstAt };
     };
 
@@ -159,15 +169,28 @@ export async function dashboardBench(): Promise<string[]> {
 
     const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
     return [
-      row(`event -> cell, median (p95), ${ATTENDEES} attendees: dashboard vs floor`,
-        `${ms(liveFigures.median)} (${ms(liveFigures.p95)}) vs ${ms(floorFigures.median)} (${ms(floorFigures.p95)}): ${ratio(liveFigures.median, floorFigures.median)}`),
-      row(`burst of ${ATTENDEES} events -> last cell: dashboard vs floor`,
-        `${ms(liveFigures.burst)} vs ${ms(floorFigures.burst)}: ${ratio(liveFigures.burst, floorFigures.burst)}`),
-      row('read-only: ledger replaced on disk -> cell, median (p95) vs floor',
-        `${ms(median(fromDisk))} (${ms(pct(fromDisk, 0.95))}) vs ${ms(floorFigures.median)}: ${ratio(median(fromDisk), floorFigures.median)}`),
-      row(`server RSS, ${ATTENDEES} attendees, page open: dashboard vs floor`,
-        `${mb(liveMemory.rss)} vs ${mb(floorMemory.rss)}: ${ratio(liveMemory.rss, floorMemory.rss)} (heap ${mb(liveMemory.heapUsed)})`),
-      row('read-only dashboard server RSS vs floor', `${mb(watcherMemory.rss)} vs ${mb(floorMemory.rss)}: ${ratio(watcherMemory.rss, floorMemory.rss)}`),
+      row(
+        `event -> cell, median (p95), ${ATTENDEES} attendees: dashboard vs floor`,
+        `${ms(liveFigures.median)} (${ms(liveFigures.p95)}) vs ${ms(floorFigures.median)} (${ms(floorFigures.p95)}): ` +
+          ratio(liveFigures.median, floorFigures.median),
+      ),
+      row(
+        `burst of ${ATTENDEES} events -> last cell: dashboard vs floor`,
+        `${ms(liveFigures.burst)} vs ${ms(floorFigures.burst)}: ${ratio(liveFigures.burst, floorFigures.burst)}`,
+      ),
+      row(
+        'read-only: ledger replaced on disk -> cell, median (p95) vs floor',
+        `${ms(median(fromDisk))} (${ms(pct(fromDisk, 0.95))}) vs ${ms(floorFigures.median)}: ` +
+          ratio(median(fromDisk), floorFigures.median),
+      ),
+      row(
+        `server RSS, ${ATTENDEES} attendees, page open: dashboard vs floor`,
+        `${mb(liveMemory.rss)} vs ${mb(floorMemory.rss)}: ${ratio(liveMemory.rss, floorMemory.rss)} (heap ${mb(liveMemory.heapUsed)})`,
+      ),
+      row(
+        'read-only dashboard server RSS vs floor',
+        `${mb(watcherMemory.rss)} vs ${mb(floorMemory.rss)}: ${ratio(watcherMemory.rss, floorMemory.rss)}`,
+      ),
     ];
   } finally {
     for (const server of servers) server.child.kill();

@@ -23,7 +23,11 @@ async function dashboard(dir: string): Promise<{ url: string; apply: (message: E
   ]);
   const file = await readWorkshopFile(dir);
   if (!file) throw new Error(`no workshop in ${dir}`);
-  const source = new DashboardSource(dir, steps.map((s) => s.id), file.attendees);
+  const source = new DashboardSource(
+    dir,
+    steps.map((s) => s.id),
+    file.attendees,
+  );
   const server = await startDashboardServer({ source, steps, port: 0, retryFailed: () => 'bench' });
   return {
     url: server.url,
@@ -32,14 +36,24 @@ async function dashboard(dir: string): Promise<{ url: string; apply: (message: E
         source.applyBatchEvent({
           type: 'progress',
           attendee,
-          event: { type: 'step', at: new Date().toISOString(), stepId: step, phase, status: phase === 'done' ? 'done' : 'running', attempt: 1 },
+          event: {
+            type: 'step',
+            at: new Date().toISOString(),
+            stepId: step,
+            phase,
+            status: phase === 'done' ? 'done' : 'running',
+            attempt: 1,
+          },
         });
       }
     },
   };
 }
 
-async function floor(attendees: readonly string[], stepIds: readonly string[]): Promise<{ url: string; apply: (message: EmitMessage) => void }> {
+async function floor(
+  attendees: readonly string[],
+  stepIds: readonly string[],
+): Promise<{ url: string; apply: (message: EmitMessage) => void }> {
   const clients = new Set<ServerResponse>();
   const cells = attendees
     .map((a) => `<tr>${stepIds.map((s) => `<td data-attendee="${a}" data-step="${s}" data-status="pending"></td>`).join('')}</tr>`)
@@ -83,7 +97,11 @@ async function readOnly(dir: string): Promise<{ url: string; apply: (message: Em
   ]);
   const file = await readWorkshopFile(dir);
   if (!file) throw new Error(`no workshop in ${dir}`);
-  const source = new DashboardSource(dir, steps.map((s) => s.id), file.attendees);
+  const source = new DashboardSource(
+    dir,
+    steps.map((s) => s.id),
+    file.attendees,
+  );
   await watchLedgers(source, file.attendees);
   const server = await startDashboardServer({ source, steps, port: 0 });
   return { url: server.url, apply: () => {} };
@@ -91,7 +109,11 @@ async function readOnly(dir: string): Promise<{ url: string; apply: (message: Em
 
 const [mode, dir, attendeeList, stepList] = process.argv.slice(2);
 const served =
-  mode === 'dashboard' ? await dashboard(dir!) : mode === 'read-only' ? await readOnly(dir!) : await floor(attendeeList!.split(','), stepList!.split(','));
+  mode === 'dashboard'
+    ? await dashboard(dir!)
+    : mode === 'read-only'
+      ? await readOnly(dir!)
+      : await floor(attendeeList!.split(','), stepList!.split(','));
 process.on('message', (message: EmitMessage | { memory: true }) => {
   if ('memory' in message) {
     process.send!({ memory: process.memoryUsage() });

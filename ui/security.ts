@@ -82,7 +82,8 @@ export class Gate {
     const origin = request.headers.origin;
     if (origin !== undefined && !this.origins.includes(origin)) return `cross-site request refused (Origin ${origin})`;
     const site = request.headers['sec-fetch-site'];
-    if (origin === undefined && site !== undefined && site !== 'same-origin') return `cross-site request refused (Sec-Fetch-Site ${String(site)})`;
+    if (origin === undefined && site !== undefined && site !== 'same-origin')
+      return `cross-site request refused (Sec-Fetch-Site ${String(site)})`;
     if (!sameSecret(csrf, session.csrf)) return 'missing or wrong CSRF token: reload the page and try again';
     return undefined;
   }

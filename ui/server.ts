@@ -102,7 +102,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, gate: Gate, opt
   if (!session) return refuse(res, 401, options.title);
 
   if (method === 'GET' && url.pathname.startsWith('/assets/')) return serveAsset(res, url.pathname.slice('/assets/'.length));
-  const route = options.routes.find((r) => r.method === method && (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)));
+  const route = options.routes.find(
+    (r) => r.method === method && (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)),
+  );
   if (!route) return sendText(res, method === 'GET' || method === 'POST' ? 404 : 405, 'Not found.');
   let form: Record<string, string> = {};
   if (method === 'POST') {
@@ -189,9 +191,20 @@ function refuse(res: ServerResponse, status: number, title: string): void {
   sendHtml(
     res,
     status,
-    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}: sign-in needed</title></head>
-<body><h1>${title}</h1><p>This page needs the address the command printed, with its <code>?token=</code>.
-Copy it from the terminal (it changes every time the command starts).</p></body></html>`,
+    html`<!doctype html>
+      <html lang="en">
+        <head>
+          <meta charset="utf-8" />
+          <title>${title}: sign-in needed</title>
+        </head>
+        <body>
+          <h1>${title}</h1>
+          <p>
+            This page needs the address the command printed, with its <code>?token=</code>. Copy it from the terminal (it changes every
+            time the command starts).
+          </p>
+        </body>
+      </html>`,
   );
 }
 

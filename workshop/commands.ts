@@ -10,7 +10,7 @@ import type { Target } from '../checkpoints/ledger-schema.js';
 import { ExitCode, UsageError } from '../kernel/errors.js';
 import type { Step } from '../runner/step.js';
 import { ignoredAnswerVariables } from './attendee-io.js';
-import { hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';
+import { applyAttendeeState, hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';
 import { runBatch, type AttendeeTask, type BatchAttendee } from './batch-runner.js';
 import { applyEvent, type AttendeeOutcome, type BatchEvent } from './events.js';
 import { applyLedger, createMatrix, rowOf, type Matrix } from './matrix.js';
@@ -181,17 +181,7 @@ function matrixOf(states: readonly AttendeeState[], steps: StepList): Matrix {
     steps.map((s) => s.id),
     states.map((s) => s.id),
   );
-  for (const state of states) {
-    applyLedger(matrix, state.id, state.ledger, state.locked);
-    const row = rowOf(matrix, state.id);
-    if (state.ledgerProblem) {
-      row.state = 'failed';
-      row.hint = state.ledgerProblem;
-    } else if (!state.ledger && state.last && state.last.exitCode !== 0) {
-      row.state = 'failed';
-      row.hint = [state.last.message, state.last.hint].filter(Boolean).join(' → ');
-    }
-  }
+  for (const state of states) applyAttendeeState(matrix, state);
   return matrix;
 }
 

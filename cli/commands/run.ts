@@ -96,7 +96,8 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   try {
     // --only before its dependencies are done stops here: nothing asked, nothing run.
     const selection = selectSteps(steps, state.ledger, { from, only });
-    const prompter = interactive ? (options.prompter ?? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal })) : undefined;
+    const terminal = () => createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
+    const prompter = interactive ? (options.prompter ?? terminal()) : undefined;
     const collected = await collectAnswers({
       // The engine decides with the same function: a step skipped or reused asks nothing.
       needed: (known) => answersNeeded(steps, decideSteps(steps, state.ledger, known, selection)),

@@ -92,7 +92,10 @@ export default async function uiCommand(io: Io, args: readonly string[]): Promis
   if (flag(parsed, 'exit-when-done')) {
     code = await Promise.race([session.firstAttempt(), interrupted.then(() => session.stop())]);
   } else {
-    const first = await Promise.race([session.firstAttempt().then(() => 'done' as const), interrupted.then(() => 'interrupted' as const)]);
+    const first = await Promise.race([
+      session.firstAttempt().then(() => 'done' as const),
+      interrupted.then(() => 'interrupted' as const),
+    ]);
     if (first === 'done') writeLine(io.stderr, 'The finished notebook stays served until Ctrl-C.');
     await interrupted;
     code = await session.stop();
@@ -100,10 +103,11 @@ export default async function uiCommand(io: Io, args: readonly string[]): Promis
   await server.close();
   await opened?.cleanup();
   if (flag(parsed, 'json')) {
-    const [{ readLedger }, { statusJson }] = await Promise.all([import('../../checkpoints/ledger.js'), import('../../runner/status-json.js')]);
+    const [{ readLedger }, { statusJson }] = await Promise.all([
+      import('../../checkpoints/ledger.js'),
+      import('../../runner/status-json.js'),
+    ]);
     io.stdout.write(statusJson(await readLedger(stateDir).catch(() => undefined), steps));
   }
   return code;
 }
-
-

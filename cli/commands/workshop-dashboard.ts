@@ -40,10 +40,12 @@ export async function runWithDashboard(io: Io, flags: DashboardFlags, runBatch: 
     let retry = false;
     for (;;) {
       source.batchStarted();
-      const code = await runBatch({ onEvent: (event) => source.applyBatchEvent(event), ...(retry ? { retryFailed: true } : {}) }).catch((error: unknown) => {
-        source.batchEnded(ExitCode.usage);
-        throw error;
-      });
+      const code = await runBatch({ onEvent: (event) => source.applyBatchEvent(event), ...(retry ? { retryFailed: true } : {}) }).catch(
+        (error: unknown) => {
+          source.batchEnded(ExitCode.usage);
+          throw error;
+        },
+      );
       source.batchEnded(code);
       if (flags.exitWhenDone || io.signal.aborted) return code;
       writeLine(io.stderr, 'The dashboard stays served until Ctrl-C; "Retry failed" on the page runs the failed attendees again.');
@@ -71,7 +73,7 @@ export async function watchDashboard(io: Io, flags: DashboardFlags): Promise<num
   const watcher = await watchLedgers(source, attendees);
   const server = await serve({ port: flags.port });
   const opened = await announce(io, server.url, flags.open);
-  writeLine(io.stderr, 'Watching the attendees\' ledgers (read-only). Ctrl-C stops it.');
+  writeLine(io.stderr, "Watching the attendees' ledgers (read-only). Ctrl-C stops it.");
   await new Promise<void>((done) => {
     if (io.signal.aborted) done();
     else io.signal.addEventListener('abort', () => done(), { once: true });
@@ -92,7 +94,11 @@ async function openSource(io: Io, dirArg: string) {
     import('../../ui/dashboard/server.js'),
   ]);
   const file = await requireWorkshopFile(dir);
-  const source = new DashboardSource(dir, steps.map((s) => s.id), file.attendees);
+  const source = new DashboardSource(
+    dir,
+    steps.map((s) => s.id),
+    file.attendees,
+  );
   for (const state of await Promise.all(file.attendees.map((id) => readAttendeeState(dir, id)))) source.applyAttendeeState(state);
   const serve = async (options: { port: number; retryFailed?: () => string | undefined }) => {
     try {

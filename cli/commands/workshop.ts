@@ -139,7 +139,8 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
       const runBatch = (extra: Partial<BatchCommandOptions>) => workshopCommands.workshopRun(io, { ...options, ...extra }, task, steps);
       if (!served) return await runBatch({});
       const { runWithDashboard } = await import('./workshop-dashboard.js');
-      const serving = { dir: dirArg, port: portOf(parsed), open: !flag(parsed, 'no-open'), exitWhenDone: flag(parsed, 'exit-when-done') };
+      const open = !flag(parsed, 'no-open');
+      const serving = { dir: dirArg, port: portOf(parsed), open, exitWhenDone: flag(parsed, 'exit-when-done') };
       return await runWithDashboard(io, serving, runBatch);
     }
     const { teardownRunbook } = await import('./teardown.js');

@@ -30,7 +30,9 @@ declare const document: any;
 function rowsDone(n: number): boolean {
   return (
     document.querySelectorAll('#rows tr[data-state="done"]').length === n &&
-    [...document.querySelectorAll('#rows td[data-step]')].every((td: { dataset: { status: string } }) => ['done', 'skipped'].includes(td.dataset.status))
+    [...document.querySelectorAll('#rows td[data-step]')].every((td: { dataset: { status: string } }) =>
+      ['done', 'skipped'].includes(td.dataset.status),
+    )
   );
 }
 
@@ -80,7 +82,9 @@ describe('workshop dashboards in a browser (sandbox)', () => {
     await watchCells(page);
 
     await live.waitForStderr(/The dashboard stays served until Ctrl-C/, 480_000);
-    await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-state="done"]').length === n, ATTENDEES - 1, { timeout: 30_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-state="done"]').length === n, ATTENDEES - 1, {
+      timeout: 30_000,
+    });
     // The failed attendee is listed first, with why.
     const firstRow = page.locator('#rows tr').first();
     expect(await firstRow.getAttribute('data-attendee')).toBe(broken);
@@ -111,9 +115,14 @@ describe('workshop dashboards in a browser (sandbox)', () => {
     expect(await readOnly.getByRole('button', { name: /Retry failed/ }).count()).toBe(0);
     await screenshot(readOnly, 'dashboard-4-read-only');
     const watcherCookie = await signIn(watcher.url);
-    const csrf = /name="csrf" value="([\w-]+)"/.exec(await (await fetch(`${watcher.origin}/`, { headers: { cookie: watcherCookie } })).text());
+    const csrf = /name="csrf" value="([\w-]+)"/.exec(
+      await (await fetch(`${watcher.origin}/`, { headers: { cookie: watcherCookie } })).text(),
+    );
     expect(csrf).toBeNull(); // no form at all on the read-only page
-    const refused = await fetch(`${watcher.origin}/retry-failed`, { method: 'POST', headers: { cookie: watcherCookie, origin: watcher.origin } });
+    const refused = await fetch(`${watcher.origin}/retry-failed`, {
+      method: 'POST',
+      headers: { cookie: watcherCookie, origin: watcher.origin },
+    });
     expect(refused.status).toBe(403); // no CSRF token to give: refused before any route
 
     live.child.kill('SIGINT');

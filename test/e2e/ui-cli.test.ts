@@ -13,26 +13,56 @@ import { serve, signIn } from '../helpers/served.js';
 const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
 
 describe('ratify-runbook ui (command)', () => {
-  it('--yes --exit-when-done runs every step while the page watches, then exits 0 with the status JSON', { timeout: 120_000 }, async () => {
-    const stateDir = await tempDir('rr-ui-cli-');
-    const served = await serve(['ui', '--sandbox', '--no-open', '--yes', '--exit-when-done', '--json', '--answers', demoAnswers, '--state-dir', stateDir]);
-    expect(await served.exited).toBe(0);
-    const [address, ...json] = served.stdout().split('\n');
-    expect(address).toBe(served.url);
-    const status = JSON.parse(json.join('\n'));
-    expect(status.steps.find((s: { id: string }) => s.id === 'verify').status).toBe('done');
-    expect(await readFile(join(stateDir, 'notebook.md'), 'utf8')).toContain('Subject failed verification');
-  });
+  it(
+    '--yes --exit-when-done runs every step while the page watches, then exits 0 with the status JSON',
+    { timeout: 120_000 },
+    async () => {
+      const stateDir = await tempDir('rr-ui-cli-');
+      const served = await serve([
+        'ui',
+        '--sandbox',
+        '--no-open',
+        '--yes',
+        '--exit-when-done',
+        '--json',
+        '--answers',
+        demoAnswers,
+        '--state-dir',
+        stateDir,
+      ]);
+      expect(await served.exited).toBe(0);
+      const [address, ...json] = served.stdout().split('\n');
+      expect(address).toBe(served.url);
+      const status = JSON.parse(json.join('\n'));
+      expect(status.steps.find((s: { id: string }) => s.id === 'verify').status).toBe('done');
+      expect(await readFile(join(stateDir, 'notebook.md'), 'utf8')).toContain('Subject failed verification');
+    },
+  );
 
   it('Ctrl-C mid-run stops with 130 and leaves the step interrupted (resumable)', { timeout: 120_000 }, async () => {
     const stateDir = await tempDir('rr-ui-int-');
-    const served = await serve(['ui', '--sandbox', '--no-open', '--yes', '--sandbox-latency', 'demo', '--answers', demoAnswers, '--state-dir', stateDir]);
+    const served = await serve([
+      'ui',
+      '--sandbox',
+      '--no-open',
+      '--yes',
+      '--sandbox-latency',
+      'demo',
+      '--answers',
+      demoAnswers,
+      '--state-dir',
+      stateDir,
+    ]);
     const cookie = await signIn(served.url);
     await expect
-      .poll(async () => /data-step="key-vault" data-status="done"/.test(await (await fetch(`${served.origin}/`, { headers: { cookie } })).text()), {
-        timeout: 60_000,
-        interval: 250,
-      })
+      .poll(
+        async () =>
+          /data-step="key-vault" data-status="done"/.test(await (await fetch(`${served.origin}/`, { headers: { cookie } })).text()),
+        {
+          timeout: 60_000,
+          interval: 250,
+        },
+      )
       .toBe(true);
     served.child.kill('SIGINT');
     expect(await served.exited).toBe(130);
@@ -45,10 +75,16 @@ describe('ratify-runbook ui (command)', () => {
     const served = await serve(['ui', '--sandbox', '--no-open', '--yes', '--state-dir', stateDir]);
     const cookie = await signIn(served.url);
     await expect
-      .poll(async () => /id="run-status"[^]*?answers are missing[^]*?missing aksName[^]*?<\/div>/.test(await (await fetch(`${served.origin}/`, { headers: { cookie } })).text()), {
-        timeout: 30_000,
-        interval: 200,
-      })
+      .poll(
+        async () =>
+          /id="run-status"[^]*?answers are missing[^]*?missing aksName[^]*?<\/div>/.test(
+            await (await fetch(`${served.origin}/`, { headers: { cookie } })).text(),
+          ),
+        {
+          timeout: 30_000,
+          interval: 200,
+        },
+      )
       .toBe(true);
     served.child.kill('SIGINT');
     expect(await served.exited).toBe(3);

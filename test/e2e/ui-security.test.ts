@@ -42,46 +42,56 @@ async function startUi(): Promise<Served> {
 }
 
 describe('ui server security', () => {
-  it('needs the token, then its cookie; answers to 127.0.0.1 only; POSTs need the CSRF token and our origin', { timeout: 60_000 }, async () => {
-    const ui = await startUi();
-    const port = Number(new URL(ui.url).port);
-    for (const path of ['/', '/events', '/assets/ui.css', '/docs/errata.md', '/notebook.md']) {
-      expect((await fetch(`${ui.origin}${path}`, { redirect: 'manual' })).status, path).toBe(401);
-    }
-    expect((await fetch(`${ui.origin}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
-    expect((await fetch(`${ui.origin}/?token=${new URL(ui.url).searchParams.get('token')}`, { method: 'POST', redirect: 'manual' })).status).toBe(401);
+  it(
+    'needs the token, then its cookie; answers to 127.0.0.1 only; POSTs need the CSRF token and our origin',
+    { timeout: 60_000 },
+    async () => {
+      const ui = await startUi();
+      const port = Number(new URL(ui.url).port);
+      for (const path of ['/', '/events', '/assets/ui.css', '/docs/errata.md', '/notebook.md']) {
+        expect((await fetch(`${ui.origin}${path}`, { redirect: 'manual' })).status, path).toBe(401);
+      }
+      expect((await fetch(`${ui.origin}/?token=wrong`, { redirect: 'manual' })).status).toBe(401);
+      expect(
+        (await fetch(`${ui.origin}/?token=${new URL(ui.url).searchParams.get('token')}`, { method: 'POST', redirect: 'manual' })).status,
+      ).toBe(401);
 
-    const first = await fetch(ui.url, { redirect: 'manual' });
-    expect(first.status).toBe(303);
-    expect(first.headers.get('location')).toBe('/');
-    const setCookie = first.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(new RegExp(`^ratify_runbook_ui_${port}=[\\w-]+; Path=/; HttpOnly; SameSite=Strict$`));
-    const cookie = setCookie.split(';')[0]!;
+      const first = await fetch(ui.url, { redirect: 'manual' });
+      expect(first.status).toBe(303);
+      expect(first.headers.get('location')).toBe('/');
+      const setCookie = first.headers.get('set-cookie') ?? '';
+      expect(setCookie).toMatch(new RegExp(`^ratify_runbook_ui_${port}=[\\w-]+; Path=/; HttpOnly; SameSite=Strict$`));
+      const cookie = setCookie.split(';')[0]!;
 
-    // DNS rebinding: another name for this address is refused, even with the cookie.
-    expect(await rawGet(port, '/', { host: `evil.example:${port}`, cookie })).toBe(403);
-    expect(await rawGet(port, '/', { host: `127.0.0.1:${port}`, cookie })).toBe(200);
+      // DNS rebinding: another name for this address is refused, even with the cookie.
+      expect(await rawGet(port, '/', { host: `evil.example:${port}`, cookie })).toBe(403);
+      expect(await rawGet(port, '/', { host: `127.0.0.1:${port}`, cookie })).toBe(200);
 
-    const page = await fetch(`${ui.origin}/`, { headers: { cookie } });
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
-    expect(page.headers.get('x-frame-options')).toBe('DENY');
-    const csrf = /name="csrf" value="([\w-]+)"/.exec(await page.text())?.[1];
-    expect(csrf).toBeDefined();
+      const page = await fetch(`${ui.origin}/`, { headers: { cookie } });
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      const csrf = /name="csrf" value="([\w-]+)"/.exec(await page.text())?.[1];
+      expect(csrf).toBeDefined();
 
-    const post = (headers: Record<string, string>, body: string) =>
-      fetch(`${ui.origin}/action`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, body });
-    expect((await post({}, 'action=stop')).status).toBe(403);
-    expect((await post({}, 'action=stop&csrf=wrong')).status).toBe(403);
-    expect((await post({ origin: 'http://evil.example' }, `action=stop&csrf=${csrf}`)).status).toBe(403);
-    expect((await post({ 'sec-fetch-site': 'cross-site' }, `action=stop&csrf=${csrf}`)).status).toBe(403);
-    expect((await fetch(`${ui.origin}/action`, { method: 'POST', body: `action=stop&csrf=${csrf}` })).status).toBe(401);
-    // With everything right it is heard (nothing waits at a gate, so "run" is refused as such).
-    const fine = await post({ origin: ui.origin }, `action=run&csrf=${csrf}`);
-    expect(fine.status).toBe(409);
-    expect(await fine.json()).toEqual({ ok: false, problem: expect.stringContaining('no step is waiting') });
-    // GET never changes anything.
-    expect((await fetch(`${ui.origin}/action?action=stop`, { headers: { cookie } })).status).toBe(404);
-  });
+      const post = (headers: Record<string, string>, body: string) =>
+        fetch(`${ui.origin}/action`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers },
+          body,
+        });
+      expect((await post({}, 'action=stop')).status).toBe(403);
+      expect((await post({}, 'action=stop&csrf=wrong')).status).toBe(403);
+      expect((await post({ origin: 'http://evil.example' }, `action=stop&csrf=${csrf}`)).status).toBe(403);
+      expect((await post({ 'sec-fetch-site': 'cross-site' }, `action=stop&csrf=${csrf}`)).status).toBe(403);
+      expect((await fetch(`${ui.origin}/action`, { method: 'POST', body: `action=stop&csrf=${csrf}` })).status).toBe(401);
+      // With everything right it is heard (nothing waits at a gate, so "run" is refused as such).
+      const fine = await post({ origin: ui.origin }, `action=run&csrf=${csrf}`);
+      expect(fine.status).toBe(409);
+      expect(await fine.json()).toEqual({ ok: false, problem: expect.stringContaining('no step is waiting') });
+      // GET never changes anything.
+      expect((await fetch(`${ui.origin}/action?action=stop`, { headers: { cookie } })).status).toBe(404);
+    },
+  );
 
   it('refuses a cross-site form in a real browser: the run is left as it was', { timeout: 60_000 }, async () => {
     const ui = await startUi();

@@ -17,7 +17,10 @@ export interface Served {
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-export async function serve(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Served> {
+export async function serve(
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Served> {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...cleanEnv(), CI: 'true', ...options.env },

@@ -10,8 +10,11 @@ describe('markdown for the browser', () => {
     expect(githubSlug('Helm 4: `--wait` means [watcher](x)')).toBe('helm-4---wait-means-watcher');
   });
 
-  it('keeps the docs\' anchors and folds, escapes any other raw HTML', () => {
-    const out = renderMarkdown('<a id="helm-repo-404"></a>\n\n<details>\n<summary>More</summary>\n\nx\n\n</details>\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n').text;
+  it("keeps the docs' anchors and folds, escapes any other raw HTML", () => {
+    const out = renderMarkdown(
+      '<a id="helm-repo-404"></a>\n\n<details>\n<summary>More</summary>\n\nx\n\n</details>\n\n' +
+        '<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n',
+    ).text;
     expect(out).toContain('<a id="helm-repo-404"></a>');
     expect(out).toContain('<details>');
     expect(out).toContain('<summary>More</summary>');
@@ -21,7 +24,9 @@ describe('markdown for the browser', () => {
   });
 
   it('drops unsafe link schemes and remote images; docs links become absolute', () => {
-    const out = renderMarkdown('[a](javascript:alert(1)) [b](docs/errata.md#x) [c](https://example.org) ![logo](https://cdn.example/x.png)').text;
+    const out = renderMarkdown(
+      '[a](javascript:alert(1)) [b](docs/errata.md#x) [c](https://example.org) ![logo](https://cdn.example/x.png)',
+    ).text;
     expect(out).not.toContain('javascript:');
     expect(out).toContain('href="/docs/errata.md#x"');
     expect(out).toContain('href="https://example.org" rel="noopener noreferrer"');

@@ -30,7 +30,10 @@ describe('the web prompter', () => {
 
     const table = await next(prompter.pending);
     expect(table.kind).toBe('answers');
-    expect(table.rows?.map((r) => [r.key, r.value])).toEqual([['resourceGroup', 'rg-demo'], ['acrName', 'acrdemo01']]);
+    expect(table.rows?.map((r) => [r.key, r.value])).toEqual([
+      ['resourceGroup', 'rg-demo'],
+      ['acrName', 'acrdemo01'],
+    ]);
     expect(prompter.submit(table.id, 'maybe')).toEqual({ ok: false, problem: 'choose one of: accept, edit' });
     expect(prompter.submit(table.id, 'accept')).toEqual({ ok: true });
 
@@ -54,7 +57,13 @@ describe('the web prompter', () => {
   it('never shows a secret back, and Stop rejects the waiting question as an interruption', async () => {
     const controller = new AbortController();
     const prompter = createWebPrompter({ signal: controller.signal, onChange: () => {} });
-    const typed = prompter.input({ key: 'token', message: 'Token', secret: true, default: 'hunter2', validate: (v) => (v.length < 4 ? 'too short' : undefined) });
+    const typed = prompter.input({
+      key: 'token',
+      message: 'Token',
+      secret: true,
+      default: 'hunter2',
+      validate: (v) => (v.length < 4 ? 'too short' : undefined),
+    });
     const question = await next(prompter.pending);
     expect(question.default).toBeUndefined();
     prompter.submit(question.id, 'abc');

@@ -51,7 +51,12 @@ export function postFormsWithFetch() {
     const buttons = [...form.querySelectorAll('button')];
     for (const button of buttons) button.disabled = true;
     try {
-      const response = await fetch(form.getAttribute('action'), { method: 'POST', body, headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      const response = await fetch(form.getAttribute('action'), {
+        method: 'POST',
+        body,
+        headers: { accept: 'application/json' },
+        credentials: 'same-origin',
+      });
       const result = await response.json().catch(() => ({ ok: response.ok, problem: `${response.status} ${response.statusText}` }));
       if (!result.ok) showProblem(form, result.problem);
     } catch (error) {

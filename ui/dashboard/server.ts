@@ -72,7 +72,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const row = rowOf(source.matrix, id);
     // The step to show the log of: the one that failed, else the one running, else the last that moved.
     const records = Object.entries(state.ledger?.steps ?? {});
-    const stuck = records.find(([, r]) => r.status === 'failed' || r.status === 'interrupted') ?? records.find(([, r]) => r.status === 'running');
+    const stuck =
+      records.find(([, r]) => r.status === 'failed' || r.status === 'interrupted') ?? records.find(([, r]) => r.status === 'running');
     const logFile = (stuck?.[1] ?? (row.lastStep ? state.ledger?.steps[row.lastStep] : undefined))?.logs.at(-1);
     return {
       state,
@@ -86,7 +87,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     port: options.port,
     title: 'ratify-runbook workshop dashboard',
     routes: [
-      { method: 'GET', path: '/', handler: ({ res, session }) => sendHtml(res, 200, raw(personalize(session.csrf)(dashboardPage(context).text))) },
+      {
+        method: 'GET',
+        path: '/',
+        handler: ({ res, session }) => sendHtml(res, 200, raw(personalize(session.csrf)(dashboardPage(context).text))),
+      },
       {
         method: 'GET',
         path: '/events',
@@ -96,7 +101,13 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
           const all: [string, string, string][] = source.matrix.rows.flatMap((row) =>
             steps.map((step): [string, string, string] => [row.id, step.id, statusOfCell(row.cells.get(step.id))]),
           );
-          hub.send(client, 'reset', { rows: source.orderedRows().map((row) => rowPart(row, context).text).join('\n'), batch: batchPart(context).text });
+          hub.send(client, 'reset', {
+            rows: source
+              .orderedRows()
+              .map((row) => rowPart(row, context).text)
+              .join('\n'),
+            batch: batchPart(context).text,
+          });
           hub.send(client, 'cells', all);
         },
       },
@@ -116,7 +127,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         method: 'POST',
         path: '/retry-failed',
         handler: (request) => {
-          if (!options.retryFailed) return sendText(request.res, 404, 'Read-only dashboard: retry from the terminal that runs the batch.');
+          if (!options.retryFailed)
+            return sendText(request.res, 404, 'Read-only dashboard: retry from the terminal that runs the batch.');
           const problem = options.retryFailed();
           answerPost(request, problem === undefined ? { ok: true } : { ok: false, problem });
         },

@@ -6,8 +6,8 @@
  */
 import type { StepStatus } from '../../checkpoints/ledger-schema.js';
 import { applyEvent, type BatchEvent } from '../../workshop/events.js';
-import { applyLedger, createMatrix, rowOf, type Cell, type Matrix, type MatrixRow } from '../../workshop/matrix.js';
-import type { AttendeeState } from '../../workshop/attendee-state.js';
+import { createMatrix, rowOf, type Cell, type Matrix, type MatrixRow } from '../../workshop/matrix.js';
+import { applyAttendeeState, type AttendeeState } from '../../workshop/attendee-state.js';
 
 export type DashboardChange =
   | { readonly kind: 'cell'; readonly attendee: string; readonly step: string; readonly status: StepStatus }
@@ -61,17 +61,7 @@ export class DashboardSource {
 
   /** An attendee's state as read from disk. */
   applyAttendeeState(state: AttendeeState): void {
-    this.#changing(state.id, () => {
-      applyLedger(this.matrix, state.id, state.ledger, state.locked);
-      const row = rowOf(this.matrix, state.id);
-      if (state.ledgerProblem) {
-        row.state = 'failed';
-        row.hint = state.ledgerProblem;
-      } else if (!state.ledger && state.last && state.last.exitCode !== 0) {
-        row.state = 'failed';
-        row.hint = [state.last.message, state.last.hint].filter(Boolean).join(' → ');
-      }
-    });
+    this.#changing(state.id, () => applyAttendeeState(this.matrix, state));
   }
 
   batchStarted(): void {

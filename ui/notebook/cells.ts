@@ -28,7 +28,8 @@ export interface CellView {
   /** Commands that ran (this attempt, or the last one the ledger recorded). */
   readonly ran: readonly Pick<CommandInfo, 'argv' | 'exitCode' | 'ms' | 'output'>[];
   /** Commands it will run: `exact` once its gate showed them with earlier steps' real outputs. */
-  readonly planned?: { readonly exact: boolean; readonly commands: readonly (readonly string[])[]; readonly files: readonly string[] } | undefined;
+  readonly planned?:
+    { readonly exact: boolean; readonly commands: readonly (readonly string[])[]; readonly files: readonly string[] } | undefined;
   readonly outputs: Readonly<Record<string, string>>;
   /** Waiting at the guided gate: Run / Skip / Run all / Stop. */
   readonly asking: boolean;
@@ -67,31 +68,37 @@ export function ledgerCellView(step: Step, index: number, record: StepRecord | u
   };
 }
 
-export function cellView(session: NotebookSession, step: Step, index: number, live: StepCell | undefined, record: StepRecord | undefined): CellView {
+export function cellView(
+  session: NotebookSession,
+  step: Step,
+  index: number,
+  live: StepCell | undefined,
+  record: StepRecord | undefined,
+): CellView {
   const idle = session.phase === 'idle';
   // A step the ledger says is running, with no run here, was cut off (a killed process).
-  const recorded: StepStatus | undefined = record?.status === 'running' && (idle || !live) ? 'interrupted' : record?.status;
-  const status: StepStatus = live?.status ?? recorded ?? 'pending';
-  const liveRan = live && (live.commands.length > 0 || live.phase === 'checking' || live.phase === 'running');
-  return {
-    id: step.id,
-    index,
-    title: step.title,
-    explain: step.explain,
-    status,
-    phase: live?.phase,
-    attempt: Math.max(live?.attempt ?? 0, record?.attempts ?? 0),
-    reason: live?.skip ? skipText(live.skip) : (live?.reason ?? record?.skipReason),
-    startedAt: live?.startedAt ?? record?.startedAt,
-    endedAt: live?.endedAt ?? record?.endedAt,
-    error: live?.error ?? (status === record?.status || status === recorded ? record?.error : undefined),
-    hints: live?.hints ?? record?.hints ?? [],
-    logs: live?.logs ?? [],
-    ran: liveRan ? live.commands : (record?.commands ?? []),
+  const base = ledgerCellView(step, index, record, !idle && live !== undefined);
+  const status: StepStatus = live?.status ?? base.status;
+  const here = {
     planned: session.planned(step.id),
-    outputs: status === 'done' ? (record?.outputs ?? {}) : {},
     asking: session.gateStep === step.id,
     retry: idle && (status === 'failed' || status === 'interrupted'),
-    logFile: record?.logs.at(-1),
+  };
+  if (!live) return { ...base, ...here };
+  const ran = live.commands.length > 0 || live.phase === 'checking' || live.phase === 'running';
+  return {
+    ...base,
+    ...here,
+    status,
+    phase: live.phase,
+    attempt: Math.max(live.attempt, base.attempt),
+    reason: live.skip ? skipText(live.skip) : (live.reason ?? base.reason),
+    startedAt: live.startedAt ?? base.startedAt,
+    endedAt: live.endedAt ?? base.endedAt,
+    error: live.error ?? (status === record?.status || status === base.status ? base.error : undefined),
+    hints: live.hints ?? base.hints,
+    logs: live.logs,
+    ran: ran ? live.commands : base.ran,
+    outputs: status === 'done' ? (record?.outputs ?? {}) : {},
   };
 }

@@ -80,7 +80,13 @@ function csrfField(context: PageContext): Html {
 }
 
 function actionForm(context: PageContext, buttons: Html, step?: string): Html {
-  return html`<form class="act" method="post" action="/action">${csrfField(context)}${step ? html`<input type="hidden" name="step" value="${step}">` : ''}${buttons}</form>`;
+  const stepField = step ? html`<input type="hidden" name="step" value="${step}">` : '';
+  return html`<form class="act" method="post" action="/action">${csrfField(context)}${stepField}${buttons}</form>`;
+}
+
+/** A button of an action form: its `name=value` pair says what was clicked, with or without script. */
+function button(name: 'action' | 'value', value: string, label: string, primary = false): Html {
+  return html`<button name="${name}" value="${value}"${primary ? html` class="primary"` : ''}>${label}</button>`;
 }
 
 function runStatus(context: PageContext): Html {
@@ -93,7 +99,7 @@ function runStatus(context: PageContext): Html {
   let buttons: Html = html``;
   if (phase === 'gate') {
     text = html`Waiting for you: run <strong>${titleOf(session, session.gateStep)}</strong>? Its commands are shown in its cell.`;
-    buttons = html`<button name="action" value="all" class="primary">Run all remaining</button><button name="action" value="stop">Stop</button>`;
+    buttons = html`${button('action', 'all', 'Run all remaining', true)}${button('action', 'stop', 'Stop')}`;
   } else if (phase === 'asking') {
     text = html`Waiting for your answer below.`;
     buttons = html`<button name="action" value="stop">Stop</button>`;
@@ -101,16 +107,18 @@ function runStatus(context: PageContext): Html {
     text = html`Running${session.runAll ? ' all remaining steps' : ''}…`;
     buttons = html`<button name="action" value="stop">Stop</button>`;
   } else if (session.problem) {
-    text = html`✖ ${session.problem.message}${session.problem.hints.length ? html`<ul>${session.problem.hints.map((h) => html`<li>${renderInlineMarkdown(h)}</li>`)}</ul>` : ''}`;
+    const hints = session.problem.hints.map((h) => html`<li>${renderInlineMarkdown(h)}</li>`);
+    text = html`✖ ${session.problem.message}${hints.length ? html`<ul>${hints}</ul>` : ''}`;
     buttons = html`<button name="action" value="retry" class="primary">Retry</button>`;
   } else if (outcome === 'done') {
     text = html`✔ All steps done. The notebook below is complete.`;
   } else if (outcome === 'failed') {
-    text = html`✖ Step <strong>${failedStep ?? ''}</strong> failed. Fix the cause (its hint is in its cell), then Retry: it resumes there.`;
-    buttons = html`<button name="action" value="retry" class="primary">Retry</button><button name="action" value="all">Run all remaining</button>`;
+    text = html`✖ Step <strong>${failedStep ?? ''}</strong> failed. Fix the cause (its hint is in its cell), then Retry:
+it resumes there.`;
+    buttons = html`${button('action', 'retry', 'Retry', true)}${button('action', 'all', 'Run all remaining')}`;
   } else if (outcome === 'interrupted' || outcome === 'quit') {
     text = html`Stopped. Continue resumes where it stopped; nothing done is repeated.`;
-    buttons = html`<button name="action" value="retry" class="primary">Continue</button><button name="action" value="all">Run all remaining</button>`;
+    buttons = html`${button('action', 'retry', 'Continue', true)}${button('action', 'all', 'Run all remaining')}`;
   } else {
     text = html`Not running.`;
     buttons = html`<button name="action" value="retry" class="primary">Run</button>`;
@@ -139,33 +147,44 @@ function questionBody(question: PendingQuestion): Html {
     case 'answers':
       return html`<h2>${question.message}</h2>
 <table class="answers"><thead><tr><th>answer</th><th>value</th><th>from</th></tr></thead><tbody>
-${(question.rows ?? []).map((row) => html`<tr${row.problem ? html` class="rejected"` : ''}><td><code>${row.key}</code></td><td>${row.value}</td><td>${row.source}</td></tr>
+${(question.rows ?? []).map(
+  (row) => html`<tr${row.problem ? html` class="rejected"` : ''}>
+<td><code>${row.key}</code></td><td>${row.value}</td><td>${row.source}</td></tr>
 ${row.problem ? html`<tr class="rejected"><td></td><td colspan="2">${row.problem}</td></tr>` : ''}`)}
 </tbody></table>${problem}
-<p class="buttons"><button name="value" value="accept" class="primary">Use these answers</button><button name="value" value="edit">Edit them</button></p>`;
+<p class="buttons">${button('value', 'accept', 'Use these answers', true)}${button('value', 'edit', 'Edit them')}</p>`;
     case 'input': {
       const value = question.refused ?? question.default ?? '';
       return html`<label for="answer-value"><strong>${question.message}</strong> <code>${question.key}</code></label>${help}
-<p><input id="answer-value" name="value" type="${question.secret ? 'password' : 'text'}" value="${question.secret ? '' : value}" autocomplete="off" spellcheck="false" autofocus></p>
+<p><input id="answer-value" name="value" type="${question.secret ? 'password' : 'text'}" value="${question.secret ? '' : value}"
+  autocomplete="off" spellcheck="false" autofocus></p>
 ${problem}<p class="buttons"><button class="primary">Continue</button></p>`;
     }
     case 'select':
       return html`<fieldset><legend><strong>${question.message}</strong> <code>${question.key}</code></legend>${help}
-${(question.choices ?? []).map((c, i) => html`<label class="choice"><input type="radio" name="value" value="${c.value}"${c.value === question.default || (question.default === undefined && i === 0) ? html` checked` : ''}> ${c.name}${c.description ? html` <small>${c.description}</small>` : ''}</label>`)}
+${(question.choices ?? []).map((c, i) => {
+  const checked = c.value === question.default || (question.default === undefined && i === 0);
+  return html`<label class="choice"><input type="radio" name="value" value="${c.value}"${checked ? html` checked` : ''}>
+${c.name}${c.description ? html` <small>${c.description}</small>` : ''}</label>`;
+})}
 </fieldset>${problem}<p class="buttons"><button class="primary">Continue</button></p>`;
     case 'confirm':
       return html`<p><strong>${question.message}</strong></p>${help}${problem}
-<p class="buttons"><button name="value" value="yes"${question.default === 'yes' ? html` class="primary"` : ''}>Yes</button><button name="value" value="no"${question.default !== 'yes' ? html` class="primary"` : ''}>No</button></p>`;
+<p class="buttons">${button('value', 'yes', 'Yes', question.default === 'yes')}
+${button('value', 'no', 'No', question.default !== 'yes')}</p>`;
   }
 }
 
 /** One step's cell; without a context (a read-only notebook) it has no buttons. */
 export function stepCell(cell: CellView, context?: PageContext): Html {
-  const duration = cell.startedAt && cell.endedAt ? formatDuration(new Date(cell.endedAt).getTime() - new Date(cell.startedAt).getTime()) : undefined;
-  const meta = [cell.attempt > 0 ? `attempt ${cell.attempt}` : undefined, duration, cell.phase === 'reused' ? 'done earlier, not repeated' : cell.reason]
+  const duration =
+    cell.startedAt && cell.endedAt ? formatDuration(new Date(cell.endedAt).getTime() - new Date(cell.startedAt).getTime()) : undefined;
+  const why = cell.phase === 'reused' ? 'done earlier, not repeated' : cell.reason;
+  const meta = [cell.attempt > 0 ? `attempt ${cell.attempt}` : undefined, duration, why]
     .filter(Boolean)
     .join(' · ');
-  return html`<section class="cell" id="step-${cell.id}" data-step="${cell.id}" data-status="${cell.status}"${cell.phase ? html` data-phase="${cell.phase}"` : ''}>
+  const phase = cell.phase ? html` data-phase="${cell.phase}"` : '';
+  return html`<section class="cell" id="step-${cell.id}" data-step="${cell.id}" data-status="${cell.status}"${phase}>
 <header><span class="num">${cell.index + 1}</span><h2>${cell.title} <code>${cell.id}</code></h2>
 <span class="badge status-${cell.status}">${cell.status}</span><span class="meta">${meta}</span></header>
 <div class="explain">${renderMarkdown(cell.explain)}</div>
@@ -178,10 +197,12 @@ ${cell.error && (cell.status === 'failed' || cell.status === 'interrupted') ? fa
 }
 
 function gateForm(cell: CellView, context: PageContext): Html {
-  return html`<div class="gate" role="group" aria-label="Run this step?"><p><strong>Run this step?</strong> Why now: ${cell.reason ?? 'first run'}.</p>
+  return html`<div class="gate" role="group" aria-label="Run this step?">
+<p><strong>Run this step?</strong> Why now: ${cell.reason ?? 'first run'}.</p>
 ${actionForm(
   context,
-  html`<button name="action" value="run" class="primary">Run</button><button name="action" value="skip">Skip</button><button name="action" value="all">Run all remaining</button><button name="action" value="stop">Stop</button>`,
+  html`${button('action', 'run', 'Run', true)}${button('action', 'skip', 'Skip')}
+${button('action', 'all', 'Run all remaining')}${button('action', 'stop', 'Stop')}`,
   cell.id,
 )}</div>`;
 }
@@ -190,8 +211,12 @@ function commandsPart(cell: CellView): Html {
   if (cell.ran.length > 0) {
     // A finished step folds its commands; a running or failed one shows them.
     const open = cell.status !== 'done' && cell.status !== 'skipped';
-    return html`<details class="commands"${open ? html` open` : ''}><summary>Commands run (${cell.ran.length})${cell.logFile ? html` <small>full output: <code>${cell.logFile}</code></small>` : ''}</summary>
-${cell.ran.map((c) => html`<pre class="cmd"><code>$ ${displayArgv(c.argv)}</code></pre>${c.output ? outputBlock(c.output) : ''}${c.exitCode !== 0 ? html`<p class="exit">exit code ${c.exitCode}</p>` : ''}`)}
+    const where = cell.logFile ? html` <small>full output: <code>${cell.logFile}</code></small>` : '';
+    return html`<details class="commands"${open ? html` open` : ''}><summary>Commands run (${cell.ran.length})${where}</summary>
+${cell.ran.map(
+  (c) => html`<pre class="cmd"><code>$ ${displayArgv(c.argv)}</code></pre>${c.output ? outputBlock(c.output) : ''}
+${c.exitCode !== 0 ? html`<p class="exit">exit code ${c.exitCode}</p>` : ''}`,
+)}
 </details>`;
   }
   const planned = cell.planned;
@@ -216,7 +241,8 @@ ${Object.entries(outputs).map(([k, v]) => html`<tr data-output="${k}"><td><code>
 }
 
 function failurePart(cell: CellView, context: PageContext | undefined): Html {
-  return html`<div class="failure" role="alert"><p><strong>${cell.status === 'failed' ? 'Failed' : 'Interrupted'}:</strong> ${cell.error ?? ''}</p>
+  return html`<div class="failure" role="alert">
+<p><strong>${cell.status === 'failed' ? 'Failed' : 'Interrupted'}:</strong> ${cell.error ?? ''}</p>
 ${cell.hints.length > 0 ? html`<ul class="hints">${cell.hints.map((h) => html`<li>${renderInlineMarkdown(h)}</li>`)}</ul>` : ''}
 ${cell.retry && context ? actionForm(context, html`<button name="action" value="retry" class="primary">Retry</button>`) : ''}</div>`;
 }
@@ -232,7 +258,8 @@ ${summary.created.length > 0
 <ul class="created">${summary.created.map((r) => html`<li>${r.kind} <code>${r.label}</code> <small>(${r.stepId})</small></li>`)}</ul>`
     : ''}
 ${summary.skipped.length > 0
-    ? html`<p>Skipped, so not set up: ${summary.skipped.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s.stepId}</code> (${skipText(s.skip)})`)}.</p>`
+    ? html`<p>Skipped, so not set up:
+${summary.skipped.map((s, i) => html`${i > 0 ? ', ' : ''}<code>${s.stepId}</code> (${skipText(s.skip)})`)}.</p>`
     : ''}
 </section>`;
 }

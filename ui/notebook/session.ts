@@ -174,7 +174,9 @@ export class NotebookSession {
     const controller = new AbortController();
     const follow = () => controller.abort();
     this.options.signal.addEventListener('abort', follow, { once: true });
-    const prompter = this.options.unattended ? undefined : createWebPrompter({ signal: controller.signal, onChange: () => this.#touch('question', 'run-status') });
+    const prompter = this.options.unattended
+      ? undefined
+      : createWebPrompter({ signal: controller.signal, onChange: () => this.#touch('question', 'run-status') });
     this.#problem = undefined;
     this.#attempts += 1;
     const attempt: Attempt = {
@@ -251,7 +253,8 @@ export class NotebookSession {
     } catch (error) {
       // A failed step is told by its cell; anything else (missing answers, a lock) by the status bar.
       if (error instanceof RunbookError && !('stepId' in error)) this.#problem = { message: error.message, hints: error.hints };
-      else if (!(error instanceof RunbookError)) this.#problem = { message: `Unexpected error: ${(error as Error)?.message ?? String(error)}`, hints: [] };
+      else if (!(error instanceof RunbookError))
+        this.#problem = { message: `Unexpected error: ${(error as Error)?.message ?? String(error)}`, hints: [] };
       return this.options.report(error);
     }
   }

@@ -93,13 +93,16 @@ export function createWebPrompter(options: WebPrompterOptions): WebPrompter {
       options.onChange();
     });
 
-  const oneOf = <T extends string>(allowed: readonly T[]) => (value: string) =>
-    (allowed as readonly string[]).includes(value) ? { value: value as T } : { problem: `choose one of: ${allowed.join(', ')}` };
+  const oneOf =
+    <T extends string>(allowed: readonly T[]) =>
+    (value: string) =>
+      (allowed as readonly string[]).includes(value) ? { value: value as T } : { problem: `choose one of: ${allowed.join(', ')}` };
 
   return {
     pending: () => waiting?.question,
     submit(id, value) {
-      if (!waiting || waiting.question.id !== id) return { ok: false, problem: 'that question was already answered (or is no longer asked): reload the page' };
+      if (!waiting || waiting.question.id !== id)
+        return { ok: false, problem: 'that question was already answered (or is no longer asked): reload the page' };
       const problem = waiting.accept(value);
       options.onChange();
       return problem === undefined ? { ok: true } : { ok: false, problem };
@@ -107,7 +110,11 @@ export function createWebPrompter(options: WebPrompterOptions): WebPrompter {
     input(request: InputRequest) {
       return ask<string>(
         {
-          kind: 'input', key: request.key, message: request.message, help: request.help, secret: request.secret,
+          kind: 'input',
+          key: request.key,
+          message: request.message,
+          help: request.help,
+          secret: request.secret,
           default: request.secret ? undefined : request.default,
         },
         (value) => {
@@ -126,7 +133,10 @@ export function createWebPrompter(options: WebPrompterOptions): WebPrompter {
     async confirm(request: ConfirmRequest) {
       const answer = await ask(
         {
-          kind: 'confirm', key: request.key, message: request.message, help: request.help,
+          kind: 'confirm',
+          key: request.key,
+          message: request.message,
+          help: request.help,
           default: request.default === undefined ? undefined : request.default ? 'yes' : 'no',
         },
         oneOf(['yes', 'no'] as const),
