@@ -15,7 +15,7 @@ Commands:
   doctor     Check tools, versions and login (the preflight step alone)
   export     Print the notebook (--format md) or a standalone bash script (--format sh)
   ui         The runbook as a live notebook in your browser (run's options, on 127.0.0.1)
-  workshop   Replay the runbook for many attendees (init, run, status, teardown, dashboard)
+  workshop   Replay the runbook for many attendees (init, run, status, teardown, dashboard, export)
   sandbox    Poke the simulated Azure world (sandbox exec -- az ...)
 
 Try it offline first:  ratify-runbook run --sandbox

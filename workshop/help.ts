@@ -11,7 +11,7 @@ const dashboardOptions = `  --port N                Port on 127.0.0.1 (default 0
   --no-open               Do not open a browser (print the address only)`;
 
 export const workshopHelp: Record<string, string> = {
-  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown|dashboard> [options]
+  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown|dashboard|export> [options]
 
 Replays the runbook for many attendees: each one gets its own answers (rendered from a template),
 its own state dir DIR/<id>/ (ledger, kubeconfig, notebook) and its own cluster, vault and images.
@@ -22,6 +22,7 @@ Commands:
   status     The attendee x step matrix from the ledgers (runs nothing)
   teardown   Tear down what the runbook created, for every attendee
   dashboard  Watch a run started elsewhere in the browser (read-only, from the ledgers on disk)
+  export     Write GitHub Actions workflows that run (and tear down) every attendee, one job each
 
 Each command has --help. The host's guide: workshop/README.md.
 `,
@@ -95,6 +96,23 @@ ${selection}
   -y, --yes               Do not ask for confirmation
 ${sandbox}
   --json                  Print the workshop status as JSON on stdout at the end
+  -h, --help              This help
+`,
+  export: `Usage: ratify-runbook workshop export --dir DIR --format github-actions [--out DIR|-] [--concurrency N]
+
+Writes two GitHub Actions workflows for the workshop: ratify-workshop.yml runs each attendee's runbook
+as one job of a matrix (re-run a failed job to resume it: the state dir is kept in the Actions cache
+between attempts), ratify-workshop-teardown.yml removes what each run created. Both sign in to Azure
+through OIDC (a federated credential, no stored secret) and install the runbook from the repository.
+Run it at the root of your ratify-runbook clone, with DIR (and its answers files) committed there.
+Set-up: workshop/README.md, "Run the workshop on GitHub Actions".
+
+Options:
+  --dir DIR               The workshop dir written by \`workshop init\` (required)
+  --format F              github-actions (required; the only format)
+  --out DIR|-             Where to write the two files (default .github/workflows/); - prints the run
+                          workflow alone on stdout
+  --concurrency N         At most N attendees' jobs at once: the matrix's max-parallel (default 4)
   -h, --help              This help
 `,
 };
