@@ -5,10 +5,13 @@ import { runHelm } from '../helm/helm.js';
 import { runKubectl } from '../kube/kubectl.js';
 import type { LatencyProfile } from '../latency.js';
 import { runNotation } from '../notation/notation.js';
+import { runKubelogin } from '../kubelogin/kubelogin.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolResult } from '../tool-result.js';
 import type { World } from '../world/model.js';
-import { seedAnswers, type SeedAnswers } from '../world/seed.js';
+import { applySeedOptions, seedAnswers, type SeedAnswers } from '../world/seed.js';
+import type { SeedOptions } from '../types.js';
+import type { SandboxTools } from '../config.js';
 import { saveWorld } from '../world/store.js';
 import { faultResult } from './fault-text.js';
 import { redactArgv } from './redact.js';
@@ -48,18 +51,25 @@ export class WorldHost {
     this.clock = clock;
   }
 
-  openSession(id: string, faults: readonly FaultSpec[]): void {
+  openSession(id: string, faults: readonly FaultSpec[], tools?: SandboxTools): void {
     this.sessions.set(id, new FaultPlan(faults));
+    // The machine's tools are part of the world: later invocations (sandbox exec) keep them.
+    if (tools?.helm && tools.helm !== this.world.config?.helm) {
+      this.world.config = { ...this.world.config, helm: tools.helm };
+      this.persist();
+    }
   }
 
   closeSession(id: string): void {
     this.sessions.delete(id);
   }
 
-  async seed(answers: SeedAnswers): Promise<boolean> {
-    const changed = seedAnswers(this.world, answers, this.clock.now());
-    if (changed) this.persist();
-    return changed;
+  /** What the blog's part 3 leaves for these answers (once), then --sandbox-cluster/--sandbox-caller when given. */
+  async seed(answers: SeedAnswers, options: SeedOptions = {}, seedBase = true): Promise<boolean> {
+    const seeded = seedBase && seedAnswers(this.world, answers, this.clock.now());
+    const configured = applySeedOptions(this.world, answers, options);
+    if (seeded || configured) this.persist();
+    return seeded;
   }
 
   private saveTimer: NodeJS.Timeout | undefined;
@@ -161,6 +171,9 @@ export class WorldHost {
           break;
         case 'notation':
           result = await runNotation(ctx, call.argv);
+          break;
+        case 'kubelogin':
+          result = await runKubelogin(ctx, call.argv);
           break;
         default:
           result = { stdout: '', stderr: `sandbox: unknown tool ${call.tool}\n`, exitCode: 127 };

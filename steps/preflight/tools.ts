@@ -1,24 +1,29 @@
 import type { CommandRunner } from '../../runner/command-types.js';
 import { parseJson, stringProp } from '../_shared/json.js';
 import { atLeast } from '../_shared/versions.js';
+import type { StepContext } from '../../runner/step.js';
+import { helmMajor, readHelmVersion, SUPPORTED_HELM_MAJORS } from '../_shared/helm.js';
 
 /** What the tool checks found: versions to show, warnings to log, problems that stop the run. */
 export interface ToolReport {
   readonly lines: string[];
   readonly warnings: string[];
   readonly problems: string[];
+  /** What `helm version --template '{{.Version}}'` printed (a plan's assumption), when helm runs. */
+  helmVersion?: string;
 }
 
 const read = { mutates: false, allowFailure: true } as const;
 
 /** az, kubectl, helm and notation versions, read in parallel (each is a process start-up). */
-export async function checkTools(cmd: CommandRunner, needAksPreview: boolean): Promise<ToolReport> {
+export async function checkTools(ctx: Pick<StepContext, 'cmd' | 'mode' | 'assumptions'>, needAksPreview: boolean): Promise<ToolReport> {
+  const cmd: CommandRunner = ctx.cmd;
   const report: ToolReport = { lines: [], warnings: [], problems: [] };
-  const [azv, kubectl, helm, notation] = await Promise.all([
+  const [azv, kubectl, helmVersion, notation] = await Promise.all([
     // `az version` is not subscription-scoped and takes no --subscription.
     cmd.run(['az', 'version', '-o', 'json'], read),
     cmd.run(['kubectl', 'version', '--client', '-o', 'json'], read),
-    cmd.run(['helm', 'version', '--template', '{{.Version}}'], read),
+    readHelmVersion(ctx),
     cmd.run(['notation', 'version'], read),
   ]);
 
@@ -39,8 +44,16 @@ export async function checkTools(cmd: CommandRunner, needAksPreview: boolean): P
   if (kubectl.exitCode !== 0) report.problems.push('kubectl is missing: az aks install-cli (or https://kubernetes.io/docs/tasks/tools/)');
   else if (!kubectl.planned) report.lines.push(`kubectl ${stringProp(parseJson(kubectl.stdout, 'kubectl version'), 'clientVersion', 'gitVersion') ?? '?'}`);
 
-  if (helm.exitCode !== 0) report.problems.push('helm is missing: https://helm.sh/docs/intro/install/');
-  else if (!helm.planned) report.lines.push(`helm ${helm.stdout.trim()}`);
+  const major = helmVersion === undefined ? undefined : helmMajor(helmVersion);
+  if (helmVersion === undefined) report.problems.push('helm is missing: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)');
+  else if (major === undefined || !(SUPPORTED_HELM_MAJORS as readonly number[]).includes(major)) {
+    const install = 'https://helm.sh/docs/intro/install/';
+    report.problems.push(`helm ${helmVersion} is not supported: the runbook knows the flags of Helm 3 and Helm 4 (${install}).`);
+  } else {
+    report.helmVersion = helmVersion;
+    const flags = major >= 4 ? '--rollback-on-failure --wait=watcher' : '--atomic --wait';
+    if (ctx.mode === 'run') report.lines.push(`helm ${helmVersion} (Helm ${major}: ${flags})`);
+  }
 
   // notation-setup stops with the exact install commands; here it is only reported.
   const notationVersion = /Version:\s*(\S+)/.exec(notation.stdout)?.[1];

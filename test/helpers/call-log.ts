@@ -29,10 +29,18 @@ export function isMutating(argv: readonly string[]): boolean {
   if (tool === 'az') {
     if (words[0] === 'acr' && words[1] === 'login') return false; // --expose-token reads a token
     if (words[0] === 'account' || words[0] === 'version' || words[0] === 'extension' && words[1] === 'list') return false;
+    // Writes the caller's kubeconfig file, not the cloud.
+    if (words[0] === 'aks' && words[1] === 'get-credentials') return false;
     return !words.some((w) => readVerbs.has(w));
   }
   if (tool === 'notation') return words[0] === 'sign' || (words[0] === 'plugin' && words[1] === 'install');
   if (tool === 'helm') return ['install', 'upgrade', 'uninstall'].includes(words[0] ?? '');
-  if (tool === 'kubectl') return !['get', 'logs', 'version', 'wait', 'rollout'].includes(words[0] ?? '') && !(words[0] === 'auth');
+  if (tool === 'kubectl') {
+    // A server-side dry run goes through admission but stores nothing.
+    if (rest.some((a) => a === '--dry-run=server' || a === '--dry-run=client')) return false;
+    return !['get', 'logs', 'version', 'wait', 'rollout'].includes(words[0] ?? '') && !(words[0] === 'auth');
+  }
+  // kubelogin reads tokens or rewrites the local kubeconfig file.
+  if (tool === 'kubelogin') return false;
   return true;
 }
