@@ -7,6 +7,7 @@ import { answersFingerprint, changedAnswers } from './answers-hash.js';
 import type { CommandEvent } from './command-runner.js';
 import { InterruptedError, StepFailedError, UsageError } from '../kernel/errors.js';
 import { hintsFor } from './known-failures.js';
+import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
 import { recordStep } from './plan.js';
 import type { ProgressView } from './progress.js';
 import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
@@ -181,7 +182,7 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
   } finally {
     await closeBatch();
   }
-  if (signal.aborted) throw new InterruptedError();
+  if (signal.aborted) throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
   if (failure) throw failure;
   return { outcome: 'done' };
 }
@@ -268,10 +269,11 @@ async function executeStep(
     view.phase(step.id, 'done');
     return true;
   } catch (error) {
-    const interrupted = signal.aborted || (error as Error)?.name === 'AbortError';
+    // A child that died of the terminal's Ctrl-C fails a moment before this process's own handler runs.
+    const interrupted = isInterruption(error) || (await abortedSoon(signal));
     const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
     record.status = interrupted ? 'interrupted' : 'failed';
-    record.error = interrupted ? 'interrupted (Ctrl-C); the next run resumes here' : message;
+    record.error = interrupted ? `interrupted by ${interruptionName(signal)}; the next run resumes here` : message;
     record.hints = interrupted ? undefined : hintsFor(step, `${message}\n${commandOutput(error)}`);
     record.endedAt = wall.now().toISOString();
     await store.save();

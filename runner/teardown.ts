@@ -5,6 +5,7 @@ import type { ProgressView } from './progress.js';
 import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';
 import { hintsFor } from './known-failures.js';
+import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
 
 export interface TeardownOptions {
   readonly steps: readonly Step[];
@@ -32,9 +33,16 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   view.begin(todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}` })));
   const removedSteps: string[] = [];
+  const interrupted = async (): Promise<InterruptedError> => {
+    teardown.status = 'interrupted';
+    teardown.error = `interrupted by ${interruptionName(signal)}; run teardown again to continue`;
+    teardown.endedAt = clock.now().toISOString();
+    await store.save();
+    return new InterruptedError(`Teardown interrupted by ${interruptionName(signal)}. Run teardown again to continue.`);
+  };
   try {
     for (const step of todo) {
-      if (signal.aborted) throw new InterruptedError('Teardown interrupted. Run teardown again to continue.');
+      if (signal.aborted) throw await interrupted();
       const record = stepRecord(ledger, step.id);
       view.phase(step.id, 'running');
       const ctx = createTeardownContext(
@@ -45,7 +53,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
           signal,
           onCommand: () => {},
           onLog: (line) => view.log(step.id, line),
-          onCreated: () => {},
+          onCreated: async () => {},
           onFile: () => {},
         },
         [...record.created],
@@ -54,7 +62,10 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
       try {
         await step.teardown?.(ctx);
       } catch (error) {
-        if (signal.aborted) throw new InterruptedError('Teardown interrupted. Run teardown again to continue.');
+        if (isInterruption(error) || (await abortedSoon(signal))) {
+          view.phase(step.id, 'interrupted', `interrupted by ${interruptionName(signal)}`);
+          throw await interrupted();
+        }
         const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
         teardown.status = 'failed';
         teardown.error = `${step.id}: ${message}`;
@@ -71,6 +82,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
       view.phase(step.id, 'done');
       removedSteps.push(step.id);
     }
+    if (signal.aborted) throw await interrupted();
     teardown.status = 'done';
     teardown.endedAt = clock.now().toISOString();
     await store.save();

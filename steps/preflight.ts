@@ -3,7 +3,7 @@ import { apiVersions, clusterId } from './_shared/ids.js';
 import { stringProp, prop } from './_shared/json.js';
 import { atLeast } from './_shared/versions.js';
 import { readAccount } from './preflight/account.js';
-import { checkTools } from './preflight/tools.js';
+import { checkTools, TOOLS } from './preflight/tools.js';
 
 export const preflight = defineStep({
   id: 'preflight',
@@ -12,10 +12,12 @@ export const preflight = defineStep({
 Read-only, and run every time (\`ratify-runbook doctor\` runs it alone). The blog assumes a
 ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults default to
 Azure RBAC, erratum 4), **aks-preview** >= 0.5.96 when Image Integrity has to be removed,
-**kubectl**, **helm**, **notation**; who is logged in, the subscription and tenant; the
-caller's object id (for a user through \`az ad signed-in-user show\`, for a service principal
-through \`az ad sp show\`, since \`/me\` fails for non-user logins); and the cluster:
-Kubernetes >= 1.27 (what current azure-policy add-ons need).
+**kubectl**, **helm**, **notation** with the azure-kv plugin, and **kubelogin** when the cluster
+signs in with Microsoft Entra ID (every missing tool is listed at once, with how to install
+it); who is logged in, the subscription and tenant; the caller's object id (for a user
+through \`az ad signed-in-user show\`, for a service principal through \`az ad sp show\`, since
+\`/me\` fails for non-user logins); and the cluster: Kubernetes >= 1.27 (what current
+azure-policy add-ons need).
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['provision-base'],
@@ -24,16 +26,23 @@ Kubernetes >= 1.27 (what current azure-policy add-ons need).
   // Nothing to skip: it is the read-only check itself.
   check: async () => undefined,
   async run(ctx) {
-    const [tools, account] = await Promise.all([
-      checkTools(ctx.cmd, ctx.answers.cleanupImageIntegrity === true),
-      readAccount(ctx.cmd, ctx.answers.subscriptionId?.trim() || undefined),
-    ]);
+    const needs = { aksPreview: ctx.answers.cleanupImageIntegrity === true, kubelogin: false };
+    const tools = await checkTools(ctx.cmd, needs);
     for (const line of tools.lines) ctx.log(line);
     for (const warning of tools.warnings) ctx.log(`warning: ${warning}`);
     const problems = [...tools.problems];
+    // Without az nothing else can be read: report every missing tool now, at once.
+    if (tools.missing.includes('az')) throw preflightFailed(problems);
+    const account = await readAccount(ctx.cmd, ctx.answers.subscriptionId?.trim() || undefined);
 
     const { resourceGroup: rg, aksName } = ctx.answers;
     const cluster = await ctx.azure.getById(clusterId(account.subscriptionId, rg, aksName), apiVersions.cluster);
+    if (cluster && signsInWithEntraId(cluster.properties)) {
+      // kubectl and helm reach such a cluster only through kubelogin.
+      const more = await checkTools(ctx.cmd, { aksPreview: false, kubelogin: true }, TOOLS.filter((t) => t.name === 'kubelogin'));
+      for (const line of more.lines) ctx.log(line);
+      problems.push(...more.problems);
+    }
     if (cluster) {
       const k8s = stringProp(cluster.properties, 'currentKubernetesVersion') ?? stringProp(cluster.properties, 'kubernetesVersion') ?? '';
       ctx.log(`cluster ${aksName}: Kubernetes ${k8s}, azure-policy add-on ${prop(cluster.properties, 'addonProfiles', 'azurepolicy', 'enabled') === true ? 'on' : 'off'}`);
@@ -43,7 +52,16 @@ Kubernetes >= 1.27 (what current azure-policy add-ons need).
       problems.push(`Cluster ${aksName} was not found in resource group ${rg} of subscription ${account.subscriptionId}: check resourceGroup/aksName/subscriptionId, or set createBaseResources: true.`);
     }
     ctx.log(`subscription ${account.subscriptionId}, tenant ${account.tenantId}, caller ${account.callerType} ${account.callerObjectId}`);
-    if (problems.length > 0) throw new Error(`Preflight found ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    if (problems.length > 0) throw preflightFailed(problems);
     return { ...account };
   },
 });
+
+function preflightFailed(problems: readonly string[]): Error {
+  return new Error(`Preflight found ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+}
+
+/** Entra ID integration (AKS-managed AAD): kubeconfigs then call kubelogin for a token. */
+function signsInWithEntraId(properties: unknown): boolean {
+  return prop(properties, 'aadProfile', 'managed') === true;
+}

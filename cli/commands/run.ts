@@ -4,7 +4,7 @@ import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
 import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
-import { createInquirerPrompter, type Prompter } from '../../prompts/prompter.js';
+import { createInquirerPrompter, isPromptInterrupted, type Prompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
 import type { ProgressView } from '../../runner/progress.js';
 import { runEngine } from '../../runner/engine.js';
@@ -106,7 +106,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         serial: options.serial,
         wallClock: clock,
         gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
-        context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
+        context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view, io)),
       });
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
@@ -160,12 +160,20 @@ function recordAzureTarget(ledger: LedgerData): void {
   }
 }
 
-/** A step's yes/no question: asked under the live renderer when it hosts prompts, else directly. */
-function confirmer(prompter: Prompter | undefined, view: ProgressView) {
+/**
+ * A step's yes/no question: asked under the live renderer when it hosts prompts, else directly.
+ * Ctrl-C at the question (a key press there, not a signal) stops the whole run like a Ctrl-C.
+ */
+function confirmer(prompter: Prompter | undefined, view: ProgressView, io: Io) {
   return async (question: string, nonInteractiveAnswer: boolean, stepId: string) => {
     if (!prompter) return nonInteractiveAnswer;
-    if (view.confirm) return view.confirm(stepId, question, nonInteractiveAnswer);
-    return prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    try {
+      if (view.confirm) return await view.confirm(stepId, question, nonInteractiveAnswer);
+      return await prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    } catch (error) {
+      if (isPromptInterrupted(error)) io.interrupt?.('SIGINT');
+      throw error;
+    }
   };
 }
 

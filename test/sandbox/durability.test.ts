@@ -156,14 +156,14 @@ describe('the change tracker', () => {
   });
 
   test('an entry inside a changed one is not listed twice; values stored are raw objects, never views', () => {
-    const world = { clusters: { c: { objects: { o: { n: 1 } } } }, arm: { a: { tags: {} as Record<string, string> } } };
+    const world = { clusters: { c: { objects: { o: { n: 1 } } as Record<string, { n: number }> } }, arm: { a: { tags: {} as Record<string, string> } } };
     const t = trackChanges(world);
-    t.view.clusters.c.objects.o.n = 2;
-    t.view.clusters.c = { objects: { moved: t.view.clusters.c.objects.o } };
+    t.view.clusters.c.objects.o!.n = 2;
+    t.view.clusters.c = { objects: { moved: t.view.clusters.c.objects.o! } };
     expect(t.take().map((p) => p.join('/'))).toEqual(['clusters/c']);
     // structuredClone refuses proxies: it works only if the stored value is raw all the way down.
     expect(structuredClone(world.clusters.c)).toEqual({ objects: { moved: { n: 2 } } });
-    const moved = t.view.clusters.c.objects.moved;
+    const moved = t.view.clusters.c.objects.moved!;
     moved.n = 3;
     expect(t.take().map((p) => p.join('/'))).toEqual(['clusters/c/objects/moved']);
   });
