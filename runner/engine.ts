@@ -8,6 +8,7 @@ import type { CommandEvent } from './command-runner.js';
 import { InterruptedError, StepFailedError, UsageError } from '../kernel/errors.js';
 import { hintsFor } from './known-failures.js';
 import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
+import { resolvePending, writeAheadHooks } from './write-ahead.js';
 import { recordStep } from './plan.js';
 import type { ProgressView } from './progress.js';
 import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
@@ -245,13 +246,13 @@ async function executeStep(
       });
     },
     onLog: logLine,
-    onCreated: (resource) => {
-      record.created.push(resource);
-      void store.save().catch(() => {});
-    },
+    ...writeAheadHooksFor(store, record, wall),
     onFile: () => {},
   });
   try {
+    // What an interrupted attempt may have created is settled first, so check() finding it
+    // (and skipping the create) never leaves it out of the ledger.
+    await resolvePending(ctx, record, deps.runId, store, logLine);
     let outputs: Outputs | undefined = await step.check(ctx);
     if (outputs) {
       logLine('already done (check found it): nothing to change');
@@ -280,6 +281,11 @@ async function executeStep(
     view.phase(step.id, interrupted ? 'interrupted' : 'failed', record.error);
     return false;
   }
+}
+
+function writeAheadHooksFor(store: LedgerStore, record: StepRecord, wall: Clock) {
+  const hooks = writeAheadHooks(store, record, () => wall.now());
+  return { onCreated: hooks.created, onWillCreate: hooks.willCreate };
 }
 
 async function markSkipped(step: Step, store: LedgerStore, view: ProgressView, reason: string, propagates = true): Promise<void> {

@@ -98,7 +98,8 @@ export async function recordStep(step: Step, deps: ContextDeps): Promise<Recorde
     signal: new AbortController().signal,
     onCommand: (event) => commands.push(event),
     onLog: () => {},
-    onCreated: () => {},
+    onCreated: async () => {},
+    onWillCreate: async () => {},
     onFile: (file) => files.push(file),
   });
   try {

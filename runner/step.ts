@@ -1,6 +1,6 @@
 import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
 import type { Clock } from '../kernel/clock.js';
-import type { CreatedResource } from '../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 import type { CommandRunner } from './command-types.js';
 
 /** Every output value is a string (DESIGN.md): ids, URIs, versions, "true"/"false". */
@@ -59,8 +59,14 @@ export interface StepContext<N extends AnswerKey = AnswerKey> {
   log(line: string): void;
   readonly clock: Clock;
   readonly signal: AbortSignal;
-  /** Records a resource this step created (ledger -> teardown by id). */
-  created(resource: CreatedResource): void;
+  /** Records a resource this step created (ledger -> teardown by id); resolves once saved. */
+  created(resource: CreatedResource): Promise<void>;
+  /**
+   * Write-ahead: records what the next mutating command may create, with the guard that finds
+   * it, and saves the ledger before resolving. Call it right before the command, and only when
+   * the read before it found nothing: so a crash in between never loses the resource.
+   */
+  willCreate(pending: PendingCreate): Promise<void>;
   /** Yes/no question; non-interactive runs get `nonInteractiveAnswer` without prompting. */
   confirm(question: string, nonInteractiveAnswer: boolean): Promise<boolean>;
   /** Polls `probe` until it returns a value; shows the elapsed time; throws after timeoutMs. */

@@ -6,6 +6,7 @@ import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';
 import { hintsFor } from './known-failures.js';
 import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
+import { resolvePending } from './write-ahead.js';
 
 export interface TeardownOptions {
   readonly steps: readonly Step[];
@@ -29,7 +30,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   await store.save();
   const todo = [...options.steps]
     .reverse()
-    .filter((step) => step.teardown && (ledger.steps[step.id]?.created.length ?? 0) > 0);
+    .filter((step) => step.teardown && ((ledger.steps[step.id]?.created.length ?? 0) > 0 || (ledger.steps[step.id]?.pending?.length ?? 0) > 0));
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   view.begin(todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}` })));
   const removedSteps: string[] = [];
@@ -54,13 +55,16 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
           onCommand: () => {},
           onLog: (line) => view.log(step.id, line),
           onCreated: async () => {},
+          onWillCreate: async () => {},
           onFile: () => {},
         },
-        [...record.created],
+        record.created,
         { ...record.outputs },
       );
       try {
-        await step.teardown?.(ctx);
+        // A create the run was in the middle of when it was killed is torn down too.
+        await resolvePending(ctx, record, ledger.runId, store, (line) => view.log(step.id, line));
+        await step.teardown?.({ ...ctx, createdBefore: [...record.created] });
       } catch (error) {
         if (isInterruption(error) || (await abortedSoon(signal))) {
           view.phase(step.id, 'interrupted', `interrupted by ${interruptionName(signal)}`);
@@ -77,6 +81,12 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
         ]);
       }
       teardown.removed.push(...record.created.map((r) => r.id));
+      if (record.pending?.length) {
+        // A guard that could not be read: keep the step's record so the next teardown asks again.
+        throw new StepFailedError(step.id, `Teardown of "${step.id}" could not tell whether ${record.pending.map((p) => p.kind).join(', ')} exist(s).`, [
+          'Run teardown again once Azure answers (the step log says what failed).',
+        ]);
+      }
       Object.assign(record, { status: 'pending', outputs: {}, created: [], answersUsed: {}, error: undefined, hints: undefined });
       await store.save();
       view.phase(step.id, 'done');

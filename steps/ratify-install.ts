@@ -5,6 +5,7 @@ import {
 import { renderRatifyValues } from './_shared/render.js';
 import { addRepo, currentRelease, NAMESPACE, RELEASE, removeIfPresent, upgradeInstall, valuesMatch } from './ratify-install/helm.js';
 import { kmpStatus, waitForKmp } from './ratify-install/kmp.js';
+import { readGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'acrName' | 'repo' | 'certName' | 'certSubject' | 'ratifyChartVersion'>;
 
@@ -65,8 +66,11 @@ certificate, re-applying it when it failed on permissions that have since propag
     const existed = (await currentRelease(ctx)) !== undefined;
     await addRepo(ctx);
     const valuesPath = await ctx.writeFile('ratify-values.yaml', await values(ctx));
+    const release = { kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } };
+    // A release takes no mark: the read before this found none.
+    if (!existed) await ctx.willCreate({ ...release, guard: readGuard(['helm', 'status', RELEASE, '-n', NAMESPACE]) });
     const helmRevision = await upgradeInstall(ctx, ctx.answers.ratifyChartVersion, valuesPath);
-    if (!existed) ctx.created({ kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } });
+    if (!existed) await ctx.created(release);
     await waitForKmp(ctx);
     return { helmRevision };
   },

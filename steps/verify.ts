@@ -4,6 +4,7 @@ import {
 } from './_shared/known-failures.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
+import { readGuard } from './_shared/write-ahead.js';
 import { admitSigned, deletePods, runPod, saveLogs, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning } from './verify/pods.js';
 
 type Ctx = StepContext<'demoNamespace' | 'policyEffect'>;
@@ -12,8 +13,11 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
   const ns = ctx.answers.demoNamespace;
   const got = await ctx.cmd.run(['kubectl', 'get', 'namespace', ns, '-o', 'name'], { mutates: false, probe: true, allowFailure: true });
   if (got.exitCode === 0) return;
+  const namespace = { kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } };
+  // Found after a crash by the run's label.
+  await ctx.willCreate({ ...namespace, guard: readGuard(['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'], `namespace/${ns}`) });
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag) });
-  ctx.created({ kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } });
+  await ctx.created(namespace);
 }
 
 /** Deny: the unsigned pod must be refused with Ratify's message. Audit: admitted, then reported. */

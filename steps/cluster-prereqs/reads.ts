@@ -45,11 +45,12 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff, C19). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: string | undefined, registry: string): Promise<boolean> {
   if (!kubeletObjectId) return false;
-  const listed = await ctx.cmd.run(
-    az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv'),
-    { mutates: false },
-  );
+  const listed = await ctx.cmd.run(kubeletAcrPullArgv(sub, kubeletObjectId, registry), { mutates: false });
   return tsvLines(listed.stdout).length > 0;
+}
+
+export function kubeletAcrPullArgv(sub: string, kubeletObjectId: string, registry: string): string[] {
+  return az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
 }
 
 /** The state dir's kubeconfig exists and names a context. */

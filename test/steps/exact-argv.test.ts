@@ -68,11 +68,12 @@ const expected: Record<string, string[][]> = {
   // Erratum 19-21: our own definition (Kubernetes data mode), assigned at the cluster scope.
   policy: [
     ['az', 'policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify: only images with a verified signature',
-      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.', '--rules', '@/state/policy/rules.json',
+      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify. ratify-runbook-run=run1',
+      '--rules', '@/state/policy/rules.json',
       '--params', '@/state/policy/params.json', '--mode', 'Microsoft.Kubernetes.Data', '--metadata', 'category=Kubernetes', 'ratify-runbook-run=run1',
       '--query', 'id', '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify signed images (ratify-runbook-run=run1)',
-      '--policy', '<policy.definitionId>', '--scope', AKS, '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
+      '--description', 'ratify-runbook-run=run1', '--policy', '<policy.definitionId>', '--scope', AKS, '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
     ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'],
   ],
 };
