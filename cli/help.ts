@@ -27,7 +27,7 @@ const answerOptions = `  --answers FILE          Answers file (YAML, camelCase k
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
-                          conflict, propagation, permanent, hang (repeatable; this invocation only)`;
+                          conflict, propagation, permanent, hang, crash (repeatable; this invocation only)`;
 const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
 
 export const commandHelp: Record<string, string> = {
@@ -69,6 +69,8 @@ outputs and error, from the ledger. Runs nothing.
 Options:
 ${stateDirOption}
   --json                  Machine-readable output on stdout
+  --check-cloud           Also look in the cloud (or the sandbox) for resources carrying this run's
+                          mark that the ledger does not list (warns; teardown --sweep removes them)
   -h, --help              This help
 `,
   teardown: `Usage: ratify-runbook teardown [options]
@@ -80,6 +82,9 @@ lists the cluster features it enabled and leaves on. Resumable like run.
 Options:
 ${stateDirOption}
   -y, --yes               Do not ask for confirmation
+  --sweep                 Also remove what carries this run's mark but the ledger does not list:
+                          resources tagged ratify-runbook-run=<runId>, and role assignments, policy
+                          definitions and assignments with that marker in their description
 ${sandboxOptions}
   -h, --help              This help
 `,

@@ -53,7 +53,7 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
       runId: options.runId ?? '<runId>',
       answers: options.answers,
       profile: { toolPath: [], toolEnv: {} },
-      azure: { getById: async () => undefined },
+      azure: { getById: async () => undefined, listTagged: async () => [] },
       clock: options.clock,
       baseEnv: {},
       redactor: new Redactor(),

@@ -75,7 +75,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     answers,
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
-    azure: deps.mode === 'plan' ? { getById: async () => undefined } : deps.azure,
+    azure: deps.mode === 'plan' ? { getById: async () => undefined, listTagged: async () => [] } : deps.azure,
     paths,
     clock: deps.clock,
     signal: hooks.signal,

@@ -20,6 +20,8 @@ export interface ArmResource {
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
   getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
+  /** Resource groups and resources of a subscription whose tag `name` is `value` (ARM's `$filter`). */
+  listTagged(subscriptionId: string, name: string, value: string): Promise<ArmResource[]>;
 }
 
 export interface WaitOptions {

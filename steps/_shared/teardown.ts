@@ -78,6 +78,12 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
     case 'namespace':
       await remove(ctx, ['kubectl', 'delete', 'namespace', detail(resource, 'name'), '--ignore-not-found']);
       return;
+    case 'cluster':
+      await remove(ctx, az(sub(), 'aks', 'delete', '--ids', resource.id, '--yes'));
+      return;
+    case 'registry':
+      await remove(ctx, az(sub(), 'acr', 'delete', '--ids', resource.id, '--yes'));
+      return;
     case 'resourceGroup':
       await remove(ctx, az(sub(), 'group', 'delete', '-n', detail(resource, 'name'), '--yes'));
       return;
@@ -94,10 +100,5 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
 export async function removeBaseResources(ctx: TeardownContext): Promise<void> {
   const group = ctx.createdBefore.find((r) => r.kind === 'resourceGroup');
   if (group) return removeOne(ctx, group);
-  for (const resource of [...ctx.createdBefore].reverse()) {
-    const sub = resource.details?.subscription ?? subscriptionFromId(resource.id) ?? '';
-    if (resource.kind === 'cluster') await remove(ctx, az(sub, 'aks', 'delete', '--ids', resource.id, '--yes'));
-    else if (resource.kind === 'registry') await remove(ctx, az(sub, 'acr', 'delete', '--ids', resource.id, '--yes'));
-    else await removeOne(ctx, resource);
-  }
+  for (const resource of [...ctx.createdBefore].reverse()) await removeOne(ctx, resource);
 }

@@ -148,7 +148,7 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
             stateDir,
             answers: overrides.answers ?? {},
             profile: { toolPath: [], toolEnv: {} },
-            azure: { getById: async () => undefined },
+            azure: { getById: async () => undefined, listTagged: async () => [] },
             clock,
             baseEnv: { PATH: '/usr/bin' },
             redactor: new Redactor(),

@@ -135,6 +135,10 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
         armReads.push(id);
         return mode === 'plan' ? undefined : azure.get(id.toLowerCase());
       },
+      async listTagged(subscriptionId, name, value) {
+        armReads.push(`tagged ${subscriptionId} ${name}=${value}`);
+        return mode === 'plan' ? [] : [...azure.values()].filter((r) => r.tags?.[name] === value);
+      },
     },
     paths: { stateDir: '/state', kubeconfig: '/state/kubeconfig', logsDir: '/state/logs' },
     async writeFile(rel, content) {
