@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, REPO, cleanEnv } from '../helpers/cli.js';
+import { tempDir } from '../helpers/engine-harness.js';
+import { demoAnswers, expectConverged, expectTornDown } from '../helpers/kill-chain.js';
+
+/**
+ * kill -9 at random moments of a demo-latency run (the sandbox's owner lives in the runbook's
+ * process, so the world's owner dies too): each next run takes the stale locks over, replays
+ * the world's journal, settles the write-ahead records and resumes. The delays come from a
+ * logged seed, so a failure can be replayed.
+ */
+function startRun(stateDir: string, home: string) {
+  const child = spawn(process.execPath, [BIN, 'run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir], {
+    cwd: REPO,
+    env: { ...cleanEnv(), HOME: home, CI: 'true' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  return { child, exited, stderr: () => stderr };
+}
+
+async function stepsDone(stateDir: string): Promise<number> {
+  const text = await readFile(join(stateDir, 'state.json'), 'utf8').catch(() => '{"steps":{}}');
+  return Object.values((JSON.parse(text) as { steps: Record<string, { status: string }> }).steps).filter((s) => s.status === 'done').length;
+}
+
+/** mulberry32: small, seedable. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('kill -9 at random moments of a demo-latency run', () => {
+  it('at least 10 kills spread over the run: it converges, one of each, teardown leaves nothing', async () => {
+    const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
+    console.log(`kill -9 delays seeded with KILL_SEED=${seed}`);
+    const next = random(seed);
+    const stateDir = await tempDir();
+    const home = mkdtempSync(join(tmpdir(), 'rr-home-'));
+    const kills: number[] = [];
+    // How far the run had got at each kill (steps done): the kills must land all over it.
+    const progress = new Set<number>();
+    try {
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const running = startRun(stateDir, home);
+        // 0.8 s to 2.5 s after start: some in start-up, most inside steps, a different moment each time.
+        const delay = 800 + Math.floor(next() * 1700);
+        const timer = setTimeout(() => running.child.kill('SIGKILL'), delay);
+        const outcome = await running.exited;
+        clearTimeout(timer);
+        if (outcome.signal === 'SIGKILL') {
+          kills.push(delay);
+          progress.add(await stepsDone(stateDir));
+          continue;
+        }
+        // Finished on its own: the kills before it are what this test counts.
+        expect(outcome.code, running.stderr().slice(-3000)).toBe(0);
+        break;
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+    console.log(`${kills.length} kill -9s, at ${kills.join(', ')} ms after each start; steps done at them: ${[...progress].sort((a, b) => a - b).join(', ')}`);
+    expect(kills.length, `kills at ${kills.join(', ')} ms`).toBeGreaterThanOrEqual(10);
+    expect(progress.size, `steps done at the kills: ${[...progress].join(', ')}`).toBeGreaterThanOrEqual(5);
+    await expectConverged(stateDir, 'rbac');
+    await expectTornDown(stateDir);
+  }, 900_000);
+});
