@@ -198,6 +198,29 @@ describe('workshop run / status / teardown', () => {
     expect(last.err()).toMatch(/Nothing to run: no attendee has failed/);
   });
 
+  it('a second batch on the same dir exits 4 before touching anything; the lock goes with the first', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob']);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const firstCalls: string[] = [];
+    const first = workshopRun(testIo(root), runOptions(dir), async (io, attendee) => {
+      firstCalls.push(attendee.id);
+      await held;
+      return fakeRun()(io, attendee);
+    }, steps);
+    while (firstCalls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const secondCalls: string[] = [];
+    const second = testIo(root);
+    await expect(workshopRun(second, runOptions(dir), fakeRun({ calls: secondCalls }), steps)).rejects.toMatchObject({ exitCode: 4 });
+    expect(secondCalls).toEqual([]);
+    expect(second.err()).not.toContain('Workshop run:');
+    release();
+    expect(await first).toBe(0);
+    // Released: the next batch runs.
+    expect(await workshopRun(testIo(root), runOptions(dir), fakeRun({ calls: secondCalls }), steps)).toBe(0);
+    expect(secondCalls.sort()).toEqual(['alice', 'bob']);
+  });
+
   it('--attendee selects; an unknown one is a usage error naming the attendees', async () => {
     const { root, dir } = await workshopDir(['alice', 'bob']);
     const calls: string[] = [];
