@@ -33,6 +33,8 @@ export interface CollectAnswersInput {
   /** Required when interactive; a non-interactive run never touches it. */
   readonly prompter?: Prompter | undefined;
   readonly questions?: QuestionSet;
+  /** Where relative local paths (a build context) are read from: the directory the command runs in. */
+  readonly cwd?: string;
 }
 
 export interface CollectedAnswers {
@@ -50,17 +52,42 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
     loadSavedAnswers(input.stateDir),
     input.answersFile === undefined ? undefined : readAnswersYaml(input.answersFile),
   ]);
-  let resolved = resolveAnswers({
-    needed: input.needed,
-    layers: { saved, file, env: input.env, sets: input.sets ?? [] },
+  const cwd = input.cwd ?? input.stateDir;
+  let resolved = await checkOnDisk(
+    resolveAnswers({ needed: input.needed, layers: { saved, file, env: input.env, sets: input.sets ?? [] }, questions }),
     questions,
-  });
+    cwd,
+  );
   if (input.interactive) {
     if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
-    resolved = await askAnswers({ resolved, prompter: input.prompter, questions });
+    resolved = await checkOnDisk(await askAnswers({ resolved, prompter: input.prompter, questions }), questions, cwd);
   }
   const answers = verifyAnswers(resolved, questions);
   return { answers, resolved, warnings: resolved.warnings };
+}
+
+/**
+ * Runs the questions' on-disk checks on the needed values: a failure makes the value invalid
+ * (reported, or asked again, like any invalid answer); a pass may normalize it (an absolute path).
+ */
+async function checkOnDisk(resolved: ResolvedAnswers, questions: QuestionSet, cwd: string): Promise<ResolvedAnswers> {
+  const values = { ...resolved.values };
+  const provenance = { ...resolved.provenance };
+  const invalid = [...resolved.invalid];
+  for (const question of questions) {
+    const value = values[question.key];
+    if (question.kind !== 'string' || !question.checkOnDisk || typeof value !== 'string' || !resolved.needed.includes(question.key)) continue;
+    const checked = await question.checkOnDisk(value, cwd);
+    if ('value' in checked) {
+      values[question.key] = checked.value;
+      continue;
+    }
+    const source = provenance[question.key] ?? { source: 'default' as const };
+    invalid.push({ key: question.key, message: checked.error, provenance: source, shown: question.secret ? undefined : value });
+    delete values[question.key];
+    delete provenance[question.key];
+  }
+  return { ...resolved, values, provenance, invalid };
 }
 
 export interface InteractivityInput {

@@ -23,6 +23,7 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
   const preflight = steps.find((s) => s.id === 'preflight');
   if (!preflight) throw new Error('the step list has no preflight step');
   const { answers } = await collectAnswers({
+    cwd: io.cwd,
     needed: preflight.needs as readonly AnswerKey[],
     stateDir,
     answersFile: stringOption(parsed, 'answers'),

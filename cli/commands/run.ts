@@ -16,6 +16,7 @@ import { flag, listOption, option, parseCommandArgs, stringOption } from '../arg
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
 import { useColor, writeLine, type Io } from '../../kernel/io.js';
+import { printable } from '../../kernel/printable.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
@@ -77,6 +78,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   try {
     const prompter = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }) : undefined;
     const collected = await collectAnswers({
+      cwd: io.cwd,
       needed: neededAnswers(steps, state.ledger, from, only),
       stateDir,
       answersFile: options.answersFile,
@@ -85,7 +87,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       interactive,
       prompter,
     });
-    for (const warning of collected.warnings) writeLine(io.stderr, `! ${warning}`);
+    for (const warning of collected.warnings) writeLine(io.stderr, `! ${printable(warning)}`);
     const answers = collected.answers;
     verifySubscription(state.ledger, answers);
     await saveAnswers({ stateDir, values: collected.resolved.values, provenance: collected.resolved.provenance });

@@ -172,6 +172,23 @@ describe('collectAnswers', () => {
     expect([resolved.provenance.aksName?.source, resolved.provenance.acrName?.source, resolved.provenance.tag?.source]).toEqual(['set', 'file', 'env']);
   });
 
+  it('a local build context must be a directory holding a Dockerfile; a relative one is read from cwd and saved absolute', async () => {
+    const dir = await stateDir();
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(dir, 'app'));
+    await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM scratch\n');
+    await mkdir(join(dir, 'empty'));
+    const collect = (value: string) =>
+      collectAnswers({ needed: ['imageSource'], stateDir: join(dir, 'state'), cwd: dir, env: {}, sets: [`imageSource=${value}`], interactive: false });
+    expect((await collect('app')).answers.imageSource).toBe(join(dir, 'app'));
+    expect((await collect('https://github.com/wabbit-networks/net-monitor.git#main')).answers.imageSource).toBe('https://github.com/wabbit-networks/net-monitor.git#main');
+    for (const [value, why] of [['missing', /no such directory/], ['/etc/passwd', /is a file, not a directory/], ['empty', /without a Dockerfile/]] as const) {
+      const error = (await collect(value).catch((e: unknown) => e)) as AnswersError;
+      expect(error.exitCode, value).toBe(ExitCode.usage);
+      expect(error.problems[0]).toMatchObject({ key: 'imageSource', kind: 'invalid', message: expect.stringMatching(why) });
+    }
+  });
+
   it('a missing --answers file is a usage error naming it', async () => {
     await expect(collectAnswers({ needed: ['tag'], stateDir: await stateDir(), answersFile: 'nope.yaml', env: {}, interactive: false }))
       .rejects.toThrow(/nope\.yaml: answers file not found/);
