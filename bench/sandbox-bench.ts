@@ -1,4 +1,4 @@
-// Sandbox responsiveness (issue 3): a world holding 50 attendees' resources, the median wall
+// Sandbox responsiveness: a world holding 50 attendees' resources, the median wall
 // time of one fake `az` call against it, and of `node -e 0` measured in the same run.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

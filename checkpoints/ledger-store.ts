@@ -4,38 +4,28 @@ import type { LedgerData } from './ledger-schema.js';
 
 /**
  * The in-memory ledger plus its file. Saves are serialized (steps may finish at the same
- * moment) and each one is an atomic replace of state.json; `afterSave` re-renders the
- * notebook from the same data.
+ * moment) and each one is an atomic replace of state.json.
  */
 export class LedgerStore {
   readonly data: LedgerData;
   readonly #stateDir: string;
   readonly #clock: Clock;
-  readonly #afterSave: (data: LedgerData) => Promise<void>;
   #chain: Promise<void> = Promise.resolve();
 
   readonly #persist: boolean;
 
   /** `persist: false` keeps the ledger in memory only (`doctor` runs preflight without a ledger). */
-  constructor(
-    stateDir: string,
-    data: LedgerData,
-    clock: Clock,
-    afterSave: (data: LedgerData) => Promise<void> = async () => {},
-    persist = true,
-  ) {
+  constructor(stateDir: string, data: LedgerData, clock: Clock, persist = true) {
     this.#persist = persist;
     this.#stateDir = stateDir;
     this.data = data;
     this.#clock = clock;
-    this.#afterSave = afterSave;
   }
 
   save(): Promise<void> {
     if (!this.#persist) return Promise.resolve();
     const next = this.#chain.then(async () => {
       await writeLedger(this.#stateDir, this.data, this.#clock.now());
-      await this.#afterSave(this.data);
     });
     // Keep the chain alive after a failed write; the caller still sees the error.
     this.#chain = next.catch(() => {});

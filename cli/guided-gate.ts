@@ -1,17 +1,21 @@
 import type { Prompter } from '../prompts/prompter.js';
 import type { GateChoice, StepPreview } from '../runner/engine.js';
 import { writeLine } from '../kernel/io.js';
+import { renderMarkdown } from '../kernel/terminal-markdown.js';
+import type { ChalkInstance } from '../kernel/terminal-style.js';
 
 /**
  * Guided mode: before each step, show what it does and the exact commands it will run, then
- * ask Run / Skip / Run all remaining / Quit.
+ * ask Run / Skip / Run all remaining / Quit. The explanation's Markdown is rendered with
+ * `chalk`, built for stderr (plain text when colour is off there).
  */
-export function createGuidedGate(stderr: NodeJS.WritableStream, prompter: Prompter, style: (s: string) => string) {
+export function createGuidedGate(stderr: NodeJS.WritableStream, prompter: Prompter, chalk: ChalkInstance) {
   return async (preview: StepPreview): Promise<GateChoice> => {
     const { step } = preview;
     writeLine(stderr);
-    writeLine(stderr, style(`── ${step.title} (${step.id}) ──`));
-    for (const line of step.explain.trim().split('\n')) writeLine(stderr, `  ${line}`);
+    writeLine(stderr, chalk.bold(`── ${step.title} (${step.id}) ──`));
+    const width = Math.min(100, ((stderr as { columns?: number }).columns ?? 100) - 2);
+    for (const line of renderMarkdown(step.explain, chalk, { width })) writeLine(stderr, line ? `  ${line}` : '');
     writeLine(stderr);
     writeLine(stderr, `  Why now: ${preview.reason}. Commands (a "show" that finds the resource skips its create):`);
     for (const command of preview.commands) writeLine(stderr, `    $ ${command.argv.map(displayArg).join(' ')}`);

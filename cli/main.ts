@@ -1,5 +1,4 @@
 import { UsageError, ExitCode } from '../kernel/errors.js';
-import { reportError } from '../kernel/report-error.js';
 import { commandHelp, mainHelp } from './help.js';
 import { writeLine, type Io } from '../kernel/io.js';
 
@@ -37,6 +36,8 @@ export async function main(io: Io): Promise<number> {
     }
     return await (await load()).default(io, args);
   } catch (error) {
+    // Loaded only on the error path: it brings chalk, which `--help` does not need.
+    const { reportError } = await import('../kernel/report-error.js');
     return reportError(io, error);
   }
 }

@@ -1,9 +1,9 @@
 import type { TokenCredential } from '@azure/identity';
 
 /**
- * The one object that differs between a real run and a sandbox run (DESIGN.md, "cloud
- * profile"). It is built once in cli/ and injected; nothing else may branch on "is this
- * the sandbox".
+ * The one object that differs between a real run and a sandbox run (README.md, "Real Azure
+ * vs the sandbox"). It is built once in cli/ and injected; nothing else may branch on "is
+ * this the sandbox".
  */
 export interface CloudProfile {
   /** For the ledger's target check and the "this run is simulated" notice. */

@@ -1,5 +1,5 @@
 /**
- * The error taxonomy and the exit codes of DESIGN.md ("Exit codes").
+ * The error taxonomy and the exit codes (README.md, "CLI").
  * bin/ maps any thrown error to a code through exitCodeOf(); everything else just throws.
  */
 export const ExitCode = {

@@ -22,7 +22,16 @@ export function writeLine(stream: NodeJS.WritableStream, line = ''): void {
   stream.write(`${line}\n`);
 }
 
-/** NO_COLOR (https://no-color.org) and non-TTY stderr both turn colour off. */
+/**
+ * Our colour decision for one stream: NO_COLOR (https://no-color.org), TERM=dumb or a stream
+ * that is not a terminal turn it off. (chalk's default instance decides for stdout alone, which
+ * is wrong for stderr and for a workshop attendee's own Io: see terminal-style.ts.)
+ */
+export function colorFor(io: { readonly env: Io['env'] }, stream: { readonly isTTY?: boolean }): boolean {
+  return !io.env.NO_COLOR && Boolean(stream.isTTY) && io.env.TERM !== 'dumb';
+}
+
+/** Colour on stderr (progress, explanations, errors). */
 export function useColor(io: Io): boolean {
-  return !io.env.NO_COLOR && Boolean(io.stderr.isTTY) && io.env.TERM !== 'dumb';
+  return colorFor(io, io.stderr);
 }

@@ -1,5 +1,5 @@
 /**
- * The non-interactive report (reference D3, clever-tools#1092): every missing and every invalid
+ * The non-interactive report (as CleverCloud/clever-tools#1092 asks): every missing and every invalid
  * answer at once, each naming the three ways to supply it (file key, env var, --set flag) with an
  * example, so one edit fixes the whole run instead of one error per attempt.
  */

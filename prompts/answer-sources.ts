@@ -1,5 +1,5 @@
 /**
- * Layered answers (DESIGN "Answers", reference D3). Lowest first:
+ * Layered answers. Lowest first:
  *   default < saved (state dir answers.yaml) < file (--answers) < env (RATIFY_RUNBOOK_*) < set (--set) < prompt
  * Each key keeps where its value came from, so reports and the confirm table can say so.
  * Only the keys in `needed` are validated and reported: a step that will not run must not block

@@ -1,7 +1,7 @@
 /**
  * The state dir's answers.yaml: the effective answers of the last run, so a resume asks nothing
- * new and the file can be replayed (`--answers`) or attached to a bug report (reference C3).
- * Secret-flagged keys are never written (reference C4: secrets leaking into answer files).
+ * new and the file can be replayed (`--answers`) or attached to a bug report.
+ * Secret-flagged keys are never written: an answers file gets shared, and a secret in it leaks.
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';

@@ -1,5 +1,5 @@
 /**
- * The confirm table (DESIGN "CLI contract": answers from a file or flag shown as ONE table).
+ * The confirm table: answers from a file or flag are shown as ONE table.
  * Plain text, no colour, so it reads the same in a terminal, a log and a test.
  */
 

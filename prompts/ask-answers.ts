@@ -1,5 +1,5 @@
 /**
- * The interactive path (DESIGN "CLI contract"): the answers already known are shown as ONE table
+ * The interactive path: the answers already known are shown as ONE table
  * to accept or edit; "edit" walks every needed question pre-filled with its current value; after
  * "accept" only the missing (and rejected) ones are asked, one by one. Every prompt validates
  * with the same parseAnswer/validator as the file path, so the two cannot disagree.

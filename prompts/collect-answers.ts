@@ -20,8 +20,12 @@ import { questions as allQuestions } from './questions.js';
 import type { QuestionSet } from './questions.js';
 
 export interface CollectAnswersInput {
-  /** Answer keys of the steps still to run: nothing else is validated or asked. */
-  readonly needed: readonly AnswerKey[];
+  /**
+   * Answer keys of the steps still to run: nothing else is validated or asked. As a function it
+   * gets the answers known before any prompt (which steps run may depend on them), and is asked
+   * again after the prompts: an answer given there (createBaseResources: yes) may bring in more.
+   */
+  readonly needed: readonly AnswerKey[] | ((known: Partial<Answers>) => readonly AnswerKey[]);
   /** Its answers.yaml (if any) is the "saved" layer. */
   readonly stateDir: string;
   /** `--answers FILE`. */
@@ -52,15 +56,27 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
     loadSavedAnswers(input.stateDir),
     input.answersFile === undefined ? undefined : readAnswersYaml(input.answersFile),
   ]);
+  const layers = { saved, file, env: input.env, sets: input.sets ?? [] };
+  const { needed } = input;
+  const neededFor = typeof needed === 'function' ? (values: ResolvedAnswers['values']) => needed(typedAnswers(values)) : () => needed;
   const cwd = input.cwd ?? input.stateDir;
-  let resolved = await checkOnDisk(
-    resolveAnswers({ needed: input.needed, layers: { saved, file, env: input.env, sets: input.sets ?? [] }, questions }),
-    questions,
-    cwd,
-  );
-  if (input.interactive) {
+  // What only this machine can tell (a build context exists) is checked before asking (an invalid
+  // value is asked again) and after (a typed one is checked too).
+  const ask = async (found: ResolvedAnswers): Promise<ResolvedAnswers> => {
+    const checked = await checkOnDisk(found, questions, cwd);
+    if (!input.interactive) return checked;
     if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
-    resolved = await checkOnDisk(await askAnswers({ resolved, prompter: input.prompter, questions }), questions, cwd);
+    return checkOnDisk(await askAnswers({ resolved: checked, prompter: input.prompter, questions }), questions, cwd);
+  };
+  // Every key counts as needed here, so that an invalid value given explicitly is unknown rather
+  // than replaced by its default: a step that reads it then counts as changed, and it gets reported.
+  const known = resolveAnswers({ needed: questions.map((q) => q.key), layers, questions }).values;
+  let resolved = await ask(resolveAnswers({ needed: neededFor(known), layers, questions }));
+  // Each round can only add keys, so this ends; the bound is a guard against a needed() that oscillates.
+  for (let round = 0; round < questions.length; round++) {
+    const more = neededFor(resolved.values).filter((key) => !resolved.needed.includes(key));
+    if (more.length === 0) break;
+    resolved = mergeRound(resolved, await ask(resolveAnswers({ needed: more, layers, questions })));
   }
   const answers = verifyAnswers(resolved, questions);
   return { answers, resolved, warnings: resolved.warnings };
@@ -90,6 +106,28 @@ async function checkOnDisk(resolved: ResolvedAnswers, questions: QuestionSet, cw
   return { ...resolved, values, provenance, invalid };
 }
 
+/** Adds a later round's keys; what the earlier rounds settled (answers typed at a prompt included) stays. */
+function mergeRound(earlier: ResolvedAnswers, later: ResolvedAnswers): ResolvedAnswers {
+  const settled = <T>(map: Readonly<Partial<Record<AnswerKey, T>>>): Partial<Record<AnswerKey, T>> => {
+    const out: Partial<Record<AnswerKey, T>> = {};
+    for (const key of earlier.needed) if (map[key] !== undefined) out[key] = map[key];
+    return out;
+  };
+  return {
+    ...earlier,
+    needed: [...earlier.needed, ...later.needed],
+    values: { ...later.values, ...settled(earlier.values) },
+    provenance: { ...later.provenance, ...settled(earlier.provenance) },
+    missing: [...earlier.missing, ...later.missing],
+    invalid: [...earlier.invalid, ...later.invalid],
+  };
+}
+
+/** Values are parsed by their question's kind, so each key already holds its answer type. */
+function typedAnswers(values: ResolvedAnswers['values']): Partial<Answers> {
+  return values as Partial<Answers>;
+}
+
 export interface InteractivityInput {
   readonly stdinIsTTY: boolean | undefined;
   readonly env: Environment;
@@ -98,7 +136,7 @@ export interface InteractivityInput {
 }
 
 /**
- * DESIGN: non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes.
+ * Non-interactive when stdin is not a TTY, `CI` is set, or --non-interactive/--yes (README.md, "CLI").
  * `CI=false` and `CI=0` count as unset (what ci-info does), so a developer who exports
  * CI=false locally still gets prompts (cipherstash/stack#727: inconsistent CI detection).
  */

@@ -87,7 +87,7 @@ export async function inquirerConfirmPrompt(): Promise<typeof import('@inquirer/
 export interface InquirerPrompterOptions {
   readonly input?: NodeJS.ReadableStream;
   /**
-   * NOTE: defaults to stderr, not stdout: DESIGN keeps stdout for machine output (`run --json`),
+   * NOTE: defaults to stderr, not stdout: stdout is kept for machine output (`run --json`),
    * and a prompt on stdout would end up inside it.
    */
   readonly output?: NodeJS.WritableStream;

@@ -1,5 +1,5 @@
 /**
- * One validator per rule of DESIGN.md "Answers". A validator returns undefined when the value is
+ * One validator per rule an answer must follow. A validator returns undefined when the value is
  * valid, or one message that says what is wrong and what a valid value looks like. The same
  * functions check the answers file, the environment, `--set` and the prompts, so none of those
  * paths can accept a value another one refuses (copier#2143: validators skipped for defaults).
@@ -10,7 +10,7 @@
 export type Validator = (value: string) => string | undefined;
 
 /**
- * DESIGN: "No free-text answer may start with `-`". Answers end up as argv elements
+ * No free-text answer may start with `-`. Answers end up as argv elements
  * (`az ... --name <value>`); a leading dash would be read as a flag by az, helm or kubectl.
  */
 export function rejectLeadingDash(value: string): string | undefined {

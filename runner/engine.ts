@@ -1,20 +1,19 @@
-import { appendFile, mkdir } from 'node:fs/promises';
-import type { AnswerKey } from '../kernel/answer-keys.js';
 import { stepRecord } from '../checkpoints/ledger.js';
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
-import type { StepRecord } from '../checkpoints/ledger-schema.js';
-import { answersFingerprint, changedAnswers } from './answers-hash.js';
-import type { CommandEvent } from './command-runner.js';
-import { InterruptedError, StepFailedError, UsageError } from '../kernel/errors.js';
-import { hintsFor } from './known-failures.js';
-import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
-import { resolvePending, writeAheadHooks } from './write-ahead.js';
-import { recordStep } from './plan.js';
-import type { ProgressView } from './progress.js';
-import { createStepContext, stepPaths, type ContextDeps, type GeneratedFile } from './step-context.js';
-import { findStep, fromOnward, verifyStepList } from './step-graph.js';
-import type { Outputs, Step } from './step.js';
+import type { LedgerData, StepRecord } from '../checkpoints/ledger-schema.js';
 import type { Clock } from '../kernel/clock.js';
+import { InterruptedError, StepFailedError } from '../kernel/errors.js';
+import type { CommandEvent } from './command-runner.js';
+import { executeStep } from './execute-step.js';
+import { interruptionName } from './interruption.js';
+import { emitterFor, type ProgressBus } from './progress-bus.js';
+import { skipPropagates, skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
+import { recordStep } from './plan.js';
+import { summarizeRun } from './run-summary.js';
+import { decideSteps, initialStandings, nextMove, selectSteps, type Decision, type Standing } from './schedule.js';
+import type { ContextDeps, GeneratedFile } from './step-context.js';
+import { verifyStepList } from './step-graph.js';
+import type { Step } from './step.js';
 
 export type GateChoice = 'run' | 'skip' | 'all' | 'quit';
 
@@ -34,286 +33,153 @@ export interface EngineOptions {
   readonly signal: AbortSignal;
   /** Real time for the ledger's timestamps; steps may see a scaled clock (sandbox). Default: context.clock. */
   readonly wallClock?: Clock;
-  readonly view: ProgressView;
-  readonly from?: string;
-  readonly only?: string;
-  readonly serial?: boolean;
+  /** Where progress goes: views, the notebook writer and the workshop matrix subscribe to it. */
+  readonly events: ProgressBus;
+  readonly from?: string | undefined;
+  readonly only?: string | undefined;
+  readonly serial?: boolean | undefined;
   /** Guided mode: asked before each step that will do something. */
-  readonly gate?: (preview: StepPreview) => Promise<GateChoice>;
+  readonly gate?: ((preview: StepPreview) => Promise<GateChoice>) | undefined;
 }
 
 export interface EngineResult {
   readonly outcome: 'done' | 'quit';
 }
 
-type Live = 'pending' | 'running' | 'ok' | 'failed' | 'skipped';
-
 /**
- * Runs the steps in dependency order, checkpointing each one the moment it ends.
- * A recorded success is reused without running a single command, unless the step re-runs
- * every time (read-only preflight), `--from`/`--only` names it, or an answer it reads changed
- * (then its read-only `check` runs again first).
+ * Runs the steps in dependency order, checkpointing each one the moment it ends. What each
+ * step will do is decided once, up front (schedule.ts); this loop only applies the next move:
+ * skip, reuse, or start (after the guided gate), waiting while steps run.
  */
 export async function runEngine(options: EngineOptions): Promise<EngineResult> {
-  const { steps, store, view, signal } = options;
+  const { steps, store, signal } = options;
   verifyStepList(steps);
   const ledger = store.data;
-  const forced = new Set<string>();
-  let selected = new Set(steps.map((s) => s.id));
-  if (options.from) fromOnward(steps, findStep(steps, options.from, '--from').id).forEach((id) => forced.add(id));
-  if (options.only) {
-    const step = findStep(steps, options.only, '--only');
-    const notDone = step.after.filter((dep) => !['done', 'skipped'].includes(ledger.steps[dep]?.status ?? 'pending'));
-    if (notDone.length > 0) {
-      throw new UsageError(`--only ${step.id}: it depends on ${notDone.join(', ')}, which ${notDone.length > 1 ? 'are' : 'is'} not done yet.`, [
-        `Run them first: ratify-runbook run --only ${notDone[0]} (or run without --only).`,
-      ]);
-    }
-    selected = new Set([step.id]);
-    forced.add(step.id);
-  }
-
-  const live = new Map<string, Live>();
-  for (const step of steps) {
-    const status = ledger.steps[step.id]?.status;
-    live.set(step.id, selected.has(step.id) ? 'pending' : status === 'done' || status === 'skipped' ? 'ok' : 'pending');
-  }
-  const contextDeps: ContextDeps = {
-    ...options.context,
-    mode: 'run',
-    runId: ledger.runId,
-    outputsOf: (id) => ledger.steps[id]?.outputs,
-  };
-
+  const selection = selectSteps(steps, ledger, options);
+  const decisions = decideSteps(steps, ledger, options.context.answers, selection);
+  const standings = initialStandings(steps, ledger, decisions);
+  const wall = options.wallClock ?? options.context.clock;
+  const emit = emitterFor(options.events, wall);
+  const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   let guided = options.gate !== undefined;
-  let failure: StepFailedError | undefined;
+  let failed: Step | undefined;
   const running = new Map<string, Promise<void>>();
+  const settle = (step: Step, standing: Standing) => standings.set(step.id, standing);
 
-  const execute = (step: Step, reason: string): Promise<void> => {
-    live.set(step.id, 'running');
-    const promise = executeStep(step, reason, contextDeps, options.wallClock ?? contextDeps.clock, store, view, signal).then(
-      (ok) => {
-        live.set(step.id, ok ? 'ok' : 'failed');
-        if (!ok && !failure) failure = failureOf(step, stepRecord(ledger, step.id));
-      },
-    );
-    running.set(step.id, promise.finally(() => running.delete(step.id)));
-    return promise;
+  const start = (step: Step, why: string) => {
+    settle(step, { at: 'running' });
+    const ended = executeStep({ step, why, deps, wallClock: wall, store, emit, signal }).then((ok) => {
+      settle(step, ok ? { at: 'done' } : { at: 'failed' });
+      if (!ok) failed ??= step;
+      running.delete(step.id);
+    });
+    running.set(step.id, ended);
   };
 
-  // A view shows one batch at a time: everything at once, or in guided mode one step per
-  // batch (so the question before the next step is never drawn over a live renderer).
-  let batchOpen = false;
-  const openBatch = (ids: (id: string) => boolean) => {
-    view.begin(steps.filter((s) => ids(s.id)).map(({ id, title }) => ({ id, title })));
-    batchOpen = true;
-  };
-  const closeBatch = async () => {
-    if (batchOpen) await view.end();
-    batchOpen = false;
-  };
-  if (!guided) openBatch((id) => selected.has(id));
+  emit({ type: 'run-start', runId: ledger.runId, kind: 'run', guided, steps: stepInfos(steps, ledger, decisions) });
+  // Until proven otherwise: an unexpected error is a failure too.
+  let outcome: RunOutcome = 'failed';
   try {
     for (;;) {
       if (signal.aborted) break;
-      let progressed = false;
-      for (const step of steps) {
-        if (live.get(step.id) !== 'pending' || !selected.has(step.id)) continue;
-        const deps = step.after.map((id) => ({ id, state: live.get(id) }));
-        const skippedDep = deps.find((d) => d.state === 'skipped' && ledger.steps[d.id]?.skipReason?.startsWith('skipped'));
-        if (skippedDep) {
-          await markSkipped(step, store, view, `skipped because ${skippedDep.id} was skipped`);
-          live.set(step.id, 'skipped');
-          progressed = true;
-          continue;
-        }
-        if (failure || !deps.every((d) => d.state === 'ok' || d.state === 'skipped')) continue;
-        if (options.serial || guided) {
-          if (running.size > 0) break;
-          // In serial order a step waits for every earlier selected step, not only its deps.
-          const earlierPending = steps
-            .slice(0, steps.indexOf(step))
-            .some((s) => selected.has(s.id) && (live.get(s.id) === 'pending' || live.get(s.id) === 'running'));
-          if (earlierPending) break;
-        }
-        const decision = decide(step, stepRecord(ledger, step.id), contextDeps, forced);
-        if (decision.kind === 'skip') {
-          await markSkipped(step, store, view, decision.reason, false);
-          live.set(step.id, 'skipped');
-          progressed = true;
-          continue;
-        }
-        if (decision.kind === 'reuse') {
-          view.phase(step.id, 'reused', 'done in an earlier run');
-          live.set(step.id, 'ok');
-          progressed = true;
-          continue;
-        }
-        if (guided && options.gate) {
-          const choice = await options.gate(await previewStep(step, decision.reason, contextDeps));
-          if (choice === 'quit') return { outcome: 'quit' };
-          if (choice === 'skip') {
-            await markSkipped(step, store, view, 'skipped at the prompt');
-            live.set(step.id, 'skipped');
-            progressed = true;
-            continue;
-          }
-          if (choice === 'all') {
-            guided = false;
-            openBatch((id) => selected.has(id) && live.get(id) === 'pending');
-          } else {
-            openBatch((id) => id === step.id);
-            await execute(step, decision.reason);
-            await closeBatch();
-            progressed = true;
-            break;
-          }
-        }
-        void execute(step, decision.reason);
-        progressed = true;
-        if (options.serial || guided) break;
-      }
-      if (running.size > 0) {
+      const rules = { oneAtATime: Boolean(options.serial) || guided, halted: failed !== undefined, gated: guided };
+      const move = nextMove(steps, standings, decisions, rules);
+      if (move.kind === 'finished') break;
+      if (move.kind === 'wait') {
         await Promise.race(running.values());
-        continue;
+      } else if (move.kind === 'skip') {
+        await markSkipped(move.step, store, emit, move.reason);
+        settle(move.step, { at: 'skipped', reason: move.reason });
+      } else if (move.kind === 'reuse') {
+        // The earlier run's attempt and times: a watcher's cell shows when it was done.
+        const { attempts: attempt = 0, startedAt, endedAt } = ledger.steps[move.step.id] ?? {};
+        const when = { ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}) };
+        emit({ type: 'step', stepId: move.step.id, phase: 'reused', status: 'done', attempt, reason: 'done in an earlier run', ...when });
+        settle(move.step, { at: 'done' });
+      } else if (move.kind === 'start') {
+        start(move.step, move.why);
+      } else {
+        const choice = options.gate ? await askGate(options.gate, move.step, move.why, deps, emit) : 'run';
+        if (choice === 'quit') {
+          outcome = 'quit';
+          return { outcome: 'quit' };
+        }
+        if (choice === 'skip') {
+          await markSkipped(move.step, store, emit, { kind: 'declined' });
+          settle(move.step, { at: 'skipped', reason: { kind: 'declined' } });
+          continue;
+        }
+        if (choice === 'all') guided = false;
+        start(move.step, move.why);
       }
-      if (!progressed) break;
     }
     await Promise.all(running.values());
+    if (signal.aborted) throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
+    if (failed) throw failureOf(failed, stepRecord(ledger, failed.id));
+    outcome = 'done';
+    return { outcome: 'done' };
   } finally {
-    await closeBatch();
+    if (signal.aborted && outcome === 'failed') outcome = 'interrupted';
+    const record = failed ? ledger.steps[failed.id] : undefined;
+    emit({
+      type: 'run-end',
+      outcome,
+      ...(failed ? { stepId: failed.id } : {}),
+      ...(record?.error ? { error: record.error } : {}),
+      ...(record?.hints?.length ? { hints: record.hints } : {}),
+      summary: summarizeRun(ledger, steps, undone(standings)),
+    });
   }
-  if (signal.aborted) throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
-  if (failure) throw failure;
-  return { outcome: 'done' };
 }
 
-type Decision = { kind: 'skip'; reason: string } | { kind: 'reuse' } | { kind: 'execute'; reason: string; check: boolean };
-
-function decide(step: Step, record: StepRecord, deps: ContextDeps, forced: Set<string>): Decision {
-  const skipReason = step.skipWhen?.(deps.answers as never);
-  if (skipReason) return { kind: 'skip', reason: skipReason };
-  if (record.status !== 'done') return { kind: 'execute', reason: record.attempts > 0 ? `resuming (${record.status})` : 'first run', check: true };
-  if (step.rerunEveryTime) return { kind: 'execute', reason: 'read-only, runs every time', check: true };
-  if (forced.has(step.id)) return { kind: 'execute', reason: 're-check requested (--from/--only)', check: true };
-  const changed = changedAnswers(record.answersUsed, answersFingerprint(step.needs as readonly AnswerKey[], deps.answers));
-  if (changed.length > 0) return { kind: 'execute', reason: `answer changed: ${changed.join(', ')}`, check: true };
-  return { kind: 'reuse' };
+/** The steps skipped in a way that leaves work undone. */
+function undone(standings: ReadonlyMap<string, Standing>): { stepId: string; skip: SkipReason }[] {
+  return [...standings].flatMap(([stepId, s]) => (s.at === 'skipped' && skipPropagates(s.reason) ? [{ stepId, skip: s.reason }] : []));
 }
 
-async function executeStep(
+/** Guided mode: the step's explanation and exact commands, then Run / Skip / Run all / Quit. */
+async function askGate(
+  gate: NonNullable<EngineOptions['gate']>,
   step: Step,
-  reason: string,
+  why: string,
   deps: ContextDeps,
-  wall: Clock,
-  store: LedgerStore,
-  view: ProgressView,
-  signal: AbortSignal,
-): Promise<boolean> {
-  const record = stepRecord(store.data, step.id);
-  const attempt = record.attempts + 1;
-  const logName = `logs/${step.id}.${attempt}.log`;
-  const paths = stepPaths(deps.stateDir);
-  await mkdir(paths.logsDir, { recursive: true });
-  Object.assign(record, {
-    status: 'running',
-    attempts: attempt,
-    startedAt: wall.now().toISOString(),
-    endedAt: undefined,
-    error: undefined,
-    hints: undefined,
-    skipReason: undefined,
-    commands: [],
-  });
-  record.logs.push(logName);
-  await store.save();
-  view.phase(step.id, 'checking', reason);
-  const logLine = (line: string) => {
-    view.log(step.id, line);
-    void appendFile(`${paths.stateDir}/${logName}`, `# ${line}\n`).catch(() => {});
-  };
-  const ctx = createStepContext(step, deps, {
-    attempt,
-    signal,
-    onCommand: (event) => {
-      record.commands.push({
-        argv: [...event.argv],
-        exitCode: event.exitCode,
-        ms: event.ms,
-        mutates: event.mutates,
-        attempt,
-        output: trimOutput(event.stdout || event.stderr),
-      });
-    },
-    onLog: logLine,
-    ...writeAheadHooksFor(store, record, wall),
-    onFile: () => {},
-  });
-  try {
-    // What an interrupted attempt may have created is settled first, so check() finding it
-    // (and skipping the create) never leaves it out of the ledger.
-    await resolvePending(ctx, record, deps.runId, store, logLine);
-    let outputs: Outputs | undefined = await step.check(ctx);
-    if (outputs) {
-      logLine('already done (check found it): nothing to change');
-    } else {
-      view.phase(step.id, 'running');
-      outputs = await step.run(ctx);
-    }
-    const missing = step.produces.filter((name) => typeof outputs?.[name] !== 'string');
-    if (missing.length > 0) throw new Error(`step "${step.id}" did not produce ${missing.join(', ')} (a bug in the step).`);
-    record.outputs = { ...outputs };
-    record.answersUsed = answersFingerprint(step.needs as readonly AnswerKey[], deps.answers);
-    record.status = 'done';
-    record.endedAt = wall.now().toISOString();
-    await store.save();
-    view.phase(step.id, 'done');
-    return true;
-  } catch (error) {
-    // A child that died of the terminal's Ctrl-C fails a moment before this process's own handler runs.
-    const interrupted = isInterruption(error) || (await abortedSoon(signal));
-    const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
-    record.status = interrupted ? 'interrupted' : 'failed';
-    record.error = interrupted ? `interrupted by ${interruptionName(signal)}; the next run resumes here` : message;
-    record.hints = interrupted ? undefined : hintsFor(step, `${message}\n${commandOutput(error)}`);
-    record.endedAt = wall.now().toISOString();
-    await store.save();
-    view.phase(step.id, interrupted ? 'interrupted' : 'failed', record.error);
-    return false;
-  }
+  emit: ReturnType<typeof emitterFor>,
+): Promise<GateChoice> {
+  const preview = await previewStep(step, why, deps);
+  emit({ type: 'prompt', stepId: step.id, kind: 'gate', question: `Run "${step.title}"?` });
+  const choice = await gate(preview);
+  emit({ type: 'prompt-answered', stepId: step.id, kind: 'gate', answer: choice });
+  return choice;
 }
 
-function writeAheadHooksFor(store: LedgerStore, record: StepRecord, wall: Clock) {
-  const hooks = writeAheadHooks(store, record, () => wall.now());
-  return { onCreated: hooks.created, onWillCreate: hooks.willCreate };
-}
-
-async function markSkipped(step: Step, store: LedgerStore, view: ProgressView, reason: string, propagates = true): Promise<void> {
+async function markSkipped(step: Step, store: LedgerStore, emit: ReturnType<typeof emitterFor>, reason: SkipReason): Promise<void> {
   const record = stepRecord(store.data, step.id);
   record.status = 'skipped';
-  // "skipped ..." reasons propagate to dependents; a step that does not apply (skipWhen) does not.
-  record.skipReason = propagates ? reason : `not applicable: ${reason}`;
+  record.skipReason = skipRecordText(reason);
   await store.save();
-  view.phase(step.id, 'skipped', reason);
+  const attempt = record.attempts;
+  emit({ type: 'step', stepId: step.id, phase: 'skipped', status: 'skipped', attempt, reason: skipText(reason), skip: reason });
+}
+
+function stepInfos(steps: readonly Step[], ledger: LedgerData, decisions: ReadonlyMap<string, Decision>): StepInfo[] {
+  return steps.map((step) => {
+    const record = ledger.steps[step.id];
+    return {
+      id: step.id,
+      title: step.title,
+      status: record?.status ?? 'pending',
+      attempts: record?.attempts ?? 0,
+      selected: decisions.get(step.id)?.kind !== 'not-selected',
+    };
+  });
 }
 
 /** Runs the step's `run` in plan mode with the real outputs of earlier steps. */
-export async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
+async function previewStep(step: Step, reason: string, deps: ContextDeps): Promise<StepPreview> {
   const { commands, files } = await recordStep(step, deps);
   return { step, reason, commands, files };
 }
 
 function failureOf(step: Step, record: StepRecord): StepFailedError {
   return new StepFailedError(step.id, `Step "${step.id}" (${step.title}) failed: ${record.error ?? 'unknown error'}`, record.hints ?? []);
-}
-
-function commandOutput(error: unknown): string {
-  const result = (error as { result?: { stderr?: string; stdout?: string } })?.result;
-  return result ? `${result.stderr ?? ''}\n${result.stdout ?? ''}` : '';
-}
-
-function trimOutput(text: string, maxLines = 20): string {
-  const lines = text.trimEnd().split('\n');
-  if (lines.length <= maxLines) return lines.join('\n');
-  return [...lines.slice(0, maxLines - 2), `... (${lines.length - maxLines + 2} more lines in the step's log)`].join('\n');
 }

@@ -2,17 +2,27 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import type { LedgerData, StepRecord } from '../checkpoints/ledger-schema.js';
 import { describeTarget } from '../checkpoints/ledger.js';
+import type { ProgressBus } from './progress-bus.js';
+import { summarizeRun, summaryMarkdown, type NextCommand } from './run-summary.js';
 import type { Step } from './step.js';
 import { formatDuration } from './step-context.js';
 
 export const NOTEBOOK_FILE = 'notebook.md';
 
+export interface NotebookOptions {
+  /** Said at the top (the sandbox's "this run is simulated"). */
+  readonly notice?: string | undefined;
+  /** The commands offered at the end of a finished run. */
+  readonly next?: readonly NextCommand[];
+}
+
 /**
  * The notebook of the run (`notebook.md`): per step its explanation, every command
- * (redacted) with trimmed output, status, attempt and duration. Re-rendered from the
- * ledger after every step, so it is always in step with it.
+ * (redacted) with trimmed output, status, attempt and duration; once every step is done, the
+ * result (what it proved, what it created, what to type next). Rendered from the ledger.
  */
-export function renderNotebook(ledger: LedgerData, steps: readonly Step[], notice?: string): string {
+export function renderNotebook(ledger: LedgerData, steps: readonly Step[], options: NotebookOptions = {}): string {
+  const { notice } = options;
   const out: string[] = [
     '# ratify-runbook notebook',
     '',
@@ -44,6 +54,8 @@ export function renderNotebook(ledger: LedgerData, steps: readonly Step[], notic
     if (record.hints?.length) out.push('');
     if (record.logs.length > 0) out.push(`Logs: ${record.logs.map((l) => `[${l}](${l})`).join(', ')}`, '');
   });
+  const finished = steps.every((step) => ['done', 'skipped'].includes(ledger.steps[step.id]?.status ?? 'pending'));
+  if (finished) out.push(...summaryMarkdown(summarizeRun(ledger, steps), options.next ?? []));
   return `${out.join('\n')}\n`;
 }
 
@@ -59,7 +71,56 @@ function shellQuoteForDisplay(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-export async function writeNotebook(stateDir: string, ledger: LedgerData, steps: readonly Step[], notice?: string): Promise<void> {
+export async function writeNotebook(
+  stateDir: string,
+  ledger: LedgerData,
+  steps: readonly Step[],
+  options: NotebookOptions = {},
+): Promise<void> {
   // Derived from the ledger, which is written durably first: atomic, without fsync.
-  await writeFileAtomic(join(stateDir, NOTEBOOK_FILE), renderNotebook(ledger, steps, notice), 0o644, false);
+  await writeFileAtomic(join(stateDir, NOTEBOOK_FILE), renderNotebook(ledger, steps, options), 0o644, false);
+}
+
+export interface NotebookWriter {
+  /** Stops listening, waits for the writes under way, and writes the notebook one last time. */
+  close(): Promise<void>;
+}
+
+/**
+ * Keeps notebook.md in step with the run: it listens to the run's events and re-renders from the
+ * ledger whenever a step changes state or the run ends (the engine saves the ledger before it
+ * emits those). Writes never overlap; changes that arrive during a write are folded into one more.
+ */
+export function subscribeNotebook(
+  bus: ProgressBus,
+  stateDir: string,
+  ledger: LedgerData,
+  steps: readonly Step[],
+  options: NotebookOptions = {},
+): NotebookWriter {
+  let writing: Promise<void> = Promise.resolve();
+  let queued = false;
+  const write = (): Promise<void> => {
+    if (!queued) {
+      queued = true;
+      // A failed write is retried by the next one; close() reports the last.
+      writing = writing.catch(() => {}).then(() => {
+        queued = false;
+        return writeNotebook(stateDir, ledger, steps, options);
+      });
+    }
+    return writing;
+  };
+  const unsubscribe = bus.subscribe((event) => {
+    // `running` and `reused` leave the ledger as it was; every other step event follows a save.
+    const stepSaved = event.type === 'step' && event.phase !== 'running' && event.phase !== 'reused';
+    if (stepSaved || event.type === 'run-start' || event.type === 'run-end') write().catch(() => {});
+  });
+  return {
+    async close() {
+      unsubscribe();
+      await writing.catch(() => {});
+      await write();
+    },
+  };
 }

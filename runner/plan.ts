@@ -1,6 +1,8 @@
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CommandEvent } from './command-runner.js';
+import { skipText } from './progress-events.js';
 import { Redactor } from './redact.js';
+import { whyNotApplicable } from './schedule.js';
 import { createStepContext, type ContextDeps, type GeneratedFile } from './step-context.js';
 import { verifyStepList } from './step-graph.js';
 import type { Outputs, Step } from './step.js';
@@ -42,9 +44,9 @@ export async function planSteps(options: PlanOptions): Promise<PlannedStep[]> {
   const outputs = new Map<string, Outputs>();
   const planned: PlannedStep[] = [];
   for (const step of options.steps) {
-    const skipped = step.skipWhen?.(options.answers as never);
-    if (skipped) {
-      planned.push({ id: step.id, title: step.title, explain: step.explain, skipped, commands: [], files: [] });
+    const notApplicable = whyNotApplicable(step, options.answers);
+    if (notApplicable) {
+      planned.push({ id: step.id, title: step.title, explain: step.explain, skipped: skipText(notApplicable), commands: [], files: [] });
       continue;
     }
     const { commands, files, result, error } = await recordStep(step, {
@@ -93,16 +95,16 @@ export interface RecordedStep {
 export async function recordStep(step: Step, deps: ContextDeps): Promise<RecordedStep> {
   const commands: CommandEvent[] = [];
   const files: GeneratedFile[] = [];
-  const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
-    attempt: 0,
-    signal: new AbortController().signal,
-    onCommand: (event) => commands.push(event),
-    onLog: () => {},
-    onCreated: async () => {},
-    onWillCreate: async () => {},
-    onFile: (file) => files.push(file),
-  });
   try {
+    const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
+      attempt: 0,
+      signal: new AbortController().signal,
+      onCommand: (event) => commands.push(event),
+      onLog: () => {},
+      onCreated: async () => {},
+      onWillCreate: async () => {},
+      onFile: (file) => files.push(file),
+    });
     return { commands, files, result: await step.run(ctx) };
   } catch (e) {
     // What was recorded before the step needed a real value is still worth showing.
@@ -110,7 +112,7 @@ export async function recordStep(step: Step, deps: ContextDeps): Promise<Recorde
   }
 }
 
-/** The `plan --format json` contract of DESIGN.md. */
+/** The `plan --format json` contract: a stable shape that scripts read. */
 export function planToJson(plan: readonly PlannedStep[]): string {
   return `${JSON.stringify(
     {

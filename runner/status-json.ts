@@ -1,7 +1,7 @@
 import type { LedgerData } from '../checkpoints/ledger-schema.js';
 import type { Step } from './step.js';
 
-/** The `status --json` contract of DESIGN.md. */
+/** The `status --json` contract: a stable shape that scripts read. */
 export function statusJson(ledger: LedgerData | undefined, steps: readonly Step[]): string {
   return `${JSON.stringify(
     {

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import type { Answers } from '../kernel/answer-keys.js';
+import { pickStepAnswers, type Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { createCommandRunner, type CommandEvent } from './command-runner.js';
 import type { Exec } from './exec-process.js';
@@ -68,11 +68,10 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     exec: deps.exec,
     timeScale: deps.profile.timeScale,
   });
-  const answers = Object.fromEntries(step.needs.map((key) => [key, deps.answers[key]])) as Answers;
   return {
     stepId: step.id,
     mode: deps.mode,
-    answers,
+    answers: pickStepAnswers(step.id, step.needs, deps.answers),
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
     azure: deps.mode === 'plan' ? { getById: async () => undefined, listTagged: async () => [] } : deps.azure,

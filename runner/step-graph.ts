@@ -24,15 +24,6 @@ export function findStep(steps: readonly Step[], id: string, flag: string): Step
   return step;
 }
 
-/** Every step that (transitively) runs after `id`. */
-export function dependentsOf(steps: readonly Step[], id: string): Set<string> {
-  const out = new Set<string>();
-  for (const step of steps) {
-    if (step.after.some((dep) => dep === id || out.has(dep))) out.add(step.id);
-  }
-  return out;
-}
-
 /** `id` and every step after it in list order (`--from`). */
 export function fromOnward(steps: readonly Step[], id: string): Set<string> {
   const index = steps.findIndex((s) => s.id === id);

@@ -1,9 +1,9 @@
-import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
+import type { AnswerKey, BooleanAnswerKey, StepAnswers } from '../kernel/answer-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 import type { CommandRunner } from './command-types.js';
 
-/** Every output value is a string (DESIGN.md): ids, URIs, versions, "true"/"false". */
+/** Every output value is a string (the ledger stores them as such): ids, URIs, versions, "true"/"false". */
 export type Outputs = Readonly<Record<string, string>>;
 
 /** A generic ARM resource as @azure/arm-resources returns it. */
@@ -16,7 +16,7 @@ export interface ArmResource {
   readonly properties?: unknown;
 }
 
-/** Existence checks that one ARM GET answers (DESIGN: one HTTP call instead of an az process). */
+/** Existence checks that one ARM GET answers: one HTTP call instead of starting an az process. */
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
   getById(resourceId: string, apiVersion: string): Promise<ArmResource | undefined>;
@@ -41,7 +41,11 @@ export interface StepPaths {
 export interface StepContext<N extends AnswerKey = AnswerKey> {
   readonly stepId: string;
   readonly mode: 'run' | 'plan';
-  readonly answers: Pick<Answers, N>;
+  /**
+   * The answers the step declared in `needs`. Optional ones (subscriptionId, location) may be
+   * undefined: a step that needs the resolved subscription reads preflight's output instead.
+   */
+  readonly answers: StepAnswers<N>;
   /**
    * An earlier step's output, e.g. output('key-vault', 'vaultUri'). In plan mode a value not
    * known before running is the placeholder `<key-vault.vaultUri>`.
@@ -97,21 +101,36 @@ export interface Step<N extends AnswerKey = AnswerKey> {
   readonly produces: readonly string[];
   /** Read-only steps (preflight) run every time, even when done. */
   readonly rerunEveryTime?: boolean;
-  /** Returns why the step does not apply to these answers (recorded as `skipped`), or undefined. */
-  skipWhen?(answers: Pick<Answers, N>): string | undefined;
+  /**
+   * The step applies only when this yes/no answer is true; otherwise it is skipped as not
+   * applicable (recorded as `skipped` with `otherwise` as the reason; the steps after it still run).
+   */
+  readonly onlyWhen?: { readonly answer: Extract<N, BooleanAnswerKey>; readonly otherwise: string };
   /** Read-only: returns the outputs when the work is already done, else undefined. */
   check(ctx: StepContext<N>): Promise<Outputs | undefined>;
   /** Does the work; safe to repeat (show before create). Returns the outputs. */
   run(ctx: StepContext<N>): Promise<Outputs>;
   /** Removes what this step created (by recorded id). */
   teardown?(ctx: TeardownContext): Promise<void>;
-  /** Known failure messages -> the fix to show under the failed step (reference section C). */
+  /**
+   * What the step proved, in a sentence or two for the end-of-run summary, from the outputs
+   * recorded in the ledger (its own and earlier steps'). Only steps with a payoff to show have one.
+   */
+  payoff?(outputOf: (stepId: string, name: string) => string | undefined): readonly string[];
+  /** Known failure messages -> the fix to show under the failed step (docs/troubleshooting.md). */
   readonly knownFailures?: readonly KnownFailure[];
 }
 
+/** A link into the repository's troubleshooting guide, e.g. `docs/troubleshooting.md#helm-repo-404`. */
+export type TroubleshootingLink = `docs/troubleshooting.md#${string}`;
+
 export interface KnownFailure {
+  /** Matched against the failure's message and the failed command's output. */
   readonly match: RegExp;
+  /** What to do, in one or two sentences (Markdown: `code`). */
   readonly hint: string;
+  /** The entry with the full message, cause and fix; printed after the hint. */
+  readonly see: TroubleshootingLink;
 }
 
 /** Identity helper so literal types flow (citty's defineCommand). */

@@ -1,11 +1,13 @@
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import { stepRecord } from '../checkpoints/ledger.js';
 import { InterruptedError, StepFailedError } from '../kernel/errors.js';
-import type { ProgressView } from './progress.js';
+import { emitterFor, type ProgressBus } from './progress-bus.js';
+import type { RunOutcome } from './progress-events.js';
+import { summarizeRun } from './run-summary.js';
 import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';
-import { hintsFor } from './known-failures.js';
 import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
+import { hintsFor } from './known-failures.js';
 import { resolvePending } from './write-ahead.js';
 
 export interface TeardownOptions {
@@ -13,7 +15,8 @@ export interface TeardownOptions {
   readonly store: LedgerStore;
   readonly context: Omit<ContextDeps, 'mode' | 'outputsOf' | 'runId'>;
   readonly signal: AbortSignal;
-  readonly view: ProgressView;
+  /** Progress, as for a run: `run-start` (kind teardown), a step event per step torn down, `run-end`. */
+  readonly events: ProgressBus;
 }
 
 /**
@@ -22,9 +25,10 @@ export interface TeardownOptions {
  * interrupted teardown resumes where it stopped. A step torn down goes back to pending.
  */
 export async function runTeardown(options: TeardownOptions): Promise<{ removedSteps: string[] }> {
-  const { store, view, signal } = options;
+  const { store, signal } = options;
   const ledger = store.data;
   const clock = options.context.clock;
+  const emit = emitterFor(options.events, clock);
   const teardown = (ledger.teardown ??= { status: 'running', removed: [] });
   Object.assign(teardown, { status: 'running', startedAt: clock.now().toISOString(), error: undefined });
   await store.save();
@@ -32,8 +36,16 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
     .reverse()
     .filter((step) => step.teardown && ((ledger.steps[step.id]?.created.length ?? 0) > 0 || (ledger.steps[step.id]?.pending?.length ?? 0) > 0));
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
-  view.begin(todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}` })));
+  emit({
+    type: 'run-start',
+    runId: ledger.runId,
+    kind: 'teardown',
+    guided: false,
+    steps: todo.map((s) => ({ id: s.id, title: `Tear down: ${s.title}`, status: 'pending', attempts: 0, selected: true })),
+  });
   const removedSteps: string[] = [];
+  let outcome: RunOutcome = 'failed';
+  let failedStep: string | undefined;
   const interrupted = async (): Promise<InterruptedError> => {
     teardown.status = 'interrupted';
     teardown.error = `interrupted by ${interruptionName(signal)}; run teardown again to continue`;
@@ -45,15 +57,19 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
     for (const step of todo) {
       if (signal.aborted) throw await interrupted();
       const record = stepRecord(ledger, step.id);
-      view.phase(step.id, 'running');
+      const attempt = record.attempts;
+      emit({ type: 'step', stepId: step.id, phase: 'running', status: 'running', attempt, startedAt: clock.now().toISOString() });
       const ctx = createTeardownContext(
         step,
         deps,
         {
-          attempt: record.attempts,
+          attempt,
           signal,
-          onCommand: () => {},
-          onLog: (line) => view.log(step.id, line),
+          onCommand: (event) => {
+            const { argv, exitCode, ms, mutates } = event;
+            emit({ type: 'command', stepId: step.id, argv: [...argv], exitCode, ms, mutates, attempt });
+          },
+          onLog: (line) => emit({ type: 'log', stepId: step.id, line }),
           onCreated: async () => {},
           onWillCreate: async () => {},
           onFile: () => {},
@@ -63,41 +79,51 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
       );
       try {
         // A create the run was in the middle of when it was killed is torn down too.
-        await resolvePending(ctx, record, ledger.runId, store, (line) => view.log(step.id, line));
+        await resolvePending(ctx, record, ledger.runId, store, (line) => emit({ type: 'log', stepId: step.id, line }));
         await step.teardown?.({ ...ctx, createdBefore: [...record.created] });
       } catch (error) {
         if (isInterruption(error) || (await abortedSoon(signal))) {
-          view.phase(step.id, 'interrupted', `interrupted by ${interruptionName(signal)}`);
+          const endedAt = clock.now().toISOString();
+          const why = `interrupted by ${interruptionName(signal)}`;
+          emit({ type: 'step', stepId: step.id, phase: 'interrupted', status: 'interrupted', attempt, endedAt, error: why });
           throw await interrupted();
         }
         const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
         teardown.status = 'failed';
         teardown.error = `${step.id}: ${message}`;
         await store.save();
-        view.phase(step.id, 'failed', message);
-        throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, [
-          ...hintsFor(step, message),
-          'Fix the cause and run teardown again: it continues with what is left.',
-        ]);
+        const hints = [...hintsFor(step, message), 'Fix the cause and run teardown again: it continues with what is left.'];
+        failedStep = step.id;
+        const endedAt = clock.now().toISOString();
+        emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt, endedAt, error: message, hints });
+        throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, hints);
       }
       teardown.removed.push(...record.created.map((r) => r.id));
       if (record.pending?.length) {
         // A guard that could not be read: keep the step's record so the next teardown asks again.
-        throw new StepFailedError(step.id, `Teardown of "${step.id}" could not tell whether ${record.pending.map((p) => p.kind).join(', ')} exist(s).`, [
+        const kinds = record.pending.map((p) => p.kind).join(', ');
+        throw new StepFailedError(step.id, `Teardown of "${step.id}" could not tell whether ${kinds} exist(s).`, [
           'Run teardown again once Azure answers (the step log says what failed).',
         ]);
       }
       Object.assign(record, { status: 'pending', outputs: {}, created: [], answersUsed: {}, error: undefined, hints: undefined });
       await store.save();
-      view.phase(step.id, 'done');
+      emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt, endedAt: clock.now().toISOString() });
       removedSteps.push(step.id);
     }
     if (signal.aborted) throw await interrupted();
     teardown.status = 'done';
     teardown.endedAt = clock.now().toISOString();
     await store.save();
+    outcome = 'done';
   } finally {
-    await view.end();
+    if (signal.aborted && outcome === 'failed') outcome = 'interrupted';
+    emit({
+      type: 'run-end',
+      outcome,
+      ...(failedStep ? { stepId: failedStep, error: teardown.error ?? '' } : {}),
+      summary: summarizeRun(ledger, options.steps),
+    });
   }
   return { removedSteps };
 }

@@ -1,5 +1,5 @@
 /**
- * `--sandbox-fault SPEC` (DESIGN.md): `<argv prefix>=<kind>[*N]`. The prefix is the leading
+ * `--sandbox-fault SPEC` (sandbox/README.md): `<argv prefix>=<kind>[*N]`. The prefix is the leading
  * words of the command; the first N matching calls fail (default 1, `*0` = every call).
  * Faults belong to the invocation that names them and are never persisted. `crash` applies the
  * call (durably) and then SIGKILLs the invoking process before it gets the answer.

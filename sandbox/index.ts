@@ -1,5 +1,5 @@
 /**
- * The sandbox's public API (issue 3): a simulated Azure + ACR + AKS world on loopback.
+ * The sandbox's public API: a simulated Azure + ACR + AKS world on loopback.
  * Light to import: the server and world code load only when startSandbox runs.
  */
 import { spawn } from 'node:child_process';

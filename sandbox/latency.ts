@@ -1,6 +1,6 @@
 /**
- * Latency profiles (DESIGN.md `--sandbox-latency`). Durations are what the real services take
- * (ratify-on-aks.md: the add-on syncs every 15 minutes; RBAC propagation "up to ten minutes";
+ * Latency profiles (`--sandbox-latency`). Durations are what the real services take
+ * (Learn: the add-on syncs every 15 minutes; RBAC propagation "up to ten minutes";
  * AKS updates take minutes); `demo` shrinks them so the whole walkthrough fits well under a
  * minute with the waits still visible; `instant` makes everything zero for tests.
  */

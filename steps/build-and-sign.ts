@@ -1,13 +1,13 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import { subscriptionOf } from './_shared/az.js';
-import { acrTasksBlocked, invalidKeyId, pluginSecretsGet } from './_shared/known-failures.js';
+import { acrTasksBlocked, invalidKeyId, pluginSecretsGet, signerForbidden } from './_shared/known-failures.js';
 import { removeCreated } from './_shared/teardown.js';
 import { buildImage, imageDigest, registryOf } from './build-and-sign/registry.js';
 import { registryToken, removeSignature, sign, signatures } from './build-and-sign/signatures.js';
 
 type Ctx = StepContext<'subscriptionId' | 'acrName' | 'repo' | 'unsignedRepo' | 'tag' | 'imageSource' | 'unsignedImageSource'>;
 
-/** Ratify's default policy requires *every* signature to verify (reference TL;DR 7): stale ones deny a signed image. */
+/** Ratify's default policy requires *every* signature to verify: stale ones deny a signed image (docs/errata.md#stale-signatures). */
 async function handleOtherSignatures(ctx: Ctx, sub: string, others: readonly { digest: string; subject: string }[]): Promise<void> {
   if (others.length === 0) return;
   const list = others.map((s) => `${s.digest} (${s.subject || 'unknown signer'})`).join(', ');
@@ -31,15 +31,18 @@ export const buildAndSign = defineStep({
   explain: `
 Blog step 6. ACR Tasks build the demo image (\`az acr build --no-logs\`, which returns the
 digest) and an **unsigned** comparison image for the negative test. An image that already
-exists is reused: a rebuild would change the digest and need a new signature.
+exists is reused: [a rebuild would change the digest](docs/errata.md#image-rebuild-digest) and
+need a new signature.
 
 Notation signs **by digest** with the vault's key (\`--plugin azure-kv --id <kid>
---plugin-config self_signed=true\`, COSE). It needs registry credentials: a token from
+--plugin-config self_signed=true\`, COSE). It needs
+[registry credentials](docs/errata.md#registry-credentials): a token from
 \`az acr login --expose-token\` reaches notation **only through NOTATION_USERNAME /
-NOTATION_PASSWORD in its environment** (erratum 9; never argv, never a file, never logged).
+NOTATION_PASSWORD in its environment** (never argv, never a file, never logged).
 Signing is skipped when this certificate already signed the digest (\`notation inspect\`
 shows each signature's SHA-256 certificate fingerprint). Signatures by *other* certificates
-are reported, and removed if you agree: Ratify's default policy needs every one to verify.
+are reported, and removed if you agree: Ratify's default policy
+[needs every one to verify](docs/errata.md#stale-signatures).
 `.trim(),
   needs: ['subscriptionId', 'acrName', 'repo', 'unsignedRepo', 'tag', 'imageSource', 'unsignedImageSource'],
   after: ['preflight', 'certificate', 'notation-setup'],
@@ -77,5 +80,5 @@ are reported, and removed if you agree: Ratify's default policy needs every one 
     return { digest, signedRef, unsignedRef };
   },
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [acrTasksBlocked, pluginSecretsGet, invalidKeyId],
+  knownFailures: [acrTasksBlocked, pluginSecretsGet, invalidKeyId, signerForbidden],
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { defineStep, type StepContext } from '../runner/step.js';
 import { az, subscriptionOf, tagArgs } from './_shared/az.js';
 import { parseJson, prop, stringProp } from './_shared/json.js';
-import { certificateSoftDeleted, kmpPkcs12 } from './_shared/known-failures.js';
+import { certificateSoftDeleted, kmpPkcs12, signerForbidden } from './_shared/known-failures.js';
 import { renderCertificatePolicy } from './_shared/render.js';
 import { failUnlessNotFound } from './_shared/results.js';
 import { propagationRetry } from './_shared/retry.js';
@@ -54,12 +54,13 @@ export const certificate = defineStep({
   explain: `
 Blog step 5: a self-signed code-signing certificate in the vault, from
 \`templates/certificate-policy.json\` with your subject (it must contain C, ST and O for
-Notary Project trust policies; PEM content type, which Ratify needs, C6).
+Notary Project trust policies) and the PEM content type, which
+[Ratify needs](docs/troubleshooting.md#certificate-not-pem).
 - **Never a second version by accident:** \`az keyvault certificate create\` on an existing
-  name makes a *new version with a new key*. The certificate is shown first and created
-  only when missing.
-- Waits until it is issued, then reads the key id with \`--query kid -o tsv\` (erratum 8:
-  without \`-o tsv\` a quoted string reaches notation).
+  name makes a [*new version with a new key*](docs/errata.md#certificate-new-version). The
+  certificate is shown first and created only when missing.
+- Waits until it is issued, then reads the key id with \`--query kid -o tsv\`: without
+  \`-o tsv\` [a quoted string reaches notation](docs/errata.md#key-id-tsv).
 - Records **certSha256**, the SHA-256 of the certificate's DER: what \`notation inspect\`
   shows for each signature, so build-and-sign can tell whether *this* certificate signed.
 - 403s in the minutes after signer-access are RBAC propagation and are retried (10 min).
@@ -107,5 +108,5 @@ Notary Project trust policies; PEM content type, which Ratify needs, C6).
       : outputsOf(tsvValue(kid.stdout), cer);
   },
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [certificateSoftDeleted, kmpPkcs12],
+  knownFailures: [certificateSoftDeleted, kmpPkcs12, signerForbidden],
 });

@@ -14,7 +14,7 @@ async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
   const rgScoped = policyAssignmentId(resourceGroupId(sub, ctx.answers.resourceGroup), ASSIGNMENT);
   const listed = await ctx.cmd.run(
     az(sub, 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', `[?name=='${ASSIGNMENT}'].id`, '-o', 'tsv'),
-    // A plan assumes the fresh world of part 3 (DESIGN): the initiative is assigned at the resource group.
+    // A plan assumes the fresh world of the blog's part 3: the initiative is assigned at the resource group.
     { mutates: false, planStdout: `${rgScoped}\n` },
   );
   return tsvLines(listed.stdout);
@@ -37,18 +37,19 @@ export const cleanupImageIntegrity = defineStep({
   id: 'cleanup-image-integrity',
   title: 'Remove the Image Integrity preview',
   explain: `
-Blog step 1, **reordered** (errata 1 and 2). Part 3 turned on AKS *Image Integrity*, which
-brings its own Ratify and an Audit-only policy. The \`deploy-trustedimages\` initiative is
+Blog step 1, **reordered**. Part 3 turned on AKS *Image Integrity*, which brings its own
+Ratify and an Audit-only policy. The \`deploy-trustedimages\` initiative is
 *DeployIfNotExists*: left in place it switches Image Integrity back on at the next cluster
-update. So the assignment is deleted **first**, by name **and scope** (\`--scope\` of the
-resource group it was created at), and only then \`az aks update --disable-image-integrity\`
-(needs the aks-preview extension). Then the step waits until the feature's Ratify pods are
+update. So the assignment is deleted [**first**](docs/errata.md#image-integrity-order), by name
+[**and scope**](docs/errata.md#assignment-delete-scope) (\`--scope\` of the resource group it
+was created at), and only then \`az aks update --disable-image-integrity\` (needs the
+aks-preview extension). Then the step waits until the feature's Ratify pods are
 gone. Nothing to do when neither exists.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['preflight'],
   produces: ['removed'],
-  skipWhen: (answers) => (answers.cleanupImageIntegrity ? undefined : 'cleanupImageIntegrity is false'),
+  onlyWhen: { answer: 'cleanupImageIntegrity', otherwise: 'cleanupImageIntegrity is false' },
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const [ids, on] = await Promise.all([assignmentIds(ctx, sub), imageIntegrityOn(ctx, sub)]);

@@ -15,10 +15,11 @@ export const clusterPrereqs = defineStep({
   id: 'cluster-prereqs',
   title: 'Prepare the cluster',
   explain: `
-Missing from the blog (erratum 22). Registers the **Microsoft.PolicyInsights** and
-**Microsoft.ContainerService** providers; turns on the **azure-policy add-on** (>= 1.4.0 has
-external data on by default, so the blog's \`AKS-AzurePolicyExternalData\` flag is not needed,
-erratum 3), the **OIDC issuer** and **workload identity** (Ratify's identity); **attaches the
+[Missing from the blog](docs/errata.md#cluster-prerequisites). Registers the
+**Microsoft.PolicyInsights** and **Microsoft.ContainerService** providers; turns on the
+**azure-policy add-on** (>= 1.4.0 has external data on by default, so the blog's
+[\`AKS-AzurePolicyExternalData\` flag](docs/errata.md#external-data-feature) is not needed),
+the **OIDC issuer** and **workload identity** (Ratify's identity); **attaches the
 registry** so the kubelet can pull the signed image; and writes the cluster's credentials into
 the run's **own kubeconfig** in the state dir, never \`~/.kube/config\`. Each switch is read
 first and only flipped when off.

@@ -14,7 +14,7 @@ import { signerAccess } from './signer-access.js';
 import { verify } from './verify.js';
 
 /**
- * The flow in DESIGN order. `after` of each step names only its real data dependencies, so
+ * The flow in the blog's order. `after` of each step names only its real data dependencies, so
  * the engine overlaps independent branches (key-vault -> certificate alongside cluster-prereqs;
  * notation-setup right after preflight; the policy's 15-minute sync alongside Ratify's install).
  */

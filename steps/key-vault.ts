@@ -23,7 +23,7 @@ function assertAccessModel(ctx: Ctx, vault: ArmResource): void {
   }
 }
 
-/** A deleted, unpurged vault keeps its (global) name: offer to purge it, else stop with the choice (C17). */
+/** A deleted, unpurged vault keeps its (global) name: offer to purge it, else stop with the choice. */
 async function releaseDeletedName(ctx: Ctx, sub: string): Promise<void> {
   const name = ctx.answers.keyVaultName;
   const deleted = await ctx.cmd.run(az(sub, 'keyvault', 'list-deleted', '--resource-type', 'vault', '--query', `[?name=='${name}'].name`, '-o', 'tsv'), {
@@ -45,10 +45,12 @@ export const keyVault = defineStep({
   title: 'Create the Key Vault',
   explain: `
 Blog step 2, hardened. The vault holds the signing certificate. Two corrections:
-- **Show before create.** \`az keyvault create\` on an existing vault is not idempotent: it
-  resets the access policies (reference C18). The vault is looked up first and never created twice.
-- **Choose the access model explicitly** (erratum 4): Azure CLI >= 2.61 creates RBAC vaults,
-  where the blog's \`set-policy\` fails. \`keyVaultAuth\` (\`rbac\` or \`access-policy\`) becomes
+- **Show before create.** \`az keyvault create\` on an existing vault
+  [is not idempotent](docs/errata.md#key-vault-create-not-idempotent): it resets the access
+  policies. The vault is looked up first and never created twice.
+- **Choose the access model explicitly**: Azure CLI >= 2.61
+  [creates RBAC vaults](docs/errata.md#key-vault-access-model), where the blog's \`set-policy\`
+  fails. \`keyVaultAuth\` (\`rbac\` or \`access-policy\`) becomes
   \`--enable-rbac-authorization true|false\`, and decides how signer-access and
   ratify-identity grant access.
 
@@ -91,7 +93,7 @@ A deleted vault that still holds the name is reported with the purge/recover cho
   knownFailures: [vaultNameReserved],
 });
 
-/** The URI has its trailing slash once DNS registration is done (tool-outputs §5.1); Ratify wants the final form. */
+/** The URI has its trailing slash once DNS registration is done; Ratify wants the final form. */
 function withSlash(uri: string): string {
   return uri.startsWith('https://') && !uri.endsWith('/') ? `${uri}/` : uri;
 }

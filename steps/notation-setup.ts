@@ -6,7 +6,7 @@ import { atLeast } from './_shared/versions.js';
 export const NOTATION_VERSION = '1.3.2';
 export const PLUGIN_VERSION = '1.2.1';
 
-/** notation-azure-kv v1.2.1 release assets and their SHA-256 (Azure/notation-azure-kv README, reference step 4). */
+/** notation-azure-kv v1.2.1 release assets and their SHA-256 (Azure/notation-azure-kv README). */
 const PLUGIN_SHA256: Readonly<Record<string, string>> = {
   linux_amd64: '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5',
   linux_arm64: '77bbdfb785e22f8b1cae46392200a453a428009c4450a8dc86e10551cc06f28e',
@@ -40,7 +40,7 @@ async function inspect(ctx: Pick<StepContext, 'cmd'>): Promise<Found & { planned
   if (!notation && !version.planned) return { planned: false };
   const plugins = await ctx.cmd.run(['notation', 'plugin', 'ls'], { mutates: false, allowFailure: true });
   if (plugins.planned) return { planned: true, notation: NOTATION_VERSION, plugin: PLUGIN_VERSION };
-  // Columns NAME DESCRIPTION VERSION CAPABILITIES ERROR, tab-padded; ERROR is <nil> when healthy (tool-outputs §11.2).
+  // Columns NAME DESCRIPTION VERSION CAPABILITIES ERROR, tab-padded; ERROR is <nil> when healthy.
   const row = tsvLines(plugins.stdout).find((line) => /^azure-kv\s/.test(line));
   const plugin = row ? /\s(\d+\.\d+\.\d+\S*)\s/.exec(row)?.[1] : undefined;
   const pluginError = row && !/<nil>\s*$/.test(row) ? row.slice(row.lastIndexOf(']') + 1).trim() : undefined;
@@ -55,10 +55,11 @@ export const notationSetup = defineStep({
   id: 'notation-setup',
   title: 'Check Notation and the Azure Key Vault plugin',
   explain: `
-Blog step 3, current versions (errata 6 and 7): **Notation ${NOTATION_VERSION}** and the
-**azure-kv plugin ${PLUGIN_VERSION}**, installed with \`notation plugin install --url ...
---sha256sum ...\` (Notation >= 1.1), which picks the right plugin directory on Linux and macOS
-instead of the blog's hand-unpacked tarball. The runbook does not install software: when
+Blog step 3, [current versions](docs/errata.md#notation-versions): **Notation
+${NOTATION_VERSION}** and the **azure-kv plugin ${PLUGIN_VERSION}**, installed with
+\`notation plugin install --url ... --sha256sum ...\` (Notation >= 1.1), which
+[picks the right plugin directory](docs/errata.md#plugin-directory) on Linux and macOS instead
+of the blog's hand-unpacked tarball. The runbook does not install software: when
 something is missing or too old it stops and prints the exact commands.
 `.trim(),
   needs: [],

@@ -10,14 +10,14 @@ export const preflight = defineStep({
   title: 'Check tools, login and cluster',
   explain: `
 Read-only, and run every time (\`ratify-runbook doctor\` runs it alone). The blog assumes a
-ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults default to
-Azure RBAC, erratum 4), **aks-preview** >= 0.5.96 when Image Integrity has to be removed,
-**kubectl**, **helm**, **notation** with the azure-kv plugin, and **kubelogin** when the cluster
-signs in with Microsoft Entra ID (every missing tool is listed at once, with how to install
-it); who is logged in, the subscription and tenant; the caller's object id (for a user
-through \`az ad signed-in-user show\`, for a service principal through \`az ad sp show\`, since
-\`/me\` fails for non-user logins); and the cluster: Kubernetes >= 1.27 (what current
-azure-policy add-ons need).
+ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults
+[default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >= 0.5.96 when
+Image Integrity has to be removed, **kubectl**, **helm**, **notation** with the azure-kv plugin,
+and **kubelogin** when the cluster signs in with Microsoft Entra ID (every missing tool is listed
+at once, with how to install it); who is logged in, the subscription and tenant; the caller's
+object id (for a user through \`az ad signed-in-user show\`, for a service principal through
+\`az ad sp show\`, since \`/me\` fails for non-user logins); and the cluster: Kubernetes >= 1.27
+(what current azure-policy add-ons need).
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['provision-base'],

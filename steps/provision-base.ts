@@ -39,8 +39,10 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
   needs: ['subscriptionId', 'location', 'resourceGroup', 'aksName', 'acrName', 'createBaseResources'],
   after: [],
   produces: ['aksId', 'acrId'],
-  skipWhen: (answers) =>
-    answers.createBaseResources ? undefined : 'createBaseResources is false: the resource group, registry and cluster already exist',
+  onlyWhen: {
+    answer: 'createBaseResources',
+    otherwise: 'createBaseResources is false: the resource group, registry and cluster already exist',
+  },
   async check(ctx) {
     const sub = await subscription(ctx);
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;

@@ -45,14 +45,15 @@ export const ratifyIdentity = defineStep({
   explain: `
 Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Key Vault as a
 **user-assigned managed identity** through AKS workload identity:
-- \`az identity create\` without the blog's undefined \`\${LOCATION}\` (erratum 10): the
-  location answer, or the resource group's.
+- \`az identity create\` without the blog's [undefined](docs/errata.md#undefined-location)
+  \`\${LOCATION}\`: the location answer, or the resource group's.
 - **AcrPull** on the registry and, on the vault, **Key Vault Secrets User** (RBAC) or
   \`--secret-permissions get\` (access policy); role assignments name
-  \`--assignee-principal-type ServicePrincipal\` (erratum 11).
+  [\`--assignee-principal-type ServicePrincipal\`](docs/errata.md#assignee-principal-type).
 - A **federated credential** for \`system:serviceaccount:gatekeeper-system:ratify-admin\`, audience
   \`api://AzureADTokenExchange\`, on the cluster's current OIDC issuer.
-- Waits until the grants are visible (erratum 12); ratify-install re-applies the KMP if they were late.
+- [Waits until the grants are visible](docs/errata.md#identity-propagation); ratify-install
+  re-applies the key management provider if they were late.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'location', 'identityName', 'acrName', 'keyVaultName', 'keyVaultAuth'],
   after: ['preflight', 'key-vault', 'cluster-prereqs'],
@@ -95,7 +96,7 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
     if (!fic.matches) await putFic(ctx, p.fic, fic.exists);
 
     if (missing.acrPull || missing.keyVault || !fic.matches) {
-      // Erratum 12: no fixed sleep; poll until the new grants and the credential read back.
+      // No fixed sleep (docs/errata.md#identity-propagation): poll until the new grants and the credential read back.
       await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
         const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
         return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;

@@ -32,7 +32,7 @@ async function teardown(ctx: TeardownContext): Promise<void> {
     return r.exitCode !== 0 || r.stdout.trim() === '' ? true : undefined;
   }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: 'the Azure Policy add-on syncs every 15 minutes' });
   await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, '--wait']);
-  // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (erratum 25).
+  // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (docs/errata.md#teardown).
   await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'crd', ...CRDS, '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'secret', 'ratify-tls', '-n', NAMESPACE, '--ignore-not-found']);
@@ -42,16 +42,22 @@ export const ratifyInstall = defineStep({
   id: 'ratify-install',
   title: 'Install Ratify',
   explain: `
-Blog step 8, current. Adds the chart repository the blog never added, at its current home
-\`https://notaryproject.github.io/ratify\` (errata 13, 23), pins chart **1.15.0** (Ratify
-v1.4.0, erratum 14) and installs into **gatekeeper-system** with \`helm upgrade --install
---atomic --wait\`. The settings go in a **values file** rendered from
-\`templates/ratify-values.yaml\`, never \`--set\`, which cuts a subject at its commas (erratum 18):
-\`azurekeyvault.*\` instead of the deprecated \`akvCertConfig.*\` (15), \`logger.level\` instead of
-the dead \`logLevel\` (16), a notation **trust policy** for your subject and repository (17),
-\`provider.enableMutation: false\` (the add-on rejects mutations, C2), cert rotation (C12) and
-workload identity for ORAS and Key Vault. Then it waits for the Key Vault KMP to load the
-certificate, re-applying it when it failed on permissions that have since propagated.
+Blog step 8, current. Adds the [chart repository](docs/errata.md#helm-repository) the blog
+never added, at its current home \`https://notaryproject.github.io/ratify\`, pins
+[chart **1.15.0**](docs/errata.md#chart-version) (Ratify v1.4.0) and installs into
+**gatekeeper-system** with \`helm upgrade --install --atomic --wait\`. The settings go in a
+**values file** rendered from \`templates/ratify-values.yaml\`, never \`--set\`, which
+[cuts a subject at its commas](docs/errata.md#set-splits-commas):
+- \`azurekeyvault.*\` instead of the [deprecated](docs/errata.md#akv-cert-config) \`akvCertConfig.*\`;
+- \`logger.level\` instead of the [dead](docs/errata.md#log-level) \`logLevel\`;
+- a notation [**trust policy**](docs/errata.md#trust-policy) for your subject and repository;
+- \`provider.enableMutation: false\`: the add-on
+  [rejects mutations](docs/troubleshooting.md#azure-policy-rejects-gatekeeper-objects);
+- [cert rotation](docs/troubleshooting.md#chart-needs-tls-certificate) and workload identity
+  for ORAS and Key Vault.
+
+Then it waits for the Key Vault key management provider to load the certificate, re-applying
+it when it failed on permissions that have since propagated.
 `.trim(),
   needs: ['acrName', 'repo', 'certName', 'certSubject', 'ratifyChartVersion'],
   after: ['preflight', 'key-vault', 'certificate', 'ratify-identity', 'cluster-prereqs'],

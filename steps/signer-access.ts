@@ -29,9 +29,9 @@ export const signerAccess = defineStep({
   explain: `
 Blog step 4. Whoever runs the runbook creates the certificate and signs with its key, so
 they need rights on the vault. On an **RBAC vault** (the default now) the blog's
-\`az keyvault set-policy\` fails with *Cannot set policies to a vault with
-'--enable-rbac-authorization' specified* (erratum 5): the runbook assigns **Key Vault
-Certificates Officer** and **Key Vault Crypto User** at the vault scope instead, with
+\`az keyvault set-policy\` [fails](docs/errata.md#set-policy-on-rbac-vaults) with *Cannot set
+policies to a vault with '--enable-rbac-authorization' specified*: the runbook assigns **Key
+Vault Certificates Officer** and **Key Vault Crypto User** at the vault scope instead, with
 \`--assignee-principal-type\`. On an **access-policy vault** it sets \`certificates create get\`
 and \`keys sign\`, keeping whatever the caller already had. Existing grants are read first.
 New role assignments can take minutes to apply: the certificate step retries 403s.

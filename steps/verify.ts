@@ -42,8 +42,8 @@ export const verify = defineStep({
 Blog step 10. In the demo namespace the step starts a pod from the **signed** image by digest
 (retried a few times: Ratify's first verification is slow) and checks that it really runs,
 since *ImagePullBackOff* would be a pull problem, not a policy one. Then a pod from the **unsigned**
-image: with **Deny** it must be refused with Ratify's message through Gatekeeper
-(\`[azurepolicy-ratifyverification-...] Subject failed verification: ...\`, erratum 24); with
+image: with **Deny** it must be refused with [Ratify's message](docs/errata.md#denial-message)
+through Gatekeeper (\`[azurepolicy-ratifyverification-...] Subject failed verification: ...\`); with
 **Audit** it is admitted and must appear among the constraint's violations. The test pods are
 removed afterwards. When anything fails, the Ratify, Gatekeeper and azure-policy logs are saved
 under \`logs/\` and linked here.
@@ -70,5 +70,16 @@ under \`logs/\` and linked here.
     }
   },
   teardown: (ctx) => removeCreated(ctx),
+  payoff(outputOf) {
+    if (outputOf('verify', 'signedAdmitted') !== 'true') return [];
+    const message = outputOf('verify', 'denialMessage') ?? '';
+    const unsigned = outputOf('build-and-sign', 'unsignedRef') ?? 'the unsigned image';
+    return [
+      `The signed image ran: ${outputOf('build-and-sign', 'signedRef') ?? 'the signed image'} was admitted and its pod reached Running.`,
+      outputOf('verify', 'unsignedDenied') === 'true'
+        ? `The unsigned image was denied: ${unsigned} was refused at admission with: ${message}`
+        : `The unsigned image was admitted (policy effect Audit) and reported as a violation: ${unsigned}: ${message}`,
+    ];
+  },
   knownFailures: [imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout],
 });

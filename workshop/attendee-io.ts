@@ -24,28 +24,21 @@ export function ignoredAnswerVariables(env: Io['env']): string[] {
 
 export interface AttendeeIo {
   readonly io: Io;
-  /** Flushes the last partial line and closes the transcript. */
+  /** Closes the transcript. */
   close(): Promise<void>;
 }
 
-/** `onLine` sees every stderr line of the attendee's run; `transcript` (a file) keeps them all. */
-export async function createAttendeeIo(host: Io, onLine: (line: string) => void, transcript?: string): Promise<AttendeeIo> {
+/** `transcript` (a file) keeps everything the attendee's run prints, for the host to read. */
+export async function createAttendeeIo(host: Io, transcript?: string): Promise<AttendeeIo> {
   let file: WriteStream | undefined;
   if (transcript) {
     await mkdir(dirname(transcript), { recursive: true });
     file = createWriteStream(transcript, { flags: 'a' });
     file.write(`--- ${new Date().toISOString()}\n`);
   }
-  let pending = '';
   const stderr = new Writable({
-    decodeStrings: false,
     write(chunk: Buffer | string, _encoding, callback) {
-      const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
-      file?.write(text);
-      pending += text;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) onLine(line.replace(/\r$/, ''));
+      file?.write(chunk);
       callback();
     },
   });
@@ -67,8 +60,6 @@ export async function createAttendeeIo(host: Io, onLine: (line: string) => void,
   return {
     io,
     async close() {
-      if (pending) onLine(pending);
-      pending = '';
       if (file) {
         const stream = file;
         await new Promise<void>((resolve) => stream.end(resolve));

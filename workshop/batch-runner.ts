@@ -5,11 +5,12 @@
  * launching new ones and lets the running ones stop cleanly (their steps marked interrupted).
  */
 import { setMaxListeners } from 'node:events';
+import { RunbookError } from '../kernel/errors.js';
 import type { Io } from '../kernel/io.js';
 import { reportError } from '../kernel/report-error.js';
+import { createProgressBus, type ProgressBus } from '../runner/progress-bus.js';
 import { createAttendeeIo } from './attendee-io.js';
 import type { AttendeeOutcome, BatchEvent } from './events.js';
-import { parseProgressLine } from './progress-lines.js';
 
 export interface BatchAttendee {
   readonly id: string;
@@ -17,8 +18,11 @@ export interface BatchAttendee {
   readonly stateDir: string;
 }
 
-/** One attendee's runbook command in-process; returns its exit code or throws a RunbookError. */
-export type AttendeeTask = (io: Io, attendee: BatchAttendee) => Promise<number>;
+/**
+ * One attendee's runbook command in-process, emitting its progress on `events` (the matrix is
+ * fed from there, never from the text it prints); returns its exit code or throws a RunbookError.
+ */
+export type AttendeeTask = (io: Io, attendee: BatchAttendee, events: ProgressBus) => Promise<number>;
 
 export interface BatchOptions {
   readonly attendees: readonly BatchAttendee[];
@@ -61,27 +65,21 @@ async function runPool(options: BatchOptions, io: Io, onEvent: BatchOptions['onE
     let lastStep: string | undefined;
     let message: string | undefined;
     let hint: string | undefined;
-    const onLine = (line: string) => {
-      const parsed = parseProgressLine(line);
-      if (!parsed) return;
-      if (parsed.kind === 'phase') {
-        lastStep = parsed.stepId;
-        onEvent({ type: 'phase', attendee: attendee.id, stepId: parsed.stepId, phase: parsed.phase, detail: parsed.detail });
-      } else if (parsed.kind === 'error') {
-        message = parsed.message;
-        hint = undefined;
-      } else if (parsed.kind === 'hint') {
-        hint ??= parsed.text;
-      }
-    };
+    const events = createProgressBus();
+    events.subscribe((event) => {
+      if (event.type === 'step') lastStep = event.stepId;
+      onEvent({ type: 'progress', attendee: attendee.id, event });
+    });
     onEvent({ type: 'start', attendee: attendee.id, at: started });
-    const attendeeIo = await createAttendeeIo(io, onLine, options.transcriptOf?.(attendee));
+    const attendeeIo = await createAttendeeIo(io, options.transcriptOf?.(attendee));
     let exitCode: number;
     try {
-      exitCode = await options.task(attendeeIo.io, attendee);
+      exitCode = await options.task(attendeeIo.io, attendee, events);
     } catch (error) {
       // The same report a single run prints, so the transcript and the summary read alike.
       exitCode = reportError(attendeeIo.io, error);
+      message = error instanceof Error ? error.message : String(error);
+      hint = error instanceof RunbookError ? error.hints[0] : undefined;
     } finally {
       await attendeeIo.close();
     }

@@ -1,6 +1,6 @@
 /**
- * Names two attendees must not share (reference C5: labs broke for concurrent users until every
- * name carried a per-user part; two users in one subscription overwrote each other's resource
+ * Names two attendees must not share (hosted labs break for concurrent users until every name
+ * carries a per-user part: two users in one subscription overwrite each other's resource
  * group). Azure compares these names case-insensitively, so do we.
  */
 import type { AnswerKey } from '../kernel/answer-keys.js';

@@ -1,22 +1,25 @@
-import type { StepPhase } from '../runner/progress.js';
-import { applyPhase, rowOf, type Matrix } from './matrix.js';
+import type { RunEvent } from '../runner/progress-events.js';
+import { applyRunEvent, rowOf, type Matrix } from './matrix.js';
 
-/** What happened to whom, as the batch runner reports it to the displays and the summary. */
+/**
+ * What happened to whom, as the batch runner reports it to the displays and the summary:
+ * pool events, and each attendee's own run events (the same ones a single run's views get).
+ */
 export type BatchEvent =
   | { readonly type: 'queued'; readonly attendee: string }
   | { readonly type: 'start'; readonly attendee: string; readonly at: number }
-  | { readonly type: 'phase'; readonly attendee: string; readonly stepId: string; readonly phase: StepPhase; readonly detail?: string | undefined }
+  | { readonly type: 'progress'; readonly attendee: string; readonly event: RunEvent }
   | { readonly type: 'finish'; readonly attendee: string; readonly outcome: AttendeeOutcome };
 
 export interface AttendeeOutcome {
   readonly attendee: string;
-  /** The runbook's exit code (DESIGN "Exit codes"); 130 also for attendees never started. */
+  /** The runbook's exit code (README.md, "CLI"); 130 also for attendees never started. */
   readonly exitCode: number;
   readonly started: boolean;
   readonly lastStep?: string | undefined;
-  /** The "✖ ..." line of the attendee's report. */
+  /** Why it stopped: the error's message, as its report prints it after "✖". */
   readonly message?: string | undefined;
-  /** Its first "→ ..." line: what to do. */
+  /** The error's first hint: what to do. */
   readonly hint?: string | undefined;
   readonly ms: number;
 }
@@ -34,8 +37,8 @@ export function applyEvent(matrix: Matrix, event: BatchEvent): void {
       row.startedAt = event.at;
       row.endedAt = undefined;
       break;
-    case 'phase':
-      applyPhase(matrix, event.attendee, event.stepId, event.phase, event.detail);
+    case 'progress':
+      applyRunEvent(matrix, event.attendee, event.event);
       break;
     case 'finish': {
       const { outcome } = event;

@@ -3,6 +3,7 @@
  * with a legend), then a status column. Lines are cut to the terminal width so a redraw never
  * wraps (a wrapped line would break the cursor arithmetic of the live view).
  */
+import { chalkWith, type ChalkInstance } from '../kernel/terminal-style.js';
 import type { Cell, Matrix, MatrixRow, RowState } from './matrix.js';
 import { counts } from './matrix.js';
 
@@ -17,7 +18,6 @@ export interface RenderOptions {
 
 const symbols: Record<Cell, string> = {
   pending: '·',
-  waiting: '◦',
   active: '●',
   done: '✔',
   failed: '✖',
@@ -25,25 +25,37 @@ const symbols: Record<Cell, string> = {
   interrupted: '!',
 };
 
-const cellColor: Partial<Record<Cell, string>> = { done: '32', failed: '31', active: '33', waiting: '33', interrupted: '35', pending: '2', skipped: '2' };
+type Paint = (chalk: ChalkInstance) => (text: string) => string;
+
+const cellColor: Record<Cell, Paint> = {
+  done: (c) => c.green,
+  failed: (c) => c.red,
+  active: (c) => c.yellow,
+  interrupted: (c) => c.magenta,
+  pending: (c) => c.dim,
+  skipped: (c) => c.dim,
+};
+
+/** A piece of a line and its colour: lines are cut to the width on plain text, then painted. */
+type Segment = readonly [text: string, paint?: Paint];
 
 export function renderMatrix(matrix: Matrix, options: RenderOptions = {}): string[] {
-  const paint = (code: string | undefined, text: string) => (options.color && code ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const chalk = chalkWith(options.color === true);
   const idWidth = Math.max(8, ...matrix.rows.map((r) => [...r.id].length));
   const header = `${'attendee'.padEnd(idWidth)} ${matrix.columns.map((_, i) => String(i + 1).padStart(2)).join(' ')}  status`;
   const rows = visibleRows(matrix, options.height === undefined ? undefined : Math.max(3, options.height - 4));
-  const lines = [header];
+  const lines: Segment[][] = [[[header]]];
   for (const row of rows.shown) {
-    const cells = matrix.columns.map((c) => {
+    const cells = matrix.columns.flatMap((c, i): Segment[] => {
       const cell = row.cells.get(c) ?? 'pending';
-      return ` ${paint(cellColor[cell], symbols[cell])}`;
+      return [[i === 0 ? ' ' : '  '], [symbols[cell], cellColor[cell]]];
     });
-    lines.push(`${padId(row.id, idWidth)} ${cells.join(' ')}  ${paint(stateColor(row.state), statusText(row, options.now))}`);
+    lines.push([[`${padId(row.id, idWidth)} `], ...cells, ['  '], [statusText(row, options.now), stateColor(row.state)]]);
   }
-  if (rows.hidden > 0) lines.push(`… ${rows.hidden} more attendee(s) not shown (${summaryText(rows.hiddenStates)})`);
-  lines.push(...legend(matrix.columns, options.width));
-  lines.push(summaryText(counts(matrix)));
-  return lines.map((line) => cut(line, options.width));
+  if (rows.hidden > 0) lines.push([[`… ${rows.hidden} more attendee(s) not shown (${summaryText(rows.hiddenStates)})`]]);
+  lines.push(...legend(matrix.columns, options.width).map((line): Segment[] => [[line]]));
+  lines.push([[summaryText(counts(matrix))]]);
+  return lines.map((line) => paintCut(line, options.width, chalk));
 }
 
 export function statusText(row: MatrixRow, now?: number): string {
@@ -97,31 +109,33 @@ function visibleRows(matrix: Matrix, budget: number | undefined): { shown: Matri
   return { shown: matrix.rows.filter((r) => keep.has(r)), hidden: matrix.rows.length - keep.size, hiddenStates };
 }
 
-function stateColor(state: RowState): string | undefined {
-  return state === 'done' || state === 'torn down' ? '32' : state === 'failed' ? '31' : state === 'running' ? '33' : state === 'interrupted' ? '35' : undefined;
+function stateColor(state: RowState): Paint | undefined {
+  if (state === 'done' || state === 'torn down') return (c) => c.green;
+  if (state === 'failed') return (c) => c.red;
+  if (state === 'running') return (c) => c.yellow;
+  return state === 'interrupted' ? (c) => c.magenta : undefined;
 }
 
 function padId(id: string, width: number): string {
   return id + ' '.repeat(Math.max(0, width - [...id].length));
 }
 
-/** Cuts to `width` visible characters, keeping colour codes whole. */
-export function cut(line: string, width: number | undefined): string {
-  if (!width || width < 10) return line;
-  let visible = 0;
+/** Cuts the segments to `width` visible characters, then paints each (colour never counts as width). */
+function paintCut(segments: readonly Segment[], width: number | undefined, chalk: ChalkInstance): string {
+  let room = !width || width < 10 ? Infinity : width - 1;
   let out = '';
-  for (let i = 0; i < line.length; ) {
-    const escape = /^\u001b\[[0-9;]*m/.exec(line.slice(i));
-    if (escape) {
-      out += escape[0];
-      i += escape[0].length;
-      continue;
-    }
-    const char = String.fromCodePoint(line.codePointAt(i) ?? 32);
-    if (visible >= width - 1) return `${out}${line.includes('\u001b[') ? '\u001b[0m' : ''}`;
-    out += char;
-    visible++;
-    i += char.length;
+  for (const [text, paint] of segments) {
+    const chars = [...text];
+    const kept = chars.length <= room ? text : chars.slice(0, room).join('');
+    room -= Math.min(room, chars.length);
+    if (kept) out += paint ? paint(chalk)(kept) : kept;
   }
   return out;
+}
+
+/** Cuts a plain line to `width` visible characters (whole code points). */
+export function cut(line: string, width: number | undefined): string {
+  if (!width || width < 10) return line;
+  const chars = [...line];
+  return chars.length < width ? line : chars.slice(0, width - 1).join('');
 }

@@ -55,9 +55,14 @@ export function createEventLines(write: (line: string) => void, verb: string): B
         case 'start':
           write(`[${stamp()}] ${event.attendee}: ${verb} started`);
           break;
-        case 'phase':
-          write(`[${stamp()}] ${event.attendee}: ${event.stepId} ${event.phase === 'reused' ? 'done earlier' : event.phase}${event.detail && event.phase !== 'failed' ? ` (${event.detail.split('\n')[0]})` : ''}`);
+        case 'progress': {
+          const step = event.event;
+          if (step.type !== 'step') break;
+          const detail = step.phase === 'failed' ? undefined : step.phase === 'interrupted' ? step.error : step.reason;
+          const words = step.phase === 'reused' ? 'done earlier' : step.phase;
+          write(`[${stamp()}] ${event.attendee}: ${step.stepId} ${words}${detail ? ` (${detail.split('\n')[0]})` : ''}`);
           break;
+        }
         case 'finish':
           write(`[${stamp()}] ${event.attendee}: ${finishText(event.outcome)}`);
           break;

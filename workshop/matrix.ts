@@ -3,9 +3,9 @@
  * ledgers (workshop status, and the starting point of a run so resumed steps show as done).
  */
 import type { LedgerData } from '../checkpoints/ledger-schema.js';
-import type { StepPhase } from '../runner/progress.js';
+import type { RunEvent, StepPhase } from '../runner/progress-events.js';
 
-export type Cell = 'pending' | 'waiting' | 'active' | 'done' | 'failed' | 'skipped' | 'interrupted';
+export type Cell = 'pending' | 'active' | 'done' | 'failed' | 'skipped' | 'interrupted';
 
 /** queued: waiting for a slot in the pool; idle: not part of this command. */
 export type RowState = 'idle' | 'queued' | 'running' | 'done' | 'failed' | 'interrupted' | 'not started' | 'in progress' | 'torn down';
@@ -44,7 +44,6 @@ export function rowOf(matrix: Matrix, id: string): MatrixRow {
 }
 
 const cellOfPhase: Record<StepPhase, Cell> = {
-  waiting: 'waiting',
   checking: 'active',
   running: 'active',
   done: 'done',
@@ -54,13 +53,16 @@ const cellOfPhase: Record<StepPhase, Cell> = {
   interrupted: 'interrupted',
 };
 
-export function applyPhase(matrix: Matrix, id: string, stepId: string, phase: StepPhase, detail?: string): void {
+/** One attendee's run event: a step's phase moves its cell; the rest (logs, commands, prompts) leaves the matrix as it is. */
+export function applyRunEvent(matrix: Matrix, id: string, event: RunEvent): void {
+  if (event.type !== 'step') return;
+  const { stepId, phase } = event;
   if (!matrix.columns.includes(stepId)) matrix.columns.push(stepId);
   const row = rowOf(matrix, id);
   row.cells.set(stepId, cellOfPhase[phase]);
-  if (phase !== 'waiting') row.lastStep = stepId;
+  row.lastStep = stepId;
   if (phase === 'checking' || phase === 'running') row.note = `${phase} ${stepId}`;
-  if (phase === 'failed' || phase === 'interrupted') row.hint = detail?.split('\n')[0];
+  if (phase === 'failed' || phase === 'interrupted') row.hint = event.error?.split('\n')[0];
 }
 
 /** Cells and state from a ledger (status, and before a run resumes). */

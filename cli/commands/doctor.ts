@@ -1,4 +1,3 @@
-import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { newLedger } from '../../checkpoints/ledger.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
@@ -12,6 +11,7 @@ import { writeLine, type Io } from '../../kernel/io.js';
 import { stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
+import { createProgressBus } from '../../runner/progress-bus.js';
 import { createLineView } from '../views/line-view.js';
 
 /** The read-only preflight step alone, with its findings printed; the ledger is not touched. */
@@ -24,7 +24,7 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
   if (!preflight) throw new Error('the step list has no preflight step');
   const { answers } = await collectAnswers({
     cwd: io.cwd,
-    needed: preflight.needs as readonly AnswerKey[],
+    needed: preflight.needs,
     stateDir,
     answersFile: stringOption(parsed, 'answers'),
     env: io.env,
@@ -36,14 +36,15 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
   try {
     profile = await openCloudProfile(stateDir, sandbox, answers);
     const ledger = newLedger({ kind: profile.kind === 'sandbox' ? 'sandbox' : 'azure' }, clock.now(), 'doctor');
-    const store = new LedgerStore(stateDir, ledger, clock, async () => {}, false);
-    const write = (line: string) => writeLine(io.stderr, line);
+    const store = new LedgerStore(stateDir, ledger, clock, false);
+    const events = createProgressBus();
+    events.subscribe(createLineView((line) => writeLine(io.stderr, line)).onEvent);
     try {
       await runEngine({
         steps: [{ ...preflight, after: [] }],
         store,
         signal: io.signal,
-        view: createLineView(write, clock),
+        events,
         // Probes spawn each tool directly (no shell), so the report works on a PATH with nothing else.
         context: { ...engineContext(io, stateDir, answers, profile), exec: execDirect },
       });

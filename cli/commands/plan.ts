@@ -1,4 +1,3 @@
-import type { AnswerKey } from '../../kernel/answer-keys.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import { planSteps, planToJson, type PlannedStep } from '../../runner/plan.js';
 import { planToShellScript } from '../../runner/shell-script.js';
@@ -17,7 +16,7 @@ export default async function planCommand(io: Io, args: readonly string[]): Prom
   const { steps } = await import('../../steps/index.js');
   const { answers } = await collectAnswers({
     cwd: io.cwd,
-    needed: [...new Set(steps.flatMap((s) => s.needs as readonly AnswerKey[]))],
+    needed: [...new Set(steps.flatMap((s) => s.needs))],
     stateDir,
     answersFile: stringOption(parsed, 'answers'),
     env: io.env,

@@ -1,27 +1,31 @@
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { LedgerData } from '../../checkpoints/ledger-schema.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
-import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
+import type { Answers } from '../../kernel/answer-keys.js';
 import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
 import { createInquirerPrompter, isPromptInterrupted, type Prompter } from '../../prompts/prompter.js';
+import { printable } from '../../kernel/printable.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
-import type { ProgressView } from '../../runner/progress.js';
-import { runEngine } from '../../runner/engine.js';
+import { runEngine, type EngineResult } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../kernel/errors.js';
-import { NOTEBOOK_FILE, writeNotebook } from '../../runner/notebook.js';
-import { findStep, fromOnward } from '../../runner/step-graph.js';
-import type { Step } from '../../runner/step.js';
+import { NOTEBOOK_FILE, subscribeNotebook } from '../../runner/notebook.js';
+import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
+import type { RunSummary } from '../../runner/progress-events.js';
+import { nextCommands, summaryText, type NextCommand } from '../../runner/run-summary.js';
+import { answersNeeded, decideSteps, selectSteps } from '../../runner/schedule.js';
+import { findStep } from '../../runner/step-graph.js';
 import { flag, listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { createGuidedGate } from '../guided-gate.js';
-import { useColor, writeLine, type Io } from '../../kernel/io.js';
-import { printable } from '../../kernel/printable.js';
-import { openStateDir, stateDirOf } from '../state-dir.js';
+import { writeLine, type Io } from '../../kernel/io.js';
+import { chalkFor } from '../../kernel/terminal-style.js';
+import { DEFAULT_STATE_DIR, openStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
+import type { ProgressView } from '../views/view.js';
 
 export default async function runCommand(io: Io, args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs('run', args, {
@@ -62,6 +66,10 @@ export interface RunOptions {
   /** The simulated world (default <stateDir>/sandbox; a workshop shares DIR/sandbox). */
   readonly worldDir?: string;
   readonly json?: boolean;
+  /** Where the run's progress goes (the workshop passes one per attendee); default: a new bus. */
+  readonly events?: ProgressBus;
+  /** The commands the closing summary offers; default: status, export and teardown of this state dir. */
+  readonly next?: readonly NextCommand[];
 }
 
 /** One runbook run; the workshop runner calls this for each attendee with its own Io. */
@@ -76,10 +84,13 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   const state = await openStateDir(io, { stateDir, command: `ratify-runbook run`, target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
   let profile: CloudProfile | undefined;
   try {
+    // --only before its dependencies are done stops here: nothing asked, nothing run.
+    const selection = selectSteps(steps, state.ledger, { from, only });
     const prompter = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }) : undefined;
     const collected = await collectAnswers({
       cwd: io.cwd,
-      needed: neededAnswers(steps, state.ledger, from, only),
+      // The engine decides with the same function: a step skipped or reused asks nothing.
+      needed: (known) => answersNeeded(steps, decideSteps(steps, state.ledger, known, selection)),
       stateDir,
       answersFile: options.answersFile,
       env: io.env,
@@ -95,25 +106,43 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     profile = await openCloudProfile(stateDir, sandbox, answers, options.worldDir);
     const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
     banner(io, state.existed, state.ledger, profile, stateDir, notice);
-    const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, notice));
-    const view = await createProgressView(io, clock);
+    const next = options.next ?? nextCommands({ stateDir: stateDirArgument(io, stateDir), sandbox: sandbox !== undefined });
+    const store = new LedgerStore(stateDir, state.ledger, clock);
+    const events = options.events ?? createProgressBus();
+    const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice, next });
+    const view = await createProgressView(io);
+    const stopViewing = events.subscribe(view.onEvent);
+    let summary: RunSummary | undefined;
+    const stopListening = events.subscribe((event) => {
+      if (event.type === 'run-end') summary = event.summary;
+    });
+    const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, chalkFor(io, io.stderr)) : undefined;
     try {
-      const result = await runEngine({
-        steps,
-        store,
-        signal: io.signal,
-        view,
-        from,
-        only,
-        serial: options.serial,
-        wallClock: clock,
-        gate: interactive && prompter ? createGuidedGate(io.stderr, prompter, emphasis(io)) : undefined,
-        context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view, io)),
-      });
+      let result: EngineResult;
+      try {
+        result = await runEngine({
+          steps,
+          store,
+          signal: io.signal,
+          events,
+          from,
+          only,
+          serial: options.serial,
+          wallClock: clock,
+          // The live renderer stops before the question is printed.
+          gate: guidedGate && (async (preview) => (await view.idle(), guidedGate(preview))),
+          context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view, io)),
+        });
+      } finally {
+        await view.idle();
+      }
       if (result.outcome === 'quit') {
         writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
       } else {
-        writeLine(io.stderr, `✔ All steps done. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
+        const skipped = summary?.skipped.length ?? 0;
+        const done = skipped > 0 ? `Done, except ${skipped} skipped step(s)` : 'All steps done';
+        writeLine(io.stderr, `✔ ${done}. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
+        if (summary) for (const line of summaryText(summary, next)) writeLine(io.stderr, line);
       }
     } catch (error) {
       if (error instanceof StepFailedError) {
@@ -123,8 +152,11 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       }
       throw error;
     } finally {
+      stopViewing();
+      stopListening();
       recordAzureTarget(state.ledger);
       await store.save();
+      await notebook.close();
       if (options.json) io.stdout.write(statusJson(state.ledger, steps));
     }
     return 0;
@@ -134,13 +166,11 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   }
 }
 
-/** Only the questions of steps still to run are asked (DESIGN, issue 2 item 6). */
-export function neededAnswers(steps: readonly Step[], ledger: LedgerData, from?: string, only?: string): AnswerKey[] {
-  const forced = only ? new Set([only]) : from ? fromOnward(steps, from) : new Set<string>();
-  const toRun = steps.filter(
-    (step) => (only ? forced.has(step.id) : true) && (forced.has(step.id) || step.rerunEveryTime || ledger.steps[step.id]?.status !== 'done'),
-  );
-  return [...new Set(toRun.flatMap((step) => step.needs as readonly AnswerKey[]))];
+/** `--state-dir` as the person would type it again: omitted for the default, relative when under the current folder. */
+function stateDirArgument(io: Io, stateDir: string): string | undefined {
+  if (resolve(io.cwd, DEFAULT_STATE_DIR) === resolve(stateDir)) return undefined;
+  const path = relative(io.cwd, stateDir);
+  return path && !path.startsWith('..') ? path : resolve(stateDir);
 }
 
 /** Another subscription than the ledger's means another world: refuse before running anything. */
@@ -162,10 +192,7 @@ function recordAzureTarget(ledger: LedgerData): void {
   }
 }
 
-/**
- * A step's yes/no question: asked under the live renderer when it hosts prompts, else directly.
- * Ctrl-C at the question (a key press there, not a signal) stops the whole run like a Ctrl-C.
- */
+/** A step's yes/no question: asked under the live renderer when it hosts prompts, else directly. */
 function confirmer(prompter: Prompter | undefined, view: ProgressView, io: Io) {
   return async (question: string, nonInteractiveAnswer: boolean, stepId: string) => {
     if (!prompter) return nonInteractiveAnswer;
@@ -173,6 +200,7 @@ function confirmer(prompter: Prompter | undefined, view: ProgressView, io: Io) {
       if (view.confirm) return await view.confirm(stepId, question, nonInteractiveAnswer);
       return await prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
     } catch (error) {
+      // Ctrl-C at the question (a key press there, not a signal) stops the whole run like a Ctrl-C.
       if (isPromptInterrupted(error)) io.interrupt?.('SIGINT');
       throw error;
     }
@@ -184,7 +212,7 @@ export function simulatedNotice(worldDir: string): string {
 }
 
 function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProfile, stateDir: string, notice: string | undefined): void {
-  if (notice) writeLine(io.stderr, emphasis(io)(`⚠ ${notice}`));
+  if (notice) writeLine(io.stderr, chalkFor(io, io.stderr).bold(`⚠ ${notice}`));
   const done = Object.values(ledger.steps).filter((r) => r.status === 'done').length;
   writeLine(
     io.stderr,
@@ -192,8 +220,4 @@ function banner(io: Io, resumed: boolean, ledger: LedgerData, profile: CloudProf
       ? `Resuming run ${ledger.runId} against ${profile.description}: ${done} step(s) already done. State: ${stateDir}`
       : `Starting run ${ledger.runId} against ${profile.description}. State: ${stateDir}`,
   );
-}
-
-function emphasis(io: Io): (s: string) => string {
-  return useColor(io) ? (s) => `\u001b[1m${s}\u001b[22m` : (s) => s;
 }

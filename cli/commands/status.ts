@@ -1,7 +1,10 @@
 import { describeTarget } from '../../checkpoints/ledger.js';
 import type { LedgerData } from '../../checkpoints/ledger-schema.js';
+import type { Step } from '../../runner/step.js';
 import { flag, option, parseCommandArgs } from '../args.js';
 import { writeLine, type Io } from '../../kernel/io.js';
+import { renderInline } from '../../kernel/terminal-markdown.js';
+import { chalkFor } from '../../kernel/terminal-style.js';
 import { readStateDir, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 
@@ -11,25 +14,28 @@ export default async function statusCommand(io: Io, args: readonly string[]): Pr
   const stateDir = stateDirOf(io, parsed);
   const ledger = await readStateDir(stateDir);
   const { steps } = await import('../../steps/index.js');
-  if (flag(parsed, 'json')) {
-    io.stdout.write(statusJson(ledger, steps));
-  } else if (!ledger) {
-    writeLine(io.stdout, `No run yet in ${stateDir}. Start one with: ratify-runbook run (or run --sandbox to rehearse offline)`);
-  } else {
-    writeLine(io.stdout, `Run ${ledger.runId} against ${describeTarget(ledger.target)}; updated ${ledger.updatedAt}`);
-    const width = Math.max(...steps.map((s) => s.id.length));
-    for (const step of steps) {
-      const record = ledger.steps[step.id];
-      const status = record?.status ?? 'pending';
-      const extra = record?.error ?? record?.skipReason ?? '';
-      const attempts = record?.attempts ? ` (attempt ${record.attempts})` : '';
-      writeLine(io.stdout, `  ${step.id.padEnd(width)}  ${status.padEnd(11)}${attempts}${extra ? `  ${extra.split('\n')[0]}` : ''}`);
-      for (const hint of record?.status === 'failed' ? (record.hints ?? []) : []) writeLine(io.stdout, `  ${' '.repeat(width)}  → ${hint}`);
-    }
-    if (ledger.teardown) writeLine(io.stdout, `Teardown: ${ledger.teardown.status}${ledger.teardown.error ? ` (${ledger.teardown.error})` : ''}`);
-  }
+  if (flag(parsed, 'json')) io.stdout.write(statusJson(ledger, steps));
+  else if (!ledger) writeLine(io.stdout, `No run yet in ${stateDir}. Start one with: ratify-runbook run (or run --sandbox to rehearse offline)`);
+  else printStatus(io, ledger, steps);
   if (flag(parsed, 'check-cloud') && ledger) await checkCloud(io, stateDir, ledger);
   return 0;
+}
+
+function printStatus(io: Io, ledger: LedgerData, steps: readonly Step[]): void {
+  writeLine(io.stdout, `Run ${ledger.runId} against ${describeTarget(ledger.target)}; updated ${ledger.updatedAt}`);
+  const width = Math.max(...steps.map((s) => s.id.length));
+  const chalk = chalkFor(io, io.stdout as { isTTY?: boolean });
+  for (const step of steps) {
+    const record = ledger.steps[step.id];
+    const status = record?.status ?? 'pending';
+    const extra = record?.error ?? record?.skipReason ?? '';
+    const attempts = record?.attempts ? ` (attempt ${record.attempts})` : '';
+    writeLine(io.stdout, `  ${step.id.padEnd(width)}  ${status.padEnd(11)}${attempts}${extra ? `  ${extra.split('\n')[0]}` : ''}`);
+    for (const hint of record?.status === 'failed' ? (record.hints ?? []) : []) {
+      writeLine(io.stdout, `  ${' '.repeat(width)}  → ${renderInline(hint, chalk)}`);
+    }
+  }
+  if (ledger.teardown) writeLine(io.stdout, `Teardown: ${ledger.teardown.status}${ledger.teardown.error ? ` (${ledger.teardown.error})` : ''}`);
 }
 
 /**
@@ -58,3 +64,4 @@ async function checkCloud(io: Io, stateDir: string, ledger: LedgerData): Promise
     await profile.close();
   }
 }
+

@@ -5,7 +5,8 @@ import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js'
 import { createInquirerPrompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
 import { ExitCode, RunbookError, UsageError } from '../../kernel/errors.js';
-import { writeNotebook } from '../../runner/notebook.js';
+import { subscribeNotebook } from '../../runner/notebook.js';
+import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
 import { runTeardown } from '../../runner/teardown.js';
 import type { Step } from '../../runner/step.js';
 import type { Marked } from '../../steps/_shared/sweep.js';
@@ -13,6 +14,7 @@ import { flag, option, parseCommandArgs } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../../kernel/io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
+import type { Sweep } from '../sweep.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
@@ -46,6 +48,8 @@ export interface TeardownRunbookOptions {
   readonly sandbox?: SandboxFlags | undefined;
   /** The simulated world (default <stateDir>/sandbox; a workshop shares DIR/sandbox). */
   readonly worldDir?: string;
+  /** Where the teardown's progress goes (the workshop passes one per attendee); default: a new bus. */
+  readonly events?: ProgressBus;
   /** Also remove what carries the run's mark but the ledger does not list. */
   readonly sweep?: boolean;
 }
@@ -77,9 +81,8 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     // The answers the run used, for names teardown still needs (it removes by recorded id).
     const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
     const openProfile = async () => (profile ??= await openCloudProfile(stateDir, sandbox, {}, options.worldDir));
-    const notice = () => (profile?.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined);
 
-    let sweep: Awaited<ReturnType<typeof import('../sweep.js').openSweep>> | undefined;
+    let sweep: Sweep | undefined;
     let extra: Marked[] = [];
     if (options.sweep) {
       const { openSweep, unlisted } = await import('../sweep.js');
@@ -87,14 +90,16 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
       extra = unlisted(await sweep.find(), state.ledger);
     }
     if (recorded.length === 0 && extra.length === 0) {
-      writeLine(io.stderr, `Nothing to tear down: the ledger records no resource created by this runbook${options.sweep ? ', and nothing else carries its mark' : ''}.`);
-      if (!options.sweep) writeLine(io.stderr, `  → To look for resources carrying this run's mark anyway: ratify-runbook teardown --sweep`);
+      const more = options.sweep ? ', and nothing else carries its mark' : '';
+      writeLine(io.stderr, `Nothing to tear down: the ledger records no resource created by this runbook${more}.`);
+      if (!options.sweep) writeLine(io.stderr, "  → To look for resources carrying this run's mark anyway: ratify-runbook teardown --sweep");
       return 0;
     }
     if (recorded.length > 0) writeLine(io.stderr, `Teardown removes ${recorded.length} resource(s) this runbook created:`);
     for (const line of recorded) writeLine(io.stderr, `  - ${line}`);
     if (extra.length > 0) {
-      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) carrying this run's mark (ratify-runbook-run=${state.ledger.runId}) that the ledger does not list:`);
+      const mark = `ratify-runbook-run=${state.ledger.runId}`;
+      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) carrying this run's mark (${mark}) that the ledger does not list:`);
       for (const m of extra) writeLine(io.stderr, `  - ${m.label} (${m.id})`);
     }
     if (!options.yes) {
@@ -105,10 +110,10 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
         return 0;
       }
     }
-    await openProfile();
-    const simulated = notice();
-    if (simulated) writeLine(io.stderr, `⚠ ${simulated}`);
-    const store = new LedgerStore(stateDir, state.ledger, clock, (data) => writeNotebook(stateDir, data, steps, simulated));
+    const opened = await openProfile();
+    const notice = opened.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
+    if (notice) writeLine(io.stderr, `⚠ ${notice}`);
+
     // Grants and policies the ledger lost go first: a policy assignment left behind would keep
     // Ratify's constraint in the cluster, and the ledger's teardown of Ratify waits for it to go.
     // Tagged resources go last, after the ledger removed what lives in them (certificates in a vault).
@@ -116,13 +121,19 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     const unremovable = sweep ? await removeMarked(sweep.ctx, extra.filter(isGrantOrPolicy)) : [];
     let removedSteps: string[] = [];
     if (recorded.length > 0) {
-      ({ removedSteps } = await runTeardown({
-        steps,
-        store,
-        signal: io.signal,
-        view: await createProgressView(io, clock),
-        context: engineContext(io, stateDir, answers, profile as CloudProfile),
-      }));
+      const store = new LedgerStore(stateDir, state.ledger, clock);
+      const events = options.events ?? createProgressBus();
+      const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice });
+      const view = await createProgressView(io);
+      const stopViewing = events.subscribe(view.onEvent);
+      try {
+        const context = engineContext(io, stateDir, answers, opened);
+        ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
+      } finally {
+        await view.idle();
+        stopViewing();
+        await notebook.close();
+      }
     }
     if (sweep) {
       unremovable.push(...(await removeMarked(sweep.ctx, extra.filter((m) => !isGrantOrPolicy(m)))));
@@ -135,11 +146,11 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
         ]);
       }
     }
-    writeLine(io.stderr, `✔ Teardown done (${[...removedSteps, ...(extra.length > 0 ? [`${extra.length} swept`] : [])].join(', ') || 'nothing left'}).`);
+    const swept = extra.length > 0 ? [`${extra.length} swept`] : [];
+    writeLine(io.stderr, `✔ Teardown done (${[...removedSteps, ...swept].join(', ') || 'nothing left'}).`);
     return 0;
   } finally {
     await profile?.close();
     await state.release();
   }
 }
-

@@ -110,9 +110,16 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
   try {
     if (command === 'run') {
       const { runRunbook } = await import('./run.js');
-      const task: AttendeeTask = async (attendeeIo, attendee) => {
+      const flags = `--dir ${dirArg}${sandbox ? ' --sandbox' : ''}`;
+      // An attendee's state dir belongs to the workshop: its next commands are the workshop's.
+      const next = [
+        { command: `ratify-runbook workshop status --dir ${dirArg}`, what: 'where every attendee stands' },
+        { command: `ratify-runbook workshop teardown ${flags}`, what: "remove what the runbook created for every attendee" },
+      ];
+      const task: AttendeeTask = async (attendeeIo, attendee, events) => {
         await joinWorld();
-        return runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile: join(attendee.stateDir, 'answers.yaml'), interactive: false, sandbox, ...where });
+        const answersFile = join(attendee.stateDir, 'answers.yaml');
+        return runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile, interactive: false, sandbox, events, next, ...where });
       };
       return await workshopCommands.workshopRun(io, options, task, steps);
     }
@@ -124,9 +131,9 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
       const { createInquirerPrompter } = await import('../../prompts/prompter.js');
       return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
     };
-    const task: AttendeeTask = async (attendeeIo, attendee) => {
+    const task: AttendeeTask = async (attendeeIo, attendee, events) => {
       await joinWorld();
-      return teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, ...where });
+      return teardownRunbook(attendeeIo, { stateDir: attendee.stateDir, yes: true, sandbox, events, ...where });
     };
     return await workshopCommands.workshopTeardown(io, { ...options, confirmed: yes, confirm: canAsk ? confirm : undefined }, task, steps);
   } finally {

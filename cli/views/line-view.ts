@@ -1,34 +1,31 @@
-import type { ProgressView, StepPhase } from '../../runner/progress.js';
-import type { Clock } from '../../kernel/clock.js';
+import type { RunEvent, StepPhase } from '../../runner/progress-events.js';
+import type { ProgressView } from './view.js';
+
+const words: Record<StepPhase, string> = {
+  checking: 'checking',
+  running: 'running',
+  done: 'done',
+  reused: 'done earlier, not repeated',
+  failed: 'FAILED',
+  skipped: 'skipped',
+  interrupted: 'interrupted',
+};
 
 /**
- * Progress as plain lines (no TTY: CI logs, pipes, the workshop runner): one line per event,
- * prefixed with the time and the step id, so concurrent steps stay readable.
+ * Progress as plain lines (no TTY: CI logs, pipes, a workshop attendee's transcript): one line
+ * per step change or log line, prefixed with the time and the step id, so concurrent steps stay
+ * readable. For people only: programs read the events (or `status --json`), never these lines.
  */
-export function createLineView(write: (line: string) => void, clock: Clock): ProgressView {
+export function createLineView(write: (line: string) => void): ProgressView {
   const titles = new Map<string, string>();
-  const stamp = () => clock.now().toISOString().slice(11, 19);
-  const words: Record<StepPhase, string> = {
-    waiting: 'waiting',
-    checking: 'checking',
-    running: 'running',
-    done: 'done',
-    reused: 'done earlier, not repeated',
-    failed: 'FAILED',
-    skipped: 'skipped',
-    interrupted: 'interrupted',
+  const onEvent = (event: RunEvent) => {
+    const stamp = `[${event.at.slice(11, 19)}]`;
+    if (event.type === 'run-start') for (const step of event.steps) titles.set(step.id, step.title);
+    if (event.type === 'log') write(`${stamp} ${event.stepId}:   ${event.line}`);
+    if (event.type !== 'step') return;
+    const title = event.phase === 'checking' ? ` ${titles.get(event.stepId) ?? ''}` : '';
+    const detail = event.phase === 'failed' || event.phase === 'interrupted' ? event.error : event.reason;
+    write(`${stamp} ${event.stepId}:${title} ${words[event.phase]}${detail ? ` (${detail})` : ''}`);
   };
-  return {
-    begin(steps) {
-      for (const step of steps) titles.set(step.id, step.title);
-    },
-    phase(stepId, phase, detail) {
-      const title = phase === 'checking' ? ` ${titles.get(stepId) ?? ''}` : '';
-      write(`[${stamp()}] ${stepId}:${title} ${words[phase]}${detail ? ` (${detail})` : ''}`);
-    },
-    log(stepId, line) {
-      write(`[${stamp()}] ${stepId}:   ${line}`);
-    },
-    async end() {},
-  };
+  return { onEvent, idle: async () => {} };
 }

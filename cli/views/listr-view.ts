@@ -1,4 +1,6 @@
-import type { ProgressView } from '../../runner/progress.js';
+import type { ChalkInstance } from '../../kernel/terminal-style.js';
+import type { RunEvent, StepPhase } from '../../runner/progress-events.js';
+import type { ProgressView } from './view.js';
 
 interface Deferred {
   promise: Promise<void>;
@@ -14,37 +16,46 @@ interface TaskHandle {
   prompt(adapter: never): { run(prompt: never, config: never): unknown };
 }
 
+interface Entry {
+  readonly title: string;
+  readonly done: Deferred;
+  finished?: boolean;
+  task?: TaskHandle;
+  readonly pending: ((task: TaskHandle) => void)[];
+}
+
 /**
- * listr2's default renderer on a terminal. The engine schedules; each listr task only
- * mirrors one step (it waits for the engine to say the step ended).
+ * listr2's default renderer on a terminal, fed by the run's events. Each listr task only mirrors
+ * one step (it waits for the events to say the step ended). Steps are drawn in batches: all of
+ * them at once, or in guided mode one step at a time, so the question before the next step is
+ * never drawn over a live renderer. Anything written outside a batch waits for the batch's last frame.
  */
-export async function createListrView(stream: NodeJS.WriteStream, color: boolean): Promise<ProgressView> {
+export async function createListrView(stream: NodeJS.WriteStream, chalk: ChalkInstance): Promise<ProgressView> {
   const { Listr, ListrLogger, PRESET_TIMER, ProcessOutput } = await import('listr2');
-  if (!color) process.env.LISTR_FORCE_UNICODE ??= '1';
-  let run: Promise<unknown> = Promise.resolve();
-  const state = new Map<string, { title: string; done: Deferred; finished?: boolean; task?: TaskHandle; pending: ((t: TaskHandle) => void)[] }>();
-  const withTask = (id: string, apply: (task: TaskHandle) => void) => {
-    const entry = state.get(id);
-    if (!entry) return;
-    if (entry.task) apply(entry.task);
-    else entry.pending.push(apply);
+  if (chalk.level === 0) process.env.LISTR_FORCE_UNICODE ??= '1';
+  const titles = new Map<string, string>();
+  /** Steps of this run that have not ended yet, in flow order. */
+  const unsettled: string[] = [];
+  let guided = false;
+  /** The current batch: step id -> its listr task's state. */
+  let batch: Map<string, Entry> | undefined;
+  /** Everything drawn so far, in order: a batch's run, then the lines written after it. */
+  let screen: Promise<unknown> = Promise.resolve();
+  const later = (draw: () => unknown) => {
+    screen = screen.then(draw).catch(() => {});
   };
-  const finish = (id: string, how: (entry: NonNullable<ReturnType<typeof state.get>>) => void) => {
-    const entry = state.get(id);
-    if (entry) how(entry);
-  };
-  return {
-    begin(steps) {
-      state.clear();
-      for (const step of steps) state.set(step.id, { title: step.title, done: deferred(), pending: [] });
-      const list = new Listr(
-        steps.map((step) => ({
-          title: step.title,
+
+  const openBatch = (ids: readonly string[]) => {
+    closeBatch();
+    const entries = new Map<string, Entry>(ids.map((id) => [id, { title: titles.get(id) ?? id, done: deferred(), pending: [] }]));
+    batch = entries;
+    later(() =>
+      new Listr(
+        [...entries].map(([, entry]) => ({
+          title: entry.title,
           task: async (_ctx: unknown, task: TaskHandle) => {
-            const entry = state.get(step.id);
-            if (!entry) return;
             entry.task = task;
-            task.title = `${step.title} · waiting`;
+            task.title = `${entry.title} · waiting`;
             for (const apply of entry.pending.splice(0)) apply(task);
             await entry.done.promise;
           },
@@ -56,7 +67,7 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
           registerSignalListeners: false,
           renderer: 'default',
           rendererOptions: {
-            // Progress belongs on stderr: stdout is reserved for machine output (DESIGN).
+            // Progress belongs on stderr: stdout is reserved for machine output (`run --json`).
             logger: new ListrLogger({ useIcons: true, toStderr: [], processOutput: new ProcessOutput(stream, process.stdout) }),
             collapseSubtasks: false,
             showErrorMessage: true,
@@ -64,63 +75,107 @@ export async function createListrView(stream: NodeJS.WriteStream, color: boolean
             timer: PRESET_TIMER,
           },
         },
-      );
-      run = list.run().catch(() => {});
-    },
-    phase(stepId, phase, detail) {
-      if (!state.has(stepId)) {
-        // Outside the current batch (guided mode: reused or skipped steps between questions).
-        if (phase === 'reused' || phase === 'skipped') stream.write(`${color ? '\u001b[2m' : ''}↓ ${stepId}: ${detail ?? phase}${color ? '\u001b[22m' : ''}\n`);
+      )
+        .run()
+        .catch(() => {}),
+    );
+  };
+  /** Ends the batch; steps it never saw start (an earlier failure, Ctrl-C) show as not run. */
+  const closeBatch = () => {
+    for (const entry of batch?.values() ?? []) {
+      if (entry.finished) continue;
+      entry.finished = true;
+      withTask(entry, (task) => task.skip(`${entry.title} (not run)`));
+      entry.done.resolve();
+    }
+    batch = undefined;
+  };
+  const withTask = (entry: Entry, apply: (task: TaskHandle) => void) => {
+    if (entry.task) apply(entry.task);
+    else entry.pending.push(apply);
+  };
+
+  const phase = (stepId: string, step: StepPhase, detail: string | undefined) => {
+    const entry = batch?.get(stepId);
+    if (!entry) {
+      // Outside the current batch (guided mode: reused or skipped steps between questions).
+      if (step === 'reused' || step === 'skipped') later(() => stream.write(`${chalk.dim(`↓ ${stepId}: ${detail ?? step}`)}\n`));
+      return;
+    }
+    if (step === 'checking' || step === 'running') {
+      withTask(entry, (task) => {
+        task.title = `${entry.title}${step === 'running' ? '' : ` · ${step}`}`;
+      });
+      return;
+    }
+    entry.finished = true;
+    if (step === 'done') {
+      withTask(entry, (task) => {
+        task.title = entry.title;
+      });
+      entry.done.resolve();
+    } else if (step === 'reused' || step === 'skipped') {
+      withTask(entry, (task) => task.skip(`${entry.title} (${detail ?? step})`));
+      entry.done.resolve();
+    } else {
+      entry.done.reject(new Error(detail ?? step));
+    }
+    if ([...(batch?.values() ?? [])].every((e) => e.finished)) batch = undefined;
+  };
+
+  const onEvent = (event: RunEvent) => {
+    switch (event.type) {
+      case 'run-start':
+        closeBatch();
+        unsettled.splice(0, unsettled.length, ...event.steps.filter((s) => s.selected).map((s) => s.id));
+        for (const step of event.steps) titles.set(step.id, step.title);
+        guided = event.guided;
+        if (!guided && unsettled.length > 0) openBatch(unsettled);
         return;
-      }
-      const title = state.get(stepId)?.title ?? stepId;
-      if (phase === 'checking' || phase === 'running' || phase === 'waiting') {
-        withTask(stepId, (task) => {
-          task.title = `${title}${phase === 'running' ? '' : ` · ${phase}`}`;
-        });
-        return;
-      }
-      finish(stepId, (entry) => {
-        entry.finished = true;
-        if (phase === 'done') {
-          withTask(stepId, (task) => {
-            task.title = title;
-          });
-          entry.done.resolve();
-        } else if (phase === 'reused' || phase === 'skipped') {
-          withTask(stepId, (task) => task.skip(`${title} (${detail ?? phase})`));
-          entry.done.resolve();
-        } else {
-          entry.done.reject(new Error(detail ?? phase));
+      case 'prompt-answered':
+        if (event.kind === 'gate' && event.answer === 'all') {
+          guided = false;
+          openBatch(unsettled);
         }
-      });
-    },
-    log(stepId, line) {
-      withTask(stepId, (task) => {
-        task.output = line;
-      });
+        return;
+      case 'step': {
+        if (event.phase === 'checking' && !batch?.has(event.stepId)) openBatch([event.stepId]);
+        const at = unsettled.indexOf(event.stepId);
+        if (at >= 0 && event.phase !== 'checking' && event.phase !== 'running') unsettled.splice(at, 1);
+        const detail = event.phase === 'failed' || event.phase === 'interrupted' ? event.error : event.reason;
+        phase(event.stepId, event.phase, detail);
+        return;
+      }
+      case 'log': {
+        const entry = batch?.get(event.stepId);
+        if (entry) {
+          withTask(entry, (task) => {
+            task.output = event.line;
+          });
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  return {
+    onEvent,
+    async idle() {
+      closeBatch();
+      await screen;
     },
     async confirm(stepId, question, defaultAnswer) {
       // listr2 hosts the prompt inside the task (its inquirer adapter), so the renderer does
       // not draw over the question.
-      const task = state.get(stepId)?.task;
+      const task = batch?.get(stepId)?.task;
       if (!task) return defaultAnswer;
       const [{ ListrInquirerPromptAdapter }, confirm] = await Promise.all([
         import('@listr2/prompt-adapter-inquirer'),
         import('../../prompts/prompter.js').then((m) => m.inquirerConfirmPrompt()),
       ]);
       return (await task.prompt(ListrInquirerPromptAdapter as never).run(confirm as never, { message: question, default: defaultAnswer } as never)) as boolean;
-    },
-    async end() {
-      // Steps the engine never started (an earlier failure, Ctrl-C) are shown as not run.
-      for (const entry of state.values()) {
-        if (entry.finished) continue;
-        entry.finished = true;
-        if (!entry.task) entry.pending.push((task) => task.skip(`${entry.title} (not run)`));
-        entry.task?.skip(`${entry.title} (not run)`);
-        entry.done.resolve();
-      }
-      await run;
     },
   };
 }

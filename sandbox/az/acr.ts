@@ -12,7 +12,7 @@ import type { AzCtx } from './context.js';
 import { cliError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** ACR control and data plane (tool-outputs.md §9). */
+/** ACR control and data plane, with az 2.x's output shapes. */
 
 export const ACR_TOKEN_USER = '00000000-0000-0000-0000-000000000000';
 
@@ -30,7 +30,7 @@ export const registryData = (world: AzCtx['world'], name: string): RegistryData 
 
 export const loginServerOf = (r: ArmResource): string => String(r.properties.loginServer);
 
-/** ACR data-plane errors (§9.4): `Error: <message>. Correlation ID: <id>.`, exit 1. */
+/** ACR data-plane errors as az prints them: `Error: <message>. Correlation ID: <id>.`, exit 1. */
 const registryError = (message: string): ToolError => cliError(`Error: ${message}. Correlation ID: ${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}.`);
 
 /** `app:v1`, `app@sha256:..`, `acr1.azurecr.io/app:v1` -> parts. */
@@ -142,7 +142,7 @@ export const acrCommands: AzCommand[] = [
       const server = loginServerOf(reg);
       if (bool(a, 'exposeToken') && (str(a, 'username') || str(a, 'password'))) throw cliError('`--expose-token` cannot be combined with `--username` or `--password`.');
       if (!bool(a, 'exposeToken')) {
-        // No Docker daemon in the sandbox, as on most CI machines (ratify-on-aks.md B9).
+        // No Docker daemon in the sandbox, as on most CI machines (docs/errata.md#registry-credentials).
         throw cliError(
           `2025-01-01 00:00:00.000000 An error occurred: DOCKER_COMMAND_ERROR\nPlease verify if Docker client is installed and running.\nYou may want to use 'az acr login -n ${reg.name} --expose-token' to get an access token, which does not require Docker to be installed.`,
         );
@@ -203,8 +203,8 @@ export const acrCommands: AzCommand[] = [
       }
       await ctx.clock.sleep(ctx.latency.ms('acrBuild'));
       const finished = ctx.now();
-      // Every build produces a new digest (ratify-on-aks.md A step 7: a rebuild changes the
-      // digest and needs a re-sign).
+      // Every build produces a new digest: a rebuild needs a new signature
+      // (docs/errata.md#image-rebuild-digest).
       const outputs: { digest: string; registry: string; repository: string; tag: string }[] = [];
       if (!bool(a, 'noPush')) {
         for (const img of images) {

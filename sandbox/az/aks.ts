@@ -13,11 +13,11 @@ import type { AzCtx } from './context.js';
 import { cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** AKS (tool-outputs.md §4). */
+/** AKS, with az 2.x's output shapes. */
 
 export function clusterView(r: ArmResource): Record<string, unknown> {
   const v = flatten(r);
-  // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl (§4.1).
+  // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl.
   const oidc = v.oidcIssuerProfile as { enabled: boolean; issuerURL?: string } | undefined;
   if (oidc) v.oidcIssuerProfile = { enabled: oidc.enabled, issuerUrl: oidc.issuerURL ?? null };
   const addons = (v.addonProfiles ?? {}) as Record<string, unknown>;
@@ -76,7 +76,7 @@ function detachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): void {
 
 /**
  * The `deploy-trustedimages` initiative is DeployIfNotExists: while it is assigned, the next
- * cluster update re-enables Image Integrity (ratify-on-aks.md errata B1).
+ * cluster update re-enables Image Integrity (docs/errata.md#image-integrity-order).
  */
 function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   const covering = listByType(ctx.world, 'Microsoft.Authorization/policyAssignments').some((pa) => {
@@ -164,7 +164,7 @@ export const aksCommands: AzCommand[] = [
       { names: '--yes -y', kind: 'flag' },
     ],
     run: async (ctx, a) => {
-      // The image-integrity flags come from the aks-preview extension (§4.2); without it
+      // The image-integrity flags come from the aks-preview extension; without it
       // argparse does not know them.
       if (!ctx.world.extensions['aks-preview']) {
         const bad = ['enableImageIntegrity', 'disableImageIntegrity'].filter((k) => bool(a, k)).map((k) => (k === 'enableImageIntegrity' ? '--enable-image-integrity' : '--disable-image-integrity'));

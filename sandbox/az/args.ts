@@ -3,7 +3,7 @@ import { splitFlag } from '../split-flag.js';
 
 /**
  * A small argparse look-alike: enough to accept every flag the flow uses and to fail the way
- * az does otherwise (tool-outputs.md §0.5/§0.6: exit 2, `the following arguments are
+ * az (argparse) does otherwise (exit 2, `the following arguments are
  * required: ...`, `unrecognized arguments: ...`).
  */
 export type ArgKind = 'value' | 'flag' | 'bool' | 'list' | 'append';

@@ -6,9 +6,9 @@ export interface AzCtx extends ToolContext {
   readonly caller: Principal;
   /** `WARNING: <msg>` on stderr (hidden by --only-show-errors). */
   warn(msg: string): void;
-  /** Text straight to stderr, no prefix (deprecation banners, §5.4). */
+  /** Text straight to stderr, no prefix (deprecation banners). */
   stderrRaw(text: string): void;
-  /** Text straight to stdout (the `acr build` log stream, §9.2). */
+  /** Text straight to stdout (the `acr build` log stream). */
   stdoutRaw(text: string): void;
   now(): number;
   /** Reads a file named on the command line (relative to the caller's cwd). */

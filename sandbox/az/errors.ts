@@ -1,7 +1,7 @@
 import { ToolError } from '../tool-result.js';
 
 /**
- * az error texts (tool-outputs.md §0.5/§0.6): ARM errors print `(<code>) <message>` then
+ * az error texts: ARM errors print `(<code>) <message>` then
  * `Code:` / `Message:` lines; exit 3 for a 404 (ResourceNotFoundError), 1 otherwise.
  */
 export function armError(code: string, message: string, opts: { status?: number; inner?: string; extra?: string } = {}): ToolError {
@@ -28,6 +28,6 @@ export function resourceNotFound(type: string, name: string, rg: string): ToolEr
 export const resourceGroupNotFound = (rg: string): ToolError =>
   armError('ResourceGroupNotFound', `Resource group '${rg}' could not be found.`, { status: 404 });
 
-/** §0.6: confirmation needed and no TTY (AAZ / generic `--yes` commands). */
+/** Confirmation needed and no TTY (AAZ / generic `--yes` commands). */
 export const noTtyCancelled = (): ToolError =>
   new ToolError('WARNING: Unable to prompt for confirmation as no tty available. Use --yes.\nERROR: Operation cancelled.\n', 1);

@@ -7,9 +7,9 @@ import type { AzCtx } from './context.js';
 import { cliError, noTtyCancelled, resourceNotFound } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** Managed identities + federated credentials (tool-outputs.md §8; AAZ, flattened). */
+/** Managed identities + federated credentials (AAZ commands: output flattened). */
 
-// ARM returns identity ids with a lower-case `resourcegroups` (§8.1).
+// ARM returns identity ids with a lower-case `resourcegroups`.
 const identityId = (sub: string, rg: string, name: string): string =>
   `/subscriptions/${sub}/resourcegroups/${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;
 
@@ -32,7 +32,7 @@ export const identityCommands: AzCommand[] = [
       const id = identityId(ctx.sub.id, rg.name, name);
       const existing = getResource(ctx.world, id);
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
-      // A PUT: re-running returns the same identity with the same principalId (§8.1).
+      // A PUT: re-running returns the same identity with the same principalId.
       const principalId = (existing?.properties.principalId as string | undefined) ?? guid();
       const clientId = (existing?.properties.clientId as string | undefined) ?? guid();
       const res = putResource(ctx.world, {

@@ -13,7 +13,7 @@ import { armError, cliError, resourceNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 import { createHash } from 'node:crypto';
 
-/** Key Vault management plane (tool-outputs.md §5) and certificates (§6). */
+/** Key Vault management plane and certificates, with az 2.x's output shapes. */
 
 const ALL_PERMS = {
   keys: ['Get', 'List', 'Update', 'Create', 'Import', 'Delete', 'Recover', 'Backup', 'Restore', 'GetRotationPolicy', 'SetRotationPolicy', 'Rotate'],
@@ -234,9 +234,9 @@ export const keyvaultCommands: AzCommand[] = [
       if (other && other.id.toLowerCase() !== resourceId(ctx.sub.id, rg.name, 'Microsoft.KeyVault', 'vaults', name).toLowerCase()) throw vaultNameInUse(name);
       await ctx.clock.sleep(ctx.latency.ms('vaultCreate'));
       const now = ctx.now();
-      // CLI >= 2.61 defaults --enable-rbac-authorization to true (tool-outputs.md §5.1). The
+      // CLI >= 2.61 defaults --enable-rbac-authorization to true (Azure/azure-cli#29268). The
       // create is an ARM PUT: re-running it on an existing vault replaces its access policies
-      // with the caller's (Azure/azure-cli#7608, #13212; ratify-on-aks.md step 3).
+      // with the caller's (Azure/azure-cli#7608, #13212).
       const rbac = bool(a, 'enableRbacAuthorization') ?? true;
       const res: ArmResource = {
         id: other?.id ?? resourceId(ctx.sub.id, rg.name, 'Microsoft.KeyVault', 'vaults', name),
@@ -356,7 +356,7 @@ export const keyvaultCommands: AzCommand[] = [
     run: (ctx, a) => {
       const v = requireVault(ctx, str(a, 'name'), str(a, 'resourceGroup'));
       const props = v.properties as { enableRbacAuthorization?: boolean; accessPolicies: { objectId: string; permissions: Record<string, string[] | null>; applicationId: null; tenantId: string }[] };
-      // tool-outputs.md §5.2: azure-cli keyvault/custom.py set_policy.
+      // azure-cli keyvault/custom.py set_policy refuses RBAC vaults with this text.
       if (props.enableRbacAuthorization) throw cliError("Cannot set policies to a vault with '--enable-rbac-authorization' specified");
       const oid = resolveObjectId(ctx, a);
       let p = props.accessPolicies.find((x) => x.objectId === oid);
@@ -419,7 +419,7 @@ export const keyvaultCommands: AzCommand[] = [
       if (issuer.toLowerCase() === 'unknown') {
         return { ...op, status: 'inProgress', statusDetails: 'Pending certificate created. Please Perform Merge to complete the request.' };
       }
-      // Every create makes a new version with a new key (ratify-on-aks.md A step 6).
+      // Every create makes a new version with a new key (docs/errata.md#certificate-new-version).
       const validity = Number(str(a, 'validity') ?? x509.validityInMonths ?? 12);
       const made = await selfSignedCert(x509.subject, validity, now);
       const der = Buffer.from(made.derB64, 'base64');

@@ -3,7 +3,7 @@ import { stringify as toYaml } from 'yaml';
 import { ToolError } from '../tool-result.js';
 
 /**
- * az output rendering (tool-outputs.md §0.2-§0.4, knack output.py): JSON with sorted keys and
+ * az output rendering (knack output.py): JSON with sorted keys and
  * 2-space indent; null prints nothing in every format; TSV by knack's _TsvOutput rules.
  */
 export function sortDeep(v: unknown): unknown {

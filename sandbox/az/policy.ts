@@ -9,7 +9,7 @@ import type { AzCtx } from './context.js';
 import { armError, cliError, resourceGroupNotFound } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** Azure Policy definitions and assignments (tool-outputs.md §10; flattened). */
+/** Azure Policy definitions and assignments (output flattened, as az prints them). */
 
 /** az takes a JSON string or a path to a JSON file for --rules/--params/-p. */
 function jsonArg(ctx: AzCtx, value: string, what: string): unknown {
@@ -247,7 +247,7 @@ export const policyCommands: AzCommand[] = [
     run: (ctx, a) => {
       const scope = scopeFor(ctx, str(a, 'scope'), str(a, 'resourceGroup'));
       const r = getResource(ctx.world, `${scope}/providers/Microsoft.Authorization/policyAssignments/${str(a, 'name')}`);
-      // ARM DELETE of a missing assignment is a 204: success (§10.2).
+      // ARM DELETE of a missing assignment is a 204: success.
       if (!r) return null;
       recordDeletion(ctx, r);
       deleteResource(ctx.world, r.id);

@@ -7,7 +7,7 @@ import type { AzCtx } from './context.js';
 import { armError, cliError, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
-/** `az role assignment` (tool-outputs.md §7). */
+/** `az role assignment`, with az 2.x's output shapes. */
 
 function findPrincipal(ctx: AzCtx, idOrName: string): Principal | undefined {
   const n = idOrName.toLowerCase();
@@ -57,7 +57,7 @@ export const roleCommands: AzCommand[] = [
       { names: '--assignee-object-id' },
       { names: '--assignee-principal-type', choices: ['User', 'Group', 'ServicePrincipal', 'ForeignGroup', 'Device'] },
       { names: '--role', required: true },
-      // --scope is required since 2.54.0 (tool-outputs.md §7.1).
+      // --scope is required since az 2.54.0.
       { names: '--scope', required: true },
       { names: '--description' },
       { names: '--condition' },
@@ -89,7 +89,7 @@ export const roleCommands: AzCommand[] = [
         throw armError('InvalidResourceNamespace', `The resource namespace '${scope.split('/providers/')[1]?.split('/')[0] ?? ''}' is invalid.`);
       }
       const defId = roleDefinitionId(ctx.sub.id, role);
-      // Idempotent: an existing assignment comes back from `list` (§7.1).
+      // Idempotent: an existing assignment comes back from `list`.
       const existing = listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').find((ra) => {
         const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
         return p.principalId === principalId && p.scope.toLowerCase() === scope.toLowerCase() && roleByName(p.roleDefinitionId)?.guid === role.guid;

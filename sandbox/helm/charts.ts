@@ -1,7 +1,7 @@
 /**
- * The charts the sandbox knows, by repository URL (ratify-on-aks.md: the Ratify chart moved
- * from deislabs.github.io to ratify-project.github.io to notaryproject.github.io; only the
- * last answers). Default values are the subset of chart 1.15.0's values.yaml that the
+ * The charts the sandbox knows, by repository URL (the Ratify chart moved from
+ * deislabs.github.io to ratify-project.github.io to notaryproject.github.io; only the last
+ * answers: docs/errata.md#helm-repository). Default values are the subset of chart 1.15.0's values.yaml that the
  * simulation reads.
  */
 export const LIVE_REPOS: Record<string, { charts: Record<string, { versions: string[]; appVersions: Record<string, string> }> }> = {

@@ -10,7 +10,7 @@ import { DEAD_REPOS, deepMerge, getPath, LIVE_REPOS, normaliseRepoUrl, ratifyDef
 import { applySet, SetParseError } from './values.js';
 import { splitFlag } from '../split-flag.js';
 
-/** helm v3 behaviour (tool-outputs.md §13): `Error: <msg>` on stderr, exit 1. */
+/** helm v3 behaviour: `Error: <msg>` on stderr, exit 1. */
 const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max']);
 const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
@@ -138,7 +138,8 @@ function installRatify(kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: s
   if (existing && existing.sandbox?.owner !== `helm/${ns}/${rel.name}`) {
     return `Unable to continue with install: Deployment "ratify" in namespace "${ns}" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "${rel.name}"; annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${ns}"`;
   }
-  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy (section C2).
+  // The add-on's webhook rejects Gatekeeper mutations created outside Azure Policy
+  // (docs/troubleshooting.md#azure-policy-rejects-gatekeeper-objects).
   if (getPath(values, 'provider.enableMutation') === true && addonOn) return `failed to create resource: ${AZURE_POLICY_DENIAL}`;
   for (const crd of RATIFY_CRDS) if (!getObject(kube, 'CustomResourceDefinition', undefined, crd)) putObject(kube, makeObject('CustomResourceDefinition', 'apiextensions.k8s.io/v1', crd, undefined, now));
   const owner = `helm/${ns}/${rel.name}`;
@@ -280,7 +281,7 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
           if (p.flags.get('--ignore-not-found') === 'true') return ok('');
           throw fail(`uninstall: Release not loaded: ${name}: release: not found`);
         }
-        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (errata B25).
+        // Hooks (KMP, Verifier, Store, Policy, Provider), CRDs and ratify-tls stay (docs/errata.md#teardown).
         if (rel.chart === 'ratify') removeDeployment(access.kube, 'ratify', ns);
         delete access.kube.releases[key];
         t.markDirty();

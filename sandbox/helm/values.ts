@@ -1,6 +1,6 @@
 /**
  * Helm's `--set` (strvals): pairs split on unescaped commas outside `{}` (so an X.509 DN is
- * cut at its first comma, silently: ratify-on-aks.md errata B18), keys split on dots with
+ * cut at its first comma, silently: docs/errata.md#set-splits-commas), keys split on dots with
  * `[n]` indices, values typed (true/false/null/int) unless `--set-string`.
  */
 export class SetParseError extends Error {}

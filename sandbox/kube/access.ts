@@ -7,7 +7,7 @@ import { listByType } from '../world/resources.js';
 import { kubeOf } from './objects.js';
 
 /**
- * kubectl and helm act on the cluster their kubeconfig names (DESIGN.md): KUBECONFIG (or
+ * kubectl and helm act on the cluster their kubeconfig names, as the real ones do: KUBECONFIG (or
  * --kubeconfig), else ~/.kube/config; the current context's server URL is the cluster's FQDN.
  */
 export type Access =
@@ -57,7 +57,7 @@ export function resolveCluster(world: World, env: Readonly<Record<string, string
   return { ok: true, cluster, kube: kubeOf(world, cluster.id), contextName: ctxName, ...(context.context.namespace ? { namespace: context.context.namespace } : {}) };
 }
 
-/** What kubectl prints when it cannot reach a cluster (tool-outputs.md §14; findings §3). */
+/** What kubectl v1.32 prints when it cannot reach a cluster. */
 export function kubectlUnreachable(a: Exclude<Access, { ok: true }>): string {
   if (a.reason === 'no-config') return 'The connection to the server localhost:8080 was refused - did you specify the right host or port?\n';
   if (a.reason === 'no-context') return `error: context "${a.context}" does not exist\n`;

@@ -3,7 +3,7 @@ import { covers, policyView, type SyncedConstraint } from './policy.js';
 import { verifyImage, type Env, type Verdict } from './ratify.js';
 
 /**
- * Gatekeeper admission for a pod (tool-outputs.md §14): for every synced deny constraint that
+ * Gatekeeper admission for a pod: for every synced deny constraint that
  * covers the namespace, Ratify's verdict for each image; a failure becomes
  * `[<constraint>] Subject failed verification: <image>` or, for errors reaching Ratify,
  * `[<constraint>] System error calling external data provider: <err>`.

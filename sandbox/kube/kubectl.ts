@@ -14,7 +14,7 @@ import { policyObjects, policyView } from './policy.js';
 import { kmpState, parseRef, ratifyRelease, releaseValues, type Env } from './ratify.js';
 import { splitFlag } from '../split-flag.js';
 
-/** kubectl v1.32 behaviour (tool-outputs.md §14): errors on stderr, exit 1. */
+/** kubectl v1.32 behaviour: errors on stderr, exit 1. */
 interface TypeDef {
   kind: string;
   names: string[];

@@ -6,7 +6,7 @@ import { makeObject } from './objects.js';
 
 /**
  * Azure Policy -> cluster: the add-on checks for assignment changes every 15 minutes
- * (ratify-on-aks.md step 10), so an assignment becomes a ConstraintTemplate + an
+ * (docs/errata.md#policy-sync-wait), so an assignment becomes a ConstraintTemplate + an
  * `azurepolicy-ratifyverification-<hash>` constraint only a sync delay after it was created,
  * and a deleted one keeps being enforced for a sync delay.
  */
@@ -26,7 +26,7 @@ export interface PolicyView {
   problems: string[];
 }
 
-/** Hosts that served the template over the years; only the current one answers (errata B19). */
+/** Hosts that served the template over the years; only the current one answers (docs/errata.md#policy-template-url). */
 const LIVE_TEMPLATE_HOSTS = ['notaryproject.github.io'];
 
 export const constraintName = (assignmentId: string): string =>
@@ -103,7 +103,7 @@ export function policyView(world: World, cluster: ArmResource, now: number, late
       assignment,
       enforcementAction: effect === 'deny' ? 'deny' : 'dryrun',
       namespaces: list('namespaces', []),
-      // The add-on always excludes these (ratify-on-aks.md step 10 notes).
+      // The add-on always excludes these (Learn: Azure Policy for Kubernetes).
       excludedNamespaces: [...new Set([...list('excludedNamespaces', []), 'kube-system', 'gatekeeper-system'])],
       createdAt: createdAt + delay,
     });

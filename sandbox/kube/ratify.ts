@@ -6,12 +6,12 @@ import { rbacAllows, vaultAllows } from '../world/rbac.js';
 import { listByType } from '../world/resources.js';
 
 /**
- * Admission decided from the whole chain (issue 3 item 5): Ratify installed in
+ * Admission decided from the whole chain: Ratify installed in
  * gatekeeper-system with values naming this vault and certificate, a trust policy that
  * matches the certificate subject, a workload identity whose federated credential matches
  * the cluster's OIDC issuer and gatekeeper-system:ratify-admin, that identity able to read
  * the vault's secrets and pull from the ACR, and every signature on the digest verifying
- * against the vault's current certificate. Failure texts follow reference section C.
+ * against the vault's current certificate. Failure texts are Ratify's (docs/troubleshooting.md).
  */
 export interface Env {
   world: World;
@@ -40,7 +40,7 @@ function identityFor(world: World, clientId: string): ArmResource | undefined {
   return listByType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities').find((i) => String(i.properties.clientId) === clientId);
 }
 
-/** The workload identity token exchange: AADSTS errors are what Ratify logs (section C4). */
+/** The workload identity token exchange: AADSTS errors are what Ratify logs (docs/troubleshooting.md#federated-credential-mismatch). */
 function tokenProblem(e: Env, values: Record<string, unknown>, ns: string): string | undefined {
   const wi = (e.cluster.properties.securityProfile as { workloadIdentity?: { enabled?: boolean } }).workloadIdentity?.enabled;
   const clientId = String(getPath(values, 'azureWorkloadIdentity.clientId') ?? '');
@@ -61,7 +61,7 @@ function tokenProblem(e: Env, values: Record<string, unknown>, ns: string): stri
 export function kmpState(e: Env, values: Record<string, unknown>): KmpState {
   const akv = getPath(values, 'azurekeyvault') as { enabled?: boolean; vaultURI?: string; tenantId?: string; certificates?: { name?: string; version?: string }[] };
   const legacy = getPath(values, 'akvCertConfig') as { enabled?: boolean; vaultURI?: string; tenantId?: string; cert1Name?: string; cert1Version?: string; cert2Name?: string };
-  // Chart 1.15.0 still renders the deprecated akvCertConfig keys into the KMP (errata B15).
+  // Chart 1.15.0 still renders the deprecated akvCertConfig keys into the KMP (docs/errata.md#akv-cert-config).
   const cfg = akv?.enabled
     ? { vaultURI: akv.vaultURI ?? '', tenantId: akv.tenantId ?? '', certs: (akv.certificates ?? []).map((c) => ({ name: c.name ?? '', version: c.version })) }
     : legacy?.enabled

@@ -11,7 +11,7 @@ import { listByType } from '../world/resources.js';
 import { splitFlag } from '../split-flag.js';
 
 /**
- * notation v1.3.2 with the azure-kv plugin v1.2.1 (tool-outputs.md §11-§12). Registry
+ * notation v1.3.2 with the azure-kv plugin v1.2.1, as they print. Registry
  * credentials come from NOTATION_USERNAME/NOTATION_PASSWORD (the password is the token from
  * `az acr login --expose-token`) or a `notation login`; the plugin signs as the az user.
  */
@@ -187,7 +187,7 @@ async function signResolved(t: ToolContext, p: Parsed, id: string, format: strin
     certVersion: v.version,
     signedAt: t.clock.now(),
   };
-  // Every sign adds one more signature (ratify-on-aks.md F: stale signatures deny).
+  // Every sign adds one more signature (docs/errata.md#stale-signatures).
   target.manifest.signatures.push(sig);
   t.markDirty();
   return ok(`Successfully signed ${target.loginServer}/${target.repo}@${target.manifest.digest}\n`, target.byTag ? tagWarning('sign', target) : '');

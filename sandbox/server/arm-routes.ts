@@ -4,7 +4,7 @@ import type { ArmResource, World } from '../world/model.js';
 import { armView, getResource, getRg, rgOf, subOf } from '../world/resources.js';
 
 /**
- * The ARM endpoint (issue 3 item 2): GET by resource id, list by resource group or by tag,
+ * The ARM endpoint: GET by resource id, list by resource group or by tag,
  * with real ARM JSON shapes and error bodies, so @azure/arm-resources runs against it over
  * HTTPS exactly as against management.azure.com.
  */

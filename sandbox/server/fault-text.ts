@@ -2,8 +2,8 @@ import type { FaultKind } from '../faults.js';
 import type { ToolResult } from '../tool-result.js';
 
 /**
- * What an injected fault prints: the texts the real services give for that kind
- * (tool-outputs.md §0.6 for ARM errors; kubectl §14; helm §13; notation §11).
+ * What an injected fault prints: the texts the real services give for that kind (ARM errors
+ * as az prints them; kubectl, helm and notation errors as those tools print them).
  */
 function armBlock(code: string, message: string, inner?: string): string {
   return `ERROR: (${code}) ${message}\nCode: ${code}\nMessage: ${message}\n${inner ? `Inner error: {\n    "code": "${inner}"\n}\n` : ''}`;

@@ -97,7 +97,7 @@ export class WorldHost {
     const session = call.env.RATIFY_SANDBOX_SESSION ? this.sessions.get(call.env.RATIFY_SANDBOX_SESSION) : undefined;
     const fault = session?.faults.take([call.tool, ...call.argv]);
     if (fault === 'hang') {
-      // Never answers: the caller's timeout is what ends it (DESIGN.md fault kinds).
+      // Never answers: the caller's timeout is what ends it (the `hang` fault kind).
       await new Promise<void>((resolve) => this.hangs.add(resolve));
       return { stdout: '', stderr: '', exitCode: 137, logArgv };
     }

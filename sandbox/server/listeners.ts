@@ -72,8 +72,8 @@ const listen = (server: Server): Promise<number> =>
   });
 
 /**
- * Two loopback listeners: HTTPS for ARM (the SDK insists on TLS for bearer tokens, see
- * offline-harness-findings.md §4) and plain HTTP for the fake tools' RPC, guarded by a key
+ * Two loopback listeners: HTTPS for ARM (the SDK's bearer-token policy refuses non-TLS URLs)
+ * and plain HTTP for the fake tools' RPC, guarded by a key
  * that only readers of <worldDir>/server.json (mode 0600) know.
  */
 export async function startListeners(host: WorldHost, tls: WorldTls): Promise<RunningServer> {

@@ -4,7 +4,7 @@ import { JWT_PATTERN } from '../jwt.js';
 const SECRET_FLAGS = new Set(['-p', '--password', '--client-secret', '--secret', '--token', '--access-token', '--refresh-token', '--password-stdin-value']);
 const SECRET_ASSIGN = /^(--(?:password|client-secret|secret|token|access-token)=)(.*)$/;
 
-/** argv as the call log stores it: tokens and passwords never appear (DESIGN.md, calls.jsonl). */
+/** argv as the call log (calls.jsonl) stores it: tokens and passwords never appear. */
 export function redactArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {

@@ -3,7 +3,7 @@
  *
  * ARM resources are stored once, in their ARM shape (properties nested, ids as ARM returns
  * them), so the ARM endpoint serves them as they are and the fake `az` flattens them the way
- * the CLI does (tool-outputs.md §0.2). State that is not an ARM resource (Key Vault
+ * the CLI does. State that is not an ARM resource (Key Vault
  * certificates, registry contents, kube objects, Helm releases) lives beside it, keyed by
  * the owning resource.
  */

@@ -4,7 +4,7 @@ import { listByType } from './resources.js';
 /**
  * Built-in roles the flow uses, with the data-plane permissions they grant (Azure built-in
  * roles reference). Owner/Contributor carry no Key Vault data actions: on an RBAC vault even
- * the vault's creator needs a data role (ratify-on-aks.md step 5).
+ * the vault's creator needs a data role (docs/errata.md#set-policy-on-rbac-vaults).
  */
 export type Perm =
   | 'certificates/get'

@@ -39,7 +39,7 @@ export function listByType(world: World, type: string, sub?: string): ArmResourc
     .map(([, r]) => r);
 }
 
-/** The resource group named in an id (`/resourceGroups/<rg>/`), as the CLI adds it (§0.2). */
+/** The resource group named in an id (`/resourceGroups/<rg>/`), as the CLI adds it. */
 export function rgOf(id: string): string | undefined {
   const m = /\/resourcegroups\/([^/]+)/i.exec(id);
   return m?.[1];
@@ -53,7 +53,7 @@ export function armView(res: ArmResource): Record<string, unknown> {
   return JSON.parse(JSON.stringify(rest)) as Record<string, unknown>;
 }
 
-/** What `az` prints for most resource types: `properties` hoisted, `resourceGroup` added (§0.2). */
+/** What `az` prints for most resource types: `properties` hoisted, `resourceGroup` added. */
 export function flatten(res: ArmResource, opts: { keepProperties?: boolean } = {}): Record<string, unknown> {
   const view = armView(res);
   let out: Record<string, unknown> = view;

@@ -5,7 +5,7 @@ import type { ArmResource, World } from './model.js';
 import { getResource, getRg, listByType, putResource, resourceId, rgId, subId } from './resources.js';
 import { roleByName, roleDefinitionId } from './rbac.js';
 
-/** The AKS Image Integrity initiative the blog's part 3 assigned (ratify-on-aks.md step 1). */
+/** The AKS Image Integrity initiative the blog's part 3 assigned (Learn: image-integrity). */
 export const IMAGE_INTEGRITY_INITIATIVE = 'af28bf8b-c669-4dd3-9137-1e68fdc61bd6';
 export const DEFAULT_LOCATION = 'eastus';
 
@@ -109,7 +109,7 @@ export interface SeedAnswers {
 }
 
 /**
- * What the blog's part 3 leaves (DESIGN.md, last paragraph): the resource group, AKS cluster
+ * What the blog's part 3 leaves: the resource group, AKS cluster
  * and ACR named in the answers, the `deploy-trustedimages` assignment at resource-group scope,
  * Image Integrity on with its managed Ratify pods, the azure-policy add-on on, the OIDC
  * issuer on, workload identity off, the ACR not attached. Once per answer set.

@@ -19,7 +19,7 @@ export async function assignedRoles(ctx: Ctx, sub: string, objectId: string, sco
 
 export interface Grant {
   readonly objectId: string;
-  /** Always given: it spares the Graph lookup that fails right after an identity is created (erratum 11). */
+  /** Always given: it spares the Graph lookup that fails right after an identity is created (docs/errata.md#assignee-principal-type). */
   readonly principalType: string;
   readonly role: string;
   readonly scope: string;

@@ -1,16 +1,18 @@
 /**
- * The az argv builder. DESIGN: "Every az call names --subscription", so a step never
+ * The az argv builder. Every az call names --subscription, so a step never
  * depends on whatever `az account set` last chose on this machine.
  */
 export interface SubscriptionSource {
-  readonly answers: { readonly subscriptionId?: string };
   output(stepId: string, name: string): string;
 }
 
-/** The answer when given, else what preflight found logged in. */
+/**
+ * The subscription preflight resolved: the subscriptionId answer when one was given, else the
+ * logged-in one. Every step after preflight acts on this value (steps still list subscriptionId
+ * in `needs`, so that changing the answer re-checks them).
+ */
 export function subscriptionOf(ctx: SubscriptionSource): string {
-  const answer = ctx.answers.subscriptionId?.trim();
-  return answer ? answer : ctx.output('preflight', 'subscriptionId');
+  return ctx.output('preflight', 'subscriptionId');
 }
 
 /** `az <args...> --subscription <id>`. */
@@ -18,7 +20,7 @@ export function az(subscription: string, ...args: readonly string[]): string[] {
   return ['az', ...args, '--subscription', subscription];
 }
 
-/** `-l <location>` when a location answer is given; else Azure uses the resource group's (erratum 10). */
+/** `-l <location>` when a location answer is given; else Azure uses the resource group's (docs/errata.md#undefined-location). */
 export function locationArgs(location: string | undefined): string[] {
   const value = location?.trim();
   return value ? ['-l', value] : [];

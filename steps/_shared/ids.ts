@@ -1,4 +1,4 @@
-/** ARM ids and API versions for the existence checks one GET answers (issue 4, "Reads"). */
+/** ARM ids and API versions for the existence checks one GET answers. */
 export const apiVersions = {
   resourceGroup: '2021-04-01',
   cluster: '2024-09-01',
@@ -37,7 +37,7 @@ export function policyAssignmentId(scope: string, name: string): string {
   return `${scope}/providers/Microsoft.Authorization/policyAssignments/${name}`;
 }
 
-/** The scope an assignment was created at (it is deleted by name *and* scope, erratum 2). */
+/** The scope an assignment was created at (it is deleted by name *and* scope: docs/errata.md#assignment-delete-scope). */
 export function assignmentScope(assignmentId: string): string {
   return assignmentId.replace(/\/providers\/Microsoft\.Authorization\/policyAssignments\/[^/]+$/i, '');
 }

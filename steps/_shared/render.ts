@@ -13,14 +13,14 @@ export interface RatifyValuesInput {
   readonly vaultUri: string;
   readonly tenantId: string;
   readonly certName: string;
-  /** `<acrName>.azurecr.io/<repo>`, no tag (reference C9). */
+  /** `<acrName>.azurecr.io/<repo>`, no tag (docs/troubleshooting.md#no-applicable-trust-policy). */
   readonly registryScope: string;
   readonly certSubject: string;
 }
 
 /**
  * templates/ratify-values.yaml with the run's values, through the yaml package: a subject
- * such as `CN=a,O=b,ST=WA,C=US` stays one string (erratum 18 is what `--set` does to it).
+ * such as `CN=a,O=b,ST=WA,C=US` stays one string (`--set` cuts it: docs/errata.md#set-splits-commas).
  */
 export async function renderRatifyValues(input: RatifyValuesInput): Promise<string> {
   const doc = parseDocument(await readTemplate('ratify-values.yaml'));
@@ -45,7 +45,7 @@ export async function renderPolicyDefinition(): Promise<PolicyDefinitionParts> {
   return { mode: definition.mode, rules: definition.policyRule, params: definition.parameters };
 }
 
-/** The assignment's parameters: the effect, and the policy confined to the demo namespace (erratum 21). */
+/** The assignment's parameters: the effect, and the policy confined to the demo namespace (docs/errata.md#policy-scope). */
 export function assignmentParams(effect: string, namespace: string): Record<string, { value: unknown }> {
   return { effect: { value: effect }, namespaces: { value: [namespace] } };
 }

@@ -1,7 +1,7 @@
 import type { CommandResult, FailureClass, RetryPolicy } from '../../runner/command-types.js';
 
 /**
- * Retry classes of reference section F: RBAC/AAD propagation (403 right after a role
+ * Retry classes: RBAC/AAD propagation (403 right after a role
  * assignment, up to 10 minutes), throttling (429) and "operation in progress" (409).
  * A soft-deleted name is also a 409 but permanent: it is never retried.
  */

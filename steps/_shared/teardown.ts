@@ -54,7 +54,7 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
     case 'certificate': {
       const args = ['-n', detail(resource, 'name'), '--vault-name', detail(resource, 'vaultName')];
       await remove(ctx, az(sub(), 'keyvault', 'certificate', 'delete', ...args));
-      // A deleted certificate keeps its name reserved until purged (reference step 6 teardown).
+      // A deleted certificate keeps its name reserved until purged (docs/troubleshooting.md#certificate-soft-deleted).
       const purge = az(sub(), 'keyvault', 'certificate', 'purge', ...args);
       const purged = await ctx.cmd.run(purge, { mutates: true, allowFailure: true, retry: transientRetry });
       if (purged.exitCode === 0 || isNotFound(purged) || /No deleted (Vault|certificate)/i.test(purged.stderr)) return;

@@ -1,4 +1,4 @@
-/** `-o tsv` output: a scalar prints as one line, a list as one line per element (tool-outputs §0.3). */
+/** `-o tsv` output: a scalar prints as one line, a list as one line per element. */
 export function tsvValue(stdout: string): string {
   return tsvLines(stdout)[0] ?? '';
 }

@@ -13,7 +13,7 @@ function showMetadata(sub: string, acrName: string, repo: string, tag: string): 
   return az(sub, 'acr', 'manifest', 'show-metadata', '-r', acrName, '-n', `${repo}:${tag}`, '--query', 'digest', '-o', 'tsv');
 }
 
-/** The digest `repo:tag` points at, or undefined when the tag does not exist (ACR "not found" exits 1, tool-outputs §9.4). */
+/** The digest `repo:tag` points at, or undefined when the tag does not exist (ACR "not found" exits 1). */
 export async function imageDigest(ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> {
   const shown = await ctx.cmd.run(showMetadata(sub, acrName, repo, tag), { mutates: false, probe: true, allowFailure: true });
   failUnlessNotFound(shown, `az acr manifest show-metadata ${repo}:${tag}`);
@@ -32,7 +32,7 @@ export interface Build {
 /**
  * `az acr build ... --no-logs --query outputImages[0].digest -o tsv`: without --no-logs az
  * streams the build log to stdout and returns no JSON, so the "digest" would be the whole
- * log (tool-outputs §9.2). Never re-run when the tag exists: a rebuild changes the digest.
+ * log. Never re-run when the tag exists: a rebuild changes the digest.
  */
 export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<string> {
   const { acrName, repo, tag, source } = build;

@@ -7,7 +7,7 @@ import { tsvValue } from '../_shared/tsv.js';
 
 type Ctx = Pick<StepContext, 'cmd'>;
 
-/** The user name ACR expects with a token from `az acr login --expose-token` (erratum 9). */
+/** The user name ACR expects with a token from `az acr login --expose-token` (docs/errata.md#registry-credentials). */
 export const TOKEN_USER = '00000000-0000-0000-0000-000000000000';
 
 /** A registry token for notation: a secret, redacted everywhere, never an output. */
@@ -45,7 +45,7 @@ interface RawSignature {
   readonly certificates?: readonly { readonly SHA256Fingerprint?: string; readonly issuedTo?: string }[];
 }
 
-/** `notation inspect -o json <ref>`: v1 prints the list as "Signatures" (tool-outputs §11.7). */
+/** `notation inspect -o json <ref>`: v1 prints the list as "Signatures" (notation cmd/notation/inspect.go). */
 export async function signatures(ctx: Ctx, ref: string, token: string): Promise<Signature[]> {
   const result = await ctx.cmd.run(['notation', 'inspect', '-o', 'json', ref], { mutates: false, ...withToken(token), retry: transientRetry });
   const json = parseJson<InspectJson>(result.stdout, 'notation inspect');
@@ -56,7 +56,7 @@ export async function signatures(ctx: Ctx, ref: string, token: string): Promise<
   }));
 }
 
-/** Sign by digest with the vault's key; self_signed=true spares the plugin secrets get (C14). */
+/** Sign by digest with the vault's key; self_signed=true spares the plugin secrets get (docs/troubleshooting.md#plugin-secrets-get). */
 export async function sign(ctx: Ctx, keyId: string, ref: string, token: string): Promise<void> {
   const argv = ['notation', 'sign', '--signature-format', 'cose', '--id', keyId, '--plugin', 'azure-kv', '--plugin-config', 'self_signed=true', ref];
   // 403 from Key Vault's sign right after signer-access is RBAC propagation: retried for up to 10 minutes.

@@ -13,7 +13,7 @@ export interface ClusterState {
   readonly azurePolicy: boolean;
   readonly oidc: boolean;
   readonly workloadIdentity: boolean;
-  /** ARM spells it issuerURL (az shows issuerUrl), tool-outputs §4.1. */
+  /** ARM spells it issuerURL (az shows issuerUrl). */
   readonly issuer?: string;
   readonly kubeletObjectId?: string;
 }
@@ -42,7 +42,7 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
   return tsvValue(shown.stdout);
 }
 
-/** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff, C19). */
+/** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: string | undefined, registry: string): Promise<boolean> {
   if (!kubeletObjectId) return false;
   const listed = await ctx.cmd.run(kubeletAcrPullArgv(sub, kubeletObjectId, registry), { mutates: false });

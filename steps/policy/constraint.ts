@@ -22,7 +22,7 @@ export async function ratifyConstraints(ctx: Pick<StepContext, 'cmd'>): Promise<
   });
 }
 
-/** Polls (never a fixed sleep, erratum 20) until the template and a constraint with the right action exist. */
+/** Polls (never a fixed sleep: docs/errata.md#policy-sync-wait) until the template and a constraint with the right action exist. */
 export async function waitForConstraint(ctx: Ctx, effect: string): Promise<string> {
   const wanted = enforcementActionFor(effect);
   return ctx.waitFor(
@@ -35,7 +35,7 @@ export async function waitForConstraint(ctx: Ctx, effect: string): Promise<strin
       if (constraints === 'planned') return '<policy.constraintName>';
       return constraints.find((c) => c.name.startsWith('azurepolicy-ratifyverification') && c.action === wanted)?.name;
     },
-    // The add-on syncs every 15 minutes: poll every 30 s, give up after 30 min (reference F).
+    // The add-on syncs every 15 minutes: poll every 30 s, give up after 30 min (two syncs and then some).
     { timeoutMs: 30 * 60_000, intervalMs: 30_000, note: SYNC_NOTE },
   );
 }

@@ -25,7 +25,7 @@ export async function readAccount(cmd: CommandRunner, subscriptionAnswer: string
   const userType = stringProp(account, 'user', 'type') ?? '';
 
   // `az ad signed-in-user show` only works for a user login ("/me request is only valid with
-  // delegated authentication flow" otherwise): branch on user.type (reference step 0).
+  // delegated authentication flow" otherwise): branch on user.type.
   // Microsoft Graph is tenant-scoped, so these two take no --subscription.
   if (userType === 'user') {
     const me = await cmd.run(['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'], { mutates: false, capture: 'callerObjectId' });

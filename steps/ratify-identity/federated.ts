@@ -37,7 +37,7 @@ export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
   });
   failUnlessNotFound(shown, 'az identity federated-credential show');
   const fic = shown.exitCode === 0 ? parseJson<unknown>(shown.stdout, 'az identity federated-credential show') : undefined;
-  // Issuer and subject are matched case-sensitively by Entra (reference step 8).
+  // Issuer and subject are matched case-sensitively by Entra (Azure/login#517).
   const matches = stringProp(fic, 'issuer') === f.issuer && stringProp(fic, 'subject') === FIC_SUBJECT;
   return { exists: shown.exitCode === 0, matches, planned: shown.planned };
 }

@@ -9,7 +9,7 @@ type Ctx = Pick<StepContext, 'cmd'>;
 /** Ratify must live where Gatekeeper's webhook cert is (mTLS) and which the policy excludes. */
 export const NAMESPACE = 'gatekeeper-system';
 export const RELEASE = 'ratify';
-/** The chart moved twice; only this host serves it today (C1, erratum 13). */
+/** The chart moved twice; only this host serves it today (docs/errata.md#helm-repository). */
 export const REPO_URL = 'https://notaryproject.github.io/ratify';
 
 export interface Release {
@@ -37,7 +37,7 @@ export async function valuesMatch(ctx: Ctx, rendered: string): Promise<boolean> 
 /** Only the local Helm repository cache changes (not Azure, not the cluster): mutates false. */
 export async function addRepo(ctx: Ctx): Promise<void> {
   await ctx.cmd.run(['helm', 'repo', 'add', 'ratify', REPO_URL, '--force-update'], { mutates: false, retry: transientRetry });
-  // A stale cached index served an old chart that demanded provider.tls.cabundle (C12).
+  // A stale cached index served an old chart that demanded provider.tls.cabundle (docs/troubleshooting.md#chart-needs-tls-certificate).
   await ctx.cmd.run(['helm', 'repo', 'update', 'ratify'], { mutates: false, retry: transientRetry });
 }
 

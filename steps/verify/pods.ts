@@ -7,7 +7,7 @@ type Ctx = Pick<StepContext, 'cmd' | 'waitFor' | 'clock' | 'signal' | 'log' | 'w
 export const SIGNED_POD = 'demo-signed';
 export const UNSIGNED_POD = 'demo-unsigned';
 
-/** Ratify's verdict through Gatekeeper (reference step 11), not a system error. */
+/** Ratify's verdict through Gatekeeper (docs/errata.md#denial-message), not a system error. */
 export const VERIFICATION_DENIAL =
   /denied the request: \[(azurepolicy-)?ratify(verification|-constraint)[^\]]*\] (Subject failed verification|Time=.*failed to verify the artifact|Error validating one or more images)[^\n]*/;
 const ANY_DENIAL = /admission webhook "validation\.gatekeeper\.sh" denied the request/;
@@ -34,7 +34,10 @@ export async function admitSigned(ctx: Ctx, namespace: string, image: string): P
   }
 }
 
-/** Admitted is not running: ImagePullBackOff is the kubelet failing to pull (C19), not the policy. */
+/**
+ * Admitted is not running: ImagePullBackOff is the kubelet failing to pull, not the policy
+ * (docs/troubleshooting.md#image-pull-backoff).
+ */
 export async function waitRunning(ctx: Ctx, namespace: string): Promise<void> {
   await ctx.waitFor(`pod ${SIGNED_POD} to run`, async () => {
     const got = await ctx.cmd.run(

@@ -26,9 +26,14 @@ describe('guided run in a real pseudo-terminal', () => {
     at = await first.waitFor(new RegExp(questionFor('aksName').message), 30_000, at);
     first.write(`myAKSCluster${keys.enter}`);
     at = await first.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    // The explanation is rendered: bold and code styled, no Markdown marker on the screen.
+    expect(first.text()).toMatch(/checks it: az \(>= 2\.61, where new Key Vaults default to Azure RBAC\[1\]\)/);
+    expect(first.text()).toContain('[1] docs/errata.md#key-vault-access-model');
+    expect(first.raw()).toContain('\u001b[1maz\u001b[22m');
     first.write(`${keys.down}${keys.down}${keys.enter}`); // Run all remaining steps without asking
     expect(await first.exited).toBe(1);
     const screen1 = first.text();
+    expect(screen1).not.toContain('**');
     expect(screen1).toContain('SIMULATED');
     expect(screen1).toMatch(/resumes at "certificate"/);
 
@@ -55,6 +60,25 @@ describe('guided run in a real pseudo-terminal', () => {
     const earlier = new Set(['preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access']);
     expect(resumed.filter((c) => earlier.has(c.step) && isMutating(c.argv))).toEqual([]);
     expect(resumed.some((c) => c.step === 'certificate' && c.argv.slice(0, 4).join(' ') === 'az keyvault certificate create')).toBe(true);
+  });
+});
+
+describe('NO_COLOR at a terminal', () => {
+  it('explanations print as plain text: no escape code, no Markdown marker', async () => {
+    const dir = await tempDir();
+    const args = ['run', '--sandbox', '--answers', join(REPO, 'templates/answers/demo.yaml'), '--state-dir', join(dir, 'state')];
+    const session = await spawnPty(args, { env: { NO_COLOR: '1' } });
+    let at = await session.waitFor(/Use these answers\?/);
+    session.write(keys.enter);
+    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    const raw = session.raw();
+    const explanation = raw.slice(raw.lastIndexOf('── Check tools, login and cluster'), raw.lastIndexOf('Why now:'));
+    expect(explanation).toContain('checks it: az (>= 2.61');
+    expect(explanation).not.toContain('\u001b[');
+    expect(explanation).not.toMatch(/\*\*|`/);
+    session.write(`${keys.down}${keys.down}${keys.down}${keys.enter}`); // Quit
+    expect(await session.exited).toBe(0);
+    expect(session.text().slice(at)).toContain('Stopped at your request');
   });
 });
 

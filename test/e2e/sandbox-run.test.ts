@@ -29,6 +29,19 @@ describe('full run on the sandbox (built binary)', () => {
     const notebook = await readFile(join(stateDir, 'notebook.md'), 'utf8');
     expect(notebook).toContain('SIMULATED');
     expect(notebook).toContain('notation sign');
+    // The payoff, what was created and what to type next: on stderr and at the end of the notebook.
+    expect(first.stderr).toMatch(/The signed image ran: myregistry4ratify\.azurecr\.io\/net-monitor@sha256:[0-9a-f]{64} was admitted/);
+    const unsigned = 'myregistry4ratify.azurecr.io/net-watcher:v1';
+    const denied = `The unsigned image was denied: ${unsigned} was refused at admission with: ${verify.outputs.denialMessage}`;
+    expect(first.stderr).toContain(denied);
+    expect(first.stderr).toMatch(/Created by this run \(teardown removes exactly these, 16\):\n(.*\n)*\s+- keyVault ratify-demo-kv/);
+    expect(first.stderr).toContain('roleAssignment Key Vault Secrets User on ratify-demo-kv (ratify-identity)');
+    const teardownLine = `ratify-runbook teardown --state-dir ${stateDir} --sandbox\\s+remove everything this run created`;
+    expect(first.stderr).toMatch(new RegExp(teardownLine));
+    const result = notebook.slice(notebook.indexOf('## Result'));
+    expect(result).toContain(verify.outputs.denialMessage);
+    expect(result).toMatch(/\| key-vault \| keyVault ratify-demo-kv \| `\/subscriptions\/.*\/vaults\/ratify-demo-kv` \|/);
+    expect(result).toContain(`ratify-runbook export --format sh --state-dir ${stateDir}`);
 
     const before = (await readCalls(stateDir)).length;
     const second = await run(stateDir);
@@ -55,4 +68,36 @@ describe('a command that never answers (sandbox hang fault)', () => {
     const resumed = await run(stateDir);
     expect(resumed.code, resumed.stderr).toBe(0);
   }, 120_000);
+});
+
+describe('answers of steps that will re-run (sandbox)', () => {
+  it('a changed answer of a done step is validated before anything runs, and a valid one re-runs just its steps', async () => {
+    const stateDir = await tempDir();
+    expect((await run(stateDir)).code).toBe(0);
+    const before = (await readCalls(stateDir)).length;
+    // policy and verify read demoNamespace: a new value makes them run again, so it is checked first
+    // (it used to be ignored and silently replaced by its default, as no step still to run read it).
+    const bad = await run(stateDir, '--set', 'demoNamespace=Not_A_Namespace');
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toMatch(/invalid demoNamespace: "Not_A_Namespace"/);
+    expect((await readCalls(stateDir)).length).toBe(before);
+
+    const good = await run(stateDir, '--set', 'demoNamespace=demo2');
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stderr).toMatch(/policy: .* checking \(answer changed: demoNamespace\)/);
+    expect(good.stderr).toMatch(/verify: .* checking \(answer changed: demoNamespace\)/);
+    const calls = (await readCalls(stateDir)).slice(before);
+    expect(calls.some((c) => c.step === 'verify' && c.argv.join(' ').startsWith('kubectl run demo-unsigned -n demo2'))).toBe(true);
+    const mutatedBy = new Set(calls.filter((c) => isMutating(c.argv)).map((c) => c.step));
+    expect([...mutatedBy].filter((step) => !['policy', 'verify'].includes(step))).toEqual([]);
+  });
+
+  it('Audit: the summary says the unsigned image was admitted and reported as a violation', async () => {
+    const stateDir = await tempDir();
+    const audit = await run(stateDir, '--set', 'policyEffect=Audit');
+    expect(audit.code, audit.stderr).toBe(0);
+    const admitted = 'The unsigned image was admitted (policy effect Audit) and reported as a violation: ';
+    expect(audit.stderr).toMatch(new RegExp(`${admitted.replace(/[()]/g, '\\$&')}myregistry4ratify\\.azurecr\\.io/net-watcher:v1: \\S+`));
+    expect(audit.stderr).not.toContain('The unsigned image was denied');
+  });
 });

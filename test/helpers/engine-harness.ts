@@ -8,11 +8,12 @@ import { newLedger, readLedger } from '../../checkpoints/ledger.js';
 import type { LedgerData } from '../../checkpoints/ledger-schema.js';
 import { runEngine, type EngineOptions } from '../../runner/engine.js';
 import type { Exec, ExecRequest } from '../../runner/exec-process.js';
-import { silentView } from '../../runner/progress.js';
+import { createProgressBus } from '../../runner/progress-bus.js';
+import type { RunEvent } from '../../runner/progress-events.js';
 import { Redactor } from '../../runner/redact.js';
 import { defineStep, type Step } from '../../runner/step.js';
 import type { Clock } from '../../kernel/clock.js';
-import { writeNotebook } from '../../runner/notebook.js';
+import { subscribeNotebook } from '../../runner/notebook.js';
 
 export async function tempDir(prefix = 'rr-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -122,6 +123,8 @@ export interface Harness {
   clock: ReturnType<typeof fakeClock>;
   run(overrides?: Partial<EngineOptions> & { answers?: Partial<Answers>; signal?: AbortSignal }): Promise<LedgerData>;
   ledger(): Promise<LedgerData>;
+  /** Every event of the latest run, in order, as JSON (what a browser would receive). */
+  events: RunEvent[];
 }
 
 export async function harness(steps: readonly Step[]): Promise<Harness> {
@@ -132,18 +135,21 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
     stateDir,
     world,
     clock,
+    events: [],
     async run(overrides = {}) {
       const existing = await readLedger(stateDir);
-      const store = new LedgerStore(stateDir, existing ?? newLedger({ kind: 'sandbox' }, clock.now(), 'test1234'), clock, (data) =>
-        writeNotebook(stateDir, data, steps),
-      );
+      const store = new LedgerStore(stateDir, existing ?? newLedger({ kind: 'sandbox' }, clock.now(), 'test1234'), clock);
       const signal = overrides.signal ?? new AbortController().signal;
+      const events = overrides.events ?? createProgressBus();
+      self.events = [];
+      events.subscribe((event) => self.events.push(JSON.parse(JSON.stringify(event)) as RunEvent));
+      const notebook = subscribeNotebook(events, stateDir, store.data, steps);
       try {
         await runEngine({
           steps,
           store,
           signal,
-          view: silentView,
+          events,
           context: {
             stateDir,
             answers: overrides.answers ?? {},
@@ -159,6 +165,7 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
         });
       } finally {
         await store.save();
+        await notebook.close();
       }
       return store.data;
     },

@@ -11,6 +11,8 @@ import { BIN, REPO, cleanEnv } from './cli.js';
 export interface PtySession {
   /** Everything printed so far, ANSI stripped. */
   text(): string;
+  /** Everything printed so far, escape codes included (to check colours). */
+  raw(): string;
   /** Resolves when the screen (since `from`) matches; rejects with the screen after timeoutMs. */
   waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<number>;
   write(keys: string): void;
@@ -44,6 +46,7 @@ export async function spawnPty(args: readonly string[], options: { cwd?: string;
   const text = () => stripVTControlCharacters(raw);
   return {
     text,
+    raw: () => raw,
     write: (k) => child.write(k),
     kill: (signal) => child.kill(signal),
     exited,

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { ANSWERS, type RunResult, type TestWorld } from './sandbox-world.js';
 
 /**
- * The flow of ratify-on-aks.md section A as fake-tool commands, with switches that put in
- * one deliberate mistake each (the "wrong kit" suite of issue 3).
+ * The corrected flow (docs/errata.md) as fake-tool commands, with switches that put in
+ * one deliberate mistake each (the "wrong kit" suite, test/sandbox/wrong-kit.test.ts).
  */
 export interface Mistakes {
   mutationEnabled?: boolean;

@@ -189,6 +189,33 @@ describe('collectAnswers', () => {
     }
   });
 
+  it('needed as a function: decided from what is known, asked again after the prompts, which may bring in more', async () => {
+    const seen: Partial<Record<AnswerKey, unknown>>[] = [];
+    const needed = (known: Partial<Record<AnswerKey, unknown>>): AnswerKey[] => {
+      seen.push(known);
+      return known.createBaseResources === true ? ['createBaseResources', 'aksName'] : ['createBaseResources'];
+    };
+    // Nothing given: createBaseResources defaults to false, so only it is needed until the person says yes.
+    const fake = new FakePrompter({ confirmAnswers: 'edit', createBaseResources: true, aksName: 'aks-new' });
+    const { answers, resolved } = await collectAnswers({ needed, stateDir: await stateDir(), env: {}, interactive: true, prompter: fake });
+    expect(fake.asked.map((q) => q.key)).toEqual(['confirmAnswers', 'createBaseResources', 'aksName']);
+    expect(answers).toMatchObject({ createBaseResources: true, aksName: 'aks-new' });
+    expect(resolved.provenance.createBaseResources?.source).toBe('prompt');
+    expect(fake.unused()).toEqual([]);
+    expect(seen[0]?.createBaseResources).toBe(false);
+  });
+
+  it('needed as a function sees an invalid explicit value as unknown, not as its default', async () => {
+    let known: Partial<Record<AnswerKey, unknown>> | undefined;
+    const error = await collectAnswers({
+      needed: (k) => ((known ??= k), k.tag === undefined ? ['tag'] : []),
+      stateDir: await stateDir(), env: {}, sets: ['tag=not a tag!'], interactive: false,
+    }).catch((e: unknown) => e);
+    expect(known?.tag).toBeUndefined();
+    expect((error as AnswersError).exitCode).toBe(ExitCode.usage);
+    expect((error as AnswersError).message).toMatch(/1 answer is invalid/);
+  });
+
   it('a missing --answers file is a usage error naming it', async () => {
     await expect(collectAnswers({ needed: ['tag'], stateDir: await stateDir(), answersFile: 'nope.yaml', env: {}, interactive: false }))
       .rejects.toThrow(/nope\.yaml: answers file not found/);

@@ -1,5 +1,5 @@
 /**
- * A Prompter scripted by question key (style-anchors 9.5): it answers only what the script lists
+ * A Prompter scripted by question key: it answers only what the script lists
  * and throws on any unexpected question, so a test fails when the flow asks more than it should.
  * Each scripted input answer runs through the request's validator like a person's typing would;
  * a list of answers for one key is used in order (a rejected one, then a fixed one).

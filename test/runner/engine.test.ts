@@ -251,5 +251,9 @@ describe('engine: secrets', () => {
       expect(text, file).not.toContain('c2lnbmF0dXJlLXNpZ25hdHVyZQ');
     }
     expect(await readFile(join(h.stateDir, 'logs/sign.1.log'), 'utf8')).toContain('***');
+    // Nor the events a browser or dashboard will receive.
+    const events = JSON.stringify(h.events);
+    expect(events).toContain('used token ***');
+    expect(events).not.toContain('c2lnbmF0dXJlLXNpZ25hdHVyZQ');
   });
 });

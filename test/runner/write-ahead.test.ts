@@ -5,7 +5,7 @@ import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { newLedger, readLedger } from '../../checkpoints/ledger.js';
 import type { PendingCreate } from '../../kernel/created-resource.js';
 import { runEngine } from '../../runner/engine.js';
-import { silentView } from '../../runner/progress.js';
+import { createProgressBus } from '../../runner/progress-bus.js';
 import { Redactor } from '../../runner/redact.js';
 import { defineStep, type ArmResource, type Step } from '../../runner/step.js';
 import { runTeardown } from '../../runner/teardown.js';
@@ -124,11 +124,11 @@ describe('adoption needs the run\'s mark', () => {
       const world = new FakeWorld();
       const step = taggedStep(resources);
       const first = await runTagged(stateDir, resources, world);
-      await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, view: silentView, context: first.context })).rejects.toThrow();
+      await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, events: createProgressBus(), context: first.context })).rejects.toThrow();
       expect(first.store.data.steps.tagged?.pending).toHaveLength(1);
       resources.set(vaultId, vault(tags));
       const second = await runTagged(stateDir, resources, world);
-      await runEngine({ steps: [step], store: second.store, signal: new AbortController().signal, view: silentView, context: second.context });
+      await runEngine({ steps: [step], store: second.store, signal: new AbortController().signal, events: createProgressBus(), context: second.context });
       expect(second.store.data.steps.tagged?.created).toEqual(adopted ? [{ kind: 'keyVault', id: vaultId }] : []);
       expect(second.store.data.steps.tagged?.pending).toBeUndefined();
     }
@@ -140,10 +140,10 @@ describe('adoption needs the run\'s mark', () => {
     const world = new FakeWorld();
     const step = taggedStep(resources);
     const first = await runTagged(stateDir, resources, world);
-    await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, view: silentView, context: first.context })).rejects.toThrow();
+    await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, events: createProgressBus(), context: first.context })).rejects.toThrow();
     resources.set(vaultId, vault({ 'ratify-runbook-run': 'run12345' }));
     const second = await runTagged(stateDir, resources, world);
-    await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal, view: silentView });
+    await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal, events: createProgressBus() });
     expect(world.calls.map((c) => c.argv.join(' '))).toEqual([`tool delete ${vaultId}`]);
     expect(second.store.data.teardown?.status).toBe('done');
     expect(second.store.data.steps.tagged?.pending).toBeUndefined();

@@ -4,7 +4,7 @@ import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
 import { ANSWERS, openWorld, type TestWorld } from '../helpers/sandbox-world.js';
 
 /**
- * Issue 3 item 2: the runbook's @azure/arm-resources checks run over real HTTPS against the
+ * The runbook's @azure/arm-resources checks run over real HTTPS against the
  * sandbox's ARM endpoint, with only the cloud profile (endpoint, credential, CA) differing.
  */
 let w: TestWorld;

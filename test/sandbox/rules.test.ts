@@ -5,7 +5,7 @@ import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
 import { DENIAL, SUBJECT } from '../helpers/sandbox-flow.js';
 import { ANSWERS, openWorld, virtualClock, type TestWorld, type VirtualClock } from '../helpers/sandbox-world.js';
 
-/** Issue 3 item 4: each rule, through the fake tools as separate processes. */
+/** Each rule the sandbox enforces (sandbox/README.md), through the fake tools as separate processes. */
 let w: TestWorld;
 let clock: VirtualClock;
 let sub: string;
@@ -106,7 +106,7 @@ describe('Key Vault', () => {
     expect(kid2).not.toBe(kid1);
     expect(cer2).not.toBe(cer1);
     expect(await az('keyvault', 'certificate', 'list-versions', '-n', 'c1', '--vault-name', 'kv-cert-1', '--query', 'length(@)')).toBe('2\n');
-    // errata B8: without -o tsv the kid is a quoted JSON string.
+    // Without -o tsv the kid is a quoted JSON string (docs/errata.md#key-id-tsv).
     expect(await az('keyvault', 'certificate', 'show', '-n', 'c1', '--vault-name', 'kv-cert-1', '--query', 'kid')).toBe(`"${kid2}"\n`);
     const missing = await w.run(['az', 'keyvault', 'certificate', 'show', '-n', 'nope', '--vault-name', 'kv-cert-1']);
     expect(missing.code).toBe(3);
@@ -135,7 +135,7 @@ describe('ACR, notation', () => {
     expect(d1).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(d2).not.toBe(d1);
     expect((await az('acr', 'repository', 'show', '-n', ACR, '--image', 'app:v1', '--query', 'digest', '-o', 'tsv')).trim()).toBe(d2);
-    // With the default log streaming az prints the log and returns no JSON (§9.2).
+    // With the default log streaming az prints the log and returns no JSON.
     const streamed = await w.run(['az', 'acr', 'build', '-r', ACR, '-t', `${REG}/app:v2`, 'https://github.com/x/y.git', '--query', 'outputImages[0].digest', '-o', 'tsv']);
     expect(streamed.stdout).toMatch(/Run ID: ca[0-9a-z]+ was successful after/);
   });
@@ -300,7 +300,7 @@ describe('helm, kubectl, policy', () => {
     expect(await w.run(['notation', 'sign', '--bogus'])).toMatchObject({ code: 1, stderr: 'Error: unknown flag: --bogus\n' });
   });
 
-  test('old Ratify chart repositories are gone (errata B13)', async () => {
+  test('old Ratify chart repositories are gone (docs/errata.md#helm-repository)', async () => {
     const r = await w.run(['helm', 'repo', 'add', 'old', 'https://deislabs.github.io/ratify']);
     expect(r).toMatchObject({ code: 1 });
     expect(r.stderr).toBe('Error: looks like "https://deislabs.github.io/ratify" is not a valid chart repository or cannot be reached: failed to fetch https://deislabs.github.io/ratify/index.yaml : 404 Not Found\n');

@@ -9,7 +9,7 @@ import { jsonpath } from '../../sandbox/kube/jsonpath.js';
 import { redactArgv } from '../../sandbox/server/redact.js';
 import { sameDn } from '../../sandbox/tls.js';
 
-describe('az output (tool-outputs.md §0.2-§0.4)', () => {
+describe('az output (knack output.py rules)', () => {
   test('json sorts keys, 2-space indent; null prints nothing', () => {
     expect(render({ z: 1, a: { y: true, b: null } }, 'json')).toBe('{\n  "a": {\n    "b": null,\n    "y": true\n  },\n  "z": 1\n}\n');
     expect(render(null, 'json')).toBe('');
@@ -75,7 +75,7 @@ describe('controls', () => {
 });
 
 describe('helm --set and kubectl jsonpath', () => {
-  test('--set splits on commas (errata B18) and types values', () => {
+  test('--set splits on commas (docs/errata.md#set-splits-commas) and types values', () => {
     const v: Record<string, unknown> = {};
     applySet(v, 'notation.trustPolicies[0].trustedIdentities[0]=x509.subject: CN=a,O=Notation,ST=WA,C=US', 'set');
     expect(v).toEqual({ notation: { trustPolicies: [{ trustedIdentities: ['x509.subject: CN=a'] }] }, O: 'Notation', ST: 'WA', C: 'US' });

@@ -4,7 +4,7 @@ import { DENIAL, runFlow, type Mistakes } from '../helpers/sandbox-flow.js';
 import { openWorld, virtualClock, type TestWorld } from '../helpers/sandbox-world.js';
 
 /**
- * Issue 3 "done when": runs of the flow with one deliberate mistake each fail where real
+ * Runs of the flow with one deliberate mistake each fail where real
  * Azure would, with its message; the correct flow passes. Latency is `realistic` on a virtual
  * clock, so propagation and the 15-minute policy sync are in force without real waiting.
  */

@@ -6,7 +6,7 @@ import { answers, outputs as fixtureOutputs } from './fixtures.js';
 /**
  * The exact commands of the steps that have no dedicated test file, on a fresh world (plan
  * mode: existence probes find nothing), in both vault modes (none of these depends on it).
- * Each list reads like the reference's section A for that step.
+ * Each list reads like the corrected blog step (docs/errata.md).
  */
 const AKS = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
 const outputs = {
@@ -31,7 +31,7 @@ const expected: Record<string, string[][]> = {
     ['az', 'account', 'show', '-o', 'json', ...sub],
     ['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'],
   ],
-  // Erratum 1 and 2: the assignment goes first, by name and scope, then the add-on.
+  // The assignment goes first, by name and scope, then the add-on (docs/errata.md#image-integrity-order).
   'cleanup-image-integrity': [
     ['az', 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', "[?name=='deploy-trustedimages'].id", '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'delete', '--name', 'deploy-trustedimages', '--scope', `/subscriptions/${SUB}/resourceGroups/myResourceGroup`, ...sub],
@@ -39,7 +39,7 @@ const expected: Record<string, string[][]> = {
     ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
     ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'],
   ],
-  // Erratum 22: the prerequisites the blog leaves out; credentials into the state dir's kubeconfig.
+  // The prerequisites the blog leaves out (docs/errata.md#cluster-prerequisites); credentials into the state dir's kubeconfig.
   'cluster-prereqs': [
     ['az', 'provider', 'show', '-n', 'Microsoft.PolicyInsights', '--query', 'registrationState', '-o', 'tsv', ...sub],
     ['az', 'provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv', ...sub],
@@ -56,7 +56,7 @@ const expected: Record<string, string[][]> = {
     ['notation', 'version'],
     ['notation', 'plugin', 'ls'],
   ],
-  // Errata 13-18: the moved repo, refreshed; a values file (never --set for the subject); pinned
+  // The moved repo, refreshed; a values file (never --set for the subject); pinned
   // chart; upgrade --install (a second install fails); then the KMP status.
   'ratify-install': [
     ['helm', 'list', '-n', 'gatekeeper-system', '--filter', '^ratify$', '-o', 'json'],
@@ -65,7 +65,7 @@ const expected: Record<string, string[][]> = {
     ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
     ['kubectl', 'get', 'keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv', '-o', 'json'],
   ],
-  // Erratum 19-21: our own definition (Kubernetes data mode), assigned at the cluster scope.
+  // Our own definition (Kubernetes data mode), assigned at the cluster scope (docs/errata.md#policy-template-url).
   policy: [
     ['az', 'policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify: only images with a verified signature',
       '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify. ratify-runbook-run=run1',

@@ -56,7 +56,7 @@ describe('key-vault', () => {
     expect(yes.mutating()[0]).toEqual(azArgv('keyvault', 'purge', '-n', 'ratify-demo-kv'));
   });
 
-  it('knownFailures match the soft-deleted name message (C17)', () => {
+  it('knownFailures match the soft-deleted name message', () => {
     const message = "(VaultAlreadyExists) The vault name 'kv1' is already in use. Vault names are globaly unique so it is possible that the name is already taken. If you are sure that the vault name was not taken then it is possible that a vault with the same name was recently deleted but not purged";
     expect(keyVault.knownFailures?.some((f) => f.match.test(message))).toBe(true);
   });

@@ -5,7 +5,7 @@ import { fakeContext } from '../helpers/step-context.js';
 import { answers } from './fixtures.js';
 
 describe('every step in plan mode (a fresh world, placeholders for unknowns)', () => {
-  it('the list is the DESIGN order, with acyclic after edges to earlier steps', () => {
+  it("the list is the blog's order, with acyclic after edges to earlier steps", () => {
     expect(steps.map((s) => s.id)).toEqual(['provision-base', 'preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access',
       'certificate', 'notation-setup', 'build-and-sign', 'ratify-identity', 'ratify-install', 'policy', 'verify']);
     steps.forEach((step, i) => {

@@ -61,7 +61,7 @@ describe('signer-access', () => {
     expect(partial.created).toEqual([]);
   });
 
-  it('knownFailures: set-policy on an RBAC vault (C13)', () => {
+  it('knownFailures: set-policy on an RBAC vault', () => {
     expect(signerAccess.knownFailures?.some((k) => k.match.test("ERROR: Cannot set policies to a vault with '--enable-rbac-authorization' specified"))).toBe(true);
   });
 

@@ -11,13 +11,19 @@ import type { AttendeeTask } from '../../workshop/batch-runner.js';
 import { runBatch } from '../../workshop/batch-runner.js';
 import { workshopRun, workshopStatus, workshopTeardown } from '../../workshop/commands.js';
 import { initWorkshop } from '../../workshop/init.js';
-import { parseProgressLine } from '../../workshop/progress-lines.js';
+import { emitterFor } from '../../runner/progress-bus.js';
+import type { RunEvent } from '../../runner/progress-events.js';
+import { applyEvent, type BatchEvent } from '../../workshop/events.js';
+import { createMatrix, rowOf } from '../../workshop/matrix.js';
+import { renderMatrix } from '../../workshop/matrix-render.js';
 
 const steps = [
   { id: 'preflight', title: 'Check tools' },
   { id: 'key-vault', title: 'Create the Key Vault' },
   { id: 'verify', title: 'Verify' },
 ];
+
+const stepInfos = steps.map((s) => ({ ...s, status: 'pending' as const, attempts: 0, selected: true }));
 
 function testIo(cwd: string, signal = new AbortController().signal): Io & { out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -29,38 +35,44 @@ function testIo(cwd: string, signal = new AbortController().signal): Io & { out:
   return { argv: [], env: { RATIFY_RUNBOOK_KEY_VAULT_NAME: 'host-kv' }, cwd, stdout, stderr, stdin: new PassThrough(), signal, out: () => out, err: () => err };
 }
 
-const stamp = () => new Date().toISOString().slice(11, 19);
-
 /**
- * A stand-in for runRunbook: prints the line view's lines, keeps a real ledger in the
- * attendee's state dir, resumes done steps, fails where told.
+ * A stand-in for runRunbook: emits the engine's events on the attendee's bus, keeps a real
+ * ledger in the attendee's state dir, resumes done steps, fails where told. What it prints is
+ * deliberately in words no view uses: the workshop must learn everything from the events.
  */
 function fakeRun(options: { failAt?: Record<string, string>; delayMs?: number; calls?: string[]; probe?: (delta: number) => void } = {}): AttendeeTask {
-  return async (io, attendee) => {
+  return async (io, attendee, bus) => {
     options.calls?.push(attendee.id);
     options.probe?.(1);
+    const emit = emitterFor(bus, { now: () => new Date(), sleep: async () => {} });
     try {
       const ledger = (await readLedger(attendee.stateDir)) ?? newLedger({ kind: 'sandbox' }, new Date());
+      emit({ type: 'run-start', runId: ledger.runId, kind: 'run', guided: false, steps: stepInfos });
       for (const step of steps) {
         const record = (ledger.steps[step.id] ??= emptyStepRecord());
         if (record.status === 'done') {
-          io.stderr.write(`[${stamp()}] ${step.id}: done earlier, not repeated (done in an earlier run)\n`);
+          io.stderr.write(`~~ ${step.id} ~~ untouched\n`);
+          emit({ type: 'step', stepId: step.id, phase: 'reused', status: 'done', attempt: record.attempts });
           continue;
         }
-        io.stderr.write(`[${stamp()}] ${step.id}: ${step.title} checking\n[${stamp()}] ${step.id}: running\n`);
-        await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
         record.attempts += 1;
+        io.stderr.write(`~~ ${step.id} ~~ begins\n`);
+        emit({ type: 'step', stepId: step.id, phase: 'checking', status: 'running', attempt: record.attempts, reason: 'first run' });
+        emit({ type: 'step', stepId: step.id, phase: 'running', status: 'running', attempt: record.attempts });
+        await new Promise((r) => setTimeout(r, options.delayMs ?? 1));
         if (options.failAt?.[attendee.id] === step.id) {
           record.status = 'failed';
           record.error = 'VaultAlreadyExists: the name is taken';
           await writeLedger(attendee.stateDir, ledger, new Date());
-          io.stderr.write(`[${stamp()}] ${step.id}: FAILED (VaultAlreadyExists: the name is taken)\n`);
+          io.stderr.write(`~~ ${step.id} ~~ went wrong\n`);
+          emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt: record.attempts, error: record.error });
           throw new StepFailedError(step.id, `Step "${step.id}" failed: VaultAlreadyExists`, ['Pick another keyVaultName in the template.']);
         }
         record.status = 'done';
         record.created = step.id === 'key-vault' ? [{ kind: 'keyVault', id: `/vaults/${attendee.id}` }] : [];
         await writeLedger(attendee.stateDir, ledger, new Date());
-        io.stderr.write(`[${stamp()}] ${step.id}: done\n`);
+        io.stderr.write(`~~ ${step.id} ~~ fine\n`);
+        emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt: record.attempts });
       }
       return 0;
     } finally {
@@ -78,15 +90,48 @@ async function workshopDir(ids: string[]) {
 
 const runOptions = (dir: string, extra: Partial<Parameters<typeof workshopRun>[1]> = {}) => ({ dir, concurrency: 3, only: [], sandbox: true, ...extra });
 
-describe('progress lines', () => {
-  it('parses the line view, the error report and its hints', () => {
-    expect(parseProgressLine('[10:00:00] key-vault: Create the Key Vault checking')).toEqual({ kind: 'phase', stepId: 'key-vault', phase: 'checking' });
-    expect(parseProgressLine('[10:00:00] key-vault: done earlier, not repeated (done in an earlier run)')).toMatchObject({ phase: 'reused' });
-    expect(parseProgressLine('[10:00:00] key-vault: FAILED (first line of a')).toEqual({ kind: 'phase', stepId: 'key-vault', phase: 'failed', detail: 'first line of a' });
-    expect(parseProgressLine('[10:00:00] policy:   waiting for the constraint (1m)')).toEqual({ kind: 'log', stepId: 'policy', text: 'waiting for the constraint (1m)' });
-    expect(parseProgressLine('✖ Step failed')).toEqual({ kind: 'error', message: 'Step failed' });
-    expect(parseProgressLine('  → do this')).toEqual({ kind: 'hint', text: 'do this' });
-    expect(parseProgressLine('Starting run abc')).toBeUndefined();
+describe('the matrix, fed by events', () => {
+  const at = '2026-11-26T10:00:00.000Z';
+  const feed = (events: RunEvent[]) => {
+    const matrix = createMatrix(steps.map((s) => s.id), ['alice']);
+    // Through JSON, as a dashboard would receive them: the events carry everything the matrix needs.
+    for (const event of events) {
+      applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) } as BatchEvent);
+    }
+    return matrix;
+  };
+
+  it('moves cells by phase, follows the current step, and keeps the failure as the hint', () => {
+    const running = feed([
+      { type: 'run-start', at, runId: 'r1', kind: 'run', guided: false, steps: stepInfos },
+      { type: 'step', at, stepId: 'preflight', phase: 'reused', status: 'done', attempt: 1, reason: 'done in an earlier run' },
+      { type: 'step', at, stepId: 'key-vault', phase: 'checking', status: 'running', attempt: 1, reason: 'first run' },
+      { type: 'log', at, stepId: 'key-vault', line: 'waiting for the vault' },
+    ]);
+    const row = rowOf(running, 'alice');
+    expect(Object.fromEntries(row.cells)).toEqual({ preflight: 'done', 'key-vault': 'active' });
+    expect(row).toMatchObject({ lastStep: 'key-vault', note: 'checking key-vault' });
+
+    const failed = feed([
+      { type: 'step', at, stepId: 'key-vault', phase: 'running', status: 'running', attempt: 2 },
+      { type: 'step', at, stepId: 'key-vault', phase: 'failed', status: 'failed', attempt: 2, error: 'VaultAlreadyExists: taken\nmore' },
+      { type: 'step', at, stepId: 'verify', phase: 'skipped', status: 'skipped', attempt: 0, skip: { kind: 'declined' } },
+    ]);
+    expect(Object.fromEntries(rowOf(failed, 'alice').cells)).toEqual({ 'key-vault': 'failed', verify: 'skipped' });
+    expect(rowOf(failed, 'alice').hint).toBe('VaultAlreadyExists: taken');
+    expect(renderMatrix(failed).join('\n')).toMatch(/alice\s+·\s+✖\s+–/);
+  });
+
+  it('an attendee\'s printed words play no part: a run that prints nothing still fills the matrix', async () => {
+    const { root, dir } = await workshopDir(['alice']);
+    const silent: AttendeeTask = async (io, attendee, bus) => {
+      const code = await fakeRun()({ ...io, stderr: Object.assign(new PassThrough(), { isTTY: false }) }, attendee, bus);
+      return code;
+    };
+    const io = testIo(root);
+    expect(await workshopRun(io, runOptions(dir), silent, steps)).toBe(0);
+    expect(io.err()).toMatch(/alice: key-vault done/);
+    expect(io.err()).toMatch(/alice\s+verify\s+done/);
   });
 });
 
@@ -203,10 +248,10 @@ describe('workshop run / status / teardown', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const firstCalls: string[] = [];
-    const first = workshopRun(testIo(root), runOptions(dir), async (io, attendee) => {
+    const first = workshopRun(testIo(root), runOptions(dir), async (io, attendee, bus) => {
       firstCalls.push(attendee.id);
       await held;
-      return fakeRun()(io, attendee);
+      return fakeRun()(io, attendee, bus);
     }, steps);
     while (firstCalls.length === 0) await new Promise((r) => setTimeout(r, 5));
     const secondCalls: string[] = [];
@@ -259,9 +304,11 @@ describe('workshop run / status / teardown', () => {
     const { root, dir } = await workshopDir(['alice', 'bob', 'carol']);
     await workshopRun(testIo(root), runOptions(dir, { only: ['alice', 'bob'] }), fakeRun(), steps);
     const torn: string[] = [];
-    const task: AttendeeTask = async (io, attendee) => {
+    const task: AttendeeTask = async (_io, attendee, bus) => {
       torn.push(attendee.id);
-      io.stderr.write(`[${stamp()}] key-vault: running\n[${stamp()}] key-vault: done\n`);
+      const emit = emitterFor(bus, { now: () => new Date(), sleep: async () => {} });
+      emit({ type: 'step', stepId: 'key-vault', phase: 'running', status: 'running', attempt: 1 });
+      emit({ type: 'step', stepId: 'key-vault', phase: 'done', status: 'done', attempt: 1 });
       const ledger = await readLedger(attendee.stateDir);
       if (ledger) {
         ledger.teardown = { status: 'done', removed: ['key-vault'] };

@@ -57,6 +57,13 @@ describe('workshop on the sandbox (built binary)', () => {
       const prereqs = attendee.status.steps.find((s: { id: string }) => s.id === 'cluster-prereqs');
       expect(prereqs.outputs.kubeconfig).toContain(join(dir, attendee.id));
     }
+    // The host's view follows each attendee's run through its events (off a terminal: one line each).
+    for (const id of ids) expect(run.stderr).toContain(`${id}: verify done`);
+    expect(run.stderr).toMatch(/zoé: key-vault checking \(first run\)/);
+    // Each attendee's own transcript ends with the run's summary, offering the workshop's commands.
+    const transcript = await readFile(join(dir, 'zoé', 'logs', 'workshop-run.log'), 'utf8');
+    expect(transcript).toContain('The unsigned image was denied');
+    expect(transcript).toContain(`ratify-runbook workshop teardown --dir ${dir} --sandbox`);
 
     // Re-running resumes everyone: nothing left to do, still exit 0, and not one mutating call.
     const callsBefore = (await readCalls(dir)).length;
@@ -75,6 +82,7 @@ describe('workshop on the sandbox (built binary)', () => {
 
     const teardown = await runCli(['workshop', 'teardown', '--dir', dir, '--sandbox', '--yes', '--concurrency', '5']);
     expect(teardown.code, teardown.stderr).toBe(0);
+    expect(teardown.stderr).toMatch(/o-brien: key-vault done/);
     const world = worldOf(dir);
     const live = JSON.stringify({ arm: world.arm, vaults: world.vaults, deletedVaults: world.deletedVaults, registries: world.registries, clusters: world.clusters }).toLowerCase();
     for (const name of names) expect(live, name).not.toContain(name);
