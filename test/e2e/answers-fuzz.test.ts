@@ -11,15 +11,15 @@ import { tempDir } from '../helpers/engine-harness.js';
  * Generated bad values for every answer key, each through one of --set, the environment and an
  * answers file, on the built binary: every one exits 2 before anything runs (no call-log line,
  * no simulated world), writes nothing outside the state dir, and prints no raw control or
- * direction-changing character. The values are invalid by the rules of DESIGN.md's answer
- * table, built here independently of the validators.
+ * direction-changing character. The values break the answer rules (prompts/validators.ts states
+ * them), and are built here independently of the validators.
  */
 const demo = join(REPO, 'templates/answers/demo.yaml');
 
 /** Invisible or terminal-controlling characters: invalid in every answer. */
 const hostile = ['\u001b[31m', '\u202e', '\u200f', '\u200b', '\u0007', '\n', '\u2066', '\ufeff'];
 
-/** Per key: values that break its rule (DESIGN.md "Answers"), the cases among them. */
+/** Per key: values that break its rule, the reported cases (no-scheme paths, /etc/passwd, hostile subjects) among them. */
 const broken: Record<AnswerKey, string[]> = {
   subscriptionId: ['not-a-guid', '0000', '00000000-0000-0000-0000-00000000000g', '{00000000-0000-0000-0000-000000000000}'],
   location: ['West Europe', 'eu-west', 'EASTUS', '1east'],
