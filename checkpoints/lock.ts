@@ -43,7 +43,8 @@ export async function acquireLock(
     const holder = await readLockInfo(path);
     if (holder && isAlive(holder)) {
       throw new LockedError(
-        `${file === LOCK_FILE ? 'The state dir' : 'The directory'} ${stateDir} is in use by "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).`,
+        `${file === LOCK_FILE ? 'The state dir' : 'The directory'} ${stateDir} is in use by "${holder.command}" ` +
+          `(pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).`,
         [
           'Wait for it to finish, or stop it (Ctrl-C) and run again.',
           `If that process is gone for good (another machine), delete ${path}.`,

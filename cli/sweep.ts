@@ -27,19 +27,36 @@ export interface Sweep {
 }
 
 /** A context for the sweep, in the subscription the run used (as preflight recorded it). */
-export async function openSweep(io: Io, stateDir: string, ledger: LedgerData, profile: CloudProfile, answers: Partial<Answers>, log: (line: string) => void): Promise<Sweep> {
-  const deps = { ...engineContext(io, stateDir, answers, profile), mode: 'run' as const, runId: ledger.runId, outputsOf: (id: string) => ledger.steps[id]?.outputs };
-  const hooks = { attempt: 1, signal: io.signal, onCommand: () => {}, onLog: log, onCreated: async () => {}, onWillCreate: async () => {}, onFile: () => {} };
+export async function openSweep(
+  io: Io,
+  stateDir: string,
+  ledger: LedgerData,
+  profile: CloudProfile,
+  answers: Partial<Answers>,
+  log: (line: string) => void,
+): Promise<Sweep> {
+  const deps = {
+    ...engineContext(io, stateDir, answers, profile),
+    mode: 'run' as const,
+    runId: ledger.runId,
+    outputsOf: (id: string) => ledger.steps[id]?.outputs,
+  };
+  const none = async () => {};
+  const hooks = { attempt: 1, signal: io.signal, onCommand: () => {}, onLog: log, onCreated: none, onWillCreate: none, onFile: () => {} };
   const ctx = createTeardownContext(sweepStep, deps, hooks, [], {});
-  const recorded = ledger.steps.preflight?.outputs.subscriptionId ?? (ledger.target.kind === 'azure' ? ledger.target.subscriptionId : undefined);
-  const subscription = recorded ?? answers.subscriptionId ?? (await ctx.cmd.run(['az', 'account', 'show', '--query', 'id', '-o', 'tsv'], { mutates: false })).stdout.trim();
+  const target = ledger.target.kind === 'azure' ? ledger.target.subscriptionId : undefined;
+  const recorded = ledger.steps.preflight?.outputs.subscriptionId ?? target;
+  const loggedIn = async () => (await ctx.cmd.run(['az', 'account', 'show', '--query', 'id', '-o', 'tsv'], { mutates: false })).stdout;
+  const subscription = recorded ?? answers.subscriptionId ?? (await loggedIn()).trim();
   return { ctx, subscription, find: () => findMarked(ctx, subscription) };
 }
 
 /** What carries the mark but is not in the ledger (created, or a write-ahead record of it). */
 export function unlisted(found: readonly Marked[], ledger: LedgerData): Marked[] {
   const known = new Set(
-    Object.values(ledger.steps).flatMap((record) => [...record.created, ...(record.pending ?? [])].flatMap((r) => (r.id ? [r.id.toLowerCase()] : []))),
+    Object.values(ledger.steps)
+      .flatMap((record) => [...record.created, ...(record.pending ?? [])])
+      .flatMap((r) => (r.id ? [r.id.toLowerCase()] : [])),
   );
   return found.filter((m) => !known.has(m.id.toLowerCase()));
 }

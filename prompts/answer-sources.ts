@@ -231,7 +231,8 @@ export function parseSet(text: string, questions: QuestionSet = allQuestions): {
   const key = text.slice(0, equals).trim();
   const value = text.slice(equals + 1);
   if (!isAnswerKey(key) || !questions.some((q) => q.key === key)) {
-    return { problem: `--set ${printable(key)}=...: "${printable(key)}" is not an answer key${suggestKey(key)}. Valid keys: ${questions.map((q) => q.key).join(', ')}.` };
+    const valid = questions.map((q) => q.key).join(', ');
+    return { problem: `--set ${printable(key)}=...: "${printable(key)}" is not an answer key${suggestKey(key)}. Valid keys: ${valid}.` };
   }
   if (value.trim() === '') {
     return { problem: `--set ${key}=: no value given; drop the flag or give a value, e.g. --set ${key}=${exampleOf(questions, key)}.` };

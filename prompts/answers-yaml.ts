@@ -58,7 +58,9 @@ export function parseAnswersYaml(text: string, origin: string): AnswersDocument 
     // A tag (`!!binary`, `!foo`) would make the YAML library decode the text into something else.
     const tag = (isScalar(keyNode) ? keyNode.tag : undefined) ?? (value && 'tag' in value ? (value as { tag?: string }).tag : undefined);
     if (tag) {
-      problems.push(`${where}: ${printable(key)} carries the YAML tag ${printable(shortTag(tag))}; answers are plain text: remove the tag (quote the value if needed).`);
+      const shown = printable(shortTag(tag));
+      const fix = 'answers are plain text: remove the tag (quote the value if needed).';
+      problems.push(`${where}: ${printable(key)} carries the YAML tag ${shown}; ${fix}`);
       continue;
     }
     if (value === null || (isScalar(value) && isAbsent(value))) continue; // `key:` with no value = not set

@@ -92,7 +92,8 @@ async function checkOnDisk(resolved: ResolvedAnswers, questions: QuestionSet, cw
   const invalid = [...resolved.invalid];
   for (const question of questions) {
     const value = values[question.key];
-    if (question.kind !== 'string' || !question.checkOnDisk || typeof value !== 'string' || !resolved.needed.includes(question.key)) continue;
+    if (question.kind !== 'string' || !question.checkOnDisk || typeof value !== 'string') continue;
+    if (!resolved.needed.includes(question.key)) continue;
     const checked = await question.checkOnDisk(value, cwd);
     if ('value' in checked) {
       values[question.key] = checked.value;

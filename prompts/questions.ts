@@ -184,7 +184,7 @@ export const questions: QuestionSet = [
     default: 'https://github.com/wabbit-networks/net-watcher.git#main',
     example: 'https://github.com/wabbit-networks/net-watcher.git#main',
     message: 'Build context of the unsigned image',
-    help: 'What `az acr build` builds the unsigned comparison image from: a git URL with an optional #ref, or a local directory holding a Dockerfile.',
+    help: 'What `az acr build` builds the unsigned comparison image from: a git URL (optional #ref) or a directory with a Dockerfile.',
   },
   {
     key: 'demoNamespace', kind: 'string', validate: validateDemoNamespace, default: 'demo', example: 'demo',

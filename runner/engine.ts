@@ -114,7 +114,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       }
     }
     await Promise.all(running.values());
-    if (signal.aborted) throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
+    if (signal.aborted) {
+      throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
+    }
     if (failed) throw failureOf(failed, stepRecord(ledger, failed.id));
     outcome = 'done';
     return { outcome: 'done' };

@@ -1,5 +1,8 @@
 import type { CommandResult } from './command-types.js';
 
+const notFound =
+  /not found|could not be found|does not exist|NotFound|not known to registry|MANIFEST_UNKNOWN|NAME_UNKNOWN|requested data does not exist/i;
+
 /**
  * "Not found" from az (exit 3 for ARM 404s, exit 1 with a message for name lookups such as
  * ACR), kubectl (NotFound) and helm (release: not found).
@@ -7,7 +10,5 @@ import type { CommandResult } from './command-types.js';
 export function isNotFound(result: Pick<CommandResult, 'exitCode' | 'stderr'>): boolean {
   if (result.exitCode === 0) return false;
   if (result.exitCode === 3) return true;
-  return /not found|could not be found|does not exist|NotFound|not known to registry|MANIFEST_UNKNOWN|NAME_UNKNOWN|requested data does not exist/i.test(
-    result.stderr,
-  );
+  return notFound.test(result.stderr);
 }

@@ -24,6 +24,11 @@ export interface TeardownOptions {
  * recorded id, whatever the answers say now). Progress is checkpointed per step, so an
  * interrupted teardown resumes where it stopped. A step torn down goes back to pending.
  */
+/** What it created, or a write-ahead record of a create a kill interrupted. */
+function hasSomethingToRemove(record: { created: unknown[]; pending?: unknown[] } | undefined): boolean {
+  return (record?.created.length ?? 0) > 0 || (record?.pending?.length ?? 0) > 0;
+}
+
 export async function runTeardown(options: TeardownOptions): Promise<{ removedSteps: string[] }> {
   const { store, signal } = options;
   const ledger = store.data;
@@ -34,7 +39,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   await store.save();
   const todo = [...options.steps]
     .reverse()
-    .filter((step) => step.teardown && ((ledger.steps[step.id]?.created.length ?? 0) > 0 || (ledger.steps[step.id]?.pending?.length ?? 0) > 0));
+    .filter((step) => step.teardown && hasSomethingToRemove(ledger.steps[step.id]));
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   emit({
     type: 'run-start',

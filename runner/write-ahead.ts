@@ -38,7 +38,8 @@ export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () 
   return {
     async willCreate(pending: PendingCreate): Promise<void> {
       // A retry announces the same resource again: one record for it is enough.
-      const same = (p: PendingCreate) => p.kind === pending.kind && (sameResource(p, pending) || JSON.stringify(p.guard) === JSON.stringify(pending.guard));
+      const sameGuard = (p: PendingCreate) => JSON.stringify(p.guard) === JSON.stringify(pending.guard);
+      const same = (p: PendingCreate) => p.kind === pending.kind && (sameResource(p, pending) || sameGuard(p));
       record.pending = [...(record.pending ?? []).filter((p) => !same(p)), { ...pending, at: now().toISOString() }];
       await store.save();
     },
@@ -74,7 +75,9 @@ export async function evaluateGuard(ctx: Pick<StepContext, 'cmd' | 'azure'>, pen
     return marked ? { found: 'ours', id: pending.id ?? resource.id ?? guard.id } : { found: 'foreign' };
   }
   const result = await ctx.cmd.run(guard.argv, { mutates: false, allowFailure: true });
-  if (result.exitCode !== 0) return isNotFound(result) ? { found: 'absent' } : { found: 'unknown', why: result.stderr.trim().split('\n')[0] };
+  if (result.exitCode !== 0) {
+    return isNotFound(result) ? { found: 'absent' } : { found: 'unknown', why: result.stderr.trim().split('\n')[0] };
+  }
   const lines = result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   if (lines.length === 0) return { found: 'absent' };
   if (guard.expect !== undefined && !lines.includes(guard.expect)) return { found: 'foreign' };

@@ -71,9 +71,11 @@ first and only flipped when off.
     }
     const registry = await read.acrId(ctx, sub);
     if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
-      const attachment = { kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName } };
+      const details = { subscription: sub, resourceGroup: rg, aksName, registry: acrName };
+      const attachment = { kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details };
       // The attachment is the kubelet's AcrPull on the registry; the read before found none.
-      if (state.kubeletObjectId) await ctx.willCreate({ ...attachment, guard: readGuard(read.kubeletAcrPullArgv(sub, state.kubeletObjectId, registry)) });
+      const kubelet = state.kubeletObjectId;
+      if (kubelet) await ctx.willCreate({ ...attachment, guard: readGuard(read.kubeletAcrPullArgv(sub, kubelet, registry)) });
       await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
       await ctx.created(attachment);
     }

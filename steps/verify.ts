@@ -15,7 +15,8 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
   if (got.exitCode === 0) return;
   const namespace = { kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } };
   // Found after a crash by the run's label.
-  await ctx.willCreate({ ...namespace, guard: readGuard(['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'], `namespace/${ns}`) });
+  const labelled = ['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'];
+  await ctx.willCreate({ ...namespace, guard: readGuard(labelled, `namespace/${ns}`) });
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag) });
   await ctx.created(namespace);
 }

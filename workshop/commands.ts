@@ -57,7 +57,8 @@ export const WORKSHOP_LOCK = 'workshop.lock';
 async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptions, task: AttendeeTask, steps: StepList, command: 'run' | 'teardown'): Promise<number> {
   const dir = resolve(io.cwd, options.dir);
   const file = await requireWorkshopFile(dir);
-  const lock = await acquireLock(dir, `ratify-runbook workshop ${command}`, new Date(), (line) => writeLine(io.stderr, `! ${line}`), WORKSHOP_LOCK);
+  const notice = (line: string) => writeLine(io.stderr, `! ${line}`);
+  const lock = await acquireLock(dir, `ratify-runbook workshop ${command}`, new Date(), notice, WORKSHOP_LOCK);
   try {
     return await lockedBatch(io, options, task, steps, command, dir, file);
   } finally {

@@ -10,12 +10,13 @@ import { statusJson } from '../../runner/status-json.js';
 
 /** Where the run stands, from the ledger alone: runs nothing, takes no lock (unless --check-cloud). */
 export default async function statusCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('status', args, { ...option.stateDir, ...option.json, 'check-cloud': { type: 'boolean' }, ...option.help });
+  const checkCloudOption = { 'check-cloud': { type: 'boolean' } } as const;
+  const parsed = parseCommandArgs('status', args, { ...option.stateDir, ...option.json, ...checkCloudOption, ...option.help });
   const stateDir = stateDirOf(io, parsed);
   const ledger = await readStateDir(stateDir);
   const { steps } = await import('../../steps/index.js');
   if (flag(parsed, 'json')) io.stdout.write(statusJson(ledger, steps));
-  else if (!ledger) writeLine(io.stdout, `No run yet in ${stateDir}. Start one with: ratify-runbook run (or run --sandbox to rehearse offline)`);
+  else if (!ledger) writeLine(io.stdout, `No run yet in ${stateDir}. Start one with: ratify-runbook run (or run --sandbox to rehearse)`);
   else printStatus(io, ledger, steps);
   if (flag(parsed, 'check-cloud') && ledger) await checkCloud(io, stateDir, ledger);
   return 0;
@@ -53,13 +54,15 @@ async function checkCloud(io: Io, stateDir: string, ledger: LedgerData): Promise
   try {
     const sweep = await openSweep(io, stateDir, ledger, profile, answers, () => {});
     const extra = unlisted(await sweep.find(), ledger);
+    const mark = `ratify-runbook-run=${ledger.runId}`;
     if (extra.length === 0) {
-      writeLine(io.stderr, `✔ Everything carrying this run's mark (ratify-runbook-run=${ledger.runId}) in ${describeTarget(ledger.target)} is in the ledger.`);
+      writeLine(io.stderr, `✔ Everything carrying this run's mark (${mark}) in ${describeTarget(ledger.target)} is in the ledger.`);
       return;
     }
-    writeLine(io.stderr, `! ${extra.length} resource(s) carry this run's mark (ratify-runbook-run=${ledger.runId}) but the ledger does not list them:`);
+    writeLine(io.stderr, `! ${extra.length} resource(s) carry this run's mark (${mark}) but the ledger does not list them:`);
     for (const m of extra) writeLine(io.stderr, `  - ${m.label} (${m.id})`);
-    writeLine(io.stderr, `  → ratify-runbook teardown --sweep${ledger.target.kind === 'sandbox' ? ' --sandbox' : ''} removes them (after asking).`);
+    const sandbox = ledger.target.kind === 'sandbox' ? ' --sandbox' : '';
+    writeLine(io.stderr, `  → ratify-runbook teardown --sweep${sandbox} removes them (after asking).`);
   } finally {
     await profile.close();
   }

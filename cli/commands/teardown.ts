@@ -91,15 +91,15 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     }
     if (recorded.length === 0 && extra.length === 0) {
       const more = options.sweep ? ', and nothing else carries its mark' : '';
-      writeLine(io.stderr, `Nothing to tear down: the ledger records no resource created by this runbook${more}.`);
-      if (!options.sweep) writeLine(io.stderr, "  → To look for resources carrying this run's mark anyway: ratify-runbook teardown --sweep");
+      writeLine(io.stderr, `Nothing to tear down: the ledger records no resource this runbook created${more}.`);
+      if (!options.sweep) writeLine(io.stderr, "  → To look for resources with this run's mark anyway: ratify-runbook teardown --sweep");
       return 0;
     }
     if (recorded.length > 0) writeLine(io.stderr, `Teardown removes ${recorded.length} resource(s) this runbook created:`);
     for (const line of recorded) writeLine(io.stderr, `  - ${line}`);
     if (extra.length > 0) {
       const mark = `ratify-runbook-run=${state.ledger.runId}`;
-      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) carrying this run's mark (${mark}) that the ledger does not list:`);
+      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) with this run's mark (${mark}) the ledger does not list:`);
       for (const m of extra) writeLine(io.stderr, `  - ${m.label} (${m.id})`);
     }
     if (!options.yes) {

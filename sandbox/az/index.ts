@@ -16,7 +16,10 @@ import type { AzCommand } from './registry.js';
 import { resourceCommands } from './resource.js';
 import { roleCommands } from './role.js';
 
-const COMMANDS: AzCommand[] = [...accountCommands, ...keyvaultCommands, ...roleCommands, ...resourceCommands, ...identityCommands, ...acrCommands, ...aksCommands, ...policyCommands].sort(
+const COMMANDS: AzCommand[] = [
+  ...accountCommands, ...keyvaultCommands, ...roleCommands, ...resourceCommands,
+  ...identityCommands, ...acrCommands, ...aksCommands, ...policyCommands,
+].sort(
   (x, y) => y.path.split(' ').length - x.path.split(' ').length,
 );
 

@@ -30,10 +30,14 @@ function generic(r: ArmResource): Record<string, unknown> {
 export const resourceCommands: AzCommand[] = [
   {
     path: 'resource list',
-    args: [{ names: '--tag' }, { names: '--resource-group -g' }, { names: '--resource-type' }, { names: '--name -n' }, { names: '--location -l' }],
+    args: [
+      { names: '--tag' }, { names: '--resource-group -g' }, { names: '--resource-type' },
+      { names: '--name -n' }, { names: '--location -l' },
+    ],
     run: (ctx, a) => {
       const tag = str(a, 'tag');
-      const [tagName, tagValue] = tag === undefined ? [] : tag.includes('=') ? [tag.slice(0, tag.indexOf('=')), tag.slice(tag.indexOf('=') + 1)] : [tag];
+      const eq = tag?.indexOf('=') ?? -1;
+      const [tagName, tagValue] = tag === undefined ? [] : eq >= 0 ? [tag.slice(0, eq), tag.slice(eq + 1)] : [tag];
       if (tag !== undefined && !tagName) throw cliError('--tag: expected KEY[=VALUE]');
       const rg = str(a, 'resourceGroup')?.toLowerCase();
       const type = str(a, 'resourceType')?.toLowerCase();

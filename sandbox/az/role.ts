@@ -101,7 +101,10 @@ export const roleCommands: AzCommand[] = [
         id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
         name,
         type: 'Microsoft.Authorization/roleAssignments',
-        properties: { principalId, principalType, roleDefinitionId: defId, scope, createdOn: new Date(ctx.now()).toISOString(), description: str(a, 'description') ?? null },
+        properties: {
+          principalId, principalType, roleDefinitionId: defId, scope, createdOn: new Date(ctx.now()).toISOString(),
+          description: str(a, 'description') ?? null,
+        },
         meta: { createdAt: ctx.now() },
       });
       ctx.markDirty();

@@ -219,7 +219,9 @@ export class WorldStore {
         } catch (e) {
           for (const b of batch) b.waiter.reject(e as Error);
         }
-        if (this.#bytes > this.#compactAfter && !this.#compacting) this.#compacting = this.#compact().finally(() => (this.#compacting = undefined));
+        if (this.#bytes > this.#compactAfter && !this.#compacting) {
+          this.#compacting = this.#compact().finally(() => (this.#compacting = undefined));
+        }
       }
     } finally {
       this.#flushing = undefined;

@@ -82,8 +82,10 @@ export async function grantAccessPolicy(ctx: Ctx, sub: string, vault: string, rg
     args.push(flag[kind], ...perms, ...kept);
   }
   // An entry the principal had before is only widened, never recorded (teardown must not remove it).
-  const entry = { kind: 'accessPolicy', id: `${vault}#${objectId}`, details: { subscription: sub, vaultName: vault, resourceGroup: rg, objectId } };
-  const found = az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', `properties.accessPolicies[?objectId=='${objectId}'].objectId`, '-o', 'tsv');
+  const details = { subscription: sub, vaultName: vault, resourceGroup: rg, objectId };
+  const entry = { kind: 'accessPolicy', id: `${vault}#${objectId}`, details };
+  const query = `properties.accessPolicies[?objectId=='${objectId}'].objectId`;
+  const found = az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', query, '-o', 'tsv');
   if (!current) await ctx.willCreate({ ...entry, guard: readGuard(found) });
   await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), { mutates: true, retry: propagationRetry });
   if (!current) await ctx.created(entry);

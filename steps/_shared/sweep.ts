@@ -54,12 +54,15 @@ export async function findMarked(ctx: Ctx, subscription: string): Promise<Marked
   const [tagged, roles, definitions, assignments] = await Promise.all([
     ctx.azure.listTagged(subscription, 'ratify-runbook-run', runId),
     listed(ctx, az(subscription, 'role', 'assignment', 'list', '--all', '-o', 'json'), 'az role assignment list'),
-    listed(ctx, az(subscription, 'policy', 'definition', 'list', '--query', "[?policyType=='Custom']", '-o', 'json'), 'az policy definition list'),
-    listed(ctx, az(subscription, 'policy', 'assignment', 'list', '--disable-scope-strict-match', '-o', 'json'), 'az policy assignment list'),
+    listed(ctx, az(subscription, 'policy', 'definition', 'list', '--query', "[?policyType=='Custom']", '-o', 'json'), 'policy definitions'),
+    listed(ctx, az(subscription, 'policy', 'assignment', 'list', '--disable-scope-strict-match', '-o', 'json'), 'policy assignments'),
   ]);
   const found: Marked[] = [
     ...assignments.filter(marked).map((a) => ({
-      kind: 'policyAssignment', id: a.id ?? '', details: { ...details, name: a.name ?? '', scope: a.scope ?? '' }, label: `policy assignment ${a.name} at ${a.scope}`,
+      kind: 'policyAssignment',
+      id: a.id ?? '',
+      details: { ...details, name: a.name ?? '', scope: a.scope ?? '' },
+      label: `policy assignment ${a.name} at ${a.scope}`,
     })),
     ...definitions.filter(marked).map((d) => ({
       kind: 'policyDefinition', id: d.id ?? '', details: { ...details, name: d.name ?? '' }, label: `policy definition ${d.name}`,

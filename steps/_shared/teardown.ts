@@ -63,7 +63,8 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       // that next when the run created the vault), or someone with purge permission purges it.
       if (/Forbidden|does not have certificates purge permission/i.test(purged.stderr)) {
         const name = detail(resource, 'name');
-        ctx.log(`deleted ${name} but may not purge it (no purge permission): the name stays reserved until the vault is purged; or: ${purge.join(' ')}`);
+        ctx.log(`deleted ${name} but may not purge it (no purge permission): the name stays reserved until the vault is purged`);
+        ctx.log(`to free it sooner, someone with purge permission runs: ${purge.join(' ')}`);
         return;
       }
       throw new Error(`${purge.slice(0, 4).join(' ')} failed (exit ${purged.exitCode}): ${purged.stderr.trim()}`);

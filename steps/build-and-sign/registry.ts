@@ -38,7 +38,8 @@ export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<s
   const { acrName, repo, tag, source } = build;
   const argv = az(sub, 'acr', 'build', '-r', acrName, '-t', `${registryOf(acrName)}/${repo}:${tag}`, source, '--no-logs',
     '--query', 'outputImages[0].digest', '-o', 'tsv');
-  const repository = { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details: { subscription: sub, registry: acrName, repository: repo } };
+  const details = { subscription: sub, registry: acrName, repository: repo };
+  const repository = { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details };
   // A repository takes no mark: the read before this build found the tag absent.
   await ctx.willCreate({ ...repository, guard: readGuard(showMetadata(sub, acrName, repo, tag)) });
   const built = await ctx.cmd.run(argv, {

@@ -50,7 +50,8 @@ export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: str
 }
 
 export function kubeletAcrPullArgv(sub: string, kubeletObjectId: string, registry: string): string[] {
-  return az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
+  const acrPull = "[?roleDefinitionName=='AcrPull'].id";
+  return az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', acrPull, '-o', 'tsv');
 }
 
 /** The state dir's kubeconfig exists and names a context. */

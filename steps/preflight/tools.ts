@@ -44,16 +44,21 @@ const az: ToolSpec = {
   probe: ['az', 'version', '-o', 'json'],
   needed: () => true,
   version: (out) => stringProp(parseJson<Record<string, unknown>>(out, 'az version'), 'azure-cli'),
-  install: 'https://learn.microsoft.com/cli/azure/install-azure-cli (Debian/Ubuntu: curl -sL https://aka.ms/InstallAzureCLIDeb | sudo bash)',
+  install:
+    'https://learn.microsoft.com/cli/azure/install-azure-cli (Debian/Ubuntu: curl -sL https://aka.ms/InstallAzureCLIDeb | sudo bash)',
   async more(_cmd, out, needs) {
     const info = parseJson<Record<string, unknown>>(out, 'az version');
     const version = stringProp(info, 'azure-cli') ?? '';
     const warnings = atLeast(version, '2.61.0')
       ? []
-      : [`az ${version} is older than 2.61: it creates access-policy vaults by default; the runbook passes --enable-rbac-authorization explicitly, but upgrade if you can.`];
+      : [
+          `az ${version} is older than 2.61: it creates access-policy vaults by default; ` +
+            'the runbook passes --enable-rbac-authorization explicitly, but upgrade if you can.',
+        ];
     const preview = stringProp(info, 'extensions', 'aks-preview');
     const problems = needs.aksPreview && (!preview || !atLeast(preview, '0.5.96'))
-      ? [`Removing Image Integrity needs the aks-preview extension >= 0.5.96 (found: ${preview ?? 'none'}): az extension add --name aks-preview --upgrade`]
+      ? [`Removing Image Integrity needs the aks-preview extension >= 0.5.96 (found: ${preview ?? 'none'}): ` +
+          'az extension add --name aks-preview --upgrade']
       : [];
     return { warnings, problems };
   },
@@ -87,8 +92,10 @@ const notation: ToolSpec = {
     if (plugins.planned) return {};
     const row = tsvLines(plugins.stdout).find((line) => /^azure-kv\s/.test(line));
     const version = row ? /\s(\d+\.\d+\.\d+\S*)\s/.exec(row)?.[1] : undefined;
-    if (version && atLeast(version, PLUGIN_VERSION) && /<nil>\s*$/.test(row ?? '')) return { lines: [`notation plugin azure-kv ${version}`] };
-    return { problems: [`the notation azure-kv plugin ${PLUGIN_VERSION} is needed (found: ${version ?? 'none'}): ${pluginInstallCommand()}`] };
+    const healthy = /<nil>\s*$/.test(row ?? '');
+    if (version && atLeast(version, PLUGIN_VERSION) && healthy) return { lines: [`notation plugin azure-kv ${version}`] };
+    const found = version ?? 'none';
+    return { problems: [`the notation azure-kv plugin ${PLUGIN_VERSION} is needed (found: ${found}): ${pluginInstallCommand()}`] };
   },
 };
 
@@ -115,7 +122,8 @@ export async function checkTools(cmd: CommandRunner, needs: ToolNeeds, tools: re
       if (probed.planned) return {};
       const version = probed.exitCode === 0 ? safeVersion(tool, probed.stdout) : undefined;
       if (version === undefined) {
-        const why = probed.exitCode === 127 ? 'not found on PATH' : probed.exitCode === 0 ? 'gave no version' : `failed (exit ${probed.exitCode})`;
+        const failed = `failed (exit ${probed.exitCode})`;
+        const why = probed.exitCode === 127 ? 'not found on PATH' : probed.exitCode === 0 ? 'gave no version' : failed;
         return { missing: tool.name, problems: [`${tool.name}: ${why}. Install: ${tool.install}`] };
       }
       const more = (await tool.more?.(cmd, probed.stdout, needs)) ?? {};

@@ -67,7 +67,11 @@ interface Case {
 
 function generate(seed: number): Case[] {
   const next = random(seed);
-  const valid: Record<string, string> = { certSubject: 'CN=wabbit-networks.io,O=Notation,ST=WA,C=US', imageSource: 'https://github.com/a/b.git#main' };
+  const valid: Record<string, string> = {
+    certSubject: 'CN=wabbit-networks.io,O=Notation,ST=WA,C=US',
+    imageSource: 'https://github.com/a/b.git#main',
+  };
+  const choices = ['keyVaultAuth', 'policyEffect', 'ratifyChartVersion', 'cleanupImageIntegrity', 'createBaseResources'];
   const cases: Case[] = [];
   const channels = ['set', 'env', 'file'] as const;
   for (const key of answerKeys) {
@@ -79,7 +83,7 @@ function generate(seed: number): Case[] {
       const at = 1 + Math.floor(next() * (base.length - 1));
       values.push(`${base.slice(0, at)}${hostile[Math.floor(next() * hostile.length)]}${base.slice(at)}`);
     }
-    if (!['keyVaultAuth', 'policyEffect', 'ratifyChartVersion', 'cleanupImageIntegrity', 'createBaseResources'].includes(key)) values.push(`-${base}`);
+    if (!choices.includes(key)) values.push(`-${base}`);
     values.forEach((value, i) => cases.push({ key, value, channel: channels[(i + answerKeys.indexOf(key)) % 3]! }));
   }
   return cases;
@@ -111,13 +115,15 @@ async function check(root: string, c: Case, index: number, demoText: string): Pr
   if (c.channel === 'file') lines.push(`${c.key}: ${JSON.stringify(c.value)}`);
   await writeFile(answers, `${lines.join('\n')}\n`);
   const env: NodeJS.ProcessEnv = { ...cleanEnv(), HOME: home, CI: 'true', ...(c.channel === 'env' ? { [envVarFor(c.key)]: c.value } : {}) };
-  const args = ['run', '--sandbox', '--non-interactive', '--answers', answers, '--state-dir', stateDir, ...(c.channel === 'set' ? ['--set', `${c.key}=${c.value}`] : [])];
+  const set = c.channel === 'set' ? ['--set', `${c.key}=${c.value}`] : [];
+  const args = ['run', '--sandbox', '--non-interactive', '--answers', answers, '--state-dir', stateDir, ...set];
   const before = await listFiles(work);
   const result = await runOnce(args, work, env);
   const what = `${c.key} via ${c.channel}: ${JSON.stringify(c.value).slice(0, 80)}`;
   if (result.code !== 2) return `${what}: exit ${result.code}\n${result.stderr.slice(-600)}`;
-  if (!new RegExp(`invalid ${c.key}\\b|--set|answers\\.yaml`).test(result.stderr)) return `${what}: the report does not name it\n${result.stderr}`;
-  if (/[\u001b\u202e\u200f\u200b\u0007\u2066\ufeff]/.test(result.stderr)) return `${what}: raw control or invisible character in the report`;
+  const named = new RegExp(`invalid ${c.key}\\b|--set|answers\\.yaml`);
+  if (!named.test(result.stderr)) return `${what}: the report does not name it\n${result.stderr}`;
+  if (/[\u001b\u202e\u200f\u200b\u0007\u2066\ufeff]/.test(result.stderr)) return `${what}: raw control or invisible character printed`;
   if ((await callCount(stateDir)) !== 0) return `${what}: a tool was called`;
   const outside = (await listFiles(work)).filter((f) => !f.startsWith('state/') && !before.includes(f));
   if (outside.length > 0) return `${what}: wrote outside the state dir: ${outside.join(', ')}`;
@@ -133,7 +139,9 @@ describe('fuzzed answers through --set, the environment and an answers file (bui
     const cases = generate(seed);
     expect(cases.length).toBeGreaterThanOrEqual(200);
     for (const key of answerKeys) expect(cases.filter((c) => c.key === key).length, key).toBeGreaterThanOrEqual(7);
-    for (const channel of ['set', 'env', 'file']) expect(cases.filter((c) => c.channel === channel).length, channel).toBeGreaterThanOrEqual(60);
+    for (const channel of ['set', 'env', 'file']) {
+      expect(cases.filter((c) => c.channel === channel).length, channel).toBeGreaterThanOrEqual(60);
+    }
     const root = await tempDir('rr-fuzz-');
     const demoText = await readFile(demo, 'utf8');
     const failures: string[] = [];

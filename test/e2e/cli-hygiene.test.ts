@@ -43,7 +43,13 @@ describe('doctor', () => {
       env: { PATH: bin },
     });
     expect(result.code, result.stderr).toBe(1);
-    for (const [tool, install] of [['az', /install-azure-cli/], ['kubectl', /az aks install-cli/], ['helm', /helm\.sh\/docs\/intro\/install/], ['notation', /notation_1\.3\.2_linux_amd64/]] as const) {
+    const howTo = [
+      ['az', /install-azure-cli/],
+      ['kubectl', /az aks install-cli/],
+      ['helm', /helm\.sh\/docs\/intro\/install/],
+      ['notation', /notation_1\.3\.2_linux_amd64/],
+    ] as const;
+    for (const [tool, install] of howTo) {
       const line = result.stderr.split('\n').find((l) => l.startsWith(`- ${tool}: `));
       expect(line, `${tool} in:\n${result.stderr}`).toMatch(/not found on PATH/);
       expect(line).toMatch(install);
@@ -62,7 +68,8 @@ describe('e2e children never touch the real ~/.kube', () => {
     const run = await runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir]);
     expect(run.code, run.stderr).toBe(0);
     // get-credentials without --file writes $HOME/.kube/config, as the real az does: the check sees it.
-    const careless = ['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster'];
+    const careless = ['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'aks', 'get-credentials', '-g', 'myResourceGroup',
+      '-n', 'myAKSCluster'];
     await expect(runCli(careless)).rejects.toThrow(/wrote ~\/\.kube/);
     expect((await runCli(careless, { allowHomeKube: true })).code).toBe(0);
     expect(await stat(realKube).then((s) => `${s.mtimeMs} ${s.size}`, () => 'absent')).toBe(before);

@@ -35,7 +35,8 @@ async function expectInterruptedAndResumable(stateDir: string, signal: RegExp): 
 
 /** A plain (no TTY) run of the built binary that the test can signal. */
 function background(args: readonly string[], home: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...cleanEnv(), HOME: home, CI: 'true' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...cleanEnv(), HOME: home, CI: 'true' };
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -52,7 +53,8 @@ function background(args: readonly string[], home: string) {
 describe('Ctrl-C in a real terminal (pty)', () => {
   it('--yes run: exit 130, no step left running, the next run finishes', async () => {
     const stateDir = join(await tempDir(), 'state');
-    const session = await spawnPty(['run', '--sandbox', '--sandbox-latency', 'demo', '--yes', '--answers', demoAnswers, '--state-dir', stateDir]);
+    const args = ['run', '--sandbox', '--sandbox-latency', 'demo', '--yes', '--answers', demoAnswers, '--state-dir', stateDir];
+    const session = await spawnPty(args);
     await session.waitFor(/✔ Check tools, login and cluster/, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     session.write(keys.ctrlC);
@@ -86,11 +88,13 @@ describe('Ctrl-C in a real terminal (pty)', () => {
   });
 });
 
+const demoRun = ['run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers];
+
 describe('SIGTERM', () => {
   it('names the signal in the ledger; a second SIGTERM still ends with 130', async () => {
     const stateDir = join(await tempDir(), 'state');
     await withTempHome(async (home) => {
-      const run = background(['run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir], home);
+      const run = background([...demoRun, '--state-dir', stateDir], home);
       await run.waitFor(/key-vault: running/);
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(130);
@@ -100,7 +104,7 @@ describe('SIGTERM', () => {
 
     const again = join(await tempDir(), 'state');
     await withTempHome(async (home) => {
-      const run = background(['run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', again], home);
+      const run = background([...demoRun, '--state-dir', again], home);
       await run.waitFor(/key-vault: running/);
       run.child.kill('SIGTERM');
       run.child.kill('SIGTERM');
@@ -159,7 +163,9 @@ describe('workshop run: Ctrl-C stops every attendee; a second batch on the same 
       for (const step of stopped) expect(step.error).toMatch(/interrupted by Ctrl-C \(SIGINT\)/);
     }
     // The second batch wrote nothing into the first one's logs.
-    for (const id of ['ada', 'bo', 'cy']) expect((await readFile(join(dir, id, 'logs', 'workshop-run.log'), 'utf8')).match(/^--- /gm)).toHaveLength(1);
+    for (const id of ['ada', 'bo', 'cy']) {
+      expect((await readFile(join(dir, id, 'logs', 'workshop-run.log'), 'utf8')).match(/^--- /gm)).toHaveLength(1);
+    }
 
     const next = await runCli(['workshop', 'run', '--dir', dir, '--sandbox']);
     expect(next.code, next.stderr).toBe(0);

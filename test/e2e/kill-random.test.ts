@@ -15,14 +15,17 @@ import { demoAnswers, expectConverged, expectTornDown } from '../helpers/kill-ch
  * logged seed, so a failure can be replayed.
  */
 function startRun(stateDir: string, home: string) {
-  const child = spawn(process.execPath, [BIN, 'run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir], {
+  const args = ['run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir];
+  const child = spawn(process.execPath, [BIN, ...args], {
     cwd: REPO,
     env: { ...cleanEnv(), HOME: home, CI: 'true' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, exited, stderr: () => stderr };
 }
 
@@ -73,7 +76,8 @@ describe('kill -9 at random moments of a demo-latency run', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
-    console.log(`${kills.length} kill -9s, at ${kills.join(', ')} ms after each start; steps done at them: ${[...progress].sort((a, b) => a - b).join(', ')}`);
+    const done = [...progress].sort((a, b) => a - b).join(', ');
+    console.log(`${kills.length} kill -9s, at ${kills.join(', ')} ms after each start; steps done at them: ${done}`);
     expect(kills.length, `kills at ${kills.join(', ')} ms`).toBeGreaterThanOrEqual(10);
     expect(progress.size, `steps done at the kills: ${[...progress].join(', ')}`).toBeGreaterThanOrEqual(5);
     await expectConverged(stateDir, 'rbac');

@@ -7,8 +7,10 @@ import { markedBy, runIdOf, unmarkedLeftovers, worldOf } from '../helpers/world-
 describe('teardown right after a crash (no resume) removes what the run created', () => {
   it('at each create the write-ahead records guard', async () => {
     const stateDir = await tempDir();
-    for (const prefix of ['az keyvault create', 'az role assignment create', 'az keyvault certificate create', 'az identity create',
-      'az identity federated-credential create', 'helm upgrade --install', 'az policy definition create', 'az policy assignment create', 'kubectl apply -f -']) {
+    const creates = ['az keyvault create', 'az role assignment create', 'az keyvault certificate create', 'az identity create',
+      'az identity federated-credential create', 'helm upgrade --install', 'az policy definition create', 'az policy assignment create',
+      'kubectl apply -f -'];
+    for (const prefix of creates) {
       killed(await run(stateDir, 'rbac', '--sandbox-fault', `${prefix}=crash`), prefix);
       const runId = await runIdOf(stateDir);
       const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
@@ -21,7 +23,8 @@ describe('teardown right after a crash (no resume) removes what the run created'
 
   it('the unsigned build, which runs alongside the signed one, then a resume', async () => {
     const stateDir = await tempDir();
-    killed(await run(stateDir, 'rbac', '--sandbox-fault', 'az acr build -r myregistry4ratify -t myregistry4ratify.azurecr.io/net-watcher:v1=crash'), 'unsigned build');
+    const unsignedBuild = 'az acr build -r myregistry4ratify -t myregistry4ratify.azurecr.io/net-watcher:v1';
+    killed(await run(stateDir, 'rbac', '--sandbox-fault', `${unsignedBuild}=crash`), 'unsigned build');
     await expectConverged(stateDir, 'rbac');
     await expectTornDown(stateDir);
   }, 300_000);

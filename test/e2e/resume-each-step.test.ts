@@ -32,7 +32,8 @@ function faultPrefix(calls: readonly Call[], step: string): string {
 
 /** The step whose call the prefix hits first in the baseline run: where the fault stops the run. */
 function firstHit(calls: readonly Call[], prefix: string): string {
-  const hit = calls.find((c) => c.argv.filter((a, i, all) => all[i - 1] !== '--subscription' && a !== '--subscription').join(' ').startsWith(prefix));
+  const words = (argv: readonly string[]) => argv.filter((a, i, all) => all[i - 1] !== '--subscription' && a !== '--subscription');
+  const hit = calls.find((c) => words(c.argv).join(' ').startsWith(prefix));
   if (!hit) throw new Error(`no call starts with ${prefix}`);
   return hit.step;
 }

@@ -30,7 +30,8 @@ export async function callCount(stateDir: string): Promise<number> {
 }
 
 const readVerbs = new Set([
-  'show', 'list', 'list-deleted', 'list-versions', 'list-referrers', 'list-metadata', 'show-metadata', 'show-tags', 'version', 'get-access-token',
+  'show', 'list', 'list-deleted', 'list-versions', 'list-referrers', 'list-metadata', 'show-metadata', 'show-tags', 'version',
+  'get-access-token',
   'check-acr', 'exists', 'download',
 ]);
 

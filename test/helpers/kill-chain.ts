@@ -8,7 +8,8 @@ import { flowCounts, markedBy, runIdOf, unmarkedLeftovers, worldOf } from './wor
 /** Shared by the kill tests: a sandbox run of the demo answers, and what a converged world must show. */
 export const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
 export const run = (stateDir: string, mode: string, ...extra: string[]) =>
-  runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--set', `keyVaultAuth=${mode}`, '--state-dir', stateDir, ...extra]);
+  runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--set', `keyVaultAuth=${mode}`,
+    '--state-dir', stateDir, ...extra]);
 
 /**
  * The flow's mutating commands in serial order, as fault prefixes (leading words; a role
@@ -44,17 +45,20 @@ export const targets = (mode: 'rbac' | 'access-policy', skipUnsignedBuild: boole
 ];
 
 export function killed(result: CliResult, what: string): void {
-  expect(result.signal, `${what}: expected the sandbox to SIGKILL the run; exit ${result.code}\n${result.stderr.slice(-2000)}`).toBe('SIGKILL');
+  const why = `${what}: expected the sandbox to SIGKILL the run; exit ${result.code}\n${result.stderr.slice(-2000)}`;
+  expect(result.signal, why).toBe('SIGKILL');
 }
 
 export async function expectConverged(stateDir: string, mode: string): Promise<void> {
   const last = await run(stateDir, mode, '--json');
   expect(last.code, last.stderr).toBe(0);
-  const verify = (JSON.parse(last.stdout) as { steps: { id: string; status: string; outputs: Record<string, string> }[] }).steps.find((s) => s.id === 'verify');
+  const doc = JSON.parse(last.stdout) as { steps: { id: string; status: string; outputs: Record<string, string> }[] };
+  const verify = doc.steps.find((s) => s.id === 'verify');
   expect(verify?.status).toBe('done');
   expect(verify?.outputs).toMatchObject({ signedAdmitted: 'true', unsignedDenied: 'true' });
   expect(flowCounts(worldOf(stateDir))).toEqual({
-    vaults: 1, certificateVersions: 1, signaturesOnDigest: 1, identities: 1, federatedCredentials: 1, policyAssignments: 1, helmReleases: 1, maxGrantsPerScope: 1,
+    vaults: 1, certificateVersions: 1, signaturesOnDigest: 1, identities: 1, federatedCredentials: 1, policyAssignments: 1, helmReleases: 1,
+    maxGrantsPerScope: 1,
   });
 }
 
@@ -95,7 +99,8 @@ export async function crashAtEveryTarget(mode: 'rbac' | 'access-policy'): Promis
     }
     await expectConverged(stateDir, mode);
     for (const c of await readCalls(stateDir)) {
-      if (isMutating(c.argv)) mutated.add(c.argv.filter((a, j, all) => a !== '--subscription' && all[j - 1] !== '--subscription').join(' '));
+      const words = c.argv.filter((a, j, all) => a !== '--subscription' && all[j - 1] !== '--subscription');
+      if (isMutating(c.argv)) mutated.add(words.join(' '));
     }
     await expectTornDown(stateDir);
   }

@@ -14,6 +14,7 @@ export async function runIdOf(stateDir: string): Promise<string> {
   return (JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8')) as { runId: string }).runId;
 }
 
+const FIC = 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials';
 const ofType = (world: World, type: string) => Object.values(world.arm).filter((r) => r.type.toLowerCase() === type.toLowerCase());
 const marker = (runId: string) => `ratify-runbook-run=${runId}`;
 
@@ -21,7 +22,9 @@ const marker = (runId: string) => `ratify-runbook-run=${runId}`;
  * How many of each thing the flow makes: the numbers a converged run must show exactly once
  * (per scope for role assignments), whatever crashes happened on the way.
  */
-export function flowCounts(world: World, names = { vault: 'ratify-demo-kv', cert: 'ratify', identity: 'ratify-identity', policy: 'ratify-default-custom-policy' }) {
+const DEMO = { vault: 'ratify-demo-kv', cert: 'ratify', identity: 'ratify-identity', policy: 'ratify-default-custom-policy' };
+
+export function flowCounts(world: World, names = DEMO) {
   const vault = world.vaults[names.vault];
   const cert = vault?.certificates[names.cert];
   const registry = Object.values(world.registries)[0];
@@ -56,10 +59,14 @@ export function markedBy(world: World, runId: string): string[] {
     if (typeof description === 'string' && description.includes(marker(runId))) found.push(`marked ${r.type} ${r.name}`);
   }
   for (const [name, vault] of Object.entries(world.vaults)) {
-    for (const c of Object.values(vault.certificates)) if (c.tags['ratify-runbook-run'] === runId) found.push(`certificate ${name}/${c.name}`);
+    for (const c of Object.values(vault.certificates)) {
+      if (c.tags['ratify-runbook-run'] === runId) found.push(`certificate ${name}/${c.name}`);
+    }
   }
   for (const cluster of Object.values(world.clusters)) {
-    for (const o of Object.values(cluster.objects)) if (o.metadata.labels?.['ratify-runbook-run'] === runId && o.kind !== 'Pod') found.push(`${o.kind} ${o.metadata.name}`);
+    for (const o of Object.values(cluster.objects)) {
+      if (o.metadata.labels?.['ratify-runbook-run'] === runId && o.kind !== 'Pod') found.push(`${o.kind} ${o.metadata.name}`);
+    }
   }
   return found;
 }
@@ -69,8 +76,10 @@ export function unmarkedLeftovers(world: World): string[] {
   const cluster = Object.values(world.clusters)[0];
   const registry = Object.values(world.registries)[0];
   return [
-    ...ofType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').map((r) => `federated credential ${r.name}`),
-    ...ofType(world, 'Microsoft.Authorization/policyAssignments').filter((r) => r.name === 'ratify-default-custom-policy').map((r) => `policy assignment ${r.id}`),
+    ...ofType(world, FIC).map((r) => `federated credential ${r.name}`),
+    ...ofType(world, 'Microsoft.Authorization/policyAssignments')
+      .filter((r) => r.name === DEMO.policy)
+      .map((r) => `policy assignment ${r.id}`),
     ...Object.keys(cluster?.releases ?? {}).map((k) => `helm release ${k}`),
     ...Object.keys(registry?.repositories ?? {}).map((k) => `repository ${k}`),
     ...Object.keys(world.deletedVaults).map((k) => `deleted vault ${k} (not purged)`),

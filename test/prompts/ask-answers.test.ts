@@ -179,10 +179,15 @@ describe('collectAnswers', () => {
     await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM scratch\n');
     await mkdir(join(dir, 'empty'));
     const collect = (value: string) =>
-      collectAnswers({ needed: ['imageSource'], stateDir: join(dir, 'state'), cwd: dir, env: {}, sets: [`imageSource=${value}`], interactive: false });
+      collectAnswers({ needed: ['imageSource'], stateDir: join(dir, 'state'), cwd: dir, env: {}, sets: [`imageSource=${value}`],
+        interactive: false });
     expect((await collect('app')).answers.imageSource).toBe(join(dir, 'app'));
-    expect((await collect('https://github.com/wabbit-networks/net-monitor.git#main')).answers.imageSource).toBe('https://github.com/wabbit-networks/net-monitor.git#main');
-    for (const [value, why] of [['missing', /no such directory/], ['/etc/passwd', /is a file, not a directory/], ['empty', /without a Dockerfile/]] as const) {
+    const git = 'https://github.com/wabbit-networks/net-monitor.git#main';
+    expect((await collect(git)).answers.imageSource).toBe(git);
+    const refused = [
+      ['missing', /no such directory/], ['/etc/passwd', /is a file, not a directory/], ['empty', /without a Dockerfile/],
+    ] as const;
+    for (const [value, why] of refused) {
       const error = (await collect(value).catch((e: unknown) => e)) as AnswersError;
       expect(error.exitCode, value).toBe(ExitCode.usage);
       expect(error.problems[0]).toMatchObject({ key: 'imageSource', kind: 'invalid', message: expect.stringMatching(why) });

@@ -91,7 +91,8 @@ cases('certSubject', validateCertSubject,
 
 describe('every free-text answer refuses control and invisible characters', () => {
   it.each([
-    ['resourceGroup', validateResourceGroup, 'rg\u202edemo'], ['aksName', validateAksName, 'aks\u0007'], ['keyVaultName', validateKeyVaultName, 'kv\u200bdemo'],
+    ['resourceGroup', validateResourceGroup, 'rg\u202edemo'], ['aksName', validateAksName, 'aks\u0007'],
+    ['keyVaultName', validateKeyVaultName, 'kv\u200bdemo'],
     ['identityName', validateIdentityName, 'id\u001bx'], ['imageSource', validateImageSource, 'https://github.com/a/b.git#ma\u202ein'],
     ['tag', validateTag, 'v1\u200f'], ['policyName', validatePolicyName, 'p\u2066x'],
   ] as const)('%s', (_key, validate, value) => {

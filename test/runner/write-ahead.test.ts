@@ -113,22 +113,28 @@ async function runTagged(stateDir: string, resources: Map<string, ArmResource>, 
   return { store, context, clock };
 }
 
+function engine(step: Step, run: Awaited<ReturnType<typeof runTagged>>) {
+  const signal = new AbortController().signal;
+  return runEngine({ steps: [step], store: run.store, signal, events: createProgressBus(), context: run.context });
+}
+
 describe('adoption needs the run\'s mark', () => {
   const vaultId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv';
   const vault = (tags: Record<string, string>): ArmResource => ({ id: vaultId, name: 'kv', tags, properties: {} });
 
   it('a resource with this run\'s tag is recorded; one the user had (no mark, another run\'s mark) never is', async () => {
-    for (const [tags, adopted] of [[{ 'ratify-runbook-run': 'run12345' }, true], [{}, false], [{ 'ratify-runbook-run': 'other999' }, false]] as const) {
+    const cases = [[{ 'ratify-runbook-run': 'run12345' }, true], [{}, false], [{ 'ratify-runbook-run': 'other999' }, false]] as const;
+    for (const [tags, adopted] of cases) {
       const stateDir = await tempDir();
       const resources = new Map<string, ArmResource>();
       const world = new FakeWorld();
       const step = taggedStep(resources);
       const first = await runTagged(stateDir, resources, world);
-      await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, events: createProgressBus(), context: first.context })).rejects.toThrow();
+      await expect(engine(step, first)).rejects.toThrow();
       expect(first.store.data.steps.tagged?.pending).toHaveLength(1);
       resources.set(vaultId, vault(tags));
       const second = await runTagged(stateDir, resources, world);
-      await runEngine({ steps: [step], store: second.store, signal: new AbortController().signal, events: createProgressBus(), context: second.context });
+      await engine(step, second);
       expect(second.store.data.steps.tagged?.created).toEqual(adopted ? [{ kind: 'keyVault', id: vaultId }] : []);
       expect(second.store.data.steps.tagged?.pending).toBeUndefined();
     }
@@ -140,10 +146,11 @@ describe('adoption needs the run\'s mark', () => {
     const world = new FakeWorld();
     const step = taggedStep(resources);
     const first = await runTagged(stateDir, resources, world);
-    await expect(runEngine({ steps: [step], store: first.store, signal: new AbortController().signal, events: createProgressBus(), context: first.context })).rejects.toThrow();
+    await expect(engine(step, first)).rejects.toThrow();
     resources.set(vaultId, vault({ 'ratify-runbook-run': 'run12345' }));
     const second = await runTagged(stateDir, resources, world);
-    await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal, events: createProgressBus() });
+    await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal,
+      events: createProgressBus() });
     expect(world.calls.map((c) => c.argv.join(' '))).toEqual([`tool delete ${vaultId}`]);
     expect(second.store.data.teardown?.status).toBe('done');
     expect(second.store.data.steps.tagged?.pending).toBeUndefined();
@@ -160,7 +167,8 @@ describe('adoption needs the run\'s mark', () => {
   it('the ledger refuses a malformed write-ahead record (exit 2 on load)', async () => {
     const stateDir = await tempDir();
     const ledger = newLedger({ kind: 'sandbox' }, new Date(), 'run12345');
-    ledger.steps.x = { status: 'failed', attempts: 1, outputs: {}, answersUsed: {}, created: [], commands: [], logs: [], pending: [{ kind: 'k' } as PendingCreate & { at: string }] };
+    const broken = [{ kind: 'k' } as PendingCreate & { at: string }];
+    ledger.steps.x = { status: 'failed', attempts: 1, outputs: {}, answersUsed: {}, created: [], commands: [], logs: [], pending: broken };
     const { writeLedger } = await import('../../checkpoints/ledger.js');
     await writeLedger(stateDir, ledger, new Date());
     await expect(readLedger(stateDir)).rejects.toThrow(/"pending" is not a list/);

@@ -67,12 +67,15 @@ describe('a change whose call answered survives kill -9', () => {
     expect(killed).toBe(true);
     expect(answered.length).toBeGreaterThanOrEqual(12);
     const world = loadWorld(worldDir);
-    const identities = Object.values(world?.arm ?? {}).filter((r) => r.type === 'Microsoft.ManagedIdentity/userAssignedIdentities').map((r) => r.name);
+    const identities = Object.values(world?.arm ?? {})
+      .filter((r) => r.type === 'Microsoft.ManagedIdentity/userAssignedIdentities')
+      .map((r) => r.name);
     for (const name of answered) expect(identities, name).toContain(name);
 
     // A new owner takes the world over from the journal, and serves what was answered.
     const next = await startOwner(worldDir);
-    const shown = await tool(worldDir, ['az', 'identity', 'show', '-n', answered.at(-1)!, '-g', 'rg-durable', '--query', 'name', '-o', 'tsv']);
+    const last = answered.at(-1)!;
+    const shown = await tool(worldDir, ['az', 'identity', 'show', '-n', last, '-g', 'rg-durable', '--query', 'name', '-o', 'tsv']);
     expect(shown).toMatchObject({ code: 0, stdout: `${answered.at(-1)}\n` });
     next.kill('SIGTERM');
     await new Promise((r) => next.once('exit', r));
@@ -143,7 +146,11 @@ describe('the journal', () => {
 
 describe('the change tracker', () => {
   test('finds nested writes, pushes and deletes, at the entry depth of each collection', () => {
-    const world = { arm: { a: { properties: { x: 1 } }, b: { properties: {} } }, clusters: { c: { objects: { o: { spec: {} } }, logs: [] as string[] } }, seeded: [] as string[] };
+    const world = {
+      arm: { a: { properties: { x: 1 } }, b: { properties: {} } },
+      clusters: { c: { objects: { o: { spec: {} } }, logs: [] as string[] } },
+      seeded: [] as string[],
+    };
     const t = trackChanges(world);
     t.view.arm.a.properties.x = 2;
     t.view.clusters.c.objects.o.spec = { y: 1 };
@@ -156,7 +163,10 @@ describe('the change tracker', () => {
   });
 
   test('an entry inside a changed one is not listed twice; values stored are raw objects, never views', () => {
-    const world = { clusters: { c: { objects: { o: { n: 1 } } as Record<string, { n: number }> } }, arm: { a: { tags: {} as Record<string, string> } } };
+    const world = {
+      clusters: { c: { objects: { o: { n: 1 } } as Record<string, { n: number }> } },
+      arm: { a: { tags: {} as Record<string, string> } },
+    };
     const t = trackChanges(world);
     t.view.clusters.c.objects.o!.n = 2;
     t.view.clusters.c = { objects: { moved: t.view.clusters.c.objects.o! } };

@@ -26,7 +26,8 @@ describe('world ownership and persistence', () => {
     const w1 = await openWorld({ dir });
     expect((await w1.run(['az', 'keyvault', 'create', '-n', 'kv-persist', '-g', 'rg-demo', '-o', 'none'])).code).toBe(0);
     await w1.close();
-    const savedVaults = (JSON.parse(readFileSync(join(dir, 'sandbox', 'world.json'), 'utf8')) as { vaults: Record<string, unknown> }).vaults;
+    const saved = JSON.parse(readFileSync(join(dir, 'sandbox', 'world.json'), 'utf8')) as { vaults: Record<string, unknown> };
+    const savedVaults = saved.vaults;
     expect(savedVaults).toHaveProperty('kv-persist');
     expect(existsSync(join(dir, 'sandbox', 'server.json'))).toBe(false);
     const w2 = await openWorld({ dir });

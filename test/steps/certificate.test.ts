@@ -62,14 +62,19 @@ describe('certificate', () => {
   });
 
   it('retries 403s (RBAC propagation) on show and create through the real command runner; a soft-deleted name is not retried', async () => {
-    const forbidden = { exitCode: 1, stdout: '', stderr: 'ERROR: (Forbidden) Caller is not authorized to perform action on resource.\nCode: Forbidden\nInner error: ForbiddenByRbac' };
+    const forbidden = {
+      exitCode: 1,
+      stdout: '',
+      stderr: 'ERROR: (Forbidden) Caller is not authorized to perform action on resource.\nCode: Forbidden\nInner error: ForbiddenByRbac',
+    };
     const script = (createFailure: { exitCode: number; stdout: string; stderr: string }) => {
       const turns = new Map<string, number>();
       const calls: string[] = [];
       const exec: Exec = async ({ argv }) => {
         const line = argv.join(' ');
         calls.push(line);
-        const kind = line.includes('certificate create') ? 'create' : line.includes('--query cer') ? 'cer' : line.includes('--query kid') ? 'kid' : 'show';
+        const query = line.includes('--query cer') ? 'cer' : line.includes('--query kid') ? 'kid' : 'show';
+        const kind = line.includes('certificate create') ? 'create' : query;
         const turn = (turns.get(kind) ?? 0) + 1;
         turns.set(kind, turn);
         if (kind === 'show') return turn === 1 ? forbidden : { ...notFound, stdout: '' };
@@ -87,7 +92,9 @@ describe('certificate', () => {
         azure: { getById: async () => undefined, listTagged: async () => [] }, clock, baseEnv: {}, redactor: new Redactor(), exec,
         outputsOf: (id) => outputs[id], confirm: async (_q, a) => a,
       };
-      const hooks = { attempt: 1, signal: new AbortController().signal, onCommand: () => {}, onLog: () => {}, onCreated: async () => {}, onWillCreate: async () => {}, onFile: () => {} };
+      const none = async () => {};
+      const signal = new AbortController().signal;
+      const hooks = { attempt: 1, signal, onCommand: () => {}, onLog: () => {}, onCreated: none, onWillCreate: none, onFile: () => {} };
       return { ctx: createStepContext(certificate as unknown as Step, deps, hooks), clock };
     };
 
@@ -99,7 +106,9 @@ describe('certificate', () => {
     expect(retried.calls.filter((c) => c.includes('certificate create'))).toHaveLength(2);
     expect(clock.now().getTime() - started).toBeGreaterThanOrEqual(10_000); // two back-offs of >= 5 s
 
-    const soft = script({ exitCode: 1, stdout: '', stderr: 'ERROR: (Conflict) Certificate ratify is currently in a deleted but recoverable state, and its name cannot be reused' });
+    const softDeleted = 'ERROR: (Conflict) Certificate ratify is currently in a deleted but recoverable state, ' +
+      'and its name cannot be reused';
+    const soft = script({ exitCode: 1, stdout: '', stderr: softDeleted });
     const second = await contextFor(soft.exec);
     await expect(certificate.run(second.ctx as never)).rejects.toThrow(/deleted but recoverable/);
     expect(soft.calls.filter((c) => c.includes('certificate create'))).toHaveLength(1);

@@ -73,7 +73,8 @@ const expected: Record<string, string[][]> = {
       '--params', '@/state/policy/params.json', '--mode', 'Microsoft.Kubernetes.Data', '--metadata', 'category=Kubernetes', 'ratify-runbook-run=run1',
       '--query', 'id', '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify signed images (ratify-runbook-run=run1)',
-      '--description', 'ratify-runbook-run=run1', '--policy', '<policy.definitionId>', '--scope', AKS, '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
+      '--description', 'ratify-runbook-run=run1', '--policy', '<policy.definitionId>', '--scope', AKS,
+      '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
     ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'],
   ],
 };
