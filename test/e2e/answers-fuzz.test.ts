@@ -6,6 +6,7 @@ import { answerKeys, envVarFor, type AnswerKey } from '../../kernel/answer-keys.
 import { callCount } from '../helpers/call-log.js';
 import { BIN, REPO, cleanEnv } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine-harness.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /**
  * Generated bad values for every answer key, each through one of --set, the environment and an
@@ -47,18 +48,6 @@ const broken: Record<AnswerKey, string[]> = {
   createBaseResources: ['perhaps', '-1', 'TRUEE', 'nope'],
 };
 
-/** mulberry32, so a failing value can be found again from the printed seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Case {
   readonly key: AnswerKey;
   readonly value: string;
@@ -66,7 +55,7 @@ interface Case {
 }
 
 function generate(seed: number): Case[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const valid: Record<string, string> = {
     certSubject: 'CN=wabbit-networks.io,O=Notation,ST=WA,C=US',
     imageSource: 'https://github.com/a/b.git#main',

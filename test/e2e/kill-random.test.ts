@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, REPO, cleanEnv } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine-harness.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 import { demoAnswers, expectConverged, expectTornDown } from '../helpers/kill-chain.js';
 
 /**
@@ -34,23 +35,11 @@ async function stepsDone(stateDir: string): Promise<number> {
   return Object.values((JSON.parse(text) as { steps: Record<string, { status: string }> }).steps).filter((s) => s.status === 'done').length;
 }
 
-/** mulberry32: small, seedable. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('kill -9 at random moments of a demo-latency run', () => {
   it('at least 10 kills spread over the run: it converges, one of each, teardown leaves nothing', async () => {
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
     console.log(`kill -9 delays seeded with KILL_SEED=${seed}`);
-    const next = random(seed);
+    const next = seededRandom(seed);
     const stateDir = await tempDir();
     const home = mkdtempSync(join(tmpdir(), 'rr-home-'));
     const kills: number[] = [];

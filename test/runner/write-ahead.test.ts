@@ -122,18 +122,23 @@ describe('adoption needs the run\'s mark', () => {
   const vaultId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv';
   const vault = (tags: Record<string, string>): ArmResource => ({ id: vaultId, name: 'kv', tags, properties: {} });
 
+  /** The step dies right after its write-ahead record; then the vault turns out to exist, carrying `found`'s tags. */
+  async function crashedThenFound(found: ArmResource) {
+    const stateDir = await tempDir();
+    const resources = new Map<string, ArmResource>();
+    const world = new FakeWorld();
+    const step = taggedStep(resources);
+    const first = await runTagged(stateDir, resources, world);
+    await expect(engine(step, first)).rejects.toThrow();
+    expect(first.store.data.steps.tagged?.pending).toHaveLength(1);
+    resources.set(vaultId, found);
+    return { step, world, second: await runTagged(stateDir, resources, world) };
+  }
+
   it('a resource with this run\'s tag is recorded; one the user had (no mark, another run\'s mark) never is', async () => {
     const cases = [[{ 'ratify-runbook-run': 'run12345' }, true], [{}, false], [{ 'ratify-runbook-run': 'other999' }, false]] as const;
     for (const [tags, adopted] of cases) {
-      const stateDir = await tempDir();
-      const resources = new Map<string, ArmResource>();
-      const world = new FakeWorld();
-      const step = taggedStep(resources);
-      const first = await runTagged(stateDir, resources, world);
-      await expect(engine(step, first)).rejects.toThrow();
-      expect(first.store.data.steps.tagged?.pending).toHaveLength(1);
-      resources.set(vaultId, vault(tags));
-      const second = await runTagged(stateDir, resources, world);
+      const { step, second } = await crashedThenFound(vault(tags));
       await engine(step, second);
       expect(second.store.data.steps.tagged?.created).toEqual(adopted ? [{ kind: 'keyVault', id: vaultId }] : []);
       expect(second.store.data.steps.tagged?.pending).toBeUndefined();
@@ -141,14 +146,7 @@ describe('adoption needs the run\'s mark', () => {
   });
 
   it('teardown after a crash (no resume) removes what the pending record finds, and only that', async () => {
-    const stateDir = await tempDir();
-    const resources = new Map<string, ArmResource>();
-    const world = new FakeWorld();
-    const step = taggedStep(resources);
-    const first = await runTagged(stateDir, resources, world);
-    await expect(engine(step, first)).rejects.toThrow();
-    resources.set(vaultId, vault({ 'ratify-runbook-run': 'run12345' }));
-    const second = await runTagged(stateDir, resources, world);
+    const { step, second, world } = await crashedThenFound(vault({ 'ratify-runbook-run': 'run12345' }));
     await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal,
       events: createProgressBus() });
     expect(world.calls.map((c) => c.argv.join(' '))).toEqual([`tool delete ${vaultId}`]);
