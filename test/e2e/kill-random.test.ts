@@ -12,8 +12,10 @@ import { demoAnswers, expectConverged, expectTornDown } from '../helpers/kill-ch
 /**
  * kill -9 at random moments of a demo-latency run (the sandbox's owner lives in the runbook's
  * process, so the world's owner dies too): each next run takes the stale locks over, replays
- * the world's journal, settles the write-ahead records and resumes. The delays come from a
- * logged seed, so a failure can be replayed.
+ * the world's journal, settles the write-ahead records and resumes. Each kill comes after a
+ * random number of the run's progress lines and then a random pause: a random moment of the
+ * work, whatever the machine's load does to start-up. The draws come from a logged seed, so a
+ * failure can be replayed.
  */
 function startRun(stateDir: string, home: string) {
   const args = ['run', '--sandbox', '--sandbox-latency', 'demo', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir];
@@ -23,11 +25,30 @@ function startRun(stateDir: string, home: string) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const waiting = new Set<() => void>();
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    for (const check of waiting) check();
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
-  return { child, exited, stderr: () => stderr };
+  /**
+   * Resolves once the run has printed `count` lines of new work: lines of the steps after
+   * preflight (which re-runs every time), not the "done earlier" ones of a resume.
+   */
+  const progressLines = (count: number) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        const work = stderr.match(/^\[\d\d:\d\d:\d\d\] (?!preflight:|provision-base:)[a-z-]+: (?!done earlier)/gm) ?? [];
+        if (work.length < count) return;
+        waiting.delete(check);
+        resolve();
+      };
+      waiting.add(check);
+      check();
+    });
+  return { child, exited, progressLines, stderr: () => stderr };
 }
 
 async function stepsDone(stateDir: string): Promise<number> {
@@ -38,7 +59,7 @@ async function stepsDone(stateDir: string): Promise<number> {
 describe('kill -9 at random moments of a demo-latency run', () => {
   it('at least 10 kills spread over the run: it converges, one of each, teardown leaves nothing', async () => {
     const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
-    console.log(`kill -9 delays seeded with KILL_SEED=${seed}`);
+    console.log(`kill -9 moments seeded with KILL_SEED=${seed}`);
     const next = seededRandom(seed);
     const stateDir = await tempDir();
     const home = mkdtempSync(join(tmpdir(), 'rr-home-'));
@@ -48,13 +69,15 @@ describe('kill -9 at random moments of a demo-latency run', () => {
     try {
       for (let attempt = 0; attempt < 60; attempt++) {
         const running = startRun(stateDir, home);
-        // 0.8 s to 2.5 s after start: some in start-up, most inside steps, a different moment each time.
-        const delay = 800 + Math.floor(next() * 1700);
-        const timer = setTimeout(() => running.child.kill('SIGKILL'), delay);
+        // After 1 to 6 progress lines, then 0 to 400 ms: inside a command, between two, mid-save...
+        const lines = 1 + Math.floor(next() * 6);
+        const pause = Math.floor(next() * 400);
+        let timer: NodeJS.Timeout | undefined;
+        void running.progressLines(lines).then(() => (timer = setTimeout(() => running.child.kill('SIGKILL'), pause)));
         const outcome = await running.exited;
         clearTimeout(timer);
         if (outcome.signal === 'SIGKILL') {
-          kills.push(delay);
+          kills.push(lines * 1000 + pause);
           progress.add(await stepsDone(stateDir));
           continue;
         }
@@ -66,8 +89,9 @@ describe('kill -9 at random moments of a demo-latency run', () => {
       rmSync(home, { recursive: true, force: true });
     }
     const done = [...progress].sort((a, b) => a - b).join(', ');
-    console.log(`${kills.length} kill -9s, at ${kills.join(', ')} ms after each start; steps done at them: ${done}`);
-    expect(kills.length, `kills at ${kills.join(', ')} ms`).toBeGreaterThanOrEqual(10);
+    const when = kills.map((k) => `${Math.floor(k / 1000)} lines + ${k % 1000} ms`).join(', ');
+    console.log(`${kills.length} kill -9s (${when}); steps done at them: ${done}`);
+    expect(kills.length, when).toBeGreaterThanOrEqual(10);
     expect(progress.size, `steps done at the kills: ${[...progress].join(', ')}`).toBeGreaterThanOrEqual(5);
     await expectConverged(stateDir, 'rbac');
     await expectTornDown(stateDir);
