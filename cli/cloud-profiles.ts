@@ -3,6 +3,7 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/ident
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { UsageError } from '../kernel/errors.js';
+import { parseCaller, parseClusterSignIn, parseSandboxTools, type CallerProfile, type ClusterSignIn } from '../sandbox/config.js';
 import { parseFaultSpec } from '../sandbox/faults.js';
 import { parseLatency } from '../sandbox/latency.js';
 import { flag, listOption, stringOption, type Parsed } from './args.js';
@@ -10,26 +11,48 @@ import { flag, listOption, stringOption, type Parsed } from './args.js';
 export interface SandboxFlags {
   readonly latency?: string;
   readonly faults: readonly string[];
+  /** --sandbox-tools, e.g. `helm=3`. */
+  readonly tools?: string;
+  readonly cluster?: ClusterSignIn;
+  readonly caller?: CallerProfile;
 }
 
-/** --sandbox-latency and --sandbox-fault mean nothing without --sandbox: say so. */
+const SANDBOX_ONLY = ['sandbox-latency', 'sandbox-fault', 'sandbox-tools', 'sandbox-cluster', 'sandbox-caller'] as const;
+
+/** The --sandbox-* flags mean nothing without --sandbox: say so. */
 export function sandboxFlags(parsed: Parsed): SandboxFlags | undefined {
-  const latency = stringOption(parsed, 'sandbox-latency');
-  const faults = listOption(parsed, 'sandbox-fault');
   if (!flag(parsed, 'sandbox')) {
-    if (latency !== undefined || faults.length > 0) {
-      throw new UsageError('--sandbox-latency and --sandbox-fault only apply to the sandbox.', ['Add --sandbox.']);
+    const isGiven = (value: Parsed['values'][string]) => value !== undefined && !(Array.isArray(value) && value.length === 0);
+    const given = SANDBOX_ONLY.filter((name) => isGiven(parsed.values[name])).map((name) => `--${name}`);
+    if (given.length > 0) {
+      throw new UsageError(`${given.join(', ')} only appl${given.length > 1 ? 'y' : 'ies'} to the sandbox.`, ['Add --sandbox.']);
     }
     return undefined;
   }
-  // Checked here, before any answer is read or file written (both parsers are tiny modules).
+  return sandboxOptions(parsed);
+}
+
+/** The sandbox options, checked before any answer is read or file written (the parsers are tiny modules). */
+export function sandboxOptions(parsed: Parsed): SandboxFlags {
+  const latency = stringOption(parsed, 'sandbox-latency');
+  const faults = listOption(parsed, 'sandbox-fault');
+  const tools = stringOption(parsed, 'sandbox-tools');
+  const cluster = stringOption(parsed, 'sandbox-cluster');
+  const caller = stringOption(parsed, 'sandbox-caller');
   try {
     if (latency !== undefined) parseLatency(latency);
     faults.forEach(parseFaultSpec);
+    if (tools !== undefined) parseSandboxTools(tools);
+    return {
+      latency,
+      faults,
+      ...(tools !== undefined ? { tools } : {}),
+      ...(cluster !== undefined ? { cluster: parseClusterSignIn(cluster) } : {}),
+      ...(caller !== undefined ? { caller: parseCaller(caller) } : {}),
+    };
   } catch (error) {
     throw new UsageError((error as Error).message, ['Run `ratify-runbook run --help` for the forms.']);
   }
-  return { latency, faults };
 }
 
 /**
@@ -47,20 +70,19 @@ export async function openCloudProfile(
   const { startSandbox } = await import('../sandbox/index.js');
   let handle;
   try {
-    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults });
+    const tools = sandbox.tools ? { tools: sandbox.tools } : {};
+    handle = await startSandbox({ worldDir, latency: sandbox.latency, faults: sandbox.faults, ...tools });
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }
   // The world is what the blog's part 3 leaves, unless the run creates the base itself
   // (provision-base): then there is nothing to seed, and teardown can empty the world.
-  if (answers.resourceGroup && answers.aksName && answers.acrName && answers.createBaseResources !== true) {
-    await handle.seed({
-      subscriptionId: answers.subscriptionId,
-      resourceGroup: answers.resourceGroup,
-      aksName: answers.aksName,
-      acrName: answers.acrName,
-      location: answers.location,
-    });
+  const seedOptions = { ...(sandbox.cluster ? { cluster: sandbox.cluster } : {}), ...(sandbox.caller ? { caller: sandbox.caller } : {}) };
+  if (answers.resourceGroup && answers.aksName && answers.acrName) {
+    const { subscriptionId, resourceGroup, aksName, acrName } = answers;
+    const base = { subscriptionId, resourceGroup, aksName, acrName };
+    if (answers.createBaseResources !== true) await handle.seed({ ...base, location: answers.location }, seedOptions);
+    else if (seedOptions.caller || seedOptions.cluster) await handle.configure(base, seedOptions);
   }
   return handle.profile;
 }

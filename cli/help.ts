@@ -14,7 +14,7 @@ Commands:
   teardown   Remove everything this runbook created, in reverse order
   doctor     Check tools, versions and login (the preflight step alone)
   export     Print the notebook (--format md) or a standalone bash script (--format sh)
-  workshop   Replay the runbook for many attendees (init, run, status, teardown)
+  workshop   Replay the runbook for many attendees (init, run, status, teardown, export)
   sandbox    Poke the simulated Azure world (sandbox exec -- az ...)
 
 Try it offline first:  ratify-runbook run --sandbox
@@ -27,7 +27,10 @@ const answerOptions = `  --answers FILE          Answers file (YAML, camelCase k
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
-                          conflict, propagation, permanent, hang, crash (repeatable; this invocation only)`;
+                          conflict, propagation, permanent, hang, crash (repeatable; this invocation only)
+  --sandbox-tools T       The simulated machine's tools: helm=3 | helm=4 (default) | helm=<x.y.z>
+  --sandbox-cluster C     local-accounts (default) | entra-id (Entra ID sign-in, local accounts off)
+  --sandbox-caller R      owner (default) | contributor (no rights to assign roles or policies)`;
 const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
 
 export const commandHelp: Record<string, string> = {
@@ -109,14 +112,15 @@ Options:
 ${stateDirOption}
   -h, --help              This help
 `,
-  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]
+  sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] [--sandbox-tools T] -- COMMAND [ARGS...]
 
-Runs COMMAND with the sandbox's fake az, notation, helm and kubectl first on PATH and the state
-dir's KUBECONFIG, so you can poke the simulated world. Its stdout, stderr and exit code pass
-through untouched.
+Runs COMMAND with the sandbox's fake az, notation, helm, kubectl and kubelogin first on PATH and
+the state dir's KUBECONFIG, so you can poke the simulated world (or run an exported script in it).
+Its stdout, stderr and exit code pass through untouched.
 
 Options:
 ${stateDirOption}
+  --sandbox-tools T       helm=3 | helm=4 | helm=<x.y.z>: the simulated machine's Helm from now on
   -h, --help              This help
 `,
 };

@@ -4,6 +4,7 @@
  * message, one default and one validator per key.
  */
 import type { AnswerKey } from '../kernel/answer-keys.js';
+import { DEFAULT_RATIFY_CHART } from '../kernel/ratify-chart.js';
 import {
   validateAcrName, validateAksName, validateBoolean, validateCertName, validateCertSubject,
   validateDemoNamespace, validateIdentityName, validateImageSource, validateKeyVaultAuth,
@@ -204,10 +205,12 @@ export const questions: QuestionSet = [
     help: 'Deny blocks unsigned images at admission; Audit admits them and reports them as violations, a gentler first step on a shared cluster.',
   },
   {
-    key: 'ratifyChartVersion', kind: 'choice', choices: ['1.15.0'], default: '1.15.0',
-    validate: validateRatifyChartVersion, example: '1.15.0',
+    key: 'ratifyChartVersion', kind: 'choice', choices: [DEFAULT_RATIFY_CHART], default: DEFAULT_RATIFY_CHART,
+    validate: validateRatifyChartVersion, example: DEFAULT_RATIFY_CHART,
     message: 'Ratify Helm chart version',
-    help: 'The Ratify chart installed in gatekeeper-system. Only 1.15.0 is supported: the runbook writes that chart\'s values keys.',
+    help:
+      `The Ratify chart installed in gatekeeper-system: ${DEFAULT_RATIFY_CHART}, or another 1.15.x patch (the same values keys) ` +
+      'that is not known to break this setup (set it in the answers file or with --set).',
   },
   {
     key: 'cleanupImageIntegrity', kind: 'boolean', default: true, validate: validateBoolean, example: 'true',

@@ -1,3 +1,5 @@
+import { ratifyChartProblem, type DeniedChartVersion } from '../kernel/ratify-chart.js';
+
 /**
  * One validator per rule an answer must follow. A validator returns undefined when the value is
  * valid, or one message that says what is wrong and what a valid value looks like. The same
@@ -113,9 +115,17 @@ function oneOf(choices: readonly string[]): Validator {
 export const validateKeyVaultAuth: Validator = oneOf(['rbac', 'access-policy']);
 export const validatePolicyEffect: Validator = oneOf(['Deny', 'Audit']);
 
-/** The runbook writes chart 1.15.0's values keys; another chart version would silently ignore them. */
-export const validateRatifyChartVersion: Validator = (value) =>
-  value === '1.15.0' ? undefined : 'must be "1.15.0": the runbook writes that chart version\'s values keys.';
+/**
+ * The runbook writes the 1.15 line's values keys; another line would silently ignore them. A patch
+ * on the deny-list is refused with its upstream reason.
+ */
+export const validateRatifyChartVersion: Validator = (value) => ratifyChartProblem(value);
+
+/** The same rule with another deny-list (tests inject one). */
+export const ratifyChartVersionValidator =
+  (denied: readonly DeniedChartVersion[]): Validator =>
+  (value) =>
+    ratifyChartProblem(value, denied);
 
 export const validateCertName: Validator = freeText((value) => {
   const length = lengthBetween(value, 1, 127);

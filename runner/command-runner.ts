@@ -22,7 +22,10 @@ export interface CommandEvent {
   readonly stdout: string;
   readonly stderr: string;
   readonly planned: boolean;
-  readonly options: Pick<CommandOptions, 'capture' | 'guardedBy' | 'probe' | 'secretOutput'>;
+  readonly options: Pick<
+    CommandOptions,
+    'capture' | 'guardedBy' | 'done' | 'probe' | 'secretOutput' | 'env' | 'secretEnv' | 'stdin' | 'allowFailure'
+  >;
 }
 
 export interface CommandRunnerDeps {
@@ -65,8 +68,9 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
   return {
     async run(argv, options) {
       if (argv.length === 0) throw new Error('A command needs at least the program name.');
-      for (const name of options.secretEnv ?? []) deps.redactor.add(options.env?.[name]);
+      // A plan's secret env values are placeholders such as <step.registryToken>, not secrets.
       if (deps.mode === 'plan') return planned(deps, argv, options);
+      for (const name of options.secretEnv ?? []) deps.redactor.add(options.env?.[name]);
 
       const env = childEnv(deps, options.env);
       const started = deps.clock.now().getTime();
@@ -127,7 +131,14 @@ async function runOnce(
     stdout: options.secretOutput ? '***' : deps.redactor.redact(raw.stdout),
     stderr: deps.redactor.redact(stderr),
     planned: false,
-    options,
+    // Never the child's environment or stdin: they may carry the registry token.
+    options: {
+      capture: options.capture,
+      guardedBy: options.guardedBy,
+      done: options.done,
+      probe: options.probe,
+      secretOutput: options.secretOutput,
+    },
   };
   deps.onCommand(event);
   if (deps.logFile) await appendFile(deps.logFile, logEntry(event));
@@ -137,7 +148,7 @@ async function runOnce(
 function planned(deps: CommandRunnerDeps, argv: readonly string[], options: CommandOptions): CommandResult {
   // A plan assumes a fresh world: existence probes find nothing; captured values are
   // placeholders named after the output they become.
-  const stdout = options.capture ? `<${deps.stepId}.${options.capture}>` : (options.planStdout ?? '');
+  const stdout = options.planStdout ?? (options.capture ? `<${deps.stepId}.${options.capture}>` : '');
   const exitCode = options.probe ? 3 : 0;
   deps.onCommand({
     stepId: deps.stepId,

@@ -26,6 +26,27 @@ export interface RetryPolicy {
   maxDelayMs?: number;
 }
 
+/**
+ * A condition a shell can check with one command: the exported script tests it where the step
+ * reads the world its own way (an ARM GET, parsed JSON). `done` guards a change (the change
+ * runs only while the test fails); `until` ends a wait.
+ */
+export interface ShellTest {
+  readonly argv: readonly string[];
+  /** Exit status, or the trimmed stdout compared with a value. */
+  readonly expect:
+    | 'succeeds'
+    | 'fails'
+    | 'nonEmpty'
+    | 'empty'
+    | { readonly equals: string }
+    | { readonly notEquals: string }
+    | { readonly contains: string }
+    | { readonly lacks: string }
+    /** Exits non-zero and says this (stdout or stderr): a refusal with the expected message. */
+    | { readonly failsWith: string };
+}
+
 export interface CommandOptions {
   /**
    * Whether the command changes the world. Read-only commands (show, list, get) are
@@ -50,6 +71,11 @@ export interface CommandOptions {
   planStdout?: string;
   /** For `plan --format sh`: the read command that guards this create (`show || create`). */
   guardedBy?: readonly string[];
+  /**
+   * For the exported script: the change is already made when these tests hold (all of them).
+   * Consecutive commands with the same tests share one guard. Implied by guardedBy.
+   */
+  done?: readonly ShellTest[];
   /** Return a failed result instead of throwing CommandFailedError. */
   allowFailure?: boolean;
   /** Extra environment for the child. */

@@ -5,7 +5,7 @@ import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { createCommandRunner, type CommandEvent } from './command-runner.js';
 import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
-import type { AzureReader, Outputs, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
+import type { AzureReader, Outputs, PlanAssumptions, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 
@@ -30,6 +30,15 @@ export interface ContextDeps {
   /** stepId -> outputs recorded so far (the ledger's, or the plan's placeholders). */
   readonly outputsOf: (stepId: string) => Outputs | undefined;
   readonly confirm: (question: string, nonInteractiveAnswer: boolean, stepId: string) => Promise<boolean>;
+  /** Plan mode only: what the plan assumes about the machine and the world. */
+  readonly assumptions?: PlanAssumptions;
+}
+
+/** A wait as a plan records it: the commands its probe ran once, and the test that ends it. */
+export interface PlannedWait {
+  readonly stepId: string;
+  readonly what: string;
+  readonly options: WaitOptions;
 }
 
 export interface ContextHooks {
@@ -41,6 +50,8 @@ export interface ContextHooks {
   readonly onCreated: (resource: CreatedResource) => Promise<void>;
   readonly onWillCreate: (pending: PendingCreate) => Promise<void>;
   readonly onFile: (file: GeneratedFile) => void;
+  /** Plan mode: a wait begins (its probe's commands follow) or ends. */
+  readonly onWait?: (wait: PlannedWait | undefined) => void;
 }
 
 export function stepPaths(stateDir: string): StepPaths {
@@ -71,6 +82,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
   return {
     stepId: step.id,
     mode: deps.mode,
+    assumptions: deps.mode === 'plan' ? (deps.assumptions ?? {}) : {},
     answers: pickStepAnswers(step.id, step.needs, deps.answers),
     runTag: `ratify-runbook-run=${deps.runId}`,
     cmd,
@@ -98,7 +110,10 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     willCreate: (pending) => hooks.onWillCreate(pending),
     confirm: (question, nonInteractiveAnswer) =>
       deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer, step.id),
-    waitFor: (what, probe, options) => waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
+    waitFor: (what, probe, options) =>
+      deps.mode === 'plan'
+        ? planWait(step.id, hooks, what, probe, options)
+        : waitFor(deps.clock, hooks.signal, hooks.onLog, what, probe, options),
   };
 }
 
@@ -110,6 +125,24 @@ export function createTeardownContext(
   recordedOutputs: Outputs,
 ): TeardownContext {
   return { ...createStepContext(step, deps, hooks), createdBefore, recordedOutputs };
+}
+
+/** A plan probes once (its reads are planned, so it answers at once) and records the wait around it. */
+async function planWait<T>(
+  stepId: string,
+  hooks: ContextHooks,
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: WaitOptions,
+): Promise<T> {
+  hooks.onWait?.({ stepId, what, options });
+  try {
+    const value = await probe();
+    if (value === undefined) throw new Error(`A plan cannot wait for ${what}: its probe needs a real answer.`);
+    return value;
+  } finally {
+    hooks.onWait?.(undefined);
+  }
 }
 
 /** Polls with the elapsed time visible, so a 15-minute policy sync never looks like a hang. */

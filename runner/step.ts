@@ -1,7 +1,7 @@
 import type { AnswerKey, BooleanAnswerKey, StepAnswers } from '../kernel/answer-keys.js';
 import type { Clock } from '../kernel/clock.js';
 import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
-import type { CommandRunner } from './command-types.js';
+import type { CommandRunner, ShellTest } from './command-types.js';
 
 /** Every output value is a string (the ledger stores them as such): ids, URIs, versions, "true"/"false". */
 export type Outputs = Readonly<Record<string, string>>;
@@ -29,6 +29,20 @@ export interface WaitOptions {
   intervalMs: number;
   /** Shown with the elapsed time while waiting, e.g. "the add-on syncs every 15 minutes". */
   note?: string;
+  /** For the exported script: the wait is over when these tests hold (what the probe checks, in shell). */
+  until?: readonly ShellTest[];
+}
+
+/**
+ * Facts about the machine and the world that change the commands, which a plan cannot read:
+ * it assumes them (the machine's Helm, or Helm 4; a cluster with local accounts), and the
+ * exported script tests them itself.
+ */
+export interface PlanAssumptions {
+  /** What `helm version --template '{{.Version}}'` prints. */
+  readonly helmVersion?: string;
+  /** 'true' when the cluster signs in with Entra ID (aadProfile.managed). */
+  readonly entraId?: string;
 }
 
 export interface StepPaths {
@@ -41,6 +55,8 @@ export interface StepPaths {
 export interface StepContext<N extends AnswerKey = AnswerKey> {
   readonly stepId: string;
   readonly mode: 'run' | 'plan';
+  /** In plan mode, what the plan assumes about the machine and world; empty in a run. */
+  readonly assumptions: PlanAssumptions;
   /**
    * The answers the step declared in `needs`. Optional ones (subscriptionId, location) may be
    * undefined: a step that needs the resolved subscription reads preflight's output instead.
@@ -119,6 +135,17 @@ export interface Step<N extends AnswerKey = AnswerKey> {
   payoff?(outputOf: (stepId: string, name: string) => string | undefined): readonly string[];
   /** Known failure messages -> the fix to show under the failed step (docs/troubleshooting.md). */
   readonly knownFailures?: readonly KnownFailure[];
+  /**
+   * For the exported script: bash lines that set an output the step works out in code (a
+   * hash, a parsed version), given the output's variable name. Placeholders such as
+   * <answers.aksName> in them become variables; build commands with shellLine().
+   */
+  readonly shell?: Readonly<Record<string, (variable: string) => readonly string[]>>;
+  /**
+   * For the exported script, when it must differ from `run` (verify checks admission with
+   * server-side dry runs, so running the script twice changes nothing). Recorded in plan mode.
+   */
+  script?(ctx: StepContext<N>): Promise<void>;
 }
 
 /** A link into the repository's troubleshooting guide, e.g. `docs/troubleshooting.md#helm-repo-404`. */

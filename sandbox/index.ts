@@ -9,6 +9,7 @@ import type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
 export type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseFaultSpec, FAULT_KINDS, type FaultSpec, type FaultKind } from './faults.js';
+export { parseSandboxTools, DEFAULT_HELM, HELM_3, HELM_4 } from './config.js';
 
 /**
  * Starts the world's server (or connects to the live one that owns worldDir). Throws an
@@ -23,9 +24,18 @@ export async function startSandbox(options: SandboxOptions): Promise<SandboxHand
  * `ratify-runbook sandbox exec -- CMD ARGS...`: runs CMD with the fake tools first on PATH and
  * the state dir's KUBECONFIG; stdout, stderr and the exit code pass through untouched.
  */
-export async function sandboxExec(worldDir: string, argv: readonly string[], opts: { kubeconfig?: string; latency?: string; faults?: readonly string[] } = {}): Promise<number> {
+export async function sandboxExec(
+  worldDir: string,
+  argv: readonly string[],
+  opts: { kubeconfig?: string; latency?: string; faults?: readonly string[]; tools?: string } = {},
+): Promise<number> {
   if (argv.length === 0) throw new Error('sandbox exec: no command given (usage: ratify-runbook sandbox exec -- COMMAND [ARGS...])');
-  const handle = await startSandbox({ worldDir, ...(opts.latency ? { latency: opts.latency } : {}), ...(opts.faults ? { faults: opts.faults } : {}) });
+  const handle = await startSandbox({
+    worldDir,
+    ...(opts.latency ? { latency: opts.latency } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.tools ? { tools: opts.tools } : {}),
+  });
   try {
     const env: NodeJS.ProcessEnv = { ...process.env, ...handle.profile.toolEnv, PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter) };
     if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;

@@ -6,7 +6,8 @@ import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
-import type { SandboxHandle, SandboxOptions } from './types.js';
+import { parseSandboxTools } from './config.js';
+import type { SandboxHandle, SandboxOptions, SeedOptions } from './types.js';
 import { parseLatency } from './latency.js';
 import { bashClient } from './tools/bash-client.js';
 import { WorldHost } from './server/host.js';
@@ -16,7 +17,7 @@ import { rpc, type ServerInfo } from './tools/rpc.js';
 import { newWorld, type SeedAnswers } from './world/seed.js';
 import { WorldStore, writeFileAtomic } from './world/store.js';
 
-export const TOOLS = ['az', 'kubectl', 'helm', 'notation'] as const;
+export const TOOLS = ['az', 'kubectl', 'helm', 'notation', 'kubelogin'] as const;
 
 /** dist/sandbox/tools, whether this module runs from dist (the CLI) or from source (tests). */
 export function toolsDir(): string {
@@ -125,6 +126,7 @@ export interface StartOptions extends SandboxOptions {
 export async function start(options: StartOptions): Promise<SandboxHandle> {
   const latency = parseLatency(options.latency ?? 'instant');
   const faults = (options.faults ?? []).map(parseFaultSpec);
+  const tools = options.tools ? parseSandboxTools(options.tools) : undefined;
   const worldDir = options.worldDir;
   mkdirSync(worldDir, { recursive: true });
   const bin = writeShims(worldDir);
@@ -147,7 +149,8 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     info = elected.info;
   }
   const session = randomUUID();
-  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec), pid: process.pid });
+  // The pid is what a `crash` fault kills: this process, the runbook that opened the session.
+  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec), pid: process.pid, ...(tools ? { tools } : {}) });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;
@@ -183,8 +186,11 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   };
   return {
     profile,
-    seed: async (answers: SeedAnswers) => {
-      await rpc(info, { op: 'seed', answers });
+    seed: async (answers: SeedAnswers, seedOptions?: SeedOptions) => {
+      await rpc(info, { op: 'seed', answers, ...(seedOptions ? { options: seedOptions } : {}) });
+    },
+    configure: async (answers: SeedAnswers, seedOptions: SeedOptions) => {
+      await rpc(info, { op: 'seed', answers, options: seedOptions, base: false });
     },
     close,
   };

@@ -3,6 +3,11 @@ export interface ToolResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /**
+   * The tool printed its output and then waits for something a non-interactive run never gives
+   * (kubelogin's device-code sign-in): the thin client prints and blocks until it is killed.
+   */
+  waitsForever?: boolean;
 }
 
 /** A failure a command handler raises: printed on stderr as is, with this exit code. */

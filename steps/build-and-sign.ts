@@ -17,6 +17,9 @@ async function handleOtherSignatures(ctx: Ctx, sub: string, others: readonly { d
   for (const s of others) await removeSignature(ctx, sub, ctx.answers.acrName, ctx.answers.repo, s.digest);
 }
 
+/** The signing certificate's fingerprint, lower-case hex (a plan's placeholder stays as it is). */
+const thisCertificate = (ctx: Ctx): string => ctx.output('certificate', 'certSha256').replace(/^[0-9A-F]+$/i, (hex) => hex.toLowerCase());
+
 async function unsignedImage(ctx: Ctx, sub: string): Promise<string> {
   const { acrName, unsignedRepo, tag } = ctx.answers;
   if (!(await imageDigest(ctx, sub, acrName, unsignedRepo, tag))) {
@@ -53,7 +56,7 @@ are reported, and removed if you agree: Ratify's default policy
     const [digest, unsigned] = await Promise.all([imageDigest(ctx, sub, acrName, repo, tag), imageDigest(ctx, sub, acrName, unsignedRepo, tag)]);
     if (!digest || !unsigned) return undefined;
     const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
-    const mine = ctx.output('certificate', 'certSha256').toLowerCase();
+    const mine = thisCertificate(ctx);
     const sigs = await signatures(ctx, signedRef, await registryToken(ctx, sub, acrName));
     // Done only when this certificate signed it and no other signature would make Ratify deny it.
     if (!sigs.some((s) => s.certSha256 === mine) || sigs.some((s) => s.certSha256 !== mine)) return undefined;
@@ -68,11 +71,11 @@ are reported, and removed if you agree: Ratify's default policy
         (await buildImage(ctx, sub, { acrName, repo, tag, source: ctx.answers.imageSource, capture: 'digest' }));
       const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
       const token = await registryToken(ctx, sub, acrName);
-      const mine = ctx.output('certificate', 'certSha256').toLowerCase();
+      const mine = thisCertificate(ctx);
       const sigs = await signatures(ctx, signedRef, token);
       await handleOtherSignatures(ctx, sub, sigs.filter((s) => s.certSha256 !== mine));
       if (sigs.some((s) => s.certSha256 === mine)) ctx.log(`${signedRef} is already signed by this certificate: not signing again`);
-      else await sign(ctx, ctx.output('certificate', 'keyId'), signedRef, token);
+      else await sign(ctx, ctx.output('certificate', 'keyId'), signedRef, token, mine);
       return { digest, signedRef };
     };
     // The unsigned image does not wait for the signed one's build and signature.

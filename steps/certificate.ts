@@ -9,6 +9,7 @@ import { propagationRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
 import { readGuard, runIdOf } from './_shared/write-ahead.js';
+import { shellLine } from '../runner/shell-words.js';
 
 type Ctx = StepContext<'subscriptionId' | 'keyVaultName' | 'certName' | 'certSubject'>;
 type Outputs = { keyId: string; certVersion: string; certSha256: string };
@@ -23,6 +24,9 @@ export function certSha256(cerBase64: string): string {
 
 const sameSubject = (a: string, b: string) => a.split(',').map((s) => s.trim()).join(',') === b.split(',').map((s) => s.trim()).join(',');
 const certArgs = (ctx: Ctx) => ['-n', ctx.answers.certName, '--vault-name', ctx.answers.keyVaultName];
+/** The certificate's DER in base64, as the exported script reads it. */
+const CER = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
+  '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv');
 const showArgv = (ctx: Ctx, sub: string) => az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '-o', 'json');
 
 function outputsOf(kid: string, cer: string): Outputs {
@@ -90,13 +94,14 @@ Notary Project trust policies) and the PEM content type, which
     });
     await ctx.created(cert);
 
+    const cerArgv = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv');
     const cer = await ctx.waitFor(
       `certificate ${ctx.answers.certName} to be issued`,
       async () => {
-        const r = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv'), { mutates: false, retry: propagationRetry });
+        const r = await ctx.cmd.run(cerArgv, { mutates: false, retry: propagationRetry });
         return r.planned ? '' : tsvValue(r.stdout) || undefined;
       },
-      { timeoutMs: 5 * 60_000, intervalMs: 3_000 },
+      { timeoutMs: 5 * 60_000, intervalMs: 3_000, until: [{ argv: cerArgv, expect: 'nonEmpty' }] },
     );
     const kid = await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'kid', '-o', 'tsv'), {
       mutates: false,
@@ -109,4 +114,11 @@ Notary Project trust policies) and the PEM content type, which
   },
   teardown: (ctx) => removeCreated(ctx),
   knownFailures: [certificateSoftDeleted, kmpPkcs12, signerForbidden],
+  shell: {
+    // What notation inspect shows as SHA256Fingerprint: the SHA-256 of the certificate's DER.
+    certSha256: (v) => [
+      `${v}="$(${shellLine(CER)} | base64 -d | sha256sum)"`,
+      `${v}="\${${v}%% *}"`,
+    ],
+  },
 });

@@ -1,13 +1,18 @@
 import { defineStep, type StepContext } from '../runner/step.js';
+import type { ShellTest } from '../runner/command-types.js';
 import { az, subscriptionOf } from './_shared/az.js';
+import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { apiVersions, assignmentScope, clusterId, policyAssignmentId, resourceGroupId } from './_shared/ids.js';
 import { prop } from './_shared/json.js';
-import { aksPreviewMissing } from './_shared/known-failures.js';
+import { aksPreviewMissing, kubeloginDeviceCode } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { tsvLines } from './_shared/tsv.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'aksName' | 'cleanupImageIntegrity'>;
 const ASSIGNMENT = 'deploy-trustedimages';
+/** AKS labels the components it manages; Image Integrity's Ratify is one (ours, from Helm, is not). */
+const MANAGED_BY_AKS = 'kubernetes.azure.com/managedby=aks';
+const managedPods = ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-l', MANAGED_BY_AKS, '-o', 'name'];
 
 /** Every scope the initiative is assigned at (part 3 used the resource group; a subscription-wide one is found too). */
 async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
@@ -20,18 +25,39 @@ async function assignmentIds(ctx: Ctx, sub: string): Promise<string[]> {
   return tsvLines(listed.stdout);
 }
 
-async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
-  const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.cluster);
-  // Plan mode reads nothing: the fresh world of part 3 has Image Integrity on.
-  if (!cluster) return ctx.mode === 'plan';
-  return prop(cluster.properties, 'securityProfile', 'imageIntegrity', 'enabled') === true;
+/**
+ * The feature's switch, read with a preview API version: a stable one never returns
+ * securityProfile.imageIntegrity. `known: false` when ARM no longer takes that version; the
+ * feature is then recognised by what it runs in the cluster.
+ */
+async function imageIntegritySwitch(ctx: Ctx, sub: string): Promise<{ enabled: boolean; known: boolean }> {
+  try {
+    const cluster = await ctx.azure.getById(clusterId(sub, ctx.answers.resourceGroup, ctx.answers.aksName), apiVersions.clusterPreview);
+    // Plan mode reads nothing: the fresh world of part 3 has Image Integrity on.
+    if (!cluster) return { enabled: ctx.mode === 'plan', known: true };
+    return { enabled: prop(cluster.properties, 'securityProfile', 'imageIntegrity', 'enabled') === true, known: true };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'InvalidApiVersionParameter') return { enabled: false, known: false };
+    throw error;
+  }
 }
 
-/** The feature's own Ratify pods in gatekeeper-system (ours is installed later, by Helm). */
+/** The feature's own Ratify pods in gatekeeper-system (managed by AKS; ours is installed later, by Helm). */
 async function leftoverRatifyPods(ctx: Ctx): Promise<string[]> {
-  const pods = await ctx.cmd.run(['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'], { mutates: false, allowFailure: true });
+  const pods = await ctx.cmd.run(managedPods, { mutates: false, allowFailure: true });
   return tsvLines(pods.stdout).filter((name) => /ratify/i.test(name));
 }
+
+async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
+  const state = await imageIntegritySwitch(ctx, sub);
+  if (state.known) return state.enabled;
+  await fetchCredentials(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
+  return (await leftoverRatifyPods(ctx)).length > 0;
+}
+
+const showEnabled = (ctx: Ctx, sub: string) =>
+  az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName,
+    '--query', 'securityProfile.imageIntegrity.enabled', '-o', 'tsv');
 
 export const cleanupImageIntegrity = defineStep({
   id: 'cleanup-image-integrity',
@@ -43,8 +69,11 @@ Ratify and an Audit-only policy. The \`deploy-trustedimages\` initiative is
 update. So the assignment is deleted [**first**](docs/errata.md#image-integrity-order), by name
 [**and scope**](docs/errata.md#assignment-delete-scope) (\`--scope\` of the resource group it
 was created at), and only then \`az aks update --disable-image-integrity\` (needs the
-aks-preview extension). Then the step waits until the feature's Ratify pods are
-gone. Nothing to do when neither exists.
+aks-preview extension). The feature's switch, \`securityProfile.imageIntegrity\`, exists only in
+the [**preview** versions of the AKS API](docs/errata.md#image-integrity-preview-api): it is read
+with one (a stable version always says "off", and the cleanup would silently do nothing); should
+ARM stop serving that version, the feature is recognised by its AKS-managed Ratify pods in
+gatekeeper-system. Then the step waits until those pods are gone. Nothing to do when neither exists.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'cleanupImageIntegrity'],
   after: ['preflight'],
@@ -60,10 +89,10 @@ gone. Nothing to do when neither exists.
     const { resourceGroup: rg, aksName } = ctx.answers;
     const ids = await assignmentIds(ctx, sub);
     for (const id of ids) {
-      await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', ASSIGNMENT, '--scope', assignmentScope(id)), {
-        mutates: true,
-        retry: transientRetry,
-      });
+      const scope = assignmentScope(id);
+      const named = ['--name', ASSIGNMENT, '--scope', scope];
+      const gone: ShellTest = { argv: az(sub, 'policy', 'assignment', 'show', ...named, '-o', 'none'), expect: 'fails' };
+      await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', ...named), { mutates: true, retry: transientRetry, done: [gone] });
     }
     const on = await imageIntegrityOn(ctx, sub);
     if (on) {
@@ -71,18 +100,16 @@ gone. Nothing to do when neither exists.
         mutates: true,
         retry: transientRetry,
         timeoutMs: 30 * 60_000,
+        done: [{ argv: showEnabled(ctx, sub), expect: { notEquals: 'true' } }],
       });
-      // Credentials into the state dir's own kubeconfig (never ~/.kube/config) to watch the pods go.
-      // It changes nothing in Azure or the cluster, hence mutates: false.
-      await ctx.cmd.run(az(sub, 'aks', 'get-credentials', '-g', rg, '-n', aksName, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), {
-        mutates: false,
-      });
+      await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
       await ctx.waitFor('the Image Integrity Ratify pods to leave', async () => ((await leftoverRatifyPods(ctx)).length === 0 ? true : undefined), {
         timeoutMs: 10 * 60_000,
         intervalMs: 5_000,
+        until: [{ argv: managedPods, expect: { lacks: 'ratify' } }],
       });
     }
     return { removed: String(ids.length > 0 || on) };
   },
-  knownFailures: [aksPreviewMissing],
+  knownFailures: [aksPreviewMissing, kubeloginDeviceCode],
 });

@@ -1,7 +1,8 @@
 import { defineStep } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
-import { authorizationFailed, oidcRequired } from './_shared/known-failures.js';
+import { authorizationFailed, kubeloginDeviceCode, oidcRequired } from './_shared/known-failures.js';
+import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
@@ -10,6 +11,7 @@ import { readGuard } from './_shared/write-ahead.js';
 import * as read from './cluster-prereqs/reads.js';
 
 const slowUpdate = { mutates: true, retry: transientRetry, timeoutMs: 30 * 60_000 } as const;
+const tsv = (query: string) => ['--query', query, '-o', 'tsv'];
 
 export const clusterPrereqs = defineStep({
   id: 'cluster-prereqs',
@@ -34,7 +36,7 @@ first and only flipped when off.
     if (!cluster || !state.azurePolicy || !state.oidc || !state.workloadIdentity || !state.issuer) return undefined;
     const [providers, pull, kubeconfig] = await Promise.all([
       Promise.all(read.PROVIDERS.map((ns) => read.providerRegistered(ctx, sub, ns))),
-      read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry)),
+      read.acrId(ctx, sub).then((registry) => read.kubeletCanPull(ctx, sub, state.kubeletObjectId ?? '', registry)),
       read.kubeconfigReady(ctx),
     ]);
     if (!providers.every(Boolean) || !pull || !kubeconfig) return undefined;
@@ -51,39 +53,50 @@ first and only flipped when off.
     await Promise.all(
       read.PROVIDERS.map(async (namespace) => {
         if (await read.providerRegistered(ctx, sub, namespace)) return;
-        await ctx.cmd.run(az(sub, 'provider', 'register', '--namespace', namespace), { mutates: true, retry: transientRetry });
-        await ctx.waitFor(`${namespace} to be registered`, async () => ((await read.providerRegistered(ctx, sub, namespace)) ? true : undefined), {
+        const registered = read.providerRegisteredTest(sub, namespace);
+        const register = az(sub, 'provider', 'register', '--namespace', namespace);
+        await ctx.cmd.run(register, { mutates: true, retry: transientRetry, done: [registered] });
+        const probe = async () => ((await read.providerRegistered(ctx, sub, namespace, true)) ? true : undefined);
+        await ctx.waitFor(`${namespace} to be registered`, probe, {
           timeoutMs: 15 * 60_000,
           intervalMs: 10_000,
+          until: [registered],
         });
       }),
     );
 
     const state = read.clusterState(await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster));
+    const shows = (query: string, value: string) => [{ argv: az(sub, 'aks', 'show', ...aks, ...tsv(query)), expect: { equals: value } }];
     if (!state.azurePolicy) {
-      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), slowUpdate);
+      const on = shows('addonProfiles.azurepolicy.enabled', 'true');
+      await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: on });
       await feature('azure-policy add-on');
     }
     if (!state.oidc || !state.workloadIdentity) {
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), slowUpdate);
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), {
+        ...slowUpdate,
+        done: shows('oidcIssuerProfile.enabled && securityProfile.workloadIdentity.enabled', 'true'),
+      });
       if (!state.oidc) await feature('OIDC issuer (cannot be disabled)');
       if (!state.workloadIdentity) await feature('workload identity');
     }
     const registry = await read.acrId(ctx, sub);
-    if (!(await read.kubeletCanPull(ctx, sub, state.kubeletObjectId, registry))) {
+    const kubelet = state.kubeletObjectId ?? (await read.kubeletObjectId(ctx, sub));
+    if (!(await read.kubeletCanPull(ctx, sub, kubelet, registry))) {
+      const pulls = [read.kubeletPullTest(sub, kubelet, registry)];
       const details = { subscription: sub, resourceGroup: rg, aksName, registry: acrName };
       const attachment = { kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details };
       // The attachment is the kubelet's AcrPull on the registry; the read before found none.
-      const kubelet = state.kubeletObjectId;
-      if (kubelet) await ctx.willCreate({ ...attachment, guard: readGuard(read.kubeletAcrPullArgv(sub, kubelet, registry)) });
-      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), slowUpdate);
+      if (kubelet) await ctx.willCreate({ ...attachment, guard: readGuard(read.kubeletPulls(sub, kubelet, registry)) });
+      await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: pulls });
       await ctx.created(attachment);
     }
 
-    // Only the state dir's kubeconfig changes (not Azure, not the cluster): mutates false.
-    await ctx.cmd.run(az(sub, 'aks', 'get-credentials', ...aks, '--file', ctx.paths.kubeconfig, '--overwrite-existing'), { mutates: false });
+    await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
     const oidcIssuer = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'), { mutates: false, capture: 'oidcIssuer' })).stdout);
-    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, '--query', 'id', '-o', 'tsv'), { mutates: false, capture: 'aksId' })).stdout);
+    // A plan knows the id from the answers.
+    const idRead = { mutates: false, capture: 'aksId', planStdout: clusterId(sub, rg, aksName) };
+    const aksId = tsvValue((await ctx.cmd.run(az(sub, 'aks', 'show', ...aks, ...tsv('id')), idRead)).stdout);
 
     const version = await read.addonVersion(ctx);
     if (version && !atLeast(version, '1.4.0')) {
@@ -93,5 +106,5 @@ first and only flipped when off.
     return { aksId, oidcIssuer, kubeconfig: ctx.paths.kubeconfig };
   },
   teardown: (ctx) => removeCreated(ctx),
-  knownFailures: [oidcRequired, authorizationFailed],
+  knownFailures: [oidcRequired, authorizationFailed, kubeloginDeviceCode],
 });

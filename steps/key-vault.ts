@@ -83,10 +83,15 @@ A deleted vault that still holds the name is reported with the purge/recover cho
       await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), retry: transientRetry });
       await ctx.created(vault);
     }
-    const show = (query: string, capture: string) =>
-      ctx.cmd.run(az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), { mutates: false, capture });
-    const vaultUri = withSlash(tsvValue((await show('properties.vaultUri', 'vaultUri')).stdout));
-    const keyVaultId = tsvValue((await show('id', 'keyVaultId')).stdout);
+    // A plan knows both from the answers: the vault's id and its DNS name in the public cloud.
+    const show = (query: string, capture: string, planStdout: string) =>
+      ctx.cmd.run(az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '--query', query, '-o', 'tsv'), {
+        mutates: false,
+        capture,
+        planStdout,
+      });
+    const vaultUri = withSlash(tsvValue((await show('properties.vaultUri', 'vaultUri', `https://${name}.vault.azure.net/`)).stdout));
+    const keyVaultId = tsvValue((await show('id', 'keyVaultId', id)).stdout);
     return { vaultUri, keyVaultId, keyVaultRbac: String(wantsRbac(ctx)) };
   },
   teardown: (ctx) => removeCreated(ctx),

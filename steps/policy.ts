@@ -2,12 +2,13 @@ import { defineStep, type StepContext, type TeardownContext } from '../runner/st
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, policyAssignmentId, policyDefinitionId, sameId } from './_shared/ids.js';
 import { prop, sameJson, stringProp } from './_shared/json.js';
-import { authorizationFailed, byoValidation, policySyncTimeout } from './_shared/known-failures.js';
+import { authorizationFailed, byoValidation, kubeloginDeviceCode, policySyncTimeout } from './_shared/known-failures.js';
 import { assignmentParams, jsonFile, renderPolicyDefinition } from './_shared/render.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeOne } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
-import { ratifyConstraints, SYNC_NOTE, waitForConstraint } from './policy/constraint.js';
+import { CONSTRAINT_NAME, ratifyConstraints, SYNC_NOTE, waitForConstraint } from './policy/constraint.js';
+import { shellLine } from '../runner/shell-words.js';
 import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'policyName' | 'policyEffect' | 'demoNamespace'>;
@@ -33,8 +34,15 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
   const created = await ctx.cmd.run(
     az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
       ...(description ? ['--description', description] : []),
-      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--metadata', 'category=Kubernetes', ctx.runTag, '--query', 'id', '-o', 'tsv'),
-    { ...write, capture: 'definitionId', guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none') },
+      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--query', 'id', '-o', 'tsv'),
+    // No --metadata: current az takes one JSON/shorthand value there and refuses key=value words,
+    // older az took only key=value words; no spelling suits both (and Learn passes none).
+    {
+      ...write,
+      capture: 'definitionId',
+      planStdout: policyDefinitionId(sub, name),
+      guardedBy: az(sub, 'policy', 'definition', 'show', '--name', name, '-o', 'none'),
+    },
   );
   const id = tsvValue(created.stdout);
   if (!existing) await ctx.created({ ...definition, id });
@@ -60,7 +68,12 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
     az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
       ...(description ? ['--description', description] : []),
       '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
-    { ...write, capture: 'assignmentId', guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none') },
+    {
+      ...write,
+      capture: 'assignmentId',
+      planStdout: policyAssignmentId(scope, name),
+      guardedBy: az(sub, 'policy', 'assignment', 'show', '--name', name, '--scope', scope, '-o', 'none'),
+    },
   );
   const id = tsvValue(created.stdout);
   if (!existing) await ctx.created({ ...assignment, id });
@@ -120,5 +133,8 @@ minutes) instead of the blog's [unspecified wait](docs/errata.md#policy-sync-wai
     return { definitionId: definition.id, assignmentId, constraintName };
   },
   teardown,
-  knownFailures: [byoValidation, authorizationFailed, policySyncTimeout],
+  knownFailures: [byoValidation, authorizationFailed, policySyncTimeout, kubeloginDeviceCode],
+  shell: {
+    constraintName: (v) => [`${v}="$(${shellLine(CONSTRAINT_NAME)})"`],
+  },
 });

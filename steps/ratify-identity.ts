@@ -1,13 +1,16 @@
 import { defineStep, type StepContext } from '../runner/step.js';
-import { accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, type Permissions } from './_shared/access.js';
+import {
+  accessPolicyGranted, accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, roleAssigned, type Permissions,
+} from './_shared/access.js';
+import type { ShellTest } from '../runner/command-types.js';
 import { az, locationArgs, subscriptionOf, tagArgs } from './_shared/az.js';
-import { apiVersions, identityId } from './_shared/ids.js';
+import { apiVersions, identityId, registryId } from './_shared/ids.js';
 import { stringProp } from './_shared/json.js';
 import { authorizationFailed, ficMismatch, setPolicyOnRbacVault } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
-import { ficState, putFic, type Fic } from './ratify-identity/federated.js';
+import { ficMatchesTest, ficState, putFic, type Fic } from './ratify-identity/federated.js';
 import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
@@ -24,8 +27,19 @@ function plan(ctx: Ctx) {
 }
 
 async function acrId(ctx: Ctx, sub: string): Promise<string> {
-  const shown = await ctx.cmd.run(az(sub, 'acr', 'show', '-n', ctx.answers.acrName, '--query', 'id', '-o', 'tsv'), { mutates: false, planStdout: `<${ctx.answers.acrName} id>` });
+  const shown = await ctx.cmd.run(az(sub, 'acr', 'show', '-n', ctx.answers.acrName, '--query', 'id', '-o', 'tsv'), {
+    mutates: false,
+    planStdout: registryId(sub, ctx.answers.resourceGroup, ctx.answers.acrName),
+  });
   return tsvValue(shown.stdout);
+}
+
+/** What the script checks while it waits for the grants and the credential to read back. */
+function grantsVisible(p: ReturnType<typeof plan>, objectId: string, registry: string, vault: string): ShellTest[] {
+  const kv = p.rbac
+    ? roleAssigned(p.sub, { objectId, role: KV_ROLE, scope: p.keyVaultId })
+    : accessPolicyGranted(p.sub, vault, p.rg, objectId, KV_PERMISSIONS);
+  return [roleAssigned(p.sub, { objectId, role: 'AcrPull', scope: registry }), kv, ficMatchesTest(p.fic)];
 }
 
 /** Which grants are missing: AcrPull on the registry, secret read on the vault. */
@@ -100,7 +114,7 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
       await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
         const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
         return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
-      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000 });
+      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000, until: grantsVisible(p, identityObjectId, registry, ctx.answers.keyVaultName) });
     }
     return { identityClientId, identityObjectId };
   },

@@ -1,9 +1,13 @@
 import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
 import {
-  byoValidation, chartTls, externalDataTimeout, ficMismatch, helmRepo404, kmpNoSecretGet, kmpPkcs12, missingKmp, workloadIdentityNotInjected,
+  byoValidation, chartTls, chartVersionNotFound, externalDataTimeout, ficMismatch, helmFlags, helmRepo404, kmpNoSecretGet, kmpPkcs12,
+  kubeloginDeviceCode, missingKmp, workloadIdentityNotInjected,
 } from './_shared/known-failures.js';
 import { renderRatifyValues } from './_shared/render.js';
-import { addRepo, currentRelease, NAMESPACE, RELEASE, removeIfPresent, upgradeInstall, valuesMatch } from './ratify-install/helm.js';
+import {
+  addRepo, currentRelease, installedTests, NAMESPACE, newerChartPatch, RELEASE, removeIfPresent, upgradeInstall, valuesMatch,
+} from './ratify-install/helm.js';
+import { CURRENT_HELM_MAJOR, helmMajor, readHelmVersion, uninstallWaitFlag } from './_shared/helm.js';
 import { kmpStatus, waitForKmp } from './ratify-install/kmp.js';
 import { readGuard } from './_shared/write-ahead.js';
 
@@ -27,15 +31,33 @@ const CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanage
 async function teardown(ctx: TeardownContext): Promise<void> {
   // Uninstalling Ratify while the policy is enforced breaks admission in scoped namespaces
   // ("System error calling external data provider"): wait for the constraint template to go.
+  const template = ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'];
   await ctx.waitFor('the ratifyverification constraint template to leave the cluster', async () => {
-    const r = await ctx.cmd.run(['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'], { mutates: false, allowFailure: true });
+    const r = await ctx.cmd.run(template, { mutates: false, allowFailure: true });
     return r.exitCode !== 0 || r.stdout.trim() === '' ? true : undefined;
-  }, { timeoutMs: 30 * 60_000, intervalMs: 10_000, note: 'the Azure Policy add-on syncs every 15 minutes' });
-  await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, '--wait']);
+  }, {
+    timeoutMs: 30 * 60_000,
+    intervalMs: 10_000,
+    note: 'the Azure Policy add-on syncs every 15 minutes',
+    until: [{ argv: template, expect: 'empty' }],
+  });
+  // The Helm on this machine now, whatever preflight found when Ratify was installed.
+  const major = helmMajor((await readHelmVersion(ctx)) ?? '') ?? CURRENT_HELM_MAJOR;
+  await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, uninstallWaitFlag(major)]);
   // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (docs/errata.md#teardown).
   await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'crd', ...CRDS, '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'secret', 'ratify-tls', '-n', NAMESPACE, '--ignore-not-found']);
+}
+
+/** Tells the notebook (an output) and the log when the repository offers a newer patch of the pinned line. */
+function reportNewer(ctx: Ctx, newer: string): string {
+  const version = ctx.answers.ratifyChartVersion;
+  if (newer !== 'none' && newer !== 'unknown') {
+    ctx.log(`the repository offers chart ${newer}, a newer patch of ${version}: set ratifyChartVersion: ${newer} to use it`
+      + ` (this run keeps ${version})`);
+  }
+  return newer;
 }
 
 export const ratifyInstall = defineStep({
@@ -44,9 +66,13 @@ export const ratifyInstall = defineStep({
   explain: `
 Blog step 8, current. Adds the [chart repository](docs/errata.md#helm-repository) the blog
 never added, at its current home \`https://notaryproject.github.io/ratify\`, pins
-[chart **1.15.0**](docs/errata.md#chart-version) (Ratify v1.4.0) and installs into
-**gatekeeper-system** with \`helm upgrade --install --atomic --wait\`. The settings go in a
-**values file** rendered from \`templates/ratify-values.yaml\`, never \`--set\`, which
+[the chart](docs/errata.md#chart-version): **1.15.0** (Ratify v1.4.0) or the 1.15.x patch you
+chose; \`helm search repo ratify/ratify --versions\` tells whether the repository offers a newer
+patch, and the notebook says so (\`newerChartVersion\`). It installs into **gatekeeper-system**
+with \`helm upgrade --install\`, rolled back on failure and waited for, in the words of the Helm
+found by preflight: [\`--rollback-on-failure --wait=watcher\` on Helm 4, \`--atomic --wait\` on
+Helm 3](docs/errata.md#helm-4-flags). The settings go in a **values file** rendered from
+\`templates/ratify-values.yaml\`, never \`--set\`, which
 [cuts a subject at its commas](docs/errata.md#set-splits-commas):
 - \`azurekeyvault.*\` instead of the [deprecated](docs/errata.md#akv-cert-config) \`akvCertConfig.*\`;
 - \`logger.level\` instead of the [dead](docs/errata.md#log-level) \`logLevel\`;
@@ -61,25 +87,34 @@ it when it failed on permissions that have since propagated.
 `.trim(),
   needs: ['acrName', 'repo', 'certName', 'certSubject', 'ratifyChartVersion'],
   after: ['preflight', 'key-vault', 'certificate', 'ratify-identity', 'cluster-prereqs'],
-  produces: ['helmRevision'],
+  produces: ['helmRevision', 'newerChartVersion'],
   async check(ctx) {
     const release = await currentRelease(ctx);
     if (release?.status !== 'deployed' || release.chart !== `ratify-${ctx.answers.ratifyChartVersion}`) return undefined;
     if (!(await valuesMatch(ctx, await values(ctx)))) return undefined;
-    return (await kmpStatus(ctx))?.success ? { helmRevision: release.revision } : undefined;
+    if (!(await kmpStatus(ctx))?.success) return undefined;
+    const newerChartVersion = reportNewer(ctx, await newerChartPatch(ctx, ctx.answers.ratifyChartVersion));
+    return { helmRevision: release.revision, newerChartVersion };
   },
   async run(ctx) {
+    const version = ctx.answers.ratifyChartVersion;
+    const helmMajor = Number(ctx.output('preflight', 'helmMajor')) || CURRENT_HELM_MAJOR;
+    const installed = installedTests(version, ctx.output('key-vault', 'vaultUri'), ctx.output('ratify-identity', 'identityClientId'));
     const existed = (await currentRelease(ctx)) !== undefined;
-    await addRepo(ctx);
+    await addRepo(ctx, installed);
+    const newerChartVersion = reportNewer(ctx, await newerChartPatch(ctx, version, installed));
     const valuesPath = await ctx.writeFile('ratify-values.yaml', await values(ctx));
     const release = { kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } };
     // A release takes no mark: the read before this found none.
     if (!existed) await ctx.willCreate({ ...release, guard: readGuard(['helm', 'status', RELEASE, '-n', NAMESPACE]) });
-    const helmRevision = await upgradeInstall(ctx, ctx.answers.ratifyChartVersion, valuesPath);
+    const helmRevision = await upgradeInstall(ctx, version, valuesPath, helmMajor, installed);
     if (!existed) await ctx.created(release);
     await waitForKmp(ctx);
-    return { helmRevision };
+    return { helmRevision, newerChartVersion };
   },
   teardown,
-  knownFailures: [helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch, kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout],
+  knownFailures: [
+    helmFlags, chartVersionNotFound, kubeloginDeviceCode, helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch,
+    kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout,
+  ],
 });

@@ -8,7 +8,7 @@ const selection = `  --dir DIR               The workshop dir written by \`works
   --retry-failed          Only the attendees whose last run failed or was interrupted`;
 
 export const workshopHelp: Record<string, string> = {
-  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown> [options]
+  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown|export> [options]
 
 Replays the runbook for many attendees: each one gets its own answers (rendered from a template),
 its own state dir DIR/<id>/ (ledger, kubeconfig, notebook) and its own cluster, vault and images.
@@ -18,6 +18,7 @@ Commands:
   run        Run every attendee's runbook, N at once; resumes where each one stopped
   status     The attendee x step matrix from the ledgers (runs nothing)
   teardown   Tear down what the runbook created, for every attendee
+  export     Write GitHub Actions workflows that run (and tear down) every attendee, one job each
 
 Each command has --help. The host's guide: workshop/README.md.
 `,
@@ -71,6 +72,23 @@ ${selection}
   -y, --yes               Do not ask for confirmation
 ${sandbox}
   --json                  Print the workshop status as JSON on stdout at the end
+  -h, --help              This help
+`,
+  export: `Usage: ratify-runbook workshop export --dir DIR --format github-actions [--out DIR|-] [--concurrency N]
+
+Writes two GitHub Actions workflows for the workshop: ratify-workshop.yml runs each attendee's runbook
+as one job of a matrix (re-run a failed job to resume it: the state dir is kept in the Actions cache
+between attempts), ratify-workshop-teardown.yml removes what each run created. Both sign in to Azure
+through OIDC (a federated credential, no stored secret) and install the runbook from the repository.
+Run it at the root of your ratify-runbook clone, with DIR (and its answers files) committed there.
+Set-up: workshop/README.md, "Run the workshop on GitHub Actions".
+
+Options:
+  --dir DIR               The workshop dir written by \`workshop init\` (required)
+  --format F              github-actions (required; the only format)
+  --out DIR|-             Where to write the two files (default .github/workflows/); - prints the run
+                          workflow alone on stdout
+  --concurrency N         At most N attendees' jobs at once: the matrix's max-parallel (default 4)
   -h, --help              This help
 `,
 };

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import { UsageError } from '../../kernel/errors.js';
 import { NOTEBOOK_FILE } from '../../runner/notebook.js';
-import { planSteps } from '../../runner/plan.js';
-import { planToShellScript } from '../../runner/shell-script.js';
+import { exportShellScript } from '../../runner/shell-script.js';
 import { oneOf, option, parseCommandArgs, stringOption } from '../args.js';
 import type { Io } from '../../kernel/io.js';
 import { readStateDir, stateDirOf } from '../state-dir.js';
@@ -31,12 +30,14 @@ export default async function exportCommand(io: Io, args: readonly string[]): Pr
     return 0;
   }
   const { steps } = await import('../../steps/index.js');
+  if (!ledger) {
+    throw new UsageError(`No run in ${stateDir}: nothing to export yet.`, [
+      'Run `ratify-runbook run` first, or use `ratify-runbook plan --format sh` for a script of a fresh world.',
+    ]);
+  }
   // The answers the run used (answers.yaml), nothing asked: a script of that run.
   const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
-  const plan = await planSteps({ steps, answers, stateDir, clock: systemClock });
-  const recorded = Object.fromEntries(
-    Object.entries(ledger?.steps ?? {}).flatMap(([id, record]) => Object.entries(record.outputs).map(([name, value]) => [`${id}.${name}`, value])),
-  );
-  io.stdout.write(planToShellScript(plan, answers, recorded));
+  const origin = `export of run ${ledger.runId}`;
+  io.stdout.write(await exportShellScript({ steps, answers, runId: ledger.runId, clock: systemClock, origin }));
   return 0;
 }

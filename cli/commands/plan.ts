@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import { planSteps, planToJson, type PlannedStep } from '../../runner/plan.js';
-import { planToShellScript } from '../../runner/shell-script.js';
+import { exportShellScript } from '../../runner/shell-script.js';
+import type { PlanAssumptions } from '../../runner/step.js';
 import { listOption, oneOf, option, parseCommandArgs, stringOption } from '../args.js';
 import { writeLine, type Io } from '../../kernel/io.js';
-import { stateDirOf } from '../state-dir.js';
+import { machineHelmVersion } from '../local-tools.js';
+import { readStateDir, stateDirOf } from '../state-dir.js';
 import { systemClock } from '../system-clock.js';
 
 const formats = ['text', 'json', 'sh', 'md'] as const;
@@ -23,27 +26,38 @@ export default async function planCommand(io: Io, args: readonly string[]): Prom
     sets: listOption(parsed, 'set'),
     interactive: false,
   });
-  const plan = await planSteps({ steps, answers, stateDir, clock: systemClock });
+  // The run id a run in this state dir uses (a fresh state dir: the one a run would start with).
+  const runId = (await readStateDir(stateDir))?.runId ?? randomUUID().slice(0, 8);
+  if (format === 'sh') {
+    io.stdout.write(await exportShellScript({ steps, answers, runId, clock: systemClock, origin: 'plan of a fresh world' }));
+    return 0;
+  }
+  const helm = await machineHelmVersion(io.env);
+  const assumptions: PlanAssumptions = { helmVersion: helm ?? 'v4.0.0', entraId: 'false' };
+  const plan = await planSteps({ steps, answers, stateDir, runId, clock: systemClock, assumptions });
+  const note = helm
+    ? `Helm commands are for the Helm on this machine (${helm}); a cluster signing in with local accounts is assumed.`
+    : 'No helm on this machine: Helm commands are shown for Helm 4, the current major; ' +
+      'a cluster signing in with local accounts is assumed.';
   if (format === 'json') io.stdout.write(planToJson(plan));
-  else if (format === 'sh') io.stdout.write(planToShellScript(plan, answers));
-  else if (format === 'md') io.stdout.write(planToMarkdown(plan));
-  else for (const line of planToText(plan)) writeLine(io.stdout, line);
+  else if (format === 'md') io.stdout.write(planToMarkdown(plan, note));
+  else for (const line of planToText(plan, note)) writeLine(io.stdout, line);
   return 0;
 }
 
-function planToText(plan: readonly PlannedStep[]): string[] {
+function planToText(plan: readonly PlannedStep[], note: string): string[] {
   const lines: string[] = [];
   plan.forEach((step, i) => {
     lines.push(`${i + 1}. ${step.title} (${step.id})${step.skipped ? ` — skipped: ${step.skipped}` : ''}`);
     for (const c of step.commands) lines.push(`   ${c.mutates ? '*' : ' '} ${c.argv.map(display).join(' ')}`);
     for (const f of step.files) lines.push(`   writes ${f.path}`);
   });
-  lines.push('', '* = changes something (runs only when its show finds nothing); <step.output> = known after that step runs');
+  lines.push('', '* = changes something (runs only when its show finds nothing); <step.output> = known after that step runs', note);
   return lines;
 }
 
-function planToMarkdown(plan: readonly PlannedStep[]): string {
-  const out = ['# ratify-runbook plan', ''];
+function planToMarkdown(plan: readonly PlannedStep[], note: string): string {
+  const out = ['# ratify-runbook plan', '', `> ${note}`, ''];
   plan.forEach((step, i) => {
     out.push(`## ${i + 1}. ${step.title} (\`${step.id}\`)`, '', step.explain.trim(), '');
     if (step.skipped) out.push(`Skipped: ${step.skipped}.`, '');

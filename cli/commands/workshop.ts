@@ -1,13 +1,13 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../kernel/errors.js';
-import { flag, listOption, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
+import { flag, listOption, oneOf, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
 import { sandboxFlags } from '../cloud-profiles.js';
 import type { AttendeeTask } from '../../workshop/batch-runner.js';
 import type { BatchCommandOptions } from '../../workshop/commands.js';
 import { writeLine, type Io } from '../../kernel/io.js';
 
 /**
- * `ratify-runbook workshop init|run|status|teardown`. Only argument parsing lives here; the work
+ * `ratify-runbook workshop init|run|status|teardown|export`. Only argument parsing lives here; the work
  * is in workshop/, loaded lazily (Handlebars, the engine and the steps are not needed for --help).
  */
 export default async function workshop(io: Io, args: readonly string[]): Promise<number> {
@@ -19,7 +19,9 @@ export default async function workshop(io: Io, args: readonly string[]): Promise
   }
   const help = workshopHelp[sub];
   if (!help || sub === 'workshop') {
-    throw new UsageError(`Unknown workshop command "${sub}".`, ['Run `ratify-runbook workshop --help` for init, run, status and teardown.']);
+    throw new UsageError(`Unknown workshop command "${sub}".`, [
+      'Run `ratify-runbook workshop --help` for init, run, status, teardown and export.',
+    ]);
   }
   if (rest.includes('--help') || rest.includes('-h')) {
     io.stdout.write(help);
@@ -30,6 +32,8 @@ export default async function workshop(io: Io, args: readonly string[]): Promise
       return init(io, rest);
     case 'status':
       return status(io, rest);
+    case 'export':
+      return exportWorkflows(io, rest);
     default:
       return batch(io, sub === 'run' ? 'run' : 'teardown', rest);
   }
@@ -60,6 +64,35 @@ async function init(io: Io, args: readonly string[]): Promise<number> {
     writeLine(io.stderr, `  ${attendee.id}: ${join(out, attendee.id, 'answers.yaml')} (vault ${String(explicit.keyVaultName ?? '-')}, registry ${String(explicit.acrName ?? '-')})`);
   }
   writeLine(io.stderr, `Rehearse offline: ratify-runbook workshop run --dir ${out} --sandbox`);
+  return ExitCode.done;
+}
+
+async function exportWorkflows(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('workshop export', args, {
+    dir: { type: 'string' },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    concurrency: { type: 'string' },
+    ...option.help,
+  });
+  const dir = required(parsed, 'dir', 'export');
+  oneOf(required(parsed, 'format', 'export'), ['github-actions'], '--format', 'github-actions');
+  const [{ exportGithubActions }, { DEFAULT_CONCURRENCY }] = await Promise.all([
+    import('../../workshop/github-export.js'),
+    import('../../workshop/commands.js'),
+  ]);
+  const concurrency = concurrencyOf(stringOption(parsed, 'concurrency'), DEFAULT_CONCURRENCY);
+  const result = await exportGithubActions({ dir, out: stringOption(parsed, 'out'), concurrency, cwd: io.cwd });
+  for (const note of result.notes) writeLine(io.stderr, `! ${note}`);
+  if (result.stdout !== undefined) {
+    io.stdout.write(result.stdout);
+    return ExitCode.done;
+  }
+  const shown = result.written.map((path) => relative(io.cwd, path) || path);
+  writeLine(io.stderr, `✔ Wrote ${shown.join(' and ')}: ${result.attendees.length} attendee(s), one job each.`);
+  writeLine(io.stderr, '  Next: set up the Azure sign-in (workshop/README.md, "Run the workshop on GitHub Actions"), then commit them:');
+  writeLine(io.stderr, `  git add ${shown.join(' ')} ${result.workshopDir}/workshop.yaml ${result.workshopDir}/*/answers.yaml`);
+  writeLine(io.stderr, '  and start "ratify-workshop" from the Actions tab (tick "sandbox" to rehearse offline first).');
   return ExitCode.done;
 }
 

@@ -1,22 +1,31 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { clusterFqdn, createCluster, disableAzurePolicyAddon, disableImageIntegrity, enableAzurePolicyAddon, enableImageIntegrity } from '../world/cluster.js';
+import {
+  aadProfileOf, AKS_AAD_CLIENT_APP, AKS_AAD_SERVER_APP, clusterFqdn, createCluster, disableAzurePolicyAddon, disableImageIntegrity,
+  enableAzurePolicyAddon, enableImageIntegrity,
+} from '../world/cluster.js';
 import { guid, hex } from '../world/ids.js';
 import type { ArmResource } from '../world/model.js';
-import { roleByName, roleDefinitionId } from '../world/rbac.js';
+import { rbacAllows, roleByName, roleDefinitionId } from '../world/rbac.js';
 import { deleteResource, flatten, getResource, listByType, putResource, resourceId } from '../world/resources.js';
 import { findRegistry, IMAGE_INTEGRITY_INITIATIVE } from '../world/seed.js';
 import { bool, list, str } from './args.js';
+import { stableView } from '../server/api-versions.js';
 import { parseTags, requireRg } from './common.js';
 import type { AzCtx } from './context.js';
-import { cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
+import { armError, cliError, noTtyCancelled, resourceNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
 /** AKS, with az 2.x's output shapes. */
 
-export function clusterView(r: ArmResource): Record<string, unknown> {
-  const v = flatten(r);
+/**
+ * What `az aks show` prints. The core CLI calls a stable API version, where preview-only
+ * properties (securityProfile.imageIntegrity) do not exist; the aks-preview extension, when
+ * installed, switches the aks commands to its preview API version and they appear.
+ */
+export function clusterView(r: ArmResource, preview = true): Record<string, unknown> {
+  const v = flatten(preview ? r : stableView(r));
   // The ARM field is issuerURL; the CLI prints the SDK attribute name issuerUrl.
   const oidc = v.oidcIssuerProfile as { enabled: boolean; issuerURL?: string } | undefined;
   if (oidc) v.oidcIssuerProfile = { enabled: oidc.enabled, issuerUrl: oidc.issuerURL ?? null };
@@ -26,6 +35,9 @@ export function clusterView(r: ArmResource): Record<string, unknown> {
   v.securityProfile = { azureKeyVaultKms: null, defender: null, imageCleaner: null, ...sec };
   return v;
 }
+
+/** aks-preview installed: the aks commands call its preview API version. */
+const previewApi = (ctx: AzCtx): boolean => Boolean(ctx.world.extensions['aks-preview']);
 
 function requireCluster(ctx: AzCtx, rg: string, name: string): ArmResource {
   requireRg(ctx, rg);
@@ -49,6 +61,10 @@ function kubeletOid(cluster: ArmResource): string {
 
 /** `--attach-acr` grants the kubelet identity AcrPull on the registry. */
 export function attachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): void {
+  // az assigns AcrPull itself; without the right to it the command stops (acs custom.py _ensure_aks_acr_role_assignment).
+  if (!rbacAllows(ctx.world, ctx.caller.objectId, 'authorization/write', acr.id, ctx.now(), ctx.latency.ms('rbacPropagation'))) {
+    throw cliError('Could not create a role assignment for ACR. Are you an Owner on this subscription?');
+  }
   const role = roleByName('AcrPull')!;
   const oid = kubeletOid(cluster);
   const exists = listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').some((ra) => {
@@ -90,20 +106,51 @@ function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   }
 }
 
+function localUser(cluster: string): Record<string, unknown> {
+  return {
+    'client-certificate-data': Buffer.from(`sandbox-client-cert:${cluster}`).toString('base64'),
+    'client-key-data': Buffer.from(`sandbox-client-key:${cluster}`).toString('base64'),
+    token: hex(64),
+  };
+}
+
+/**
+ * The user AKS writes for an Entra ID cluster (kubelogin format, Kubernetes >= 1.24): kubelogin
+ * in device-code mode with the AKS server and client applications. Observed kubeconfigs list the
+ * args in this order; the install hint is AKS's.
+ */
+function entraIdUser(tenant: string): Record<string, unknown> {
+  return {
+    exec: {
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_AAD_SERVER_APP, '--client-id', AKS_AAD_CLIENT_APP,
+        '--tenant-id', tenant, '--login', 'devicecode'],
+      command: 'kubelogin',
+      env: null,
+      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
+        'To learn more, please go to https://aka.ms/aks/kubelogin\n',
+      interactiveMode: 'IfAvailable',
+      provideClusterInfo: false,
+    },
+  };
+}
+
 const ADDON_KEYS: Record<string, string> = { 'azure-policy': 'azurepolicy', monitoring: 'omsagent', 'azure-keyvault-secrets-provider': 'azureKeyvaultSecretsProvider' };
 
 export const aksCommands: AzCommand[] = [
   {
     path: 'aks show',
     args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }],
-    run: (ctx, a) => clusterView(requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!)),
+    run: (ctx, a) => clusterView(requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!), previewApi(ctx)),
   },
   {
     path: 'aks list',
     args: [{ names: '--resource-group -g' }],
     run: (ctx, a) => {
       const rg = str(a, 'resourceGroup');
-      return listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter((r) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)).map(clusterView);
+      const inGroup = (r: ArmResource) => !rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`);
+      const clusters = listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters', ctx.sub.id).filter(inGroup);
+      return clusters.map((r) => clusterView(r, previewApi(ctx)));
     },
   },
   {
@@ -144,7 +191,7 @@ export const aksCommands: AzCommand[] = [
       );
       if (acr) attachAcr(ctx, c, acr);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -198,7 +245,7 @@ export const aksCommands: AzCommand[] = [
       if (list(a, 'tags')) c.tags = parseTags(list(a, 'tags'));
       applyImageIntegrityDine(ctx, c);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -219,7 +266,7 @@ export const aksCommands: AzCommand[] = [
       }
       applyImageIntegrityDine(ctx, c);
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -236,7 +283,7 @@ export const aksCommands: AzCommand[] = [
         if (key === 'azurepolicy') disableAzurePolicyAddon(ctx.world, c.id);
       }
       ctx.markDirty();
-      return clusterView(c);
+      return clusterView(c, previewApi(ctx));
     },
   },
   {
@@ -252,9 +299,14 @@ export const aksCommands: AzCommand[] = [
     ],
     run: (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
-      const contextName = str(a, 'context') ?? (bool(a, 'admin') ? `${c.name}-admin` : c.name);
-      const user = `clusterUser_${str(a, 'resourceGroup')}_${c.name}`;
+      const admin = bool(a, 'admin') ?? false;
+      if (admin && c.properties.disableLocalAccounts === true) {
+        throw armError('BadRequest', 'Getting static credential is not allowed because this cluster is set to disable local accounts.');
+      }
+      const contextName = str(a, 'context') ?? (admin ? `${c.name}-admin` : c.name);
+      const user = `${admin ? 'clusterAdmin' : 'clusterUser'}_${str(a, 'resourceGroup')}_${c.name}`;
       const server = `https://${clusterFqdn(c)}:443`;
+      const aad = aadProfileOf(c);
       const fresh = {
         apiVersion: 'v1',
         kind: 'Config',
@@ -262,7 +314,7 @@ export const aksCommands: AzCommand[] = [
         contexts: [{ name: contextName, context: { cluster: c.name, user } }],
         'current-context': contextName,
         preferences: {},
-        users: [{ name: user, user: { 'client-certificate-data': Buffer.from(`sandbox-client-cert:${c.name}`).toString('base64'), 'client-key-data': Buffer.from(`sandbox-client-key:${c.name}`).toString('base64'), token: hex(64) } }],
+        users: [{ name: user, user: aad && !admin ? entraIdUser(aad.tenantID) : localUser(c.name) }],
       };
       const fileArg = str(a, 'file');
       if (fileArg === '-') {

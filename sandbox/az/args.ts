@@ -18,6 +18,8 @@ export interface ArgSpec {
   choices?: readonly string[];
   /** A positional argument (names is its metavar, e.g. 'SOURCE_LOCATION'). */
   positional?: boolean;
+  /** Checks the value as it is parsed (an argparse action): a ToolError here wins over later argument errors. */
+  validate?: (value: string) => void;
 }
 
 export type Parsed = Record<string, string | boolean | string[] | undefined>;
@@ -89,6 +91,7 @@ export function parseArgs(command: string, tokens: readonly string[], specs: rea
       out[key] = [...((out[key] as string[] | undefined) ?? []), ...vals];
     } else {
       const v = takeValue();
+      spec.validate?.(v);
       if (spec.choices && !spec.choices.includes(v)) {
         if (key === 'output') {
           throw usageError(`az ${command}: '${v}' is not a valid value for '--output'. Allowed values: ${spec.choices.join(', ')}.`);

@@ -1,7 +1,8 @@
 import type { ArmResource } from '../world/model.js';
 import { getRg } from '../world/resources.js';
 import type { AzCtx } from './context.js';
-import { resourceGroupNotFound } from './errors.js';
+import { armError, resourceGroupNotFound } from './errors.js';
+import { rbacAllows, type Perm } from '../world/rbac.js';
 
 export function requireRg(ctx: AzCtx, rg: string): ArmResource {
   const res = getRg(ctx.world, ctx.sub.id, rg);
@@ -28,3 +29,22 @@ export const createdBy = (ctx: AzCtx, now: number): Record<string, unknown> => (
   lastModifiedBy: ctx.caller.name,
   lastModifiedByType: 'User',
 });
+
+/**
+ * ARM's authorization check for control-plane writes the caller's roles may not cover
+ * (role assignments and policies: Contributor cannot). Assignments count once propagated.
+ */
+export function requireControlPlane(
+  ctx: AzCtx,
+  perm: Extract<Perm, 'authorization/write' | 'policy/write'>,
+  action: string,
+  scope: string,
+): void {
+  if (rbacAllows(ctx.world, ctx.caller.objectId, perm, scope, ctx.now(), ctx.latency.ms('rbacPropagation'))) return;
+  throw armError(
+    'AuthorizationFailed',
+    `The client '${ctx.caller.name}' with object id '${ctx.caller.objectId}' does not have authorization ` +
+      `to perform action '${action}' over scope '${scope}' ` +
+      'or the scope is invalid. If access was recently granted, please refresh your credentials.',
+  );
+}

@@ -4,9 +4,9 @@ import { guid } from '../world/ids.js';
 import type { ArmResource } from '../world/model.js';
 import { deleteResource, flatten, getResource, listByType, putResource, rgId, subId } from '../world/resources.js';
 import { bool, str } from './args.js';
-import { createdBy } from './common.js';
+import { createdBy, requireControlPlane } from './common.js';
 import type { AzCtx } from './context.js';
-import { armError, cliError, resourceGroupNotFound } from './errors.js';
+import { armError, cliError, resourceGroupNotFound, usageError } from './errors.js';
 import type { AzCommand } from './registry.js';
 
 /** Azure Policy definitions and assignments (output flattened, as az prints them). */
@@ -27,6 +27,57 @@ function jsonArg(ctx: AzCtx, value: string, what: string): unknown {
   } catch {
     throw cliError(`Failed to parse ${what}: expected a JSON string or a path to a JSON file.`);
   }
+}
+
+/**
+ * An AAZAnyTypeArg value (azure-cli-core aaz/_arg_action.py, AAZAnyTypeArgAction.decode_str):
+ * a partial-value shorthand such as `category=Kubernetes` is refused; otherwise JSON or a full
+ * shorthand object such as `{category:Kubernetes}`. The refusal is an argument error (exit 2).
+ */
+const refusePartialShorthand = (option: string) => (value: string): void => {
+  if (/^[A-Za-z0-9_.\-\[\]]+=/.test(value)) {
+    throw usageError(
+      `Failed to parse '${option}' argument: AnyType args only support full value shorthand syntax, ` +
+        "please don't use partial value shorthand syntax. " +
+        "If it's a simple string, please wrap it with single quotes.",
+    );
+  }
+};
+
+function anyTypeArg(ctx: AzCtx, option: string, value: string): unknown {
+  refusePartialShorthand(option)(value);
+  const text = value.startsWith('@') || existsSync(resolve(ctx.cwd, value)) ? ctx.readFile(value.replace(/^@/, '')) : value;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return shorthand(text, option);
+  }
+}
+
+/** Full-value shorthand: `{a:b,c:d}` (nested braces, no quoting needed), or a bare word. */
+function shorthand(text: string, option: string): unknown {
+  const t = text.trim();
+  if (!t.startsWith('{')) return t.replace(/^'(.*)'$/, '$1');
+  if (!t.endsWith('}')) throw usageError(`Failed to parse '${option}' argument: Invalid shorthand syntax: missing '}'`);
+  const out: Record<string, unknown> = {};
+  let depth = 0;
+  let start = 1;
+  const parts: string[] = [];
+  for (let i = 1; i < t.length - 1; i++) {
+    if (t[i] === '{' || t[i] === '[') depth++;
+    else if (t[i] === '}' || t[i] === ']') depth--;
+    else if (t[i] === ',' && depth === 0) {
+      parts.push(t.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(t.slice(start, t.length - 1));
+  for (const part of parts.filter((x) => x.trim())) {
+    const colon = part.indexOf(':');
+    if (colon <= 0) throw usageError(`Failed to parse '${option}' argument: Invalid shorthand syntax: expected 'key:value' in '${part}'`);
+    out[part.slice(0, colon).trim()] = shorthand(part.slice(colon + 1), option);
+  }
+  return out;
 }
 
 const defId = (sub: string, name: string): string => `${subId(sub)}/providers/Microsoft.Authorization/policyDefinitions/${name}`;
@@ -73,7 +124,9 @@ export const policyCommands: AzCommand[] = [
       { names: '--mode' },
       { names: '--display-name' },
       { names: '--description' },
-      { names: '--metadata', kind: 'list' },
+      // Since the policy commands moved to aaz, --metadata is one argument of any type
+      // (_create.py: AAZAnyTypeArg): JSON or full-value shorthand, never key=value words.
+      { names: '--metadata', validate: refusePartialShorthand('--metadata') },
       { names: '--management-group' },
     ],
     run: async (ctx, a) => {
@@ -83,6 +136,8 @@ export const policyCommands: AzCommand[] = [
         throw armError('InvalidPolicyRule', `Failed to parse policy rule: 'Could not find member 'if' on object of type 'PolicyRuleDefinition'.`);
       }
       const params = str(a, 'params') ? (jsonArg(ctx, str(a, 'params')!, '--params') as Record<string, unknown>) : null;
+      const metadata = str(a, 'metadata') !== undefined ? anyTypeArg(ctx, '--metadata', str(a, 'metadata')!) : undefined;
+      requireControlPlane(ctx, 'policy/write', 'Microsoft.Authorization/policyDefinitions/write', defId(ctx.sub.id, name));
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
       const now = ctx.now();
       const existing = getResource(ctx.world, defId(ctx.sub.id, name));
@@ -93,7 +148,13 @@ export const policyCommands: AzCommand[] = [
         properties: {
           description: str(a, 'description') ?? null,
           displayName: str(a, 'displayName') ?? null,
-          metadata: { createdBy: ctx.caller.objectId, createdOn: new Date(existing?.meta?.createdAt ?? now).toISOString(), updatedBy: null, updatedOn: null },
+          metadata: {
+            ...(metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {}),
+            createdBy: ctx.caller.objectId,
+            createdOn: new Date(existing?.meta?.createdAt ?? now).toISOString(),
+            updatedBy: null,
+            updatedOn: null,
+          },
           mode: str(a, 'mode') ?? 'Indexed',
           parameters: params,
           policyRule: rules,
@@ -127,6 +188,7 @@ export const policyCommands: AzCommand[] = [
       if (inUse) {
         throw armError('PolicyDefinitionInUse', `The policy definition '${d.name}' is in use by the following assignments: [${inUse.id}]`);
       }
+      requireControlPlane(ctx, 'policy/write', 'Microsoft.Authorization/policyDefinitions/delete', d.id);
       deleteResource(ctx.world, d.id);
       ctx.markDirty();
       return null;
@@ -181,6 +243,7 @@ export const policyCommands: AzCommand[] = [
         }
       }
       const id = `${scope}/providers/Microsoft.Authorization/policyAssignments/${name}`;
+      requireControlPlane(ctx, 'policy/write', 'Microsoft.Authorization/policyAssignments/write', id);
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
       const now = ctx.now();
       const existing = getResource(ctx.world, id);
@@ -249,6 +312,7 @@ export const policyCommands: AzCommand[] = [
       const r = getResource(ctx.world, `${scope}/providers/Microsoft.Authorization/policyAssignments/${str(a, 'name')}`);
       // ARM DELETE of a missing assignment is a 204: success.
       if (!r) return null;
+      requireControlPlane(ctx, 'policy/write', 'Microsoft.Authorization/policyAssignments/delete', r.id);
       recordDeletion(ctx, r);
       deleteResource(ctx.world, r.id);
       ctx.markDirty();

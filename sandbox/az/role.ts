@@ -5,6 +5,7 @@ import { deleteResource, flatten, getResource, listByType, putResource } from '.
 import { bool, str } from './args.js';
 import type { AzCtx } from './context.js';
 import { armError, cliError, usageError } from './errors.js';
+import { requireControlPlane } from './common.js';
 import type { AzCommand } from './registry.js';
 
 /** `az role assignment`, with az 2.x's output shapes. */
@@ -95,8 +96,10 @@ export const roleCommands: AzCommand[] = [
         return p.principalId === principalId && p.scope.toLowerCase() === scope.toLowerCase() && roleByName(p.roleDefinitionId)?.guid === role.guid;
       });
       if (existing) return view(ctx, existing, true);
-      await ctx.clock.sleep(ctx.latency.ms('armWrite'));
       const name = guid();
+      const newId = `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+      requireControlPlane(ctx, 'authorization/write', 'Microsoft.Authorization/roleAssignments/write', newId);
+      await ctx.clock.sleep(ctx.latency.ms('armWrite'));
       const ra = putResource(ctx.world, {
         id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
         name,
@@ -172,6 +175,7 @@ export const roleCommands: AzCommand[] = [
         });
       }
       if (victims.length === 0) throw cliError('No matched assignments were found to delete');
+      for (const v of victims) requireControlPlane(ctx, 'authorization/write', 'Microsoft.Authorization/roleAssignments/delete', v.id);
       for (const v of victims) deleteResource(ctx.world, v.id);
       ctx.markDirty();
       return null;

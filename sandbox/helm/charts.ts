@@ -4,15 +4,42 @@
  * answers: docs/errata.md#helm-repository). Default values are the subset of chart 1.15.0's values.yaml that the
  * simulation reads.
  */
-export const LIVE_REPOS: Record<string, { charts: Record<string, { versions: string[]; appVersions: Record<string, string> }> }> = {
+export interface ChartIndex {
+  versions: string[];
+  appVersions: Record<string, string>;
+  description?: string;
+}
+
+/**
+ * 1.15.1 is a **simulated** later patch of the 1.15 line (upstream's index has 1.15.0 as the
+ * newest 1.x when this was written): it lets a sandbox run show how the runbook reports a newer
+ * patch of the pinned line without installing it.
+ */
+export const LIVE_REPOS: Record<string, { charts: Record<string, ChartIndex> }> = {
   'https://notaryproject.github.io/ratify': {
     charts: {
-      ratify: { versions: ['1.15.0', '1.14.2', '1.13.4', '1.12.1', '1.11.0'], appVersions: { '1.15.0': 'v1.4.0', '1.14.2': 'v1.3.2', '1.13.4': 'v1.2.3', '1.12.1': 'v1.1.1', '1.11.0': 'v1.0.0' } },
-      'ratify-gatekeeper-provider': { versions: ['2.0.0-alpha.1'], appVersions: { '2.0.0-alpha.1': '2.0.0-alpha.1' } },
+      ratify: {
+        versions: ['1.15.1', '1.15.0', '1.14.2', '1.13.4', '1.12.1', '1.11.0'],
+        appVersions: {
+          '1.15.1': 'v1.4.1', '1.15.0': 'v1.4.0', '1.14.2': 'v1.3.2', '1.13.4': 'v1.2.3', '1.12.1': 'v1.1.1', '1.11.0': 'v1.0.0',
+        },
+        description: 'A Helm chart for Ratify',
+      },
+      'ratify-gatekeeper-provider': {
+        versions: ['2.0.0-alpha.1'],
+        appVersions: { '2.0.0-alpha.1': '2.0.0-alpha.1' },
+        description: 'A Helm chart for Ratify Gatekeeper Provider',
+      },
     },
   },
   'https://open-policy-agent.github.io/gatekeeper/charts': {
-    charts: { gatekeeper: { versions: ['3.19.1', '3.18.2'], appVersions: { '3.19.1': 'v3.19.1', '3.18.2': 'v3.18.2' } } },
+    charts: {
+      gatekeeper: {
+        versions: ['3.19.1', '3.18.2'],
+        appVersions: { '3.19.1': 'v3.19.1', '3.18.2': 'v3.18.2' },
+        description: 'A Helm chart for Gatekeeper',
+      },
+    },
   },
 };
 

@@ -2,17 +2,44 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { helmUnreachable, resolveCluster } from '../kube/access.js';
+import { authenticate, type Authentication } from '../kube/auth.js';
 import { addDeployment, getObject, log, makeObject, putObject, removeDeployment } from '../kube/objects.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolError, type ToolResult } from '../tool-result.js';
 import type { HelmRelease, KubeData } from '../world/model.js';
 import { DEAD_REPOS, deepMerge, getPath, LIVE_REPOS, normaliseRepoUrl, ratifyDefaults } from './charts.js';
+import { DEFAULT_HELM, helmMajorOf } from '../config.js';
 import { applySet, SetParseError } from './values.js';
 import { splitFlag } from '../split-flag.js';
 
-/** helm v3 behaviour: `Error: <msg>` on stderr, exit 1. */
-const VALUE = new Set(['-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output', '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max']);
-const BOOL = new Set(['-i', '--install', '--create-namespace', '--wait', '--atomic', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A', '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--force', '--devel', '--wait-for-jobs', '--skip-crds', '--keep-history', '--no-hooks']);
+/**
+ * helm as the simulated machine has it (--sandbox-tools helm=3|4): errors as `Error: <msg>` on
+ * stderr, exit 1. Helm 4 (helm/helm pkg/cmd at v4.2.4) takes a wait
+ * strategy (`--wait` alone is `watcher`, flags.go AddWaitFlag), renames --atomic to
+ * --rollback-on-failure and --force to --force-replace (upgrade.go, install.go: MarkDeprecated,
+ * so the old names still work with a warning); Helm 3 (cmd/helm at v3.21.4) knows none of that.
+ */
+const VALUE = new Set([
+  '-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output',
+  '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--cascade',
+  '--max-col-width', '--filter',
+]);
+const BOOL = new Set([
+  '-i', '--install', '--create-namespace', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A',
+  '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--devel', '--wait-for-jobs', '--skip-crds',
+  '--keep-history', '--no-hooks', '--cleanup-on-fail', '-l', '--versions', '-r', '--regexp', '--fail-on-no-result',
+]);
+const BOOL_V3 = new Set(['--atomic', '--force', '--wait']);
+const BOOL_V4 = new Set(['--atomic', '--force', '--rollback-on-failure', '--force-replace']);
+/** pflag's MarkDeprecated message: `Flag --%s has been deprecated, %s`. */
+const DEPRECATED_V4: Record<string, string> = { '--atomic': 'use --rollback-on-failure instead', '--force': 'use --force-replace instead' };
+const WAIT_STRATEGIES = ['watcher', 'hookOnly', 'legacy'] as const;
+const SHORT: Record<string, string> = {
+  '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install',
+  '-A': '--all-namespaces', '-l': '--versions', '-r': '--regexp',
+};
+/** Helm 4 keeps the old names as deprecated aliases of these. */
+const RENAMED_V4: Record<string, string> = { '--atomic': '--rollback-on-failure', '--force': '--force-replace' };
 const APPEND = new Set(['-f', '--values', '--set', '--set-string', '--set-json']);
 
 const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
@@ -21,12 +48,20 @@ interface Parsed {
   cmd: string[];
   flags: Map<string, string>;
   multi: { flag: string; value: string }[];
+  /** Deprecation warnings helm prints on stderr before it runs (Helm 4). */
+  warnings: string[];
 }
 
-function parse(argv: readonly string[]): Parsed {
+export function helmVersionOf(t: Pick<ToolContext, 'world'>): string {
+  return t.world.config?.helm ?? DEFAULT_HELM;
+}
+
+function parse(argv: readonly string[], major: number): Parsed {
   const flags = new Map<string, string>();
   const multi: { flag: string; value: string }[] = [];
   const cmd: string[] = [];
+  const warnings: string[] = [];
+  const bools = major >= 4 ? BOOL_V4 : BOOL_V3;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith('-') || a === '-') {
@@ -34,7 +69,7 @@ function parse(argv: readonly string[]): Parsed {
       continue;
     }
     let { name, value } = splitFlag(a);
-    const canon = ({ '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install', '-A': '--all-namespaces' } as Record<string, string>)[name] ?? name;
+    const canon = SHORT[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {
         value = argv[++i];
@@ -42,11 +77,40 @@ function parse(argv: readonly string[]): Parsed {
       }
       if (APPEND.has(name)) multi.push({ flag: canon, value });
       else flags.set(canon, value);
-    } else if (BOOL.has(name)) flags.set(canon, value ?? 'true');
-    else throw fail(`unknown flag: ${name}`);
+    } else if (name === '--wait' && major >= 4) {
+      flags.set('--wait', waitStrategy(value ?? 'watcher', warnings));
+    } else if (BOOL.has(name) || bools.has(name)) {
+      if (value !== undefined && !['true', 'false', '1', '0', 't', 'f', 'TRUE', 'FALSE', 'True', 'False'].includes(value)) {
+        throw fail(`invalid argument "${value}" for "${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`);
+      }
+      const on = value === undefined || ['true', '1', 't', 'TRUE', 'True'].includes(value);
+      if (major >= 4 && DEPRECATED_V4[name]) warnings.push(`Flag ${name} has been deprecated, ${DEPRECATED_V4[name]}`);
+      const key = major >= 4 ? (RENAMED_V4[canon] ?? canon) : canon;
+      flags.set(key, on ? 'true' : 'false');
+    } else throw fail(`unknown flag: ${name}`);
   }
-  return { cmd, flags, multi };
+  return { cmd, flags, multi, warnings };
 }
+
+/** Helm 4's WaitStrategy flag value (pkg/cmd/flags.go waitValue.Set). */
+function waitStrategy(value: string, warnings: string[]): string {
+  if ((WAIT_STRATEGIES as readonly string[]).includes(value)) return value;
+  if (value === 'true' || value === 'false') {
+    const instead = value === 'true' ? 'watcher' : 'hookOnly';
+    warnings.push(`level=WARN msg="--wait=${value} is deprecated (boolean value) and can be replaced with --wait=${instead}"`);
+    return instead;
+  }
+  const valid = 'watcher, hookOnly, and legacy';
+  throw fail(`invalid argument "${value}" for "--wait" flag: invalid wait input "${value}". Valid inputs are ${valid}`);
+}
+
+/** Whether an install/upgrade waits for the resources: Helm 3 --wait/--atomic; Helm 4 watcher, legacy, or rollback-on-failure. */
+function waits(p: Parsed, major: number): boolean {
+  if (major >= 4) return ['watcher', 'legacy'].includes(p.flags.get('--wait') ?? '') || p.flags.get('--rollback-on-failure') === 'true';
+  return p.flags.get('--wait') === 'true' || p.flags.get('--atomic') === 'true';
+}
+
+const rollsBack = (p: Parsed, major: number): boolean => p.flags.get(major >= 4 ? '--rollback-on-failure' : '--atomic') === 'true';
 
 function repoKey(t: ToolContext): string {
   return t.env.HELM_REPOSITORY_CONFIG ?? (t.env.HOME ? `${t.env.HOME}/.config/helm/repositories.yaml` : 'default');
@@ -167,23 +231,56 @@ function installRatify(kube: KubeData, addonOn: boolean, rel: HelmRelease, ns: s
 }
 
 export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<ToolResult> {
+  let warnings = '';
   try {
-    const p = parse(argv);
+    const version = helmVersionOf(t);
+    const major = helmMajorOf(version);
+    const p = parse(argv, major);
+    warnings = p.warnings.map((w) => `${w}\n`).join('');
+    const result = await runParsed(t, p, version, major);
+    return { ...result, stderr: warnings + result.stderr };
+  } catch (e) {
+    if (e instanceof ToolError) return { stdout: e.stdout, stderr: warnings + e.message, exitCode: e.exitCode };
+    throw e;
+  }
+}
+
+/** `helm version` of the simulated release: Go's %#v of BuildInfo (Helm 4 adds KubeClientVersion). */
+function versionOutput(p: Parsed, version: string, major: number): ToolResult {
+  const build = major >= 4
+    ? { commit: '7e2bdeb76e4d3a44b4ef1fb1cb1b04d1e2a3c9f0', go: 'go1.25.7', extra: ', KubeClientVersion:"v1.35"' }
+    : { commit: 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb', go: 'go1.24.11', extra: '' };
+  if (p.flags.get('--short') === 'true') return ok(`${version}+g${build.commit.slice(0, 7)}\n`);
+  const template = p.flags.get('--template');
+  const field = (name: string) => new RegExp(`\\{\\{\\s*\\.${name}\\s*\\}\\}`, 'g');
+  if (template) {
+    return ok(template.replace(field('Version'), version).replace(field('GoVersion'), build.go).replace(field('GitCommit'), build.commit));
+  }
+  const info = `Version:"${version}", GitCommit:"${build.commit}", GitTreeState:"clean", GoVersion:"${build.go}"${build.extra}`;
+  return ok(`version.BuildInfo{${info}}\n`);
+}
+
+async function runParsed(t: ToolContext, p: Parsed, version: string, major: number): Promise<ToolResult> {
+  {
     const [sub, ...rest] = p.cmd;
     switch (sub) {
       case undefined:
       case 'help':
         return { stdout: 'The Kubernetes package manager (ratify-runbook sandbox)\n', stderr: '', exitCode: 0 };
       case 'version':
-        if (p.flags.get('--short') === 'true') return ok('v3.17.2+gcc0bbbd\n');
-        if (p.flags.get('--template')) return ok(p.flags.get('--template')!.replace(/\{\{\s*\.Version\s*\}\}/g, 'v3.17.2').replace(/\{\{\s*\.GoVersion\s*\}\}/g, 'go1.23.7'));
-        return ok('version.BuildInfo{Version:"v3.17.2", GitCommit:"cc0bbbd6d6276b83880042c1ecb34087e84d41eb", GitTreeState:"clean", GoVersion:"go1.23.7"}\n');
+        return versionOutput(p, version, major);
       case 'repo':
         return repo(t, p, rest);
+      case 'search':
+        return search(t, p, rest);
     }
     const access = resolveCluster(t.world, t.env, t.cwd, { ...(p.flags.get('--kubeconfig') ? { kubeconfig: p.flags.get('--kubeconfig')! } : {}), ...(p.flags.get('--kube-context') ? { context: p.flags.get('--kube-context')! } : {}) });
     const ns = p.flags.get('--namespace') ?? ('namespace' in access && access.namespace ? access.namespace : 'default');
     const unreachable = (prefix: string): ToolError => fail(`${prefix}${helmUnreachable(access as Exclude<typeof access, { ok: true }>)}`);
+    if (access.ok) {
+      const auth = await authenticate(t, access);
+      if (!auth.ok) return helmAuthFailure(auth, access.server);
+    }
     switch (sub) {
       case 'install':
       case 'upgrade': {
@@ -211,7 +308,7 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
         }
         const config = p.flags.get('--reuse-values') === 'true' && existing ? deepMerge(existing.config, userValues(t, p)) : userValues(t, p);
         const now = t.clock.now();
-        const wait = p.flags.get('--wait') === 'true' || p.flags.get('--atomic') === 'true';
+        const wait = waits(p, major);
         const installMs = t.latency.ms('helmInstall');
         const upgrading = existing !== undefined && existing.status !== 'uninstalled';
         const rel: HelmRelease = {
@@ -232,7 +329,11 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
         const problem = chart.chart === 'ratify' ? installRatify(kube, addonOn, rel, ns, now, now + installMs) : undefined;
         if (problem) {
           t.markDirty();
-          if (p.flags.get('--atomic') === 'true') throw fail(`release ${name} failed, and has been uninstalled due to atomic being set: ${problem}`);
+          if (rollsBack(p, major)) {
+            const how = upgrading ? 'rolled back' : 'uninstalled';
+            const flag = major >= 4 ? 'rollback-on-failure' : 'atomic';
+            throw fail(`release ${name} failed, and has been ${how} due to ${flag} being set: ${problem}`);
+          }
           kube.releases[key] = { ...rel, status: 'failed', description: `Release "${name}" failed: ${problem}` };
           throw fail(upgrading || sub === 'install' ? `${prefix}${problem}` : problem);
         }
@@ -255,7 +356,19 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
       case 'ls': {
         if (!access.ok) throw unreachable('');
         const all = p.flags.get('--all-namespaces') === 'true';
-        const rels = Object.values(access.kube.releases).filter((r) => (all || r.namespace === ns) && (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed'));
+        // --filter: a regular expression on the release name (pkg/cmd/list.go).
+        let filter: RegExp | undefined;
+        try {
+          filter = p.flags.get('--filter') !== undefined ? new RegExp(p.flags.get('--filter')!) : undefined;
+        } catch {
+          throw fail(`error parsing regexp: ${p.flags.get('--filter')}`);
+        }
+        const rels = Object.values(access.kube.releases).filter(
+          (r) =>
+            (all || r.namespace === ns) &&
+            (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') &&
+            (!filter || filter.test(r.name)),
+        );
         if (p.flags.get('--output') === 'json') {
           return ok(JSON.stringify(rels.map((r) => ({ name: r.name, namespace: r.namespace, revision: String(r.revision), updated: new Date(r.lastDeployed).toISOString().replace('T', ' ').replace('Z', ' +0000 UTC'), status: r.status, chart: `${r.chart}-${r.chartVersion}`, app_version: r.appVersion }))) + '\n');
         }
@@ -290,13 +403,58 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
       default:
         throw fail(`unknown command "${sub}" for "helm"\nRun 'helm --help' for usage.`);
     }
-  } catch (e) {
-    if (e instanceof ToolError) return { stdout: e.stdout, stderr: e.message, exitCode: e.exitCode };
-    throw e;
   }
 }
 
 const ok = (stdout: string): ToolResult => ({ stdout, stderr: '', exitCode: 0 });
+
+/** helm uses client-go like kubectl: the same credential plugin, the same refusals, in helm's words. */
+function helmAuthFailure(auth: Exclude<Authentication, { ok: true }>, server: string): ToolResult {
+  if (auth.kind === 'waits') return { stdout: '', stderr: auth.stderr, exitCode: 0, waitsForever: true };
+  if (auth.kind === 'unauthorized') {
+    const stderr = 'Error: Kubernetes cluster unreachable: the server has asked for the client to provide credentials\n';
+    return { stdout: '', stderr, exitCode: 1 };
+  }
+  const stderr = `${auth.stderr}Error: Kubernetes cluster unreachable: Get "${server}/version": ${auth.message}\n`;
+  return { stdout: '', stderr, exitCode: 1 };
+}
+
+/**
+ * `helm search repo [keyword] [--versions] [-o json]` (pkg/cmd/search_repo.go): charts of the
+ * added repositories whose name contains the keyword; stable versions only unless --devel;
+ * the newest first; JSON is one compact array of {name, version, app_version, description}.
+ */
+function search(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
+  if (rest[0] !== 'repo') throw fail(`unknown command "${rest[0] ?? ''}" for "helm search"`);
+  const repos = t.world.helmRepos[repoKey(t)] ?? {};
+  if (Object.keys(repos).length === 0) throw fail('no repositories configured');
+  const keyword = rest.slice(1).join(' ').toLowerCase();
+  const rows: { name: string; version: string; app_version: string; description: string }[] = [];
+  for (const [repoName, url] of Object.entries(repos).sort(([a], [b]) => a.localeCompare(b))) {
+    const index = LIVE_REPOS[normaliseRepoUrl(url)];
+    for (const [chartName, chart] of Object.entries(index?.charts ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+      const name = `${repoName}/${chartName}`;
+      if (keyword && !name.toLowerCase().includes(keyword)) continue;
+      const versions = [...chart.versions].filter((v) => p.flags.get('--devel') === 'true' || !v.includes('-')).sort(compareVersionsDesc);
+      for (const v of p.flags.get('--versions') === 'true' ? versions : versions.slice(0, 1)) {
+        rows.push({ name, version: v, app_version: chart.appVersions[v] ?? v, description: chart.description ?? '' });
+      }
+    }
+  }
+  if (p.flags.get('--output') === 'json') return ok(`${JSON.stringify(rows)}\n`);
+  if (rows.length === 0) return ok('No results found\n');
+  const header = ['NAME', 'CHART VERSION', 'APP VERSION', 'DESCRIPTION'];
+  const table = [header, ...rows.map((r) => [r.name, r.version, r.app_version, r.description])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  return ok(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('\t').trimEnd()).join('\n') + '\n');
+}
+
+function compareVersionsDesc(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((x) => Number(x) || 0);
+  const pb = b.split(/[.-]/).map((x) => Number(x) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pb[i] ?? 0) - (pa[i] ?? 0);
+  return 0;
+}
 
 function repo(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
   const key = repoKey(t);

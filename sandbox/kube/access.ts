@@ -5,30 +5,37 @@ import { clusterFqdn } from '../world/cluster.js';
 import type { ArmResource, KubeData, World } from '../world/model.js';
 import { listByType } from '../world/resources.js';
 import { kubeOf } from './objects.js';
+import type { KubeUser } from './credentials.js';
 
 /**
  * kubectl and helm act on the cluster their kubeconfig names, as the real ones do: KUBECONFIG (or
  * --kubeconfig), else ~/.kube/config; the current context's server URL is the cluster's FQDN.
  */
 export type Access =
-  | { ok: true; cluster: ArmResource; kube: KubeData; contextName: string }
+  | { ok: true; cluster: ArmResource; kube: KubeData; contextName: string; server: string; user?: KubeUser }
   | { ok: false; reason: 'no-config'; server: string }
   | { ok: false; reason: 'no-context'; context: string }
   | { ok: false; reason: 'unknown-host'; server: string; host: string };
 
 interface Kubeconfig {
   'current-context'?: string;
-  contexts?: { name: string; context: { cluster: string; namespace?: string } }[];
+  contexts?: { name: string; context: { cluster: string; namespace?: string; user?: string } }[];
   clusters?: { name: string; cluster: { server: string } }[];
+  users?: { name: string; user: KubeUser }[];
 }
 
-export function resolveCluster(world: World, env: Readonly<Record<string, string>>, cwd: string, flags: { kubeconfig?: string; context?: string }): Access & { namespace?: string } {
+export function resolveCluster(
+  world: World,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  flags: { kubeconfig?: string; context?: string; user?: string },
+): Access & { namespace?: string } {
   const files = flags.kubeconfig
     ? [resolve(cwd, flags.kubeconfig)]
     : env.KUBECONFIG
       ? env.KUBECONFIG.split(delimiter).filter(Boolean).map((f) => resolve(cwd, f))
       : [join(env.HOME ?? '/nonexistent', '.kube', 'config')];
-  const merged: Required<Kubeconfig> = { 'current-context': '', contexts: [], clusters: [] };
+  const merged: Required<Kubeconfig> = { 'current-context': '', contexts: [], clusters: [], users: [] };
   for (const f of files) {
     if (!existsSync(f)) continue;
     let doc: Kubeconfig;
@@ -40,6 +47,7 @@ export function resolveCluster(world: World, env: Readonly<Record<string, string
     if (!merged['current-context'] && doc['current-context']) merged['current-context'] = doc['current-context'];
     for (const c of doc.contexts ?? []) if (!merged.contexts.some((x) => x.name === c.name)) merged.contexts.push(c);
     for (const c of doc.clusters ?? []) if (!merged.clusters.some((x) => x.name === c.name)) merged.clusters.push(c);
+    for (const u of doc.users ?? []) if (!merged.users.some((x) => x.name === u.name)) merged.users.push(u);
   }
   const ctxName = flags.context ?? merged['current-context'];
   if (!ctxName) return { ok: false, reason: 'no-config', server: 'localhost:8080' };
@@ -54,7 +62,16 @@ export function resolveCluster(world: World, env: Readonly<Record<string, string
   }
   const cluster = listByType(world, 'Microsoft.ContainerService/ManagedClusters').find((c) => clusterFqdn(c).toLowerCase() === host.toLowerCase());
   if (!cluster) return { ok: false, reason: 'unknown-host', server, host };
-  return { ok: true, cluster, kube: kubeOf(world, cluster.id), contextName: ctxName, ...(context.context.namespace ? { namespace: context.context.namespace } : {}) };
+  const user = merged.users.find((u) => u.name === (flags.user ?? context.context.user))?.user;
+  return {
+    ok: true,
+    cluster,
+    kube: kubeOf(world, cluster.id),
+    contextName: ctxName,
+    server,
+    ...(user ? { user } : {}),
+    ...(context.context.namespace ? { namespace: context.context.namespace } : {}),
+  };
 }
 
 /** What kubectl v1.32 prints when it cannot reach a cluster. */

@@ -7,6 +7,7 @@ import type { KubeObject } from '../world/model.js';
 import { rbacAllows } from '../world/rbac.js';
 import { listByType } from '../world/resources.js';
 import { kubectlUnreachable, resolveCluster } from './access.js';
+import { authenticate, type Authentication } from './auth.js';
 import { admitPod, evaluatePod } from './admission.js';
 import { jsonpath } from './jsonpath.js';
 import { deleteObject, getObject, makeObject, putObject, replicaPodName } from './objects.js';
@@ -41,7 +42,15 @@ const TYPES: TypeDef[] = [
 ];
 
 const VALUE_FLAGS = new Set(['-n', '--namespace', '--kubeconfig', '--context', '-o', '--output', '-l', '--selector', '--image', '--restart', '--dry-run', '--timeout', '--tail', '-c', '--container', '--for', '--grace-period', '--labels', '--request-timeout', '-f', '--filename', '--field-selector', '--sort-by', '--since', '--overrides', '--env', '--port', '--cluster', '--user', '--template']);
-const BOOL_FLAGS = new Set(['-A', '--all-namespaces', '--ignore-not-found', '--no-headers', '--show-labels', '--force', '--wait', '--rm', '-i', '--stdin', '-t', '--tty', '--all', '--client', '-w', '--watch', '-p', '--previous', '--prefix', '--all-containers', '--command', '--now', '--short', '--validate', '--minify', '--raw', '--show-managed-fields', '--save-config', '--overwrite']);
+const BOOL_FLAGS = new Set([
+  '-q', '--quiet', '-A', '--all-namespaces', '--ignore-not-found', '--no-headers', '--show-labels', '--force', '--wait', '--rm', '-i',
+  '--stdin', '-t', '--tty', '--all', '--client', '-w', '--watch', '-p', '--previous', '--prefix', '--all-containers', '--command', '--now',
+  '--short', '--validate', '--minify', '--raw', '--show-managed-fields', '--save-config', '--overwrite',
+]);
+const SHORT_FLAGS: Record<string, string> = {
+  '-n': '--namespace', '-o': '--output', '-l': '--selector', '-A': '--all-namespaces', '-c': '--container', '-f': '--filename',
+  '-i': '--stdin', '-t': '--tty', '-w': '--watch', '-p': '--previous', '-q': '--quiet',
+};
 
 interface Parsed {
   verb: string;
@@ -67,7 +76,7 @@ function parse(argv: readonly string[]): Parsed {
         name = a.slice(0, 2);
         value = a.slice(2).replace(/^=/, '');
       }
-      const canon = ({ '-n': '--namespace', '-o': '--output', '-l': '--selector', '-A': '--all-namespaces', '-c': '--container', '-f': '--filename', '-i': '--stdin', '-t': '--tty', '-w': '--watch', '-p': '--previous' } as Record<string, string>)[name] ?? name;
+      const canon = SHORT_FLAGS[name] ?? name;
       if (VALUE_FLAGS.has(name)) {
         if (value === undefined) {
           value = argv[++i];
@@ -312,6 +321,9 @@ export async function runKubectl(t: ToolContext, argv: readonly string[]): Promi
       throw fail(`error: unknown command "${p.args[0] ?? ''}" for "kubectl config"`);
     }
     if (!access.ok) throw fail(kubectlUnreachable(access));
+    const auth = await authenticate(t, access);
+    if (!auth.ok) return authFailure(auth);
+    if (p.verb === 'auth') return canI(p, auth.clusterAdmin);
     const e: Env = { world: t.world, cluster: access.cluster, kube: access.kube, now: t.clock.now(), latency: t.latency };
     const ns = p.flags.get('--namespace') ?? access.namespace ?? 'default';
     const allNs = p.flags.get('--all-namespaces') === 'true';
@@ -334,7 +346,7 @@ export async function runKubectl(t: ToolContext, argv: readonly string[]): Promi
           labels[k] = v ?? '';
         }
         const out = createPod(e, ns, name, image, labels, p.flags.get('--dry-run'));
-        t.markDirty();
+        if (!p.flags.get('--dry-run')) t.markDirty();
         return { stdout: out, stderr: '', exitCode: 0 };
       }
       case 'create': {
@@ -363,6 +375,31 @@ export async function runKubectl(t: ToolContext, argv: readonly string[]): Promi
     if (err instanceof ToolError) return { stdout: err.stdout, stderr: err.message, exitCode: err.exitCode };
     throw err;
   }
+}
+
+/** What kubectl prints when the API server will not take the kubeconfig's user. */
+function authFailure(auth: Exclude<Authentication, { ok: true }>): ToolResult {
+  if (auth.kind === 'waits') return { stdout: '', stderr: auth.stderr, exitCode: 0, waitsForever: true };
+  if (auth.kind === 'unauthorized') throw fail('error: You must be logged in to the server (Unauthorized)');
+  return { stdout: '', stderr: `${auth.stderr}Unable to connect to the server: ${auth.message}\n`, exitCode: 1 };
+}
+
+/**
+ * `kubectl auth can-i VERB RESOURCE`: "yes" (exit 0) or "no" (exit 1). Cluster admins may do
+ * anything; other signed-in users only read (the sandbox models no finer Kubernetes RBAC).
+ */
+function canI(p: Parsed, clusterAdmin: boolean): ToolResult {
+  if (p.args[0] !== 'can-i') throw fail(`error: unknown command "${p.args[0] ?? ''}" for "kubectl auth"`);
+  const [, verb, resource] = p.args;
+  if (!verb || !resource) {
+    throw fail(
+      'error: you must specify two arguments: verb resource or verb resource/resourceName.\n' +
+        "See 'kubectl auth can-i -h' for help and examples",
+    );
+  }
+  const allowed = clusterAdmin || ['get', 'list', 'watch'].includes(verb);
+  const quiet = p.flags.get('--quiet') === 'true';
+  return { stdout: quiet ? '' : allowed ? 'yes\n' : 'no\n', stderr: '', exitCode: allowed ? 0 : 1 };
 }
 
 function get(e: Env, p: Parsed, ns: string, allNs: boolean): ToolResult {

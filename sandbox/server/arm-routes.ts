@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { verifyJwt } from '../jwt.js';
 import type { ArmResource, World } from '../world/model.js';
 import { armView, getResource, getRg, rgOf, subOf } from '../world/resources.js';
+import { unsupportedApiVersion, versionedView } from './api-versions.js';
 
 /**
  * The ARM endpoint: GET by resource id, list by resource group or by tag,
@@ -62,6 +63,22 @@ const genericView = (r: ArmResource): Record<string, unknown> => {
 /** Top-level tracked resources inside resource groups (what `/resources` lists). */
 const isTracked = (r: ArmResource): boolean => /\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i.test(r.id) && !/\/microsoft\.authorization\//i.test(r.id);
 
+/**
+ * The resource type a path names, the way ARM looks up the provider's API versions:
+ * `/subscriptions/s/resourceGroups/rg/providers/Ns/type/name/child/name` -> `ns/type/child`.
+ */
+export function typeOfPath(path: string): string {
+  const p = path.toLowerCase();
+  if (/^\/subscriptions(\/[^/]+)?$/.test(p)) return 'subscriptions';
+  if (/^\/subscriptions\/[^/]+(\/resourcegroups\/[^/]+)?\/resources$/.test(p)) return 'microsoft.resources/resources';
+  if (/^\/subscriptions\/[^/]+\/resourcegroups(\/[^/]+)?$/.test(p)) return 'microsoft.resources/resourcegroups';
+  const at = p.lastIndexOf('/providers/');
+  if (at < 0) return '';
+  const [ns, ...rest] = p.slice(at + '/providers/'.length).split('/');
+  const types = rest.filter((_, i) => i % 2 === 0);
+  return [ns, ...types].join('/');
+}
+
 export function armRoute(world: World, method: string, rawUrl: string, auth: string | undefined, nowMs: number): ArmReply {
   // Not new URL(rawUrl, base): the SDK sends '//subscriptions/...', which URL would read as a host.
   const q = rawUrl.indexOf('?');
@@ -69,7 +86,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   const token = /^Bearer\s+(.+)$/i.exec(auth ?? '')?.[1];
   if (!token) return err(401, 'AuthenticationFailed', "Authentication failed. The 'Authorization' header is missing.");
   if (!verifyJwt(token, world.tokenKey, nowMs)) return err(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
-  if (!url.searchParams.get('api-version')) {
+  const apiVersion = url.searchParams.get('api-version');
+  if (!apiVersion) {
     return err(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
   }
   if (method !== 'GET' && method !== 'HEAD') {
@@ -77,6 +95,8 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   }
   // The SDK joins endpoint and id as '//subscriptions/...': collapse repeated slashes.
   const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  const invalid = unsupportedApiVersion(typeOfPath(path), apiVersion);
+  if (invalid) return err(400, invalid.code, invalid.message);
   const filter = parseFilter(url.searchParams.get('$filter'));
   if (filter === 'bad') return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${url.searchParams.get('$filter')}' specified in the query string.`);
   const all = Object.values(world.arm);
@@ -120,9 +140,11 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   }
   // Child collections by id, e.g. .../userAssignedIdentities/x/federatedIdentityCredentials
   const res = getResource(world, path);
-  if (res) return { status: 200, body: armView(res) };
+  if (res) return { status: 200, body: armView(versionedView(res, apiVersion)) };
   const children = all.filter((r) => r.id.toLowerCase().startsWith(path.toLowerCase() + '/') && r.id.split('/').length === path.split('/').length + 1);
-  if (children.length > 0 && getResource(world, path.split('/').slice(0, -1).join('/'))) return { status: 200, body: { value: children.map(armView) } };
+  if (children.length > 0 && getResource(world, path.split('/').slice(0, -1).join('/'))) {
+    return { status: 200, body: { value: children.map((c) => armView(versionedView(c, apiVersion))) } };
+  }
   return notFoundFor(world, path);
 }
 

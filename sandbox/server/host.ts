@@ -5,10 +5,13 @@ import { runHelm } from '../helm/helm.js';
 import { runKubectl } from '../kube/kubectl.js';
 import type { LatencyProfile } from '../latency.js';
 import { runNotation } from '../notation/notation.js';
+import { runKubelogin } from '../kubelogin/kubelogin.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolResult } from '../tool-result.js';
 import type { World } from '../world/model.js';
-import { seedAnswers, type SeedAnswers } from '../world/seed.js';
+import { applySeedOptions, seedAnswers, type SeedAnswers } from '../world/seed.js';
+import type { SeedOptions } from '../types.js';
+import type { SandboxTools } from '../config.js';
 import type { WorldStore } from '../world/store.js';
 import { faultResult } from './fault-text.js';
 import { redactArgv } from './redact.js';
@@ -54,18 +57,25 @@ export class WorldHost {
     this.clock = clock;
   }
 
-  openSession(id: string, faults: readonly FaultSpec[], pid?: number): void {
+  /** Call commit() after it: the tools it records are a change of the world. */
+  openSession(id: string, faults: readonly FaultSpec[], tools?: SandboxTools, pid?: number): void {
     this.sessions.set(id, { faults: new FaultPlan(faults), pid });
+    // The machine's tools are part of the world: later invocations (sandbox exec) keep them.
+    if (tools?.helm && tools.helm !== this.world.config?.helm) {
+      this.world.config = { ...this.world.config, helm: tools.helm };
+    }
   }
 
   closeSession(id: string): void {
     this.sessions.delete(id);
   }
 
-  async seed(answers: SeedAnswers): Promise<boolean> {
-    const changed = seedAnswers(this.world, answers, this.clock.now());
+  /** What the blog's part 3 leaves for these answers (once), then --sandbox-cluster/--sandbox-caller when given. */
+  async seed(answers: SeedAnswers, options: SeedOptions = {}, seedBase = true): Promise<boolean> {
+    const seeded = seedBase && seedAnswers(this.world, answers, this.clock.now());
+    applySeedOptions(this.world, answers, options);
     await this.store.commit();
-    return changed;
+    return seeded;
   }
 
   /**
@@ -131,6 +141,9 @@ export class WorldHost {
           break;
         case 'notation':
           result = await runNotation(ctx, call.argv);
+          break;
+        case 'kubelogin':
+          result = await runKubelogin(ctx, call.argv);
           break;
         default:
           result = { stdout: '', stderr: `sandbox: unknown tool ${call.tool}\n`, exitCode: 127 };

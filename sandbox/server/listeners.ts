@@ -6,6 +6,8 @@ import { parseFaultSpec } from '../faults.js';
 import { signJwt } from '../jwt.js';
 import type { WorldTls } from '../tls.js';
 import type { SeedAnswers } from '../world/seed.js';
+import type { SeedOptions } from '../types.js';
+import type { SandboxTools } from '../config.js';
 import { armRoute, sendArm } from './arm-routes.js';
 import type { ToolCall, ToolReply, WorldHost } from './host.js';
 
@@ -18,8 +20,8 @@ export interface RunningServer {
 
 export type RpcRequest =
   | ({ op: 'call' } & ToolCall)
-  | { op: 'seed'; answers: SeedAnswers }
-  | { op: 'session-open'; id: string; faults: string[]; pid?: number }
+  | { op: 'seed'; answers: SeedAnswers; options?: SeedOptions; base?: boolean }
+  | { op: 'session-open'; id: string; faults: string[]; tools?: SandboxTools; pid?: number }
   | { op: 'session-close'; id: string }
   | { op: 'token'; scope: string }
   | { op: 'ping' };
@@ -46,9 +48,10 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
     case 'call':
       return host.call(body);
     case 'seed':
-      return { changed: await host.seed(body.answers) };
+      return { changed: await host.seed(body.answers, body.options, body.base !== false) };
     case 'session-open':
-      host.openSession(body.id, body.faults.map(parseFaultSpec), body.pid);
+      host.openSession(body.id, body.faults.map(parseFaultSpec), body.tools, body.pid);
+      await host.commit();
       return { ok: true };
     case 'session-close':
       host.closeSession(body.id);
@@ -130,5 +133,5 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
 function shReply(reply: ToolReply, step: string | undefined): string {
   const log = `{"argv":${JSON.stringify(reply.logArgv)},"exitCode":${reply.exitCode},"ms":__MS__,"step":${JSON.stringify(step ?? null)}}`;
   const parts = [reply.stdout, reply.stderr, log];
-  return `${reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
+  return `${reply.waitsForever ? 'wait' : reply.exitCode}\n${parts.map((p) => Buffer.byteLength(p)).join('\n')}\n${parts.join('')}`;
 }

@@ -7,10 +7,14 @@
  * cwd, a few environment variables and (when the command reads it) stdin, prints the answer,
  * and appends the call-log line. Bash < 5 (macOS's 3.2) falls back to the node client.
  *
- * Reply framing (x-sandbox-format: sh): four decimal lines (exit code, then the byte lengths of
- * stdout, stderr and the call-log line) followed by those three byte strings.
+ * Reply framing (x-sandbox-format: sh): four lines (the exit code, or `wait` when the tool then
+ * blocks forever, and the byte lengths of stdout, stderr and the call-log line) followed by those
+ * three byte strings.
  */
-export const FORWARDED_ENV = ['KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME', 'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR'] as const;
+export const FORWARDED_ENV = [
+  'KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME',
+  'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR', 'AAD_LOGIN_METHOD',
+] as const;
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -64,6 +68,8 @@ __out='' __err='' __log=''
 exec 3<&-
 printf '%s' "$__out"
 printf '%s' "$__err" >&2
+# "wait": the tool waits for something a non-interactive run never gives (a browser sign-in).
+if [[ $__code == wait ]]; then exec sleep 2147483647; fi
 __end=\${EPOCHREALTIME/./}
 printf '%s\\n' "\${__log/__MS__/$(( (__end - __start) / 1000 ))}" >> "$RATIFY_SANDBOX_WORLD/calls.jsonl" 2>/dev/null
 exit "$__code"

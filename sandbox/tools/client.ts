@@ -7,13 +7,17 @@ import { rpc, type ServerInfo } from './rpc.js';
  * (only when the command reads it) and cwd to the world's owner, prints what comes back, and
  * appends one line to <worldDir>/calls.jsonl. Kept to node:fs/http so each call starts fast.
  */
-const FORWARDED_ENV = ['KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME', 'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR'];
+const FORWARDED_ENV = [
+  'KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME',
+  'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR', 'AAD_LOGIN_METHOD',
+];
 
 interface Reply {
   stdout: string;
   stderr: string;
   exitCode: number;
   logArgv: string[];
+  waitsForever?: boolean;
 }
 
 function readsStdin(argv: readonly string[]): boolean {
@@ -53,6 +57,9 @@ export async function main(tool: string): Promise<void> {
   }
   await write(process.stdout, reply.stdout);
   await write(process.stderr, reply.stderr);
+  // Like a real tool waiting for a browser sign-in: nothing more happens until it is killed.
+  if (reply.waitsForever) setInterval(() => {}, 1 << 30);
+  if (reply.waitsForever) return;
   try {
     appendFileSync(join(worldDir, 'calls.jsonl'), JSON.stringify({ argv: reply.logArgv, exitCode: reply.exitCode, ms: Math.round(performance.now()), step: process.env.RATIFY_RUNBOOK_STEP ?? null }) + '\n');
   } catch {

@@ -116,3 +116,48 @@ export function disableImageIntegrity(world: World, clusterId: string, goneAt: n
 }
 
 export const clusterFqdn = (res: ArmResource): string => String((res.properties as { fqdn: string }).fqdn);
+
+/** The AKS AAD server application: Entra ID tokens for AKS clusters are issued for it (Azure/kubelogin docs, concepts/aks.md). */
+export const AKS_AAD_SERVER_APP = '6dae42f8-4368-4678-94ff-3960e28e3630';
+/** The AKS AAD client application kubelogin's device-code flow signs in with (same source). */
+export const AKS_AAD_CLIENT_APP = '80faf920-1908-4b52-b5ef-a8e7bedfc67a';
+
+export interface AadProfile {
+  managed: boolean;
+  enableAzureRBAC: boolean;
+  adminGroupObjectIDs: string[] | null;
+  tenantID: string;
+}
+
+/** The cluster's Entra ID integration (aadProfile, stable in every API version), when on. */
+export function aadProfileOf(cluster: ArmResource): AadProfile | undefined {
+  const aad = cluster.properties.aadProfile as AadProfile | null | undefined;
+  return aad?.managed ? aad : undefined;
+}
+
+/**
+ * Switches a cluster between local accounts (a static token in the kubeconfig) and Entra ID
+ * sign-in with local accounts disabled, as many company clusters are: the kubeconfig then runs
+ * kubelogin, and the cluster's admin group holds cluster-admin. The signed-in user is in that
+ * group unless the seeded caller is a plain contributor.
+ */
+export function setClusterSignIn(world: World, cluster: ArmResource, signIn: 'local-accounts' | 'entra-id'): void {
+  const p = cluster.properties;
+  if (signIn === 'local-accounts') {
+    p.aadProfile = null;
+    p.disableLocalAccounts = false;
+    return;
+  }
+  const group = (world.config = { ...world.config }).aksAdminGroup ??= guid();
+  p.aadProfile = { managed: true, enableAzureRBAC: false, adminGroupObjectIDs: [group], adminUsers: null, tenantID: world.tenant.id };
+  p.disableLocalAccounts = true;
+  syncAdminGroup(world);
+}
+
+/** The user is a member of the clusters' admin group exactly when the seeded caller is an owner. */
+export function syncAdminGroup(world: World): void {
+  const group = world.config?.aksAdminGroup;
+  if (!group) return;
+  const others = (world.user.groups ?? []).filter((g) => g !== group);
+  world.user.groups = world.config?.caller === 'contributor' ? others : [...others, group];
+}

@@ -32,6 +32,8 @@ export interface Principal {
   appId?: string;
   /** Set for managed identities: the identity resource id. */
   identityId?: string;
+  /** Entra ID groups the principal belongs to (object ids), e.g. a cluster's admin group. */
+  groups?: string[];
 }
 
 export interface Subscription {
@@ -196,4 +198,15 @@ export interface World {
   notation: Record<string, { plugins: Record<string, string>; logins: Record<string, string> }>;
   /** Answer sets already seeded (idempotent seeding). */
   seeded: string[];
+  /** The simulated machine and tenant (--sandbox-tools, --sandbox-caller); absent in older worlds. */
+  config?: WorldConfig;
+}
+
+export interface WorldConfig {
+  /** What `helm version --template '{{.Version}}'` prints (default: sandbox/config.ts DEFAULT_HELM). */
+  helm?: string;
+  /** The roles the signed-in user holds on the subscriptions (default owner). */
+  caller?: 'owner' | 'contributor';
+  /** The Entra ID group that administers Entra ID clusters (created with the first one). */
+  aksAdminGroup?: string;
 }

@@ -18,7 +18,10 @@ export type Perm =
   | 'secrets/list'
   | 'acr/pull'
   | 'acr/push'
-  | 'authorization/write';
+  /** Microsoft.Authorization/roleAssignments/write */
+  | 'authorization/write'
+  /** Microsoft.Authorization/policyDefinitions/write and policyAssignments/write */
+  | 'policy/write';
 
 export interface RoleDef {
   name: string;
@@ -29,10 +32,14 @@ export interface RoleDef {
 const CERT_ALL: Perm[] = ['certificates/get', 'certificates/list', 'certificates/create', 'certificates/delete', 'certificates/purge'];
 
 export const ROLES: readonly RoleDef[] = [
-  { name: 'Owner', guid: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', perms: ['acr/pull', 'acr/push', 'authorization/write'] },
+  { name: 'Owner', guid: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635', perms: ['acr/pull', 'acr/push', 'authorization/write', 'policy/write'] },
+  // Contributor's NotActions hold Microsoft.Authorization/*/Write: no role assignments, no policies.
   { name: 'Contributor', guid: 'b24988ac-6180-42a0-ab88-20f7382dd24c', perms: ['acr/pull', 'acr/push'] },
   { name: 'Reader', guid: 'acdd72a7-3385-48ef-bd42-f606fba81ae7', perms: ['acr/pull'] },
-  { name: 'User Access Administrator', guid: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', perms: ['authorization/write'] },
+  // Microsoft.Authorization/*: role assignments and policies alike.
+  { name: 'User Access Administrator', guid: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9', perms: ['authorization/write', 'policy/write'] },
+  { name: 'Role Based Access Control Administrator', guid: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168', perms: ['authorization/write'] },
+  { name: 'Resource Policy Contributor', guid: '36243c78-bf99-498c-9df9-86d9f8d28608', perms: ['policy/write'] },
   { name: 'AcrPull', guid: '7f951dda-4ed3-4680-a7ca-43fe172d538d', perms: ['acr/pull'] },
   { name: 'AcrPush', guid: '8311e382-0749-4cb8-b61a-304f252e45ec', perms: ['acr/pull', 'acr/push'] },
   { name: 'Key Vault Administrator', guid: '00482a5a-887f-4fb3-b363-3b7fe8e74483', perms: [...CERT_ALL, 'keys/sign', 'keys/get', 'secrets/get', 'secrets/list'] },

@@ -4,6 +4,8 @@ import { guid } from './ids.js';
 import type { ArmResource, World } from './model.js';
 import { getResource, getRg, listByType, putResource, resourceId, rgId, subId } from './resources.js';
 import { roleByName, roleDefinitionId } from './rbac.js';
+import type { CallerProfile, ClusterSignIn } from '../config.js';
+import { setClusterSignIn, syncAdminGroup } from './cluster.js';
 
 /** The AKS Image Integrity initiative the blog's part 3 assigned (Learn: image-integrity). */
 export const IMAGE_INTEGRITY_INITIATIVE = 'af28bf8b-c669-4dd3-9137-1e68fdc61bd6';
@@ -45,14 +47,31 @@ export function addSubscription(world: World, id: string, name: string): void {
   }
   world.features[`${id}/Microsoft.ContainerService/EnableImageIntegrityPreview`.toLowerCase()] = 'Registered';
   world.features[`${id}/Microsoft.ContainerService/AKS-AzurePolicyExternalData`.toLowerCase()] = 'NotRegistered';
-  // The signed-in user owns the subscription (needed to create role assignments).
-  const owner = roleByName('Owner')!;
+  setCallerRoles(world, id, world.config?.caller ?? 'owner');
+}
+
+/**
+ * The signed-in user's role on a subscription: Owner (can create role assignments and
+ * policies), or Contributor (cannot: writes under Microsoft.Authorization are among its NotActions).
+ */
+export function setCallerRoles(world: World, sub: string, caller: CallerProfile): void {
+  const wanted = roleByName(caller === 'owner' ? 'Owner' : 'Contributor')!;
+  for (const ra of listByType(world, 'Microsoft.Authorization/roleAssignments', sub)) {
+    const p = ra.properties as { principalId: string; scope: string };
+    if (p.principalId === world.user.objectId && p.scope.toLowerCase() === subId(sub).toLowerCase()) delete world.arm[ra.id.toLowerCase()];
+  }
   const raName = guid();
   putResource(world, {
-    id: `${subId(id)}/providers/Microsoft.Authorization/roleAssignments/${raName}`,
+    id: `${subId(sub)}/providers/Microsoft.Authorization/roleAssignments/${raName}`,
     name: raName,
     type: 'Microsoft.Authorization/roleAssignments',
-    properties: { principalId: world.user.objectId, principalType: 'User', roleDefinitionId: roleDefinitionId(id, owner), scope: subId(id), createdOn: new Date(0).toISOString() },
+    properties: {
+      principalId: world.user.objectId,
+      principalType: 'User',
+      roleDefinitionId: roleDefinitionId(sub, wanted),
+      scope: subId(sub),
+      createdOn: new Date(0).toISOString(),
+    },
     meta: { createdAt: 0 },
   });
 }
@@ -106,6 +125,30 @@ export interface SeedAnswers {
   aksName: string;
   acrName: string;
   location?: string;
+}
+
+/**
+ * --sandbox-cluster and --sandbox-caller, applied to the answers' world whenever they are given
+ * (the seeded cluster's sign-in, the user's role on the subscription), and remembered.
+ */
+export function applySeedOptions(world: World, a: SeedAnswers, options: { cluster?: ClusterSignIn; caller?: CallerProfile }): boolean {
+  const sub = a.subscriptionId || world.defaultSubscription;
+  let changed = false;
+  if (options.caller) {
+    world.config = { ...world.config, caller: options.caller };
+    for (const s of Object.keys(world.subscriptions)) setCallerRoles(world, s, options.caller);
+    syncAdminGroup(world);
+    changed = true;
+  }
+  if (options.cluster) {
+    const rg = getRg(world, sub, a.resourceGroup);
+    const cluster = rg && getResource(world, resourceId(sub, rg.name, 'Microsoft.ContainerService', 'managedClusters', a.aksName));
+    if (cluster) {
+      setClusterSignIn(world, cluster, options.cluster);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /**

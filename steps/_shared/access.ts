@@ -7,6 +7,7 @@ import { parseJson } from './json.js';
 import { propagationRetry } from './retry.js';
 import { tsvLines, tsvValue } from './tsv.js';
 import { readGuard } from './write-ahead.js';
+import type { ShellTest } from '../../runner/command-types.js';
 
 /** Role names assigned to a principal at exactly this scope. */
 export async function assignedRoles(ctx: Ctx, sub: string, objectId: string, scope: string): Promise<Set<string>> {
@@ -25,6 +26,15 @@ export interface Grant {
   readonly scope: string;
 }
 
+/** The grant exists: what the exported script checks before it assigns the role, and while it waits for it. */
+export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): ShellTest {
+  return {
+    argv: az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role,
+      '--query', '[0].id', '-o', 'tsv'),
+    expect: 'nonEmpty',
+  };
+}
+
 /**
  * `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it.
  * A role assignment takes no tags: the run's mark goes in its description, which is how a
@@ -39,7 +49,7 @@ export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<vo
     az(sub, 'role', 'assignment', 'create', '--assignee-object-id', grant.objectId, '--assignee-principal-type', grant.principalType,
       '--role', grant.role, '--scope', grant.scope, '--description', ctx.runTag, '--query', 'id', '-o', 'tsv'),
     // A principal created seconds ago may not be visible to RBAC yet (PrincipalNotFound): retry.
-    { mutates: true, retry: propagationRetry, planStdout: `<role assignment: ${grant.role}>` },
+    { mutates: true, retry: propagationRetry, done: [roleAssigned(sub, grant)] },
   );
   await ctx.created({ kind: 'roleAssignment', id: tsvValue(created.stdout), details });
 }
@@ -67,6 +77,18 @@ export function missingPermissions(current: Permissions | undefined, wanted: Per
 
 const flag = { certificates: '--certificate-permissions', keys: '--key-permissions', secrets: '--secret-permissions' } as const;
 
+/** The principal's access policy holds every wanted permission (JMESPath contains() on each list). */
+export function accessPolicyGranted(sub: string, vault: string, rg: string, objectId: string, wanted: Permissions): ShellTest {
+  const terms = (Object.entries(wanted) as [keyof Permissions, string[]][]).flatMap(([kind, perms]) =>
+    perms.map((p) => `contains(permissions.${kind} || \`[]\`, '${p}')`),
+  );
+  return {
+    argv: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg,
+      '--query', `properties.accessPolicies[?objectId=='${objectId}' && ${terms.join(' && ')}].objectId`, '-o', 'tsv'),
+    expect: 'nonEmpty',
+  };
+}
+
 /**
  * `az keyvault set-policy` for an access-policy vault. set-policy replaces a category's list
  * for that principal, so what it already had in that category is kept (never narrowed).
@@ -87,6 +109,10 @@ export async function grantAccessPolicy(ctx: Ctx, sub: string, vault: string, rg
   const query = `properties.accessPolicies[?objectId=='${objectId}'].objectId`;
   const found = az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', query, '-o', 'tsv');
   if (!current) await ctx.willCreate({ ...entry, guard: readGuard(found) });
-  await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), { mutates: true, retry: propagationRetry });
+  await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), {
+    mutates: true,
+    retry: propagationRetry,
+    done: [accessPolicyGranted(sub, vault, rg, objectId, wanted)],
+  });
   if (!current) await ctx.created(entry);
 }

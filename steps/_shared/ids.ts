@@ -2,6 +2,12 @@
 export const apiVersions = {
   resourceGroup: '2021-04-01',
   cluster: '2024-09-01',
+  /**
+   * securityProfile.imageIntegrity exists only in the preview versions of the AKS API; this is
+   * the one the built-in AKS_ImageIntegrity_DINE policy deploys with. A stable version never
+   * returns the property, whatever the cluster's state.
+   */
+  clusterPreview: '2023-06-02-preview',
   registry: '2023-07-01',
   vault: '2023-07-01',
   identity: '2023-01-31',

@@ -159,3 +159,22 @@ export const policySyncTimeout: KnownFailure = {
     + 'check that the azure-policy pods run in kube-system, then run again; the step only waits.',
   see: 'docs/troubleshooting.md#policy-sync-timeout',
 };
+export const kubeloginDeviceCode: KnownFailure = {
+  match: /microsoft\.com\/devicelogin|executable kubelogin not found/i,
+  hint: 'The kubeconfig waits for a browser sign-in (an Entra ID cluster): install kubelogin (`az aks install-cli`) and run again; '
+    + 'preflight converts the state dir\'s kubeconfig with `kubelogin convert-kubeconfig -l azurecli`.',
+  see: 'docs/troubleshooting.md#kubelogin-device-code',
+};
+export const helmFlags: KnownFailure = {
+  match: /unknown flag: --(rollback-on-failure|force-replace)|Flag --atomic has been deprecated|invalid argument "\w+" for "--wait" flag/,
+  hint: 'The Helm on this machine is not the major preflight found '
+    + '(Helm 4 takes --rollback-on-failure --wait=watcher, Helm 3 --atomic --wait): '
+    + 'run again, preflight reads it anew.',
+  see: 'docs/troubleshooting.md#helm-4-flags',
+};
+export const chartVersionNotFound: KnownFailure = {
+  match: /chart "ratify" matching \S+ not found in \S+ index/,
+  hint: 'The repository does not offer that chart version: `helm search repo ratify/ratify --versions` lists what it has; '
+    + 'set ratifyChartVersion to a listed 1.15.x (1.15.0 is the default).',
+  see: 'docs/troubleshooting.md#chart-version-not-found',
+};

@@ -55,7 +55,10 @@ export async function renderNamespace(name: string, runTag: string): Promise<str
   const doc = parseDocument(await readTemplate('demo-namespace.yaml'));
   const [key = 'ratify-runbook-run', value = ''] = runTag.split('=');
   doc.setIn(['metadata', 'name'], name);
-  doc.setIn(['metadata', 'labels'], doc.createNode({ [key]: value }));
+  // Quoted: a run id such as 12345678 must stay a string (label values are strings).
+  const labels = doc.createNode({ [key]: value });
+  for (const pair of (labels as { items: { value: { type?: string } }[] }).items) pair.value.type = 'QUOTE_DOUBLE';
+  doc.setIn(['metadata', 'labels'], labels);
   return doc.toString();
 }
 

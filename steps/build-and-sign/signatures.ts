@@ -15,6 +15,8 @@ export async function registryToken(ctx: Ctx, sub: string, acrName: string): Pro
   const result = await ctx.cmd.run(az(sub, 'acr', 'login', '-n', acrName, '--expose-token', '--query', 'accessToken', '-o', 'tsv'), {
     mutates: false,
     secretOutput: true,
+    // The script keeps it in NOTATION_PASSWORD, never printed (a plan shows <build-and-sign.registryToken>).
+    capture: 'registryToken',
     retry: transientRetry,
   });
   return tsvValue(result.stdout);
@@ -57,10 +59,16 @@ export async function signatures(ctx: Ctx, ref: string, token: string): Promise<
 }
 
 /** Sign by digest with the vault's key; self_signed=true spares the plugin secrets get (docs/troubleshooting.md#plugin-secrets-get). */
-export async function sign(ctx: Ctx, keyId: string, ref: string, token: string): Promise<void> {
+export async function sign(ctx: Ctx, keyId: string, ref: string, token: string, certSha256: string): Promise<void> {
   const argv = ['notation', 'sign', '--signature-format', 'cose', '--id', keyId, '--plugin', 'azure-kv', '--plugin-config', 'self_signed=true', ref];
   // 403 from Key Vault's sign right after signer-access is RBAC propagation: retried for up to 10 minutes.
-  await ctx.cmd.run(argv, { mutates: true, ...withToken(token), retry: propagationRetry });
+  await ctx.cmd.run(argv, {
+    mutates: true,
+    ...withToken(token),
+    retry: propagationRetry,
+    // Signed by this certificate already: its fingerprint is among the signatures.
+    done: [{ argv: ['notation', 'inspect', '-o', 'json', ref], expect: { contains: certSha256 } }],
+  });
 }
 
 /** Removes one signature manifest (it lives in the image's repository, referring to the image). */

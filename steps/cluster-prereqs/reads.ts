@@ -1,4 +1,5 @@
 import type { ArmResource, StepContext } from '../../runner/step.js';
+import type { ShellTest } from '../../runner/command-types.js';
 import { az } from '../_shared/az.js';
 import { prop, stringProp } from '../_shared/json.js';
 import { registryId } from '../_shared/ids.js';
@@ -29,9 +30,28 @@ export function clusterState(cluster: ArmResource | undefined): ClusterState {
   };
 }
 
-export async function providerRegistered(ctx: Ctx, sub: string, namespace: string): Promise<boolean> {
-  const shown = await ctx.cmd.run(az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv'), { mutates: false });
-  return tsvValue(shown.stdout) === 'Registered' || shown.planned;
+const providerShow = (sub: string, namespace: string) =>
+  az(sub, 'provider', 'show', '-n', namespace, '--query', 'registrationState', '-o', 'tsv');
+
+/** A plan registers the providers (guarded by this read); while it waits, it takes them for registered. */
+export async function providerRegistered(ctx: Ctx, sub: string, namespace: string, waiting = false): Promise<boolean> {
+  const shown = await ctx.cmd.run(providerShow(sub, namespace), { mutates: false });
+  return tsvValue(shown.stdout) === 'Registered' || (waiting && shown.planned);
+}
+
+export const providerRegisteredTest = (sub: string, namespace: string): ShellTest => ({
+  argv: providerShow(sub, namespace),
+  expect: { equals: 'Registered' },
+});
+
+/** The kubelet identity's object id, when the ARM read did not give it (a plan reads nothing). */
+export async function kubeletObjectId(ctx: Ctx, sub: string): Promise<string> {
+  const shown = await ctx.cmd.run(
+    az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName,
+      '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv'),
+    { mutates: false, capture: 'kubeletObjectId' },
+  );
+  return tsvValue(shown.stdout);
 }
 
 export async function acrId(ctx: Ctx, sub: string): Promise<string> {
@@ -42,17 +62,21 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
   return tsvValue(shown.stdout);
 }
 
+export const kubeletPulls = (sub: string, kubelet: string, registry: string): string[] =>
+  az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
+    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
+
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
-export async function kubeletCanPull(ctx: Ctx, sub: string, kubeletObjectId: string | undefined, registry: string): Promise<boolean> {
-  if (!kubeletObjectId) return false;
-  const listed = await ctx.cmd.run(kubeletAcrPullArgv(sub, kubeletObjectId, registry), { mutates: false });
+export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string, registry: string): Promise<boolean> {
+  if (!kubelet) return false;
+  const listed = await ctx.cmd.run(kubeletPulls(sub, kubelet, registry), { mutates: false });
   return tsvLines(listed.stdout).length > 0;
 }
 
-export function kubeletAcrPullArgv(sub: string, kubeletObjectId: string, registry: string): string[] {
-  const acrPull = "[?roleDefinitionName=='AcrPull'].id";
-  return az(sub, 'role', 'assignment', 'list', '--assignee', kubeletObjectId, '--scope', registry, '--query', acrPull, '-o', 'tsv');
-}
+export const kubeletPullTest = (sub: string, kubelet: string, registry: string): ShellTest => ({
+  argv: kubeletPulls(sub, kubelet, registry),
+  expect: 'nonEmpty',
+});
 
 /** The state dir's kubeconfig exists and names a context. */
 export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {

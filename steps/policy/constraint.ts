@@ -8,6 +8,11 @@ export const SYNC_NOTE = 'the Azure Policy add-on checks for assignment changes 
 /** Azure Policy turns Deny into enforcementAction deny, and Audit into dryrun. */
 export const enforcementActionFor = (effect: string) => (effect === 'Deny' ? 'deny' : 'dryrun');
 
+const ACTIONS = ['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[*].spec.enforcementAction}'];
+
+/** The first constraint's name: what the exported script records as policy.constraintName. */
+export const CONSTRAINT_NAME = ['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[0].metadata.name}'];
+
 /** `azurepolicy-ratifyverification-<hash>` constraints in the cluster, with their enforcement action. */
 export async function ratifyConstraints(ctx: Pick<StepContext, 'cmd'>): Promise<{ name: string; action: string }[] | 'planned'> {
   const listed = await ctx.cmd.run(
@@ -36,6 +41,14 @@ export async function waitForConstraint(ctx: Ctx, effect: string): Promise<strin
       return constraints.find((c) => c.name.startsWith('azurepolicy-ratifyverification') && c.action === wanted)?.name;
     },
     // The add-on syncs every 15 minutes: poll every 30 s, give up after 30 min (two syncs and then some).
-    { timeoutMs: 30 * 60_000, intervalMs: 30_000, note: SYNC_NOTE },
+    {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 30_000,
+      note: SYNC_NOTE,
+      until: [
+        { argv: ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'], expect: 'nonEmpty' },
+        { argv: ACTIONS, expect: { contains: wanted } },
+      ],
+    },
   );
 }

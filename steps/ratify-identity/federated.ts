@@ -1,4 +1,5 @@
 import type { StepContext } from '../../runner/step.js';
+import type { ShellTest } from '../../runner/command-types.js';
 import { az } from '../_shared/az.js';
 import { parseJson, stringProp } from '../_shared/json.js';
 import { failUnlessNotFound } from '../_shared/results.js';
@@ -42,6 +43,14 @@ export async function ficState(ctx: Ctx, f: Fic): Promise<FicState> {
   return { exists: shown.exitCode === 0, matches, planned: shown.planned };
 }
 
+/** It exists for the cluster's current issuer (the subject is fixed): what the script checks. */
+export function ficMatchesTest(f: Fic): ShellTest {
+  return {
+    argv: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '--query', 'issuer', '-o', 'tsv'),
+    expect: { equals: f.issuer },
+  };
+}
+
 /** A PUT: creates it, or corrects the issuer/subject of an existing one. */
 export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> {
   const fic = {
@@ -54,7 +63,7 @@ export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> 
   if (!existed) await ctx.willCreate({ ...fic, guard: readGuard(shown) });
   await ctx.cmd.run(
     az(f.sub, 'identity', 'federated-credential', 'create', ...names(f), '--issuer', f.issuer, '--subject', FIC_SUBJECT, '--audiences', FIC_AUDIENCE, '-o', 'none'),
-    { mutates: true, retry: transientRetry, guardedBy: az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '-o', 'none') },
+    { mutates: true, retry: transientRetry, done: [ficMatchesTest(f)] },
   );
   if (!existed) await ctx.created(fic);
 }

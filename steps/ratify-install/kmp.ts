@@ -57,6 +57,11 @@ export async function waitForKmp(ctx: Ctx): Promise<void> {
       }
       return undefined;
     },
-    { timeoutMs: 10 * 60_000, intervalMs: 5_000, note: 'role assignments and federated credentials can take minutes to propagate' },
+    {
+      timeoutMs: 10 * 60_000,
+      intervalMs: 5_000,
+      note: 'role assignments and federated credentials can take minutes to propagate',
+      until: [{ argv: ['kubectl', 'get', ...KMP, '-o', 'jsonpath={.status.issuccess}'], expect: { equals: 'true' } }],
+    },
   );
 }

@@ -111,7 +111,13 @@ describe('CLI contract (built binary, no TTY)', () => {
   });
 
   it.each([
-    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency and --sandbox-fault only apply to the sandbox'],
+    [['run', '--sandbox-latency', 'demo'], '--sandbox-latency only applies to the sandbox'],
+    [['run', '--sandbox-tools', 'helm=3', '--sandbox-cluster', 'entra-id'], '--sandbox-tools, --sandbox-cluster only apply to the sandbox'],
+    [['run', '--sandbox', '--sandbox-tools', 'helm=5'], "invalid --sandbox-tools 'helm=5': Helm 5 is not simulated"],
+    [['run', '--sandbox', '--sandbox-tools', 'kubectl=1.30'], "invalid --sandbox-tools 'kubectl=1.30'"],
+    [['run', '--sandbox', '--sandbox-cluster', 'aad'], "invalid --sandbox-cluster 'aad': expected one of local-accounts, entra-id"],
+    [['doctor', '--sandbox', '--sandbox-caller', 'reader'], "invalid --sandbox-caller 'reader': expected one of owner, contributor"],
+    [['sandbox', 'exec', '--sandbox-tools', 'helm=2', '--', 'true'], "invalid --sandbox-tools 'helm=2'"],
     [['run', '--sandbox', '--sandbox-latency', 'fast'], "invalid --sandbox-latency 'fast'"],
     [['run', '--sandbox', '--sandbox-fault', 'nonsense'], "invalid --sandbox-fault 'nonsense'"],
     [['run', '--from', 'key-vault', '--only', 'policy'], '--from and --only cannot be combined'],

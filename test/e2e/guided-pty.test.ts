@@ -25,7 +25,7 @@ describe('guided run in a real pseudo-terminal', () => {
     first.write(keys.enter); // accept the table; only the missing answer is asked next
     at = await first.waitFor(new RegExp(questionFor('aksName').message), 30_000, at);
     first.write(`myAKSCluster${keys.enter}`);
-    at = await first.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await first.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     // The explanation is rendered: bold and code styled, no Markdown marker on the screen.
     expect(first.text()).toMatch(/checks it: az \(>= 2\.61, where new Key Vaults default to Azure RBAC\[1\]\)/);
     expect(first.text()).toContain('[1] docs/errata.md#key-vault-access-model');
@@ -48,7 +48,7 @@ describe('guided run in a real pseudo-terminal', () => {
     at = await second.waitFor(/Use these answers\?/);
     second.write(keys.enter);
     // Preflight is read-only and asked every time; the steps done before are not asked again.
-    at = await second.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await second.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     second.write(keys.enter);
     at = await second.waitFor(/Why now: resuming \(failed\)/, 30_000, at);
     await second.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
@@ -70,9 +70,9 @@ describe('NO_COLOR at a terminal', () => {
     const session = await spawnPty(args, { env: { NO_COLOR: '1' } });
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
-    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await session.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     const raw = session.raw();
-    const explanation = raw.slice(raw.lastIndexOf('── Check tools, login and cluster'), raw.lastIndexOf('Why now:'));
+    const explanation = raw.slice(raw.lastIndexOf('── Check tools, login, rights and cluster'), raw.lastIndexOf('Why now:'));
     expect(explanation).toContain('checks it: az (>= 2.61');
     expect(explanation).not.toContain('\u001b[');
     expect(explanation).not.toMatch(/\*\*|`/);
@@ -96,7 +96,7 @@ describe('a step asks a question under the live renderer (pty)', () => {
     const session = await spawnPty(['run', '--sandbox', '--state-dir', stateDir, '--from', 'certificate']);
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
-    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await session.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     session.write(keys.enter);
     at = await session.waitFor(/Run "Create the signing certificate"\?/, 30_000, at);
     session.write(`${keys.down}${keys.down}${keys.enter}`);

@@ -49,10 +49,18 @@ export function isMutating(argv: readonly string[]): boolean {
     if (path[0] === 'acr' && path[1] === 'login') return false; // --expose-token reads a token
     if (path[0] === 'account' || path[0] === 'version' || (path[0] === 'extension' && path[1] === 'list')) return false;
     if (path[0] === 'policy' && path[1] === 'state') return false;
+    // Writes the caller's kubeconfig file, not the cloud.
+    if (path[0] === 'aks' && path[1] === 'get-credentials') return false;
     return !readVerbs.has(path.at(-1) ?? '');
   }
   if (tool === 'notation') return path[0] === 'sign' || (path[0] === 'plugin' && path[1] === 'install');
   if (tool === 'helm') return ['install', 'upgrade', 'uninstall'].includes(path[0] ?? '');
-  if (tool === 'kubectl') return !['get', 'logs', 'version', 'wait', 'rollout', 'auth', 'config', 'describe'].includes(path[0] ?? '');
+  if (tool === 'kubectl') {
+    // A server-side dry run goes through admission but stores nothing.
+    if (rest.some((a) => a === '--dry-run=server' || a === '--dry-run=client')) return false;
+    return !['get', 'logs', 'version', 'wait', 'rollout', 'auth', 'config', 'describe'].includes(path[0] ?? '');
+  }
+  // kubelogin reads tokens or rewrites the local kubeconfig file.
+  if (tool === 'kubelogin') return false;
   return true;
 }

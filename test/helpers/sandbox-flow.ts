@@ -126,7 +126,8 @@ export async function runFlow(w: TestWorld, m: Mistakes = {}, opts: { wait?: (ms
   const valuesFile = join(w.dir, 'ratify-values.yaml');
   writeFileSync(valuesFile, JSON.stringify(values));
   const setArgs = m.trustSubjectViaSetWithCommas ? ['--set', `notation.trustPolicies[0].trustedIdentities[0]=x509.subject: ${SUBJECT}`] : [];
-  await must(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--version', '1.15.0', '--namespace', 'gatekeeper-system', '--atomic', '--wait', '--timeout', '10m', '-f', valuesFile, ...setArgs]);
+  await must(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--version', '1.15.0', '--namespace', 'gatekeeper-system',
+    '--rollback-on-failure', '--wait=watcher', '--timeout', '10m', '-f', valuesFile, ...setArgs]);
   // Step 10: policy.
   const rules = { if: { field: 'type', in: ['Microsoft.ContainerService/managedClusters'] }, then: { effect: "[parameters('effect')]", details: { templateInfo: { sourceType: 'PublicURL', url: m.stalePolicyTemplateUrl ? 'https://ratify-project.github.io/ratify/library/default/template.yaml' : 'https://notaryproject.github.io/ratify/library/default/template.yaml' }, apiGroups: [''], kinds: ['Pod'], namespaces: "[parameters('namespaces')]", excludedNamespaces: "[parameters('excludedNamespaces')]" } } };
   const params = { effect: { type: 'String', allowedValues: ['audit', 'deny', 'disabled'], defaultValue: 'deny' }, namespaces: { type: 'Array', defaultValue: [] }, excludedNamespaces: { type: 'Array', defaultValue: ['kube-system', 'gatekeeper-system'] } };

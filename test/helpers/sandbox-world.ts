@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { SandboxHandle } from '../../sandbox/index.js';
+import type { SeedOptions } from '../../sandbox/types.js';
 import { start } from '../../sandbox/start.js';
 import type { SandboxClock } from '../../sandbox/clock.js';
 
@@ -45,10 +46,29 @@ export function virtualClock(startMs = Date.now()): VirtualClock {
   };
 }
 
-export async function openWorld(opts: { latency?: string; faults?: string[]; seed?: boolean; dir?: string; clock?: SandboxClock } = {}): Promise<TestWorld> {
+export interface WorldOptions {
+  latency?: string;
+  faults?: string[];
+  seed?: boolean;
+  dir?: string;
+  clock?: SandboxClock;
+  /** --sandbox-tools, e.g. 'helm=3'. */
+  tools?: string;
+  cluster?: SeedOptions['cluster'];
+  caller?: SeedOptions['caller'];
+}
+
+export async function openWorld(opts: WorldOptions = {}): Promise<TestWorld> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'sbx-'));
-  const handle = await start({ worldDir: join(dir, 'sandbox'), ...(opts.latency ? { latency: opts.latency } : {}), ...(opts.faults ? { faults: opts.faults } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
-  if (opts.seed !== false) await handle.seed(ANSWERS);
+  const handle = await start({
+    worldDir: join(dir, 'sandbox'),
+    ...(opts.latency ? { latency: opts.latency } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.tools ? { tools: opts.tools } : {}),
+  });
+  const seedOptions = { ...(opts.cluster ? { cluster: opts.cluster } : {}), ...(opts.caller ? { caller: opts.caller } : {}) };
+  if (opts.seed !== false) await handle.seed(ANSWERS, seedOptions);
   const kubeconfig = join(dir, 'kubeconfig');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

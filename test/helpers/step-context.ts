@@ -4,6 +4,7 @@
  * Plan mode mimics the engine's recording runner (probe -> exit 3, capture -> placeholder).
  */
 import { CommandFailedError, type CommandOptions, type CommandResult } from '../../runner/command-types.js';
+import type { PlanAssumptions } from '../../runner/step.js';
 import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
 import type { ArmResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
 import type { CreatedResource, PendingCreate } from '../../kernel/created-resource.js';
@@ -42,6 +43,8 @@ export interface FakeOptions {
   readonly createdBefore?: readonly CreatedResource[];
   readonly recordedOutputs?: Outputs;
   readonly runId?: string;
+  /** Plan mode: what the plan assumes (the machine's Helm, the cluster's sign-in). */
+  readonly assumptions?: PlanAssumptions;
 }
 
 export interface Fake {
@@ -89,7 +92,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
       calls.push({ argv: [...argv], options: opts });
       events.push(`run ${argv.join(' ')}`);
       if (mode === 'plan') {
-        const stdout = opts.probe ? '' : opts.capture ? `<${options.stepId}.${opts.capture}>` : (opts.planStdout ?? '');
+        const stdout = opts.probe ? '' : (opts.planStdout ?? (opts.capture ? `<${options.stepId}.${opts.capture}>` : ''));
         return { argv, exitCode: opts.probe ? 3 : 0, stdout, stderr: '', ms: 0, planned: true };
       }
       const entry = (options.script ?? []).find((e) => matches(e, argv));
@@ -121,6 +124,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const ctx: TeardownContext = {
     stepId: options.stepId,
     mode,
+    assumptions: options.assumptions ?? {},
     answers: (options.answers ?? {}) as Answers,
     output(stepId, name) {
       const value = options.outputs?.[stepId]?.[name];

@@ -1,8 +1,9 @@
+import { DENIED_RATIFY_CHARTS, newerPatch } from '../../kernel/ratify-chart.js';
 import { describe, expect, it } from 'vitest';
 import {
   parseBoolean, parseDistinguishedName, validateAcrName, validateAksName, validateBoolean, validateCertName,
   validateCertSubject, validateDemoNamespace, validateIdentityName, validateImageSource, validateKeyVaultAuth,
-  validateKeyVaultName, validateLocation, validatePolicyEffect, validatePolicyName, validateRatifyChartVersion,
+  ratifyChartVersionValidator, validateKeyVaultName, validateLocation, validatePolicyEffect, validatePolicyName, validateRatifyChartVersion,
   validateRepository, validateResourceGroup, validateSubscriptionId, validateTag,
 } from '../../prompts/validators.js';
 import type { Validator } from '../../prompts/validators.js';
@@ -52,7 +53,35 @@ cases('keyVaultName', validateKeyVaultName,
 
 cases('keyVaultAuth', validateKeyVaultAuth, ['rbac', 'access-policy'], [['RBAC', /"rbac" or "access-policy"/], ['policy', /rbac/]]);
 cases('policyEffect', validatePolicyEffect, ['Deny', 'Audit'], [['deny', /"Deny" or "Audit"/], ['Disabled', /Deny/]]);
-cases('ratifyChartVersion', validateRatifyChartVersion, ['1.15.0'], [['1.14.0', /1\.15\.0/], ['v1.15.0', /1\.15\.0/]]);
+cases('ratifyChartVersion', validateRatifyChartVersion, ['1.15.0', '1.15.1', '1.15.12'], [
+  ['1.14.0', /1\.15\.x/],
+  ['v1.15.0', /no "v" prefix/],
+  ['1.16.0', /1\.15\.x/],
+  ['2.0.0-alpha.1', /1\.15\.x/],
+]);
+
+describe('ratifyChartVersion deny-list', () => {
+  const url = 'https://github.com/notaryproject/ratify/issues/99999';
+  const denied = [{ version: '1.15.3', reason: 'workload identity tokens are not refreshed', url }];
+  const validate = ratifyChartVersionValidator(denied);
+  it('refuses a denied patch and names the upstream page that says why', () => {
+    expect(validate('1.15.3')).toBe(
+      `1.15.3 is known to break this setup (workload identity tokens are not refreshed: ${url}); use 1.15.0 or another 1.15.x patch.`,
+    );
+  });
+  it('accepts the other patches of the line', () => {
+    expect(validate('1.15.2')).toBeUndefined();
+    expect(validate('1.15.4')).toBeUndefined();
+  });
+  it('every entry of the shipped deny-list names an upstream URL', () => {
+    for (const entry of DENIED_RATIFY_CHARTS) expect(entry.url).toMatch(/^https:\/\/github\.com\/|^https:\/\//);
+  });
+  it('the newer patch reported at install skips denied versions', () => {
+    expect(newerPatch('1.15.0', ['1.15.0', '1.15.3', '1.14.2'], denied)).toBeUndefined();
+    expect(newerPatch('1.15.0', ['1.15.0', '1.15.3', '1.15.2'], denied)).toBe('1.15.2');
+    expect(newerPatch('1.15.2', ['1.15.0', '1.15.2'])).toBeUndefined();
+  });
+});
 
 cases('certName', validateCertName,
   ['wabbit-networks-io', 'c', 'x'.repeat(127)],

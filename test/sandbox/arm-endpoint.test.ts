@@ -46,8 +46,12 @@ describe('ARM endpoint over HTTPS', () => {
     expect((kv.properties as { enableRbacAuthorization: boolean; vaultUri: string }).vaultUri).toBe('https://kv-arm-1.vault.azure.net/');
     const aks = await client.resources.getById(ids.aks!, '2024-09-01');
     expect((aks.properties as { oidcIssuerProfile: Record<string, unknown> }).oidcIssuerProfile).toHaveProperty('issuerURL');
+    const versions = {
+      acr: '2023-07-01', identity: '2023-01-31', fic: '2022-01-31-preview',
+      role: '2022-04-01', definition: '2021-06-01', assignment: '2022-06-01',
+    };
     for (const key of ['acr', 'identity', 'fic', 'role', 'definition', 'assignment'] as const) {
-      const r = await client.resources.getById(ids[key]!, '2022-01-31-preview');
+      const r = await client.resources.getById(ids[key]!, versions[key]);
       expect(r.id?.toLowerCase()).toBe(ids[key]!.toLowerCase());
     }
     const rg = await client.resourceGroups.get(RG);

@@ -44,7 +44,9 @@ describe('wrong kit', () => {
     const r = await flow({ mutationEnabled: true });
     expect(r.failedAt?.argv.slice(0, 3)).toEqual(['helm', 'upgrade', '--install']);
     expect(r.failedAt?.result.stderr).toBe(
-      'Error: release ratify failed, and has been uninstalled due to atomic being set: failed to create resource: admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. Policies must be created through Azure.\n',
+      'Error: release ratify failed, and has been uninstalled due to rollback-on-failure being set: failed to create resource: ' +
+        'admission webhook "byovalidation.policy.azure.com" denied the request: This cluster is governed by Azure Policy. ' +
+        'Policies must be created through Azure.\n',
     );
   });
 

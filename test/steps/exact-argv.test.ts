@@ -11,10 +11,13 @@ import { answers, outputs as fixtureOutputs } from './fixtures.js';
 const AKS = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerService/managedClusters/myAKSCluster`;
 const outputs = {
   ...fixtureOutputs,
-  preflight: { subscriptionId: SUB, tenantId: 'tenant-1', callerObjectId: 'caller-1', callerType: 'User' },
+  preflight: {
+    subscriptionId: SUB, tenantId: 'tenant-1', callerObjectId: 'caller-1', callerType: 'User', helmMajor: '4', entraId: 'false',
+  },
   'cluster-prereqs': { aksId: AKS, oidcIssuer: 'https://issuer/', kubeconfig: '/state/kubeconfig' },
 };
 const sub = ['--subscription', SUB];
+const ACR = `/subscriptions/${SUB}/resourceGroups/myResourceGroup/providers/Microsoft.ContainerRegistry/registries/myregistry4ratify`;
 
 const expected: Record<string, string[][]> = {
   'provision-base': [
@@ -23,6 +26,7 @@ const expected: Record<string, string[][]> = {
     ['az', 'aks', 'create', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '-l', 'eastus', '--node-count', '2', '--enable-oidc-issuer', '--enable-workload-identity',
       '--enable-addons', 'azure-policy', '--attach-acr', 'myregistry4ratify', '--generate-ssh-keys', '--tags', 'ratify-runbook-run=run1', ...sub],
   ],
+  // Read-only: versions, the account, the caller's rights (one list of every assignment), nothing else.
   preflight: [
     ['az', 'version', '-o', 'json'],
     ['kubectl', 'version', '--client', '-o', 'json'],
@@ -30,22 +34,33 @@ const expected: Record<string, string[][]> = {
     ['notation', 'version'],
     ['az', 'account', 'show', '-o', 'json', ...sub],
     ['az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv'],
+    ['az', 'role', 'assignment', 'list', '--assignee', '<preflight.callerObjectId>', '--all', '--include-groups',
+      '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json', ...sub],
   ],
-  // The assignment goes first, by name and scope, then the add-on (docs/errata.md#image-integrity-order).
+  // The assignment goes first, by name and scope, then the add-on (docs/errata.md#image-integrity-order); then
+  // the feature's own (AKS-managed) Ratify pods must leave.
   'cleanup-image-integrity': [
     ['az', 'policy', 'assignment', 'list', '--disable-scope-strict-match', '--query', "[?name=='deploy-trustedimages'].id", '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'delete', '--name', 'deploy-trustedimages', '--scope', `/subscriptions/${SUB}/resourceGroups/myResourceGroup`, ...sub],
     ['az', 'aks', 'update', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--disable-image-integrity', ...sub],
     ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
-    ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-o', 'name'],
+    ['kubectl', 'get', 'pods', '-n', 'gatekeeper-system', '-l', 'kubernetes.azure.com/managedby=aks', '-o', 'name'],
   ],
   // The prerequisites the blog leaves out (docs/errata.md#cluster-prerequisites); credentials into the state dir's kubeconfig.
   'cluster-prereqs': [
     ['az', 'provider', 'show', '-n', 'Microsoft.PolicyInsights', '--query', 'registrationState', '-o', 'tsv', ...sub],
     ['az', 'provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv', ...sub],
+    ['az', 'provider', 'register', '--namespace', 'Microsoft.PolicyInsights', ...sub],
+    ['az', 'provider', 'register', '--namespace', 'Microsoft.ContainerService', ...sub],
+    ['az', 'provider', 'show', '-n', 'Microsoft.PolicyInsights', '--query', 'registrationState', '-o', 'tsv', ...sub],
+    ['az', 'provider', 'show', '-n', 'Microsoft.ContainerService', '--query', 'registrationState', '-o', 'tsv', ...sub],
     ['az', 'aks', 'enable-addons', '--addons', 'azure-policy', '-g', 'myResourceGroup', '-n', 'myAKSCluster', ...sub],
     ['az', 'aks', 'update', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--enable-oidc-issuer', '--enable-workload-identity', ...sub],
     ['az', 'acr', 'show', '-n', 'myregistry4ratify', '--query', 'id', '-o', 'tsv', ...sub],
+    ['az', 'aks', 'show', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--query', 'identityProfile.kubeletidentity.objectId', '-o', 'tsv',
+      ...sub],
+    ['az', 'role', 'assignment', 'list', '--assignee', '<cluster-prereqs.kubeletObjectId>', '--scope', ACR,
+      '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv', ...sub],
     ['az', 'aks', 'update', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--attach-acr', 'myregistry4ratify', ...sub],
     ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing', ...sub],
     ['az', 'aks', 'show', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv', ...sub],
@@ -58,22 +73,28 @@ const expected: Record<string, string[][]> = {
   ],
   // The moved repo, refreshed; a values file (never --set for the subject); pinned
   // chart; upgrade --install (a second install fails); then the KMP status.
+  // The moved repo, refreshed; the versions it offers; a values file (never --set
+  // for the subject); pinned chart; upgrade --install (a second install fails), with Helm 4's
+  // rollback and wait flags (preflight found Helm 4); then the KMP status.
   'ratify-install': [
     ['helm', 'list', '-n', 'gatekeeper-system', '--filter', '^ratify$', '-o', 'json'],
     ['helm', 'repo', 'add', 'ratify', 'https://notaryproject.github.io/ratify', '--force-update'],
     ['helm', 'repo', 'update', 'ratify'],
-    ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
+    ['helm', 'search', 'repo', 'ratify/ratify', '--versions', '-o', 'json'],
+    ['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0',
+      '--rollback-on-failure', '--wait=watcher',
+      '--timeout', '10m', '-f', '/state/ratify-values.yaml'],
     ['kubectl', 'get', 'keymanagementproviders.config.ratify.deislabs.io', 'kmprovider-akv', '-o', 'json'],
   ],
-  // Our own definition (Kubernetes data mode), assigned at the cluster scope (docs/errata.md#policy-template-url).
+  // Our own definition (Kubernetes data mode, no --metadata), assigned at the cluster scope (docs/errata.md#policy-template-url).
   policy: [
     ['az', 'policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify: only images with a verified signature',
       '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify. ratify-runbook-run=run1',
       '--rules', '@/state/policy/rules.json',
-      '--params', '@/state/policy/params.json', '--mode', 'Microsoft.Kubernetes.Data', '--metadata', 'category=Kubernetes', 'ratify-runbook-run=run1',
-      '--query', 'id', '-o', 'tsv', ...sub],
+      '--params', '@/state/policy/params.json', '--mode', 'Microsoft.Kubernetes.Data', '--query', 'id', '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify signed images (ratify-runbook-run=run1)',
-      '--description', 'ratify-runbook-run=run1', '--policy', '<policy.definitionId>', '--scope', AKS,
+      '--description', 'ratify-runbook-run=run1',
+      '--policy', `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyDefinitions/ratify-default-custom-policy`, '--scope', AKS,
       '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
     ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'],
   ],
@@ -100,5 +121,34 @@ describe('exact commands on a fresh world', () => {
       ['az aks get-credentials -g', false],
       ['kubectl get pods -n', false],
     ]);
+  });
+
+  it('on Helm 3, ratify-install uses --atomic --wait: Helm 3 knows no --rollback-on-failure nor wait strategies', async () => {
+    const helm3 = { ...outputs, preflight: { ...outputs.preflight!, helmMajor: '3' } };
+    const f = fakeContext({ stepId: 'ratify-install', mode: 'plan', answers, outputs: helm3 });
+    await steps.find((s) => s.id === 'ratify-install')?.run(f.ctx as never);
+    expect(f.argvs().find((a) => a[1] === 'upgrade')).toEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify',
+      '--namespace', 'gatekeeper-system',
+      '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
+  });
+
+  it('Entra ID cluster: preflight converts the state dir\'s kubeconfig for az login, checks cluster-admin; never --admin', async () => {
+    const f = fakeContext({ stepId: 'preflight', mode: 'plan', answers, outputs, assumptions: { entraId: 'true', helmVersion: 'v4.2.4' } });
+    const result = await steps.find((s) => s.id === 'preflight')?.run(f.ctx as never);
+    expect(f.argvs().slice(-4)).toEqual([
+      ['kubelogin', '--version'],
+      ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing',
+        ...sub],
+      ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig'],
+      ['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding'],
+    ]);
+    expect(result).toMatchObject({ entraId: 'true', helmMajor: '4' });
+    const entra = { ...outputs, preflight: { ...outputs.preflight!, entraId: 'true' } };
+    const prereqs = fakeContext({ stepId: 'cluster-prereqs', mode: 'plan', answers, outputs: entra });
+    await steps.find((s) => s.id === 'cluster-prereqs')?.run(prereqs.ctx as never);
+    const credentials = prereqs.argvs().findIndex((a) => a[2] === 'get-credentials');
+    const convert = ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig'];
+    expect(prereqs.argvs()[credentials + 1]).toEqual(convert);
+    for (const fake of [f, prereqs]) expect(fake.argvs().flat()).not.toContain('--admin');
   });
 });

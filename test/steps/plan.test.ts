@@ -35,7 +35,8 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
     expect(values.provider.enableMutation).toBe(false);
     expect(values.logger.level).toBe('debug');
     expect(values.featureFlags.RATIFY_CERT_ROTATION).toBe(true);
-    expect(f.argvs()).toContainEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system', '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
+    expect(f.argvs()).toContainEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system',
+      '--version', '1.15.0', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
     expect(f.argvs()).toContainEqual(['helm', 'repo', 'add', 'ratify', 'https://notaryproject.github.io/ratify', '--force-update']);
     expect(f.argvs().flat()).not.toContain('--set');
   });

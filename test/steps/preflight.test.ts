@@ -1,39 +1,149 @@
 import { describe, expect, it } from 'vitest';
 import { preflight } from '../../steps/preflight.js';
 import { fakeContext, SUB, TENANT, type ScriptEntry } from '../helpers/step-context.js';
-import { AKS_ID, answers, CALLER } from './fixtures.js';
+import { ACR_ID, AKS_ID, answers, CALLER, KV_ID, RG_ID } from './fixtures.js';
+
+/**
+ * preflight reads everything the run will rely on before anything is created: the tools (the
+ * Helm major decides the install flags), the account, the caller's rights, the cluster's sign-in.
+ */
+const cluster = (properties: Record<string, unknown> = {}) => ({
+  [AKS_ID]: { id: AKS_ID, properties: { kubernetesVersion: '1.30.6', addonProfiles: { azurepolicy: { enabled: true } }, ...properties } },
+});
+const WRITERS = 'Owner, User Access Administrator or Role Based Access Control Administrator';
+const owner = [{ role: 'Owner', scope: `/subscriptions/${SUB}` }];
 
 const pluginList = (version: string) =>
   `NAME       DESCRIPTION   VERSION   CAPABILITIES   ERROR\nazure-kv   Sign   ${version}   [SIGNATURE_GENERATOR.RAW]   <nil>\n`;
-const account = JSON.stringify({ id: SUB, tenantId: TENANT, user: { name: 'alice@contoso.com', type: 'user' } });
+const missingTool = (tool: string): ScriptEntry => ({ prefix: [tool], result: { exitCode: 127, stderr: `${tool}: command not found` } });
 
-/** Every tool present and healthy; each test removes or changes what it is about. */
-const healthy: ScriptEntry[] = [
-  { prefix: ['az', 'version'], result: { stdout: JSON.stringify({ 'azure-cli': '2.67.0', extensions: { 'aks-preview': '13.0.0b7' } }) } },
-  { prefix: ['kubectl', 'version'], result: { stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.32.4' } }) } },
-  { prefix: ['helm', 'version'], result: { stdout: 'v3.17.2' } },
-  { prefix: ['notation', 'version'], result: { stdout: 'Notation - a tool to sign and verify artifacts.\n\nVersion:     1.3.2\n' } },
-  { prefix: ['notation', 'plugin', 'ls'], result: { stdout: pluginList('1.2.1') } },
-  { prefix: ['kubelogin', '--version'], result: { stdout: 'kubelogin version\ngit hash: v0.1.6/abc\n' } },
-  { prefix: ['az', 'account', 'show'], result: { stdout: account } },
-  { prefix: ['az', 'ad', 'signed-in-user', 'show'], result: { stdout: `${CALLER}\n` } },
-];
-const missing = (tool: string): ScriptEntry => ({ prefix: [tool], result: { exitCode: 127, stderr: `${tool}: command not found` } });
-const cluster = (entra: boolean) => ({
-  [AKS_ID]: {
-    id: AKS_ID,
-    properties: {
-      currentKubernetesVersion: '1.30.6',
-      addonProfiles: { azurepolicy: { enabled: true } },
-      ...(entra ? { aadProfile: { managed: true } } : {}),
+function script(extra: { roles?: unknown; helm?: string | null; kubelogin?: boolean; canI?: string; plugin?: string } = {}): ScriptEntry[] {
+  return [
+    {
+      prefix: ['az', 'version'],
+      result: { stdout: JSON.stringify({ 'azure-cli': '2.67.0', extensions: { 'aks-preview': '13.0.0b7' } }) },
     },
-  },
-});
+    { prefix: ['kubectl', 'version'], result: { stdout: JSON.stringify({ clientVersion: { gitVersion: 'v1.32.4' } }) } },
+    {
+      prefix: ['helm', 'version'],
+      result: extra.helm === null ? { exitCode: 127, stderr: 'helm: command not found' } : { stdout: extra.helm ?? 'v4.2.4' },
+    },
+    { prefix: ['notation', 'version'], result: { stdout: 'Notation - a tool to sign and verify artifacts.\n\nVersion:     1.3.2\n' } },
+    { prefix: ['notation', 'plugin', 'ls'], result: { stdout: pluginList(extra.plugin ?? '1.2.1') } },
+    {
+      prefix: ['az', 'account', 'show'],
+      result: { stdout: JSON.stringify({ id: SUB, tenantId: TENANT, user: { name: 'alice@contoso.com', type: 'user' } }) },
+    },
+    { prefix: ['az', 'ad', 'signed-in-user', 'show'], result: { stdout: `${CALLER}\n` } },
+    { prefix: ['az', 'role', 'assignment', 'list'], result: { stdout: JSON.stringify(extra.roles ?? owner) } },
+    {
+      prefix: ['kubelogin', '--version'],
+      result: extra.kubelogin === false ? { exitCode: 127, stderr: 'kubelogin: command not found' } : { stdout: 'kubelogin version \n' },
+    },
+    { prefix: ['kubectl', 'auth', 'can-i'], result: { stdout: `${extra.canI ?? 'yes'}\n`, exitCode: extra.canI === 'no' ? 1 : 0 } },
+  ];
+}
 
-describe('preflight: the tools, data-driven', () => {
+describe('preflight', () => {
+  it("records the Helm major and the cluster's sign-in; an Owner passes", async () => {
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v3.21.4' }) });
+    expect(await preflight.run(f.ctx)).toEqual({
+      subscriptionId: SUB,
+      tenantId: TENANT,
+      callerObjectId: CALLER,
+      callerType: 'User',
+      helmMajor: '3',
+      entraId: 'false',
+    });
+    expect(f.argvs()).toContainEqual([
+      'az',
+      'role',
+      'assignment',
+      'list',
+      '--assignee',
+      CALLER,
+      '--all',
+      '--include-groups',
+      '--query',
+      '[].{role:roleDefinitionName, scope:scope}',
+      '-o',
+      'json',
+      '--subscription',
+      SUB,
+    ]);
+    expect(f.argvs().flat()).not.toContain('kubelogin');
+    expect(f.mutating()).toEqual([]);
+  });
+
+  it('a Contributor is stopped before anything is created, each missing right named with the roles that grant it', async () => {
+    const f = fakeContext({
+      stepId: 'preflight',
+      answers,
+      azure: cluster(),
+      script: script({ roles: [{ role: 'Contributor', scope: `/subscriptions/${SUB}` }] }),
+    });
+    const error = await preflight.run(f.ctx).then(
+      () => undefined,
+      (e: Error) => e.message,
+    );
+    expect(error).toContain('Preflight found 4 problem(s)');
+    expect(error).toContain(
+      `The signed-in user (${CALLER}) cannot create role assignments on the Key Vault ratify-demo-kv ` +
+        `(signer-access and ratify-identity grant Key Vault roles): it needs ${WRITERS} on ${KV_ID} (it has Contributor there).`,
+    );
+    expect(error).toContain(
+      "cannot create role assignments on the registry myregistry4ratify (AcrPull for Ratify's identity and the kubelet): " +
+        `it needs ${WRITERS} on ${ACR_ID}`,
+    );
+    expect(error).toContain(
+      'cannot create policy definitions (the policy step): it needs Resource Policy Contributor, Owner or User Access Administrator ' +
+        `on /subscriptions/${SUB}`,
+    );
+    expect(error).toContain(`cannot assign policies on the cluster myAKSCluster (the policy step)`);
+    expect(f.mutating()).toEqual([]);
+  });
+
+  it('rights granted lower down or through other roles count where they apply', async () => {
+    const roles = [
+      { role: 'Contributor', scope: `/subscriptions/${SUB}` },
+      { role: 'Role Based Access Control Administrator', scope: RG_ID },
+      { role: 'Resource Policy Contributor', scope: `/subscriptions/${SUB}` },
+    ];
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ roles }) });
+    await expect(preflight.run(f.ctx)).resolves.toMatchObject({ entraId: 'false' });
+    // An access-policy vault needs no role assignment on it: the registry still does.
+    const registryOnly = [
+      { role: 'Owner', scope: ACR_ID },
+      { role: 'Resource Policy Contributor', scope: `/subscriptions/${SUB}` },
+    ];
+    const ap = fakeContext({
+      stepId: 'preflight',
+      answers: { ...answers, keyVaultAuth: 'access-policy' },
+      azure: cluster(),
+      script: script({ roles: registryOnly }),
+    });
+    await expect(preflight.run(ap.ctx)).resolves.toMatchObject({ helmMajor: '4' });
+  });
+
+  it('an Entra ID cluster: kubelogin required (with how to install it), the kubeconfig converted, cluster-admin checked', async () => {
+    const aad = { aadProfile: { managed: true, adminGroupObjectIDs: ['g1'], tenantID: TENANT }, disableLocalAccounts: true };
+    const missing = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }) });
+    await expect(preflight.run(missing.ctx)).rejects.toThrow(
+      'Cluster myAKSCluster signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ' +
+        'Install it: az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html',
+    );
+    const denied = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }) });
+    await expect(preflight.run(denied.ctx)).rejects.toThrow(
+      'cannot administer cluster myAKSCluster (kubectl auth can-i create clusterrolebinding says no)',
+    );
+    const ok = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script() });
+    await expect(preflight.run(ok.ctx)).resolves.toMatchObject({ entraId: 'true' });
+    expect(ok.argvs()).toContainEqual(['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig']);
+    expect(ok.argvs().flat()).not.toContain('--admin');
+  });
+
   it('lists every missing tool at once, each with how to install it, and reads no account without az', async () => {
-    const script = ['az', 'kubectl', 'helm', 'notation'].map(missing);
-    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(false), script });
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: [...['az', 'kubectl', 'helm', 'notation'].map(missingTool), ...script()] });
     const error = (await preflight.run(f.ctx).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/Preflight found 4 problem\(s\)/);
     for (const tool of ['az', 'kubectl', 'helm', 'notation']) {
@@ -42,21 +152,17 @@ describe('preflight: the tools, data-driven', () => {
     expect(f.argvs().some((argv) => argv[1] === 'account')).toBe(false);
   });
 
-  it('the azure-kv plugin is checked with notation; a broken or old one is a problem with the install command', async () => {
-    const old: ScriptEntry = { prefix: ['notation', 'plugin', 'ls'], result: { stdout: pluginList('1.0.0') } };
-    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(false), script: [old, ...healthy] });
+  it('notation comes with its azure-kv plugin; an old or missing one is a problem with the install command', async () => {
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ plugin: '1.0.0' }) });
     await expect(preflight.run(f.ctx)).rejects.toThrow(/azure-kv plugin 1\.2\.1 is needed \(found: 1\.0\.0\): notation plugin install/);
   });
 
-  it('kubelogin only for a cluster that signs in with Entra ID', async () => {
-    const plain = fakeContext({ stepId: 'preflight', answers, azure: cluster(false), script: [missing('kubelogin'), ...healthy] });
-    expect(await preflight.run(plain.ctx)).toMatchObject({ subscriptionId: SUB, callerObjectId: CALLER });
-    expect(plain.argvs().some((argv) => argv[0] === 'kubelogin')).toBe(false);
-
-    const entra = fakeContext({ stepId: 'preflight', answers, azure: cluster(true), script: [missing('kubelogin'), ...healthy] });
-    await expect(preflight.run(entra.ctx)).rejects.toThrow(/kubelogin: not found on PATH\. Install: az aks install-cli/);
-    const ready = fakeContext({ stepId: 'preflight', answers, azure: cluster(true), script: healthy });
-    expect(await preflight.run(ready.ctx)).toMatchObject({ subscriptionId: SUB });
-    expect(ready.logs).toContain('kubelogin 0.1.6/abc');
+  it('helm missing or of an unknown major is a problem named with where to get it', async () => {
+    const none = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: null }) });
+    await expect(preflight.run(none.ctx)).rejects.toThrow('helm: not found on PATH. Install: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)');
+    const five = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v5.0.0' }) });
+    await expect(preflight.run(five.ctx)).rejects.toThrow(
+      'helm v5.0.0 is not supported: the runbook knows the flags of Helm 3 and Helm 4',
+    );
   });
 });
