@@ -40,7 +40,8 @@ export const TOOLS: readonly ToolSpec[] = [
     name: 'az',
     // `az version` is not subscription-scoped and takes no --subscription.
     probe: ['az', 'version', '-o', 'json'],
-    install: 'https://learn.microsoft.com/cli/azure/install-azure-cli (Debian/Ubuntu: curl -sL https://aka.ms/InstallAzureCLIDeb | sudo bash)',
+    install:
+      'https://learn.microsoft.com/cli/azure/install-azure-cli (Debian/Ubuntu: curl -sL https://aka.ms/InstallAzureCLIDeb | sudo bash)',
     needed: () => true,
     inspect(_ctx, probed, report, needs) {
       const info = parseJson<Record<string, unknown>>(probed.stdout, 'az version');
@@ -79,7 +80,8 @@ export const TOOLS: readonly ToolSpec[] = [
       const version = probed.stdout.trim();
       const major = helmMajor(version);
       if (major === undefined || !(SUPPORTED_HELM_MAJORS as readonly number[]).includes(major)) {
-        report.problems.push(`helm ${version} is not supported: the runbook knows the flags of Helm 3 and Helm 4 (https://helm.sh/docs/intro/install/).`);
+        const install = 'https://helm.sh/docs/intro/install/';
+        report.problems.push(`helm ${version} is not supported: the runbook knows the flags of Helm 3 and Helm 4 (${install}).`);
         return;
       }
       report.helmVersion = version;
@@ -108,7 +110,8 @@ export const TOOLS: readonly ToolSpec[] = [
         report.lines.push(`notation plugin azure-kv ${plugin}`);
         return;
       }
-      report.problems.push(`the notation azure-kv plugin ${PLUGIN_VERSION} is needed (found: ${plugin ?? 'none'}): ${pluginInstallCommand()}`);
+      const found = plugin ?? 'none';
+      report.problems.push(`the notation azure-kv plugin ${PLUGIN_VERSION} is needed (found: ${found}): ${pluginInstallCommand()}`);
     },
   },
 ];

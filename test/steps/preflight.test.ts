@@ -143,7 +143,8 @@ describe('preflight', () => {
   });
 
   it('lists every missing tool at once, each with how to install it, and reads no account without az', async () => {
-    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: [...['az', 'kubectl', 'helm', 'notation'].map(missingTool), ...script()] });
+    const gone = ['az', 'kubectl', 'helm', 'notation'].map(missingTool);
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: [...gone, ...script()] });
     const error = (await preflight.run(f.ctx).catch((e: unknown) => e)) as Error;
     expect(error.message).toMatch(/Preflight found 4 problem\(s\)/);
     for (const tool of ['az', 'kubectl', 'helm', 'notation']) {
@@ -159,7 +160,9 @@ describe('preflight', () => {
 
   it('helm missing or of an unknown major is a problem named with where to get it', async () => {
     const none = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: null }) });
-    await expect(preflight.run(none.ctx)).rejects.toThrow('helm: not found on PATH. Install: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)');
+    await expect(preflight.run(none.ctx)).rejects.toThrow(
+      'helm: not found on PATH. Install: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)',
+    );
     const five = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v5.0.0' }) });
     await expect(preflight.run(five.ctx)).rejects.toThrow(
       'helm v5.0.0 is not supported: the runbook knows the flags of Helm 3 and Helm 4',
