@@ -140,6 +140,8 @@ export class WorldStore {
   #compacting: Promise<void> | undefined;
   #lastDurable: Promise<void> = Promise.resolve();
   #closed = false;
+  /** The last commit world.json holds. */
+  #snapshotSeq: number;
   readonly #compactAfter: number;
 
   private constructor(worldDir: string, world: World, seq: number, gen: number, options: StoreOptions) {
@@ -148,6 +150,7 @@ export class WorldStore {
     this.raw = world;
     this.#tracker = trackChanges(world);
     this.#seq = seq;
+    this.#snapshotSeq = seq;
     this.#gen = gen;
   }
 
@@ -241,12 +244,14 @@ export class WorldStore {
    * go to a new journal file. The old file is removed once the snapshot is durable.
    */
   async #compact(): Promise<void> {
-    const text = JSON.stringify({ ...this.raw, journalSeq: this.#seq });
+    const seq = this.#seq;
+    const text = JSON.stringify({ ...this.raw, journalSeq: seq });
     const old = { gen: this.#gen, handle: this.#handle };
     this.#gen += 1;
     this.#handle = undefined;
     this.#bytes = 0;
     await this.#writeSnapshot(text);
+    this.#snapshotSeq = seq;
     await old.handle?.close();
     await rm(join(this.worldDir, journalName(old.gen)), { force: true });
   }
@@ -271,10 +276,12 @@ export class WorldStore {
     await this.commit().catch(() => {});
     while (this.#flushing || this.#compacting) await (this.#flushing ?? this.#compacting);
     this.#closed = true;
-    const text = JSON.stringify({ ...this.raw, journalSeq: this.#seq });
     await this.#handle?.close();
     this.#handle = undefined;
-    await this.#writeSnapshot(text);
-    for (const gen of journalsIn(this.worldDir)) rmSync(join(this.worldDir, journalName(gen)), { force: true });
+    // Nothing committed since the last snapshot (a session that only read): world.json is whole.
+    const journals = journalsIn(this.worldDir);
+    if (this.#seq === this.#snapshotSeq && journals.length === 0) return;
+    await this.#writeSnapshot(JSON.stringify({ ...this.raw, journalSeq: this.#seq }));
+    for (const gen of journals) rmSync(join(this.worldDir, journalName(gen)), { force: true });
   }
 }

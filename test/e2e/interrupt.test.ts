@@ -57,7 +57,7 @@ describe('Ctrl-C in a real terminal (pty)', () => {
     const stateDir = join(await tempDir(), 'state');
     const args = ['run', '--sandbox', '--sandbox-latency', 'demo', '--yes', '--answers', demoAnswers, '--state-dir', stateDir];
     const session = await spawnPty(args);
-    await session.waitFor(/✔ Check tools, login and cluster/, 60_000);
+    await session.waitFor(/✔ Check tools, login, rights and cluster/, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     session.write(keys.ctrlC);
     expect(await session.exited).toBe(130);
@@ -70,7 +70,7 @@ describe('Ctrl-C in a real terminal (pty)', () => {
     const session = await spawnPty(['run', '--sandbox', '--sandbox-latency', 'demo', '--answers', demoAnswers, '--state-dir', stateDir]);
     let at = await session.waitFor(/Use these answers\?/);
     session.write(keys.enter);
-    at = await session.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    at = await session.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     session.write(`${keys.down}${keys.down}${keys.enter}`); // Run all remaining steps without asking
     await session.waitFor(/✔ Remove the Image Integrity preview/, 60_000, at);
     session.write(keys.ctrlC);
@@ -82,7 +82,7 @@ describe('Ctrl-C in a real terminal (pty)', () => {
     const asked = await spawnPty(['run', '--sandbox', '--state-dir', stateDir]);
     at = await asked.waitFor(/Use these answers\?/);
     asked.write(keys.enter);
-    await asked.waitFor(/Run "Check tools, login and cluster"\?/, 30_000, at);
+    await asked.waitFor(/Run "Check tools, login, rights and cluster"\?/, 30_000, at);
     asked.write(keys.ctrlC);
     expect(await asked.exited).toBe(130);
     expect(asked.text()).toMatch(/Stopped at a question \(Ctrl-C\)/);
