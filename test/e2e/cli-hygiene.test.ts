@@ -39,7 +39,7 @@ describe('doctor', () => {
   it('with a PATH holding only node: names az, kubectl, helm and notation as missing, each with how to install it, exit 1', async () => {
     const bin = await tempDir('rr-node-only-');
     await symlink(process.execPath, join(bin, 'node'));
-    const result = await runCli(['doctor', '--set', 'resourceGroup=rg', '--set', 'aksName=aks', '--state-dir', join(bin, 'state')], {
+    const result = await runCli(['doctor', '--answers', demoAnswers, '--state-dir', join(bin, 'state')], {
       env: { PATH: bin },
     });
     expect(result.code, result.stderr).toBe(1);
