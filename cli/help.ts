@@ -28,7 +28,7 @@ const answerOptions = `  --answers FILE          Answers file (YAML, camelCase k
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
-                          conflict, propagation, permanent, hang (repeatable; this invocation only)
+                          conflict, propagation, permanent, hang, crash (repeatable; this invocation only)
   --sandbox-tools T       The simulated machine's tools: helm=3 | helm=4 (default) | helm=<x.y.z>
   --sandbox-cluster C     local-accounts (default) | entra-id (Entra ID sign-in, local accounts off)
   --sandbox-caller R      owner (default) | contributor (no rights to assign roles or policies)`;
@@ -73,6 +73,8 @@ outputs and error, from the ledger. Runs nothing.
 Options:
 ${stateDirOption}
   --json                  Machine-readable output on stdout
+  --check-cloud           Also look in the cloud (or the sandbox) for resources carrying this run's
+                          mark that the ledger does not list (warns; teardown --sweep removes them)
   -h, --help              This help
 `,
   teardown: `Usage: ratify-runbook teardown [options]
@@ -84,6 +86,9 @@ lists the cluster features it enabled and leaves on. Resumable like run.
 Options:
 ${stateDirOption}
   -y, --yes               Do not ask for confirmation
+  --sweep                 Also remove what carries this run's mark but the ledger does not list:
+                          resources tagged ratify-runbook-run=<runId>, and role assignments, policy
+                          definitions and assignments with that marker in their description
 ${sandboxOptions}
   -h, --help              This help
 `,

@@ -99,7 +99,7 @@ export function planDeps(
     answers: plan.answers,
     assumptions: plan.assumptions ?? {},
     profile: { toolPath: [], toolEnv: {} },
-    azure: { getById: async () => undefined },
+    azure: { getById: async () => undefined, listTagged: async () => [] },
     clock: plan.clock,
     baseEnv: {},
     redactor: new Redactor(),
@@ -133,7 +133,8 @@ export async function recordStep(step: Step, deps: ContextDeps, forScript = fals
         else items.push({ kind: 'command', event });
       },
       onLog: () => {},
-      onCreated: () => {},
+      onCreated: async () => {},
+      onWillCreate: async () => {},
       onFile: (file) => files.push(file),
       onWait: (wait) => {
         if (wait && !open) {

@@ -6,6 +6,7 @@ import { vaultNameReserved } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvLines, tsvValue } from './_shared/tsv.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -77,8 +78,10 @@ A deleted vault that still holds the name is reported with the purge/recover cho
       await releaseDeletedName(ctx, sub);
       const create = az(sub, 'keyvault', 'create', '-n', name, '-g', rg, ...locationArgs(ctx.answers.location),
         '--enable-rbac-authorization', String(wantsRbac(ctx)), ...tagArgs(ctx.runTag), '-o', 'none');
+      const vault = { kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } };
+      await ctx.willCreate({ ...vault, guard: armGuard(id, apiVersions.vault, 'tag') });
       await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'), retry: transientRetry });
-      ctx.created({ kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } });
+      await ctx.created(vault);
     }
     // A plan knows both from the answers: the vault's id and its DNS name in the public cloud.
     const show = (query: string, capture: string, planStdout: string) =>

@@ -5,6 +5,7 @@ import { authorizationFailed } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeBaseResources } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'location' | 'resourceGroup' | 'aksName' | 'acrName' | 'createBaseResources'>;
 
@@ -57,19 +58,23 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
     const details = { subscription: sub, resourceGroup: rg };
 
     if (!(await ctx.azure.getById(resourceGroupId(sub, rg), apiVersions.resourceGroup))) {
+      const group = { kind: 'resourceGroup', id: resourceGroupId(sub, rg), details: { ...details, name: rg } };
+      await ctx.willCreate({ ...group, guard: armGuard(group.id, apiVersions.resourceGroup, 'tag') });
       await ctx.cmd.run(az(sub, 'group', 'create', '-n', rg, '-l', requireLocation(ctx), ...tagArgs(ctx.runTag)), {
         mutates: true,
         guardedBy: az(sub, 'group', 'show', '-n', rg, '-o', 'none'),
         retry: transientRetry,
       });
-      ctx.created({ kind: 'resourceGroup', id: resourceGroupId(sub, rg), details: { ...details, name: rg } });
+      await ctx.created(group);
     }
 
     const acrId = registryId(sub, rg, acrName);
     if (!(await ctx.azure.getById(acrId, apiVersions.registry))) {
       const create = az(sub, 'acr', 'create', '-n', acrName, '-g', rg, '--sku', 'Standard', ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag));
+      const registry = { kind: 'registry', id: acrId, details: { ...details, name: acrName } };
+      await ctx.willCreate({ ...registry, guard: armGuard(acrId, apiVersions.registry, 'tag') });
       await ctx.cmd.run(create, { mutates: true, guardedBy: az(sub, 'acr', 'show', '-n', acrName, '-g', rg, '-o', 'none'), retry: transientRetry });
-      ctx.created({ kind: 'registry', id: acrId, details: { ...details, name: acrName } });
+      await ctx.created(registry);
     }
 
     const aksId = clusterId(sub, rg, aksName);
@@ -77,13 +82,15 @@ otherwise have to switch on. Each is looked up first (one ARM GET) and never cre
       const create = az(sub, 'aks', 'create', '-g', rg, '-n', aksName, ...locationArgs(ctx.answers.location), '--node-count', '2',
         '--enable-oidc-issuer', '--enable-workload-identity', '--enable-addons', 'azure-policy', '--attach-acr', acrName,
         '--generate-ssh-keys', ...tagArgs(ctx.runTag));
+      const cluster = { kind: 'cluster', id: aksId, details: { ...details, name: aksName } };
+      await ctx.willCreate({ ...cluster, guard: armGuard(aksId, apiVersions.cluster, 'tag') });
       await ctx.cmd.run(create, {
         mutates: true,
         guardedBy: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '-o', 'none'),
         retry: transientRetry,
         timeoutMs: 30 * 60_000,
       });
-      ctx.created({ kind: 'cluster', id: aksId, details: { ...details, name: aksName } });
+      await ctx.created(cluster);
     }
     return { aksId, acrId };
   },

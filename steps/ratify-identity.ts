@@ -11,6 +11,7 @@ import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
 import { ficMatchesTest, ficState, putFic, type Fic } from './ratify-identity/federated.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -83,12 +84,14 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
   async run(ctx) {
     const p = plan(ctx);
     if (!(await ctx.azure.getById(p.id, apiVersions.identity))) {
+      const identity = { kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } };
+      await ctx.willCreate({ ...identity, guard: armGuard(p.id, apiVersions.identity, 'tag') });
       await ctx.cmd.run(az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location), ...tagArgs(ctx.runTag), '-o', 'none'), {
         mutates: true,
         retry: transientRetry,
         guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
       });
-      ctx.created({ kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } });
+      await ctx.created(identity);
     }
     const show = (query: string, capture: string) =>
       ctx.cmd.run(az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '--query', query, '-o', 'tsv'), { mutates: false, capture });

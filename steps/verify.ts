@@ -4,6 +4,7 @@ import {
 } from './_shared/known-failures.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
+import { readGuard } from './_shared/write-ahead.js';
 import {
   admitSigned, deletePods, runPod, saveLogs, SIGNED_POD, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning,
 } from './verify/pods.js';
@@ -16,8 +17,12 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
   const show = ['kubectl', 'get', 'namespace', ns, '-o', 'name'];
   const got = await ctx.cmd.run(show, { mutates: false, probe: true, allowFailure: true });
   if (got.exitCode === 0) return;
+  const namespace = { kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } };
+  // Found after a crash by the run's label.
+  const labelled = ['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'];
+  await ctx.willCreate({ ...namespace, guard: readGuard(labelled, `namespace/${ns}`) });
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag), guardedBy: show });
-  ctx.created({ kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } });
+  await ctx.created(namespace);
 }
 
 /**

@@ -18,6 +18,7 @@ import { renderMatrix, summaryText } from './matrix-render.js';
 import { createEventLines, createLiveMatrixView, type BatchDisplay } from './matrix-view.js';
 import { renderSummary } from './summary.js';
 import { requireWorkshopFile } from './workshop-file.js';
+import { acquireLock } from '../checkpoints/lock.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -52,9 +53,30 @@ export async function workshopTeardown(io: Io, options: TeardownCommandOptions, 
   return batch(io, options, task, steps, 'teardown');
 }
 
+/** One batch per workshop dir at a time: a second one would run every attendee again into the same logs. */
+export const WORKSHOP_LOCK = 'workshop.lock';
+
 async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptions, task: AttendeeTask, steps: StepList, command: 'run' | 'teardown'): Promise<number> {
   const dir = resolve(io.cwd, options.dir);
   const file = await requireWorkshopFile(dir);
+  const notice = (line: string) => writeLine(io.stderr, `! ${line}`);
+  const lock = await acquireLock(dir, `ratify-runbook workshop ${command}`, new Date(), notice, WORKSHOP_LOCK);
+  try {
+    return await lockedBatch(io, options, task, steps, command, dir, file);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function lockedBatch(
+  io: Io,
+  options: BatchCommandOptions | TeardownCommandOptions,
+  task: AttendeeTask,
+  steps: StepList,
+  command: 'run' | 'teardown',
+  dir: string,
+  file: Awaited<ReturnType<typeof requireWorkshopFile>>,
+): Promise<number> {
   const unknown = options.only.filter((id) => !file.attendees.includes(id.normalize('NFC')));
   if (unknown.length > 0) {
     throw new UsageError(`Unknown attendee${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, [`The workshop's attendees: ${file.attendees.join(', ')}.`]);

@@ -4,7 +4,8 @@ import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import type { Answers } from '../../kernel/answer-keys.js';
 import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
-import { createInquirerPrompter, type Prompter } from '../../prompts/prompter.js';
+import { createInquirerPrompter, isPromptInterrupted, type Prompter } from '../../prompts/prompter.js';
+import { printable } from '../../kernel/printable.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
 import { runEngine, type EngineOptions, type EngineResult, type StepPreview } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../kernel/errors.js';
@@ -99,6 +100,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const terminal = () => createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
     const prompter = interactive ? (options.prompter ?? terminal()) : undefined;
     const collected = await collectAnswers({
+      cwd: io.cwd,
       // The engine decides with the same function: a step skipped or reused asks nothing.
       needed: (known) => answersNeeded(steps, decideSteps(steps, state.ledger, known, selection)),
       stateDir,
@@ -108,7 +110,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       interactive,
       prompter,
     });
-    for (const warning of collected.warnings) writeLine(io.stderr, `! ${warning}`);
+    for (const warning of collected.warnings) writeLine(io.stderr, `! ${printable(warning)}`);
     const answers = collected.answers;
     verifySubscription(state.ledger, answers);
     await saveAnswers({ stateDir, values: collected.resolved.values, provenance: collected.resolved.provenance });
@@ -144,7 +146,7 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
           serial: options.serial,
           wallClock: clock,
           gate,
-          context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
+          context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view, io)),
         });
       } finally {
         await view.idle();
@@ -206,11 +208,17 @@ function recordAzureTarget(ledger: LedgerData): void {
 }
 
 /** A step's yes/no question: asked under the live renderer when it hosts prompts, else directly. */
-function confirmer(prompter: Prompter | undefined, view: ProgressView) {
+function confirmer(prompter: Prompter | undefined, view: ProgressView, io: Io) {
   return async (question: string, nonInteractiveAnswer: boolean, stepId: string) => {
     if (!prompter) return nonInteractiveAnswer;
-    if (view.confirm) return view.confirm(stepId, question, nonInteractiveAnswer);
-    return prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    try {
+      if (view.confirm) return await view.confirm(stepId, question, nonInteractiveAnswer);
+      return await prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    } catch (error) {
+      // Ctrl-C at the question (a key press there, not a signal) stops the whole run like a Ctrl-C.
+      if (isPromptInterrupted(error)) io.interrupt?.('SIGINT');
+      throw error;
+    }
   };
 }
 

@@ -62,7 +62,7 @@ export async function acrId(ctx: Ctx, sub: string): Promise<string> {
   return tsvValue(shown.stdout);
 }
 
-const kubeletPulls = (sub: string, kubelet: string, registry: string) =>
+export const kubeletPulls = (sub: string, kubelet: string, registry: string): string[] =>
   az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
     '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
 

@@ -106,8 +106,9 @@ export function resourceStep(id: string, options: { after?: string[]; needs?: (k
     async run(ctx) {
       const name = options.name?.(ctx.answers) ?? id;
       const show = ['tool', 'show', name];
+      await ctx.willCreate({ kind: 'fake', guard: { kind: 'read', argv: show } });
       const created = await ctx.cmd.run(['tool', 'create', name], { mutates: true, guardedBy: show, capture: 'resourceId' });
-      ctx.created({ kind: 'fake', id: created.stdout.trim() });
+      await ctx.created({ kind: 'fake', id: created.stdout.trim() });
       return { resourceId: created.stdout.trim() };
     },
     async teardown(ctx) {
@@ -153,7 +154,7 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
             stateDir,
             answers: overrides.answers ?? {},
             profile: { toolPath: [], toolEnv: {} },
-            azure: { getById: async () => undefined },
+            azure: { getById: async () => undefined, listTagged: async () => [] },
             clock,
             baseEnv: { PATH: '/usr/bin' },
             redactor: new Redactor(),

@@ -7,7 +7,7 @@ import { CommandFailedError, type CommandOptions, type CommandResult } from '../
 import type { PlanAssumptions } from '../../runner/step.js';
 import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
 import type { ArmResource, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
-import type { CreatedResource } from '../../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../../kernel/created-resource.js';
 
 export interface ScriptedResult {
   readonly exitCode?: number;
@@ -52,6 +52,10 @@ export interface Fake {
   readonly calls: RecordedCall[];
   readonly files: Map<string, string>;
   readonly created: CreatedResource[];
+  /** Write-ahead records, in order. */
+  readonly pending: PendingCreate[];
+  /** 'willCreate <kind>' and 'run <argv>' in the order they happened: a create is announced before it runs. */
+  readonly events: string[];
   readonly logs: string[];
   readonly confirmQuestions: string[];
   readonly armReads: string[];
@@ -74,6 +78,8 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const calls: RecordedCall[] = [];
   const files = new Map<string, string>();
   const created: CreatedResource[] = [];
+  const pending: PendingCreate[] = [];
+  const events: string[] = [];
   const logs: string[] = [];
   const confirmQuestions: string[] = [];
   const armReads: string[] = [];
@@ -84,6 +90,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const cmd = {
     async run(argv: readonly string[], opts: CommandOptions): Promise<CommandResult> {
       calls.push({ argv: [...argv], options: opts });
+      events.push(`run ${argv.join(' ')}`);
       if (mode === 'plan') {
         const stdout = opts.probe ? '' : (opts.planStdout ?? (opts.capture ? `<${options.stepId}.${opts.capture}>` : ''));
         return { argv, exitCode: opts.probe ? 3 : 0, stdout, stderr: '', ms: 0, planned: true };
@@ -132,6 +139,10 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
         armReads.push(id);
         return mode === 'plan' ? undefined : azure.get(id.toLowerCase());
       },
+      async listTagged(subscriptionId, name, value) {
+        armReads.push(`tagged ${subscriptionId} ${name}=${value}`);
+        return mode === 'plan' ? [] : [...azure.values()].filter((r) => r.tags?.[name] === value);
+      },
     },
     paths: { stateDir: '/state', kubeconfig: '/state/kubeconfig', logsDir: '/state/logs' },
     async writeFile(rel, content) {
@@ -146,7 +157,13 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
       },
     },
     signal: new AbortController().signal,
-    created: (r) => created.push(r),
+    created: async (r) => {
+      created.push(r);
+    },
+    willCreate: async (p) => {
+      pending.push(p);
+      events.push(`willCreate ${p.kind}`);
+    },
     async confirm(question, nonInteractiveAnswer) {
       confirmQuestions.push(question);
       const key = Object.keys(options.confirmations ?? {}).find((k) => question.includes(k));
@@ -170,6 +187,8 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     calls,
     files,
     created,
+    pending,
+    events,
     logs,
     confirmQuestions,
     armReads,
