@@ -9,6 +9,7 @@ const sections: Section[] = [
   ['Tool processes and run time of the flow on the sandbox', async () => (await import('./process-bench.js')).processBench()],
   ['The flow on a realistic:0.02 sandbox', async () => (await import('./flow-bench.js')).flowBench()],
   ['Workshop: 50 attendees on the sandbox', async () => (await import('./workshop-bench.js')).workshopBench()],
+  ['Workshop dashboard: 200 attendees in headless Chromium', async () => (await import('./dashboard-bench.js')).dashboardBench()],
 ];
 
 for (const [title, run] of sections) {

@@ -56,11 +56,19 @@ export async function sandboxBench(opts: { attendees?: number; runs?: number } =
       }
     });
     const seededMs = Date.now() - started;
-    const azMs = await medianOf(['az', 'keyvault', 'show', '-n', `kv-att${ids[Math.floor(attendees / 2)]}`, '--query', 'properties.vaultUri', '-o', 'tsv'], env, runs, 3);
+    const middle = ids[Math.floor(attendees / 2)];
+    const read = ['az', 'keyvault', 'show', '-n', `kv-att${middle}`, '--query', 'properties.vaultUri', '-o', 'tsv'];
+    const azMs = await medianOf(read, env, runs, 3);
+    // A write: `identity create` on an existing identity is a PUT that changes the world, so its
+    // answer waits for the change to be durable (the cost a read does not pay).
+    const write = ['az', 'identity', 'create', '-n', `id-att${middle}`, '-g', `rg-att${middle}`, '-o', 'none'];
+    const writeMs = await medianOf(write, env, runs, 3);
     const nodeMs = await medianOf([process.execPath, '-e', '0'], env, runs, 3);
     return [
       `world: ${attendees} attendees (resource group, AKS, ACR, Key Vault, identity, one build each), set up in ${(seededMs / 1000).toFixed(1)} s`,
       `median of ${runs}: fake az call ${azMs.toFixed(1)} ms; node -e 0 ${nodeMs.toFixed(1)} ms (ratio ${(azMs / nodeMs).toFixed(2)}: the bash thin client costs less than a node start)`,
+      `median of ${runs}: a mutating fake az call (az identity create, a PUT) ${writeMs.toFixed(1)} ms beside the read's ` +
+        `${azMs.toFixed(1)} ms (ratio ${(writeMs / azMs).toFixed(2)}: the answer waits for its fsynced journal line)`,
     ];
   } finally {
     await handle.close();

@@ -4,16 +4,30 @@ import { main } from '../cli/main.js';
 
 const controller = new AbortController();
 let interrupts = 0;
-const onSignal = (signal: NodeJS.Signals) => {
+/**
+ * First Ctrl-C or SIGTERM: stop cleanly (running steps are marked interrupted, naming the
+ * signal, and the ledger is saved; exit 130). Second: the user means it, exit 130 at once.
+ */
+const interrupt = (signal: string) => {
   interrupts += 1;
-  // First Ctrl-C: stop cleanly (the running step is marked interrupted, the ledger saved).
-  // Second: the user means it.
   if (interrupts > 1) process.exit(130);
   process.stderr.write(`\n${signal === 'SIGINT' ? 'Ctrl-C' : signal}: stopping after saving the ledger (press again to force)...\n`);
-  controller.abort();
+  controller.abort(signal);
 };
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+process.on('SIGINT', () => interrupt('SIGINT'));
+process.on('SIGTERM', () => interrupt('SIGTERM'));
+
+// A reader that went away (`status | head -1`) is not an error: stop quietly, as cat does. Work
+// in progress stops as on a signal (a run saves its ledger); output commands just finish, exit 0.
+let outputGone = false;
+const onOutputError = (error: NodeJS.ErrnoException) => {
+  if (outputGone) return; // later writes to the closed pipe fail the same way
+  if (error.code !== 'EPIPE') throw error;
+  outputGone = true;
+  controller.abort('SIGPIPE');
+};
+process.stdout.on('error', onOutputError);
+process.stderr.on('error', onOutputError);
 
 const code = await main({
   argv: process.argv.slice(2),
@@ -23,6 +37,7 @@ const code = await main({
   stderr: process.stderr,
   stdin: process.stdin,
   signal: controller.signal,
+  interrupt,
 });
 process.exitCode = code;
 // Prompts or a sandbox server may keep handles open; the work is saved, so leave now.

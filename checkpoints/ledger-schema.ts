@@ -1,4 +1,4 @@
-import type { CreatedResource } from '../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 
 /**
  * The ledger (`<state-dir>/state.json`): what each step did, what it produced and what it
@@ -38,6 +38,11 @@ export interface StepRecord {
   answersUsed: Record<string, string>;
   /** Everything this step ever created, across attempts (teardown removes these by id). */
   created: CreatedResource[];
+  /**
+   * Write-ahead records: what a mutating command of this step was about to create when the
+   * ledger was last saved. Resolved (recorded as created, or dropped) on resume and teardown.
+   */
+  pending?: (PendingCreate & { at: string })[];
   /** Commands of the latest attempt (redacted). */
   commands: CommandRecord[];
   /** Log files (relative to the state dir), one per attempt. */
@@ -86,9 +91,19 @@ function stepRecordProblem(record: unknown): string | undefined {
   if (!isStringMap(record.answersUsed)) return '"answersUsed" is not a map of strings';
   if (!Array.isArray(record.created) || !record.created.every((c) => isObject(c) && typeof c.kind === 'string' && typeof c.id === 'string'))
     return '"created" is not a list of {kind, id}';
+  if (record.pending !== undefined && !(Array.isArray(record.pending) && record.pending.every(isPending))) {
+    return '"pending" is not a list of {kind, guard}';
+  }
   if (!Array.isArray(record.commands)) return '"commands" is not a list';
   if (!Array.isArray(record.logs)) return '"logs" is not a list';
   return undefined;
+}
+
+function isPending(value: unknown): boolean {
+  if (!isObject(value) || typeof value.kind !== 'string' || !isObject(value.guard)) return false;
+  const guard = value.guard;
+  if (guard.kind === 'arm') return typeof guard.id === 'string' && typeof guard.apiVersion === 'string';
+  return guard.kind === 'read' && Array.isArray(guard.argv) && guard.argv.every((a) => typeof a === 'string');
 }
 
 function isTarget(value: unknown): value is Target {

@@ -27,7 +27,16 @@ export function ledgerPath(stateDir: string): string {
  */
 export async function readLedger(stateDir: string): Promise<LedgerData | undefined> {
   const path = ledgerPath(stateDir);
-  const text = await readIfExists(path);
+  let text: string | undefined;
+  try {
+    text = await readIfExists(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`The ledger ${path} cannot be read (${code})${code === 'EISDIR' ? ': it is a directory, not a file' : ''}.`, [
+      'Nothing was run and nothing was changed.',
+      code === 'EISDIR' ? `Move ${path} out of the way (or use another --state-dir).` : `Check the permissions of ${path}.`,
+    ]);
+  }
   if (text === undefined) return undefined;
   let parsed: unknown;
   try {

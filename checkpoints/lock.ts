@@ -26,8 +26,9 @@ export async function acquireLock(
   command: string,
   now: Date,
   notice: (line: string) => void,
+  file: string = LOCK_FILE,
 ): Promise<HeldLock> {
-  const path = join(stateDir, LOCK_FILE);
+  const path = join(stateDir, file);
   const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now.toISOString(), command };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -42,7 +43,8 @@ export async function acquireLock(
     const holder = await readLockInfo(path);
     if (holder && isAlive(holder)) {
       throw new LockedError(
-        `The state dir ${stateDir} is in use by "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).`,
+        `${file === LOCK_FILE ? 'The state dir' : 'The directory'} ${stateDir} is in use by "${holder.command}" ` +
+          `(pid ${holder.pid} on ${holder.host}, since ${holder.startedAt}).`,
         [
           'Wait for it to finish, or stop it (Ctrl-C) and run again.',
           `If that process is gone for good (another machine), delete ${path}.`,

@@ -14,7 +14,8 @@ Commands:
   teardown   Remove everything this runbook created, in reverse order
   doctor     Check tools, versions and login (the preflight step alone)
   export     Print the notebook (--format md) or a standalone bash script (--format sh)
-  workshop   Replay the runbook for many attendees (init, run, status, teardown, export)
+  ui         The runbook as a live notebook in your browser (run's options, on 127.0.0.1)
+  workshop   Replay the runbook for many attendees (init, run, status, teardown, dashboard, export)
   sandbox    Poke the simulated Azure world (sandbox exec -- az ...)
 
 Try it offline first:  ratify-runbook run --sandbox
@@ -27,7 +28,7 @@ const answerOptions = `  --answers FILE          Answers file (YAML, camelCase k
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
   --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
-                          conflict, propagation, permanent, hang (repeatable; this invocation only)
+                          conflict, propagation, permanent, hang, crash (repeatable; this invocation only)
   --sandbox-tools T       The simulated machine's tools, comma-separated: helm=3 | helm=4 (default) |
                           helm=<x.y.z>; kubectl=real runs your installed kubectl (logged, faults
                           applied) against the simulated clusters' Kubernetes API (this invocation only)
@@ -74,6 +75,8 @@ outputs and error, from the ledger. Runs nothing.
 Options:
 ${stateDirOption}
   --json                  Machine-readable output on stdout
+  --check-cloud           Also look in the cloud (or the sandbox) for resources carrying this run's
+                          mark that the ledger does not list (warns; teardown --sweep removes them)
   -h, --help              This help
 `,
   teardown: `Usage: ratify-runbook teardown [options]
@@ -85,6 +88,9 @@ lists the cluster features it enabled and leaves on. Resumable like run.
 Options:
 ${stateDirOption}
   -y, --yes               Do not ask for confirmation
+  --sweep                 Also remove what carries this run's mark but the ledger does not list:
+                          resources tagged ratify-runbook-run=<runId>, and role assignments, policy
+                          definitions and assignments with that marker in their description
 ${sandboxOptions}
   -h, --help              This help
 `,
@@ -107,6 +113,32 @@ answers as variables at the top and each create guarded by its show.
 Options:
   --format F              md | sh (required)
 ${stateDirOption}
+  -h, --help              This help
+`,
+  ui: `Usage: ratify-runbook ui [run's options] [--port N] [--no-open] [--exit-when-done]
+
+The same run as \`run\` (same ledger, notebook and exit codes), seen and driven from a local page:
+each step a cell with its explanation, exact commands, live output, status, attempts and duration;
+missing answers asked in a form (same checks and help as the terminal); Run / Skip / Run all
+remaining / Stop before each step; after a failure its hint and Retry, which resumes from the
+ledger. Reloading the page or starting the command again resumes too.
+Serves on 127.0.0.1 only and prints http://127.0.0.1:PORT/?token=... on stdout; the token is
+needed once (then a cookie), so keep the address to yourself. After the run the page stays
+served until Ctrl-C (exit code of the run), unless --exit-when-done.
+
+Options:
+${answerOptions}
+${stateDirOption}
+  --from STEP             Re-check STEP and every step after it (the first run only)
+  --only STEP             Run one step (its dependencies must be done)
+  --serial                One step at a time (by default independent steps overlap)
+  -y, --yes               Ask nothing: take the answers as given and run every step while the page watches
+  --non-interactive       The same as --yes for ui; missing answers end the run (exit 3)
+${sandboxOptions}
+  --json                  Print the final status as JSON on stdout when the server stops
+  --port N                Port on 127.0.0.1 (default 0: any free port)
+  --no-open               Do not open a browser (print the address only)
+  --exit-when-done        Stop serving as soon as the run ends (its exit code)
   -h, --help              This help
 `,
   sandbox: `Usage: ratify-runbook sandbox exec [--state-dir DIR] [--sandbox-tools T] -- COMMAND [ARGS...]

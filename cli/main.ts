@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<CommandModule>> = {
   export: () => import('./commands/export.js'),
   sandbox: () => import('./commands/sandbox.js'),
   workshop: () => import('./commands/workshop.js'),
+  ui: () => import('./commands/ui.js'),
 };
 
 export async function main(io: Io): Promise<number> {

@@ -4,6 +4,7 @@ import { acquireLock, type HeldLock } from '../checkpoints/lock.js';
 import { newLedger, readLedger, verifySameTarget } from '../checkpoints/ledger.js';
 import type { LedgerData, Target } from '../checkpoints/ledger-schema.js';
 import type { Clock } from '../kernel/clock.js';
+import { UsageError } from '../kernel/errors.js';
 import { stringOption, type Parsed } from './args.js';
 import { writeLine, type Io } from '../kernel/io.js';
 
@@ -29,10 +30,18 @@ export async function openStateDir(
   io: Io,
   options: { stateDir: string; command: string; target: Target; clock: Clock },
 ): Promise<OpenStateDir> {
-  await mkdir(options.stateDir, { recursive: true });
-  const lock: HeldLock = await acquireLock(options.stateDir, options.command, options.clock.now(), (line) =>
-    writeLine(io.stderr, `! ${line}`),
-  );
+  let lock: HeldLock;
+  try {
+    await mkdir(options.stateDir, { recursive: true });
+    lock = await acquireLock(options.stateDir, options.command, options.clock.now(), (line) => writeLine(io.stderr, `! ${line}`));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code || !['EEXIST', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS'].includes(code)) throw error;
+    // A state dir that is a file, a lock file that is a directory, no permission: say so, touch nothing.
+    throw new UsageError(`Cannot use ${options.stateDir} as the state dir (${code}: ${(error as Error).message}).`, [
+      'It must be a directory you can write to; pass another --state-dir, or fix what is in the way.',
+    ]);
+  }
   try {
     const existing = await readLedger(options.stateDir);
     if (existing) verifySameTarget(existing.target, options.target, options.stateDir);

@@ -9,8 +9,13 @@ export interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  /** Aborted on Ctrl-C / SIGTERM. */
+  /** Aborted on Ctrl-C / SIGTERM; its reason is the signal's name ("SIGINT", "SIGTERM"). */
   readonly signal: AbortSignal;
+  /**
+   * Stops the command as that signal would (Ctrl-C inside a prompt reads as a key, not a
+   * SIGINT): absent where nothing but the signal can interrupt (tests, workshop attendees).
+   */
+  readonly interrupt?: (signal: string) => void;
 }
 
 export function writeLine(stream: NodeJS.WritableStream, line = ''): void {

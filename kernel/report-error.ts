@@ -1,5 +1,6 @@
 import { ExitCode, RunbookError } from './errors.js';
 import { writeLine, type Io } from './io.js';
+import { printable } from './printable.js';
 import { renderInline } from './terminal-markdown.js';
 import { chalkFor } from './terminal-style.js';
 
@@ -9,12 +10,14 @@ import { chalkFor } from './terminal-style.js';
  */
 export function reportError(io: Io, error: unknown): number {
   if (error instanceof RunbookError) {
+    // Messages quote values people typed: escape what would act on the terminal (ESC, bidi marks)
+    // before our own styling is added.
     const chalk = chalkFor(io, io.stderr);
-    writeLine(io.stderr, `✖ ${error.message}`);
-    for (const hint of error.hints) writeLine(io.stderr, `  → ${renderInline(hint, chalk)}`);
+    writeLine(io.stderr, `✖ ${printable(error.message)}`);
+    for (const hint of error.hints) writeLine(io.stderr, `  → ${renderInline(printable(hint), chalk)}`);
     return error.exitCode;
   }
-  writeLine(io.stderr, `✖ Unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  writeLine(io.stderr, `✖ Unexpected error: ${printable(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
   writeLine(io.stderr, '  → This is a bug in ratify-runbook. The ledger was saved; run the same command again to resume.');
   return ExitCode.stepFailed;
 }

@@ -9,6 +9,7 @@ import type { Provenance, ResolvedAnswers } from './answer-sources.js';
 import { questionFor, questions as allQuestions } from './questions.js';
 import type { QuestionSet } from './questions.js';
 import { ExitCode, RunbookError } from '../kernel/errors.js';
+import { printable } from '../kernel/printable.js';
 
 export interface AnswerProblem {
   readonly key: AnswerKey;
@@ -94,7 +95,7 @@ export function buildAnswersReport(resolved: ResolvedAnswers, questions: Questio
 function describe(problem: AnswerProblem): string {
   if (problem.kind === 'missing') return `no value. ${problem.message}`;
   const from = problem.provenance ? ` (from ${provenanceLabel(problem.provenance)})` : '';
-  const value = problem.value === undefined ? 'the value' : JSON.stringify(problem.value);
+  const value = problem.value === undefined ? 'the value' : printable(JSON.stringify(problem.value));
   return `${value}${from} ${problem.message}`;
 }
 

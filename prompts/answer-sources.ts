@@ -11,6 +11,7 @@ import type { AnswersDocument } from './answers-yaml.js';
 import { defaultFor, questions as allQuestions } from './questions.js';
 import type { AnswerScalar, Question, QuestionSet } from './questions.js';
 import { parseBoolean } from './validators.js';
+import { printable } from '../kernel/printable.js';
 
 export type AnswerSource = 'default' | 'saved' | 'file' | 'env' | 'set' | 'prompt';
 
@@ -125,7 +126,7 @@ export function resolveAnswers({ needed, layers, questions = allQuestions }: Res
   if (layers.saved) {
     for (const [key, entry] of layers.saved.entries) {
       // A key an older version saved and this one no longer knows must not block a resume.
-      if (!isAnswerKey(key)) warnings.push(`${entry.where}: ignoring saved answer "${key}" (not an answer key any more).`);
+      if (!isAnswerKey(key)) warnings.push(`${entry.where}: ignoring saved answer "${printable(key)}" (not an answer key any more).`);
       else if (!isSecret(questions, key)) offer(key, { raw: entry.raw, provenance: { source: 'saved', where: entry.where } });
     }
     sourceProblems.push(...layers.saved.problems);
@@ -134,7 +135,7 @@ export function resolveAnswers({ needed, layers, questions = allQuestions }: Res
     const unknown: string[] = [];
     for (const [key, entry] of layers.file.entries) {
       if (isAnswerKey(key)) offer(key, { raw: entry.raw, provenance: { source: 'file', where: entry.where } });
-      else unknown.push(`${entry.where}: "${key}"${suggestKey(key)}`);
+      else unknown.push(`${entry.where}: "${printable(key)}"${suggestKey(key)}`);
     }
     if (unknown.length > 0) {
       sourceProblems.push(
@@ -225,12 +226,13 @@ function orderByQuestions(invalid: InvalidAnswer[], questions: QuestionSet): Inv
 export function parseSet(text: string, questions: QuestionSet = allQuestions): { key: AnswerKey; value: string } | { problem: string } {
   const equals = text.indexOf('=');
   if (equals <= 0) {
-    return { problem: `--set ${text}: expected KEY=VALUE, e.g. --set keyVaultName=kv-ratify-demo01.` };
+    return { problem: `--set ${printable(text)}: expected KEY=VALUE, e.g. --set keyVaultName=kv-ratify-demo01.` };
   }
   const key = text.slice(0, equals).trim();
   const value = text.slice(equals + 1);
   if (!isAnswerKey(key) || !questions.some((q) => q.key === key)) {
-    return { problem: `--set ${key}=...: "${key}" is not an answer key${suggestKey(key)}. Valid keys: ${questions.map((q) => q.key).join(', ')}.` };
+    const valid = questions.map((q) => q.key).join(', ');
+    return { problem: `--set ${printable(key)}=...: "${printable(key)}" is not an answer key${suggestKey(key)}. Valid keys: ${valid}.` };
   }
   if (value.trim() === '') {
     return { problem: `--set ${key}=: no value given; drop the flag or give a value, e.g. --set ${key}=${exampleOf(questions, key)}.` };

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isScalar, parseDocument } from 'yaml';
 import { UsageError } from '../kernel/errors.js';
+import { printable } from '../kernel/printable.js';
 
 export interface RawAnswer {
   /** The text as written; booleans and choices are parsed later, by the question's kind. */
@@ -54,14 +55,27 @@ export function parseAnswersYaml(text: string, origin: string): AnswersDocument 
     const offset = isScalar(keyNode) ? keyNode.range?.[0] : undefined;
     const where = offset === undefined ? origin : `${origin}:${lineCounter.linePos(offset).line}`;
     const value = pair.value;
+    // A tag (`!!binary`, `!foo`) would make the YAML library decode the text into something else.
+    const tag = (isScalar(keyNode) ? keyNode.tag : undefined) ?? (value && 'tag' in value ? (value as { tag?: string }).tag : undefined);
+    if (tag) {
+      const shown = printable(shortTag(tag));
+      const fix = 'answers are plain text: remove the tag (quote the value if needed).';
+      problems.push(`${where}: ${printable(key)} carries the YAML tag ${shown}; ${fix}`);
+      continue;
+    }
     if (value === null || (isScalar(value) && isAbsent(value))) continue; // `key:` with no value = not set
     if (!isScalar(value)) {
-      problems.push(`${where}: ${key} must be a single value, not a list or a mapping.`);
+      problems.push(`${where}: ${printable(key)} must be a single value, not a list or a mapping.`);
       continue;
     }
     entries.set(key, { raw: String(value.value), where });
   }
   return { origin, entries, problems };
+}
+
+/** `tag:yaml.org,2002:binary` -> `!!binary`. */
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
 }
 
 /** `key:`, `key: ~` and `key: null` (unquoted) mean "not set", as in YAML's core schema. */

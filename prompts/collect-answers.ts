@@ -37,6 +37,8 @@ export interface CollectAnswersInput {
   /** Required when interactive; a non-interactive run never touches it. */
   readonly prompter?: Prompter | undefined;
   readonly questions?: QuestionSet;
+  /** Where relative local paths (a build context) are read from: the directory the command runs in. */
+  readonly cwd?: string;
 }
 
 export interface CollectedAnswers {
@@ -57,10 +59,14 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
   const layers = { saved, file, env: input.env, sets: input.sets ?? [] };
   const { needed } = input;
   const neededFor = typeof needed === 'function' ? (values: ResolvedAnswers['values']) => needed(typedAnswers(values)) : () => needed;
+  const cwd = input.cwd ?? input.stateDir;
+  // What only this machine can tell (a build context exists) is checked before asking (an invalid
+  // value is asked again) and after (a typed one is checked too).
   const ask = async (found: ResolvedAnswers): Promise<ResolvedAnswers> => {
-    if (!input.interactive) return found;
+    const checked = await checkOnDisk(found, questions, cwd);
+    if (!input.interactive) return checked;
     if (!input.prompter) throw new Error('collectAnswers: an interactive run needs a prompter');
-    return askAnswers({ resolved: found, prompter: input.prompter, questions });
+    return checkOnDisk(await askAnswers({ resolved: checked, prompter: input.prompter, questions }), questions, cwd);
   };
   // Every key counts as needed here, so that an invalid value given explicitly is unknown rather
   // than replaced by its default: a step that reads it then counts as changed, and it gets reported.
@@ -74,6 +80,31 @@ export async function collectAnswers(input: CollectAnswersInput): Promise<Collec
   }
   const answers = verifyAnswers(resolved, questions);
   return { answers, resolved, warnings: resolved.warnings };
+}
+
+/**
+ * Runs the questions' on-disk checks on the needed values: a failure makes the value invalid
+ * (reported, or asked again, like any invalid answer); a pass may normalize it (an absolute path).
+ */
+async function checkOnDisk(resolved: ResolvedAnswers, questions: QuestionSet, cwd: string): Promise<ResolvedAnswers> {
+  const values = { ...resolved.values };
+  const provenance = { ...resolved.provenance };
+  const invalid = [...resolved.invalid];
+  for (const question of questions) {
+    const value = values[question.key];
+    if (question.kind !== 'string' || !question.checkOnDisk || typeof value !== 'string') continue;
+    if (!resolved.needed.includes(question.key)) continue;
+    const checked = await question.checkOnDisk(value, cwd);
+    if ('value' in checked) {
+      values[question.key] = checked.value;
+      continue;
+    }
+    const source = provenance[question.key] ?? { source: 'default' as const };
+    invalid.push({ key: question.key, message: checked.error, provenance: source, shown: question.secret ? undefined : value });
+    delete values[question.key];
+    delete provenance[question.key];
+  }
+  return { ...resolved, values, provenance, invalid };
 }
 
 /** Adds a later round's keys; what the earlier rounds settled (answers typed at a prompt included) stays. */

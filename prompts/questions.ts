@@ -13,6 +13,7 @@ import {
   validateTag,
 } from './validators.js';
 import type { Validator } from './validators.js';
+import { dockerBuildContext, type DiskCheck } from './build-context.js';
 
 /** A value of any answer: booleans stay booleans, everything else is a string. */
 export type AnswerScalar = string | boolean;
@@ -43,6 +44,8 @@ export interface StringQuestion extends QuestionBase {
   readonly kind: 'string';
   readonly default?: DefaultOf<string>;
   readonly validate: Validator;
+  /** What only this machine can tell (a path exists); may return the value normalized. */
+  readonly checkOnDisk?: DiskCheck;
 }
 
 export interface ChoiceQuestion extends QuestionBase {
@@ -171,18 +174,18 @@ export const questions: QuestionSet = [
     help: 'The tag of both demo images. Signing is by digest, so re-using a tag never makes a signature cover a different image.',
   },
   {
-    key: 'imageSource', kind: 'string', validate: validateImageSource,
+    key: 'imageSource', kind: 'string', validate: validateImageSource, checkOnDisk: dockerBuildContext,
     default: 'https://github.com/wabbit-networks/net-monitor.git#main',
     example: 'https://github.com/wabbit-networks/net-monitor.git#main',
     message: 'Build context of the signed image',
-    help: 'What `az acr build` builds the signed image from: a git URL with an optional #ref, or a local directory.',
+    help: 'What `az acr build` builds the signed image from: a git URL with an optional #ref, or a local directory holding a Dockerfile.',
   },
   {
-    key: 'unsignedImageSource', kind: 'string', validate: validateImageSource,
+    key: 'unsignedImageSource', kind: 'string', validate: validateImageSource, checkOnDisk: dockerBuildContext,
     default: 'https://github.com/wabbit-networks/net-watcher.git#main',
     example: 'https://github.com/wabbit-networks/net-watcher.git#main',
     message: 'Build context of the unsigned image',
-    help: 'What `az acr build` builds the unsigned comparison image from: a git URL with an optional #ref, or a local directory.',
+    help: 'What `az acr build` builds the unsigned comparison image from: a git URL (optional #ref) or a directory with a Dockerfile.',
   },
   {
     key: 'demoNamespace', kind: 'string', validate: validateDemoNamespace, default: 'demo', example: 'demo',

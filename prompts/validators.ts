@@ -19,11 +19,22 @@ export function rejectLeadingDash(value: string): string | undefined {
   return value.startsWith('-') ? 'must not start with "-" (a command would read it as a flag).' : undefined;
 }
 
-/** Runs the dash rule first, then the specific rule: every free-text validator is built with it. */
+/** Control characters, and invisible or direction-changing ones (RLO, RLM, zero-width space...). */
+const unprintable = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/;
+
+/** A character no answer may hold: it would act on a terminal or hide what the value says. */
+export function rejectUnprintable(value: string): string | undefined {
+  const hidden = unprintable.exec(value);
+  if (!hidden) return undefined;
+  const code = hidden[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+  return `contains a control or invisible character (U+${code} at position ${hidden.index + 1}); type it as plain text.`;
+}
+
+/** Runs the dash and printable rules first, then the specific rule: every free-text validator is built with it. */
 function freeText(rule: Validator): Validator {
   return (value) => {
     if (value.length === 0) return 'must not be empty.';
-    return rejectLeadingDash(value) ?? rule(value);
+    return rejectLeadingDash(value) ?? rejectUnprintable(value) ?? rule(value);
   };
 }
 
@@ -151,11 +162,19 @@ export function parseDistinguishedName(dn: string): DnAttribute[] | string {
   for (let i = 0; i < dn.length; i++) {
     const char = dn[i];
     if (char === '\\') {
-      current += dn.slice(i, i + 2);
-      i++;
+      // RFC 4514: a backslash escapes a special character or gives two hex digits.
+      const escaped = dn.slice(i + 1, i + 3);
+      if (!/^[ "#+,;<=>\\]/.test(escaped) && !/^[0-9A-Fa-f]{2}$/.test(escaped)) {
+        return 'has a "\\" that escapes nothing (RFC 4514: write \\, \\+ \\; \\" \\\\ or two hex digits).';
+      }
+      current += dn.slice(i, i + (/^[0-9A-Fa-f]{2}$/.test(escaped) ? 3 : 2));
+      i += /^[0-9A-Fa-f]{2}$/.test(escaped) ? 2 : 1;
       continue;
     }
     if (char === '+') return 'uses a multi-valued RDN ("+"), which Notary Project trust policies reject; use "," between attributes.';
+    if (char === '"' || char === ';' || char === '<' || char === '>') {
+      return `has an unescaped "${char}" (RFC 4514: escape it as "\\${char}", or leave it out).`;
+    }
     if (char === ',') {
       const problem = flush();
       if (problem) return problem;
@@ -189,8 +208,14 @@ function shorten(text: string): string {
  * Notary Project trust policies require C, ST and O in the trusted identity's subject and reject
  * duplicate attributes; Ratify's `trustedIdentities: ["x509.subject: <certSubject>"]` inherits that.
  */
+/** RFC 5280's upper bounds for the attributes a subject usually has (C is exactly two letters). */
+const ATTRIBUTE_MAX: Readonly<Record<string, number>> = { CN: 64, O: 64, OU: 64, L: 128, ST: 128, SERIALNUMBER: 64, EMAILADDRESS: 255 };
+const DN_MAX = 1024;
+
+/** Printable (freeText), RFC 4514 escaping, C, ST and O once each, X.509 lengths. */
 export const validateCertSubject: Validator = freeText((value) => {
   const example = ' Example: CN=wabbit-networks.io,O=Notation,L=Seattle,ST=WA,C=US.';
+  if (value.length > DN_MAX) return `is ${value.length} characters; a subject of at most ${DN_MAX} is expected.${example}`;
   const parsed = parseDistinguishedName(value);
   if (typeof parsed === 'string') return `is not an X.509 distinguished name: ${parsed}${example}`;
   const seen = new Set<string>();
@@ -205,6 +230,10 @@ export const validateCertSubject: Validator = freeText((value) => {
   }
   const country = parsed.find((attribute) => attribute.type.toUpperCase() === 'C');
   if (country && !/^[A-Za-z]{2}$/.test(country.value)) return `C must be a two-letter country code.${example}`;
+  for (const { type, value: text } of parsed) {
+    const max = ATTRIBUTE_MAX[type.toUpperCase()];
+    if (max !== undefined && text.length > max) return `${type} is ${text.length} characters; X.509 allows at most ${max}.${example}`;
+  }
   return undefined;
 });
 
@@ -240,8 +269,9 @@ export const validateTag: Validator = freeText((value) =>
 
 /**
  * `az acr build` takes a git URL (`https://host/org/repo.git#ref[:folder]`) or a local build
- * context directory. Whether a local path exists is checked when the step runs, not here:
- * a validator stays pure so the file and the prompt agree on every machine.
+ * context directory. This checks the syntax; that a local path is a directory holding a
+ * Dockerfile is checked on disk when the answers are collected (build-context.ts): a validator
+ * stays pure so the file and the prompt agree on every machine.
  */
 export const validateImageSource: Validator = freeText((value) => {
   const example = ' Example: https://github.com/wabbit-networks/net-monitor.git#main or ./app.';

@@ -5,6 +5,7 @@ import type { Clock } from '../kernel/clock.js';
 import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import type { CommandEvent } from './command-runner.js';
 import { executeStep } from './execute-step.js';
+import { interruptionName } from './interruption.js';
 import { emitterFor, type ProgressBus } from './progress-bus.js';
 import { skipPropagates, skipRecordText, skipText, type RunOutcome, type SkipReason, type StepInfo } from './progress-events.js';
 import { recordStep } from './plan.js';
@@ -113,7 +114,9 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       }
     }
     await Promise.all(running.values());
-    if (signal.aborted) throw new InterruptedError();
+    if (signal.aborted) {
+      throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
+    }
     if (failed) throw failureOf(failed, stepRecord(ledger, failed.id));
     outcome = 'done';
     return { outcome: 'done' };

@@ -42,3 +42,43 @@ export const execWithZx: Exec = async (request) => {
     killedBy: killed ? (request.signal.aborted ? 'abort' : 'timeout') : undefined,
   };
 };
+
+/**
+ * The same contract with a plain spawn and no shell: a missing program is exit 127 with the
+ * shell's "command not found" text, so it works on a PATH that holds nothing but the tools
+ * (doctor probes with it: a machine without bash still gets its report).
+ */
+export const execDirect: Exec = async (request) => {
+  const [{ spawn }, { constants }] = await Promise.all([import('node:child_process'), import('node:os')]);
+  const [program, ...args] = request.argv;
+  return new Promise<ExecResult>((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    let killedBy: ExecResult['killedBy'];
+    const child = spawn(program ?? '', args, { env: request.env, cwd: request.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const kill = (why: 'timeout' | 'abort') => {
+      killedBy ??= why;
+      child.kill('SIGTERM');
+    };
+    const timer = setTimeout(() => kill('timeout'), request.timeoutMs);
+    const onAbort = () => kill('abort');
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const done = (result: ExecResult) => {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', onAbort);
+      resolve(result);
+    };
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdin.on('error', () => {});
+    child.stdin.end(request.input ?? '');
+    child.on('error', (error: NodeJS.ErrnoException) => {
+      const missing = error.code === 'ENOENT';
+      done({ exitCode: missing ? 127 : 126, stdout, stderr: `${program}: ${missing ? 'command not found' : error.message}\n` });
+    });
+    child.on('close', (code, signal) => {
+      const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15);
+      done({ exitCode, stdout, stderr, ...(killedBy ? { killedBy } : {}) });
+    });
+  });
+};

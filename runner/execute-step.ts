@@ -3,7 +3,10 @@ import { stepRecord } from '../checkpoints/ledger.js';
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import type { Clock } from '../kernel/clock.js';
 import { answersFingerprint } from './answers-hash.js';
+import type { StepRecord } from '../checkpoints/ledger-schema.js';
+import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
 import { hintsFor } from './known-failures.js';
+import { resolvePending, writeAheadHooks } from './write-ahead.js';
 import type { RunEventInput } from './progress-events.js';
 import { createStepContext, stepPaths, type ContextDeps } from './step-context.js';
 import type { Outputs, Step } from './step.js';
@@ -77,12 +80,13 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
         emit({ type: 'command', stepId: step.id, ...command });
       },
       onLog: logLine,
-      onCreated: (resource) => {
-        record.created.push(resource);
-        void store.save().catch(() => {});
-      },
+      // Write-ahead records and created resources: both saved before the step goes on.
+      ...writeAheadHooksFor(store, record, wall),
       onFile: () => {},
     });
+    // What an interrupted attempt may have created is settled first, so check() finding it
+    // (and skipping the create) never leaves it out of the ledger.
+    await resolvePending(ctx, record, deps.runId, store, logLine);
     let outputs: Outputs | undefined = await step.check(ctx);
     if (outputs) {
       logLine('already done (check found it): nothing to change');
@@ -100,10 +104,11 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
     emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt, endedAt: record.endedAt });
     return true;
   } catch (error) {
-    const interrupted = signal.aborted || (error as Error)?.name === 'AbortError';
+    // A child that died of the terminal's Ctrl-C fails a moment before this process's own handler runs.
+    const interrupted = isInterruption(error) || (await abortedSoon(signal));
     const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
     record.status = interrupted ? 'interrupted' : 'failed';
-    record.error = interrupted ? 'interrupted (Ctrl-C); the next run resumes here' : message;
+    record.error = interrupted ? `interrupted by ${interruptionName(signal)}; the next run resumes here` : message;
     record.hints = interrupted ? undefined : hintsFor(step, `${message}\n${commandOutput(error)}`);
     record.endedAt = wall.now().toISOString();
     await store.save();
@@ -119,6 +124,11 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
     });
     return false;
   }
+}
+
+function writeAheadHooksFor(store: LedgerStore, record: StepRecord, wall: Clock) {
+  const hooks = writeAheadHooks(store, record, () => wall.now());
+  return { onCreated: hooks.created, onWillCreate: hooks.willCreate };
 }
 
 function commandOutput(error: unknown): string {

@@ -134,7 +134,8 @@ export async function recordStep(step: Step, deps: ContextDeps, forScript = fals
         else items.push({ kind: 'command', event });
       },
       onLog: () => {},
-      onCreated: () => {},
+      onCreated: async () => {},
+      onWillCreate: async () => {},
       onFile: (file) => files.push(file),
       onWait: (wait) => {
         if (wait && !open) {

@@ -98,6 +98,18 @@ export function recordingAzure(inner: AzureReader, deps: ReadDeps): AzureReader 
       });
       return found;
     },
+    async listTagged(subscriptionId, name, value, options) {
+      const commands = shown(['az', 'resource', 'list', '--tag', `${name}=${value}`, '--subscription', subscriptionId, '-o', 'json'], options);
+      if (deps.mode === 'plan') {
+        emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
+        return [];
+      }
+      const start = deps.clock.now().getTime();
+      const found = await inner.listTagged(subscriptionId, name, value);
+      const stdout = found.map((r) => `${r.id ?? ''}\n`).join('');
+      emitAll(deps, commands, { exitCode: 0, stdout, stderr: '', ms: elapsedSince(deps.clock, start), planned: false });
+      return found;
+    },
     async list(path, apiVersion, options) {
       const url = `${path}?api-version=${apiVersion}${options?.filter ? `&$filter=${options.filter}` : ''}`;
       const commands = shown(['az', 'rest', '--method', 'get', '--url', url], options);
@@ -267,6 +279,6 @@ const offline = (): never => {
 
 /** For plans: the recording readers never reach these (a plan assumes a fresh world). */
 export const PLAN_READERS: { azure: AzureReader; kube: KubeApi } = {
-  azure: { getById: offline, list: offline, caller: offline },
+  azure: { getById: offline, listTagged: offline, list: offline, caller: offline },
   kube: { currentContext: offline, list: offline, get: offline, watch: offline },
 };

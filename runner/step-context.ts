@@ -9,7 +9,7 @@ import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
 import type { AzureReader, KubeApi, Outputs, PlanAssumptions, Step, StepContext, StepPaths, TeardownContext, WaitOptions } from './step.js';
 import type { Clock } from '../kernel/clock.js';
-import type { CreatedResource } from '../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 
 export interface GeneratedFile {
   readonly stepId: string;
@@ -50,7 +50,9 @@ export interface ContextHooks {
   readonly signal: AbortSignal;
   readonly onCommand: (event: CommandEvent) => void;
   readonly onLog: (line: string) => void;
-  readonly onCreated: (resource: CreatedResource) => void;
+  /** Both resolve once the ledger is saved (no-ops in plan mode). */
+  readonly onCreated: (resource: CreatedResource) => Promise<void>;
+  readonly onWillCreate: (pending: PendingCreate) => Promise<void>;
   readonly onFile: (file: GeneratedFile) => void;
   /** Plan mode: a wait begins (its probe's commands follow) or ends. */
   readonly onWait?: (wait: PlannedWait | undefined) => void;
@@ -134,6 +136,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     },
     log: (line) => hooks.onLog(deps.redactor.redact(line)),
     created: (resource) => hooks.onCreated(resource),
+    willCreate: (pending) => hooks.onWillCreate(pending),
     confirm: (question, nonInteractiveAnswer) =>
       deps.mode === 'plan' ? Promise.resolve(nonInteractiveAnswer) : deps.confirm(question, nonInteractiveAnswer, step.id),
     waitFor: (what, probe, options) =>

@@ -1,6 +1,6 @@
 import type { AnswerKey, BooleanAnswerKey, StepAnswers } from '../kernel/answer-keys.js';
 import type { Clock } from '../kernel/clock.js';
-import type { CreatedResource } from '../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../kernel/created-resource.js';
 import type { CommandRunner, ShellTest } from './command-types.js';
 
 /** Every output value is a string (the ledger stores them as such): ids, URIs, versions, "true"/"false". */
@@ -35,6 +35,8 @@ export interface ReadOptions {
 export interface AzureReader {
   /** undefined when the resource does not exist (404). */
   getById(resourceId: string, apiVersion: string, options?: ReadOptions): Promise<ArmResource | undefined>;
+  /** Resource groups and resources of a subscription whose tag `name` is `value` (ARM's `$filter`). */
+  listTagged(subscriptionId: string, name: string, value: string, options?: ReadOptions): Promise<ArmResource[]>;
   /** A collection at an ARM path (every page), e.g. a scope's role assignments with `filter`. */
   list(path: string, apiVersion: string, options?: ReadOptions & { readonly filter?: string }): Promise<ArmResource[]>;
   /** Who the ARM calls run as: the object id and kind in the token they carry (no Graph call). */
@@ -181,8 +183,14 @@ export interface StepContext<N extends AnswerKey = AnswerKey> {
   log(line: string): void;
   readonly clock: Clock;
   readonly signal: AbortSignal;
-  /** Records a resource this step created (ledger -> teardown by id). */
-  created(resource: CreatedResource): void;
+  /** Records a resource this step created (ledger -> teardown by id); resolves once saved. */
+  created(resource: CreatedResource): Promise<void>;
+  /**
+   * Write-ahead: records what the next mutating command may create, with the guard that finds
+   * it, and saves the ledger before resolving. Call it right before the command, and only when
+   * the read before it found nothing: so a crash in between never loses the resource.
+   */
+  willCreate(pending: PendingCreate): Promise<void>;
   /** Yes/no question; non-interactive runs get `nonInteractiveAnswer` without prompting. */
   confirm(question: string, nonInteractiveAnswer: boolean): Promise<boolean>;
   /** Polls `probe` until it returns a value; shows the elapsed time; throws after timeoutMs. */

@@ -6,7 +6,9 @@ import type { RunOutcome } from './progress-events.js';
 import { summarizeRun } from './run-summary.js';
 import { createTeardownContext, type ContextDeps } from './step-context.js';
 import type { Step } from './step.js';
+import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
 import { hintsFor } from './known-failures.js';
+import { resolvePending } from './write-ahead.js';
 
 export interface TeardownOptions {
   readonly steps: readonly Step[];
@@ -22,6 +24,11 @@ export interface TeardownOptions {
  * recorded id, whatever the answers say now). Progress is checkpointed per step, so an
  * interrupted teardown resumes where it stopped. A step torn down goes back to pending.
  */
+/** What it created, or a write-ahead record of a create a kill interrupted. */
+function hasSomethingToRemove(record: { created: unknown[]; pending?: unknown[] } | undefined): boolean {
+  return (record?.created.length ?? 0) > 0 || (record?.pending?.length ?? 0) > 0;
+}
+
 export async function runTeardown(options: TeardownOptions): Promise<{ removedSteps: string[] }> {
   const { store, signal } = options;
   const ledger = store.data;
@@ -32,7 +39,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   await store.save();
   const todo = [...options.steps]
     .reverse()
-    .filter((step) => step.teardown && (ledger.steps[step.id]?.created.length ?? 0) > 0);
+    .filter((step) => step.teardown && hasSomethingToRemove(ledger.steps[step.id]));
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   emit({
     type: 'run-start',
@@ -44,9 +51,16 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   const removedSteps: string[] = [];
   let outcome: RunOutcome = 'failed';
   let failedStep: string | undefined;
+  const interrupted = async (): Promise<InterruptedError> => {
+    teardown.status = 'interrupted';
+    teardown.error = `interrupted by ${interruptionName(signal)}; run teardown again to continue`;
+    teardown.endedAt = clock.now().toISOString();
+    await store.save();
+    return new InterruptedError(`Teardown interrupted by ${interruptionName(signal)}. Run teardown again to continue.`);
+  };
   try {
     for (const step of todo) {
-      if (signal.aborted) throw new InterruptedError('Teardown interrupted. Run teardown again to continue.');
+      if (signal.aborted) throw await interrupted();
       const record = stepRecord(ledger, step.id);
       const attempt = record.attempts;
       emit({ type: 'step', stepId: step.id, phase: 'running', status: 'running', attempt, startedAt: clock.now().toISOString() });
@@ -61,16 +75,24 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
             emit({ type: 'command', stepId: step.id, argv: [...argv], exitCode, ms, mutates, attempt });
           },
           onLog: (line) => emit({ type: 'log', stepId: step.id, line }),
-          onCreated: () => {},
+          onCreated: async () => {},
+          onWillCreate: async () => {},
           onFile: () => {},
         },
-        [...record.created],
+        record.created,
         { ...record.outputs },
       );
       try {
-        await step.teardown?.(ctx);
+        // A create the run was in the middle of when it was killed is torn down too.
+        await resolvePending(ctx, record, ledger.runId, store, (line) => emit({ type: 'log', stepId: step.id, line }));
+        await step.teardown?.({ ...ctx, createdBefore: [...record.created] });
       } catch (error) {
-        if (signal.aborted) throw new InterruptedError('Teardown interrupted. Run teardown again to continue.');
+        if (isInterruption(error) || (await abortedSoon(signal))) {
+          const endedAt = clock.now().toISOString();
+          const why = `interrupted by ${interruptionName(signal)}`;
+          emit({ type: 'step', stepId: step.id, phase: 'interrupted', status: 'interrupted', attempt, endedAt, error: why });
+          throw await interrupted();
+        }
         const message = deps.redactor.redact(error instanceof Error ? error.message : String(error));
         teardown.status = 'failed';
         teardown.error = `${step.id}: ${message}`;
@@ -82,11 +104,19 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
         throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, hints);
       }
       teardown.removed.push(...record.created.map((r) => r.id));
+      if (record.pending?.length) {
+        // A guard that could not be read: keep the step's record so the next teardown asks again.
+        const kinds = record.pending.map((p) => p.kind).join(', ');
+        throw new StepFailedError(step.id, `Teardown of "${step.id}" could not tell whether ${kinds} exist(s).`, [
+          'Run teardown again once Azure answers (the step log says what failed).',
+        ]);
+      }
       Object.assign(record, { status: 'pending', outputs: {}, created: [], answersUsed: {}, error: undefined, hints: undefined });
       await store.save();
       emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt, endedAt: clock.now().toISOString() });
       removedSteps.push(step.id);
     }
+    if (signal.aborted) throw await interrupted();
     teardown.status = 'done';
     teardown.endedAt = clock.now().toISOString();
     await store.save();

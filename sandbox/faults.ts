@@ -1,9 +1,10 @@
 /**
  * `--sandbox-fault SPEC` (sandbox/README.md): `<argv prefix>=<kind>[*N]`. The prefix is the leading
  * words of the command; the first N matching calls fail (default 1, `*0` = every call).
- * Faults belong to the invocation that names them and are never persisted.
+ * Faults belong to the invocation that names them and are never persisted. `crash` applies the
+ * call (durably) and then SIGKILLs the invoking process before it gets the answer.
  */
-export const FAULT_KINDS = ['transient', 'conflict', 'propagation', 'permanent', 'hang'] as const;
+export const FAULT_KINDS = ['transient', 'conflict', 'propagation', 'permanent', 'hang', 'crash'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultSpec {

@@ -16,7 +16,7 @@ import { startListeners, type RunningServer } from './server/listeners.js';
 import { ensureWorldTls } from './tls.js';
 import { rpc, type ServerInfo } from './tools/rpc.js';
 import { newWorld, type SeedAnswers } from './world/seed.js';
-import { loadWorld, saveWorld, writeFileAtomic } from './world/store.js';
+import { WorldStore, writeFileAtomic } from './world/store.js';
 
 export const TOOLS = ['az', 'kubectl', 'helm', 'notation', 'kubelogin'] as const;
 
@@ -162,9 +162,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   let info: ServerInfo;
   if (elected.owner) {
     try {
-      const world = loadWorld(worldDir) ?? newWorld();
-      if (!existsSync(join(worldDir, 'world.json'))) await saveWorld(worldDir, world);
-      host = new WorldHost(world, worldDir, latency, options.clock ?? realClock);
+      host = new WorldHost(await WorldStore.open(worldDir, newWorld), latency, options.clock ?? realClock);
       server = await startListeners(host, tls);
       const { rpcPort, armPort, kubePort, key } = server;
       info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString() };
@@ -177,7 +175,8 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     info = elected.info;
   }
   const session = randomUUID();
-  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec), ...(tools ? { tools } : {}) });
+  // The pid is what a `crash` fault kills: this process, the runbook that opened the session.
+  await rpc(info, { op: 'session-open', id: session, faults: faults.map((f) => f.spec), pid: process.pid, ...(tools ? { tools } : {}) });
   let closed = false;
   const close = async (): Promise<void> => {
     if (closed) return;

@@ -12,7 +12,10 @@ export interface ToolContext {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
   readonly stdin: string;
-  /** Call after changing the world: it is saved before the answer goes back. */
+  /**
+   * Kept for handlers that call it; a no-op. `world` is a change-tracking view: every write
+   * through it is found and made durable before the answer goes back (sandbox/README.md).
+   */
   markDirty(): void;
 }
 

@@ -8,6 +8,7 @@ import { failUnlessNotFound } from './_shared/results.js';
 import { propagationRetry } from './_shared/retry.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { removeCreated } from './_shared/teardown.js';
+import { readGuard, runIdOf } from './_shared/write-ahead.js';
 import { shellLine } from '../runner/shell-words.js';
 
 type Ctx = StepContext<'subscriptionId' | 'keyVaultName' | 'certName' | 'certSubject'>;
@@ -82,16 +83,20 @@ Notary Project trust policies) and the PEM content type, which
     if (found) return found;
 
     const policyPath = await ctx.writeFile('certificate-policy.json', await renderCertificatePolicy(ctx.answers.certSubject));
+    const cert = {
+      kind: 'certificate',
+      id: `${ctx.output('key-vault', 'vaultUri')}certificates/${ctx.answers.certName}`,
+      details: { subscription: sub, name: ctx.answers.certName, vaultName: ctx.answers.keyVaultName },
+    };
+    // Found after a crash by its tag: the run's id read back.
+    const tagged = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'tags."ratify-runbook-run"', '-o', 'tsv');
+    await ctx.willCreate({ ...cert, guard: readGuard(tagged, runIdOf(ctx)) });
     await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'create', ...certArgs(ctx), '-p', `@${policyPath}`, ...tagArgs(ctx.runTag), '-o', 'none'), {
       mutates: true,
       guardedBy: showArgv(ctx, sub),
       retry: propagationRetry,
     });
-    ctx.created({
-      kind: 'certificate',
-      id: `${ctx.output('key-vault', 'vaultUri')}certificates/${ctx.answers.certName}`,
-      details: { subscription: sub, name: ctx.answers.certName, vaultName: ctx.answers.keyVaultName },
-    });
+    await ctx.created(cert);
 
     // One show per look: the DER appears once the certificate is issued, with its key id.
     const cerArgv = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'cer', '-o', 'tsv');
@@ -100,9 +105,9 @@ Notary Project trust policies) and the PEM content type, which
       async () => {
         const r = await ctx.cmd.run(showArgv(ctx, sub), { mutates: false, retry: propagationRetry });
         if (r.planned) return { kid: '<certificate.keyId>', cer: '' };
-        const cert = parseJson<unknown>(r.stdout, 'az keyvault certificate show');
-        const kid = stringProp(cert, 'kid');
-        const cer = stringProp(cert, 'cer');
+        const shown = parseJson<unknown>(r.stdout, 'az keyvault certificate show');
+        const kid = stringProp(shown, 'kid');
+        const cer = stringProp(shown, 'cer');
         return kid && cer ? { kid, cer } : undefined;
       },
       { timeoutMs: 5 * 60_000, intervalMs: 3_000, until: [{ argv: cerArgv, expect: 'nonEmpty' }] },

@@ -6,6 +6,7 @@ import { fetchCredentials, isEntraId } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { atLeast } from './_shared/versions.js';
+import { readGuard } from './_shared/write-ahead.js';
 import * as read from './cluster-prereqs/reads.js';
 
 const slowUpdate = { mutates: true, retry: transientRetry, timeoutMs: 30 * 60_000 } as const;
@@ -48,6 +49,7 @@ first and only flipped when off.
     const sub = subscriptionOf(ctx);
     const { resourceGroup: rg, aksName, acrName } = ctx.answers;
     const aks = ['-g', rg, '-n', aksName];
+    // Features stay on at teardown (it only lists them), so a crash that loses one of these loses a notice, nothing more.
     const feature = (name: string) =>
       ctx.created({
         kind: 'aksFeature',
@@ -75,26 +77,26 @@ first and only flipped when off.
     if (!state.azurePolicy) {
       const on = shows('addonProfiles.azurepolicy.enabled', 'true');
       await ctx.cmd.run(az(sub, 'aks', 'enable-addons', '--addons', 'azure-policy', ...aks), { ...slowUpdate, done: on });
-      feature('azure-policy add-on');
+      await feature('azure-policy add-on');
     }
     if (!state.oidc || !state.workloadIdentity) {
       await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--enable-oidc-issuer', '--enable-workload-identity'), {
         ...slowUpdate,
         done: shows('oidcIssuerProfile.enabled && securityProfile.workloadIdentity.enabled', 'true'),
       });
-      if (!state.oidc) feature('OIDC issuer (cannot be disabled)');
-      if (!state.workloadIdentity) feature('workload identity');
+      if (!state.oidc) await feature('OIDC issuer (cannot be disabled)');
+      if (!state.workloadIdentity) await feature('workload identity');
     }
     const registry = await read.acrId(ctx, sub);
     const kubelet = state.kubeletObjectId ?? (await read.kubeletObjectId(ctx, sub));
     if (!(await read.kubeletCanPull(ctx, sub, kubelet, registry))) {
       const pulls = [read.kubeletPullTest(sub, kubelet, registry)];
+      const details = { subscription: sub, resourceGroup: rg, aksName, registry: acrName };
+      const attachment = { kind: 'acrAttachment', id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`, details };
+      // The attachment is the kubelet's AcrPull on the registry; the read before found none.
+      if (kubelet) await ctx.willCreate({ ...attachment, guard: readGuard(read.kubeletPulls(sub, kubelet, registry)) });
       await ctx.cmd.run(az(sub, 'aks', 'update', ...aks, '--attach-acr', acrName), { ...slowUpdate, done: pulls });
-      ctx.created({
-        kind: 'acrAttachment',
-        id: `${clusterId(sub, rg, aksName)}#attach-acr=${acrName}`,
-        details: { subscription: sub, resourceGroup: rg, aksName, registry: acrName },
-      });
+      await ctx.created(attachment);
     }
 
     // Not again when the kubeconfig already reaches this cluster (cleanup-image-integrity may have just written it).

@@ -6,6 +6,7 @@ import { vaultNameReserved } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -82,27 +83,13 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     if (existing) assertAccessModel(ctx, existing);
     else {
       await releaseDeletedName(ctx, sub);
-      const create = az(
-        sub,
-        'keyvault',
-        'create',
-        '-n',
-        name,
-        '-g',
-        rg,
-        ...locationArgs(ctx.answers.location),
-        '--enable-rbac-authorization',
-        String(wantsRbac(ctx)),
-        ...tagArgs(ctx.runTag),
-        '-o',
-        'none',
-      );
-      await ctx.cmd.run(create, {
-        mutates: true,
-        guardedBy: az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none'),
-        retry: transientRetry,
-      });
-      ctx.created({ kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } });
+      const create = az(sub, 'keyvault', 'create', '-n', name, '-g', rg, ...locationArgs(ctx.answers.location),
+        '--enable-rbac-authorization', String(wantsRbac(ctx)), ...tagArgs(ctx.runTag), '-o', 'none');
+      const vault = { kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } };
+      await ctx.willCreate({ ...vault, guard: armGuard(id, apiVersions.vault, 'tag') });
+      const guardedBy = az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none');
+      await ctx.cmd.run(create, { mutates: true, guardedBy, retry: transientRetry });
+      await ctx.created(vault);
     }
     // One ARM GET, shown as the two reads a person would type for the values it yields.
     const show = (query: string, capture: string) => ({

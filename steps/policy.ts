@@ -10,6 +10,7 @@ import { removeOne } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
 import { CONSTRAINT_NAME, ratifyConstraints, waitForConstraint, waitForConstraintsGone } from './policy/constraint.js';
 import { shellLine } from '../runner/shell-words.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'policyName' | 'policyEffect' | 'demoNamespace'>;
 const write = { mutates: true, retry: transientRetry } as const;
@@ -43,9 +44,16 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
   }
   const rules = await ctx.writeFile('policy/rules.json', jsonFile(parts.rules));
   const params = await ctx.writeFile('policy/params.json', jsonFile(parts.params));
+  // A definition takes no tags: the run's mark is in the description. One that exists keeps its
+  // own description, so an updated definition the user had is never taken for the run's.
+  const description = existing
+    ? stringProp(existing.properties, 'description')
+    : `Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify. ${ctx.runTag}`;
+  const definition = { kind: 'policyDefinition', id: policyDefinitionId(sub, name), details: { subscription: sub, name } };
+  if (!existing) await ctx.willCreate({ ...definition, guard: armGuard(definition.id, apiVersions.policyDefinition, 'description') });
   const created = await ctx.cmd.run(
     az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
-      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.',
+      ...(description ? ['--description', description] : []),
       '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--query', 'id', '-o', 'tsv'),
     // No --metadata: current az takes one JSON/shorthand value there and refuses key=value words,
     // older az took only key=value words; no spelling suits both (and Learn passes none).
@@ -57,7 +65,7 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
     },
   );
   const id = tsvValue(created.stdout);
-  if (!existing) ctx.created({ kind: 'policyDefinition', id, details: { subscription: sub, name } });
+  if (!existing) await ctx.created({ ...definition, id });
   return { id, changed: true };
 }
 
@@ -75,8 +83,13 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
   if (current) return existing.id ?? policyAssignmentId(scope, name);
   if (existing) await ctx.cmd.run(az(sub, 'policy', 'assignment', 'delete', '--name', name, '--scope', scope), write);
   const paramsPath = await ctx.writeFile('policy/assignment-params.json', jsonFile(params));
+  // The run's mark goes in the description; a re-created assignment the user had keeps theirs.
+  const description = existing ? stringProp(existing.properties, 'description') : ctx.runTag;
+  const assignment = { kind: 'policyAssignment', id: policyAssignmentId(scope, name), details: { subscription: sub, name, scope } };
+  if (!existing) await ctx.willCreate({ ...assignment, guard: armGuard(assignment.id, apiVersions.policyAssignment, 'description') });
   const created = await ctx.cmd.run(
     az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
+      ...(description ? ['--description', description] : []),
       '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
     {
       ...write,
@@ -86,7 +99,7 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
     },
   );
   const id = tsvValue(created.stdout);
-  if (!existing) ctx.created({ kind: 'policyAssignment', id, details: { subscription: sub, name, scope } });
+  if (!existing) await ctx.created({ ...assignment, id });
   return id;
 }
 

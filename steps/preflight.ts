@@ -78,7 +78,8 @@ Read-only, and run every time (\`ratify-runbook doctor\` runs it alone). The blo
 ready workstation; this step checks it: **az** (>= 2.61, where new Key Vaults
 [default to Azure RBAC](docs/errata.md#key-vault-access-model)), **aks-preview** >= 0.5.96 when
 Image Integrity has to be removed, **kubectl**, **helm** (its major decides the
-[install flags](docs/errata.md#helm-4-flags)), **notation**; who is logged in, the subscription
+[install flags](docs/errata.md#helm-4-flags)), **notation** with its azure-kv plugin (every
+missing tool is listed at once, with how to install it); who is logged in, the subscription
 and tenant; the caller's object id (what \`az ad signed-in-user show\` prints for a user, \`az ad
 sp show\` for a service principal: read from the ARM token's \`oid\`, since \`/me\` fails for
 non-user logins); the
@@ -99,13 +100,13 @@ create clusterrolebinding\` must say yes.
   // Nothing to skip: it is the read-only check itself.
   check: async () => undefined,
   async run(ctx) {
-    const [tools, account] = await Promise.all([
-      checkTools(ctx, ctx.answers.cleanupImageIntegrity === true),
-      readAccount(ctx, ctx.answers.subscriptionId?.trim() || undefined),
-    ]);
+    const tools = await checkTools(ctx, ctx.answers.cleanupImageIntegrity === true);
     for (const line of tools.lines) ctx.log(line);
     for (const warning of tools.warnings) ctx.log(`warning: ${warning}`);
     const problems = [...tools.problems];
+    // Without az nothing else can be read: report every missing tool now, at once.
+    if (tools.missing.includes('az')) throw preflightFailed(problems);
+    const account = await readAccount(ctx, ctx.answers.subscriptionId?.trim() || undefined);
     const sub = account.subscriptionId;
 
     const { resourceGroup: rg, aksName } = ctx.answers;
@@ -132,7 +133,7 @@ create clusterrolebinding\` must say yes.
     if (assignments !== 'planned') problems.push(...missingNeeds(assignments, permissionNeeds(ctx, sub), callerName(account)));
     if (entraId && (cluster || ctx.mode === 'plan')) await checkEntraIdCluster(ctx, sub, problems);
 
-    if (problems.length > 0) throw new Error(`Preflight found ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+    if (problems.length > 0) throw preflightFailed(problems);
     const major = helmMajor(tools.helmVersion ?? '') ?? 4;
     return { ...account, helmMajor: String(major), entraId: String(entraId) };
   },
@@ -159,6 +160,10 @@ create clusterrolebinding\` must say yes.
 const [SUB, RG, AKS] = ['<answers.subscriptionId>', '<answers.resourceGroup>', '<answers.aksName>'];
 const tsv = (query: string) => ['--query', query, '-o', 'tsv'];
 const account = (query: string) => az(SUB, 'account', 'show', ...tsv(query));
+
+function preflightFailed(problems: readonly string[]): Error {
+  return new Error(`Preflight found ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+}
 
 function callerName(account: Account): string {
   const who = account.callerType === 'User' ? 'user' : 'service principal';

@@ -5,6 +5,7 @@ import { authorizationFailed } from './_shared/known-failures.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeBaseResources } from './_shared/teardown.js';
 import { tsvValue } from './_shared/tsv.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'location' | 'resourceGroup' | 'aksName' | 'acrName' | 'createBaseResources'>;
 
@@ -28,7 +29,7 @@ function requireLocation(ctx: Ctx): string {
 /** An existence read, shown as the `show` that guards the create after it. */
 const guard = (argv: string[]) => ({ shows: [{ argv, probe: true }] });
 
-/** One ARM GET (shown as `show`); the create, guarded by that show, only when nothing is there. */
+/** One ARM GET (shown as `show`); the create, guarded by that show and recorded ahead, only when nothing is there. */
 async function createUnlessFound(
   ctx: Ctx,
   r: {
@@ -41,13 +42,16 @@ async function createUnlessFound(
   },
 ): Promise<void> {
   if (await ctx.azure.getById(r.id, r.apiVersion, guard(r.show))) return;
+  const entry = { kind: r.created.kind, id: r.id, details: r.created.details };
+  // Found after a crash by the run's tag on it.
+  await ctx.willCreate({ ...entry, guard: armGuard(r.id, r.apiVersion, 'tag') });
   await ctx.cmd.run(r.create(), {
     mutates: true,
     guardedBy: r.show,
     retry: transientRetry,
     ...(r.timeoutMs ? { timeoutMs: r.timeoutMs } : {}),
   });
-  ctx.created({ kind: r.created.kind, id: r.id, details: r.created.details });
+  await ctx.created(entry);
 }
 
 export const provisionBase = defineStep({

@@ -12,6 +12,7 @@ import { removeCreated } from './_shared/teardown.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { registryIdByName } from './_shared/registry.js';
 import { ficMatchesTest, ficState, putFic, type Fic } from './ratify-identity/federated.js';
+import { armGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -95,27 +96,16 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
   async run(ctx) {
     const p = plan(ctx);
     if (!(await readFromCheck(ctx, 'identity', () => showIdentity(ctx, p)))) {
-      await ctx.cmd.run(
-        az(
-          p.sub,
-          'identity',
-          'create',
-          '-n',
-          p.identityName,
-          '-g',
-          p.rg,
-          ...locationArgs(ctx.answers.location),
-          ...tagArgs(ctx.runTag),
-          '-o',
-          'none',
-        ),
-        {
-          mutates: true,
-          retry: transientRetry,
-          guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
-        },
-      );
-      ctx.created({ kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } });
+      const identity = { kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } };
+      await ctx.willCreate({ ...identity, guard: armGuard(p.id, apiVersions.identity, 'tag') });
+      const create = az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location),
+        ...tagArgs(ctx.runTag), '-o', 'none');
+      await ctx.cmd.run(create, {
+        mutates: true,
+        retry: transientRetry,
+        guardedBy: az(p.sub, 'identity', 'show', '-n', p.identityName, '-g', p.rg, '-o', 'none'),
+      });
+      await ctx.created(identity);
     }
     // One ARM GET, shown as the two reads a person would type for the ids it yields.
     const show = (query: string, capture: string) => ({

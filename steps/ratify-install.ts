@@ -11,6 +11,7 @@ import { CURRENT_HELM_MAJOR, helmMajor, readHelmVersion, uninstallWaitFlag } fro
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { waitForTemplateGone } from './policy/constraint.js';
 import { kmpStatus, waitForKmp } from './ratify-install/kmp.js';
+import { readGuard } from './_shared/write-ahead.js';
 
 type Ctx = StepContext<'acrName' | 'repo' | 'certName' | 'certSubject' | 'ratifyChartVersion'>;
 
@@ -96,8 +97,11 @@ it when it failed on permissions that have since propagated.
     await addRepo(ctx, installed);
     const newerChartVersion = reportNewer(ctx, await newerChartPatch(ctx, version, installed));
     const valuesPath = await ctx.writeFile('ratify-values.yaml', await values(ctx));
+    const release = { kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } };
+    // A release takes no mark: the read before this found none.
+    if (!existed) await ctx.willCreate({ ...release, guard: readGuard(['helm', 'status', RELEASE, '-n', NAMESPACE]) });
     const helmRevision = await upgradeInstall(ctx, version, valuesPath, helmMajor, installed);
-    if (!existed) ctx.created({ kind: 'helmRelease', id: `${NAMESPACE}/${RELEASE}`, details: { namespace: NAMESPACE, release: RELEASE } });
+    if (!existed) await ctx.created(release);
     await waitForKmp(ctx);
     return { helmRevision, newerChartVersion };
   },

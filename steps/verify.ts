@@ -5,6 +5,7 @@ import {
 import { NAMESPACES } from './_shared/kube.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
+import { readGuard } from './_shared/write-ahead.js';
 import {
   admitSigned, deletePods, runPod, saveLogs, SIGNED_POD, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning,
 } from './verify/pods.js';
@@ -17,8 +18,12 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
   const show = ['kubectl', 'get', 'namespace', ns, '-o', 'name'];
   const found = await ctx.kube.get(NAMESPACES, ns, undefined, { shows: [{ argv: show, probe: true }] });
   if (found) return;
+  const namespace = { kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } };
+  // Found after a crash by the run's label.
+  const labelled = ['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'];
+  await ctx.willCreate({ ...namespace, guard: readGuard(labelled, `namespace/${ns}`) });
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag), guardedBy: show });
-  ctx.created({ kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } });
+  await ctx.created(namespace);
 }
 
 /**

@@ -11,6 +11,7 @@ import { readLedger } from '../checkpoints/ledger.js';
 import type { LedgerData } from '../checkpoints/ledger-schema.js';
 import { LOCK_FILE } from '../checkpoints/lock.js';
 import type { AttendeeOutcome } from './events.js';
+import { applyLedger, rowOf, type Matrix } from './matrix.js';
 
 export const LAST_OUTCOME_FILE = 'workshop-last.json';
 
@@ -78,4 +79,17 @@ export function hasFailed(state: AttendeeState, command: LastOutcome['command'] 
   if (steps.some((s) => s.status === 'failed' || s.status === 'interrupted')) return true;
   const allDone = steps.length > 0 && steps.every((s) => s.status === 'done' || s.status === 'skipped');
   return lastFailed && !allDone;
+}
+
+/** An attendee's row from what is on disk: the ledger's cells, or why there is none (damaged, or a run stopped before one). */
+export function applyAttendeeState(matrix: Matrix, state: AttendeeState): void {
+  applyLedger(matrix, state.id, state.ledger, state.locked);
+  const row = rowOf(matrix, state.id);
+  if (state.ledgerProblem) {
+    row.state = 'failed';
+    row.hint = state.ledgerProblem;
+  } else if (!state.ledger && state.last && state.last.exitCode !== 0) {
+    row.state = 'failed';
+    row.hint = [state.last.message, state.last.hint].filter(Boolean).join(' → ');
+  }
 }

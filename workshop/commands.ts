@@ -10,14 +10,15 @@ import type { Target } from '../checkpoints/ledger-schema.js';
 import { ExitCode, UsageError } from '../kernel/errors.js';
 import type { Step } from '../runner/step.js';
 import { ignoredAnswerVariables } from './attendee-io.js';
-import { hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';
+import { applyAttendeeState, hasFailed, readAttendeeState, writeLastOutcome, type AttendeeState } from './attendee-state.js';
 import { runBatch, type AttendeeTask, type BatchAttendee } from './batch-runner.js';
-import { applyEvent, type AttendeeOutcome } from './events.js';
+import { applyEvent, type AttendeeOutcome, type BatchEvent } from './events.js';
 import { applyLedger, createMatrix, rowOf, type Matrix } from './matrix.js';
 import { renderMatrix, summaryText } from './matrix-render.js';
 import { createEventLines, createLiveMatrixView, type BatchDisplay } from './matrix-view.js';
 import { renderSummary } from './summary.js';
 import { requireWorkshopFile } from './workshop-file.js';
+import { acquireLock } from '../checkpoints/lock.js';
 
 export const DEFAULT_CONCURRENCY = 4;
 
@@ -30,6 +31,8 @@ export interface BatchCommandOptions {
   /** Whether --sandbox was given: checked against every ledger before anything runs. */
   readonly sandbox: boolean;
   readonly json?: boolean;
+  /** Also told every event of the batch, after the matrix and the display (the web dashboard). */
+  readonly onEvent?: ((event: BatchEvent) => void) | undefined;
 }
 
 /** Step ids (flow order) for the matrix columns; the CLI passes steps/index.ts. */
@@ -50,9 +53,30 @@ export async function workshopTeardown(io: Io, options: TeardownCommandOptions, 
   return batch(io, options, task, steps, 'teardown');
 }
 
+/** One batch per workshop dir at a time: a second one would run every attendee again into the same logs. */
+export const WORKSHOP_LOCK = 'workshop.lock';
+
 async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptions, task: AttendeeTask, steps: StepList, command: 'run' | 'teardown'): Promise<number> {
   const dir = resolve(io.cwd, options.dir);
   const file = await requireWorkshopFile(dir);
+  const notice = (line: string) => writeLine(io.stderr, `! ${line}`);
+  const lock = await acquireLock(dir, `ratify-runbook workshop ${command}`, new Date(), notice, WORKSHOP_LOCK);
+  try {
+    return await lockedBatch(io, options, task, steps, command, dir, file);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function lockedBatch(
+  io: Io,
+  options: BatchCommandOptions | TeardownCommandOptions,
+  task: AttendeeTask,
+  steps: StepList,
+  command: 'run' | 'teardown',
+  dir: string,
+  file: Awaited<ReturnType<typeof requireWorkshopFile>>,
+): Promise<number> {
   const unknown = options.only.filter((id) => !file.attendees.includes(id.normalize('NFC')));
   if (unknown.length > 0) {
     throw new UsageError(`Unknown attendee${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, [`The workshop's attendees: ${file.attendees.join(', ')}.`]);
@@ -110,6 +134,7 @@ async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptio
           writes.push(writeLastOutcome(stateDir, command, event.outcome, new Date()).catch(() => {}));
         }
         display.event(event);
+        options.onEvent?.(event);
       },
     });
   } finally {
@@ -178,17 +203,7 @@ function matrixOf(states: readonly AttendeeState[], steps: StepList): Matrix {
     steps.map((s) => s.id),
     states.map((s) => s.id),
   );
-  for (const state of states) {
-    applyLedger(matrix, state.id, state.ledger, state.locked);
-    const row = rowOf(matrix, state.id);
-    if (state.ledgerProblem) {
-      row.state = 'failed';
-      row.hint = state.ledgerProblem;
-    } else if (!state.ledger && state.last && state.last.exitCode !== 0) {
-      row.state = 'failed';
-      row.hint = [state.last.message, state.last.hint].filter(Boolean).join(' → ');
-    }
-  }
+  for (const state of states) applyAttendeeState(matrix, state);
   return matrix;
 }
 

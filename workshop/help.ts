@@ -7,8 +7,11 @@ const selection = `  --dir DIR               The workshop dir written by \`works
   --concurrency N         At most N attendees at once (default 4)
   --retry-failed          Only the attendees whose last run failed or was interrupted`;
 
+const dashboardOptions = `  --port N                Port on 127.0.0.1 (default 0: any free port)
+  --no-open               Do not open a browser (print the address only)`;
+
 export const workshopHelp: Record<string, string> = {
-  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown|export> [options]
+  workshop: `Usage: ratify-runbook workshop <init|run|status|teardown|dashboard|export> [options]
 
 Replays the runbook for many attendees: each one gets its own answers (rendered from a template),
 its own state dir DIR/<id>/ (ledger, kubeconfig, notebook) and its own cluster, vault and images.
@@ -18,6 +21,7 @@ Commands:
   run        Run every attendee's runbook, N at once; resumes where each one stopped
   status     The attendee x step matrix from the ledgers (runs nothing)
   teardown   Tear down what the runbook created, for every attendee
+  dashboard  Watch a run started elsewhere in the browser (read-only, from the ledgers on disk)
   export     Write GitHub Actions workflows that run (and tear down) every attendee, one job each
 
 Each command has --help. The host's guide: workshop/README.md.
@@ -46,10 +50,30 @@ On a terminal it shows a live attendee x step matrix; otherwise one line per eve
 failure never stops the others. Ends with a summary (attendee, last step, status, hint); exit 1 if
 any attendee failed. Run it again to resume everyone where they stopped.
 
+With --dashboard it also serves the matrix live in the browser (127.0.0.1 only; the address, with
+its token, is the first line on stdout): failed attendees first, each attendee's notebook and log
+a click away, and Retry failed once the batch ends. The page stays served until Ctrl-C (exit code
+of the last batch), or ends with the batch under --exit-when-done.
+
 Options:
 ${selection}
 ${sandbox}
   --json                  Print the workshop status as JSON on stdout at the end
+  --dashboard             Serve the live attendee x step matrix in the browser
+${dashboardOptions}
+  --exit-when-done        With --dashboard: stop serving when the batch ends
+  -h, --help              This help
+`,
+  dashboard: `Usage: ratify-runbook workshop dashboard --dir DIR [--port N] [--no-open]
+
+Serves the attendee x step matrix of a workshop dir in the browser, read-only: it follows a
+\`workshop run\` started in another terminal (or by CI) from the attendees' ledgers on disk, and
+runs, writes and locks nothing. Failed attendees come first; click one for their notebook and log.
+Serves on 127.0.0.1 only; prints http://127.0.0.1:PORT/?token=... on stdout. Ctrl-C stops it.
+
+Options:
+  --dir DIR               The workshop dir (required)
+${dashboardOptions}
   -h, --help              This help
 `,
   status: `Usage: ratify-runbook workshop status --dir DIR [--json]

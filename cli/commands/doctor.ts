@@ -2,7 +2,9 @@ import { newLedger } from '../../checkpoints/ledger.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { collectAnswers } from '../../prompts/collect-answers.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
+import { ExitCode, StepFailedError } from '../../kernel/errors.js';
 import { runEngine } from '../../runner/engine.js';
+import { execDirect } from '../../runner/exec-process.js';
 import { listOption, option, parseCommandArgs, stringOption } from '../args.js';
 import { openCloudProfile, sandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../../kernel/io.js';
@@ -21,6 +23,7 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
   const preflight = steps.find((s) => s.id === 'preflight');
   if (!preflight) throw new Error('the step list has no preflight step');
   const { answers } = await collectAnswers({
+    cwd: io.cwd,
     needed: preflight.needs,
     stateDir,
     answersFile: stringOption(parsed, 'answers'),
@@ -42,8 +45,14 @@ export default async function doctorCommand(io: Io, args: readonly string[]): Pr
         store,
         signal: io.signal,
         events,
-        context: engineContext(io, stateDir, answers, profile),
+        // Probes spawn each tool directly (no shell), so the report works on a PATH with nothing else.
+        context: { ...engineContext(io, stateDir, answers, profile), exec: execDirect },
       });
+    } catch (error) {
+      // The line view has just printed every problem with its fix; say once what to do next.
+      if (!(error instanceof StepFailedError)) throw error;
+      writeLine(io.stderr, '✖ Doctor found the problems above. Fix them (each says how), then run `ratify-runbook doctor` again.');
+      return ExitCode.stepFailed;
     } finally {
       for (const [name, value] of Object.entries(ledger.steps.preflight?.outputs ?? {})) writeLine(io.stdout, `${name}: ${value}`);
     }

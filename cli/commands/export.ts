@@ -16,16 +16,20 @@ export default async function exportCommand(io: Io, args: readonly string[]): Pr
   if (!raw) throw new UsageError('export needs --format md or --format sh.');
   const format = oneOf(raw, ['md', 'sh'] as const, '--format', 'md');
   const stateDir = stateDirOf(io, parsed);
+  // The notebook is derived from the ledger: a corrupt or foreign ledger is refused (exit 2) first.
+  const ledger = await readStateDir(stateDir);
   if (format === 'md') {
+    let notebook: string;
     try {
-      io.stdout.write(await readFile(join(stateDir, NOTEBOOK_FILE), 'utf8'));
+      if (!ledger) throw new Error('no ledger');
+      notebook = await readFile(join(stateDir, NOTEBOOK_FILE), 'utf8');
     } catch {
       throw new UsageError(`No notebook in ${stateDir}: nothing has run there yet.`, ['Run `ratify-runbook run` first, or pass --state-dir.']);
     }
+    io.stdout.write(notebook);
     return 0;
   }
   const { steps } = await import('../../steps/index.js');
-  const ledger = await readStateDir(stateDir);
   if (!ledger) {
     throw new UsageError(`No run in ${stateDir}: nothing to export yet.`, [
       'Run `ratify-runbook run` first, or use `ratify-runbook plan --format sh` for a script of a fresh world.',

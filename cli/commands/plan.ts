@@ -18,6 +18,7 @@ export default async function planCommand(io: Io, args: readonly string[]): Prom
   const stateDir = stateDirOf(io, parsed);
   const { steps } = await import('../../steps/index.js');
   const { answers } = await collectAnswers({
+    cwd: io.cwd,
     needed: [...new Set(steps.flatMap((s) => s.needs))],
     stateDir,
     answersFile: stringOption(parsed, 'answers'),

@@ -4,9 +4,10 @@ import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import type { Answers } from '../../kernel/answer-keys.js';
 import { saveAnswers } from '../../prompts/answers-file.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
-import { createInquirerPrompter, type Prompter } from '../../prompts/prompter.js';
+import { createInquirerPrompter, isPromptInterrupted, type Prompter } from '../../prompts/prompter.js';
+import { printable } from '../../kernel/printable.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
-import { runEngine, type EngineResult } from '../../runner/engine.js';
+import { runEngine, type EngineOptions, type EngineResult, type StepPreview } from '../../runner/engine.js';
 import { StepFailedError, UsageError } from '../../kernel/errors.js';
 import { NOTEBOOK_FILE, subscribeNotebook } from '../../runner/notebook.js';
 import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
@@ -26,20 +27,23 @@ import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
 import type { ProgressView } from '../views/view.js';
 
+/** run's options; `ui` takes every one of them too. */
+export const runOptions = {
+  ...option.answers,
+  ...option.set,
+  ...option.stateDir,
+  from: { type: 'string' },
+  only: { type: 'string' },
+  serial: { type: 'boolean' },
+  ...option.yes,
+  ...option.nonInteractive,
+  ...option.sandbox,
+  ...option.json,
+  ...option.help,
+} as const;
+
 export default async function runCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('run', args, {
-    ...option.answers,
-    ...option.set,
-    ...option.stateDir,
-    from: { type: 'string' },
-    only: { type: 'string' },
-    serial: { type: 'boolean' },
-    ...option.yes,
-    ...option.nonInteractive,
-    ...option.sandbox,
-    ...option.json,
-    ...option.help,
-  });
+  const parsed = parseCommandArgs('run', args, runOptions);
   return runRunbook(io, {
     stateDir: stateDirOf(io, parsed),
     answersFile: stringOption(parsed, 'answers'),
@@ -69,6 +73,14 @@ export interface RunOptions {
   readonly events?: ProgressBus;
   /** The commands the closing summary offers; default: status, export and teardown of this state dir. */
   readonly next?: readonly NextCommand[];
+  /** Who asks when interactive; default: inquirer on the terminal (`ui` passes the browser's). */
+  readonly prompter?: Prompter;
+  /** Guided mode's question before each step; default: the terminal's when interactive; null: none. */
+  readonly gate?: EngineOptions['gate'] | null;
+  /** How progress is drawn on the terminal; default: listr2 on a TTY, else plain lines. */
+  readonly view?: ProgressView;
+  /** Told the run's final answers once they are saved (`ui` lists every step's commands from them). */
+  readonly onAnswers?: (answers: Partial<Answers>) => void;
 }
 
 /** One runbook run; the workshop runner calls this for each attendee with its own Io. */
@@ -85,8 +97,10 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   try {
     // --only before its dependencies are done stops here: nothing asked, nothing run.
     const selection = selectSteps(steps, state.ledger, { from, only });
-    const prompter = interactive ? createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }) : undefined;
+    const terminal = () => createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
+    const prompter = interactive ? (options.prompter ?? terminal()) : undefined;
     const collected = await collectAnswers({
+      cwd: io.cwd,
       // The engine decides with the same function: a step skipped or reused asks nothing.
       needed: (known) => answersNeeded(steps, decideSteps(steps, state.ledger, known, selection)),
       stateDir,
@@ -96,10 +110,11 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
       interactive,
       prompter,
     });
-    for (const warning of collected.warnings) writeLine(io.stderr, `! ${warning}`);
+    for (const warning of collected.warnings) writeLine(io.stderr, `! ${printable(warning)}`);
     const answers = collected.answers;
     verifySubscription(state.ledger, answers);
     await saveAnswers({ stateDir, values: collected.resolved.values, provenance: collected.resolved.provenance });
+    options.onAnswers?.(answers);
 
     profile = await openCloudProfile(stateDir, sandbox, answers, options.worldDir);
     const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
@@ -108,13 +123,16 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
     const store = new LedgerStore(stateDir, state.ledger, clock);
     const events = options.events ?? createProgressBus();
     const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice, next });
-    const view = await createProgressView(io);
+    const view = options.view ?? (await createProgressView(io));
     const stopViewing = events.subscribe(view.onEvent);
     let summary: RunSummary | undefined;
     const stopListening = events.subscribe((event) => {
       if (event.type === 'run-end') summary = event.summary;
     });
     const guidedGate = interactive && prompter ? createGuidedGate(io.stderr, prompter, chalkFor(io, io.stderr)) : undefined;
+    // The live renderer stops before the question is printed.
+    const terminalGate = guidedGate && (async (preview: StepPreview) => (await view.idle(), guidedGate(preview)));
+    const gate = options.gate !== undefined ? (options.gate ?? undefined) : terminalGate;
     try {
       let result: EngineResult;
       try {
@@ -127,9 +145,8 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
           only,
           serial: options.serial,
           wallClock: clock,
-          // The live renderer stops before the question is printed.
-          gate: guidedGate && (async (preview) => (await view.idle(), guidedGate(preview))),
-          context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view)),
+          gate,
+          context: engineContext(io, stateDir, answers, profile, confirmer(prompter, view, io)),
         });
       } finally {
         await view.idle();
@@ -191,11 +208,17 @@ function recordAzureTarget(ledger: LedgerData): void {
 }
 
 /** A step's yes/no question: asked under the live renderer when it hosts prompts, else directly. */
-function confirmer(prompter: Prompter | undefined, view: ProgressView) {
+function confirmer(prompter: Prompter | undefined, view: ProgressView, io: Io) {
   return async (question: string, nonInteractiveAnswer: boolean, stepId: string) => {
     if (!prompter) return nonInteractiveAnswer;
-    if (view.confirm) return view.confirm(stepId, question, nonInteractiveAnswer);
-    return prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    try {
+      if (view.confirm) return await view.confirm(stepId, question, nonInteractiveAnswer);
+      return await prompter.confirm({ key: `confirm:${stepId}`, message: question, default: nonInteractiveAnswer });
+    } catch (error) {
+      // Ctrl-C at the question (a key press there, not a signal) stops the whole run like a Ctrl-C.
+      if (isPromptInterrupted(error)) io.interrupt?.('SIGINT');
+      throw error;
+    }
   };
 }
 

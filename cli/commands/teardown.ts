@@ -1,16 +1,20 @@
 import { join } from 'node:path';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
+import type { LedgerData } from '../../checkpoints/ledger-schema.js';
 import { collectAnswers, isInteractive } from '../../prompts/collect-answers.js';
 import { createInquirerPrompter } from '../../prompts/prompter.js';
 import type { CloudProfile } from '../../kernel/cloud-profile.js';
-import { UsageError } from '../../kernel/errors.js';
+import { ExitCode, RunbookError, UsageError } from '../../kernel/errors.js';
 import { subscribeNotebook } from '../../runner/notebook.js';
 import { createProgressBus, type ProgressBus } from '../../runner/progress-bus.js';
 import { runTeardown } from '../../runner/teardown.js';
+import type { Step } from '../../runner/step.js';
+import type { Marked } from '../../steps/_shared/sweep.js';
 import { flag, option, parseCommandArgs } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../../kernel/io.js';
 import { openStateDir, stateDirOf } from '../state-dir.js';
+import type { Sweep } from '../sweep.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
@@ -18,12 +22,20 @@ import { simulatedNotice } from './run.js';
 
 /** Removes what the ledger records as created, in reverse order, by recorded id. */
 export default async function teardownCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('teardown', args, { ...option.stateDir, ...option.yes, ...option.nonInteractive, ...option.sandbox, ...option.help });
+  const parsed = parseCommandArgs('teardown', args, {
+    ...option.stateDir,
+    ...option.yes,
+    ...option.nonInteractive,
+    ...option.sandbox,
+    sweep: { type: 'boolean' },
+    ...option.help,
+  });
   return teardownRunbook(io, {
     stateDir: stateDirOf(io, parsed),
     yes: flag(parsed, 'yes'),
     interactive: isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') }),
     sandbox: sandboxFlags(parsed),
+    sweep: flag(parsed, 'sweep'),
   });
 }
 
@@ -38,6 +50,19 @@ export interface TeardownRunbookOptions {
   readonly worldDir?: string;
   /** Where the teardown's progress goes (the workshop passes one per attendee); default: a new bus. */
   readonly events?: ProgressBus;
+  /** Also remove what carries the run's mark but the ledger does not list. */
+  readonly sweep?: boolean;
+}
+
+/** What the ledger records (created, and write-ahead records of creates a kill interrupted). */
+function ledgerLines(steps: readonly Step[], ledger: LedgerData): string[] {
+  return steps.flatMap((s) => {
+    const record = ledger.steps[s.id];
+    return [
+      ...(record?.created ?? []).map((r) => `${s.id}: ${r.kind} ${r.id}`),
+      ...(record?.pending ?? []).map((r) => `${s.id}: ${r.kind}${r.id ? ` ${r.id}` : ''} (if the interrupted create made it)`),
+    ];
+  });
 }
 
 /** One teardown; the workshop runner calls this for each attendee with its own Io. */
@@ -52,42 +77,77 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
       return 0;
     }
     const { steps } = await import('../../steps/index.js');
-    const created = steps.flatMap((s) => (state.ledger.steps[s.id]?.created ?? []).map((r) => `${s.id}: ${r.kind} ${r.id}`));
-    if (created.length === 0) {
-      writeLine(io.stderr, 'Nothing to tear down: the ledger records no resource created by this runbook.');
+    const recorded = ledgerLines(steps, state.ledger);
+    // The answers the run used, for names teardown still needs (it removes by recorded id).
+    const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
+    const openProfile = async () => (profile ??= await openCloudProfile(stateDir, sandbox, {}, options.worldDir));
+
+    let sweep: Sweep | undefined;
+    let extra: Marked[] = [];
+    if (options.sweep) {
+      const { openSweep, unlisted } = await import('../sweep.js');
+      sweep = await openSweep(io, stateDir, state.ledger, await openProfile(), answers, (line) => writeLine(io.stderr, `  ${line}`));
+      extra = unlisted(await sweep.find(), state.ledger);
+    }
+    if (recorded.length === 0 && extra.length === 0) {
+      const more = options.sweep ? ', and nothing else carries its mark' : '';
+      writeLine(io.stderr, `Nothing to tear down: the ledger records no resource this runbook created${more}.`);
+      if (!options.sweep) writeLine(io.stderr, "  → To look for resources with this run's mark anyway: ratify-runbook teardown --sweep");
       return 0;
     }
-    const interactive = options.interactive ?? false;
-    writeLine(io.stderr, `Teardown removes ${created.length} resource(s) this runbook created:`);
-    for (const line of created) writeLine(io.stderr, `  - ${line}`);
+    if (recorded.length > 0) writeLine(io.stderr, `Teardown removes ${recorded.length} resource(s) this runbook created:`);
+    for (const line of recorded) writeLine(io.stderr, `  - ${line}`);
+    if (extra.length > 0) {
+      const mark = `ratify-runbook-run=${state.ledger.runId}`;
+      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) with this run's mark (${mark}) the ledger does not list:`);
+      for (const m of extra) writeLine(io.stderr, `  - ${m.label} (${m.id})`);
+    }
     if (!options.yes) {
-      if (!interactive) throw new UsageError('Teardown deletes resources: confirm with --yes when not on a terminal.');
+      if (!(options.interactive ?? false)) throw new UsageError('Teardown deletes resources: confirm with --yes when not on a terminal.');
       const prompter = createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal });
       if (!(await prompter.confirm({ key: 'teardown', message: 'Delete them?', default: false }))) {
         writeLine(io.stderr, 'Nothing was deleted.');
         return 0;
       }
     }
-    // The answers the run used, for names teardown still needs (it removes by recorded id).
-    const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
-    profile = await openCloudProfile(stateDir, sandbox, {}, options.worldDir);
-    const notice = profile.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
+    const opened = await openProfile();
+    const notice = opened.kind === 'sandbox' ? simulatedNotice(options.worldDir ?? join(stateDir, 'sandbox')) : undefined;
     if (notice) writeLine(io.stderr, `⚠ ${notice}`);
-    const store = new LedgerStore(stateDir, state.ledger, clock);
-    const events = options.events ?? createProgressBus();
-    const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice });
-    const view = await createProgressView(io);
-    const stopViewing = events.subscribe(view.onEvent);
-    let removedSteps: string[];
-    try {
-      const context = engineContext(io, stateDir, answers, profile);
-      ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
-    } finally {
-      await view.idle();
-      stopViewing();
-      await notebook.close();
+
+    // Grants and policies the ledger lost go first: a policy assignment left behind would keep
+    // Ratify's constraint in the cluster, and the ledger's teardown of Ratify waits for it to go.
+    // Tagged resources go last, after the ledger removed what lives in them (certificates in a vault).
+    const { removeMarked, isGrantOrPolicy } = await import('../../steps/_shared/sweep.js');
+    const unremovable = sweep ? await removeMarked(sweep.ctx, extra.filter(isGrantOrPolicy)) : [];
+    let removedSteps: string[] = [];
+    if (recorded.length > 0) {
+      const store = new LedgerStore(stateDir, state.ledger, clock);
+      const events = options.events ?? createProgressBus();
+      const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice });
+      const view = await createProgressView(io);
+      const stopViewing = events.subscribe(view.onEvent);
+      try {
+        const context = engineContext(io, stateDir, answers, opened);
+        ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
+      } finally {
+        await view.idle();
+        stopViewing();
+        await notebook.close();
+      }
     }
-    writeLine(io.stderr, `✔ Teardown done (${removedSteps.join(', ') || 'nothing left'}).`);
+    if (sweep) {
+      unremovable.push(...(await removeMarked(sweep.ctx, extra.filter((m) => !isGrantOrPolicy(m)))));
+      // What still carries the mark after both passes is reported, never silently left.
+      const left = [...(await sweep.find()).map((m) => `${m.label} (${m.id})`), ...unremovable];
+      if (left.length > 0) {
+        throw new RunbookError(`Teardown done, but ${left.length} resource(s) still carry this run's mark:`, ExitCode.stepFailed, [
+          ...left,
+          'Run teardown --sweep again, or remove them by hand.',
+        ]);
+      }
+    }
+    const swept = extra.length > 0 ? [`${extra.length} swept`] : [];
+    writeLine(io.stderr, `✔ Teardown done (${[...removedSteps, ...swept].join(', ') || 'nothing left'}).`);
     return 0;
   } finally {
     await profile?.close();

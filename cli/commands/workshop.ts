@@ -2,6 +2,7 @@ import { join, relative, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { flag, listOption, oneOf, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
 import { sandboxFlags } from '../cloud-profiles.js';
+import { portOf, serveOptions } from '../serve-flags.js';
 import type { AttendeeTask } from '../../workshop/batch-runner.js';
 import type { BatchCommandOptions } from '../../workshop/commands.js';
 import { writeLine, type Io } from '../../kernel/io.js';
@@ -32,6 +33,8 @@ export default async function workshop(io: Io, args: readonly string[]): Promise
       return init(io, rest);
     case 'status':
       return status(io, rest);
+    case 'dashboard':
+      return dashboard(io, rest);
     case 'export':
       return exportWorkflows(io, rest);
     default:
@@ -103,8 +106,16 @@ async function status(io: Io, args: readonly string[]): Promise<number> {
   return workshopStatus(io, { dir, json: flag(parsed, 'json') }, steps);
 }
 
+async function dashboard(io: Io, args: readonly string[]): Promise<number> {
+  const parsed = parseCommandArgs('workshop dashboard', args, { dir: { type: 'string' }, ...serveOptions, ...option.help });
+  const dir = required(parsed, 'dir', 'dashboard');
+  const { watchDashboard } = await import('./workshop-dashboard.js');
+  return watchDashboard(io, { dir, port: portOf(parsed), open: !flag(parsed, 'no-open') });
+}
+
 async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs(`workshop ${command}`, args, {
+    ...(command === 'run' ? { dashboard: { type: 'boolean' }, ...serveOptions, 'exit-when-done': { type: 'boolean' } } : {}),
     dir: { type: 'string' },
     attendee: { type: 'string', multiple: true },
     concurrency: { type: 'string' },
@@ -116,6 +127,10 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
   });
   const dirArg = required(parsed, 'dir', command);
   const dir = resolve(io.cwd, dirArg);
+  const served = flag(parsed, 'dashboard');
+  if (!served && ['port', 'no-open', 'exit-when-done'].some((name) => parsed.values[name] !== undefined)) {
+    throw new UsageError('--port, --no-open and --exit-when-done go with --dashboard.', ['Add --dashboard to serve the live matrix.']);
+  }
   const sandbox = sandboxFlags(parsed);
   if (command === 'run' && flag(parsed, 'yes')) {
     // Harmless (workshop runs never prompt), but say so rather than silently accept it.
@@ -154,7 +169,12 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
         const answersFile = join(attendee.stateDir, 'answers.yaml');
         return runRunbook(attendeeIo, { stateDir: attendee.stateDir, answersFile, interactive: false, sandbox, events, next, ...where });
       };
-      return await workshopCommands.workshopRun(io, options, task, steps);
+      const runBatch = (extra: Partial<BatchCommandOptions>) => workshopCommands.workshopRun(io, { ...options, ...extra }, task, steps);
+      if (!served) return await runBatch({});
+      const { runWithDashboard } = await import('./workshop-dashboard.js');
+      const open = !flag(parsed, 'no-open');
+      const serving = { dir: dirArg, port: portOf(parsed), open, exitWhenDone: flag(parsed, 'exit-when-done') };
+      return await runWithDashboard(io, serving, runBatch);
     }
     const { teardownRunbook } = await import('./teardown.js');
     const yes = flag(parsed, 'yes');

@@ -63,6 +63,8 @@ export async function createListrView(stream: NodeJS.WriteStream, chalk: ChalkIn
         {
           concurrent: true,
           exitOnError: false,
+          // listr2's own SIGINT handler exits 127 before the ledger is saved: the CLI handles signals.
+          registerSignalListeners: false,
           renderer: 'default',
           rendererOptions: {
             // Progress belongs on stderr: stdout is reserved for machine output (`run --json`).

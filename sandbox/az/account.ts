@@ -170,7 +170,14 @@ export const accountCommands: AzCommand[] = [
   {
     path: 'group list',
     args: [{ names: '--tag' }],
-    run: (ctx) => listByType(ctx.world, 'Microsoft.Resources/resourceGroups', ctx.sub.id).map((r) => flatten(r, { keepProperties: true })),
+    run: (ctx, a) => {
+      const tag = str(a, 'tag');
+      const eq = tag?.indexOf('=') ?? -1;
+      const [name, value] = tag === undefined ? [] : eq >= 0 ? [tag.slice(0, eq), tag.slice(eq + 1)] : [tag];
+      return listByType(ctx.world, 'Microsoft.Resources/resourceGroups', ctx.sub.id)
+        .filter((r) => name === undefined || (value === undefined ? r.tags?.[name] !== undefined : r.tags?.[name] === value))
+        .map((r) => flatten(r, { keepProperties: true }));
+    },
   },
   {
     path: 'group create',

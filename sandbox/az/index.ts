@@ -13,9 +13,13 @@ import { keyvaultCommands } from './keyvault.js';
 import { applyQuery, render } from './output.js';
 import { policyCommands } from './policy.js';
 import type { AzCommand } from './registry.js';
+import { resourceCommands } from './resource.js';
 import { roleCommands } from './role.js';
 
-const COMMANDS: AzCommand[] = [...accountCommands, ...keyvaultCommands, ...roleCommands, ...identityCommands, ...acrCommands, ...aksCommands, ...policyCommands].sort(
+const COMMANDS: AzCommand[] = [
+  ...accountCommands, ...keyvaultCommands, ...roleCommands, ...resourceCommands,
+  ...identityCommands, ...acrCommands, ...aksCommands, ...policyCommands,
+].sort(
   (x, y) => y.path.split(' ').length - x.path.split(' ').length,
 );
 

@@ -24,7 +24,7 @@ function view(ctx: AzCtx, ra: ArmResource, filled: boolean): Record<string, unkn
     createdBy: ctx.world.user.objectId,
     createdOn: pyIso(ra.meta?.createdAt ?? 0),
     delegatedManagedIdentityResourceId: null,
-    description: null,
+    description: p.description ?? null,
     id: ra.id,
     name: ra.name,
     principalId: p.principalId,
@@ -104,7 +104,10 @@ export const roleCommands: AzCommand[] = [
         id: `${scope}/providers/Microsoft.Authorization/roleAssignments/${name}`,
         name,
         type: 'Microsoft.Authorization/roleAssignments',
-        properties: { principalId, principalType, roleDefinitionId: defId, scope, createdOn: new Date(ctx.now()).toISOString() },
+        properties: {
+          principalId, principalType, roleDefinitionId: defId, scope, createdOn: new Date(ctx.now()).toISOString(),
+          description: str(a, 'description') ?? null,
+        },
         meta: { createdAt: ctx.now() },
       });
       ctx.markDirty();

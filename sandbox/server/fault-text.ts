@@ -9,7 +9,12 @@ function armBlock(code: string, message: string, inner?: string): string {
   return `ERROR: (${code}) ${message}\nCode: ${code}\nMessage: ${message}\n${inner ? `Inner error: {\n    "code": "${inner}"\n}\n` : ''}`;
 }
 
-export function faultResult(tool: string, argv: readonly string[], kind: Exclude<FaultKind, 'hang'>, ids: { oid: string; tenant: string; sub: string }): ToolResult {
+export function faultResult(
+  tool: string,
+  argv: readonly string[],
+  kind: Exclude<FaultKind, 'hang' | 'crash'>,
+  ids: { oid: string; tenant: string; sub: string },
+): ToolResult {
   const cmd = argv.join(' ');
   if (tool === 'az') {
     const keyvaultData = /^keyvault (certificate|secret|key) /.test(cmd);

@@ -5,20 +5,18 @@ import { runHelm } from '../helm/helm.js';
 import { runKubectl } from '../kube/kubectl.js';
 import type { LatencyProfile } from '../latency.js';
 import { runNotation } from '../notation/notation.js';
-import type { KubeApiHost } from '../kube/api/host.js';
 import { runKubelogin } from '../kubelogin/kubelogin.js';
+import type { KubeApiHost } from '../kube/api/host.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolResult } from '../tool-result.js';
 import type { World } from '../world/model.js';
 import { applySeedOptions, seedAnswers, type SeedAnswers } from '../world/seed.js';
 import type { SeedOptions } from '../types.js';
 import type { SandboxTools } from '../config.js';
-import { saveWorld } from '../world/store.js';
+import type { WorldStore } from '../world/store.js';
 import { faultResult } from './fault-text.js';
 import { redactArgv } from './redact.js';
 
-/** The owner batches world saves (see persist()). */
-const SAVE_EVERY_MS = 200;
 /** The API server keeps Events for an hour (kube-apiserver --event-ttl). */
 const EVENT_TTL_MS = 3_600_000;
 
@@ -35,32 +33,41 @@ export interface ToolReply extends ToolResult {
   logArgv: string[];
 }
 
+/** One invocation's faults, and the process a `crash` fault kills. */
+interface Session {
+  readonly faults: FaultPlan;
+  readonly pid: number | undefined;
+}
+
 /**
- * Owns the world for one server process: runs tool calls against it, applies the faults of
- * each invocation (session), and saves the world atomically after every change.
+ * Owns the world for one server process: runs tool calls against it and applies the faults of
+ * each invocation (session). Every answer waits until the world's changes are durable (the
+ * store's journal is fsynced), so a change whose call answered survives any kill.
  */
 export class WorldHost implements KubeApiHost {
   readonly world: World;
+  readonly store: WorldStore;
   readonly worldDir: string;
   readonly latency: LatencyProfile;
   readonly clock: SandboxClock;
-  private readonly sessions = new Map<string, FaultPlan>();
+  private readonly sessions = new Map<string, Session>();
   private readonly hangs = new Set<() => void>();
   private readonly listeners = new Set<() => void>();
 
-  constructor(world: World, worldDir: string, latency: LatencyProfile, clock: SandboxClock) {
-    this.world = world;
-    this.worldDir = worldDir;
+  constructor(store: WorldStore, latency: LatencyProfile, clock: SandboxClock) {
+    this.store = store;
+    this.world = store.view;
+    this.worldDir = store.worldDir;
     this.latency = latency;
     this.clock = clock;
   }
 
-  openSession(id: string, faults: readonly FaultSpec[], tools?: SandboxTools): void {
-    this.sessions.set(id, new FaultPlan(faults));
+  /** Call commit() after it: the tools it records are a change of the world. */
+  openSession(id: string, faults: readonly FaultSpec[], tools?: SandboxTools, pid?: number): void {
+    this.sessions.set(id, { faults: new FaultPlan(faults), pid });
     // The machine's tools are part of the world: later invocations (sandbox exec) keep them.
     if (tools?.helm && tools.helm !== this.world.config?.helm) {
       this.world.config = { ...this.world.config, helm: tools.helm };
-      this.changed();
     }
   }
 
@@ -71,53 +78,20 @@ export class WorldHost implements KubeApiHost {
   /** What the blog's part 3 leaves for these answers (once), then --sandbox-cluster/--sandbox-caller when given. */
   async seed(answers: SeedAnswers, options: SeedOptions = {}, seedBase = true): Promise<boolean> {
     const seeded = seedBase && seedAnswers(this.world, answers, this.clock.now());
-    const configured = applySeedOptions(this.world, answers, options);
-    if (seeded || configured) this.changed();
+    applySeedOptions(this.world, answers, options);
+    await this.commit();
     return seeded;
   }
 
-  private saveTimer: NodeJS.Timeout | undefined;
-  private saving: Promise<void> | undefined;
-  private unsaved = false;
-
   /**
-   * Schedules a save of the world: at most one every SAVE_EVERY_MS, written atomically and off
-   * the event loop. Serializing a world that holds fifty attendees takes tens of milliseconds
-   * of the one thread that serves every tool call, so changes are batched rather than saved
-   * per call; close() flushes. A crash of the owner loses at most that window of a simulation.
+   * What every mutation path awaits before it answers (tool calls and Kubernetes API writes
+   * alike): the changes made through `world` so far are durable (a read awaits it too, so it never
+   * shows a change that could still be lost). Then the API's watches wake.
    */
-  persist(): void {
-    this.unsaved = true;
-    if (this.saveTimer || this.saving) return;
-    this.saveTimer = setTimeout(() => void this.writeNow(), SAVE_EVERY_MS);
-  }
-
-  private async writeNow(): Promise<void> {
-    this.saveTimer = undefined;
-    if (!this.unsaved) return;
-    this.unsaved = false;
-    this.saving = saveWorld(this.worldDir, this.world)
-      .catch(() => {
-        this.unsaved = true; // try again with the next change or at close
-      })
-      .finally(() => {
-        this.saving = undefined;
-        if (this.unsaved) this.persist();
-      });
-    await this.saving;
-  }
-
-  /** Writes what is not saved yet (the owner's shutdown). */
-  async flush(): Promise<void> {
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    while (this.saving) await this.saving;
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
-    if (this.unsaved) {
-      this.unsaved = false;
-      await saveWorld(this.worldDir, this.world);
-    }
+  async commit(): Promise<void> {
+    const before = this.store.seq;
+    await this.store.commit();
+    if (this.store.seq !== before) for (const fn of [...this.listeners]) fn();
   }
 
   onChange(fn: () => void): () => void {
@@ -125,66 +99,58 @@ export class WorldHost implements KubeApiHost {
     return () => this.listeners.delete(fn);
   }
 
-  private changed(): void {
-    this.persist();
-    for (const fn of [...this.listeners]) fn();
+  /** What the Kubernetes API does before it reads: what has gone by now goes, and every change is durable. */
+  async expire(): Promise<void> {
+    this.tick();
+    await this.commit();
   }
 
-  /** The one path every change takes (tool calls and Kubernetes API writes alike). */
-  async commit(): Promise<void> {
-    this.changed();
-  }
-
-  expire(): void {
-    if (this.tick()) this.changed();
+  /** Commits what is left and writes the final snapshot (the owner's shutdown). */
+  async flush(): Promise<void> {
+    await this.store.close();
   }
 
   /** Objects whose time is up (terminated pods, removed managed add-ons, hour-old events) disappear. */
-  private tick(): boolean {
+  private tick(): void {
     const now = this.clock.now();
-    let changed = false;
-    for (const kube of Object.values(this.world.clusters)) {
+    // Scanned raw (every call does this; the tracked view costs more per read), deleted tracked.
+    for (const [id, kube] of Object.entries(this.store.raw.clusters)) {
       for (const [k, o] of Object.entries(kube.objects)) {
         const expired = o.kind === 'Event' && (o.sandbox?.createdAt ?? now) + EVENT_TTL_MS <= now;
-        if (expired || (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now)) {
-          delete kube.objects[k];
-          changed = true;
-        }
+        if (expired || (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now)) delete this.world.clusters[id]!.objects[k];
       }
     }
-    return changed;
   }
 
   /** The fault this invocation's --sandbox-fault specs put on the call, answered (undefined: none). */
-  private async faulted(call: ToolCall, logArgv: string[]): Promise<ToolReply | undefined> {
-    const session = call.env.RATIFY_SANDBOX_SESSION;
-    const fault = session ? this.sessions.get(session)?.take([call.tool, ...call.argv]) : undefined;
+  private async faulted(call: ToolCall, logArgv: string[]): Promise<{ reply?: ToolReply; crash: boolean; session?: Session }> {
+    const session = call.env.RATIFY_SANDBOX_SESSION ? this.sessions.get(call.env.RATIFY_SANDBOX_SESSION) : undefined;
+    const fault = session?.faults.take([call.tool, ...call.argv]);
     if (fault === 'hang') {
       // Never answers: the caller's timeout is what ends it (the `hang` fault kind).
       await new Promise<void>((resolve) => this.hangs.add(resolve));
-      return { stdout: '', stderr: '', exitCode: 137, logArgv };
+      return { reply: { stdout: '', stderr: '', exitCode: 137, logArgv }, crash: false };
     }
-    if (!fault) return undefined;
+    if (!fault || fault === 'crash') return { crash: fault === 'crash', ...(session ? { session } : {}) };
     const ids = { oid: this.world.user.objectId, tenant: this.world.tenant.id, sub: this.world.defaultSubscription };
-    const r = faultResult(call.tool, call.argv, fault, ids);
-    return { ...r, logArgv };
+    return { reply: { ...faultResult(call.tool, call.argv, fault, ids), logArgv }, crash: false };
   }
 
   /**
    * A real tool's shim asks before running it (--sandbox-tools kubectl=real): the fault its call
-   * suffers, or leave to proceed with the real binary.
+   * suffers, or leave to proceed with the real binary (a `crash` fault lets it run, then kills it).
    */
   async precheck(call: ToolCall): Promise<ToolReply & { proceed: boolean }> {
     const logArgv = [call.tool, ...redactArgv(call.argv)];
-    const fault = await this.faulted(call, logArgv);
-    return fault ? { ...fault, proceed: false } : { stdout: '', stderr: '', exitCode: 0, logArgv, proceed: true };
+    const { reply } = await this.faulted(call, logArgv);
+    return reply ? { ...reply, proceed: false } : { stdout: '', stderr: '', exitCode: 0, logArgv, proceed: true };
   }
 
   async call(call: ToolCall): Promise<ToolReply> {
     const logArgv = [call.tool, ...redactArgv(call.argv)];
-    const fault = await this.faulted(call, logArgv);
-    if (fault) return fault;
-    let dirty = this.tick();
+    const { reply, crash, session } = await this.faulted(call, logArgv);
+    if (reply) return reply;
+    this.tick();
     const ctx: ToolContext = {
       world: this.world,
       worldDir: this.worldDir,
@@ -193,9 +159,8 @@ export class WorldHost implements KubeApiHost {
       env: call.env,
       cwd: call.cwd,
       stdin: call.stdin,
-      markDirty: () => {
-        dirty = true;
-      },
+      // Changes are found by the world's change tracker; this remains for handlers that call it.
+      markDirty: () => {},
     };
     let result: ToolResult;
     try {
@@ -222,7 +187,12 @@ export class WorldHost implements KubeApiHost {
       // A bug in the sandbox, not a simulated failure: say so plainly.
       result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
     }
-    if (dirty) await this.commit();
+    await this.commit();
+    if (crash) {
+      // The worst moment for a client: the change is made (and durable), the answer never comes.
+      if (session?.pid !== undefined) process.kill(session.pid, 'SIGKILL');
+      await new Promise<void>((resolve) => this.hangs.add(resolve));
+    }
     return { ...result, logArgv };
   }
 

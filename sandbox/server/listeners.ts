@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { parseFaultSpec } from '../faults.js';
@@ -24,7 +24,7 @@ export type RpcRequest =
   | ({ op: 'call' } & ToolCall)
   | ({ op: 'precheck' } & ToolCall)
   | { op: 'seed'; answers: SeedAnswers; options?: SeedOptions; base?: boolean }
-  | { op: 'session-open'; id: string; faults: string[]; tools?: SandboxTools }
+  | { op: 'session-open'; id: string; faults: string[]; tools?: SandboxTools; pid?: number }
   | { op: 'session-close'; id: string }
   | { op: 'token'; scope: string }
   | { op: 'ping' };
@@ -57,7 +57,8 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
     case 'seed':
       return { changed: await host.seed(body.answers, body.options, body.base !== false) };
     case 'session-open':
-      host.openSession(body.id, body.faults.map(parseFaultSpec), body.tools);
+      host.openSession(body.id, body.faults.map(parseFaultSpec), body.tools, body.pid);
+      await host.commit();
       return { ok: true };
     case 'session-close':
       host.closeSession(body.id);
@@ -67,6 +68,11 @@ async function handleRpc(host: WorldHost, body: RpcRequest): Promise<unknown> {
     case 'ping':
       return { pid: process.pid };
   }
+}
+
+function sendError(res: ServerResponse, e: unknown): void {
+  res.writeHead(500, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(e) } }));
 }
 
 const listen = (server: Server, port = 0): Promise<number> =>
@@ -93,7 +99,7 @@ async function listenKube(server: Server, host: WorldHost): Promise<number> {
   }
   const port = await listen(server);
   host.world.kubeApiPort = port;
-  host.persist();
+  await host.commit();
   return port;
 }
 
@@ -106,10 +112,11 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
   const key = randomBytes(24).toString('hex');
   const arm = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     try {
-      sendArm(res, armRoute(host.world, req.method ?? 'GET', req.url ?? '/', req.headers.authorization, host.clock.now()), req);
+      const answer = armRoute(host.world, req.method ?? 'GET', req.url ?? '/', req.headers.authorization, host.clock.now());
+      // A read never reports a change that is not durable yet.
+      void host.store.settled().then(() => sendArm(res, answer, req), (e: unknown) => sendError(res, e));
     } catch (e) {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { code: 'InternalServerError', message: String(e) } }));
+      sendError(res, e);
     }
   });
   const rpc = createHttpServer(async (req, res) => {

@@ -1,12 +1,13 @@
 import type { StepContext } from '../../runner/step.js';
 
 /** Only what these helpers use, so any step's context fits. */
-type Ctx = Pick<StepContext, 'cmd' | 'created' | 'azure'>;
+type Ctx = Pick<StepContext, 'cmd' | 'created' | 'willCreate' | 'runTag' | 'azure'>;
 import { az } from './az.js';
 import { apiVersions, vaultId } from './ids.js';
 import { prop } from './json.js';
 import { propagationRetry } from './retry.js';
 import { tsvValue } from './tsv.js';
+import { readGuard } from './write-ahead.js';
 import type { ShellTest } from '../../runner/command-types.js';
 
 /** The built-in roles the runbook grants, by their role definition GUIDs (the same in every tenant). */
@@ -69,35 +70,23 @@ export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): 
   };
 }
 
-/** `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it. */
+/**
+ * `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it.
+ * A role assignment takes no tags: the run's mark goes in its description, which is how a
+ * crash before the id came back (and `teardown --sweep`) finds it.
+ */
 export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
+  const details = { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId };
+  const marked = az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role,
+    '--query', `[?description=='${ctx.runTag}'].id`, '-o', 'tsv');
+  await ctx.willCreate({ kind: 'roleAssignment', details, guard: readGuard(marked) });
   const created = await ctx.cmd.run(
-    az(
-      sub,
-      'role',
-      'assignment',
-      'create',
-      '--assignee-object-id',
-      grant.objectId,
-      '--assignee-principal-type',
-      grant.principalType,
-      '--role',
-      grant.role,
-      '--scope',
-      grant.scope,
-      '--query',
-      'id',
-      '-o',
-      'tsv',
-    ),
+    az(sub, 'role', 'assignment', 'create', '--assignee-object-id', grant.objectId, '--assignee-principal-type', grant.principalType,
+      '--role', grant.role, '--scope', grant.scope, '--description', ctx.runTag, '--query', 'id', '-o', 'tsv'),
     // A principal created seconds ago may not be visible to RBAC yet (PrincipalNotFound): retry.
     { mutates: true, retry: propagationRetry, done: [roleAssigned(sub, grant)] },
   );
-  ctx.created({
-    kind: 'roleAssignment',
-    id: tsvValue(created.stdout),
-    details: { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId },
-  });
+  await ctx.created({ kind: 'roleAssignment', id: tsvValue(created.stdout), details });
 }
 
 export type Permissions = Partial<Record<'certificates' | 'keys' | 'secrets', string[]>>;
@@ -168,16 +157,16 @@ export async function grantAccessPolicy(
     const kept = (current?.[kind] ?? []).filter((p) => !perms.some((w) => w.toLowerCase() === p.toLowerCase()));
     args.push(flag[kind], ...perms, ...kept);
   }
+  // An entry the principal had before is only widened, never recorded (teardown must not remove it).
+  const details = { subscription: sub, vaultName: vault, resourceGroup: rg, objectId };
+  const entry = { kind: 'accessPolicy', id: `${vault}#${objectId}`, details };
+  const query = `properties.accessPolicies[?objectId=='${objectId}'].objectId`;
+  const found = az(sub, 'keyvault', 'show', '-n', vault, '-g', rg, '--query', query, '-o', 'tsv');
+  if (!current) await ctx.willCreate({ ...entry, guard: readGuard(found) });
   await ctx.cmd.run(az(sub, 'keyvault', 'set-policy', '-n', vault, '-g', rg, '--object-id', objectId, ...args, '-o', 'none'), {
     mutates: true,
     retry: propagationRetry,
     done: [accessPolicyGranted(sub, vault, rg, objectId, wanted)],
   });
-  if (!current) {
-    ctx.created({
-      kind: 'accessPolicy',
-      id: `${vault}#${objectId}`,
-      details: { subscription: sub, vaultName: vault, resourceGroup: rg, objectId },
-    });
-  }
+  if (!current) await ctx.created(entry);
 }

@@ -1,16 +1,7 @@
 import type { CommandResult } from '../../runner/command-types.js';
+import { isNotFound } from '../../runner/not-found.js';
 
-/**
- * "Not found" from az (exit 3 for ARM 404s, exit 1 with a message for name lookups such as
- * ACR), kubectl (NotFound) and helm (release: not found).
- */
-export function isNotFound(result: CommandResult): boolean {
-  if (result.exitCode === 0) return false;
-  if (result.exitCode === 3) return true;
-  return /not found|could not be found|does not exist|NotFound|not known to registry|MANIFEST_UNKNOWN|NAME_UNKNOWN|requested data does not exist/i.test(
-    result.stderr,
-  );
-}
+export { isNotFound };
 
 /** Throws a readable error for a failed read that is not a plain "not found". */
 export function failUnlessNotFound(result: CommandResult, what: string): void {

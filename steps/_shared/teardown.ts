@@ -55,8 +55,19 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       const args = ['-n', detail(resource, 'name'), '--vault-name', detail(resource, 'vaultName')];
       await remove(ctx, az(sub(), 'keyvault', 'certificate', 'delete', ...args));
       // A deleted certificate keeps its name reserved until purged (docs/troubleshooting.md#certificate-soft-deleted).
-      await remove(ctx, az(sub(), 'keyvault', 'certificate', 'purge', ...args));
-      return;
+      const purge = az(sub(), 'keyvault', 'certificate', 'purge', ...args);
+      const purged = await ctx.cmd.run(purge, { mutates: true, allowFailure: true, retry: transientRetry });
+      if (purged.exitCode === 0 || isNotFound(purged) || /No deleted (Vault|certificate)/i.test(purged.stderr)) return;
+      // The default access policy of an access-policy vault's creator has no purge permission:
+      // the certificate stays soft-deleted until its vault is deleted and purged (teardown does
+      // that next when the run created the vault), or someone with purge permission purges it.
+      if (/Forbidden|does not have certificates purge permission/i.test(purged.stderr)) {
+        const name = detail(resource, 'name');
+        ctx.log(`deleted ${name} but may not purge it (no purge permission): the name stays reserved until the vault is purged`);
+        ctx.log(`to free it sooner, someone with purge permission runs: ${purge.join(' ')}`);
+        return;
+      }
+      throw new Error(`${purge.slice(0, 4).join(' ')} failed (exit ${purged.exitCode}): ${purged.stderr.trim()}`);
     }
     case 'keyVault':
       await remove(ctx, az(sub(), 'keyvault', 'delete', '-n', detail(resource, 'name'), '-g', detail(resource, 'resourceGroup')));
@@ -78,6 +89,12 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
     case 'namespace':
       await remove(ctx, ['kubectl', 'delete', 'namespace', detail(resource, 'name'), '--ignore-not-found']);
       return;
+    case 'cluster':
+      await remove(ctx, az(sub(), 'aks', 'delete', '--ids', resource.id, '--yes'));
+      return;
+    case 'registry':
+      await remove(ctx, az(sub(), 'acr', 'delete', '--ids', resource.id, '--yes'));
+      return;
     case 'resourceGroup':
       await remove(ctx, az(sub(), 'group', 'delete', '-n', detail(resource, 'name'), '--yes'));
       return;
@@ -94,10 +111,5 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
 export async function removeBaseResources(ctx: TeardownContext): Promise<void> {
   const group = ctx.createdBefore.find((r) => r.kind === 'resourceGroup');
   if (group) return removeOne(ctx, group);
-  for (const resource of [...ctx.createdBefore].reverse()) {
-    const sub = resource.details?.subscription ?? subscriptionFromId(resource.id) ?? '';
-    if (resource.kind === 'cluster') await remove(ctx, az(sub, 'aks', 'delete', '--ids', resource.id, '--yes'));
-    else if (resource.kind === 'registry') await remove(ctx, az(sub, 'acr', 'delete', '--ids', resource.id, '--yes'));
-    else await removeOne(ctx, resource);
-  }
+  for (const resource of [...ctx.createdBefore].reverse()) await removeOne(ctx, resource);
 }

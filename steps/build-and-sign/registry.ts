@@ -4,8 +4,9 @@ import { readForRun, readFromCheck } from '../_shared/check-handoff.js';
 import { failUnlessNotFound } from '../_shared/results.js';
 import { transientRetry } from '../_shared/retry.js';
 import { tsvValue } from '../_shared/tsv.js';
+import { readGuard } from '../_shared/write-ahead.js';
 
-type Ctx = Pick<StepContext, 'cmd' | 'created'>;
+type Ctx = Pick<StepContext, 'cmd' | 'created' | 'willCreate'>;
 
 export const registryOf = (acrName: string) => `${acrName}.azurecr.io`;
 
@@ -46,6 +47,10 @@ export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<s
   const { acrName, repo, tag, source } = build;
   const argv = az(sub, 'acr', 'build', '-r', acrName, '-t', `${registryOf(acrName)}/${repo}:${tag}`, source, '--no-logs',
     '--query', 'outputImages[0].digest', '-o', 'tsv');
+  const details = { subscription: sub, registry: acrName, repository: repo };
+  const repository = { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details };
+  // A repository takes no mark: the read before this build found the tag absent.
+  await ctx.willCreate({ ...repository, guard: readGuard(showMetadata(sub, acrName, repo, tag)) });
   const built = await ctx.cmd.run(argv, {
     mutates: true,
     guardedBy: showMetadata(sub, acrName, repo, tag),
@@ -53,10 +58,6 @@ export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<s
     timeoutMs: 30 * 60_000,
     ...(build.capture ? { capture: build.capture } : {}),
   });
-  ctx.created({
-    kind: 'acrRepository',
-    id: `${registryOf(acrName)}/${repo}`,
-    details: { subscription: sub, registry: acrName, repository: repo },
-  });
+  await ctx.created(repository);
   return tsvValue(built.stdout);
 }

@@ -76,6 +76,10 @@ export async function kubeletObjectId(ctx: Ctx, sub: string): Promise<string> {
 /** The registry's id (found by name in the subscription). */
 export const acrId = (ctx: Ctx, sub: string): Promise<string> => registryIdByName(ctx, sub, ctx.answers.acrName, ctx.answers.resourceGroup);
 
+export const kubeletPulls = (sub: string, kubelet: string, registry: string): string[] =>
+  az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
+    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
+
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string | undefined, registry: string): Promise<boolean> {
   if (!kubelet) return false;
@@ -83,8 +87,7 @@ export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string | un
 }
 
 export const kubeletPullTest = (sub: string, kubelet: string, registry: string): ShellTest => ({
-  argv: az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
-    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv'),
+  argv: kubeletPulls(sub, kubelet, registry),
   expect: 'nonEmpty',
 });
 

@@ -4,8 +4,9 @@ import { az } from '../_shared/az.js';
 import { apiVersions, identityId } from '../_shared/ids.js';
 import { stringProp } from '../_shared/json.js';
 import { transientRetry } from '../_shared/retry.js';
+import { readGuard } from '../_shared/write-ahead.js';
 
-type Ctx = Pick<StepContext, 'cmd' | 'created' | 'azure' | 'mode'>;
+type Ctx = Pick<StepContext, 'cmd' | 'created' | 'willCreate' | 'azure' | 'mode'>;
 
 export const FIC_NAME = 'ratify-federated-credential';
 /** Ratify's namespace is always gatekeeper-system and the chart's service account is ratify-admin. */
@@ -50,15 +51,17 @@ export function ficMatchesTest(f: Fic): ShellTest {
 
 /** A PUT: creates it, or corrects the issuer/subject of an existing one. */
 export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> {
+  const fic = {
+    kind: 'federatedCredential',
+    id: `${f.identityName}/${FIC_NAME}`,
+    details: { subscription: f.sub, name: FIC_NAME, identityName: f.identityName, resourceGroup: f.resourceGroup },
+  };
+  // A federated credential takes no mark: the read before this found none by that name.
+  const shown = az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '--query', 'name', '-o', 'tsv');
+  if (!existed) await ctx.willCreate({ ...fic, guard: readGuard(shown) });
   await ctx.cmd.run(
     az(f.sub, 'identity', 'federated-credential', 'create', ...names(f), '--issuer', f.issuer, '--subject', FIC_SUBJECT, '--audiences', FIC_AUDIENCE, '-o', 'none'),
     { mutates: true, retry: transientRetry, done: [ficMatchesTest(f)] },
   );
-  if (!existed) {
-    ctx.created({
-      kind: 'federatedCredential',
-      id: `${f.identityName}/${FIC_NAME}`,
-      details: { subscription: f.sub, name: FIC_NAME, identityName: f.identityName, resourceGroup: f.resourceGroup },
-    });
-  }
+  if (!existed) await ctx.created(fic);
 }

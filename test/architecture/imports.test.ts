@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The import graph of the product's own code, read from the sources (static and lazy imports).
 const root = resolve(import.meta.dirname, '../..');
-const folders = ['bin', 'kernel', 'cli', 'runner', 'steps', 'prompts', 'checkpoints', 'sandbox', 'workshop', 'bench'];
+const folders = ['bin', 'kernel', 'cli', 'runner', 'steps', 'prompts', 'checkpoints', 'sandbox', 'workshop', 'ui', 'bench'];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -41,6 +41,10 @@ const forbidden: Array<[from: string, to: string]> = [
   ['workshop', 'cli'], ['workshop', 'bin'],
   ['steps', 'prompts'], ['steps', 'sandbox'], ['steps', 'cli'],
   ['runner', 'steps'], ['runner', 'sandbox'], ['runner', 'cli'],
+  // ui/ (local pages) builds on the engine, prompts, kernel, ledger and workshop model; only cli/ (and the bench) use it.
+  ['ui', 'cli'], ['ui', 'bin'], ['ui', 'steps'], ['ui', 'sandbox'],
+  ['kernel', 'ui'], ['runner', 'ui'], ['steps', 'ui'], ['prompts', 'ui'], ['checkpoints', 'ui'], ['sandbox', 'ui'],
+  ['workshop', 'ui'], ['bin', 'ui'],
 ];
 
 describe('import graph', () => {

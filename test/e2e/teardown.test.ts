@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine-harness.js';
+import { worldOf } from '../helpers/world-checks.js';
 
 const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
 
@@ -15,13 +16,19 @@ describe('teardown after a full sandbox run (built binary)', () => {
     const created = Object.values(ledger.steps as Record<string, { created: { kind: string; id: string }[] }>).flatMap((s) => s.created);
     expect(created.map((c) => c.kind)).toEqual(expect.arrayContaining(['keyVault', 'certificate', 'identity', 'federatedCredential', 'helmRelease', 'policyDefinition', 'policyAssignment']));
 
-    const refused = await runCli(['teardown', '--state-dir', stateDir]);
+    const worldBefore = JSON.stringify(worldOf(stateDir));
+    const refused = await runCli(['teardown', '--sandbox', '--state-dir', stateDir]);
     expect(refused.code).toBe(2); // not on a terminal and no --yes: nothing deleted
+    expect(refused.stderr).toContain('confirm with --yes');
+    const foreign = await runCli(['teardown', '--yes', '--state-dir', stateDir]);
+    expect(foreign.code).toBe(2); // the ledger's target is the sandbox: refused before anything runs
+    expect(foreign.stderr).toContain('Add --sandbox');
+    expect(JSON.stringify(worldOf(stateDir))).toBe(worldBefore);
     const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toMatch(/leaves on|left on|cannot be disabled/i);
 
-    const world = JSON.parse(await readFile(join(stateDir, 'sandbox', 'world.json'), 'utf8'));
+    const world = worldOf(stateDir);
     const live = JSON.stringify({ arm: world.arm, vaults: world.vaults, deletedVaults: world.deletedVaults }).toLowerCase();
     for (const resource of created.filter((c) => c.id.startsWith('/subscriptions/'))) {
       expect(live, resource.id).not.toContain(resource.id.toLowerCase());

@@ -113,8 +113,9 @@ export function resourceStep(
     async run(ctx) {
       const name = options.name?.(ctx.answers) ?? id;
       const show = ['tool', 'show', name];
+      await ctx.willCreate({ kind: 'fake', guard: { kind: 'read', argv: show } });
       const created = await ctx.cmd.run(['tool', 'create', name], { mutates: true, guardedBy: show, capture: 'resourceId' });
-      ctx.created({ kind: 'fake', id: created.stdout.trim() });
+      await ctx.created({ kind: 'fake', id: created.stdout.trim() });
       return { resourceId: created.stdout.trim() };
     },
     async teardown(ctx) {
@@ -160,7 +161,7 @@ export async function harness(steps: readonly Step[]): Promise<Harness> {
             stateDir,
             answers: overrides.answers ?? {},
             profile: { toolPath: [], toolEnv: {} },
-            azure: { getById: async () => undefined, list: async () => [], caller: async () => undefined },
+            azure: { getById: async () => undefined, listTagged: async () => [], list: async () => [], caller: async () => undefined },
             kube: {
               currentContext: async () => undefined,
               list: async () => undefined,

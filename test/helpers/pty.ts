@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { BIN, REPO, cleanEnv } from './cli.js';
 
@@ -21,7 +24,9 @@ export const keys = { enter: '\r', down: '\u001b[B', up: '\u001b[A', ctrlC: '\u0
 
 export async function spawnPty(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PtySession> {
   const pty = await import('node-pty');
-  const env = { ...cleanEnv(), ...options.env } as Record<string, string>;
+  // Its own HOME, like runCli: the runbook must never touch ~/.kube (checked when it exits).
+  const home = mkdtempSync(join(tmpdir(), 'rr-home-'));
+  const env = { ...cleanEnv(), HOME: home, ...options.env } as Record<string, string>;
   delete env.CI; // a person at a terminal, not CI
   const child = pty.spawn(process.execPath, [BIN, ...args], { name: 'xterm-256color', cols: 140, rows: 50, cwd: options.cwd ?? REPO, env });
   let raw = '';
@@ -30,7 +35,14 @@ export async function spawnPty(args: readonly string[], options: { cwd?: string;
     raw += data;
     for (const listener of listeners) listener();
   });
-  const exited = new Promise<number>((resolve) => child.onExit(({ exitCode }) => resolve(exitCode)));
+  const exited = new Promise<number>((resolve, reject) =>
+    child.onExit(({ exitCode }) => {
+      const touched = existsSync(join(home, '.kube'));
+      rmSync(home, { recursive: true, force: true });
+      if (touched) reject(new Error('the command wrote ~/.kube (it must use the state dir\'s own kubeconfig)'));
+      else resolve(exitCode);
+    }),
+  );
   const text = () => stripVTControlCharacters(raw);
   return {
     text,

@@ -18,8 +18,10 @@ export function ensureToolsBuilt(): void {
   if (!stale) return;
   try {
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'pipe' });
-  } catch {
-    // Type errors elsewhere in the repo do not stop tsc from emitting; check the output below.
+  } catch (error) {
+    // A failed build is a failure, not something to run stale tools past.
+    const { stdout = '', stderr = '' } = error as { stdout?: Buffer | string; stderr?: Buffer | string };
+    throw new Error(`building the sandbox tools failed (npx tsc -p tsconfig.build.json):\n${String(stdout)}${String(stderr)}`);
   }
-  if (!existsSync(join(dist, 'az.js'))) throw new Error('building the sandbox tools failed: run npx tsc -p tsconfig.build.json');
+  if (!existsSync(join(dist, 'az.js'))) throw new Error('building the sandbox tools emitted no dist/sandbox/tools/az.js');
 }

@@ -8,7 +8,7 @@ import type { PlanAssumptions } from '../../runner/step.js';
 import type { AnswerKey, Answers } from '../../kernel/answer-keys.js';
 import { recordingAzure, recordingKube } from '../../runner/reads.js';
 import type { ArmResource, KubeObject, Outputs, StepContext, TeardownContext } from '../../runner/step.js';
-import type { CreatedResource } from '../../kernel/created-resource.js';
+import type { CreatedResource, PendingCreate } from '../../kernel/created-resource.js';
 
 export interface ScriptedResult {
   readonly exitCode?: number;
@@ -66,6 +66,10 @@ export interface Fake {
   readonly calls: RecordedCall[];
   readonly files: Map<string, string>;
   readonly created: CreatedResource[];
+  /** Write-ahead records, in order. */
+  readonly pending: PendingCreate[];
+  /** 'willCreate <kind>' and 'run <argv>' in the order they happened: a create is announced before it runs. */
+  readonly events: string[];
   readonly logs: string[];
   readonly confirmQuestions: string[];
   readonly armReads: string[];
@@ -90,6 +94,8 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const calls: RecordedCall[] = [];
   const files = new Map<string, string>();
   const created: CreatedResource[] = [];
+  const pending: PendingCreate[] = [];
+  const events: string[] = [];
   const logs: string[] = [];
   const confirmQuestions: string[] = [];
   const armReads: string[] = [];
@@ -129,6 +135,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   const cmd = {
     async run(argv: readonly string[], opts: CommandOptions): Promise<CommandResult> {
       calls.push({ argv: [...argv], options: opts });
+      events.push(`run ${argv.join(' ')}`);
       if (mode === 'plan') {
         const stdout = opts.probe ? '' : (opts.planStdout ?? (opts.capture ? `<${options.stepId}.${opts.capture}>` : ''));
         return { argv, exitCode: opts.probe ? 3 : 0, stdout, stderr: '', ms: 0, planned: true };
@@ -188,6 +195,10 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
           const members = azureLists.get(key) ?? [];
           return [...(typeof members === 'function' ? members() : members)];
         },
+        async listTagged(subscriptionId, name, value) {
+          armReads.push(`tagged ${subscriptionId} ${name}=${value}`);
+          return [...azure.values()].filter((r): r is ArmResource => !Array.isArray(r) && (r as ArmResource).tags?.[name] === value);
+        },
         caller: async () => options.caller,
       },
       reads,
@@ -215,7 +226,13 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     log: (line) => logs.push(line),
     clock,
     signal: new AbortController().signal,
-    created: (r) => created.push(r),
+    created: async (r) => {
+      created.push(r);
+    },
+    willCreate: async (p) => {
+      pending.push(p);
+      events.push(`willCreate ${p.kind}`);
+    },
     async confirm(question, nonInteractiveAnswer) {
       confirmQuestions.push(question);
       const key = Object.keys(options.confirmations ?? {}).find((k) => question.includes(k));
@@ -239,6 +256,8 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     calls,
     files,
     created,
+    pending,
+    events,
     logs,
     confirmQuestions,
     armReads,

@@ -60,6 +60,25 @@ describe('parsing values by kind', () => {
     expect(resolved.provenance.policyEffect?.source).toBe('default');
   });
 
+  it('refuses YAML tags in an answers file (they make the parser decode the text into something else)', () => {
+    const doc = parseAnswersYaml('tag: !!binary aGVsbG8=\nrepo: !custom x\n!!str certName: c\n', 'answers.yaml');
+    expect(doc.entries.size).toBe(0);
+    expect(doc.problems).toEqual([
+      'answers.yaml:1: tag carries the YAML tag !!binary; answers are plain text: remove the tag (quote the value if needed).',
+      'answers.yaml:2: repo carries the YAML tag !custom; answers are plain text: remove the tag (quote the value if needed).',
+      'answers.yaml:3: certName carries the YAML tag !!str; answers are plain text: remove the tag (quote the value if needed).',
+    ]);
+  });
+
+  it('unknown keys are shown with control characters escaped', () => {
+    const file = parseAnswersYaml('"bad\\e[31mkey\\u202e": x\n', 'answers.yaml');
+    const resolved = resolveAnswers({ needed, layers: layers({ file, sets: ['also\u001bbad=1'] }) });
+    const text = resolved.sourceProblems.join('\n');
+    expect(text).toContain('"bad\\x1b[31mkey\\u202e"');
+    expect(text).toContain('--set also\\x1bbad=...');
+    expect(text).not.toMatch(/[\u001b\u202e]/);
+  });
+
   it('accepts DNs with "=" in --set values', () => {
     expect(parseSet('certSubject=CN=x,O=y,ST=WA,C=US')).toEqual({ key: 'certSubject', value: 'CN=x,O=y,ST=WA,C=US' });
   });

@@ -172,6 +172,28 @@ describe('collectAnswers', () => {
     expect([resolved.provenance.aksName?.source, resolved.provenance.acrName?.source, resolved.provenance.tag?.source]).toEqual(['set', 'file', 'env']);
   });
 
+  it('a local build context must be a directory holding a Dockerfile; a relative one is read from cwd and saved absolute', async () => {
+    const dir = await stateDir();
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(dir, 'app'));
+    await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM scratch\n');
+    await mkdir(join(dir, 'empty'));
+    const collect = (value: string) =>
+      collectAnswers({ needed: ['imageSource'], stateDir: join(dir, 'state'), cwd: dir, env: {}, sets: [`imageSource=${value}`],
+        interactive: false });
+    expect((await collect('app')).answers.imageSource).toBe(join(dir, 'app'));
+    const git = 'https://github.com/wabbit-networks/net-monitor.git#main';
+    expect((await collect(git)).answers.imageSource).toBe(git);
+    const refused = [
+      ['missing', /no such directory/], ['/etc/passwd', /is a file, not a directory/], ['empty', /without a Dockerfile/],
+    ] as const;
+    for (const [value, why] of refused) {
+      const error = (await collect(value).catch((e: unknown) => e)) as AnswersError;
+      expect(error.exitCode, value).toBe(ExitCode.usage);
+      expect(error.problems[0]).toMatchObject({ key: 'imageSource', kind: 'invalid', message: expect.stringMatching(why) });
+    }
+  });
+
   it('needed as a function: decided from what is known, asked again after the prompts, which may bring in more', async () => {
     const seen: Partial<Record<AnswerKey, unknown>>[] = [];
     const needed = (known: Partial<Record<AnswerKey, unknown>>): AnswerKey[] => {

@@ -103,7 +103,31 @@ cases('certSubject', validateCertSubject,
     ['CN=x,,O=a,ST=WA,C=US', /not TYPE=value/],
     ['CN=,O=a,ST=WA,C=US', /empty value/],
     ['-CN=x,O=a,ST=WA,C=US', /start with "-"/],
+    // Printable only: a newline fails at verify, ESC repaints a terminal, bidi marks disguise the name.
+    ['CN=x\n,O=a,ST=WA,C=US', /control or invisible character \(U\+000A at position 5\)/],
+    ['CN=x\u001b[31m,O=a,ST=WA,C=US', /U\+001B/],
+    ['CN=x\u202e,O=a,ST=WA,C=US', /U\+202E/],
+    ['CN=x\u200f,O=a,ST=WA,C=US', /U\+200F/],
+    ['CN=x\u200b,O=a,ST=WA,C=US', /U\+200B/],
+    [`CN=${'x'.repeat(3000)},O=a,ST=WA,C=US`, /at most 1024/],
+    [`CN=${'x'.repeat(65)},O=a,ST=WA,C=US`, /CN is 65 characters; X\.509 allows at most 64/],
+    // RFC 4514 escaping.
+    ['CN=x;y,O=a,ST=WA,C=US', /unescaped ";"/],
+    ['CN=<x>,O=a,ST=WA,C=US', /unescaped "<"/],
+    ['CN="x",O=a,ST=WA,C=US', /unescaped """/],
+    ['CN=x\\q,O=a,ST=WA,C=US', /escapes nothing/],
   ]);
+
+describe('every free-text answer refuses control and invisible characters', () => {
+  it.each([
+    ['resourceGroup', validateResourceGroup, 'rg\u202edemo'], ['aksName', validateAksName, 'aks\u0007'],
+    ['keyVaultName', validateKeyVaultName, 'kv\u200bdemo'],
+    ['identityName', validateIdentityName, 'id\u001bx'], ['imageSource', validateImageSource, 'https://github.com/a/b.git#ma\u202ein'],
+    ['tag', validateTag, 'v1\u200f'], ['policyName', validatePolicyName, 'p\u2066x'],
+  ] as const)('%s', (_key, validate, value) => {
+    expect(validate(value)).toMatch(/control or invisible character/);
+  });
+});
 
 describe('parseDistinguishedName', () => {
   it('keeps escaped commas inside the value', () => {

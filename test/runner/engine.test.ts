@@ -50,7 +50,8 @@ describe('engine: failure and resume', () => {
     h.world.calls.length = 0;
     const second = await h.run({ answers: { tag: 'v1' } });
     expect(second.steps.gamma).toMatchObject({ status: 'done', attempts: 2 });
-    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show gamma', 'tool create gamma']);
+    // The failed create's write-ahead record is settled first (its guard finds nothing), then check, then create.
+    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show gamma', 'tool show gamma', 'tool create gamma']);
     expect(second.steps.alpha?.attempts).toBe(1);
   });
 
@@ -119,7 +120,8 @@ describe('engine: --from and --only', () => {
     h.world.calls.length = 0;
     const ledger = await h.run({ answers: { tag: 'v1' }, only: 'gamma' });
     expect(ledger.steps.gamma?.status).toBe('done');
-    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show gamma', 'tool create gamma']);
+    // The write-ahead guard of the failed create, then the step's own check and create.
+    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show gamma', 'tool show gamma', 'tool create gamma']);
   });
 
   it('rejects an unknown step id with the list of steps', async () => {

@@ -96,7 +96,7 @@ describe('in-process reads as the notebook shows them', () => {
     const never = (): never => {
       throw new Error('a plan must not read');
     };
-    const azure = recordingAzure({ getById: never, list: never, caller: never }, h.deps);
+    const azure = recordingAzure({ getById: never, listTagged: never, list: never, caller: never }, h.deps);
     expect(
       await azure.getById('/x', '2023-01-01', { shows: [{ argv: ['az', 'keyvault', 'show', '--query', 'id'], capture: 'keyVaultId' }] }),
     ).toBeUndefined();

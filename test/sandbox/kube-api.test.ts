@@ -1,3 +1,4 @@
+import { WorldStore } from '../../sandbox/world/store.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -81,7 +82,7 @@ beforeAll(async () => {
   tls = await ensureWorldTls(dir);
   const world = newWorld();
   seedAnswers(world, ANSWERS, clock.now());
-  host = new WorldHost(world, dir, parseLatency('demo'), clock);
+  host = new WorldHost(await WorldStore.open(dir, () => world), parseLatency('demo'), clock);
   server = await startListeners(host, tls);
   cluster = listByType(world, 'Microsoft.ContainerService/ManagedClusters')[0]!;
   token = clusterTokens(kubeOf(world, cluster.id)).user;

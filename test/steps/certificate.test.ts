@@ -1,6 +1,14 @@
+import { PLAN_READERS } from '../../runner/reads.js';
 import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { certificate, certSha256 } from '../../steps/certificate.js';
+import type { Exec } from '../../runner/exec-process.js';
+import { Redactor } from '../../runner/redact.js';
+import { createStepContext, type ContextDeps } from '../../runner/step-context.js';
+import type { Step } from '../../runner/step.js';
+import { fakeClock, tempDir } from '../helpers/engine-harness.js';
 import { azArgv, fakeContext } from '../helpers/step-context.js';
 import { answers, CER, KID, outputs } from './fixtures.js';
 
@@ -50,15 +58,57 @@ describe('certificate', () => {
     await expect(certificate.check(other.ctx)).rejects.toThrow(/Set certSubject/);
   });
 
-  it('retries 403s (RBAC propagation) on show and create', () => {
-    const f = fakeContext({ stepId: 'certificate', answers, outputs });
-    void f;
-    const forbidden = { argv: [], exitCode: 1, stdout: '', stderr: "(Forbidden) Caller is not authorized to perform action on resource. ForbiddenByRbac", ms: 1, planned: false };
-    const soft = { ...forbidden, stderr: '(Conflict) Certificate ratify is currently in a deleted but recoverable state' };
-    return import('../../steps/_shared/retry.js').then(({ propagationRetry }) => {
-      expect(propagationRetry.classify(forbidden)).toBe('propagation');
-      expect(propagationRetry.classify(soft)).toBeUndefined();
-    });
+  it('retries 403s (RBAC propagation) on show and create through the real command runner; a soft-deleted name is not retried', async () => {
+    const forbidden = {
+      exitCode: 1,
+      stdout: '',
+      stderr: 'ERROR: (Forbidden) Caller is not authorized to perform action on resource.\nCode: Forbidden\nInner error: ForbiddenByRbac',
+    };
+    const script = (createFailure: { exitCode: number; stdout: string; stderr: string }) => {
+      const turns = new Map<string, number>();
+      const calls: string[] = [];
+      const exec: Exec = async ({ argv }) => {
+        const line = argv.join(' ');
+        calls.push(line);
+        const query = line.includes('--query cer') ? 'cer' : line.includes('--query kid') ? 'kid' : 'show';
+        const kind = line.includes('certificate create') ? 'create' : query;
+        const turn = (turns.get(kind) ?? 0) + 1;
+        turns.set(kind, turn);
+        if (kind === 'show') return turn === 1 ? forbidden : { ...notFound, stdout: '' };
+        if (kind === 'create') return turn === 1 ? createFailure : { exitCode: 0, stdout: '', stderr: '' };
+        return { exitCode: 0, stdout: `${kind === 'cer' ? CER : KID}\n`, stderr: '' };
+      };
+      return { exec, calls };
+    };
+    const contextFor = async (exec: Exec) => {
+      const clock = fakeClock();
+      const stateDir = await tempDir();
+      await mkdir(join(stateDir, 'logs'));
+      const deps: ContextDeps = {
+        mode: 'run', stateDir, runId: 'run1', answers, profile: { toolPath: [], toolEnv: {} },
+        ...PLAN_READERS, clock, baseEnv: {}, redactor: new Redactor(), exec,
+        outputsOf: (id) => outputs[id], confirm: async (_q, a) => a,
+      };
+      const none = async () => {};
+      const signal = new AbortController().signal;
+      const hooks = { attempt: 1, signal, onCommand: () => {}, onLog: () => {}, onCreated: none, onWillCreate: none, onFile: () => {} };
+      return { ctx: createStepContext(certificate as unknown as Step, deps, hooks), clock };
+    };
+
+    const retried = script(forbidden);
+    const { ctx, clock } = await contextFor(retried.exec);
+    const started = clock.now().getTime();
+    expect(await certificate.run(ctx as never)).toEqual({ keyId: KID, certVersion: KID.split('/').pop(), certSha256: certSha256(CER) });
+    expect(retried.calls.filter((c) => c.includes('certificate show') && c.includes('-o json'))).toHaveLength(2);
+    expect(retried.calls.filter((c) => c.includes('certificate create'))).toHaveLength(2);
+    expect(clock.now().getTime() - started).toBeGreaterThanOrEqual(10_000); // two back-offs of >= 5 s
+
+    const softDeleted = 'ERROR: (Conflict) Certificate ratify is currently in a deleted but recoverable state, ' +
+      'and its name cannot be reused';
+    const soft = script({ exitCode: 1, stdout: '', stderr: softDeleted });
+    const second = await contextFor(soft.exec);
+    await expect(certificate.run(second.ctx as never)).rejects.toThrow(/deleted but recoverable/);
+    expect(soft.calls.filter((c) => c.includes('certificate create'))).toHaveLength(1);
   });
 
   it('knownFailures: soft-deleted certificate', () => {

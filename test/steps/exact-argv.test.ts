@@ -167,10 +167,12 @@ const expected: Record<string, string[][]> = {
   policy: [
     ['az', 'policy', 'definition', 'show', '--name', 'ratify-default-custom-policy', '-o', 'none', ...sub],
     ['az', 'policy', 'definition', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify: only images with a verified signature',
-      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify.', '--rules', '@/state/policy/rules.json',
+      '--description', 'Written by ratify-runbook: denies (or audits) pods whose images Ratify cannot verify. ratify-runbook-run=run1',
+      '--rules', '@/state/policy/rules.json',
       '--params', '@/state/policy/params.json', '--mode', 'Microsoft.Kubernetes.Data', '--query', 'id', '-o', 'tsv', ...sub],
     ['az', 'policy', 'assignment', 'show', '--name', 'ratify-default-custom-policy', '--scope', AKS, '-o', 'none', ...sub],
     ['az', 'policy', 'assignment', 'create', '--name', 'ratify-default-custom-policy', '--display-name', 'Ratify signed images (ratify-runbook-run=run1)',
+      '--description', 'ratify-runbook-run=run1',
       '--policy', `/subscriptions/${SUB}/providers/Microsoft.Authorization/policyDefinitions/ratify-default-custom-policy`, '--scope', AKS,
       '--params', '@/state/policy/assignment-params.json', '--query', 'id', '-o', 'tsv', ...sub],
     ['kubectl', 'get', 'constrainttemplate', 'ratifyverification', '-o', 'name'],

@@ -26,7 +26,11 @@ function rights(roles: readonly { role: string; scope: string }[] = owner) {
   };
 }
 
-function script(extra: { helm?: string | null; kubelogin?: boolean; canI?: string } = {}): ScriptEntry[] {
+const pluginList = (version: string) =>
+  `NAME       DESCRIPTION   VERSION   CAPABILITIES   ERROR\nazure-kv   Sign   ${version}   [SIGNATURE_GENERATOR.RAW]   <nil>\n`;
+const missingTool = (tool: string): ScriptEntry => ({ prefix: [tool], result: { exitCode: 127, stderr: `${tool}: command not found` } });
+
+function script(extra: { helm?: string | null; kubelogin?: boolean; canI?: string; plugin?: string } = {}): ScriptEntry[] {
   return [
     {
       prefix: ['az', 'version'],
@@ -38,6 +42,7 @@ function script(extra: { helm?: string | null; kubelogin?: boolean; canI?: strin
       result: extra.helm === null ? { exitCode: 127, stderr: 'helm: command not found' } : { stdout: extra.helm ?? 'v4.2.4' },
     },
     { prefix: ['notation', 'version'], result: { stdout: 'Notation - a tool to sign and verify artifacts.\n\nVersion:     1.3.2\n' } },
+    { prefix: ['notation', 'plugin', 'ls'], result: { stdout: pluginList(extra.plugin ?? '1.2.1') } },
     {
       prefix: ['az', 'account', 'show'],
       result: { stdout: JSON.stringify({ id: SUB, tenantId: TENANT, user: { name: 'alice@contoso.com', type: 'user' } }) },
@@ -135,13 +140,15 @@ describe('preflight', () => {
   it('an Entra ID cluster: kubelogin required (with how to install it), the kubeconfig converted, cluster-admin checked', async () => {
     const aad = { aadProfile: { managed: true, adminGroupObjectIDs: ['g1'], tenantID: TENANT }, disableLocalAccounts: true };
     const missing = fakeContext({
-      stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights(),
+      stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights()
     });
     await expect(preflight.run(missing.ctx)).rejects.toThrow(
       'Cluster myAKSCluster signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ' +
         'Install it: az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html',
     );
-    const denied = fakeContext({ stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }), azureLists: rights() });
+    const denied = fakeContext({
+      stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }), azureLists: rights()
+    });
     await expect(preflight.run(denied.ctx)).rejects.toThrow(
       'cannot administer cluster myAKSCluster (kubectl auth can-i create clusterrolebinding says no)',
     );
@@ -151,10 +158,30 @@ describe('preflight', () => {
     expect(ok.argvs().flat()).not.toContain('--admin');
   });
 
+  it('lists every missing tool at once, each with how to install it, and reads no account without az', async () => {
+    const gone = ['az', 'kubectl', 'helm', 'notation'].map(missingTool);
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: [...gone, ...script()], azureLists: rights() });
+    const error = (await preflight.run(f.ctx).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/Preflight found 4 problem\(s\)/);
+    for (const tool of ['az', 'kubectl', 'helm', 'notation']) {
+      expect(error.message).toMatch(new RegExp(`- ${tool}: not found on PATH\\. Install: \\S`));
+    }
+    expect(f.argvs().some((argv) => argv[1] === 'account')).toBe(false);
+  });
+
+  it('notation comes with its azure-kv plugin; an old or missing one is a problem with the install command', async () => {
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ plugin: '1.0.0' }), azureLists: rights() });
+    await expect(preflight.run(f.ctx)).rejects.toThrow(/azure-kv plugin 1\.2\.1 is needed \(found: 1\.0\.0\): notation plugin install/);
+  });
+
   it('helm missing or of an unknown major is a problem named with where to get it', async () => {
-    const none = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: null }) });
-    await expect(preflight.run(none.ctx)).rejects.toThrow('helm is missing: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)');
-    const five = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v5.0.0' }) });
+    const none = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ helm: null }), azureLists: rights() });
+    await expect(preflight.run(none.ctx)).rejects.toThrow(
+      'helm: not found on PATH. Install: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)',
+    );
+    const five = fakeContext({
+      stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v5.0.0' }), azureLists: rights()
+    });
     await expect(preflight.run(five.ctx)).rejects.toThrow(
       'helm v5.0.0 is not supported: the runbook knows the flags of Helm 3 and Helm 4',
     );

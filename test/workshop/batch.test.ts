@@ -219,16 +219,51 @@ describe('workshop run / status / teardown', () => {
     const io = testIo(root);
     expect(await workshopRun(io, runOptions(dir, { retryFailed: true }), fakeRun({ calls, failAt: { carol: 'verify' } }), steps)).toBe(1);
     expect(calls.sort()).toEqual(['bob', 'carol']);
-    expect(io.err()).toMatch(/bob: key-vault done/);
-    expect(io.err()).toMatch(/bob: preflight done earlier/);
+    // The workshop's own summary (not the attendee's lines) and the ledgers say where each one stands.
+    expect(io.err()).toMatch(/bob\s+verify\s+done/);
+    expect(io.err()).toMatch(/carol\s+verify\s+FAILED at verify/);
+    const bob = await readLedger(join(dir, 'bob'));
+    expect([bob?.steps.preflight?.attempts, bob?.steps['key-vault']?.attempts]).toEqual([1, 2]);
     const again: string[] = [];
-    expect(await workshopRun(testIo(root), runOptions(dir), fakeRun({ calls: again }), steps)).toBe(0);
+    const rerun = testIo(root);
+    expect(await workshopRun(rerun, runOptions(dir), fakeRun({ calls: again }), steps)).toBe(0);
     expect(again.sort()).toEqual(['alice', 'bob', 'carol']);
+    expect(rerun.err()).toMatch(/All attendees done \(3\)/);
+    for (const id of ['alice', 'bob', 'carol']) {
+      const ledger = await readLedger(join(dir, id));
+      expect(steps.map((step) => ledger?.steps[step.id]?.status), id).toEqual(['done', 'done', 'done']);
+    }
+    // Resumed, not redone: alice's steps ran once, carol's verify a third time only.
+    expect((await readLedger(join(dir, 'alice')))?.steps.verify?.attempts).toBe(1);
+    expect((await readLedger(join(dir, 'carol')))?.steps.verify?.attempts).toBe(3);
     const none: string[] = [];
     const last = testIo(root);
     expect(await workshopRun(last, runOptions(dir, { retryFailed: true }), fakeRun({ calls: none }), steps)).toBe(0);
     expect(none).toEqual([]);
     expect(last.err()).toMatch(/Nothing to run: no attendee has failed/);
+  });
+
+  it('a second batch on the same dir exits 4 before touching anything; the lock goes with the first', async () => {
+    const { root, dir } = await workshopDir(['alice', 'bob']);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const firstCalls: string[] = [];
+    const first = workshopRun(testIo(root), runOptions(dir), async (io, attendee, bus) => {
+      firstCalls.push(attendee.id);
+      await held;
+      return fakeRun()(io, attendee, bus);
+    }, steps);
+    while (firstCalls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    const secondCalls: string[] = [];
+    const second = testIo(root);
+    await expect(workshopRun(second, runOptions(dir), fakeRun({ calls: secondCalls }), steps)).rejects.toMatchObject({ exitCode: 4 });
+    expect(secondCalls).toEqual([]);
+    expect(second.err()).not.toContain('Workshop run:');
+    release();
+    expect(await first).toBe(0);
+    // Released: the next batch runs.
+    expect(await workshopRun(testIo(root), runOptions(dir), fakeRun({ calls: secondCalls }), steps)).toBe(0);
+    expect(secondCalls.sort()).toEqual(['alice', 'bob']);
   });
 
   it('--attendee selects; an unknown one is a usage error naming the attendees', async () => {

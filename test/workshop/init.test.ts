@@ -131,6 +131,16 @@ describe('workshop init', () => {
     expect(text).not.toMatch(/acrName/); // the default template's ACR names differ
   });
 
+  it('a registry name is global: shared across subscriptions, whatever its case, is a collision', async () => {
+    const other = '99999999-2222-3333-4444-555555555555';
+    const roster = `id,subscriptionId,acr\nalice,${SUB},AcrShared01\nbob,${other},acrshared01\ncarol,${other},acrcarol01\n`;
+    const s = await setup(roster, 'acrName: "{{attendee.acr}}"\n');
+    const text = (await problemsOf(initWorkshop({ ...s, now }))).join('\n');
+    expect(text).toMatch(/acrName "AcrShared01" is shared by "alice", "bob": registry names are global across Azure/);
+    expect(text).not.toMatch(/acrName.*"carol"/);
+    await expect(readdir(s.outDir)).rejects.toThrow(/ENOENT/);
+  });
+
   it('a shared resource group is a collision when each attendee would create (and delete) it', async () => {
     const s = await setup('id\nalice\nbob\n', 'resourceGroup: rg-all\n');
     const problems = await problemsOf(initWorkshop({ ...s, now }));

@@ -7,7 +7,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isMutating, readCalls } from '../helpers/call-log.js';
 import { runCli } from '../helpers/cli.js';
+import { worldOf } from '../helpers/world-checks.js';
 import { tempDir } from '../helpers/engine-harness.js';
 
 const FORTY = 'a-very-long-attendee-identifier-40-chars';
@@ -63,9 +65,13 @@ describe('workshop on the sandbox (built binary)', () => {
     expect(transcript).toContain('The unsigned image was denied');
     expect(transcript).toContain(`ratify-runbook workshop teardown --dir ${dir} --sandbox`);
 
-    // Re-running resumes everyone: nothing left to do, still exit 0.
+    // Re-running resumes everyone: nothing left to do, still exit 0, and not one mutating call.
+    const callsBefore = (await readCalls(dir)).length;
     const again = await runCli(['workshop', 'run', '--dir', dir, '--sandbox']);
     expect(again.code, again.stderr).toBe(0);
+    const rerun = (await readCalls(dir)).slice(callsBefore);
+    expect(rerun.length).toBeGreaterThan(0); // preflight reads every time
+    expect(rerun.filter((c) => isMutating(c.argv)).map((c) => c.argv.join(' '))).toEqual([]);
 
     const status = await runCli(['workshop', 'status', '--dir', dir]);
     expect(status.code).toBe(0);
@@ -77,7 +83,7 @@ describe('workshop on the sandbox (built binary)', () => {
     const teardown = await runCli(['workshop', 'teardown', '--dir', dir, '--sandbox', '--yes', '--concurrency', '5']);
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toMatch(/o-brien: key-vault done/);
-    const world = JSON.parse(await readFile(join(dir, 'sandbox', 'world.json'), 'utf8'));
+    const world = worldOf(dir);
     const live = JSON.stringify({ arm: world.arm, vaults: world.vaults, deletedVaults: world.deletedVaults, registries: world.registries, clusters: world.clusters }).toLowerCase();
     for (const name of names) expect(live, name).not.toContain(name);
   });

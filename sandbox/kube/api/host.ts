@@ -7,8 +7,11 @@ export interface KubeApiHost {
   readonly world: World;
   readonly clock: SandboxClock;
   readonly latency: LatencyProfile;
-  /** Removes what has gone by now (terminated pods, a removed add-on's workloads). */
-  expire(): void;
+  /**
+   * Before a read: removes what has gone by now (terminated pods, a removed add-on's workloads) and
+   * waits until every change so far is durable, so a read never shows one that could be lost.
+   */
+  expire(): Promise<void>;
   /** After a write: resolves once the change is committed like any tool call's; wakes watches. */
   commit(): Promise<void>;
   /** Calls `fn` after every change to the world, tool calls included; returns the unsubscribe. */

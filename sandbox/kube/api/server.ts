@@ -120,7 +120,7 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   const kube = kubeOf(host.world, cluster.id);
   const caller = callerOf(host, cluster, kube, req.headers.authorization);
   if (!caller) throw unauthorized();
-  host.expire();
+  await host.expire();
   const env = (): Env => ({
     world: host.world,
     cluster,

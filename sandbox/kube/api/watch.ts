@@ -109,7 +109,7 @@ export async function watch(
     const until = Math.min(due ?? deadline, deadline);
     await pause(host, host.clock === realClock ? Math.min(until - e.now, RECHECK_MS) : until - e.now, closed);
     if (gone) return;
-    host.expire();
+    await host.expire();
     const next = env();
     const view = clusterView(next, kinds);
     const seen = new Set<string>();
