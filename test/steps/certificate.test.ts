@@ -74,7 +74,11 @@ describe('certificate', () => {
         const kind = line.includes('certificate create') ? 'create' : query;
         const turn = (turns.get(kind) ?? 0) + 1;
         turns.set(kind, turn);
-        if (kind === 'show') return turn === 1 ? forbidden : { ...notFound, stdout: '' };
+        // 403 while RBAC propagates, then missing; once created, issued (kid and the DER in one read).
+        if (kind === 'show') {
+          if (turn === 1) return forbidden;
+          return turn === 2 ? { ...notFound, stdout: '' } : { exitCode: 0, stdout: JSON.stringify({ kid: KID, cer: CER }), stderr: '' };
+        }
         if (kind === 'create') return turn === 1 ? createFailure : { exitCode: 0, stdout: '', stderr: '' };
         return { exitCode: 0, stdout: `${kind === 'cer' ? CER : KID}\n`, stderr: '' };
       };
@@ -99,7 +103,7 @@ describe('certificate', () => {
     const { ctx, clock } = await contextFor(retried.exec);
     const started = clock.now().getTime();
     expect(await certificate.run(ctx as never)).toEqual({ keyId: KID, certVersion: KID.split('/').pop(), certSha256: certSha256(CER) });
-    expect(retried.calls.filter((c) => c.includes('certificate show') && c.includes('-o json'))).toHaveLength(2);
+    expect(retried.calls.filter((c) => c.includes('certificate show') && c.includes('-o json'))).toHaveLength(3);
     expect(retried.calls.filter((c) => c.includes('certificate create'))).toHaveLength(2);
     expect(clock.now().getTime() - started).toBeGreaterThanOrEqual(10_000); // two back-offs of >= 5 s
 
