@@ -1,7 +1,7 @@
 import type { CommandResult } from './command-types.js';
 
 const notFound =
-  /not found|could not be found|does not exist|NotFound|not known to registry|MANIFEST_UNKNOWN|NAME_UNKNOWN|requested data does not exist/i;
+  /not found|could not be found|does not exist|NotFound|not known to registry|MANIFEST_UNKNOWN|NAME_UNKNOWN|TAG_UNKNOWN|tag unknown|requested data does not exist/i;
 
 /**
  * "Not found" from az (exit 3 for ARM 404s, exit 1 with a message for name lookups such as

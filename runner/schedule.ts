@@ -56,7 +56,23 @@ export function decideSteps(
   answers: Partial<Answers>,
   selection: Selection,
 ): Map<string, Decision> {
-  return new Map(steps.map((step) => [step.id, decide(step, ledger.steps[step.id], answers, selection)]));
+  const decisions = new Map(steps.map((step) => [step.id, decide(step, ledger.steps[step.id], answers, selection)]));
+  // A done step read what the steps before it produced (a digest, a client id). When one of them
+  // runs again, those may change, so the step runs again too; its check() keeps what still holds.
+  // Read-only steps that run every time produce nothing a change would come from.
+  const everyTime = new Set(steps.filter((s) => s.rerunEveryTime).map((s) => s.id));
+  const rerunsWithNewOutputs = (id: string) => decisions.get(id)?.kind === 'execute' && !everyTime.has(id);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const step of steps) {
+      if (decisions.get(step.id)?.kind !== 'reuse') continue;
+      const upstream = step.after.find(rerunsWithNewOutputs);
+      if (!upstream) continue;
+      decisions.set(step.id, { kind: 'execute', why: `${upstream} runs again` });
+      changed = true;
+    }
+  }
+  return decisions;
 }
 
 function decide(step: Step, record: StepRecord | undefined, answers: Partial<Answers>, selection: Selection): Decision {

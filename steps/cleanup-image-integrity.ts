@@ -113,7 +113,11 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const [ids, on] = await Promise.all([readForRun(ctx, 'assignments', () => assignmentIds(ctx, sub)), imageIntegrityOn(ctx, sub)]);
-    return ids.length === 0 && !on ? { removed: 'false' } : undefined;
+    if (ids.length > 0 || on) return undefined;
+    // The switch goes off at once, but AKS removes its Ratify minutes later: a run stopped
+    // during that wait is not done, or Helm later finds a Deployment "ratify" it does not own.
+    await fetchCredentials(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
+    return (await leftoverRatifyPods(ctx)).length === 0 ? { removed: 'false' } : undefined;
   },
   async run(ctx) {
     const sub = subscriptionOf(ctx);
@@ -133,9 +137,10 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
         timeoutMs: 30 * 60_000,
         done: [{ argv: showEnabled(ctx, sub), expect: { notEquals: 'true' } }],
       });
-      await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
-      await waitForRatifyPodsToLeave(ctx);
     }
+    // Also when the switch was already off: an earlier run may have stopped during this wait.
+    await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
+    await waitForRatifyPodsToLeave(ctx);
     return { removed: String(ids.length > 0 || on) };
   },
   knownFailures: [aksPreviewMissing, kubeloginDeviceCode],

@@ -92,6 +92,20 @@ describe('answers of steps that will re-run (sandbox)', () => {
     expect([...mutatedBy].filter((step) => !['policy', 'verify'].includes(step))).toEqual([]);
   });
 
+  it('a new image tag after a finished run: the images are built again and verify proves the new ones', async () => {
+    const stateDir = await tempDir();
+    expect((await run(stateDir)).code).toBe(0);
+    const before = (await readCalls(stateDir)).length;
+    const retag = await run(stateDir, '--set', 'tag=v2');
+    expect(retag.code, retag.stderr).toBe(0);
+    expect(retag.stderr).toMatch(/build-and-sign: .* checking \(answer changed: tag\)/);
+    expect(retag.stderr).toMatch(/verify: .* checking \(build-and-sign runs again\)/);
+    // The denial quotes the image it refused: the new tag, not the old run's.
+    expect(retag.stderr).toMatch(/net-watcher:v2 was refused at admission with: .*Subject failed verification: \S+net-watcher:v2/);
+    const calls = (await readCalls(stateDir)).slice(before);
+    expect(calls.some((c) => c.step === 'build-and-sign' && c.argv.join(' ').includes('-t myregistry4ratify.azurecr.io/net-monitor:v2'))).toBe(true);
+  });
+
   it('Audit: the summary says the unsigned image was admitted and reported as a violation', async () => {
     const stateDir = await tempDir();
     const audit = await run(stateDir, '--set', 'policyEffect=Audit');

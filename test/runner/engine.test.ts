@@ -63,14 +63,14 @@ describe('engine: failure and resume', () => {
     expect(h.world.mutatingCalls()).toEqual([]);
   });
 
-  it('re-checks only the steps that use a changed answer', async () => {
+  it('re-checks only the steps that use a changed answer, and those after them', async () => {
     const h = await harness(chain());
     await h.run({ answers: { tag: 'v1' } });
     h.world.calls.length = 0;
     await h.run({ answers: { tag: 'v2' } });
-    // beta reads `tag`: its check runs (not found for v2), then it creates beta-v2. alpha and
-    // gamma do not read it and run nothing at all.
-    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show beta-v2', 'tool create beta-v2']);
+    // beta reads `tag`: its check runs (not found for v2), then it creates beta-v2. gamma comes
+    // after beta, whose outputs may have changed: its check runs and finds it done. alpha runs nothing.
+    expect(h.world.calls.map((c) => c.argv.join(' '))).toEqual(['tool show beta-v2', 'tool create beta-v2', 'tool show gamma']);
     const ledger = await h.ledger();
     // The ledger keeps what was created under the old answer too (teardown removes both).
     expect(ledger.steps.beta?.created.map((r) => r.id)).toEqual(['id-beta-v1', 'id-beta-v2']);

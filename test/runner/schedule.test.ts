@@ -50,6 +50,16 @@ describe('which steps will run (decideSteps)', () => {
     });
   });
 
+  it('a done step runs again when a step it reads from runs again (the digest behind it may change), not after a read-only step', () => {
+    const ledger = ledgerWith({ pre: {}, a: { keyVaultName: 'kv1' }, b: { tag: 'v1' }, c: { policyName: 'p' } });
+    const decisions = decideSteps(flow, ledger, { createBaseResources: false, keyVaultName: 'kv2', tag: 'v1', policyName: 'p' }, all);
+    expect(decisions.get('a')).toEqual({ kind: 'execute', why: 'answer changed: keyVaultName' });
+    expect(decisions.get('b')).toEqual({ kind: 'execute', why: 'a runs again' });
+    // c follows only pre, which runs every time and changes nothing.
+    expect(decisions.get('c')).toEqual({ kind: 'reuse' });
+    expect(answersNeeded(flow, decisions)).toContain('tag');
+  });
+
   it('asks only what the decided steps read: a changed step all its needs, a not-applicable one only its deciding answer', () => {
     const ledger = ledgerWith({ pre: {}, a: { keyVaultName: 'kv1' }, b: { tag: 'v1' }, c: { policyName: 'p' } });
     const decisions = decideSteps(flow, ledger, { createBaseResources: false, keyVaultName: 'kv1', tag: 'v2', policyName: 'p' }, all);
