@@ -14,12 +14,13 @@ describe('a run killed while it waits for Image Integrity to leave', () => {
     const stateDir = await tempDir();
     // realistic:0.05: the removal takes 9 s of real time, long enough to outlast a resume.
     const latency = ['--sandbox-latency', 'realistic:0.05'];
-    const firstPodRead = 'kubectl get pods -n gatekeeper-system -l kubernetes.azure.com/managedby=aks=crash';
-    killed(await run(stateDir, 'rbac', ...latency, '--sandbox-fault', firstPodRead), 'the first read of the managed pods');
+    // The step's first get-credentials comes right after the switch went off, before the wait.
+    killed(await run(stateDir, 'rbac', ...latency, '--sandbox-fault', 'az aks get-credentials=crash'), 'get-credentials before the wait');
     const leaving = managedRatify(stateDir);
     expect(leaving.length, 'the feature was switched off before the kill').toBeGreaterThan(0);
 
-    const resumed = await run(stateDir, 'rbac', ...latency, '--only', 'cleanup-image-integrity');
+    // Without --sandbox-latency: the world keeps the speed its pending removal was timed at.
+    const resumed = await run(stateDir, 'rbac', '--only', 'cleanup-image-integrity');
     const finished = Date.now();
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain('waiting for the Image Integrity Ratify pods to leave');
