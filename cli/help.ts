@@ -26,7 +26,7 @@ invalid answers, 3 answers missing (non-interactive), 4 state dir locked, 130 in
 const answerOptions = `  --answers FILE          Answers file (YAML, camelCase keys; see templates/answers/demo.yaml)
   --set KEY=VALUE         One answer (repeatable); beats the file and RATIFY_RUNBOOK_<KEY> variables`;
 const sandboxOptions = `  --sandbox               Run against the built-in simulated Azure + ACR + AKS world (offline)
-  --sandbox-latency L     instant (default) | demo | realistic | realistic:SCALE
+  --sandbox-latency L     instant | demo | realistic | realistic:SCALE (default: the world's last, else instant)
   --sandbox-fault SPEC    Make matching tool calls fail: '<argv prefix>=<kind>[*N]', kinds transient,
                           conflict, propagation, permanent, hang, crash (repeatable; this invocation only)
   --sandbox-tools T       The simulated machine's tools, comma-separated: helm=3 | helm=4 (default) |

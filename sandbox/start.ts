@@ -148,7 +148,7 @@ export interface StartOptions extends SandboxOptions {
 }
 
 export async function start(options: StartOptions): Promise<SandboxHandle> {
-  const latency = parseLatency(options.latency ?? 'instant');
+  const latency = parseLatency(options.latency ?? recordedLatency(options.worldDir) ?? 'instant');
   const faults = (options.faults ?? []).map(parseFaultSpec);
   const tools = options.tools ? parseSandboxTools(options.tools) : undefined;
   const worldDir = options.worldDir;
@@ -165,7 +165,8 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
       host = new WorldHost(await WorldStore.open(worldDir, newWorld), latency, options.clock ?? realClock);
       server = await startListeners(host, tls);
       const { rpcPort, armPort, kubePort, key } = server;
-      info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString() };
+      info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString(), latency: latency.spec };
+      writeFileAtomic(join(worldDir, LATENCY_FILE), JSON.stringify({ latency: latency.spec }) + '\n');
       writeFileAtomic(join(worldDir, 'server.json'), JSON.stringify(info, null, 2) + '\n');
     } catch (e) {
       unlinkSync(elected.lock);
@@ -207,7 +208,8 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     tlsCa: tls.caPem,
     toolPath,
     toolEnv: { RATIFY_SANDBOX_WORLD: worldDir, RATIFY_SANDBOX_SESSION: session },
-    timeScale: timeScaleOf(latency),
+    // The owner's durations are the world's: a client waits at the owner's speed, whatever it asked for.
+    timeScale: timeScaleOf(elected.owner || !info.latency ? latency : parseLatency(info.latency)),
     close,
   };
   return {
@@ -220,6 +222,25 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
     },
     close,
   };
+}
+
+/**
+ * The world keeps the speed it last ran at. Its pending effects (a feature removed minutes later,
+ * a role that has not propagated yet) were timed at that speed, so a run resumed without
+ * `--sandbox-latency` must wait at the same speed, or an instant resume of a demo run gives up
+ * on a wait the world had scheduled seconds away.
+ */
+const LATENCY_FILE = 'latency.json';
+
+function recordedLatency(worldDir: string): string | undefined {
+  try {
+    const spec = (JSON.parse(readFileSync(join(worldDir, LATENCY_FILE), 'utf8')) as { latency?: unknown }).latency;
+    if (typeof spec !== 'string') return undefined;
+    parseLatency(spec);
+    return spec;
+  } catch {
+    return undefined; // no record yet (a new world), or one this version cannot read: the default applies
+  }
 }
 
 /**

@@ -9,6 +9,8 @@ export interface ServerInfo {
   kubePort?: number;
   key: string;
   startedAt: string;
+  /** The owner's `--sandbox-latency` (the world's speed). */
+  latency?: string;
 }
 
 export function rpc<T>(info: Pick<ServerInfo, 'rpcPort' | 'key'>, body: unknown, timeoutMs?: number): Promise<T> {

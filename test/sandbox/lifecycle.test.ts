@@ -56,6 +56,28 @@ describe('world ownership and persistence', () => {
     await next.close();
   });
 
+  test('a world keeps its speed: without --sandbox-latency the last one applies; a client waits at the owner\'s', async () => {
+    const dir = join(tmp(), 'sandbox');
+    const demo = await startSandbox({ worldDir: dir, latency: 'demo' });
+    expect(demo.profile.timeScale).toBe(0.01);
+    // A client that asks for another speed still waits at the owner's (the owner times the world).
+    const client = await startSandbox({ worldDir: dir, latency: 'instant' });
+    expect(client.profile.timeScale).toBe(0.01);
+    await client.close();
+    await demo.close();
+    const resumed = await startSandbox({ worldDir: dir });
+    expect(resumed.profile.timeScale).toBe(0.01);
+    await resumed.close();
+    const asked = await startSandbox({ worldDir: dir, latency: 'realistic:0.2' });
+    expect(asked.profile.timeScale).toBe(0.2);
+    await asked.close();
+    // A record this version cannot read falls back to the default.
+    writeFileSync(join(dir, 'latency.json'), '{"latency":"warp"}');
+    const fallback = await startSandbox({ worldDir: dir });
+    expect(fallback.profile.timeScale).toBe(0.001);
+    await fallback.close();
+  });
+
   test('seeding is once per answer set and gives each attendee their own resources', async () => {
     const w = await openWorld();
     await w.handle.seed({ resourceGroup: 'rg-demo', aksName: 'aks-demo', acrName: 'acrdemo01' });
