@@ -44,10 +44,18 @@ export function flowCounts(world: World, names = DEMO) {
     identities: ofType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities').filter((r) => r.name === names.identity).length,
     federatedCredentials: ofType(world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').length,
     policyAssignments: ofType(world, 'Microsoft.Authorization/policyAssignments').filter((r) => r.name === names.policy).length,
-    helmReleases: Object.keys(cluster?.releases ?? {}).length,
+    helmReleases: cluster ? helmReleases(cluster).length : 0,
     /** The largest number of role assignments for one principal, role and scope. */
     maxGrantsPerScope: Math.max(0, ...grants.values()),
   };
+}
+
+/** Helm keeps each release as Secrets in the cluster (one per revision, labelled owner=helm): the releases' `namespace/name`s. */
+function helmReleases(cluster: World['clusters'][string]): string[] {
+  const names = Object.values(cluster.objects)
+    .filter((o) => o.kind === 'Secret' && o.metadata.labels?.owner === 'helm')
+    .map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.labels?.name ?? ''}`);
+  return [...new Set(names)];
 }
 
 /** Everything in the world that carries the run's mark: tags, description markers, labels. */
@@ -80,7 +88,7 @@ export function unmarkedLeftovers(world: World): string[] {
     ...ofType(world, 'Microsoft.Authorization/policyAssignments')
       .filter((r) => r.name === DEMO.policy)
       .map((r) => `policy assignment ${r.id}`),
-    ...Object.keys(cluster?.releases ?? {}).map((k) => `helm release ${k}`),
+    ...(cluster ? helmReleases(cluster) : []).map((k) => `helm release ${k}`),
     ...Object.keys(registry?.repositories ?? {}).map((k) => `repository ${k}`),
     ...Object.keys(world.deletedVaults).map((k) => `deleted vault ${k} (not purged)`),
   ];
