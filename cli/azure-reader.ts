@@ -18,7 +18,7 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
             endpoint: profile.armEndpoint,
             ...(profile.tlsCa ? { tlsOptions: { ca: [profile.tlsCa] } } : {}),
             retryOptions: { maxRetries: 3 },
-          } as never),
+          }),
       );
       clients.set(subscriptionId, client);
     }
@@ -29,13 +29,13 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
       const client = await getClient(subscriptionId);
       const filter = `tagName eq '${name.replace(/'/g, "''")}' and tagValue eq '${value.replace(/'/g, "''")}'`;
       const found: ArmResource[] = [];
-      for await (const group of client.resourceGroups.list({ filter })) found.push(group as ArmResource);
-      for await (const resource of client.resources.list({ filter })) found.push(resource as ArmResource);
+      for await (const group of client.resourceGroups.list({ filter })) found.push(group);
+      for await (const resource of client.resources.list({ filter })) found.push(resource);
       return found;
     },
     async getById(resourceId, apiVersion) {
       try {
-        return (await (await getClient()).resources.getById(resourceId, apiVersion)) as ArmResource;
+        return (await (await getClient()).resources.getById(resourceId, apiVersion));
       } catch (error) {
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 404) return undefined;

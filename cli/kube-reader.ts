@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '../runner/step.js';
-import { resolveCredential, type ExecConfig, type KubeUser, type PluginRun, type PluginRunner } from '../sandbox/kube/credentials.js';
+import { resolveCredential, type ExecConfig, type PluginRun, type PluginRunner } from '../sandbox/kube/credentials.js';
 
 /**
  * The cluster's API read in-process with @kubernetes/client-node, through the state dir's
@@ -108,7 +108,7 @@ export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: 
     // cached answer, and no endless wait for a browser sign-in.
     const user = kc.getCurrentUser();
     if (user?.exec) {
-      const credential = await resolveCredential({ exec: user.exec as ExecConfig } as KubeUser, runPlugin);
+      const credential = await resolveCredential({ exec: user.exec as ExecConfig }, runPlugin);
       if (credential.kind === 'error' || credential.kind === 'waits') {
         const detail = credential.stderr.trim();
         const message = credential.kind === 'error' ? credential.message : 'the credential plugin waits for a sign-in';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
  */
 export function machineHelmVersion(env: Readonly<Record<string, string | undefined>>): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('helm', ['version', '--template', '{{.Version}}'], { env: env as NodeJS.ProcessEnv, timeout: 10_000 }, (error, stdout) => {
+    execFile('helm', ['version', '--template', '{{.Version}}'], { env: env, timeout: 10_000 }, (error, stdout) => {
       const version = stdout.trim();
       resolve(!error && /^v?\d+\.\d+\.\d+/.test(version) ? version : undefined);
     });

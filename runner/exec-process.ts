@@ -25,7 +25,7 @@ export type Exec = (request: ExecRequest) => Promise<ExecResult>;
 export const execWithZx: Exec = async (request) => {
   const { $ } = await import('zx');
   const output = await $({
-    env: request.env as NodeJS.ProcessEnv,
+    env: request.env,
     cwd: request.cwd,
     input: request.input ?? '',
     timeout: request.timeoutMs,

@@ -85,7 +85,7 @@ export function createProgressBus(): ProgressBus {
 /** Stamps each event with the clock's time: what the engine and teardown emit through. */
 export function emitterFor(bus: ProgressBus, clock: Clock): (event: RunEventInput) => void {
   // The spread adds the one field RunEventInput lacks; TypeScript cannot follow it through the union.
-  return (event) => bus.emit({ ...event, at: clock.now().toISOString() } as RunEvent);
+  return (event) => bus.emit({ ...event, at: clock.now().toISOString() });
 }
 
 export function emptySnapshot(): RunSnapshot {

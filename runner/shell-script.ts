@@ -128,7 +128,7 @@ async function planCombo(options: ScriptOptions, combo: Combo): Promise<Planned[
 function placeholderAnswers(): Partial<Answers> {
   const answers: Record<string, string> = {};
   for (const key of answerKeys) if (!ANSWER_BRANCHES.has(key)) answers[key] = `<answers.${key}>`;
-  return answers as Partial<Answers>;
+  return answers;
 }
 
 /** Renders the plans of every combination into one script. */

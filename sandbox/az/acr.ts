@@ -129,7 +129,7 @@ export const acrCommands: AzCommand[] = [
         throw cliError(`The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`);
       }
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
-      const r = existing ?? createRegistry(ctx.world, ctx.sub.id, rg.name, name, str(a, 'location') ?? rg.location ?? 'eastus', ctx.now(), parseTags(list(a, 'tags')), str(a, 'sku')!);
+      const r = existing ?? createRegistry(ctx.world, ctx.sub.id, rg.name, name, str(a, 'location') ?? rg.location ?? 'eastus', ctx.now(), parseTags(list(a, 'tags')), str(a, 'sku'));
       ctx.markDirty();
       return flatten(r);
     },

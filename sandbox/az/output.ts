@@ -22,7 +22,7 @@ export function applyQuery(result: unknown, query: string | undefined): unknown 
   const sorted = sortDeep(result);
   if (query === undefined) return sorted;
   try {
-    return jmespath.search(sorted as never, query) as unknown;
+    return jmespath.search(sorted, query) as unknown;
   } catch {
     throw new ToolError(
       `ERROR: argument --query: invalid jmespath_type value: '${query}'\nTo learn more about --query, please visit: 'https://docs.microsoft.com/cli/azure/query-azure-cli'\n`,

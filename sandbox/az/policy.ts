@@ -149,7 +149,7 @@ export const policyCommands: AzCommand[] = [
           description: str(a, 'description') ?? null,
           displayName: str(a, 'displayName') ?? null,
           metadata: {
-            ...(metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata as Record<string, unknown>) : {}),
+            ...(metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata) : {}),
             createdBy: ctx.caller.objectId,
             createdOn: new Date(existing?.meta?.createdAt ?? now).toISOString(),
             updatedBy: null,
@@ -260,7 +260,7 @@ export const policyCommands: AzCommand[] = [
           enforcementMode: str(a, 'enforcementMode') ?? 'Default',
           metadata: { assignedBy: ctx.world.user.displayName, createdBy: ctx.caller.objectId, createdOn: new Date(now).toISOString(), updatedBy: null, updatedOn: null },
           nonComplianceMessages: null,
-          notScopes: (a.notScopes as string[] | undefined) ?? null,
+          notScopes: (a.notScopes) ?? null,
           parameters: params,
           policyDefinitionId: definitionId,
           scope,

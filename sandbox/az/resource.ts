@@ -19,7 +19,7 @@ function generic(r: ArmResource): Record<string, unknown> {
     name: r.name,
     plan: null,
     properties: null,
-    provisioningState: (flatten(r).provisioningState as string | undefined) ?? 'Succeeded',
+    provisioningState: (flatten(r).provisioningState) ?? 'Succeeded',
     resourceGroup: rgOf(r.id) ?? null,
     sku: r.sku ?? null,
     tags: r.tags ?? {},

@@ -17,7 +17,7 @@ function findPrincipal(ctx: AzCtx, idOrName: string): Principal | undefined {
 }
 
 function view(ctx: AzCtx, ra: ArmResource, filled: boolean): Record<string, unknown> {
-  const p = ra.properties as Record<string, unknown>;
+  const p = ra.properties;
   const out: Record<string, unknown> = {
     condition: null,
     conditionVersion: null,

@@ -27,7 +27,7 @@ export function rpc<T>(info: Pick<ServerInfo, 'rpcPort' | 'key'>, body: unknown,
           try {
             resolve(JSON.parse(text) as T);
           } catch (e) {
-            reject(e as Error);
+            reject(e);
           }
         });
         res.on('error', reject);

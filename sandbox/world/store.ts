@@ -107,7 +107,7 @@ function loadFromDisk(worldDir: string): Loaded | undefined {
       seq = commit.seq;
     }
   }
-  return { world: world as World, seq, journals };
+  return { world: world, seq, journals };
 }
 
 /** Reads a world (snapshot + journal) without owning it: for tests and tools that inspect one. */

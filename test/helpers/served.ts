@@ -29,11 +29,11 @@ export async function serve(
   let out = '';
   let err = '';
   const listeners = new Set<() => void>();
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     for (const l of listeners) l();
   });
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
     for (const l of listeners) l();
   });

@@ -252,7 +252,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
   };
 
   return {
-    ctx: ctx as TeardownContext & StepContext<N>,
+    ctx: ctx,
     calls,
     files,
     created,

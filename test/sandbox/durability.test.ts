@@ -28,7 +28,7 @@ const ownerScript = join(import.meta.dirname, '..', '..', 'dist', 'sandbox', 'ow
 async function startOwner(worldDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [ownerScript, worldDir], { stdio: ['pipe', 'pipe', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
     child.once('exit', (code) => reject(new Error(`owner exited ${code}`)));
   });
   return child;

@@ -7,7 +7,6 @@ import { certificate, certSha256 } from '../../steps/certificate.js';
 import type { Exec } from '../../runner/exec-process.js';
 import { Redactor } from '../../runner/redact.js';
 import { createStepContext, type ContextDeps } from '../../runner/step-context.js';
-import type { Step } from '../../runner/step.js';
 import { fakeClock, tempDir } from '../helpers/engine-harness.js';
 import { azArgv, fakeContext } from '../helpers/step-context.js';
 import { answers, CER, KID, outputs } from './fixtures.js';
@@ -96,7 +95,7 @@ describe('certificate', () => {
       const none = async () => {};
       const signal = new AbortController().signal;
       const hooks = { attempt: 1, signal, onCommand: () => {}, onLog: () => {}, onCreated: none, onWillCreate: none, onFile: () => {} };
-      return { ctx: createStepContext(certificate as unknown as Step, deps, hooks), clock };
+      return { ctx: createStepContext(certificate, deps, hooks), clock };
     };
 
     const retried = script(forbidden);

@@ -196,7 +196,7 @@ describe('exact commands on a fresh world', () => {
     for (const keyVaultAuth of ['rbac', 'access-policy']) {
       it(`${id} (${keyVaultAuth} vault)`, async () => {
         const f = fakeContext({ stepId: id, mode: 'plan', answers: { ...answers, keyVaultAuth, createBaseResources: true }, outputs });
-        await steps.find((s) => s.id === id)?.run(f.ctx as never);
+        await steps.find((s) => s.id === id)?.run(f.ctx);
         expect(f.argvs()).toEqual(argvs);
         expect(f.processes(), id).toHaveLength(processes[id]!);
       });
@@ -205,7 +205,7 @@ describe('exact commands on a fresh world', () => {
 
   it('mutating commands are marked so, reads are not', async () => {
     const f = fakeContext({ stepId: 'cleanup-image-integrity', mode: 'plan', answers, outputs });
-    await steps.find((s) => s.id === 'cleanup-image-integrity')?.run(f.ctx as never);
+    await steps.find((s) => s.id === 'cleanup-image-integrity')?.run(f.ctx);
     expect(f.calls.map((c) => [c.argv.slice(0, 4).join(' '), c.options.mutates, c.inProcess === true])).toEqual([
       ['az policy assignment show', false, true],
       ['az policy assignment show', false, true],
@@ -218,9 +218,9 @@ describe('exact commands on a fresh world', () => {
   });
 
   it('on Helm 3, ratify-install uses --atomic --wait: Helm 3 knows no --rollback-on-failure nor wait strategies', async () => {
-    const helm3 = { ...outputs, preflight: { ...outputs.preflight!, helmMajor: '3' } };
+    const helm3 = { ...outputs, preflight: { ...outputs.preflight, helmMajor: '3' } };
     const f = fakeContext({ stepId: 'ratify-install', mode: 'plan', answers, outputs: helm3 });
-    await steps.find((s) => s.id === 'ratify-install')?.run(f.ctx as never);
+    await steps.find((s) => s.id === 'ratify-install')?.run(f.ctx);
     expect(f.argvs().find((a) => a[1] === 'upgrade')).toEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify',
       '--namespace', 'gatekeeper-system',
       '--version', '1.15.0', '--atomic', '--wait', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
@@ -228,7 +228,7 @@ describe('exact commands on a fresh world', () => {
 
   it('Entra ID cluster: preflight converts the state dir\'s kubeconfig for az login, checks cluster-admin; never --admin', async () => {
     const f = fakeContext({ stepId: 'preflight', mode: 'plan', answers, outputs, assumptions: { entraId: 'true', helmVersion: 'v4.2.4' } });
-    const result = await steps.find((s) => s.id === 'preflight')?.run(f.ctx as never);
+    const result = await steps.find((s) => s.id === 'preflight')?.run(f.ctx);
     expect(f.argvs().slice(-4)).toEqual([
       ['kubelogin', '--version'],
       ['az', 'aks', 'get-credentials', '-g', 'myResourceGroup', '-n', 'myAKSCluster', '--file', '/state/kubeconfig', '--overwrite-existing',
@@ -237,9 +237,9 @@ describe('exact commands on a fresh world', () => {
       ['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding'],
     ]);
     expect(result).toMatchObject({ entraId: 'true', helmMajor: '4' });
-    const entra = { ...outputs, preflight: { ...outputs.preflight!, entraId: 'true' } };
+    const entra = { ...outputs, preflight: { ...outputs.preflight, entraId: 'true' } };
     const prereqs = fakeContext({ stepId: 'cluster-prereqs', mode: 'plan', answers, outputs: entra });
-    await steps.find((s) => s.id === 'cluster-prereqs')?.run(prereqs.ctx as never);
+    await steps.find((s) => s.id === 'cluster-prereqs')?.run(prereqs.ctx);
     const credentials = prereqs.argvs().findIndex((a) => a[2] === 'get-credentials');
     const convert = ['kubelogin', 'convert-kubeconfig', '-l', 'azurecli', '--kubeconfig', '/state/kubeconfig'];
     expect(prereqs.argvs()[credentials + 1]).toEqual(convert);

@@ -16,7 +16,7 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
   for (const step of steps) {
     it(`${step.id}: runs with a recording runner; every az call names --subscription`, async () => {
       const f = fakeContext({ stepId: step.id, mode: 'plan', answers: { ...answers, createBaseResources: true } });
-      const out = await step.run(f.ctx as never);
+      const out = await step.run(f.ctx);
       expect(Object.keys(out).sort()).toEqual([...step.produces].sort());
       for (const argv of f.argvs().filter((a) => a[0] === 'az' && a[1] !== 'version' && a[1] !== 'ad')) {
         expect(argv, argv.join(' ')).toContain('--subscription');
@@ -27,7 +27,7 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
   it('ratify-install renders the values file with the subject intact and no --set', async () => {
     const step = steps.find((s) => s.id === 'ratify-install');
     const f = fakeContext({ stepId: 'ratify-install', mode: 'plan', answers });
-    await step?.run(f.ctx as never);
+    await step?.run(f.ctx);
     const values = parse(f.files.get('ratify-values.yaml') ?? '');
     expect(values.notation.trustPolicies[0].trustedIdentities).toEqual([`x509.subject: ${answers.certSubject}`]);
     expect(values.notation.trustPolicies[0].registryScopes).toEqual(['myregistry4ratify.azurecr.io/net-monitor']);
@@ -44,7 +44,7 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
   it('policy writes a Kubernetes-data definition on the notaryproject template URL, scoped to the demo namespace', async () => {
     const step = steps.find((s) => s.id === 'policy');
     const f = fakeContext({ stepId: 'policy', mode: 'plan', answers });
-    await step?.run(f.ctx as never);
+    await step?.run(f.ctx);
     const rules = JSON.parse(f.files.get('policy/rules.json') ?? '{}');
     expect(rules.then.details.templateInfo.url).toBe('https://notaryproject.github.io/ratify/library/default/template.yaml');
     expect(JSON.parse(f.files.get('policy/assignment-params.json') ?? '{}')).toEqual({ effect: { value: 'Deny' }, namespaces: { value: ['demo'] } });

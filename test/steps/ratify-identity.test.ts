@@ -38,7 +38,7 @@ describe('ratify-identity', () => {
       answers,
       outputs,
       azure: { [ID]: [undefined, IDENTITY], [FIC_ID]: [undefined, FIC] },
-      azureLists: { ...REGISTRIES, ...once(roles(ACR_ID, ROLE.acrPull)), ...once(roles(KV_ID, ROLE.secretsUser)) } as never,
+      azureLists: { ...REGISTRIES, ...once(roles(ACR_ID, ROLE.acrPull)), ...once(roles(KV_ID, ROLE.secretsUser)) },
       script: [{ prefix: ['az', 'role', 'assignment', 'create'], result: { stdout: '/ra/x\n' } }],
     });
     expect(await ratifyIdentity.run(f.ctx)).toEqual({ identityClientId: 'client-1', identityObjectId: 'object-1' });

@@ -13,7 +13,7 @@ import { workshopRun, workshopStatus, workshopTeardown } from '../../workshop/co
 import { initWorkshop } from '../../workshop/init.js';
 import { emitterFor } from '../../runner/progress-bus.js';
 import type { RunEvent } from '../../runner/progress-events.js';
-import { applyEvent, type BatchEvent } from '../../workshop/events.js';
+import { applyEvent } from '../../workshop/events.js';
 import { createMatrix, rowOf } from '../../workshop/matrix.js';
 import { renderMatrix } from '../../workshop/matrix-render.js';
 
@@ -96,7 +96,7 @@ describe('the matrix, fed by events', () => {
     const matrix = createMatrix(steps.map((s) => s.id), ['alice']);
     // Through JSON, as a dashboard would receive them: the events carry everything the matrix needs.
     for (const event of events) {
-      applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) } as BatchEvent);
+      applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) });
     }
     return matrix;
   };

@@ -241,7 +241,7 @@ export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
     const prev = cache.entries.get(v.key);
     const rv = prev && prev.json === json ? prev.rv : ++counter;
     if (rv !== prev?.rv) cache.entries.set(v.key, { json, rv, born: prev?.born ?? rv });
-    v.object = { ...served, metadata: { ...served.metadata, resourceVersion: String(rv) } } as KubeObject;
+    v.object = { ...served, metadata: { ...served.metadata, resourceVersion: String(rv) } };
   }
   for (const [key, entry] of cache.entries) {
     if (seen.has(key) || !wants(kinds, key.slice(0, key.indexOf('/')))) continue;
