@@ -31,16 +31,32 @@ export async function flowBench(): Promise<string[]> {
   const dir = await mkdtemp(join(tmpdir(), 'rr-flow-bench-'));
   try {
     const started = performance.now();
-    const code = await runCli(['run', '--sandbox', '--sandbox-latency', LATENCY, '--non-interactive', '--answers', join(root, 'templates/answers/demo.yaml'), '--state-dir', dir]);
+    const code = await runCli([
+      'run',
+      '--sandbox',
+      '--sandbox-latency',
+      LATENCY,
+      '--non-interactive',
+      '--answers',
+      join(root, 'templates/answers/demo.yaml'),
+      '--state-dir',
+      dir,
+    ]);
     const wall = performance.now() - started;
     if (code !== 0) throw new Error(`the ${LATENCY} run exited ${code}`);
-    const calls = (await readFile(join(dir, 'sandbox', 'calls.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call);
+    const calls = (await readFile(join(dir, 'sandbox', 'calls.jsonl'), 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Call);
     const { steps } = await import('../steps/index.js');
     const critical = criticalPath(steps, calls);
     const ratio = wall / critical.ms;
     return [
       row(`full run, sandbox ${LATENCY} (wall)`, `${(wall / 1000).toFixed(1)} s`),
-      row('critical path (commands + unavoidable simulated waits)', `${(critical.ms / 1000).toFixed(1)} s via ${critical.chain.join(' > ')}`),
+      row(
+        'critical path (commands + unavoidable simulated waits)',
+        `${(critical.ms / 1000).toFixed(1)} s via ${critical.chain.join(' > ')}`,
+      ),
       row('ratio wall / critical path (target <= 1.1)', `${ratio.toFixed(2)} ${ratio <= 1.1 ? 'ok' : 'OVER TARGET'}`),
     ];
   } finally {
@@ -75,7 +91,10 @@ function criticalPath(steps: readonly { id: string; after: readonly string[] }[]
 
 function runCli(args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/bin/ratify-runbook.js'), ...args], { stdio: 'ignore', env: { ...process.env, CI: '1' } });
+    const child = spawn(process.execPath, [join(root, 'dist/bin/ratify-runbook.js'), ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, CI: '1' },
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? -1));
   });

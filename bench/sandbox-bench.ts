@@ -30,9 +30,11 @@ async function medianOf(argv: readonly string[], env: NodeJS.ProcessEnv, runs: n
 
 async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: size }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: size }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 export async function sandboxBench(opts: { attendees?: number; runs?: number } = {}): Promise<string[]> {
@@ -41,7 +43,12 @@ export async function sandboxBench(opts: { attendees?: number; runs?: number } =
   const dir = mkdtempSync(join(tmpdir(), 'sandbox-bench-'));
   const handle = await startSandbox({ worldDir: join(dir, 'sandbox') });
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...handle.profile.toolEnv, PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter), HOME: dir };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...handle.profile.toolEnv,
+      PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter),
+      HOME: dir,
+    };
     const ids = Array.from({ length: attendees }, (_, i) => String(i + 1).padStart(2, '0'));
     const started = Date.now();
     await pool(ids, 4, async (id) => {
@@ -49,7 +56,19 @@ export async function sandboxBench(opts: { attendees?: number; runs?: number } =
       for (const argv of [
         ['az', 'keyvault', 'create', '-n', `kv-att${id}`, '-g', `rg-att${id}`, '-o', 'none'],
         ['az', 'identity', 'create', '-n', `id-att${id}`, '-g', `rg-att${id}`, '-o', 'none'],
-        ['az', 'acr', 'build', '-r', `acratt${id}x`, '-t', `acratt${id}x.azurecr.io/net-monitor:v1`, 'https://github.com/wabbit-networks/net-monitor.git#main', '--no-logs', '-o', 'none'],
+        [
+          'az',
+          'acr',
+          'build',
+          '-r',
+          `acratt${id}x`,
+          '-t',
+          `acratt${id}x.azurecr.io/net-monitor:v1`,
+          'https://github.com/wabbit-networks/net-monitor.git#main',
+          '--no-logs',
+          '-o',
+          'none',
+        ],
       ]) {
         const r = await run(argv, env);
         if (r.code !== 0) throw new Error(`${argv.join(' ')} exited ${r.code}`);

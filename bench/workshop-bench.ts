@@ -28,7 +28,10 @@ export async function workshopBench(): Promise<string[]> {
     return [
       row('one attendee, sandbox demo latency (wall)', `${(single.ms / 1000).toFixed(1)} s (exit ${single.code})`),
       row(`${ATTENDEES} attendees, concurrency ${CONCURRENCY} (wall)`, `${(batch.ms / 1000).toFixed(1)} s (exit ${batch.code})`),
-      row(`ratio to ceil(${ATTENDEES}/${CONCURRENCY}) x single (target <= 1.2)`, `${ratio.toFixed(2)} ${ratio <= 1.2 ? 'ok' : 'OVER TARGET'}`),
+      row(
+        `ratio to ceil(${ATTENDEES}/${CONCURRENCY}) x single (target <= 1.2)`,
+        `${ratio.toFixed(2)} ${ratio <= 1.2 ? 'ok' : 'OVER TARGET'}`,
+      ),
       row('host process peak RSS (target <= 400 MB)', `${peakMb.toFixed(0)} MB ${peakMb <= 400 ? 'ok' : 'OVER TARGET'}`),
       ...(single.code !== 0 || batch.code !== 0 ? ['! some runs failed (exit above): the times do not measure full walkthroughs'] : []),
     ];
@@ -40,7 +43,10 @@ export async function workshopBench(): Promise<string[]> {
 async function timedWorkshop(root: string, name: string, attendees: number, concurrency: number): Promise<{ ms: number; code: number }> {
   const roster = join(root, `${name}.csv`);
   const dir = join(root, name);
-  await writeFile(roster, `id,name\n${Array.from({ length: attendees }, (_, i) => `attendee-${String(i + 1).padStart(2, '0')},Attendee ${i + 1}`).join('\n')}\n`);
+  await writeFile(
+    roster,
+    `id,name\n${Array.from({ length: attendees }, (_, i) => `attendee-${String(i + 1).padStart(2, '0')},Attendee ${i + 1}`).join('\n')}\n`,
+  );
   const init = await cli(['workshop', 'init', '--roster', roster, '--out', dir]);
   if (init !== 0) throw new Error(`workshop init exited ${init}`);
   const start = performance.now();

@@ -12,8 +12,7 @@ export type StepStatus = (typeof stepStatuses)[number];
 
 /** Where the runbook acts: the sandbox, or one Azure tenant + subscription. */
 export type Target =
-  | { readonly kind: 'sandbox' }
-  | { readonly kind: 'azure'; readonly tenantId?: string; readonly subscriptionId?: string };
+  { readonly kind: 'sandbox' } | { readonly kind: 'azure'; readonly tenantId?: string; readonly subscriptionId?: string };
 
 export interface CommandRecord {
   readonly argv: readonly string[];

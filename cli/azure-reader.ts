@@ -35,7 +35,7 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
     },
     async getById(resourceId, apiVersion) {
       try {
-        return (await (await getClient()).resources.getById(resourceId, apiVersion));
+        return await (await getClient()).resources.getById(resourceId, apiVersion);
       } catch (error) {
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 404) return undefined;

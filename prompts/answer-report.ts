@@ -59,8 +59,12 @@ export function buildAnswersReport(resolved: ResolvedAnswers, questions: Questio
     const invalid = invalidByKey.get(key);
     if (invalid) {
       problems.push({
-        key, kind: 'invalid', message: invalid.message, provenance: invalid.provenance,
-        ...(invalid.shown === undefined ? {} : { value: invalid.shown }), ...ways,
+        key,
+        kind: 'invalid',
+        message: invalid.message,
+        provenance: invalid.provenance,
+        ...(invalid.shown === undefined ? {} : { value: invalid.shown }),
+        ...ways,
       });
     } else if (missing.has(key)) {
       problems.push({ key, kind: 'missing', message: question.help, ...ways });
@@ -83,11 +87,14 @@ export function buildAnswersReport(resolved: ResolvedAnswers, questions: Questio
   if (invalidCount > 0) parts.push(`${invalidCount} ${invalidCount === 1 ? 'answer is' : 'answers are'} invalid`);
   if (missingCount > 0) parts.push(`${missingCount} ${missingCount === 1 ? 'answer is' : 'answers are'} missing`);
   if (resolved.sourceProblems.length > 0) {
-    parts.push(`${resolved.sourceProblems.length} answer ${resolved.sourceProblems.length === 1 ? 'source has a problem' : 'sources have problems'}`);
+    parts.push(
+      `${resolved.sourceProblems.length} answer ${resolved.sourceProblems.length === 1 ? 'source has a problem' : 'sources have problems'}`,
+    );
   }
-  const summary = parts.length === 0
-    ? 'All needed answers are present and valid.'
-    : `Cannot run: ${parts.join(', ')}. Nothing was run and nothing was asked (non-interactive).`;
+  const summary =
+    parts.length === 0
+      ? 'All needed answers are present and valid.'
+      : `Cannot run: ${parts.join(', ')}. Nothing was run and nothing was asked (non-interactive).`;
   const exitCode = invalidCount > 0 || resolved.sourceProblems.length > 0 ? ExitCode.usage : ExitCode.missingAnswers;
   return { summary, lines, problems, sourceProblems: resolved.sourceProblems, exitCode };
 }
@@ -101,12 +108,18 @@ function describe(problem: AnswerProblem): string {
 
 export function provenanceLabel(provenance: Provenance): string {
   switch (provenance.source) {
-    case 'default': return 'default';
-    case 'prompt': return 'answered';
-    case 'saved': return `saved ${provenance.where ?? 'answers.yaml'}`;
-    case 'file': return provenance.where ?? '--answers';
-    case 'env': return provenance.where ?? 'environment';
-    case 'set': return provenance.where ?? '--set';
+    case 'default':
+      return 'default';
+    case 'prompt':
+      return 'answered';
+    case 'saved':
+      return `saved ${provenance.where ?? 'answers.yaml'}`;
+    case 'file':
+      return provenance.where ?? '--answers';
+    case 'env':
+      return provenance.where ?? 'environment';
+    case 'set':
+      return provenance.where ?? '--set';
   }
 }
 

@@ -70,9 +70,8 @@ export function parseAnswer(question: Question, raw: string): { value: AnswerSca
     const value = parseBoolean(text);
     return value === undefined ? { error: question.validate(text) ?? 'must be true or false.' } : { value };
   }
-  const value = question.kind === 'choice'
-    ? (question.choices.find((choice) => choice.toLowerCase() === text.toLowerCase()) ?? text)
-    : text;
+  const value =
+    question.kind === 'choice' ? (question.choices.find((choice) => choice.toLowerCase() === text.toLowerCase()) ?? text) : text;
   const error = question.validate(value);
   return error === undefined ? { value } : { error };
 }
@@ -157,7 +156,9 @@ export function resolveAnswers({ needed, layers, questions = allQuestions }: Res
       continue;
     }
     if (isSecret(questions, parsed.key)) {
-      warnings.push(`--set ${parsed.key}: a secret on the command line is visible in the process list and shell history; prefer ${envVarFor(parsed.key)}.`);
+      warnings.push(
+        `--set ${parsed.key}: a secret on the command line is visible in the process list and shell history; prefer ${envVarFor(parsed.key)}.`,
+      );
     }
     offer(parsed.key, { raw: parsed.value, provenance: { source: 'set', where: `--set ${parsed.key}` } });
   }
@@ -175,7 +176,12 @@ export function resolveAnswers({ needed, layers, questions = allQuestions }: Res
       values[question.key] = parsed.value;
       provenance[question.key] = candidate.provenance;
     } else if (isNeeded.has(question.key)) {
-      invalid.push({ key: question.key, message: parsed.error, provenance: candidate.provenance, shown: question.secret ? undefined : candidate.raw });
+      invalid.push({
+        key: question.key,
+        message: parsed.error,
+        provenance: candidate.provenance,
+        shown: question.secret ? undefined : candidate.raw,
+      });
     }
   }
 
@@ -246,7 +252,10 @@ function exampleOf(questions: QuestionSet, key: AnswerKey): string {
 
 /** `keyvaultname`, `KEY_VAULT_NAME`, `key-vault-name` -> ` (did you mean keyVaultName?)`. */
 function suggestKey(key: string): string {
-  const folded = key.replace(/^RATIFY_RUNBOOK_/i, '').replace(/[-_\s]/g, '').toLowerCase();
+  const folded = key
+    .replace(/^RATIFY_RUNBOOK_/i, '')
+    .replace(/[-_\s]/g, '')
+    .toLowerCase();
   const match = allQuestions.find((q) => q.key.toLowerCase() === folded);
   return match ? ` (did you mean ${match.key}?)` : '';
 }

@@ -39,9 +39,7 @@ export async function askAnswers({ resolved, prompter, questions = allQuestions 
   const missing = new Set(resolved.missing);
 
   const rows = answerRows(needed, resolved);
-  const choice = rows.length > 0
-    ? await prompter.confirmAnswers({ message: 'Use these answers?', rows })
-    : 'edit'; // nothing known yet: every needed question is asked
+  const choice = rows.length > 0 ? await prompter.confirmAnswers({ message: 'Use these answers?', rows }) : 'edit'; // nothing known yet: every needed question is asked
 
   for (const question of needed) {
     const key = question.key;
@@ -52,9 +50,7 @@ export async function askAnswers({ resolved, prompter, questions = allQuestions 
     if (!mustAsk && question.kind === 'choice' && question.choices.length === 1) continue;
 
     // A defaulted value is re-derived: an edit earlier in the walk (certSubject) changes it (certName).
-    const current = provenance[key]?.source === 'default' || values[key] === undefined
-      ? defaultFor(question, values)
-      : values[key];
+    const current = provenance[key]?.source === 'default' || values[key] === undefined ? defaultFor(question, values) : values[key];
     const prefill = rejected ? (rejected.shown ?? undefined) : current;
     const answer = await askOne(prompter, question, prefill, values, rejected?.message);
     if (answer === undefined) {
@@ -81,7 +77,12 @@ function answerRows(needed: readonly Question[], resolved: ResolvedAnswers): Ans
     const value = resolved.values[key];
     const origin = resolved.provenance[key];
     if (rejected) {
-      rows.push({ key, value: rejected.shown ?? maskedValue, source: provenanceLabel(rejected.provenance), problem: `${rejected.message} (asked again next)` });
+      rows.push({
+        key,
+        value: rejected.shown ?? maskedValue,
+        source: provenanceLabel(rejected.provenance),
+        problem: `${rejected.message} (asked again next)`,
+      });
     } else if (value !== undefined && origin) {
       rows.push({ key, value: question.secret ? maskedValue : String(value), source: provenanceLabel(origin) });
     } else if (question.optional !== undefined) {
@@ -106,7 +107,9 @@ async function askOne(
   if (question.kind === 'choice') {
     const fallback = typeof prefill === 'string' && question.choices.includes(prefill) ? prefill : question.choices[0];
     return prompter.select({
-      key: question.key, message: question.message, help,
+      key: question.key,
+      message: question.message,
+      help,
       choices: question.choices.map((value) => ({ value })),
       ...(fallback !== undefined ? { default: fallback } : {}),
     });
@@ -123,7 +126,8 @@ async function askOne(
     if ('error' in parsed) return parsed.error;
     return checkAcross(question.key, { ...values, [question.key]: parsed.value });
   };
-  const suffix = question.optional !== undefined ? ` (empty: ${question.optional})` : keep !== undefined ? ' (Enter keeps the current value)' : '';
+  const suffix =
+    question.optional !== undefined ? ` (empty: ${question.optional})` : keep !== undefined ? ' (Enter keeps the current value)' : '';
   const text = await prompter.input({
     key: question.key,
     message: question.message + suffix,

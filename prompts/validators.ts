@@ -108,8 +108,7 @@ export const validateKeyVaultName: Validator = freeText((value) => {
 });
 
 function oneOf(choices: readonly string[]): Validator {
-  return (value) =>
-    choices.includes(value) ? undefined : `must be ${choices.map((c) => `"${c}"`).join(' or ')}.`;
+  return (value) => (choices.includes(value) ? undefined : `must be ${choices.map((c) => `"${c}"`).join(' or ')}.`);
 }
 
 export const validateKeyVaultAuth: Validator = oneOf(['rbac', 'access-policy']);
@@ -130,9 +129,7 @@ export const ratifyChartVersionValidator =
 export const validateCertName: Validator = freeText((value) => {
   const length = lengthBetween(value, 1, 127);
   if (length) return `${length} Example: wabbit-networks-io.`;
-  return /^[A-Za-z0-9-]+$/.test(value)
-    ? undefined
-    : 'may contain only letters, digits and "-". Example: wabbit-networks-io.';
+  return /^[A-Za-z0-9-]+$/.test(value) ? undefined : 'may contain only letters, digits and "-". Example: wabbit-networks-io.';
 });
 
 export interface DnAttribute {
@@ -329,8 +326,12 @@ export const validatePolicyName: Validator = freeText((value) => {
 });
 
 const booleanWords: Readonly<Record<string, boolean>> = {
-  true: true, yes: true, '1': true,
-  false: false, no: false, '0': false,
+  true: true,
+  yes: true,
+  '1': true,
+  false: false,
+  no: false,
+  '0': false,
 };
 
 /** true/false/yes/no/1/0, any case: the forms people type in YAML, env files and shells. */

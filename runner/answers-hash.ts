@@ -8,7 +8,10 @@ import type { AnswerKey, Answers } from '../kernel/answer-keys.js';
 export function answersFingerprint(needs: readonly AnswerKey[], answers: Partial<Answers>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of needs) {
-    out[key] = createHash('sha256').update(JSON.stringify(answers[key] ?? null)).digest('hex').slice(0, 16);
+    out[key] = createHash('sha256')
+      .update(JSON.stringify(answers[key] ?? null))
+      .digest('hex')
+      .slice(0, 16);
   }
   return out;
 }

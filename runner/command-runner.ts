@@ -1,12 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { delimiter } from 'node:path';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
-import {
-  CommandFailedError,
-  type CommandOptions,
-  type CommandResult,
-  type CommandRunner,
-} from './command-types.js';
+import { CommandFailedError, type CommandOptions, type CommandResult, type CommandRunner } from './command-types.js';
 import { execWithZx, type Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
 import type { Clock } from '../kernel/clock.js';
@@ -196,7 +191,12 @@ export function logEntry(event: CommandEvent): string {
 
 function failureMessage(redactor: Redactor, result: CommandResult): string {
   const command = redactor.redactArgv(result.argv).join(' ');
-  const detail = redactor.redact(result.stderr || result.stdout).trim().split('\n').slice(-12).join('\n');
+  const detail = redactor
+    .redact(result.stderr || result.stdout)
+    .trim()
+    .split('\n')
+    .slice(-12)
+    .join('\n');
   const meaning = result.exitCode === 127 ? ' (command not found: is it installed and on PATH?)' : '';
   return `Command failed with exit code ${result.exitCode}${meaning}: ${command}${detail ? `\n${detail}` : ''}`;
 }

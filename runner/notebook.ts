@@ -104,10 +104,12 @@ export function subscribeNotebook(
     if (!queued) {
       queued = true;
       // A failed write is retried by the next one; close() reports the last.
-      writing = writing.catch(() => {}).then(() => {
-        queued = false;
-        return writeNotebook(stateDir, ledger, steps, options);
-      });
+      writing = writing
+        .catch(() => {})
+        .then(() => {
+          queued = false;
+          return writeNotebook(stateDir, ledger, steps, options);
+        });
     }
     return writing;
   };

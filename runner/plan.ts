@@ -125,25 +125,29 @@ export async function recordStep(step: Step, deps: ContextDeps, forScript = fals
   const items: RecordedItem[] = [];
   let open: { wait: PlannedWait; commands: CommandEvent[] } | undefined;
   try {
-    const ctx = createStepContext(step, { ...deps, mode: 'plan' }, {
-      attempt: 0,
-      signal: new AbortController().signal,
-      onCommand: (event) => {
-        commands.push(event);
-        if (open) open.commands.push(event);
-        else items.push({ kind: 'command', event });
+    const ctx = createStepContext(
+      step,
+      { ...deps, mode: 'plan' },
+      {
+        attempt: 0,
+        signal: new AbortController().signal,
+        onCommand: (event) => {
+          commands.push(event);
+          if (open) open.commands.push(event);
+          else items.push({ kind: 'command', event });
+        },
+        onLog: () => {},
+        onCreated: async () => {},
+        onWillCreate: async () => {},
+        onFile: (file) => files.push(file),
+        onWait: (wait) => {
+          if (wait && !open) {
+            open = { wait, commands: [] };
+            items.push({ kind: 'wait', ...open });
+          } else if (!wait) open = undefined;
+        },
       },
-      onLog: () => {},
-      onCreated: async () => {},
-      onWillCreate: async () => {},
-      onFile: (file) => files.push(file),
-      onWait: (wait) => {
-        if (wait && !open) {
-          open = { wait, commands: [] };
-          items.push({ kind: 'wait', ...open });
-        } else if (!wait) open = undefined;
-      },
-    });
+    );
     const result = forScript && step.script ? (await step.script(ctx), undefined) : await step.run(ctx);
     return { commands, files, items, ...(result ? { result } : {}) };
   } catch (e) {

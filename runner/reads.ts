@@ -99,7 +99,10 @@ export function recordingAzure(inner: AzureReader, deps: ReadDeps): AzureReader 
       return found;
     },
     async listTagged(subscriptionId, name, value, options) {
-      const commands = shown(['az', 'resource', 'list', '--tag', `${name}=${value}`, '--subscription', subscriptionId, '-o', 'json'], options);
+      const commands = shown(
+        ['az', 'resource', 'list', '--tag', `${name}=${value}`, '--subscription', subscriptionId, '-o', 'json'],
+        options,
+      );
       if (deps.mode === 'plan') {
         emitAll(deps, commands, { exitCode: 0, stdout: '', stderr: '', ms: 0, planned: true });
         return [];

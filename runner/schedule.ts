@@ -62,7 +62,7 @@ export function decideSteps(
   // Read-only steps that run every time produce nothing a change would come from.
   const everyTime = new Set(steps.filter((s) => s.rerunEveryTime).map((s) => s.id));
   const rerunsWithNewOutputs = (id: string) => decisions.get(id)?.kind === 'execute' && !everyTime.has(id);
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const step of steps) {
       if (decisions.get(step.id)?.kind !== 'reuse') continue;

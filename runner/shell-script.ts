@@ -6,7 +6,15 @@ import { planDeps, plannedOutputs, recordStep, type RecordedItem } from './plan.
 import { skipText } from './progress-events.js';
 import { whyNotApplicable } from './schedule.js';
 import {
-  FILES_VAR, placeholdersIn, RUN_ID_PLACEHOLDER, RUN_ID_VAR, shellLine, shellWord, STATE_DIR_PLACEHOLDER, substitute, variableFor,
+  FILES_VAR,
+  placeholdersIn,
+  RUN_ID_PLACEHOLDER,
+  RUN_ID_VAR,
+  shellLine,
+  shellWord,
+  STATE_DIR_PLACEHOLDER,
+  substitute,
+  variableFor,
 } from './shell-words.js';
 import type { GeneratedFile } from './step-context.js';
 import type { Outputs, PlanAssumptions, Step } from './step.js';
@@ -75,8 +83,19 @@ const ANSWER_BRANCHES = new Set(['createBaseResources', 'cleanupImageIntegrity',
 /** Answers the script works out when left empty, as a run does (the logged-in subscription, the resource group's region). */
 const EMPTY_ANSWER_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
   subscriptionId: ['az', 'account', 'show', '--query', 'id', '-o', 'tsv'],
-  location: ['az', 'group', 'show', '-n', '<answers.resourceGroup>', '--subscription', '<answers.subscriptionId>',
-    '--query', 'location', '-o', 'tsv'],
+  location: [
+    'az',
+    'group',
+    'show',
+    '-n',
+    '<answers.resourceGroup>',
+    '--subscription',
+    '<answers.subscriptionId>',
+    '--query',
+    'location',
+    '-o',
+    'tsv',
+  ],
 };
 
 type Combo = readonly string[];
@@ -200,7 +219,7 @@ class ScriptWriter {
       const branchOrUsed = ([name]: Derivation) =>
         BRANCHES.some((b) => b.variable === variableFor(step.id, name)) || uses(text, step.id, name);
       const early = new Set(derivations.filter(branchOrUsed).map(([n]) => n));
-      for (let grew = true; grew; ) {
+      for (let grew = true; grew;) {
         grew = false;
         for (const d of derivations) {
           if (!early.has(d[0])) continue;

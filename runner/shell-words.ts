@@ -20,7 +20,10 @@ const PLACEHOLDER = /<([a-z][a-z0-9-]*)\.([A-Za-z][A-Za-z0-9]*)>/g;
 export function variableFor(owner: string, name: string): string {
   if (owner === 'answers' && isAnswerKey(name)) return envVarFor(name).replace(/^RATIFY_RUNBOOK_/, '');
   if (owner === 'run' && name === 'id') return RUN_ID_VAR;
-  return `${owner}_${name}`.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  return `${owner}_${name}`
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toUpperCase();
 }
 
 /** Every placeholder in a text, as `owner.name`. */

@@ -91,10 +91,19 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
     log: (line: string) => hooks.onLog(deps.redactor.redact(line)),
     emit: (event: ReadEvent) => {
       const argv = deps.redactor.redactArgv(event.argv);
-      const command: CommandEvent = { stepId: step.id, attempt: hooks.attempt, argv, mutates: false, exitCode: event.exitCode, ms: event.ms,
-        stdout: deps.redactor.redact(event.stdout), stderr: deps.redactor.redact(event.stderr), planned: event.planned,
+      const command: CommandEvent = {
+        stepId: step.id,
+        attempt: hooks.attempt,
+        argv,
+        mutates: false,
+        exitCode: event.exitCode,
+        ms: event.ms,
+        stdout: deps.redactor.redact(event.stdout),
+        stderr: deps.redactor.redact(event.stderr),
+        planned: event.planned,
         // Reads never fail a run (absent is an answer): the exported script runs them only for what they capture.
-        options: { ...(event.capture ? { capture: event.capture } : { allowFailure: true }), ...(event.probe ? { probe: true } : {}) } };
+        options: { ...(event.capture ? { capture: event.capture } : { allowFailure: true }), ...(event.probe ? { probe: true } : {}) },
+      };
       hooks.onCommand(command);
       if (logFile) void appendFile(logFile, logEntry(command)).catch(() => {});
     },

@@ -37,9 +37,7 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
   const teardown = (ledger.teardown ??= { status: 'running', removed: [] });
   Object.assign(teardown, { status: 'running', startedAt: clock.now().toISOString(), error: undefined });
   await store.save();
-  const todo = [...options.steps]
-    .reverse()
-    .filter((step) => step.teardown && hasSomethingToRemove(ledger.steps[step.id]));
+  const todo = [...options.steps].reverse().filter((step) => step.teardown && hasSomethingToRemove(ledger.steps[step.id]));
   const deps: ContextDeps = { ...options.context, mode: 'run', runId: ledger.runId, outputsOf: (id) => ledger.steps[id]?.outputs };
   emit({
     type: 'run-start',

@@ -78,7 +78,10 @@ export async function evaluateGuard(ctx: Pick<StepContext, 'cmd' | 'azure'>, pen
   if (result.exitCode !== 0) {
     return isNotFound(result) ? { found: 'absent' } : { found: 'unknown', why: result.stderr.trim().split('\n')[0] };
   }
-  const lines = result.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = result.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.length === 0) return { found: 'absent' };
   if (guard.expect !== undefined && !lines.includes(guard.expect)) return { found: 'foreign' };
   return { found: 'ours', id: pending.id ?? lines[0]! };

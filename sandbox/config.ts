@@ -34,7 +34,10 @@ const TOOLS_USAGE =
 /** `helm=3,kubectl=real` -> { helm: 'v3.21.4', kubectl: 'real' }; throws an Error naming the allowed forms. */
 export function parseSandboxTools(spec: string): SandboxTools {
   const tools: { helm?: string; kubectl?: 'fake' | 'real' } = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const eq = part.indexOf('=');
     const name = eq > 0 ? part.slice(0, eq).trim() : '';
     const version = eq > 0 ? part.slice(eq + 1).trim() : '';

@@ -41,7 +41,11 @@ export async function sandboxExec(worldDir: string, argv: readonly string[], opt
     ...(opts.tools ? { tools: opts.tools } : {}),
   });
   try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...handle.profile.toolEnv, PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter) };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...handle.profile.toolEnv,
+      PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter),
+    };
     if (opts.kubeconfig) env.KUBECONFIG = opts.kubeconfig;
     return await new Promise<number>((resolve) => {
       const child = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit', env });
@@ -66,7 +70,9 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
  */
 export async function startSandboxOwnerProcess(options: { worldDir: string; latency?: string }): Promise<{ close(): Promise<void> }> {
   const script = new URL('./owner-process.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [script, options.worldDir, ...(options.latency ? [options.latency] : [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, options.worldDir, ...(options.latency ? [options.latency] : [])], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));

@@ -18,7 +18,9 @@ export interface SandboxClaims {
 
 export function signJwt(claims: SandboxClaims, key: string): string {
   const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'sandbox' }));
-  const payload = b64url(JSON.stringify({ iss: 'https://sts.windows.net/' + claims.tid + '/', iat: Math.floor(Date.now() / 1000), ...claims }));
+  const payload = b64url(
+    JSON.stringify({ iss: 'https://sts.windows.net/' + claims.tid + '/', iat: Math.floor(Date.now() / 1000), ...claims }),
+  );
   const sig = createHmac('sha256', key).update(`${header}.${payload}`).digest('base64url');
   return `${header}.${payload}.${sig}`;
 }

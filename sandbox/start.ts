@@ -24,7 +24,8 @@ export const TOOLS = ['az', 'kubectl', 'helm', 'notation', 'kubelogin'] as const
 export function toolsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
   const dir = basename(dirname(here)) === 'dist' ? join(here, 'tools') : join(here, '..', 'dist', 'sandbox', 'tools');
-  if (!existsSync(join(dir, 'az.js'))) throw new Error(`the sandbox's fake tools are not built (${dir}/az.js missing): run 'npx tsc -p tsconfig.build.json' first`);
+  if (!existsSync(join(dir, 'az.js')))
+    throw new Error(`the sandbox's fake tools are not built (${dir}/az.js missing): run 'npx tsc -p tsconfig.build.json' first`);
   return dir;
 }
 
@@ -128,7 +129,9 @@ async function elect(worldDir: string): Promise<{ owner: false; info: ServerInfo
       }
     }
   }
-  throw new Error(`could not become or reach the owner of the sandbox at ${worldDir} (owner.lock held by a live process that never started a server)`);
+  throw new Error(
+    `could not become or reach the owner of the sandbox at ${worldDir} (owner.lock held by a live process that never started a server)`,
+  );
 }
 
 class SandboxTokenCredential implements TokenCredential {

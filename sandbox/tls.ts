@@ -125,7 +125,13 @@ export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
     publicKey: srvKeys.publicKey,
     signedBy: caKeys.privateKey,
@@ -140,7 +146,11 @@ export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
 }
 
 /** A self-signed code-signing certificate, as Key Vault makes for `issuerParameters.name: Self`. */
-export async function selfSignedCert(subjectDn: string, months: number, nowMs: number): Promise<{ derB64: string; expires: number; notBefore: number }> {
+export async function selfSignedCert(
+  subjectDn: string,
+  months: number,
+  nowMs: number,
+): Promise<{ derB64: string; expires: number; notBefore: number }> {
   const pki = forge.pki;
   // Off the event loop: the owner serves every attendee's tools from one thread.
   const keys = await rsaKeyAsync();
@@ -163,7 +173,11 @@ export async function selfSignedCert(subjectDn: string, months: number, nowMs: n
   ]);
   signCertificate(cert, keys.privatePem);
   const der = forge.asn1.toDer(pki.certificateToAsn1(cert)).getBytes();
-  return { derB64: Buffer.from(der, 'binary').toString('base64'), expires: Math.floor(expires / 1000) * 1000, notBefore: Math.floor(notBefore / 1000) * 1000 };
+  return {
+    derB64: Buffer.from(der, 'binary').toString('base64'),
+    expires: Math.floor(expires / 1000) * 1000,
+    notBefore: Math.floor(notBefore / 1000) * 1000,
+  };
 }
 
 /** `CN=a,O=b,ST=WA,C=US` -> attributes (escaped commas `\,` kept in values). */
@@ -172,7 +186,13 @@ export function parseDn(dn: string): { key: string; value: string }[] {
   for (const part of dn.split(/(?<!\\),/)) {
     const eq = part.indexOf('=');
     if (eq <= 0) continue;
-    out.push({ key: part.slice(0, eq).trim().toUpperCase(), value: part.slice(eq + 1).trim().replace(/\\,/g, ',') });
+    out.push({
+      key: part.slice(0, eq).trim().toUpperCase(),
+      value: part
+        .slice(eq + 1)
+        .trim()
+        .replace(/\\,/g, ','),
+    });
   }
   return out;
 }

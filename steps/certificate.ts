@@ -22,14 +22,46 @@ export function certSha256(cerBase64: string): string {
   return createHash('sha256').update(Buffer.from(cerBase64.trim(), 'base64')).digest('hex');
 }
 
-const sameSubject = (a: string, b: string) => a.split(',').map((s) => s.trim()).join(',') === b.split(',').map((s) => s.trim()).join(',');
+const sameSubject = (a: string, b: string) =>
+  a
+    .split(',')
+    .map((s) => s.trim())
+    .join(',') ===
+  b
+    .split(',')
+    .map((s) => s.trim())
+    .join(',');
 const certArgs = (ctx: Ctx) => ['-n', ctx.answers.certName, '--vault-name', ctx.answers.keyVaultName];
 /** The certificate's DER in base64, as the exported script reads it. */
-const CER = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
-  '--vault-name', '<answers.keyVaultName>', '--query', 'cer', '-o', 'tsv');
+const CER = az(
+  '<answers.subscriptionId>',
+  'keyvault',
+  'certificate',
+  'show',
+  '-n',
+  '<answers.certName>',
+  '--vault-name',
+  '<answers.keyVaultName>',
+  '--query',
+  'cer',
+  '-o',
+  'tsv',
+);
 /** Its key id, as the exported script reads it (a run takes it from the same read as the DER). */
-const KID = az('<answers.subscriptionId>', 'keyvault', 'certificate', 'show', '-n', '<answers.certName>',
-  '--vault-name', '<answers.keyVaultName>', '--query', 'kid', '-o', 'tsv');
+const KID = az(
+  '<answers.subscriptionId>',
+  'keyvault',
+  'certificate',
+  'show',
+  '-n',
+  '<answers.certName>',
+  '--vault-name',
+  '<answers.keyVaultName>',
+  '--query',
+  'kid',
+  '-o',
+  'tsv',
+);
 const showArgv = (ctx: Ctx, sub: string) => az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '-o', 'json');
 
 function outputsOf(kid: string, cer: string): Outputs {
@@ -45,10 +77,14 @@ async function existing(ctx: Ctx, sub: string): Promise<Outputs | undefined> {
   if (shown.exitCode !== 0 || !cert) return undefined;
   const subject = stringProp(cert, 'policy', 'x509CertificateProperties', 'subject') ?? '';
   if (!sameSubject(subject, ctx.answers.certSubject)) {
-    throw new Error(`Certificate ${ctx.answers.certName} exists with subject "${subject}", but certSubject is "${ctx.answers.certSubject}". Set certSubject to the existing subject, or choose another certName.`);
+    throw new Error(
+      `Certificate ${ctx.answers.certName} exists with subject "${subject}", but certSubject is "${ctx.answers.certSubject}". Set certSubject to the existing subject, or choose another certName.`,
+    );
   }
   if (prop(cert, 'attributes', 'enabled') === false) {
-    throw new Error(`Certificate ${ctx.answers.certName} is disabled: Ratify's KMP fails on a disabled certificate. Enable it (az keyvault certificate set-attributes --enabled true) or choose another certName.`);
+    throw new Error(
+      `Certificate ${ctx.answers.certName} is disabled: Ratify's KMP fails on a disabled certificate. Enable it (az keyvault certificate set-attributes --enabled true) or choose another certName.`,
+    );
   }
   const kid = stringProp(cert, 'kid');
   const cer = stringProp(cert, 'cer');
@@ -91,11 +127,14 @@ Notary Project trust policies) and the PEM content type, which
     // Found after a crash by its tag: the run's id read back.
     const tagged = az(sub, 'keyvault', 'certificate', 'show', ...certArgs(ctx), '--query', 'tags."ratify-runbook-run"', '-o', 'tsv');
     await ctx.willCreate({ ...cert, guard: readGuard(tagged, runIdOf(ctx)) });
-    await ctx.cmd.run(az(sub, 'keyvault', 'certificate', 'create', ...certArgs(ctx), '-p', `@${policyPath}`, ...tagArgs(ctx.runTag), '-o', 'none'), {
-      mutates: true,
-      guardedBy: showArgv(ctx, sub),
-      retry: propagationRetry,
-    });
+    await ctx.cmd.run(
+      az(sub, 'keyvault', 'certificate', 'create', ...certArgs(ctx), '-p', `@${policyPath}`, ...tagArgs(ctx.runTag), '-o', 'none'),
+      {
+        mutates: true,
+        guardedBy: showArgv(ctx, sub),
+        retry: propagationRetry,
+      },
+    );
     await ctx.created(cert);
 
     // One show per look: the DER appears once the certificate is issued, with its key id.
@@ -121,9 +160,6 @@ Notary Project trust policies) and the PEM content type, which
   shell: {
     keyId: (v) => [`${v}="$(${shellLine(KID)})"`],
     // What notation inspect shows as SHA256Fingerprint: the SHA-256 of the certificate's DER.
-    certSha256: (v) => [
-      `${v}="$(${shellLine(CER)} | base64 -d | sha256sum)"`,
-      `${v}="\${${v}%% *}"`,
-    ],
+    certSha256: (v) => [`${v}="$(${shellLine(CER)} | base64 -d | sha256sum)"`, `${v}="\${${v}%% *}"`],
   },
 });

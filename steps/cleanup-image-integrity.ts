@@ -87,8 +87,19 @@ async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
 }
 
 const showEnabled = (ctx: Ctx, sub: string) =>
-  az(sub, 'aks', 'show', '-g', ctx.answers.resourceGroup, '-n', ctx.answers.aksName,
-    '--query', 'securityProfile.imageIntegrity.enabled', '-o', 'tsv');
+  az(
+    sub,
+    'aks',
+    'show',
+    '-g',
+    ctx.answers.resourceGroup,
+    '-n',
+    ctx.answers.aksName,
+    '--query',
+    'securityProfile.imageIntegrity.enabled',
+    '-o',
+    'tsv',
+  );
 
 export const cleanupImageIntegrity = defineStep({
   id: 'cleanup-image-integrity',

@@ -83,8 +83,21 @@ A deleted vault that still holds the name is reported with the purge/recover cho
     if (existing) assertAccessModel(ctx, existing);
     else {
       await releaseDeletedName(ctx, sub);
-      const create = az(sub, 'keyvault', 'create', '-n', name, '-g', rg, ...locationArgs(ctx.answers.location),
-        '--enable-rbac-authorization', String(wantsRbac(ctx)), ...tagArgs(ctx.runTag), '-o', 'none');
+      const create = az(
+        sub,
+        'keyvault',
+        'create',
+        '-n',
+        name,
+        '-g',
+        rg,
+        ...locationArgs(ctx.answers.location),
+        '--enable-rbac-authorization',
+        String(wantsRbac(ctx)),
+        ...tagArgs(ctx.runTag),
+        '-o',
+        'none',
+      );
       const vault = { kind: 'keyVault', id, details: { subscription: sub, name, resourceGroup: rg } };
       await ctx.willCreate({ ...vault, guard: armGuard(id, apiVersions.vault, 'tag') });
       const guardedBy = az(sub, 'keyvault', 'show', '-n', name, '-g', rg, '-o', 'none');

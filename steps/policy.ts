@@ -52,9 +52,27 @@ async function ensureDefinition(ctx: Ctx, sub: string): Promise<{ id: string; ch
   const definition = { kind: 'policyDefinition', id: policyDefinitionId(sub, name), details: { subscription: sub, name } };
   if (!existing) await ctx.willCreate({ ...definition, guard: armGuard(definition.id, apiVersions.policyDefinition, 'description') });
   const created = await ctx.cmd.run(
-    az(sub, 'policy', 'definition', 'create', '--name', name, '--display-name', 'Ratify: only images with a verified signature',
+    az(
+      sub,
+      'policy',
+      'definition',
+      'create',
+      '--name',
+      name,
+      '--display-name',
+      'Ratify: only images with a verified signature',
       ...(description ? ['--description', description] : []),
-      '--rules', `@${rules}`, '--params', `@${params}`, '--mode', parts.mode, '--query', 'id', '-o', 'tsv'),
+      '--rules',
+      `@${rules}`,
+      '--params',
+      `@${params}`,
+      '--mode',
+      parts.mode,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
     // No --metadata: current az takes one JSON/shorthand value there and refuses key=value words,
     // older az took only key=value words; no spelling suits both (and Learn passes none).
     {
@@ -88,9 +106,27 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
   const assignment = { kind: 'policyAssignment', id: policyAssignmentId(scope, name), details: { subscription: sub, name, scope } };
   if (!existing) await ctx.willCreate({ ...assignment, guard: armGuard(assignment.id, apiVersions.policyAssignment, 'description') });
   const created = await ctx.cmd.run(
-    az(sub, 'policy', 'assignment', 'create', '--name', name, '--display-name', `Ratify signed images (${ctx.runTag})`,
+    az(
+      sub,
+      'policy',
+      'assignment',
+      'create',
+      '--name',
+      name,
+      '--display-name',
+      `Ratify signed images (${ctx.runTag})`,
       ...(description ? ['--description', description] : []),
-      '--policy', definition.id, '--scope', scope, '--params', `@${paramsPath}`, '--query', 'id', '-o', 'tsv'),
+      '--policy',
+      definition.id,
+      '--scope',
+      scope,
+      '--params',
+      `@${paramsPath}`,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
     {
       ...write,
       capture: 'assignmentId',

@@ -59,9 +59,10 @@ async function checkEntraIdCluster(ctx: Ctx, sub: string, problems: string[]): P
   // Ratify's chart creates ClusterRoles and ClusterRoleBindings.
   const canI = await ctx.cmd.run(['kubectl', 'auth', 'can-i', 'create', 'clusterrolebinding'], { mutates: false, allowFailure: true });
   if (!canI.planned && canI.stdout.trim() !== 'yes') {
-    const why = canI.stdout.trim() === 'no'
-      ? 'kubectl auth can-i create clusterrolebinding says no'
-      : `kubectl failed: ${(canI.stderr || canI.stdout).trim().slice(0, 200)}`;
+    const why =
+      canI.stdout.trim() === 'no'
+        ? 'kubectl auth can-i create clusterrolebinding says no'
+        : `kubectl failed: ${(canI.stderr || canI.stdout).trim().slice(0, 200)}`;
     problems.push(
       `Your Entra ID account cannot administer cluster ${ctx.answers.aksName} (${why}). Installing Ratify needs cluster-admin: ` +
         "membership in one of the cluster's aadProfile.adminGroupObjectIDs, " +
@@ -111,13 +112,27 @@ create clusterrolebinding\` must say yes.
 
     const { resourceGroup: rg, aksName } = ctx.answers;
     const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
-      shows: az(sub, 'aks', 'show', '-g', rg, '-n', aksName, '--query',
-        '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled, entraId: aadProfile.managed}'),
+      shows: az(
+        sub,
+        'aks',
+        'show',
+        '-g',
+        rg,
+        '-n',
+        aksName,
+        '--query',
+        '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled, entraId: aadProfile.managed}',
+      ),
     });
     if (cluster) {
       const k8s = stringProp(cluster.properties, 'currentKubernetesVersion') ?? stringProp(cluster.properties, 'kubernetesVersion') ?? '';
-      ctx.log(`cluster ${aksName}: Kubernetes ${k8s}, azure-policy add-on ${prop(cluster.properties, 'addonProfiles', 'azurepolicy', 'enabled') === true ? 'on' : 'off'}`);
-      if (!atLeast(k8s, '1.27.0')) problems.push(`Cluster ${aksName} runs Kubernetes ${k8s}; the azure-policy add-on needs >= 1.27: az aks upgrade -g ${rg} -n ${aksName} --kubernetes-version <version>`);
+      ctx.log(
+        `cluster ${aksName}: Kubernetes ${k8s}, azure-policy add-on ${prop(cluster.properties, 'addonProfiles', 'azurepolicy', 'enabled') === true ? 'on' : 'off'}`,
+      );
+      if (!atLeast(k8s, '1.27.0'))
+        problems.push(
+          `Cluster ${aksName} runs Kubernetes ${k8s}; the azure-policy add-on needs >= 1.27: az aks upgrade -g ${rg} -n ${aksName} --kubernetes-version <version>`,
+        );
     } else if (ctx.mode === 'run') {
       // A plan reads nothing; only a real run can say the cluster is missing.
       problems.push(

@@ -1,6 +1,13 @@
 import { defineStep, type ArmResource, type ShownCommand, type StepContext } from '../runner/step.js';
 import {
-  accessPolicyGranted, accessPolicyOf, assignedRoles, grantAccessPolicy, grantRole, missingPermissions, roleAssigned, type Permissions,
+  accessPolicyGranted,
+  accessPolicyOf,
+  assignedRoles,
+  grantAccessPolicy,
+  grantRole,
+  missingPermissions,
+  roleAssigned,
+  type Permissions,
 } from './_shared/access.js';
 import type { ShellTest } from '../runner/command-types.js';
 import { az, locationArgs, subscriptionOf, tagArgs } from './_shared/az.js';
@@ -98,8 +105,19 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
     if (!(await readFromCheck(ctx, 'identity', () => showIdentity(ctx, p)))) {
       const identity = { kind: 'identity', id: p.id, details: { subscription: p.sub, name: p.identityName, resourceGroup: p.rg } };
       await ctx.willCreate({ ...identity, guard: armGuard(p.id, apiVersions.identity, 'tag') });
-      const create = az(p.sub, 'identity', 'create', '-n', p.identityName, '-g', p.rg, ...locationArgs(ctx.answers.location),
-        ...tagArgs(ctx.runTag), '-o', 'none');
+      const create = az(
+        p.sub,
+        'identity',
+        'create',
+        '-n',
+        p.identityName,
+        '-g',
+        p.rg,
+        ...locationArgs(ctx.answers.location),
+        ...tagArgs(ctx.runTag),
+        '-o',
+        'none',
+      );
       await ctx.cmd.run(create, {
         mutates: true,
         retry: transientRetry,
@@ -133,10 +151,14 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
 
     if (missing.acrPull || missing.keyVault || !fic.matches) {
       // No fixed sleep (docs/errata.md#identity-propagation): poll until the new grants and the credential read back.
-      await ctx.waitFor('the role assignments and federated credential to propagate', async () => {
-        const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
-        return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
-      }, { timeoutMs: 10 * 60_000, intervalMs: 5_000, until: grantsVisible(p, identityObjectId, registry, ctx.answers.keyVaultName) });
+      await ctx.waitFor(
+        'the role assignments and federated credential to propagate',
+        async () => {
+          const [again, now] = await Promise.all([missingGrants(ctx, p, identityObjectId, registry), ficState(ctx, p.fic)]);
+          return now.planned || (!again.acrPull && !again.keyVault && now.matches) ? true : undefined;
+        },
+        { timeoutMs: 10 * 60_000, intervalMs: 5_000, until: grantsVisible(p, identityObjectId, registry, ctx.answers.keyVaultName) },
+      );
     }
     return { identityClientId, identityObjectId };
   },

@@ -1,11 +1,29 @@
 import { defineStep, type StepContext, type TeardownContext } from '../runner/step.js';
 import {
-  byoValidation, chartTls, chartVersionNotFound, externalDataTimeout, ficMismatch, helmFlags, helmRepo404, kmpNoSecretGet, kmpPkcs12,
-  kubeloginDeviceCode, missingKmp, workloadIdentityNotInjected,
+  byoValidation,
+  chartTls,
+  chartVersionNotFound,
+  externalDataTimeout,
+  ficMismatch,
+  helmFlags,
+  helmRepo404,
+  kmpNoSecretGet,
+  kmpPkcs12,
+  kubeloginDeviceCode,
+  missingKmp,
+  workloadIdentityNotInjected,
 } from './_shared/known-failures.js';
 import { renderRatifyValues } from './_shared/render.js';
 import {
-  addRepo, currentRelease, installedTests, NAMESPACE, newerChartPatch, RELEASE, removeIfPresent, upgradeInstall, valuesMatch,
+  addRepo,
+  currentRelease,
+  installedTests,
+  NAMESPACE,
+  newerChartPatch,
+  RELEASE,
+  removeIfPresent,
+  upgradeInstall,
+  valuesMatch,
 } from './ratify-install/helm.js';
 import { CURRENT_HELM_MAJOR, helmMajor, readHelmVersion, uninstallWaitFlag } from './_shared/helm.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
@@ -27,8 +45,17 @@ function values(ctx: Ctx): Promise<string> {
 }
 
 /** Ratify's CRDs (not removed by helm uninstall; list from Learn verify-with-ratify-aks "Clean up"). */
-const CRDS = ['stores', 'verifiers', 'certificatestores', 'policies', 'keymanagementproviders', 'namespacedkeymanagementproviders',
-  'namespacedpolicies', 'namespacedstores', 'namespacedverifiers'].map((name) => `${name}.config.ratify.deislabs.io`);
+const CRDS = [
+  'stores',
+  'verifiers',
+  'certificatestores',
+  'policies',
+  'keymanagementproviders',
+  'namespacedkeymanagementproviders',
+  'namespacedpolicies',
+  'namespacedstores',
+  'namespacedverifiers',
+].map((name) => `${name}.config.ratify.deislabs.io`);
 
 async function teardown(ctx: TeardownContext): Promise<void> {
   // Uninstalling Ratify while the policy is enforced breaks admission in scoped namespaces
@@ -38,7 +65,14 @@ async function teardown(ctx: TeardownContext): Promise<void> {
   const major = helmMajor((await readHelmVersion(ctx)) ?? '') ?? CURRENT_HELM_MAJOR;
   await removeIfPresent(ctx, ['helm', 'uninstall', RELEASE, '-n', NAMESPACE, uninstallWaitFlag(major)]);
   // The chart's KMP/Verifier/Store/Policy/Provider objects are Helm hooks: delete them and the CRDs (docs/errata.md#teardown).
-  await removeIfPresent(ctx, ['kubectl', 'delete', 'providers.externaldata.gatekeeper.sh', 'ratify-provider', 'ratify-mutation-provider', '--ignore-not-found']);
+  await removeIfPresent(ctx, [
+    'kubectl',
+    'delete',
+    'providers.externaldata.gatekeeper.sh',
+    'ratify-provider',
+    'ratify-mutation-provider',
+    '--ignore-not-found',
+  ]);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'crd', ...CRDS, '--ignore-not-found']);
   await removeIfPresent(ctx, ['kubectl', 'delete', 'secret', 'ratify-tls', '-n', NAMESPACE, '--ignore-not-found']);
 }
@@ -47,8 +81,10 @@ async function teardown(ctx: TeardownContext): Promise<void> {
 function reportNewer(ctx: Ctx, newer: string): string {
   const version = ctx.answers.ratifyChartVersion;
   if (newer !== 'none' && newer !== 'unknown') {
-    ctx.log(`the repository offers chart ${newer}, a newer patch of ${version}: set ratifyChartVersion: ${newer} to use it`
-      + ` (this run keeps ${version})`);
+    ctx.log(
+      `the repository offers chart ${newer}, a newer patch of ${version}: set ratifyChartVersion: ${newer} to use it` +
+        ` (this run keeps ${version})`,
+    );
   }
   return newer;
 }
@@ -107,7 +143,17 @@ it when it failed on permissions that have since propagated.
   },
   teardown,
   knownFailures: [
-    helmFlags, chartVersionNotFound, kubeloginDeviceCode, helmRepo404, chartTls, byoValidation, workloadIdentityNotInjected, ficMismatch,
-    kmpNoSecretGet, kmpPkcs12, missingKmp, externalDataTimeout,
+    helmFlags,
+    chartVersionNotFound,
+    kubeloginDeviceCode,
+    helmRepo404,
+    chartTls,
+    byoValidation,
+    workloadIdentityNotInjected,
+    ficMismatch,
+    kmpNoSecretGet,
+    kmpPkcs12,
+    missingKmp,
+    externalDataTimeout,
   ],
 });

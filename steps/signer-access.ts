@@ -22,7 +22,9 @@ function signer(ctx: Ctx) {
   };
 }
 
-const outputs = (rbac: boolean) => ({ signerAccess: rbac ? `rbac: ${SIGNER_ROLES.join(', ')}` : 'access-policy: certificates create get, keys sign' });
+const outputs = (rbac: boolean) => ({
+  signerAccess: rbac ? `rbac: ${SIGNER_ROLES.join(', ')}` : 'access-policy: certificates create get, keys sign',
+});
 
 export const signerAccess = defineStep({
   id: 'signer-access',

@@ -1,13 +1,28 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import {
-  externalDataTimeout, imagePull, kubeloginDeviceCode, missingKmp, noSignatureFound, noTrustPolicy, unsignedAdmitted, untrustedSigner,
+  externalDataTimeout,
+  imagePull,
+  kubeloginDeviceCode,
+  missingKmp,
+  noSignatureFound,
+  noTrustPolicy,
+  unsignedAdmitted,
+  untrustedSigner,
 } from './_shared/known-failures.js';
 import { NAMESPACES } from './_shared/kube.js';
 import { renderNamespace } from './_shared/render.js';
 import { removeCreated } from './_shared/teardown.js';
 import { readGuard } from './_shared/write-ahead.js';
 import {
-  admitSigned, deletePods, runPod, saveLogs, SIGNED_POD, UNSIGNED_POD, VERIFICATION_DENIAL, waitForViolation, waitRunning,
+  admitSigned,
+  deletePods,
+  runPod,
+  saveLogs,
+  SIGNED_POD,
+  UNSIGNED_POD,
+  VERIFICATION_DENIAL,
+  waitForViolation,
+  waitRunning,
 } from './verify/pods.js';
 import type { ShellTest } from '../runner/command-types.js';
 
@@ -33,8 +48,16 @@ async function ensureNamespace(ctx: Ctx): Promise<void> {
 async function scriptVerify(ctx: Ctx): Promise<void> {
   const ns = ctx.answers.demoNamespace;
   await ensureNamespace(ctx);
-  const admission = (name: string, image: string) =>
-    ['kubectl', 'run', name, '-n', ns, `--image=${image}`, '--restart=Never', '--dry-run=server'];
+  const admission = (name: string, image: string) => [
+    'kubectl',
+    'run',
+    name,
+    '-n',
+    ns,
+    `--image=${image}`,
+    '--restart=Never',
+    '--dry-run=server',
+  ];
   const check = async (what: string, argv: string[], until: ShellTest) =>
     ctx.waitFor(what, async () => ((await ctx.cmd.run(argv, { mutates: false, allowFailure: true })).planned ? true : undefined), {
       timeoutMs: 2 * 60_000,
@@ -117,6 +140,13 @@ under \`logs/\` and linked here.
     ];
   },
   knownFailures: [
-    kubeloginDeviceCode, imagePull, unsignedAdmitted, noSignatureFound, untrustedSigner, noTrustPolicy, missingKmp, externalDataTimeout,
+    kubeloginDeviceCode,
+    imagePull,
+    unsignedAdmitted,
+    noSignatureFound,
+    untrustedSigner,
+    noTrustPolicy,
+    missingKmp,
+    externalDataTimeout,
   ],
 });

@@ -59,8 +59,20 @@ async function readLastOutcome(stateDir: string): Promise<LastOutcome | undefine
   }
 }
 
-export async function writeLastOutcome(stateDir: string, command: LastOutcome['command'], outcome: AttendeeOutcome, now: Date): Promise<void> {
-  const data: LastOutcome = { command, exitCode: outcome.exitCode, endedAt: now.toISOString(), lastStep: outcome.lastStep, message: outcome.message, hint: outcome.hint };
+export async function writeLastOutcome(
+  stateDir: string,
+  command: LastOutcome['command'],
+  outcome: AttendeeOutcome,
+  now: Date,
+): Promise<void> {
+  const data: LastOutcome = {
+    command,
+    exitCode: outcome.exitCode,
+    endedAt: now.toISOString(),
+    lastStep: outcome.lastStep,
+    message: outcome.message,
+    hint: outcome.hint,
+  };
   await writeFileAtomic(join(stateDir, LAST_OUTCOME_FILE), `${JSON.stringify(data, null, 2)}\n`);
 }
 

@@ -24,7 +24,11 @@ export const collisionRules: readonly Rule[] = [
   { keys: ['keyVaultName'], scope: 'global', why: 'Key Vault names are global across Azure' },
   { keys: ['acrName'], scope: 'global', why: 'registry names are global across Azure (<name>.azurecr.io)' },
   { keys: ['policyName'], scope: 'subscription', why: 'policy definition names are unique per subscription' },
-  { keys: ['resourceGroup', 'aksName'], scope: 'subscription', why: 'a cluster name is unique in its resource group, and Ratify and the policy are cluster-wide' },
+  {
+    keys: ['resourceGroup', 'aksName'],
+    scope: 'subscription',
+    why: 'a cluster name is unique in its resource group, and Ratify and the policy are cluster-wide',
+  },
   { keys: ['resourceGroup', 'identityName'], scope: 'subscription', why: 'a managed identity name is unique in its resource group' },
   {
     keys: ['resourceGroup'],
@@ -47,14 +51,20 @@ export function findCollisions(attendees: readonly NamedAttendee[]): string[] {
       const subscription = String(attendee.values.subscriptionId ?? '').toLowerCase();
       const scope = rule.scope === 'global' ? '' : subscription;
       const key = `${scope}\u0000${parts.map((p) => String(p).toLowerCase()).join('\u0000')}`;
-      const group = groups.get(key) ?? { shown: rule.keys.map((k, i) => `${k} "${String(parts[i])}"`).join(' + '), scope: subscription, ids: [] };
+      const group = groups.get(key) ?? {
+        shown: rule.keys.map((k, i) => `${k} "${String(parts[i])}"`).join(' + '),
+        scope: subscription,
+        ids: [],
+      };
       group.ids.push(attendee.id);
       groups.set(key, group);
     }
     for (const group of groups.values()) {
       if (group.ids.length < 2) continue;
-      const where = rule.scope === 'global' ? '' : group.scope ? ` in subscription ${group.scope}` : ' in the host\'s subscription';
-      problems.push(`${group.shown} is shared by ${group.ids.map((id) => `"${id}"`).join(', ')}${where}: ${rule.why}. Put {{hash}}, {{suffix}} or {{slug attendee.id}} in it.`);
+      const where = rule.scope === 'global' ? '' : group.scope ? ` in subscription ${group.scope}` : " in the host's subscription";
+      problems.push(
+        `${group.shown} is shared by ${group.ids.map((id) => `"${id}"`).join(', ')}${where}: ${rule.why}. Put {{hash}}, {{suffix}} or {{slug attendee.id}} in it.`,
+      );
     }
   }
   return problems;

@@ -56,7 +56,13 @@ export async function workshopTeardown(io: Io, options: TeardownCommandOptions, 
 /** One batch per workshop dir at a time: a second one would run every attendee again into the same logs. */
 export const WORKSHOP_LOCK = 'workshop.lock';
 
-async function batch(io: Io, options: BatchCommandOptions | TeardownCommandOptions, task: AttendeeTask, steps: StepList, command: 'run' | 'teardown'): Promise<number> {
+async function batch(
+  io: Io,
+  options: BatchCommandOptions | TeardownCommandOptions,
+  task: AttendeeTask,
+  steps: StepList,
+  command: 'run' | 'teardown',
+): Promise<number> {
   const dir = resolve(io.cwd, options.dir);
   const file = await requireWorkshopFile(dir);
   const notice = (line: string) => writeLine(io.stderr, `! ${line}`);
@@ -79,7 +85,9 @@ async function lockedBatch(
 ): Promise<number> {
   const unknown = options.only.filter((id) => !file.attendees.includes(id.normalize('NFC')));
   if (unknown.length > 0) {
-    throw new UsageError(`Unknown attendee${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, [`The workshop's attendees: ${file.attendees.join(', ')}.`]);
+    throw new UsageError(`Unknown attendee${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, [
+      `The workshop's attendees: ${file.attendees.join(', ')}.`,
+    ]);
   }
   const states = await Promise.all(file.attendees.map((id) => readAttendeeState(dir, id)));
   let selected = options.only.length > 0 ? states.filter((s) => options.only.some((id) => id.normalize('NFC') === s.id)) : states;
@@ -88,10 +96,16 @@ async function lockedBatch(
   verifyTargets(selected, options.sandbox, dir);
 
   const ignored = ignoredAnswerVariables(io.env);
-  if (ignored.length > 0) writeLine(io.stderr, `! Ignoring ${ignored.join(', ')}: each attendee's answers come from DIR/<id>/answers.yaml only.`);
+  if (ignored.length > 0)
+    writeLine(io.stderr, `! Ignoring ${ignored.join(', ')}: each attendee's answers come from DIR/<id>/answers.yaml only.`);
 
   if (selected.length === 0) {
-    const why = command === 'teardown' ? 'no attendee has anything to tear down' : options.retryFailed ? 'no attendee has failed' : 'no attendee selected';
+    const why =
+      command === 'teardown'
+        ? 'no attendee has anything to tear down'
+        : options.retryFailed
+          ? 'no attendee has failed'
+          : 'no attendee selected';
     writeLine(io.stderr, `Nothing to ${command}: ${why}.`);
     if (options.json) io.stdout.write(await statusDocument(dir, states, steps));
     return ExitCode.done;
@@ -150,10 +164,17 @@ async function lockedBatch(
   if (failed.length === 0) {
     writeLine(io.stderr, `✔ ${command === 'run' ? 'All attendees done' : 'Teardown done for every attendee'} (${attendees.length}).`);
   } else {
-    writeLine(io.stderr, `✖ ${failed.length} of ${attendees.length} attendee(s) did not finish. Each one's output: ${join(dir, '<id>', 'logs', `workshop-${command}.log`)}`);
-    writeLine(io.stderr, `  → Fix the causes, then: ratify-runbook workshop ${command} --dir ${options.dir}${options.sandbox ? ' --sandbox' : ''} --retry-failed${command === 'teardown' ? ' --yes' : ''}`);
+    writeLine(
+      io.stderr,
+      `✖ ${failed.length} of ${attendees.length} attendee(s) did not finish. Each one's output: ${join(dir, '<id>', 'logs', `workshop-${command}.log`)}`,
+    );
+    writeLine(
+      io.stderr,
+      `  → Fix the causes, then: ratify-runbook workshop ${command} --dir ${options.dir}${options.sandbox ? ' --sandbox' : ''} --retry-failed${command === 'teardown' ? ' --yes' : ''}`,
+    );
   }
-  if (options.json) io.stdout.write(await statusDocument(dir, await Promise.all(file.attendees.map((id) => readAttendeeState(dir, id))), steps));
+  if (options.json)
+    io.stdout.write(await statusDocument(dir, await Promise.all(file.attendees.map((id) => readAttendeeState(dir, id))), steps));
   if (io.signal.aborted) return ExitCode.interrupted;
   return failed.length > 0 ? ExitCode.stepFailed : ExitCode.done;
 }

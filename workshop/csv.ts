@@ -56,7 +56,9 @@ export function parseCsv(input: string, origin: string): CsvResult {
         // After the closing quote only a separator or a line end may follow.
         const after = readUntilSeparator(text, i);
         if (after.text.trim() !== '') {
-          problems.push(`${origin}:${line}: unexpected text ${JSON.stringify(after.text.trim())} after a closing quote (write "" for a quote inside a quoted field).`);
+          problems.push(
+            `${origin}:${line}: unexpected text ${JSON.stringify(after.text.trim())} after a closing quote (write "" for a quote inside a quoted field).`,
+          );
         }
         i = after.end;
       } else {

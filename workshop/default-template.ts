@@ -13,7 +13,8 @@ export function defaultTemplatePath(): string {
     const candidate = join(dir, 'templates', 'workshop', 'answers.yaml');
     if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Could not find templates/workshop/answers.yaml of ratify-runbook (is the package installed completely?).');
+    if (parent === dir)
+      throw new Error('Could not find templates/workshop/answers.yaml of ratify-runbook (is the package installed completely?).');
     dir = parent;
   }
 }

@@ -177,7 +177,7 @@ function document(model: WorkflowModel, job: JobShape): string {
     '        default: false',
     'permissions:',
     '  contents: read',
-    '  id-token: write # azure/login exchanges the job\'s OIDC token for an Azure one: no secret to rotate',
+    "  id-token: write # azure/login exchanges the job's OIDC token for an Azure one: no secret to rotate",
     'concurrency:',
     `  group: ${CONCURRENCY_GROUP}`,
     '  cancel-in-progress: false',
@@ -244,15 +244,30 @@ function buildJob(): Lines {
       name: "Look for this commit's build",
       id: 'built',
       uses: ACTIONS.cacheRestore,
-      with: [['path', BUILD_CACHE_PATHS], ['key', BUILD_CACHE_KEY], ['lookup-only', 'true']],
+      with: [
+        ['path', BUILD_CACHE_PATHS],
+        ['key', BUILD_CACHE_KEY],
+        ['lookup-only', 'true'],
+      ],
     }),
-    step({ name: 'Set up Node.js 20', if: miss, uses: ACTIONS.setupNode, with: [['node-version', '20'], ['cache', 'npm']] }),
+    step({
+      name: 'Set up Node.js 20',
+      if: miss,
+      uses: ACTIONS.setupNode,
+      with: [
+        ['node-version', '20'],
+        ['cache', 'npm'],
+      ],
+    }),
     step({ name: 'Install and build the runbook from this repository', if: miss, run: ['npm ci --no-audit --no-fund', 'npm run build'] }),
     step({
       name: "Keep the build for the attendees' jobs",
       if: miss,
       uses: ACTIONS.cacheSave,
-      with: [['path', BUILD_CACHE_PATHS], ['key', BUILD_CACHE_KEY]],
+      with: [
+        ['path', BUILD_CACHE_PATHS],
+        ['key', BUILD_CACHE_KEY],
+      ],
     }),
   ];
   return [
@@ -284,7 +299,11 @@ function setupSteps(): Lines[] {
       name: 'Restore the runbook built by the first job',
       id: 'install',
       uses: ACTIONS.cacheRestore,
-      with: [['path', BUILD_CACHE_PATHS], ['key', BUILD_CACHE_KEY], ['fail-on-cache-miss', 'true']],
+      with: [
+        ['path', BUILD_CACHE_PATHS],
+        ['key', BUILD_CACHE_KEY],
+        ['fail-on-cache-miss', 'true'],
+      ],
     }),
   ];
 }
@@ -340,13 +359,21 @@ function restoreSteps(model: WorkflowModel): Lines[] {
     step({
       name: "Restore the attendee's state (ledger, answers, kubeconfig) from the newest saved attempt",
       uses: ACTIONS.cacheRestore,
-      with: [['path', STATE_CACHE_PATHS], ['key', state.key], ['restore-keys', state.restorePrefix]],
+      with: [
+        ['path', STATE_CACHE_PATHS],
+        ['key', state.key],
+        ['restore-keys', state.restorePrefix],
+      ],
     }),
     step({
       name: "Restore the attendee's simulated world (sandbox rehearsal)",
       if: SANDBOX_ON,
       uses: ACTIONS.cacheRestore,
-      with: [['path', WORLD_CACHE_PATHS], ['key', world.key], ['restore-keys', world.restorePrefix]],
+      with: [
+        ['path', WORLD_CACHE_PATHS],
+        ['key', world.key],
+        ['restore-keys', world.restorePrefix],
+      ],
     }),
   ];
 }
@@ -358,13 +385,19 @@ function saveSteps(model: WorkflowModel): Lines[] {
       name: "Save the attendee's state (also after a failure: the re-run resumes from it)",
       if: 'always()',
       uses: ACTIONS.cacheSave,
-      with: [['path', STATE_CACHE_PATHS], ['key', cacheKeys(model.workshopDir, 'state').key]],
+      with: [
+        ['path', STATE_CACHE_PATHS],
+        ['key', cacheKeys(model.workshopDir, 'state').key],
+      ],
     }),
     step({
       name: "Save the attendee's simulated world",
       if: `always() && ${SANDBOX_ON}`,
       uses: ACTIONS.cacheSave,
-      with: [['path', WORLD_CACHE_PATHS], ['key', cacheKeys(model.workshopDir, 'world').key]],
+      with: [
+        ['path', WORLD_CACHE_PATHS],
+        ['key', cacheKeys(model.workshopDir, 'world').key],
+      ],
     }),
   ];
 }

@@ -8,13 +8,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { writeFileAtomic } from '../checkpoints/atomic-write.js';
 import { LEDGER_FILE } from '../checkpoints/ledger.js';
 import { UsageError } from '../kernel/errors.js';
-import {
-  GENERATED_MARKER,
-  MAX_MATRIX_JOBS,
-  RUN_WORKFLOW_FILE,
-  TEARDOWN_WORKFLOW_FILE,
-  githubWorkflows,
-} from './github-actions.js';
+import { GENERATED_MARKER, MAX_MATRIX_JOBS, RUN_WORKFLOW_FILE, TEARDOWN_WORKFLOW_FILE, githubWorkflows } from './github-actions.js';
 import { requireWorkshopFile } from './workshop-file.js';
 
 export const DEFAULT_WORKFLOWS_DIR = join('.github', 'workflows');

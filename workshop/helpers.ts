@@ -42,7 +42,9 @@ export function truncate(value: string, length: number): string {
 export function stableHash(subscription: string, attendeeId: string, length = 6): string {
   const digest = createHash('sha256').update(`${subscription.toLowerCase()}/${attendeeId}`).digest();
   // Base 36 of the first 8 bytes: denser than hex for the same name budget.
-  const text = BigInt(`0x${digest.subarray(0, 8).toString('hex')}`).toString(36).padStart(13, '0');
+  const text = BigInt(`0x${digest.subarray(0, 8).toString('hex')}`)
+    .toString(36)
+    .padStart(13, '0');
   return text.slice(0, clampLength(length, 13, 'hash'));
 }
 
@@ -61,6 +63,7 @@ export function suffixOf(saved: string, length = 4): string {
 }
 
 function clampLength(length: number, max: number, helper: string): number {
-  if (!Number.isInteger(length) || length < 1 || length > max) throw new Error(`${helper}: length must be a whole number from 1 to ${max} (got ${length}).`);
+  if (!Number.isInteger(length) || length < 1 || length > max)
+    throw new Error(`${helper}: length must be a whole number from 1 to ${max} (got ${length}).`);
   return length;
 }

@@ -48,7 +48,10 @@ export async function initWorkshop(options: InitOptions): Promise<InitResult> {
   problems.push(...rosterProblems);
 
   const base = options.defaultTemplate ?? (await readDefaultTemplate());
-  const partial = options.templatePath === undefined ? undefined : { text: await readText(options.templatePath, 'template'), origin: options.templatePath };
+  const partial =
+    options.templatePath === undefined
+      ? undefined
+      : { text: await readText(options.templatePath, 'template'), origin: options.templatePath };
   const template = loadTemplate(base, partial, roster.columns);
   problems.push(...template.problems);
 
@@ -59,7 +62,9 @@ export async function initWorkshop(options: InitOptions): Promise<InitResult> {
     if (invalid) problems.push(`--subscription ${JSON.stringify(hostSubscription)} ${invalid}`);
   }
   if (previous?.hostSubscription && options.hostSubscription && previous.hostSubscription !== options.hostSubscription.trim()) {
-    notes.push(`The host subscription changed (${previous.hostSubscription} -> ${hostSubscription}): names built with {{hash}} change for attendees without their own subscriptionId.`);
+    notes.push(
+      `The host subscription changed (${previous.hostSubscription} -> ${hostSubscription}): names built with {{hash}} change for attendees without their own subscriptionId.`,
+    );
   }
 
   const suffixes: Record<string, string> = { ...previous?.suffixes };
@@ -87,7 +92,9 @@ export async function initWorkshop(options: InitOptions): Promise<InitResult> {
   const ids = new Set(roster.attendees.map((a) => a.id));
   for (const gone of previous?.attendees.filter((id) => !ids.has(id)) ?? []) {
     if (await exists(join(outDir, gone, LEDGER_FILE))) {
-      notes.push(`"${gone}" is no longer in the roster; ${join(outDir, gone)} was left as is. Remove what it created with: ratify-runbook teardown --state-dir ${join(outDir, gone)} --yes`);
+      notes.push(
+        `"${gone}" is no longer in the roster; ${join(outDir, gone)} was left as is. Remove what it created with: ratify-runbook teardown --state-dir ${join(outDir, gone)} --yes`,
+      );
     }
   }
 
@@ -119,7 +126,7 @@ export function formatAttendeeAnswers(result: RenderedAttendee, templatePath?: s
     `# ratify-runbook answers for workshop attendee "${result.attendee.id}", rendered by \`workshop init\``,
     `# from templates/workshop/answers.yaml${templatePath ? ` + ${templatePath}` : ''} and the roster.`,
     '# `workshop init` rewrites this file: change the template or the roster rather than this file.',
-    '# On the attendee\'s own machine: ratify-runbook run --answers answers.yaml',
+    "# On the attendee's own machine: ratify-runbook run --answers answers.yaml",
   ];
   for (const question of questions) {
     const value = result.explicit[question.key];
@@ -134,7 +141,9 @@ async function readText(path: string, what: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${path}: ${what} file not found.` : `${path}: cannot read the ${what} (${code ?? String(error)}).`);
+    throw new UsageError(
+      code === 'ENOENT' ? `${path}: ${what} file not found.` : `${path}: cannot read the ${what} (${code ?? String(error)}).`,
+    );
   }
 }
 

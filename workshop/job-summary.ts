@@ -28,7 +28,10 @@ async function main(argv: readonly string[]): Promise<void> {
   let teardown: TeardownRecord | undefined;
   if (workflow === 'teardown' && values['state-dir']) {
     // A damaged ledger was already reported by the teardown step itself: the summary just omits it.
-    teardown = await readLedger(values['state-dir']).then((l) => l?.teardown, () => undefined);
+    teardown = await readLedger(values['state-dir']).then(
+      (l) => l?.teardown,
+      () => undefined,
+    );
   }
   const attendee = values.attendee ?? '?';
   const outcome = values.outcome ?? 'unknown';

@@ -75,7 +75,12 @@ export function statusText(row: MatrixRow, now?: number): string {
 
 export function summaryText(byState: Partial<Record<RowState, number>>): string {
   const order: RowState[] = ['running', 'queued', 'done', 'failed', 'interrupted', 'in progress', 'not started', 'torn down', 'idle'];
-  return order.filter((s) => byState[s]).map((s) => `${byState[s]} ${s}`).join(' · ') || 'no attendees';
+  return (
+    order
+      .filter((s) => byState[s])
+      .map((s) => `${byState[s]} ${s}`)
+      .join(' · ') || 'no attendees'
+  );
 }
 
 export function duration(ms: number): string {
@@ -100,7 +105,10 @@ function legend(columns: readonly string[], width: number | undefined): string[]
 }
 
 /** Running and failed rows first, then the rest in roster order, within the height budget. */
-function visibleRows(matrix: Matrix, budget: number | undefined): { shown: MatrixRow[]; hidden: number; hiddenStates: Partial<Record<RowState, number>> } {
+function visibleRows(
+  matrix: Matrix,
+  budget: number | undefined,
+): { shown: MatrixRow[]; hidden: number; hiddenStates: Partial<Record<RowState, number>> } {
   if (budget === undefined || matrix.rows.length <= budget) return { shown: matrix.rows, hidden: 0, hiddenStates: {} };
   const rank = (r: MatrixRow) => (r.state === 'running' ? 0 : r.state === 'failed' || r.state === 'interrupted' ? 1 : 2);
   const keep = new Set([...matrix.rows].sort((a, b) => rank(a) - rank(b)).slice(0, budget - 1));

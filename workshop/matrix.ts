@@ -90,14 +90,16 @@ export function applyLedger(matrix: Matrix, id: string, ledger: LedgerData | und
   if (failed) row.hint = [ledger.steps[failed]?.error?.split('\n')[0], ledger.steps[failed]?.hints?.[0]].filter(Boolean).join(' → ');
   const teardown = ledger.teardown;
   // A run after the teardown (a step ending later) means the attendee is set up again.
-  const rerunSince = teardown?.endedAt !== undefined && Object.values(ledger.steps).some((r) => (r.endedAt ?? '') > (teardown.endedAt ?? ''));
+  const rerunSince =
+    teardown?.endedAt !== undefined && Object.values(ledger.steps).some((r) => (r.endedAt ?? '') > (teardown.endedAt ?? ''));
   if (teardown?.status === 'done' && !rerunSince) row.state = 'torn down';
   else if (teardown?.status === 'failed') {
     row.state = 'failed';
     row.hint = `teardown: ${teardown.error ?? 'failed'}`;
   } else if (active || locked) row.state = 'running';
   else if (failed) row.state = row.cells.get(failed) === 'failed' ? 'failed' : 'interrupted';
-  else if (matrix.columns.length > 0 && matrix.columns.every((c) => ['done', 'skipped'].includes(row.cells.get(c) ?? ''))) row.state = 'done';
+  else if (matrix.columns.length > 0 && matrix.columns.every((c) => ['done', 'skipped'].includes(row.cells.get(c) ?? '')))
+    row.state = 'done';
   else row.state = 'in progress';
 }
 

@@ -130,7 +130,9 @@ export function loadTemplate(base: TemplateText, partial: TemplateText | undefin
       const ast = handlebars.parse(entry.raw);
       for (const column of attendeeColumnsRead(ast)) {
         if (!known.has(column)) {
-          problems.push(`${entry.where}: ${key} reads attendee.${column}, but the roster has no "${column}" column (columns: ${[...known].join(', ')}).`);
+          problems.push(
+            `${entry.where}: ${key} reads attendee.${column}, but the roster has no "${column}" column (columns: ${[...known].join(', ')}).`,
+          );
         }
       }
       values.push({ key, source: entry.raw, where: entry.where, render: handlebars.compile(entry.raw, { strict: true, noEscape: true }) });
@@ -147,7 +149,13 @@ function attendeeColumnsRead(node: unknown, found = new Set<string>()): Set<stri
     for (const item of node) attendeeColumnsRead(item, found);
   } else if (node && typeof node === 'object') {
     const record = node as { type?: string; parts?: unknown; data?: boolean; loc?: unknown };
-    if (record.type === 'PathExpression' && !record.data && Array.isArray(record.parts) && record.parts[0] === 'attendee' && typeof record.parts[1] === 'string') {
+    if (
+      record.type === 'PathExpression' &&
+      !record.data &&
+      Array.isArray(record.parts) &&
+      record.parts[0] === 'attendee' &&
+      typeof record.parts[1] === 'string'
+    ) {
       found.add(record.parts[1]);
     }
     for (const [name, value] of Object.entries(node)) if (name !== 'loc') attendeeColumnsRead(value, found);
@@ -204,7 +212,9 @@ export function renderAttendee(template: AnswersTemplate, input: RenderInput): R
   const effective = resolved.values;
   // provision-base creates the resource group, which needs a region (steps/provision-base.ts).
   if (effective.createBaseResources === true && !effective.location && !problems.some((p) => p.includes(': location'))) {
-    problems.push(`${label}: location has no value, but createBaseResources is true and a new resource group needs one; add a location column or set location in the template.`);
+    problems.push(
+      `${label}: location has no value, but createBaseResources is true and a new resource group needs one; add a location column or set location in the template.`,
+    );
   }
   const explicit: Partial<Record<AnswerKey, AnswerScalar>> = {};
   for (const [key, provenance] of Object.entries(resolved.provenance) as [AnswerKey, { source: string }][]) {

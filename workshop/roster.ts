@@ -44,9 +44,10 @@ export async function readRoster(path: string, origin = path): Promise<RosterRes
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${origin}: roster file not found.` : `${origin}: cannot read the roster (${code ?? String(error)}).`, [
-      'Give a CSV with a header line (id,name,email,...) or a YAML list of attendees.',
-    ]);
+    throw new UsageError(
+      code === 'ENOENT' ? `${origin}: roster file not found.` : `${origin}: cannot read the roster (${code ?? String(error)}).`,
+      ['Give a CSV with a header line (id,name,email,...) or a YAML list of attendees.'],
+    );
   }
   return parseRoster(text, origin, formatOf(path, text));
 }
@@ -56,7 +57,11 @@ export function formatOf(path: string, text: string): RosterFormat {
   const ext = extname(path).toLowerCase();
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.csv') return 'csv';
-  const first = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
+  const first =
+    text
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== '' && !l.trim().startsWith('#')) ?? '';
   return /^\s*(-\s|attendees\s*:)/.test(first) ? 'yaml' : 'csv';
 }
 
@@ -91,7 +96,10 @@ export function parseRoster(text: string, origin: string, format: RosterFormat):
 /** The host reads the report top to bottom next to the file: keep it in line order. */
 function inLineOrder(problems: readonly string[], origin: string): string[] {
   const lineOf = (p: string) => (p.startsWith(`${origin}:`) ? Number.parseInt(p.slice(origin.length + 1), 10) || 0 : 0);
-  return problems.map((p, i) => ({ p, i, line: lineOf(p) })).sort((a, b) => a.line - b.line || a.i - b.i).map((x) => x.p);
+  return problems
+    .map((p, i) => ({ p, i, line: lineOf(p) }))
+    .sort((a, b) => a.line - b.line || a.i - b.i)
+    .map((x) => x.p);
 }
 
 interface Rows {
@@ -115,7 +123,8 @@ function csvRows(text: string, origin: string): Rows {
   const headerProblems: string[] = [];
   columns.forEach((name, index) => {
     if (name === '') headerProblems.push(`${origin}:${header.line}: column ${index + 1} of the header has no name.`);
-    else if (columns.indexOf(name) !== index) headerProblems.push(`${origin}:${header.line}: column "${name}" appears twice in the header.`);
+    else if (columns.indexOf(name) !== index)
+      headerProblems.push(`${origin}:${header.line}: column "${name}" appears twice in the header.`);
   });
   if (!columns.includes('id')) {
     headerProblems.push(
@@ -127,7 +136,9 @@ function csvRows(text: string, origin: string): Rows {
   for (const record of nonBlank.slice(1)) {
     const where = `${origin}:${record.line}`;
     if (record.fields.length !== columns.length) {
-      problems.push(`${where}: ${record.fields.length} fields, but the header has ${columns.length} (${columns.join(',')}); quote values that contain a comma.`);
+      problems.push(
+        `${where}: ${record.fields.length} fields, but the header has ${columns.length} (${columns.join(',')}); quote values that contain a comma.`,
+      );
       continue;
     }
     const fields: Record<string, string> = {};
@@ -153,7 +164,11 @@ function yamlRows(text: string, origin: string): Rows {
     return { columns: [], rows: [], problems: [] };
   }
   if (!isSeq(list)) {
-    return { columns: [], rows: [], problems: [`${origin}: a YAML roster is a list of attendees ("- id: alice" ...), or a mapping with an "attendees:" list.`] };
+    return {
+      columns: [],
+      rows: [],
+      problems: [`${origin}: a YAML roster is a list of attendees ("- id: alice" ...), or a mapping with an "attendees:" list.`],
+    };
   }
   const problems: string[] = [];
   const columns: string[] = [];
@@ -161,7 +176,9 @@ function yamlRows(text: string, origin: string): Rows {
   for (const item of list.items) {
     const where = `${origin}:${lineOf(item as Node)}`;
     if (!isMap(item)) {
-      problems.push(`${where}: each attendee must be a mapping like "- id: alice", not ${isScalar(item) ? `the value ${JSON.stringify(String(item.value))}` : 'a list'}.`);
+      problems.push(
+        `${where}: each attendee must be a mapping like "- id: alice", not ${isScalar(item) ? `the value ${JSON.stringify(String(item.value))}` : 'a list'}.`,
+      );
       continue;
     }
     const fields: Record<string, string> = {};

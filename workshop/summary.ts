@@ -3,7 +3,12 @@ import type { MatrixRow } from './matrix.js';
 import { cut, statusText } from './matrix-render.js';
 
 export function renderSummary(rows: readonly MatrixRow[], width?: number): string[] {
-  const table = rows.map((row) => [row.id, row.lastStep ?? '-', statusText(row), row.state === 'done' || row.state === 'torn down' ? '' : (row.hint ?? '')]);
+  const table = rows.map((row) => [
+    row.id,
+    row.lastStep ?? '-',
+    statusText(row),
+    row.state === 'done' || row.state === 'torn down' ? '' : (row.hint ?? ''),
+  ]);
   const head = ['attendee', 'last step', 'status', 'hint'];
   const widths = head.map((h, i) => Math.max([...h].length, ...table.map((r) => [...(r[i] ?? '')].length)));
   const format = (cells: readonly string[]) =>

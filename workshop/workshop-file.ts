@@ -61,7 +61,7 @@ export async function writeWorkshopFile(dir: string, file: WorkshopFile): Promis
   const header = [
     '# ratify-runbook workshop: written by `workshop init`; do not edit by hand.',
     '# suffixes are drawn once per attendee and never redrawn: deleting this file renames',
-    "# every resource that uses {{suffix}} on the next init.",
+    '# every resource that uses {{suffix}} on the next init.',
   ].join('\n');
   await writeFileAtomic(workshopFilePath(dir), `${header}\n${stringify(file)}`);
 }
@@ -78,7 +78,11 @@ function shapeProblem(data: unknown): string | undefined {
   if (file.version !== WORKSHOP_VERSION) return `version is ${JSON.stringify(file.version)}, expected ${WORKSHOP_VERSION}`;
   if (!Array.isArray(file.attendees) || !file.attendees.every((id) => typeof id === 'string')) return '"attendees" is not a list of ids';
   const suffixes = file.suffixes;
-  if (typeof suffixes !== 'object' || suffixes === null || Object.values(suffixes).some((s) => typeof s !== 'string' || !/^[a-z0-9]+$/.test(s))) {
+  if (
+    typeof suffixes !== 'object' ||
+    suffixes === null ||
+    Object.values(suffixes).some((s) => typeof s !== 'string' || !/^[a-z0-9]+$/.test(s))
+  ) {
     return '"suffixes" is not a map of id to suffix';
   }
   return undefined;

@@ -16,7 +16,13 @@ import { createLineView } from '../views/line-view.js';
 
 /** The read-only preflight step alone, with its findings printed; the ledger is not touched. */
 export default async function doctorCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('doctor', args, { ...option.answers, ...option.set, ...option.stateDir, ...option.sandbox, ...option.help });
+  const parsed = parseCommandArgs('doctor', args, {
+    ...option.answers,
+    ...option.set,
+    ...option.stateDir,
+    ...option.sandbox,
+    ...option.help,
+  });
   const sandbox = sandboxFlags(parsed);
   const stateDir = stateDirOf(io, parsed);
   const { steps } = await import('../../steps/index.js');

@@ -24,7 +24,9 @@ export default async function exportCommand(io: Io, args: readonly string[]): Pr
       if (!ledger) throw new Error('no ledger');
       notebook = await readFile(join(stateDir, NOTEBOOK_FILE), 'utf8');
     } catch {
-      throw new UsageError(`No notebook in ${stateDir}: nothing has run there yet.`, ['Run `ratify-runbook run` first, or pass --state-dir.']);
+      throw new UsageError(`No notebook in ${stateDir}: nothing has run there yet.`, [
+        'Run `ratify-runbook run` first, or pass --state-dir.',
+      ]);
     }
     io.stdout.write(notebook);
     return 0;

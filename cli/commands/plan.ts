@@ -13,7 +13,13 @@ const formats = ['text', 'json', 'sh', 'md'] as const;
 
 /** Prints what a run would do on a fresh world. Executes nothing; never prompts. */
 export default async function planCommand(io: Io, args: readonly string[]): Promise<number> {
-  const parsed = parseCommandArgs('plan', args, { ...option.answers, ...option.set, ...option.stateDir, format: { type: 'string' }, ...option.help });
+  const parsed = parseCommandArgs('plan', args, {
+    ...option.answers,
+    ...option.set,
+    ...option.stateDir,
+    format: { type: 'string' },
+    ...option.help,
+  });
   const format = oneOf(stringOption(parsed, 'format'), formats, '--format', 'text');
   const stateDir = stateDirOf(io, parsed);
   const { steps } = await import('../../steps/index.js');

@@ -51,7 +51,12 @@ export default async function runCommand(io: Io, args: readonly string[]): Promi
     from: stringOption(parsed, 'from'),
     only: stringOption(parsed, 'only'),
     serial: flag(parsed, 'serial'),
-    interactive: isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') }),
+    interactive: isInteractive({
+      stdinIsTTY: io.stdin.isTTY,
+      env: io.env,
+      nonInteractive: flag(parsed, 'non-interactive'),
+      yes: flag(parsed, 'yes'),
+    }),
     sandbox: sandboxFlags(parsed),
     json: flag(parsed, 'json'),
   });
@@ -92,7 +97,12 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   if (from) findStep(steps, from, '--from');
   if (only) findStep(steps, only, '--only');
   const clock = systemClock;
-  const state = await openStateDir(io, { stateDir, command: `ratify-runbook run`, target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
+  const state = await openStateDir(io, {
+    stateDir,
+    command: `ratify-runbook run`,
+    target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' },
+    clock,
+  });
   let profile: CloudProfile | undefined;
   try {
     // --only before its dependencies are done stops here: nothing asked, nothing run.
@@ -152,7 +162,10 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
         await view.idle();
       }
       if (result.outcome === 'quit') {
-        writeLine(io.stderr, `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`);
+        writeLine(
+          io.stderr,
+          `Stopped at your request. Run \`ratify-runbook run\` again to continue. Notebook: ${join(stateDir, NOTEBOOK_FILE)}`,
+        );
       } else {
         const skipped = summary?.skipped.length ?? 0;
         const done = skipped > 0 ? `Done, except ${skipped} skipped step(s)` : 'All steps done';

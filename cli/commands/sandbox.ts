@@ -12,7 +12,10 @@ import { stateDirOf } from '../state-dir.js';
  */
 export default async function sandboxCommand(io: Io, args: readonly string[]): Promise<number> {
   const [sub, ...rest] = args;
-  if (sub !== 'exec') throw new UsageError(`Unknown sandbox command "${sub ?? ''}".`, ['Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]']);
+  if (sub !== 'exec')
+    throw new UsageError(`Unknown sandbox command "${sub ?? ''}".`, [
+      'Usage: ratify-runbook sandbox exec [--state-dir DIR] -- COMMAND [ARGS...]',
+    ]);
   const dash = rest.indexOf('--');
   const own = dash === -1 ? rest : rest.slice(0, dash);
   const command = dash === -1 ? [] : rest.slice(dash + 1);
@@ -25,7 +28,8 @@ export default async function sandboxCommand(io: Io, args: readonly string[]): P
       throw new UsageError((error as Error).message);
     }
   }
-  if (command.length === 0) throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
+  if (command.length === 0)
+    throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
   const stateDir = stateDirOf(io, parsed);
   const { sandboxExec } = await import('../../sandbox/index.js');
   return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig'), ...(tools ? { tools } : {}) });

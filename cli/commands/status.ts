@@ -36,7 +36,8 @@ function printStatus(io: Io, ledger: LedgerData, steps: readonly Step[]): void {
       writeLine(io.stdout, `  ${' '.repeat(width)}  → ${renderInline(hint, chalk)}`);
     }
   }
-  if (ledger.teardown) writeLine(io.stdout, `Teardown: ${ledger.teardown.status}${ledger.teardown.error ? ` (${ledger.teardown.error})` : ''}`);
+  if (ledger.teardown)
+    writeLine(io.stdout, `Teardown: ${ledger.teardown.status}${ledger.teardown.error ? ` (${ledger.teardown.error})` : ''}`);
 }
 
 /**
@@ -67,4 +68,3 @@ async function checkCloud(io: Io, stateDir: string, ledger: LedgerData): Promise
     await profile.close();
   }
 }
-

@@ -33,7 +33,12 @@ export default async function teardownCommand(io: Io, args: readonly string[]): 
   return teardownRunbook(io, {
     stateDir: stateDirOf(io, parsed),
     yes: flag(parsed, 'yes'),
-    interactive: isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, nonInteractive: flag(parsed, 'non-interactive'), yes: flag(parsed, 'yes') }),
+    interactive: isInteractive({
+      stdinIsTTY: io.stdin.isTTY,
+      env: io.env,
+      nonInteractive: flag(parsed, 'non-interactive'),
+      yes: flag(parsed, 'yes'),
+    }),
     sandbox: sandboxFlags(parsed),
     sweep: flag(parsed, 'sweep'),
   });
@@ -69,7 +74,12 @@ function ledgerLines(steps: readonly Step[], ledger: LedgerData): string[] {
 export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): Promise<number> {
   const { stateDir, sandbox } = options;
   const clock = systemClock;
-  const state = await openStateDir(io, { stateDir, command: 'ratify-runbook teardown', target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' }, clock });
+  const state = await openStateDir(io, {
+    stateDir,
+    command: 'ratify-runbook teardown',
+    target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' },
+    clock,
+  });
   let profile: CloudProfile | undefined;
   try {
     if (!state.existed) {
@@ -136,7 +146,12 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
       }
     }
     if (sweep) {
-      unremovable.push(...(await removeMarked(sweep.ctx, extra.filter((m) => !isGrantOrPolicy(m)))));
+      unremovable.push(
+        ...(await removeMarked(
+          sweep.ctx,
+          extra.filter((m) => !isGrantOrPolicy(m)),
+        )),
+      );
       // What still carries the mark after both passes is reported, never silently left.
       const left = [...(await sweep.find()).map((m) => `${m.label} (${m.id})`), ...unremovable];
       if (left.length > 0) {

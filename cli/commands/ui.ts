@@ -92,10 +92,7 @@ export default async function uiCommand(io: Io, args: readonly string[]): Promis
   if (flag(parsed, 'exit-when-done')) {
     code = await Promise.race([session.firstAttempt(), interrupted.then(() => session.stop())]);
   } else {
-    const first = await Promise.race([
-      session.firstAttempt().then(() => 'done' as const),
-      interrupted.then(() => 'interrupted' as const),
-    ]);
+    const first = await Promise.race([session.firstAttempt().then(() => 'done' as const), interrupted.then(() => 'interrupted' as const)]);
     if (first === 'done') writeLine(io.stderr, 'The finished notebook stays served until Ctrl-C.');
     await interrupted;
     code = await session.stop();

@@ -64,7 +64,10 @@ async function init(io: Io, args: readonly string[]): Promise<number> {
   for (const note of result.notes) writeLine(io.stderr, `! ${note}`);
   writeLine(io.stderr, `✔ ${result.attendees.length} attendee(s) ready in ${resolve(io.cwd, out)}:`);
   for (const { attendee, explicit } of result.attendees) {
-    writeLine(io.stderr, `  ${attendee.id}: ${join(out, attendee.id, 'answers.yaml')} (vault ${String(explicit.keyVaultName ?? '-')}, registry ${String(explicit.acrName ?? '-')})`);
+    writeLine(
+      io.stderr,
+      `  ${attendee.id}: ${join(out, attendee.id, 'answers.yaml')} (vault ${String(explicit.keyVaultName ?? '-')}, registry ${String(explicit.acrName ?? '-')})`,
+    );
   }
   writeLine(io.stderr, `Rehearse offline: ratify-runbook workshop run --dir ${out} --sandbox`);
   return ExitCode.done;
@@ -162,7 +165,7 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
       // An attendee's state dir belongs to the workshop: its next commands are the workshop's.
       const next = [
         { command: `ratify-runbook workshop status --dir ${dirArg}`, what: 'where every attendee stands' },
-        { command: `ratify-runbook workshop teardown ${flags}`, what: "remove what the runbook created for every attendee" },
+        { command: `ratify-runbook workshop teardown ${flags}`, what: 'remove what the runbook created for every attendee' },
       ];
       const task: AttendeeTask = async (attendeeIo, attendee, events) => {
         await joinWorld();
@@ -182,7 +185,11 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
     const canAsk = isInteractive({ stdinIsTTY: io.stdin.isTTY, env: io.env, yes });
     const confirm = async (question: string): Promise<boolean> => {
       const { createInquirerPrompter } = await import('../../prompts/prompter.js');
-      return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({ key: 'teardown', message: question, default: false });
+      return createInquirerPrompter({ input: io.stdin, output: io.stderr, signal: io.signal }).confirm({
+        key: 'teardown',
+        message: question,
+        default: false,
+      });
     };
     const task: AttendeeTask = async (attendeeIo, attendee, events) => {
       await joinWorld();

@@ -175,7 +175,9 @@ export async function createListrView(stream: NodeJS.WriteStream, chalk: ChalkIn
         import('@listr2/prompt-adapter-inquirer'),
         import('../../prompts/prompter.js').then((m) => m.inquirerConfirmPrompt()),
       ]);
-      return (await task.prompt(ListrInquirerPromptAdapter as never).run(confirm as never, { message: question, default: defaultAnswer } as never)) as boolean;
+      return (await task
+        .prompt(ListrInquirerPromptAdapter as never)
+        .run(confirm as never, { message: question, default: defaultAnswer } as never)) as boolean;
     },
   };
 }

@@ -31,17 +31,31 @@ export const accountCommands: AzCommand[] = [
   {
     path: 'version',
     args: [],
-    run: (ctx) => ({ 'azure-cli': '2.67.0', 'azure-cli-core': '2.67.0', 'azure-cli-telemetry': '1.1.0', extensions: { ...ctx.world.extensions } }),
+    run: (ctx) => ({
+      'azure-cli': '2.67.0',
+      'azure-cli-core': '2.67.0',
+      'azure-cli-telemetry': '1.1.0',
+      extensions: { ...ctx.world.extensions },
+    }),
   },
   { path: 'account show', args: [{ names: '--name -n' }], run: (ctx) => accountView(ctx, ctx.sub.id) },
-  { path: 'account list', args: [{ names: '--all', kind: 'flag' }, { names: '--refresh', kind: 'flag' }], run: (ctx) => Object.keys(ctx.world.subscriptions).map((s) => accountView(ctx, s)) },
+  {
+    path: 'account list',
+    args: [
+      { names: '--all', kind: 'flag' },
+      { names: '--refresh', kind: 'flag' },
+    ],
+    run: (ctx) => Object.keys(ctx.world.subscriptions).map((s) => accountView(ctx, s)),
+  },
   {
     path: 'account set',
     args: [{ names: '--name -n', dest: 'name' }],
     run: (ctx, a) => {
       // `--subscription` is consumed globally and resolved into ctx.sub; -n also works.
       const wanted = str(a, 'name');
-      const target = wanted ? Object.values(ctx.world.subscriptions).find((s) => s.id === wanted || s.name.toLowerCase() === wanted.toLowerCase()) : ctx.sub;
+      const target = wanted
+        ? Object.values(ctx.world.subscriptions).find((s) => s.id === wanted || s.name.toLowerCase() === wanted.toLowerCase())
+        : ctx.sub;
       if (!target) throw cliError(`The subscription of '${wanted}' doesn't exist in cloud 'AzureCloud'.`);
       ctx.world.defaultSubscription = target.id;
       ctx.markDirty();
@@ -55,7 +69,17 @@ export const accountCommands: AzCommand[] = [
       const now = ctx.now();
       const exp = Math.floor(now / 1000) + 3600;
       const aud = str(a, 'resource') ?? list(a, 'scope')?.[0]?.replace(/\/?\.default$/, '/') ?? ARM_AUDIENCE;
-      const token = signJwt({ aud, oid: ctx.caller.objectId, tid: ctx.world.tenant.id, exp, upn: ctx.caller.name, appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46' }, ctx.world.tokenKey);
+      const token = signJwt(
+        {
+          aud,
+          oid: ctx.caller.objectId,
+          tid: ctx.world.tenant.id,
+          exp,
+          upn: ctx.caller.name,
+          appid: '04b07795-8ddb-461a-bbee-02f9e1bf7b46',
+        },
+        ctx.world.tokenKey,
+      );
       const d = new Date(exp * 1000);
       const pad = (n: number): string => String(n).padStart(2, '0');
       return {
@@ -114,12 +138,22 @@ export const accountCommands: AzCommand[] = [
     run: (ctx, a) => {
       const ns = str(a, 'namespace')!;
       const state = ctx.world.providers[`${ctx.sub.id}/${ns}`.toLowerCase()] ?? 'NotRegistered';
-      return { id: `${subId(ctx.sub.id)}/providers/${ns}`, namespace: ns, registrationPolicy: 'RegistrationRequired', registrationState: state, resourceTypes: [] };
+      return {
+        id: `${subId(ctx.sub.id)}/providers/${ns}`,
+        namespace: ns,
+        registrationPolicy: 'RegistrationRequired',
+        registrationState: state,
+        resourceTypes: [],
+      };
     },
   },
   {
     path: 'provider register',
-    args: [{ names: '--namespace -n', required: true }, { names: '--wait', kind: 'flag' }, { names: '--consent-to-permissions', kind: 'flag' }],
+    args: [
+      { names: '--namespace -n', required: true },
+      { names: '--wait', kind: 'flag' },
+      { names: '--consent-to-permissions', kind: 'flag' },
+    ],
     run: async (ctx, a) => {
       const ns = str(a, 'namespace')!;
       const key = `${ctx.sub.id}/${ns}`.toLowerCase();
@@ -133,12 +167,18 @@ export const accountCommands: AzCommand[] = [
   },
   {
     path: 'feature show',
-    args: [{ names: '--namespace', required: true }, { names: '--name -n', required: true }],
+    args: [
+      { names: '--namespace', required: true },
+      { names: '--name -n', required: true },
+    ],
     run: (ctx, a) => featureView(ctx, str(a, 'namespace')!, str(a, 'name')!),
   },
   {
     path: 'feature register',
-    args: [{ names: '--namespace', required: true }, { names: '--name -n', required: true }],
+    args: [
+      { names: '--namespace', required: true },
+      { names: '--name -n', required: true },
+    ],
     run: (ctx, a) => {
       const ns = str(a, 'namespace')!;
       const name = str(a, 'name')!;
@@ -149,7 +189,9 @@ export const accountCommands: AzCommand[] = [
         ctx.world.features[key] = 'Registered';
         ctx.markDirty();
       }
-      ctx.warn(`Once the feature '${name}' is registered, invoking 'az provider register -n ${ns}' is required to get the change propagated`);
+      ctx.warn(
+        `Once the feature '${name}' is registered, invoking 'az provider register -n ${ns}' is required to get the change propagated`,
+      );
       return featureView(ctx, ns, name);
     },
   },
@@ -181,21 +223,40 @@ export const accountCommands: AzCommand[] = [
   },
   {
     path: 'group create',
-    args: [{ names: '--name -n --resource-group -g', dest: 'name', required: true }, { names: '--location -l', required: true }, { names: '--tags', kind: 'list' }, { names: '--managed-by' }],
+    args: [
+      { names: '--name -n --resource-group -g', dest: 'name', required: true },
+      { names: '--location -l', required: true },
+      { names: '--tags', kind: 'list' },
+      { names: '--managed-by' },
+    ],
     run: (ctx, a) => {
       const name = str(a, 'name')!;
       const existing = getRg(ctx.world, ctx.sub.id, name);
       if (existing && existing.location !== str(a, 'location')) {
-        throw armError('InvalidResourceGroupLocation', `Invalid resource group location '${str(a, 'location')}'. The Resource group already exists in location '${existing.location}'.`);
+        throw armError(
+          'InvalidResourceGroupLocation',
+          `Invalid resource group location '${str(a, 'location')}'. The Resource group already exists in location '${existing.location}'.`,
+        );
       }
-      const rg = createResourceGroup(ctx.world, ctx.sub.id, existing?.name ?? name, str(a, 'location')!, ctx.now(), parseTags(list(a, 'tags')));
+      const rg = createResourceGroup(
+        ctx.world,
+        ctx.sub.id,
+        existing?.name ?? name,
+        str(a, 'location')!,
+        ctx.now(),
+        parseTags(list(a, 'tags')),
+      );
       ctx.markDirty();
       return flatten(rg, { keepProperties: true });
     },
   },
   {
     path: 'group delete',
-    args: [{ names: '--name -n --resource-group -g', dest: 'name', required: true }, { names: '--yes -y', kind: 'flag' }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--name -n --resource-group -g', dest: 'name', required: true },
+      { names: '--yes -y', kind: 'flag' },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       if (!bool(a, 'yes')) throw noTtyCancelled();
       const rg = getRg(ctx.world, ctx.sub.id, str(a, 'name')!);
@@ -217,11 +278,23 @@ export const accountCommands: AzCommand[] = [
   {
     path: 'extension list',
     args: [],
-    run: (ctx) => Object.entries(ctx.world.extensions).map(([name, version]) => ({ experimental: false, extensionType: 'whl', name, preview: true, version })),
+    run: (ctx) =>
+      Object.entries(ctx.world.extensions).map(([name, version]) => ({
+        experimental: false,
+        extensionType: 'whl',
+        name,
+        preview: true,
+        version,
+      })),
   },
   {
     path: 'extension add',
-    args: [{ names: '--name -n', required: true }, { names: '--upgrade', kind: 'flag' }, { names: '--yes -y', kind: 'flag' }, { names: '--allow-preview', kind: 'bool' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--upgrade', kind: 'flag' },
+      { names: '--yes -y', kind: 'flag' },
+      { names: '--allow-preview', kind: 'bool' },
+    ],
     run: (ctx, a) => {
       const name = str(a, 'name')!;
       if (name !== 'aks-preview') throw cliError(`No matching extensions for '${name}'. Use --debug for more information.`);

@@ -21,17 +21,21 @@ function requireRegistry(ctx: AzCtx, name: string): ArmResource {
   if (n !== name.toLowerCase()) ctx.warn("The login server endpoint suffix '.azurecr.io' is automatically omitted.");
   const r = findRegistry(ctx.world, n);
   if (!r || !r.id.toLowerCase().startsWith(`/subscriptions/${ctx.sub.id}/`.toLowerCase())) {
-    throw cliError(`The resource with name '${n}' and type 'Microsoft.ContainerRegistry/registries' could not be found in subscription '${ctx.sub.name} (${ctx.sub.id})'.`);
+    throw cliError(
+      `The resource with name '${n}' and type 'Microsoft.ContainerRegistry/registries' could not be found in subscription '${ctx.sub.name} (${ctx.sub.id})'.`,
+    );
   }
   return r;
 }
 
-export const registryData = (world: AzCtx['world'], name: string): RegistryData => (world.registries[name.toLowerCase()] ??= { repositories: {}, runCounter: 0 });
+export const registryData = (world: AzCtx['world'], name: string): RegistryData =>
+  (world.registries[name.toLowerCase()] ??= { repositories: {}, runCounter: 0 });
 
 export const loginServerOf = (r: ArmResource): string => String(r.properties.loginServer);
 
 /** ACR data-plane errors as az prints them: `Error: <message>. Correlation ID: <id>.`, exit 1. */
-const registryError = (message: string): ToolError => cliError(`Error: ${message}. Correlation ID: ${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}.`);
+const registryError = (message: string): ToolError =>
+  cliError(`Error: ${message}. Correlation ID: ${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)}.`);
 
 /** `app:v1`, `app@sha256:..`, `acr1.azurecr.io/app:v1` -> parts. */
 export function parseImage(ref: string, loginServer?: string): { repo: string; tag?: string; digest?: string } {
@@ -49,7 +53,14 @@ const changeable = { deleteEnabled: true, listEnabled: true, readEnabled: true, 
 function tagView(repo: Repository, tag: string): Record<string, unknown> {
   const d = repo.tags[tag]!;
   const m = repo.manifests[d];
-  return { changeableAttributes: changeable, createdTime: netIso(m?.createdAt ?? 0), digest: d, lastUpdateTime: netIso(m?.createdAt ?? 0), name: tag, signed: false };
+  return {
+    changeableAttributes: changeable,
+    createdTime: netIso(m?.createdAt ?? 0),
+    digest: d,
+    lastUpdateTime: netIso(m?.createdAt ?? 0),
+    name: tag,
+    signed: false,
+  };
 }
 
 function manifestView(repo: Repository, m: Manifest): Record<string, unknown> {
@@ -63,7 +74,9 @@ function manifestView(repo: Repository, m: Manifest): Record<string, unknown> {
     lastUpdateTime: netIso(m.createdAt),
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     os: 'linux',
-    tags: Object.entries(repo.tags).filter(([, d]) => d === m.digest).map(([t]) => t),
+    tags: Object.entries(repo.tags)
+      .filter(([, d]) => d === m.digest)
+      .map(([t]) => t),
   };
 }
 
@@ -113,34 +126,68 @@ export const acrCommands: AzCommand[] = [
     run: (ctx, a) => {
       const rg = str(a, 'resourceGroup');
       return Object.values(ctx.world.arm)
-        .filter((r) => r.type === 'Microsoft.ContainerRegistry/registries' && r.id.toLowerCase().startsWith(`/subscriptions/${ctx.sub.id}/`.toLowerCase()) && (!rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)))
+        .filter(
+          (r) =>
+            r.type === 'Microsoft.ContainerRegistry/registries' &&
+            r.id.toLowerCase().startsWith(`/subscriptions/${ctx.sub.id}/`.toLowerCase()) &&
+            (!rg || r.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)),
+        )
         .map((r) => flatten(r));
     },
   },
   {
     path: 'acr create',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--sku', required: true, choices: ['Basic', 'Standard', 'Premium'] }, { names: '--location -l' }, { names: '--tags', kind: 'list' }, { names: '--admin-enabled', kind: 'bool' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--sku', required: true, choices: ['Basic', 'Standard', 'Premium'] },
+      { names: '--location -l' },
+      { names: '--tags', kind: 'list' },
+      { names: '--admin-enabled', kind: 'bool' },
+    ],
     run: async (ctx, a) => {
       const rg = requireRg(ctx, str(a, 'resourceGroup')!);
       const name = str(a, 'name')!;
-      if (!/^[a-zA-Z0-9]{5,50}$/.test(name)) throw cliError(`Registry names may contain only alpha numeric characters and must be between 5 and 50 characters`);
+      if (!/^[a-zA-Z0-9]{5,50}$/.test(name))
+        throw cliError(`Registry names may contain only alpha numeric characters and must be between 5 and 50 characters`);
       const existing = findRegistry(ctx.world, name);
       if (existing && !existing.id.toLowerCase().includes(`/resourcegroups/${rg.name.toLowerCase()}/`)) {
-        throw cliError(`The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`);
+        throw cliError(
+          `The registry DNS name ${name.toLowerCase()}.azurecr.io is already in use. You can check if the name is already claimed using following API: https://docs.microsoft.com/en-us/rest/api/containerregistry/registries/checknameavailability`,
+        );
       }
       await ctx.clock.sleep(ctx.latency.ms('armWrite'));
-      const r = existing ?? createRegistry(ctx.world, ctx.sub.id, rg.name, name, str(a, 'location') ?? rg.location ?? 'eastus', ctx.now(), parseTags(list(a, 'tags')), str(a, 'sku'));
+      const r =
+        existing ??
+        createRegistry(
+          ctx.world,
+          ctx.sub.id,
+          rg.name,
+          name,
+          str(a, 'location') ?? rg.location ?? 'eastus',
+          ctx.now(),
+          parseTags(list(a, 'tags')),
+          str(a, 'sku'),
+        );
       ctx.markDirty();
       return flatten(r);
     },
   },
   {
     path: 'acr login',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g' }, { names: '--expose-token -t', kind: 'flag' }, { names: '--username -u' }, { names: '--password -p' }, { names: '--suffix' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g' },
+      { names: '--expose-token -t', kind: 'flag' },
+      { names: '--username -u' },
+      { names: '--password -p' },
+      { names: '--suffix' },
+    ],
     run: (ctx, a) => {
       const reg = requireRegistry(ctx, str(a, 'name')!);
       const server = loginServerOf(reg);
-      if (bool(a, 'exposeToken') && (str(a, 'username') || str(a, 'password'))) throw cliError('`--expose-token` cannot be combined with `--username` or `--password`.');
+      if (bool(a, 'exposeToken') && (str(a, 'username') || str(a, 'password')))
+        throw cliError('`--expose-token` cannot be combined with `--username` or `--password`.');
       if (!bool(a, 'exposeToken')) {
         // No Docker daemon in the sandbox, as on most CI machines (docs/errata.md#registry-credentials).
         throw cliError(
@@ -148,13 +195,23 @@ export const acrCommands: AzCommand[] = [
         );
       }
       const token = signJwt(
-        { aud: server, oid: ctx.caller.objectId, tid: ctx.world.tenant.id, exp: Math.floor(ctx.now() / 1000) + 3 * 3600, 'grant_type': 'refresh_token', 'permissions': { actions: ['read', 'write', 'delete'] }, jti: hex(16) },
+        {
+          aud: server,
+          oid: ctx.caller.objectId,
+          tid: ctx.world.tenant.id,
+          exp: Math.floor(ctx.now() / 1000) + 3 * 3600,
+          grant_type: 'refresh_token',
+          permissions: { actions: ['read', 'write', 'delete'] },
+          jti: hex(16),
+        },
         ctx.world.tokenKey,
       );
       ctx.warn(
         'Note: The token in both the accessToken and refreshToken fields is an ACR Refresh Token, not an ACR Access Token. This ACR Refresh Token cannot be used directly to authenticate with registry APIs such as pushing/pulling images and listing repositories/tags. This ACR Refresh Token must be subsequently exchanged for an ACR Access.Please see https://aka.ms/acr/auth/oauth',
       );
-      ctx.warn(`You can perform manual login using the provided refresh token below, for example: 'docker login loginServer -u ${ACR_TOKEN_USER} -p refreshToken'`);
+      ctx.warn(
+        `You can perform manual login using the provided refresh token below, for example: 'docker login loginServer -u ${ACR_TOKEN_USER} -p refreshToken'`,
+      );
       return { accessToken: token, loginServer: server, refreshToken: token, username: ACR_TOKEN_USER };
     },
   },
@@ -183,14 +240,16 @@ export const acrCommands: AzCommand[] = [
       const remote = /^(https?:\/\/|git@|oci:\/\/)/.test(source) || /\.git(#.*)?$/.test(source);
       if (!remote) {
         const dir = resolve(ctx.cwd, source);
-        if (!existsSync(dir)) throw cliError("Source location should be a local directory path or remote URL.");
+        if (!existsSync(dir)) throw cliError('Source location should be a local directory path or remote URL.');
         const dockerfile = str(a, 'file') ?? 'Dockerfile';
         if (statSync(dir).isDirectory() && !existsSync(join(dir, dockerfile))) throw cliError(`Unable to find '${dockerfile}'.`);
       }
       const data = registryData(ctx.world, reg.name);
       data.runCounter += 1;
       const runId = 'ca' + data.runCounter.toString(36);
-      const images = (list(a, 'image') ?? []).map((t) => t.replace(/\{\{\.Run\.ID\}\}/g, runId).replace(/\{\{\.Run\.Registry\}\}/g, server));
+      const images = (list(a, 'image') ?? []).map((t) =>
+        t.replace(/\{\{\.Run\.ID\}\}/g, runId).replace(/\{\{\.Run\.Registry\}\}/g, server),
+      );
       if (images.length === 0) ctx.warn("'--image or -t' is not provided. Skipping image push after build.");
       if (!remote) ctx.warn('Packing source code into tar to upload...');
       if (!remote) ctx.warn(`Uploading archived source code from '/tmp/build_archive_${hex(16)}.tar.gz'...`);
@@ -211,7 +270,13 @@ export const acrCommands: AzCommand[] = [
           const ref = parseImage(img, server);
           if (ref.repo.includes('.') && ref.repo.split('/')[0]!.includes('.')) throw cliError('Run failed');
           const digest = newDigest();
-          const repo = (data.repositories[ref.repo] ??= { name: ref.repo, createdAt: finished, updatedAt: finished, manifests: {}, tags: {} });
+          const repo = (data.repositories[ref.repo] ??= {
+            name: ref.repo,
+            createdAt: finished,
+            updatedAt: finished,
+            manifests: {},
+            tags: {},
+          });
           repo.manifests[digest] = { digest, createdAt: finished, size: 1000 + Math.floor(Math.random() * 2000), signatures: [], source };
           repo.tags[ref.tag ?? 'latest'] = digest;
           repo.updatedAt = finished;
@@ -223,9 +288,11 @@ export const acrCommands: AzCommand[] = [
       const ts = (ms: number): string => new Date(ms).toISOString().replace('T', ' ').replace(/-/g, '/').slice(0, 19);
       let log = `${ts(created)} Downloading source code...\n${ts(created)} Using acb_vol_${hex(4)}-${hex(2)}-${hex(2)}-${hex(2)}-${hex(6)} as the home volume\n${ts(created)} Setting up Docker configuration...\n${ts(created)} Successfully set up Docker configuration\n${ts(created)} Logging in to registry: ${server}\n${ts(created)} Successfully logged into ${server}\n${ts(created)} Executing step ID: build. Timeout(sec): 28800, Working directory: '', Network: ''\n${ts(created)} Scanning for dependencies...\n${ts(created)} Successfully scanned dependencies\n${ts(created)} Launching container with name: build\n`;
       for (const o of outputs) log += `Successfully tagged ${server}/${o.repository}:${o.tag}\n`;
-      for (const o of outputs) log += `${ts(finished)} Pushing image: ${server}/${o.repository}:${o.tag}, attempt 1\n${o.tag}: digest: ${o.digest} size: 1571\n`;
+      for (const o of outputs)
+        log += `${ts(finished)} Pushing image: ${server}/${o.repository}:${o.tag}, attempt 1\n${o.tag}: digest: ${o.digest} size: 1571\n`;
       log += `${ts(finished)} Successfully pushed image: ${outputs.map((o) => `${server}/${o.repository}:${o.tag}`).join(', ')}\n${ts(finished)} Step ID: build marked as successful (elapsed time in seconds: ${Math.max(1, Math.round((finished - created) / 1000))})\n${ts(finished)} The following dependencies were found:\n`;
-      for (const o of outputs) log += `${ts(finished)}\n- image:\n    registry: ${server}\n    repository: ${o.repository}\n    tag: ${o.tag}\n    digest: ${o.digest}\n  runtime-dependency:\n    registry: mcr.microsoft.com\n    repository: azurelinux/base/core\n    tag: "3.0"\n    digest: sha256:${hex(32)}\n  git: {}\n`;
+      for (const o of outputs)
+        log += `${ts(finished)}\n- image:\n    registry: ${server}\n    repository: ${o.repository}\n    tag: ${o.tag}\n    digest: ${o.digest}\n  runtime-dependency:\n    registry: mcr.microsoft.com\n    repository: azurelinux/base/core\n    tag: "3.0"\n    digest: sha256:${hex(32)}\n  git: {}\n`;
       log += `\nRun ID: ${runId} was successful after ${Math.max(1, Math.round((finished - created) / 1000))}s\n`;
       ctx.stdoutRaw(log);
       return null;
@@ -247,7 +314,8 @@ export const acrCommands: AzCommand[] = [
       const data = registryData(ctx.world, reg.name);
       const repoArg = str(a, 'repository');
       const image = str(a, 'image');
-      if ((repoArg === undefined) === (image === undefined)) throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+      if ((repoArg === undefined) === (image === undefined))
+        throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
       if (repoArg) {
         const repo = requireRepo(data, repoArg);
         return {
@@ -270,7 +338,13 @@ export const acrCommands: AzCommand[] = [
   },
   {
     path: 'acr repository show-tags',
-    args: [{ names: '--name -n', required: true }, { names: '--repository', required: true }, { names: '--detail', kind: 'flag' }, { names: '--orderby' }, { names: '--top' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--repository', required: true },
+      { names: '--detail', kind: 'flag' },
+      { names: '--orderby' },
+      { names: '--top' },
+    ],
     run: (ctx, a) => {
       const reg = requireRegistry(ctx, str(a, 'name')!);
       const repo = requireRepo(registryData(ctx.world, reg.name), str(a, 'repository')!);
@@ -286,7 +360,8 @@ export const acrCommands: AzCommand[] = [
       const data = registryData(ctx.world, reg.name);
       const repoArg = str(a, 'repository');
       const image = str(a, 'image');
-      if ((repoArg === undefined) === (image === undefined)) throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+      if ((repoArg === undefined) === (image === undefined))
+        throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
       if (!bool(a, 'yes')) throw cliError('Unable to prompt for confirmation as no tty available. Use --yes.');
       if (repoArg) {
         const repo = requireRepo(data, repoArg);
@@ -299,8 +374,12 @@ export const acrCommands: AzCommand[] = [
       const ref = parseImage(image!, loginServerOf(reg));
       const repo = requireRepo(data, ref.repo);
       const m = resolveManifest(repo, ref);
-      const tags = Object.entries(repo.tags).filter(([, d]) => d === m.digest).map(([t]) => t);
-      ctx.warn(`This operation will delete the manifest '${m.digest}' and all the following images: ${tags.map((t) => `'${ref.repo}:${t}'`).join(', ')}`);
+      const tags = Object.entries(repo.tags)
+        .filter(([, d]) => d === m.digest)
+        .map(([t]) => t);
+      ctx.warn(
+        `This operation will delete the manifest '${m.digest}' and all the following images: ${tags.map((t) => `'${ref.repo}:${t}'`).join(', ')}`,
+      );
       delete repo.manifests[m.digest];
       for (const t of tags) delete repo.tags[t];
       ctx.markDirty();
@@ -331,7 +410,13 @@ export const acrCommands: AzCommand[] = [
   },
   {
     path: 'acr manifest list-referrers',
-    args: [{ names: 'MANIFEST_ID', positional: true }, { names: '--registry -r' }, { names: '--name -n' }, { names: '--artifact-type' }, { names: '--recursive', kind: 'flag' }],
+    args: [
+      { names: 'MANIFEST_ID', positional: true },
+      { names: '--registry -r' },
+      { names: '--name -n' },
+      { names: '--artifact-type' },
+      { names: '--recursive', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       const { reg, ref } = manifestTarget(ctx, a);
       const repo = requireRepo(registryData(ctx.world, reg.name), ref.repo);
@@ -341,7 +426,10 @@ export const acrCommands: AzCommand[] = [
         manifests: m.signatures
           .filter(() => !type || type === 'application/vnd.cncf.notary.signature')
           .map((s) => ({
-            annotations: { 'io.cncf.notary.x509chain.thumbprint#S256': `["${s.certSha256}"]`, 'org.opencontainers.image.created': new Date(s.signedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+            annotations: {
+              'io.cncf.notary.x509chain.thumbprint#S256': `["${s.certSha256}"]`,
+              'org.opencontainers.image.created': new Date(s.signedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+            },
             artifactType: 'application/vnd.cncf.notary.signature',
             digest: s.digest,
             mediaType: 'application/vnd.oci.image.manifest.v1+json',
@@ -354,7 +442,12 @@ export const acrCommands: AzCommand[] = [
   },
   {
     path: 'acr manifest delete',
-    args: [{ names: 'MANIFEST_ID', positional: true }, { names: '--registry -r' }, { names: '--name -n' }, { names: '--yes -y', kind: 'flag' }],
+    args: [
+      { names: 'MANIFEST_ID', positional: true },
+      { names: '--registry -r' },
+      { names: '--name -n' },
+      { names: '--yes -y', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       const { reg, ref } = manifestTarget(ctx, a);
       if (!bool(a, 'yes')) throw cliError('Unable to prompt for confirmation as no tty available. Use --yes.');
@@ -377,7 +470,14 @@ export const acrCommands: AzCommand[] = [
   },
 ];
 
-function runView(reg: ArmResource, runId: string, status: string, created: number, finished: number, outputs: unknown[] | null): Record<string, unknown> {
+function runView(
+  reg: ArmResource,
+  runId: string,
+  status: string,
+  created: number,
+  finished: number,
+  outputs: unknown[] | null,
+): Record<string, unknown> {
   return {
     agentConfiguration: { cpu: 2 },
     agentPoolName: null,

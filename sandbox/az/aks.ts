@@ -2,8 +2,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import {
-  aadProfileOf, AKS_AAD_CLIENT_APP, AKS_AAD_SERVER_APP, createCluster, disableAzurePolicyAddon, disableImageIntegrity,
-  enableAzurePolicyAddon, enableImageIntegrity,
+  aadProfileOf,
+  AKS_AAD_CLIENT_APP,
+  AKS_AAD_SERVER_APP,
+  createCluster,
+  disableAzurePolicyAddon,
+  disableImageIntegrity,
+  enableAzurePolicyAddon,
+  enableImageIntegrity,
 } from '../world/cluster.js';
 import { guid } from '../world/ids.js';
 import { clusterPath } from '../kube/api/server.js';
@@ -78,7 +84,9 @@ function findAcrByNameOrId(ctx: AzCtx, nameOrId: string): ArmResource {
   const r = nameOrId.startsWith('/') ? getResource(ctx.world, nameOrId) : findRegistry(ctx.world, nameOrId);
   if (!r) {
     const name = nameOrId.split('/').pop() ?? nameOrId;
-    throw cliError(`The resource with name '${name}' and type 'Microsoft.ContainerRegistry/registries' could not be found in subscription '${ctx.sub.name} (${ctx.sub.id})'.`);
+    throw cliError(
+      `The resource with name '${name}' and type 'Microsoft.ContainerRegistry/registries' could not be found in subscription '${ctx.sub.name} (${ctx.sub.id})'.`,
+    );
   }
   return r;
 }
@@ -105,7 +113,13 @@ export function attachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): v
     id: `${acr.id}/providers/Microsoft.Authorization/roleAssignments/${name}`,
     name,
     type: 'Microsoft.Authorization/roleAssignments',
-    properties: { principalId: oid, principalType: 'ServicePrincipal', roleDefinitionId: roleDefinitionId(ctx.sub.id, role), scope: acr.id, createdOn: new Date(ctx.now()).toISOString() },
+    properties: {
+      principalId: oid,
+      principalType: 'ServicePrincipal',
+      roleDefinitionId: roleDefinitionId(ctx.sub.id, role),
+      scope: acr.id,
+      createdOn: new Date(ctx.now()).toISOString(),
+    },
     meta: { createdAt: ctx.now() },
   });
 }
@@ -125,7 +139,10 @@ function detachAcr(ctx: AzCtx, cluster: ArmResource, acr: ArmResource): void {
 function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   const covering = listByType(ctx.world, 'Microsoft.Authorization/policyAssignments').some((pa) => {
     const p = pa.properties as { policyDefinitionId?: string; scope?: string };
-    return (p.policyDefinitionId ?? '').toLowerCase().endsWith(IMAGE_INTEGRITY_INITIATIVE) && cluster.id.toLowerCase().startsWith(String(p.scope).toLowerCase());
+    return (
+      (p.policyDefinitionId ?? '').toLowerCase().endsWith(IMAGE_INTEGRITY_INITIATIVE) &&
+      cluster.id.toLowerCase().startsWith(String(p.scope).toLowerCase())
+    );
   });
   const sec = cluster.properties.securityProfile as Record<string, unknown>;
   if (covering && !(sec.imageIntegrity as { enabled?: boolean } | undefined)?.enabled) {
@@ -143,11 +160,23 @@ function entraIdUser(tenant: string): Record<string, unknown> {
   return {
     exec: {
       apiVersion: 'client.authentication.k8s.io/v1beta1',
-      args: ['get-token', '--environment', 'AzurePublicCloud', '--server-id', AKS_AAD_SERVER_APP, '--client-id', AKS_AAD_CLIENT_APP,
-        '--tenant-id', tenant, '--login', 'devicecode'],
+      args: [
+        'get-token',
+        '--environment',
+        'AzurePublicCloud',
+        '--server-id',
+        AKS_AAD_SERVER_APP,
+        '--client-id',
+        AKS_AAD_CLIENT_APP,
+        '--tenant-id',
+        tenant,
+        '--login',
+        'devicecode',
+      ],
       command: 'kubelogin',
       env: null,
-      installHint: '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
+      installHint:
+        '\nkubelogin is not installed which is required to connect to AAD enabled cluster.\n\n' +
         'To learn more, please go to https://aka.ms/aks/kubelogin\n',
       interactiveMode: 'IfAvailable',
       provideClusterInfo: false,
@@ -155,12 +184,19 @@ function entraIdUser(tenant: string): Record<string, unknown> {
   };
 }
 
-const ADDON_KEYS: Record<string, string> = { 'azure-policy': 'azurepolicy', monitoring: 'omsagent', 'azure-keyvault-secrets-provider': 'azureKeyvaultSecretsProvider' };
+const ADDON_KEYS: Record<string, string> = {
+  'azure-policy': 'azurepolicy',
+  monitoring: 'omsagent',
+  'azure-keyvault-secrets-provider': 'azureKeyvaultSecretsProvider',
+};
 
 export const aksCommands: AzCommand[] = [
   {
     path: 'aks show',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+    ],
     run: (ctx, a) => clusterView(requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!), previewApi(ctx)),
   },
   {
@@ -197,16 +233,29 @@ export const aksCommands: AzCommand[] = [
       const rg = requireRg(ctx, str(a, 'resourceGroup')!);
       const name = str(a, 'name')!;
       if (getResource(ctx.world, resourceId(ctx.sub.id, rg.name, 'Microsoft.ContainerService', 'managedClusters', name))) {
-        throw cliError(`The cluster '${name}' under resource group '${rg.name}' already exists. Please use command 'az aks update' to update the existing cluster, or select a different cluster name to create a new cluster.`);
+        throw cliError(
+          `The cluster '${name}' under resource group '${rg.name}' already exists. Please use command 'az aks update' to update the existing cluster, or select a different cluster name to create a new cluster.`,
+        );
       }
-      if (bool(a, 'enableWorkloadIdentity') && !bool(a, 'enableOidcIssuer')) throw cliError('Enabling workload identity requires enabling OIDC issuer (--enable-oidc-issuer).');
+      if (bool(a, 'enableWorkloadIdentity') && !bool(a, 'enableOidcIssuer'))
+        throw cliError('Enabling workload identity requires enabling OIDC issuer (--enable-oidc-issuer).');
       const addons = (str(a, 'enableAddons') ?? '').split(',').filter(Boolean);
       for (const ad of addons) if (!ADDON_KEYS[ad]) throw cliError(`Invalid addon name: ${ad}.`);
       const acr = str(a, 'attachAcr') ? findAcrByNameOrId(ctx, str(a, 'attachAcr')!) : undefined;
       await ctx.clock.sleep(ctx.latency.ms('aksUpdate'));
       const c = createCluster(
         ctx.world,
-        { sub: ctx.sub.id, rg: rg.name, name, location: str(a, 'location') ?? rg.location ?? 'eastus', oidc: bool(a, 'enableOidcIssuer') ?? false, workloadIdentity: bool(a, 'enableWorkloadIdentity') ?? false, azurePolicy: addons.includes('azure-policy'), imageIntegrity: false, tags: parseTags(list(a, 'tags')) },
+        {
+          sub: ctx.sub.id,
+          rg: rg.name,
+          name,
+          location: str(a, 'location') ?? rg.location ?? 'eastus',
+          oidc: bool(a, 'enableOidcIssuer') ?? false,
+          workloadIdentity: bool(a, 'enableWorkloadIdentity') ?? false,
+          azurePolicy: addons.includes('azure-policy'),
+          imageIntegrity: false,
+          tags: parseTags(list(a, 'tags')),
+        },
         ctx.now(),
       );
       if (acr) attachAcr(ctx, c, acr);
@@ -234,13 +283,27 @@ export const aksCommands: AzCommand[] = [
       // The image-integrity flags come from the aks-preview extension; without it
       // argparse does not know them.
       if (!ctx.world.extensions['aks-preview']) {
-        const bad = ['enableImageIntegrity', 'disableImageIntegrity'].filter((k) => bool(a, k)).map((k) => (k === 'enableImageIntegrity' ? '--enable-image-integrity' : '--disable-image-integrity'));
+        const bad = ['enableImageIntegrity', 'disableImageIntegrity']
+          .filter((k) => bool(a, k))
+          .map((k) => (k === 'enableImageIntegrity' ? '--enable-image-integrity' : '--disable-image-integrity'));
         if (bad.length) throw usageError(`unrecognized arguments: ${bad.join(' ')}`);
       }
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
-      const p = c.properties as Record<string, unknown> & { oidcIssuerProfile: { enabled: boolean; issuerURL?: string }; securityProfile: Record<string, unknown> };
-      const any = ['enableOidcIssuer', 'enableWorkloadIdentity', 'disableWorkloadIdentity', 'enableImageIntegrity', 'disableImageIntegrity'].some((k) => bool(a, k)) || str(a, 'attachAcr') || str(a, 'detachAcr') || list(a, 'tags');
-      if (!any) throw cliError('Please specify one or more of "--enable-oidc-issuer" or "--enable-workload-identity" or "--disable-workload-identity" or "--attach-acr" or "--detach-acr" or "--tags" or another update option.');
+      const p = c.properties as Record<string, unknown> & {
+        oidcIssuerProfile: { enabled: boolean; issuerURL?: string };
+        securityProfile: Record<string, unknown>;
+      };
+      const any =
+        ['enableOidcIssuer', 'enableWorkloadIdentity', 'disableWorkloadIdentity', 'enableImageIntegrity', 'disableImageIntegrity'].some(
+          (k) => bool(a, k),
+        ) ||
+        str(a, 'attachAcr') ||
+        str(a, 'detachAcr') ||
+        list(a, 'tags');
+      if (!any)
+        throw cliError(
+          'Please specify one or more of "--enable-oidc-issuer" or "--enable-workload-identity" or "--disable-workload-identity" or "--attach-acr" or "--detach-acr" or "--tags" or another update option.',
+        );
       if (bool(a, 'enableWorkloadIdentity') && !p.oidcIssuerProfile.enabled && !bool(a, 'enableOidcIssuer')) {
         throw cliError('Enabling workload identity requires enabling OIDC issuer (--enable-oidc-issuer).');
       }
@@ -248,7 +311,10 @@ export const aksCommands: AzCommand[] = [
       const detach = str(a, 'detachAcr') ? findAcrByNameOrId(ctx, str(a, 'detachAcr')!) : undefined;
       await ctx.clock.sleep(ctx.latency.ms('aksUpdate'));
       if (bool(a, 'enableOidcIssuer') && !p.oidcIssuerProfile.enabled) {
-        p.oidcIssuerProfile = { enabled: true, issuerURL: `https://${c.location}.oic.prod-aks.azure.com/${ctx.world.tenant.id}/${guid()}/` };
+        p.oidcIssuerProfile = {
+          enabled: true,
+          issuerURL: `https://${c.location}.oic.prod-aks.azure.com/${ctx.world.tenant.id}/${guid()}/`,
+        };
       }
       if (bool(a, 'enableWorkloadIdentity')) p.securityProfile.workloadIdentity = { enabled: true };
       if (bool(a, 'disableWorkloadIdentity')) p.securityProfile.workloadIdentity = { enabled: false };
@@ -270,7 +336,12 @@ export const aksCommands: AzCommand[] = [
   },
   {
     path: 'aks enable-addons',
-    args: [{ names: '--addons -a', required: true }, { names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--addons -a', required: true },
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: async (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const addons = str(a, 'addons')!.split(',');
@@ -280,7 +351,15 @@ export const aksCommands: AzCommand[] = [
       for (const ad of addons) {
         const key = ADDON_KEYS[ad]!;
         if (!profiles[key]?.enabled) {
-          profiles[key] = { enabled: true, config: null, identity: { clientId: guid(), objectId: guid(), resourceId: `/subscriptions/${ctx.sub.id}/resourcegroups/MC_x/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${key}-${c.name}` } } as never;
+          profiles[key] = {
+            enabled: true,
+            config: null,
+            identity: {
+              clientId: guid(),
+              objectId: guid(),
+              resourceId: `/subscriptions/${ctx.sub.id}/resourcegroups/MC_x/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${key}-${c.name}`,
+            },
+          } as never;
           if (key === 'azurepolicy') enableAzurePolicyAddon(ctx.world, c.id, ctx.now());
         }
       }
@@ -291,7 +370,12 @@ export const aksCommands: AzCommand[] = [
   },
   {
     path: 'aks disable-addons',
-    args: [{ names: '--addons -a', required: true }, { names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--addons -a', required: true },
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: async (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const profiles = (c.properties.addonProfiles ??= {}) as Record<string, { enabled: boolean; config: null }>;
@@ -337,11 +421,20 @@ export const aksCommands: AzCommand[] = [
       let doc: { clusters: Named[]; contexts: Named[]; users: Named[]; 'current-context'?: string; [k: string]: unknown } = { ...fresh };
       if (existsSync(file) && readFileSync(file, 'utf8').trim() !== '') {
         const old = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as typeof doc;
-        doc = { apiVersion: 'v1', kind: 'Config', preferences: {}, ...old, clusters: old.clusters ?? [], contexts: old.contexts ?? [], users: old.users ?? [] };
+        doc = {
+          apiVersion: 'v1',
+          kind: 'Config',
+          preferences: {},
+          ...old,
+          clusters: old.clusters ?? [],
+          contexts: old.contexts ?? [],
+          users: old.users ?? [],
+        };
         const merge = (key: 'clusters' | 'contexts' | 'users', item: Named): void => {
           const i = doc[key].findIndex((x) => x.name === item.name);
           if (i >= 0 && JSON.stringify(doc[key][i]) !== JSON.stringify(item)) {
-            if (!bool(a, 'overwriteExisting')) throw cliError(`A different object named ${item.name} already exists in your kubeconfig file.\nOverwrite? (y/n): `);
+            if (!bool(a, 'overwriteExisting'))
+              throw cliError(`A different object named ${item.name} already exists in your kubeconfig file.\nOverwrite? (y/n): `);
             doc[key][i] = item;
           } else if (i < 0) doc[key].push(item);
         };
@@ -358,25 +451,44 @@ export const aksCommands: AzCommand[] = [
   },
   {
     path: 'aks check-acr',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--acr', required: true }, { names: '--node-name' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--acr', required: true },
+      { names: '--node-name' },
+    ],
     run: (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const server = str(a, 'acr')!.toLowerCase();
       const acr = findRegistry(ctx.world, server.replace(/\.azurecr\.io$/, ''));
       const oid = kubeletOid(c);
-      const pull = acr !== undefined && listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').some((ra) => {
-        const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
-        return p.principalId === oid && acr.id.toLowerCase().startsWith(p.scope.toLowerCase()) && p.roleDefinitionId.endsWith(roleByName('AcrPull')!.guid);
-      });
+      const pull =
+        acr !== undefined &&
+        listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').some((ra) => {
+          const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
+          return (
+            p.principalId === oid &&
+            acr.id.toLowerCase().startsWith(p.scope.toLowerCase()) &&
+            p.roleDefinitionId.endsWith(roleByName('AcrPull')!.guid)
+          );
+        });
       const head = `[${new Date(ctx.now()).toISOString()}] Checking host name resolution (${server}): ${acr ? 'SUCCEEDED' : 'FAILED'}\n[${new Date(ctx.now()).toISOString()}] Checking ACR location matches cluster location: SUCCEEDED\n[${new Date(ctx.now()).toISOString()}] Checking managed identity...\n[${new Date(ctx.now()).toISOString()}] Validating image pull permission: `;
-      if (!pull) throw cliError(`${head}FAILED\n[${new Date(ctx.now()).toISOString()}] ACR ${server} rejected token exchange: ACR token exchange endpoint returned error status: 403. body: {"errors":[{"code":"DENIED","message":"authorization failed"}]}\nCommand exited with non-zero status 1`);
+      if (!pull)
+        throw cliError(
+          `${head}FAILED\n[${new Date(ctx.now()).toISOString()}] ACR ${server} rejected token exchange: ACR token exchange endpoint returned error status: 403. body: {"errors":[{"code":"DENIED","message":"authorization failed"}]}\nCommand exited with non-zero status 1`,
+        );
       ctx.stdoutRaw(`${head}SUCCEEDED\n[${new Date(ctx.now()).toISOString()}] Your cluster can pull images from ${server}!\n`);
       return null;
     },
   },
   {
     path: 'aks delete',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--yes -y', kind: 'flag' }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--yes -y', kind: 'flag' },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       if (!bool(a, 'yes')) throw noTtyCancelled();
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);

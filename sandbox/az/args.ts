@@ -42,7 +42,9 @@ export function parseArgs(command: string, tokens: readonly string[], specs: rea
   const positionals = specs.filter((s) => s.positional);
   const byName = new Map<string, ArgSpec>();
   for (const s of all) for (const n of s.names.split(' ')) byName.set(n, s);
-  const dest = (s: ArgSpec): string => s.dest ?? (s.positional ? s.names.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : camel(s.names.split(' ')[0]!));
+  const dest = (s: ArgSpec): string =>
+    s.dest ??
+    (s.positional ? s.names.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) : camel(s.names.split(' ')[0]!));
   const out: Parsed = {};
   const unrecognized: string[] = [];
   let i = 0;
@@ -96,14 +98,18 @@ export function parseArgs(command: string, tokens: readonly string[], specs: rea
         if (key === 'output') {
           throw usageError(`az ${command}: '${v}' is not a valid value for '--output'. Allowed values: ${spec.choices.join(', ')}.`);
         }
-        throw usageError(`argument ${spec.names.split(' ').join('/')}: invalid choice: '${v}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`);
+        throw usageError(
+          `argument ${spec.names.split(' ').join('/')}: invalid choice: '${v}' (choose from ${spec.choices.map((c) => `'${c}'`).join(', ')})`,
+        );
       }
       out[key] = v;
     }
   }
   const missing = specs.filter((s) => s.required && out[dest(s)] === undefined);
   if (missing.length > 0) {
-    throw usageError(`the following arguments are required: ${missing.map((s) => (s.positional ? `<${s.names}>` : s.names.split(' ').join('/'))).join(', ')}`);
+    throw usageError(
+      `the following arguments are required: ${missing.map((s) => (s.positional ? `<${s.names}>` : s.names.split(' ').join('/'))).join(', ')}`,
+    );
   }
   if (unrecognized.length > 0) throw usageError(`unrecognized arguments: ${unrecognized.join(' ')}`);
   return out;

@@ -25,7 +25,12 @@ function requireIdentity(ctx: AzCtx, rg: string, name: string): ArmResource {
 export const identityCommands: AzCommand[] = [
   {
     path: 'identity create',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }, { names: '--location -l' }, { names: '--tags', kind: 'list' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--location -l' },
+      { names: '--tags', kind: 'list' },
+    ],
     run: async (ctx, a) => {
       const rg = requireRg(ctx, str(a, 'resourceGroup')!);
       const name = str(a, 'name')!;
@@ -40,11 +45,18 @@ export const identityCommands: AzCommand[] = [
         name,
         type: 'Microsoft.ManagedIdentity/userAssignedIdentities',
         location: str(a, 'location') ?? rg.location ?? 'eastus',
-        tags: list(a, 'tags') ? parseTags(list(a, 'tags')) : existing?.tags ?? {},
+        tags: list(a, 'tags') ? parseTags(list(a, 'tags')) : (existing?.tags ?? {}),
         properties: { clientId, principalId, tenantId: ctx.world.tenant.id },
         meta: { createdAt: existing?.meta?.createdAt ?? ctx.now() },
       });
-      ctx.world.principals[principalId] = { objectId: principalId, type: 'ServicePrincipal', displayName: name, name: clientId, appId: clientId, identityId: id };
+      ctx.world.principals[principalId] = {
+        objectId: principalId,
+        type: 'ServicePrincipal',
+        displayName: name,
+        name: clientId,
+        appId: clientId,
+        identityId: id,
+      };
       ctx.markDirty();
       return view(res);
     },
@@ -56,7 +68,12 @@ export const identityCommands: AzCommand[] = [
       const ids = list(a, 'ids');
       if (ids?.[0]) {
         const r = getResource(ctx.world, ids[0]);
-        if (!r) throw resourceNotFound('Microsoft.ManagedIdentity/userAssignedIdentities', ids[0].split('/').pop() ?? '', ids[0].split('/')[4] ?? '');
+        if (!r)
+          throw resourceNotFound(
+            'Microsoft.ManagedIdentity/userAssignedIdentities',
+            ids[0].split('/').pop() ?? '',
+            ids[0].split('/')[4] ?? '',
+          );
         return view(r);
       }
       if (!str(a, 'name') || !str(a, 'resourceGroup')) throw cliError('(--name | --ids) are required');
@@ -106,7 +123,11 @@ export const identityCommands: AzCommand[] = [
         id: `${ident.id}/federatedIdentityCredentials/${name}`,
         name,
         type: 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials',
-        properties: { issuer: str(a, 'issuer')!, subject: str(a, 'subject')!, audiences: list(a, 'audiences') ?? ['api://AzureADTokenExchange'] },
+        properties: {
+          issuer: str(a, 'issuer')!,
+          subject: str(a, 'subject')!,
+          audiences: list(a, 'audiences') ?? ['api://AzureADTokenExchange'],
+        },
         meta: { createdAt: ctx.now() },
       });
       ctx.markDirty();
@@ -115,25 +136,44 @@ export const identityCommands: AzCommand[] = [
   },
   {
     path: 'identity federated-credential show',
-    args: [{ names: '--name -n', required: true }, { names: '--identity-name', required: true }, { names: '--resource-group -g', required: true }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--identity-name', required: true },
+      { names: '--resource-group -g', required: true },
+    ],
     run: (ctx, a) => {
       const ident = requireIdentity(ctx, str(a, 'resourceGroup')!, str(a, 'identityName')!);
       const r = getResource(ctx.world, `${ident.id}/federatedIdentityCredentials/${str(a, 'name')}`);
-      if (!r) throw resourceNotFound(`Microsoft.ManagedIdentity/userAssignedIdentities/${ident.name}/federatedIdentityCredentials`, str(a, 'name')!, str(a, 'resourceGroup')!);
+      if (!r)
+        throw resourceNotFound(
+          `Microsoft.ManagedIdentity/userAssignedIdentities/${ident.name}/federatedIdentityCredentials`,
+          str(a, 'name')!,
+          str(a, 'resourceGroup')!,
+        );
       return view(r);
     },
   },
   {
     path: 'identity federated-credential list',
-    args: [{ names: '--identity-name', required: true }, { names: '--resource-group -g', required: true }],
+    args: [
+      { names: '--identity-name', required: true },
+      { names: '--resource-group -g', required: true },
+    ],
     run: (ctx, a) => {
       const ident = requireIdentity(ctx, str(a, 'resourceGroup')!, str(a, 'identityName')!);
-      return listByType(ctx.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials').filter((r) => r.id.toLowerCase().startsWith(ident.id.toLowerCase() + '/')).map(view);
+      return listByType(ctx.world, 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials')
+        .filter((r) => r.id.toLowerCase().startsWith(ident.id.toLowerCase() + '/'))
+        .map(view);
     },
   },
   {
     path: 'identity federated-credential delete',
-    args: [{ names: '--name -n', required: true }, { names: '--identity-name', required: true }, { names: '--resource-group -g', required: true }, { names: '--yes -y', kind: 'flag' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--identity-name', required: true },
+      { names: '--resource-group -g', required: true },
+      { names: '--yes -y', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       if (!bool(a, 'yes')) throw noTtyCancelled();
       const ident = requireIdentity(ctx, str(a, 'resourceGroup')!, str(a, 'identityName')!);

@@ -17,11 +17,15 @@ import { resourceCommands } from './resource.js';
 import { roleCommands } from './role.js';
 
 const COMMANDS: AzCommand[] = [
-  ...accountCommands, ...keyvaultCommands, ...roleCommands, ...resourceCommands,
-  ...identityCommands, ...acrCommands, ...aksCommands, ...policyCommands,
-].sort(
-  (x, y) => y.path.split(' ').length - x.path.split(' ').length,
-);
+  ...accountCommands,
+  ...keyvaultCommands,
+  ...roleCommands,
+  ...resourceCommands,
+  ...identityCommands,
+  ...acrCommands,
+  ...aksCommands,
+  ...policyCommands,
+].sort((x, y) => y.path.split(' ').length - x.path.split(' ').length);
 
 function findCommand(args: readonly string[]): { cmd: AzCommand; rest: string[] } | undefined {
   for (const cmd of COMMANDS) {
@@ -37,7 +41,10 @@ function groupHelp(prefix: string[]): string {
     const w = c.path.split(' ');
     if (prefix.every((p, i) => w[i] === p) && w.length > prefix.length) subs.add(w[prefix.length]!);
   }
-  return `\nGroup\n    az ${prefix.join(' ')}\n\nSubgroups/Commands:\n${[...subs].sort().map((s) => `    ${s}`).join('\n')}\n`;
+  return `\nGroup\n    az ${prefix.join(' ')}\n\nSubgroups/Commands:\n${[...subs]
+    .sort()
+    .map((s) => `    ${s}`)
+    .join('\n')}\n`;
 }
 
 export async function runAz(t: ToolContext, args: readonly string[]): Promise<ToolResult> {
@@ -45,23 +52,46 @@ export async function runAz(t: ToolContext, args: readonly string[]): Promise<To
   let stderr = '';
   try {
     if (args.length === 0 || args[0] === '--help' || args[0] === '-h') return { stdout: groupHelp([]), stderr: '', exitCode: 0 };
-    if (args[0] === '--version') return { stdout: 'azure-cli                         2.67.0\n\ncore                              2.67.0\ntelemetry                          1.1.0\n', stderr: '', exitCode: 0 };
+    if (args[0] === '--version')
+      return {
+        stdout:
+          'azure-cli                         2.67.0\n\ncore                              2.67.0\ntelemetry                          1.1.0\n',
+        stderr: '',
+        exitCode: 0,
+      };
     const found = findCommand(args);
     if (!found) {
       let depth = 0;
-      while (depth < args.length && COMMANDS.some((c) => c.path.split(' ').slice(0, depth + 1).join(' ') === args.slice(0, depth + 1).join(' '))) depth++;
+      while (
+        depth < args.length &&
+        COMMANDS.some(
+          (c) =>
+            c.path
+              .split(' ')
+              .slice(0, depth + 1)
+              .join(' ') === args.slice(0, depth + 1).join(' '),
+        )
+      )
+        depth++;
       const word = args[depth];
-      if (word === undefined || word === '--help' || word === '-h') return { stdout: groupHelp(args.slice(0, depth)), stderr: '', exitCode: 0 };
+      if (word === undefined || word === '--help' || word === '-h')
+        return { stdout: groupHelp(args.slice(0, depth)), stderr: '', exitCode: 0 };
       throw usageError(`'${word}' is misspelled or not recognized by the system.`);
     }
     if (found.rest.includes('--help') || found.rest.includes('-h')) {
-      return { stdout: `\nCommand\n    az ${found.cmd.path}\n\nArguments\n${found.cmd.args.map((s) => `    ${s.names.split(' ').join(' ')}${s.required ? ' [Required]' : ''}`).join('\n')}\n`, stderr: '', exitCode: 0 };
+      return {
+        stdout: `\nCommand\n    az ${found.cmd.path}\n\nArguments\n${found.cmd.args.map((s) => `    ${s.names.split(' ').join(' ')}${s.required ? ' [Required]' : ''}`).join('\n')}\n`,
+        stderr: '',
+        exitCode: 0,
+      };
     }
     const parsed = parseArgs(found.cmd.path, found.rest, found.cmd.args);
     const subArg = str(parsed, 'subscription');
     const world = t.world;
     const sub = subArg
-      ? Object.values(world.subscriptions).find((s) => s.id.toLowerCase() === subArg.toLowerCase() || s.name.toLowerCase() === subArg.toLowerCase())
+      ? Object.values(world.subscriptions).find(
+          (s) => s.id.toLowerCase() === subArg.toLowerCase() || s.name.toLowerCase() === subArg.toLowerCase(),
+        )
       : world.subscriptions[world.defaultSubscription];
     if (!sub) throw cliError(`Subscription '${subArg}' not found. Check the spelling and casing and try again.`);
     const quiet = bool(parsed, 'onlyShowErrors') ?? false;

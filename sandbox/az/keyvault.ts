@@ -16,9 +16,38 @@ import { createHash } from 'node:crypto';
 /** Key Vault management plane and certificates, with az 2.x's output shapes. */
 
 const ALL_PERMS = {
-  keys: ['Get', 'List', 'Update', 'Create', 'Import', 'Delete', 'Recover', 'Backup', 'Restore', 'GetRotationPolicy', 'SetRotationPolicy', 'Rotate'],
+  keys: [
+    'Get',
+    'List',
+    'Update',
+    'Create',
+    'Import',
+    'Delete',
+    'Recover',
+    'Backup',
+    'Restore',
+    'GetRotationPolicy',
+    'SetRotationPolicy',
+    'Rotate',
+  ],
   secrets: ['Get', 'List', 'Set', 'Delete', 'Recover', 'Backup', 'Restore'],
-  certificates: ['Get', 'List', 'Update', 'Create', 'Import', 'Delete', 'Recover', 'Backup', 'Restore', 'ManageContacts', 'ManageIssuers', 'GetIssuers', 'ListIssuers', 'SetIssuers', 'DeleteIssuers'],
+  certificates: [
+    'Get',
+    'List',
+    'Update',
+    'Create',
+    'Import',
+    'Delete',
+    'Recover',
+    'Backup',
+    'Restore',
+    'ManageContacts',
+    'ManageIssuers',
+    'GetIssuers',
+    'ListIssuers',
+    'SetIssuers',
+    'DeleteIssuers',
+  ],
   storage: ['all'],
 };
 
@@ -26,7 +55,9 @@ export const vaultUri = (name: string): string => `https://${name.toLowerCase()}
 
 export function findVault(ctx: AzCtx, name: string, rg?: string): ArmResource | undefined {
   return listByType(ctx.world, 'Microsoft.KeyVault/vaults', ctx.sub.id).find(
-    (v) => v.name.toLowerCase() === name.toLowerCase() && (rg === undefined || v.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)),
+    (v) =>
+      v.name.toLowerCase() === name.toLowerCase() &&
+      (rg === undefined || v.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`)),
   );
 }
 
@@ -59,7 +90,12 @@ export function kvForbidden(ctx: AzCtx, vault: ArmResource, perm: Perm, objectPa
   const [kind, op] = perm.split('/') as [string, string];
   const caller = `appid=04b07795-8ddb-461a-bbee-02f9e1bf7b46;oid=${ctx.caller.objectId};iss=https://sts.windows.net/${ctx.world.tenant.id}/`;
   if (props.enableRbacAuthorization) {
-    const action = perm === 'keys/sign' ? 'Microsoft.KeyVault/vaults/keys/sign/action' : perm === 'secrets/get' ? 'Microsoft.KeyVault/vaults/secrets/getSecret/action' : `Microsoft.KeyVault/vaults/${kind}/${op === 'get' ? 'read' : op + '/action'}`;
+    const action =
+      perm === 'keys/sign'
+        ? 'Microsoft.KeyVault/vaults/keys/sign/action'
+        : perm === 'secrets/get'
+          ? 'Microsoft.KeyVault/vaults/secrets/getSecret/action'
+          : `Microsoft.KeyVault/vaults/${kind}/${op === 'get' ? 'read' : op + '/action'}`;
     const msg =
       `Caller is not authorized to perform action on resource.\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\n` +
       `Caller: ${caller}\nAction: '${action}'\nResource: '${vault.id.toLowerCase()}/${objectPath}'\nAssignment: (not found)\nDenyAssignmentId: null\nDecisionReason: null \nVault: ${vault.name};location=${vault.location}\n`;
@@ -85,10 +121,12 @@ export function dataPlaneVault(ctx: AzCtx, name: string, path: string): ArmResou
 }
 
 function authorize(ctx: AzCtx, vault: ArmResource, perm: Perm, objectPath: string): void {
-  if (!vaultAllows(ctx.world, vault, ctx.caller.objectId, perm, ctx.now(), ctx.latency.ms('rbacPropagation'))) throw kvForbidden(ctx, vault, perm, objectPath);
+  if (!vaultAllows(ctx.world, vault, ctx.caller.objectId, perm, ctx.now(), ctx.latency.ms('rbacPropagation')))
+    throw kvForbidden(ctx, vault, perm, objectPath);
 }
 
-export const vaultData = (ctx: { world: AzCtx['world'] }, name: string): VaultData => (ctx.world.vaults[name.toLowerCase()] ??= { certificates: {} });
+export const vaultData = (ctx: { world: AzCtx['world'] }, name: string): VaultData =>
+  (ctx.world.vaults[name.toLowerCase()] ??= { certificates: {} });
 
 export const latestVersion = (c: Certificate): CertVersion | undefined => c.versions[c.versions.length - 1];
 
@@ -103,7 +141,14 @@ function certNotFound(name: string): ToolError {
 const tsSec = (ms: number): string => pyIso(Math.floor(ms / 1000) * 1000).replace('.000000', '');
 
 function attributes(v: CertVersion): Record<string, unknown> {
-  return { created: tsSec(v.created), enabled: v.enabled, expires: tsSec(v.expires), notBefore: tsSec(v.notBefore), recoveryLevel: 'Recoverable+Purgeable', updated: tsSec(v.created) };
+  return {
+    created: tsSec(v.created),
+    enabled: v.enabled,
+    expires: tsSec(v.expires),
+    notBefore: tsSec(v.notBefore),
+    recoveryLevel: 'Recoverable+Purgeable',
+    updated: tsSec(v.created),
+  };
 }
 
 function thumb(v: CertVersion): { x509Thumbprint: string; x509ThumbprintHex: string } {
@@ -115,7 +160,7 @@ export function certView(vaultName: string, c: Certificate, v: CertVersion): Rec
   return {
     attributes: attributes(v),
     cer: v.cer,
-    contentType: ((v.policy.secretProperties as { contentType?: string } | undefined)?.contentType) ?? 'application/x-pkcs12',
+    contentType: (v.policy.secretProperties as { contentType?: string } | undefined)?.contentType ?? 'application/x-pkcs12',
     id: `${base}certificates/${c.name}/${v.version}`,
     kid: `${base}keys/${c.name}/${v.version}`,
     name: c.name,
@@ -131,17 +176,32 @@ export function certView(vaultName: string, c: Certificate, v: CertVersion): Rec
 }
 
 function versionItem(vaultName: string, c: Certificate, v: CertVersion): Record<string, unknown> {
-  return { attributes: attributes(v), id: `${vaultUri(vaultName)}certificates/${c.name}/${v.version}`, name: c.name, subject: '', tags: c.tags, ...thumb(v) };
+  return {
+    attributes: attributes(v),
+    id: `${vaultUri(vaultName)}certificates/${c.name}/${v.version}`,
+    name: c.name,
+    subject: '',
+    tags: c.tags,
+    ...thumb(v),
+  };
 }
 
 function normalisePolicy(raw: Record<string, unknown>): Record<string, unknown> {
   const issuer = { certificateTransparency: null, certificateType: null, ...(raw.issuerParameters as object) };
   const key = { curve: null, exportable: false, keySize: 2048, keyType: 'RSA', reuseKey: true, ...(raw.keyProperties as object) };
-  const x509 = { ekus: null, keyUsage: null, subjectAlternativeNames: null, validityInMonths: 12, ...(raw.x509CertificateProperties as object) };
+  const x509 = {
+    ekus: null,
+    keyUsage: null,
+    subjectAlternativeNames: null,
+    validityInMonths: 12,
+    ...(raw.x509CertificateProperties as object),
+  };
   return {
     issuerParameters: issuer,
     keyProperties: key,
-    lifetimeActions: raw.lifetimeActions ?? [{ action: { actionType: 'AutoRenew' }, trigger: { daysBeforeExpiry: 90, lifetimePercentage: null } }],
+    lifetimeActions: raw.lifetimeActions ?? [
+      { action: { actionType: 'AutoRenew' }, trigger: { daysBeforeExpiry: 90, lifetimePercentage: null } },
+    ],
     secretProperties: { contentType: 'application/x-pkcs12', ...(raw.secretProperties as object) },
     x509CertificateProperties: x509,
   };
@@ -226,12 +286,16 @@ export const keyvaultCommands: AzCommand[] = [
       const deleted = ctx.world.deletedVaults[name.toLowerCase()];
       if (deleted) {
         if (deleted.subscriptionId === ctx.sub.id) {
-          throw armError('ConflictError', 'A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft delete.');
+          throw armError(
+            'ConflictError',
+            'A vault with the same name already exists in deleted state. You need to either recover or purge existing key vault. Follow this link https://go.microsoft.com/fwlink/?linkid=2149745 for more information on soft delete.',
+          );
         }
         throw vaultNameInUse(name);
       }
       const other = findVaultGlobal(ctx, name);
-      if (other && other.id.toLowerCase() !== resourceId(ctx.sub.id, rg.name, 'Microsoft.KeyVault', 'vaults', name).toLowerCase()) throw vaultNameInUse(name);
+      if (other && other.id.toLowerCase() !== resourceId(ctx.sub.id, rg.name, 'Microsoft.KeyVault', 'vaults', name).toLowerCase())
+        throw vaultNameInUse(name);
       await ctx.clock.sleep(ctx.latency.ms('vaultCreate'));
       const now = ctx.now();
       // CLI >= 2.61 defaults --enable-rbac-authorization to true (Azure/azure-cli#29268). The
@@ -245,7 +309,9 @@ export const keyvaultCommands: AzCommand[] = [
         location: str(a, 'location') ?? rg.location ?? 'eastus',
         tags: parseTags(list(a, 'tags')),
         properties: {
-          accessPolicies: rbac ? [] : [{ applicationId: null, objectId: ctx.caller.objectId, permissions: ALL_PERMS, tenantId: ctx.world.tenant.id }],
+          accessPolicies: rbac
+            ? []
+            : [{ applicationId: null, objectId: ctx.caller.objectId, permissions: ALL_PERMS, tenantId: ctx.world.tenant.id }],
           createMode: null,
           enablePurgeProtection: bool(a, 'enablePurgeProtection') ?? null,
           enableRbacAuthorization: rbac,
@@ -285,7 +351,14 @@ export const keyvaultCommands: AzCommand[] = [
       if (rg) requireRg(ctx, rg);
       return listByType(ctx.world, 'Microsoft.KeyVault/vaults', ctx.sub.id)
         .filter((v) => !rg || v.id.toLowerCase().includes(`/resourcegroups/${rg.toLowerCase()}/`))
-        .map((v) => ({ id: v.id, location: v.location, name: v.name, resourceGroup: flatten(v).resourceGroup, tags: v.tags, type: v.type }));
+        .map((v) => ({
+          id: v.id,
+          location: v.location,
+          name: v.name,
+          resourceGroup: flatten(v).resourceGroup,
+          tags: v.tags,
+          type: v.type,
+        }));
     },
   },
   {
@@ -297,7 +370,14 @@ export const keyvaultCommands: AzCommand[] = [
         .map((d) => ({
           id: `/subscriptions/${d.subscriptionId}/providers/Microsoft.KeyVault/locations/${d.location}/deletedVaults/${d.name}`,
           name: d.name,
-          properties: { deletionDate: pyIso(d.deletedAt), location: d.location, purgeProtectionEnabled: null, scheduledPurgeDate: pyIso(d.deletedAt + 90 * 86400_000), tags: d.tags, vaultId: d.vaultId },
+          properties: {
+            deletionDate: pyIso(d.deletedAt),
+            location: d.location,
+            purgeProtectionEnabled: null,
+            scheduledPurgeDate: pyIso(d.deletedAt + 90 * 86400_000),
+            tags: d.tags,
+            vaultId: d.vaultId,
+          },
           type: 'Microsoft.KeyVault/deletedVaults',
         })),
   },
@@ -309,7 +389,14 @@ export const keyvaultCommands: AzCommand[] = [
       ctx.stderrRaw(
         'Warning! If you have soft-delete protection enabled on this key vault, you will not be able to reuse this key vault name until the key vault has been purged from the soft deleted state. Please see the following documentation for additional guidance.\nhttps://learn.microsoft.com/azure/key-vault/general/soft-delete-overview\n',
       );
-      ctx.world.deletedVaults[v.name.toLowerCase()] = { name: v.name, subscriptionId: ctx.sub.id, location: v.location ?? 'eastus', vaultId: v.id, deletedAt: ctx.now(), tags: v.tags ?? {} };
+      ctx.world.deletedVaults[v.name.toLowerCase()] = {
+        name: v.name,
+        subscriptionId: ctx.sub.id,
+        location: v.location ?? 'eastus',
+        vaultId: v.id,
+        deletedAt: ctx.now(),
+        tags: v.tags ?? {},
+      };
       deleteResource(ctx.world, v.id);
       ctx.markDirty();
       return null;
@@ -330,7 +417,12 @@ export const keyvaultCommands: AzCommand[] = [
   },
   {
     path: 'keyvault recover',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g' }, { names: '--location -l' }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g' },
+      { names: '--location -l' },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       const name = str(a, 'name')!;
       const d = ctx.world.deletedVaults[name.toLowerCase()];
@@ -355,16 +447,29 @@ export const keyvaultCommands: AzCommand[] = [
     ],
     run: (ctx, a) => {
       const v = requireVault(ctx, str(a, 'name'), str(a, 'resourceGroup'));
-      const props = v.properties as { enableRbacAuthorization?: boolean; accessPolicies: { objectId: string; permissions: Record<string, string[] | null>; applicationId: null; tenantId: string }[] };
+      const props = v.properties as {
+        enableRbacAuthorization?: boolean;
+        accessPolicies: { objectId: string; permissions: Record<string, string[] | null>; applicationId: null; tenantId: string }[];
+      };
       // azure-cli keyvault/custom.py set_policy refuses RBAC vaults with this text.
       if (props.enableRbacAuthorization) throw cliError("Cannot set policies to a vault with '--enable-rbac-authorization' specified");
       const oid = resolveObjectId(ctx, a);
       let p = props.accessPolicies.find((x) => x.objectId === oid);
       if (!p) {
-        p = { applicationId: null, objectId: oid, permissions: { certificates: null, keys: null, secrets: null, storage: null }, tenantId: ctx.world.tenant.id };
+        p = {
+          applicationId: null,
+          objectId: oid,
+          permissions: { certificates: null, keys: null, secrets: null, storage: null },
+          tenantId: ctx.world.tenant.id,
+        };
         props.accessPolicies.push(p);
       }
-      for (const [kind, arg] of [['keys', 'keyPermissions'], ['secrets', 'secretPermissions'], ['certificates', 'certificatePermissions'], ['storage', 'storagePermissions']] as const) {
+      for (const [kind, arg] of [
+        ['keys', 'keyPermissions'],
+        ['secrets', 'secretPermissions'],
+        ['certificates', 'certificatePermissions'],
+        ['storage', 'storagePermissions'],
+      ] as const) {
         const vals = list(a, arg);
         if (vals) p.permissions[kind] = vals;
       }
@@ -374,7 +479,14 @@ export const keyvaultCommands: AzCommand[] = [
   },
   {
     path: 'keyvault delete-policy',
-    args: [{ names: '--name -n', required: true }, { names: '--resource-group -g' }, { names: '--object-id' }, { names: '--upn' }, { names: '--spn' }, { names: '--no-wait', kind: 'flag' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--resource-group -g' },
+      { names: '--object-id' },
+      { names: '--upn' },
+      { names: '--spn' },
+      { names: '--no-wait', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       const v = requireVault(ctx, str(a, 'name'), str(a, 'resourceGroup'));
       const props = v.properties as { enableRbacAuthorization?: boolean; accessPolicies: { objectId: string }[] };
@@ -387,7 +499,14 @@ export const keyvaultCommands: AzCommand[] = [
   },
   {
     path: 'keyvault certificate create',
-    args: [{ names: '--name -n', required: true }, { names: '--vault-name', required: true }, { names: '--policy -p', required: true }, { names: '--disabled', kind: 'bool' }, { names: '--tags', kind: 'list' }, { names: '--validity' }],
+    args: [
+      { names: '--name -n', required: true },
+      { names: '--vault-name', required: true },
+      { names: '--policy -p', required: true },
+      { names: '--disabled', kind: 'bool' },
+      { names: '--tags', kind: 'list' },
+      { names: '--validity' },
+    ],
     run: async (ctx, a) => {
       const name = str(a, 'name')!;
       const vaultName = str(a, 'vaultName')!;
@@ -396,7 +515,11 @@ export const keyvaultCommands: AzCommand[] = [
       const data = vaultData(ctx, vaultName);
       const existing = data.certificates[name.toLowerCase()];
       if (existing?.deletedAt !== undefined) {
-        throw armError('Conflict', `Certificate ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the certificate can only be recovered or purged.`, { inner: 'ObjectIsDeletedButRecoverable' });
+        throw armError(
+          'Conflict',
+          `Certificate ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the certificate can only be recovered or purged.`,
+          { inner: 'ObjectIsDeletedButRecoverable' },
+        );
       }
       const policy = normalisePolicy(readPolicy(ctx, str(a, 'policy')!));
       const x509 = policy.x509CertificateProperties as { subject?: string; validityInMonths: number };
@@ -406,7 +529,12 @@ export const keyvaultCommands: AzCommand[] = [
       const now = ctx.now();
       const op = {
         cancellationRequested: false,
-        csr: 'MIICr' + createHash('sha256').update(name + now).digest('base64').replace(/=+$/, ''),
+        csr:
+          'MIICr' +
+          createHash('sha256')
+            .update(name + now)
+            .digest('base64')
+            .replace(/=+$/, ''),
         error: null,
         id: `${vaultUri(vaultName)}certificates/${name}/pending`,
         issuerParameters: policy.issuerParameters,
@@ -458,7 +586,9 @@ export const keyvaultCommands: AzCommand[] = [
       const vaultName = str(a, 'vaultName')!;
       const vault = dataPlaneVault(ctx, vaultName, 'certificates');
       authorize(ctx, vault, 'certificates/list', 'certificates');
-      return listCerts(ctx, vaultName).map((c) => versionItem(vaultName, c, latestVersion(c)!)).map((x) => ({ ...x, id: String(x.id).replace(/\/[0-9a-f]{32}$/, '') }));
+      return listCerts(ctx, vaultName)
+        .map((c) => versionItem(vaultName, c, latestVersion(c)!))
+        .map((x) => ({ ...x, id: String(x.id).replace(/\/[0-9a-f]{32}$/, '') }));
     },
   },
   {
@@ -482,7 +612,12 @@ export const keyvaultCommands: AzCommand[] = [
       authorize(ctx, vault, 'certificates/list', 'deletedcertificates');
       return Object.values(vaultData(ctx, vaultName).certificates)
         .filter((c) => c.deletedAt !== undefined)
-        .map((c) => ({ ...versionItem(vaultName, c, latestVersion(c)!), deletedDate: tsSec(c.deletedAt!), recoveryId: `${vaultUri(vaultName)}deletedcertificates/${c.name}`, scheduledPurgeDate: tsSec(c.deletedAt! + 90 * 86400_000) }));
+        .map((c) => ({
+          ...versionItem(vaultName, c, latestVersion(c)!),
+          deletedDate: tsSec(c.deletedAt!),
+          recoveryId: `${vaultUri(vaultName)}deletedcertificates/${c.name}`,
+          scheduledPurgeDate: tsSec(c.deletedAt! + 90 * 86400_000),
+        }));
     },
   },
   {
@@ -498,7 +633,12 @@ export const keyvaultCommands: AzCommand[] = [
       );
       c.deletedAt = ctx.now();
       ctx.markDirty();
-      return { ...certView(ref.vault, c, latestVersion(c)!), deletedDate: tsSec(c.deletedAt), recoveryId: `${vaultUri(ref.vault)}deletedcertificates/${c.name}`, scheduledPurgeDate: tsSec(c.deletedAt + 90 * 86400_000) };
+      return {
+        ...certView(ref.vault, c, latestVersion(c)!),
+        deletedDate: tsSec(c.deletedAt),
+        recoveryId: `${vaultUri(ref.vault)}deletedcertificates/${c.name}`,
+        scheduledPurgeDate: tsSec(c.deletedAt + 90 * 86400_000),
+      };
     },
   },
   {

@@ -62,11 +62,22 @@ function renderTable(v: unknown): string {
   if (rows.length === 0) return '';
   if (rows.every((r) => typeof r !== 'object')) return 'Result\n' + '-'.repeat(6) + '\n' + rows.map((r) => pyStr(r)).join('\n') + '\n';
   const cols: string[] = [];
-  for (const r of rows) for (const [k, val] of Object.entries(r as object)) if ((val === null || typeof val !== 'object') && !cols.includes(k) && k !== 'id') cols.push(k);
+  for (const r of rows)
+    for (const [k, val] of Object.entries(r as object))
+      if ((val === null || typeof val !== 'object') && !cols.includes(k) && k !== 'id') cols.push(k);
   const title = (k: string): string => k.charAt(0).toUpperCase() + k.slice(1);
-  const cells = rows.map((r) => cols.map((c) => { const x = (r as Record<string, unknown>)[c]; return x === null || x === undefined ? '' : pyStr(x); }));
+  const cells = rows.map((r) =>
+    cols.map((c) => {
+      const x = (r as Record<string, unknown>)[c];
+      return x === null || x === undefined ? '' : pyStr(x);
+    }),
+  );
   const widths = cols.map((c, i) => Math.max(title(c).length, ...cells.map((row) => row[i]!.length)));
-  const line = (vals: string[]): string => vals.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  const line = (vals: string[]): string =>
+    vals
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd() + '\n';
   return line(cols.map(title)) + line(widths.map((w) => '-'.repeat(w))) + cells.map(line).join('');
 }
 

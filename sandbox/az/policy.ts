@@ -34,15 +34,17 @@ function jsonArg(ctx: AzCtx, value: string, what: string): unknown {
  * a partial-value shorthand such as `category=Kubernetes` is refused; otherwise JSON or a full
  * shorthand object such as `{category:Kubernetes}`. The refusal is an argument error (exit 2).
  */
-const refusePartialShorthand = (option: string) => (value: string): void => {
-  if (/^[A-Za-z0-9_.\-\[\]]+=/.test(value)) {
-    throw usageError(
-      `Failed to parse '${option}' argument: AnyType args only support full value shorthand syntax, ` +
-        "please don't use partial value shorthand syntax. " +
-        "If it's a simple string, please wrap it with single quotes.",
-    );
-  }
-};
+const refusePartialShorthand =
+  (option: string) =>
+  (value: string): void => {
+    if (/^[A-Za-z0-9_.\-\[\]]+=/.test(value)) {
+      throw usageError(
+        `Failed to parse '${option}' argument: AnyType args only support full value shorthand syntax, ` +
+          "please don't use partial value shorthand syntax. " +
+          "If it's a simple string, please wrap it with single quotes.",
+      );
+    }
+  };
 
 function anyTypeArg(ctx: AzCtx, option: string, value: string): unknown {
   refusePartialShorthand(option)(value);
@@ -109,7 +111,13 @@ function recordDeletion(ctx: AzCtx, assignment: ArmResource): void {
   const scope = String(assignment.properties.scope).toLowerCase();
   for (const c of listByType(ctx.world, 'Microsoft.ContainerService/ManagedClusters')) {
     if (c.id.toLowerCase() === scope || c.id.toLowerCase().startsWith(scope + '/')) {
-      ctx.world.policySync.push({ assignmentId: assignment.id, clusterId: c.id, createdAt: assignment.meta?.createdAt ?? 0, deletedAt: ctx.now(), snapshot: JSON.parse(JSON.stringify(assignment)) as ArmResource });
+      ctx.world.policySync.push({
+        assignmentId: assignment.id,
+        clusterId: c.id,
+        createdAt: assignment.meta?.createdAt ?? 0,
+        deletedAt: ctx.now(),
+        snapshot: JSON.parse(JSON.stringify(assignment)) as ArmResource,
+      });
     }
   }
 }
@@ -133,7 +141,10 @@ export const policyCommands: AzCommand[] = [
       const name = str(a, 'name')!;
       const rules = jsonArg(ctx, str(a, 'rules')!, '--rules') as Record<string, unknown>;
       if (!rules || typeof rules !== 'object' || !('if' in rules) || !('then' in rules)) {
-        throw armError('InvalidPolicyRule', `Failed to parse policy rule: 'Could not find member 'if' on object of type 'PolicyRuleDefinition'.`);
+        throw armError(
+          'InvalidPolicyRule',
+          `Failed to parse policy rule: 'Could not find member 'if' on object of type 'PolicyRuleDefinition'.`,
+        );
       }
       const params = str(a, 'params') ? (jsonArg(ctx, str(a, 'params')!, '--params') as Record<string, unknown>) : null;
       const metadata = str(a, 'metadata') !== undefined ? anyTypeArg(ctx, '--metadata', str(a, 'metadata')!) : undefined;
@@ -149,7 +160,7 @@ export const policyCommands: AzCommand[] = [
           description: str(a, 'description') ?? null,
           displayName: str(a, 'displayName') ?? null,
           metadata: {
-            ...(metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? (metadata) : {}),
+            ...(metadata && typeof metadata === 'object' && !Array.isArray(metadata) ? metadata : {}),
             createdBy: ctx.caller.objectId,
             createdOn: new Date(existing?.meta?.createdAt ?? now).toISOString(),
             updatedBy: null,
@@ -184,7 +195,9 @@ export const policyCommands: AzCommand[] = [
     run: (ctx, a) => {
       const d = findDefinition(ctx, str(a, 'name')!);
       if (!d) return null;
-      const inUse = listByType(ctx.world, 'Microsoft.Authorization/policyAssignments').find((pa) => String(pa.properties.policyDefinitionId).toLowerCase() === d.id.toLowerCase());
+      const inUse = listByType(ctx.world, 'Microsoft.Authorization/policyAssignments').find(
+        (pa) => String(pa.properties.policyDefinitionId).toLowerCase() === d.id.toLowerCase(),
+      );
       if (inUse) {
         throw armError('PolicyDefinitionInUse', `The policy definition '${d.name}' is in use by the following assignments: [${inUse.id}]`);
       }
@@ -216,7 +229,10 @@ export const policyCommands: AzCommand[] = [
     run: async (ctx, a) => {
       const scope = scopeFor(ctx, str(a, 'scope'), str(a, 'resourceGroup'));
       if (!/^\/subscriptions\/[^/]+$/i.test(scope) && !getResource(ctx.world, scope)) {
-        throw armError('InvalidCreatePolicyAssignmentRequest', `The policy assignment scope '${scope}' is invalid or the resource does not exist.`);
+        throw armError(
+          'InvalidCreatePolicyAssignmentRequest',
+          `The policy assignment scope '${scope}' is invalid or the resource does not exist.`,
+        );
       }
       const policy = str(a, 'policy');
       const set = str(a, 'policySetDefinition');
@@ -235,10 +251,17 @@ export const policyCommands: AzCommand[] = [
         const declared = (def.properties.parameters ?? {}) as Record<string, { allowedValues?: unknown[] }>;
         for (const [k, v] of Object.entries(params)) {
           const decl = declared[k];
-          if (!decl) throw armError('UndefinedPolicyParameter', `The policy assignment '${name}' has a parameter '${k}' that is not defined in the policy definition '${def.name}'.`);
+          if (!decl)
+            throw armError(
+              'UndefinedPolicyParameter',
+              `The policy assignment '${name}' has a parameter '${k}' that is not defined in the policy definition '${def.name}'.`,
+            );
           const value = (v as { value?: unknown })?.value;
           if (decl.allowedValues && !decl.allowedValues.some((x) => String(x).toLowerCase() === String(value).toLowerCase())) {
-            throw armError('InvalidPolicyParameterValue', `The value '${String(value)}' is not allowed for policy parameter '${k}' in policy definition '${def.name}'. The allowed values are '${decl.allowedValues.join(', ')}'.`);
+            throw armError(
+              'InvalidPolicyParameterValue',
+              `The value '${String(value)}' is not allowed for policy parameter '${k}' in policy definition '${def.name}'. The allowed values are '${decl.allowedValues.join(', ')}'.`,
+            );
           }
         }
       }
@@ -258,9 +281,15 @@ export const policyCommands: AzCommand[] = [
           description: str(a, 'description') ?? null,
           displayName: str(a, 'displayName') ?? null,
           enforcementMode: str(a, 'enforcementMode') ?? 'Default',
-          metadata: { assignedBy: ctx.world.user.displayName, createdBy: ctx.caller.objectId, createdOn: new Date(now).toISOString(), updatedBy: null, updatedOn: null },
+          metadata: {
+            assignedBy: ctx.world.user.displayName,
+            createdBy: ctx.caller.objectId,
+            createdOn: new Date(now).toISOString(),
+            updatedBy: null,
+            updatedOn: null,
+          },
           nonComplianceMessages: null,
-          notScopes: (a.notScopes) ?? null,
+          notScopes: a.notScopes ?? null,
           parameters: params,
           policyDefinitionId: definitionId,
           scope,
@@ -285,7 +314,12 @@ export const policyCommands: AzCommand[] = [
   },
   {
     path: 'policy assignment list',
-    args: [{ names: '--scope' }, { names: '--resource-group -g' }, { names: '--disable-scope-strict-match', kind: 'flag' }, { names: '--policy' }],
+    args: [
+      { names: '--scope' },
+      { names: '--resource-group -g' },
+      { names: '--disable-scope-strict-match', kind: 'flag' },
+      { names: '--policy' },
+    ],
     run: (ctx, a) => {
       const scope = scopeFor(ctx, str(a, 'scope'), str(a, 'resourceGroup')).toLowerCase();
       const loose = bool(a, 'disableScopeStrictMatch') ?? false;
@@ -301,7 +335,14 @@ export const policyCommands: AzCommand[] = [
     // Compliance results are not simulated: the list is empty (the sandbox reports audit
     // violations in the cluster, on the constraint's status, instead).
     path: 'policy state list',
-    args: [{ names: '--resource' }, { names: '--resource-group -g' }, { names: '--policy-assignment -a' }, { names: '--filter' }, { names: '--top' }, { names: '--all', kind: 'flag' }],
+    args: [
+      { names: '--resource' },
+      { names: '--resource-group -g' },
+      { names: '--policy-assignment -a' },
+      { names: '--filter' },
+      { names: '--top' },
+      { names: '--all', kind: 'flag' },
+    ],
     run: () => [],
   },
   {

@@ -19,7 +19,7 @@ function generic(r: ArmResource): Record<string, unknown> {
     name: r.name,
     plan: null,
     properties: null,
-    provisioningState: (flatten(r).provisioningState) ?? 'Succeeded',
+    provisioningState: flatten(r).provisioningState ?? 'Succeeded',
     resourceGroup: rgOf(r.id) ?? null,
     sku: r.sku ?? null,
     tags: r.tags ?? {},
@@ -31,8 +31,11 @@ export const resourceCommands: AzCommand[] = [
   {
     path: 'resource list',
     args: [
-      { names: '--tag' }, { names: '--resource-group -g' }, { names: '--resource-type' },
-      { names: '--name -n' }, { names: '--location -l' },
+      { names: '--tag' },
+      { names: '--resource-group -g' },
+      { names: '--resource-type' },
+      { names: '--name -n' },
+      { names: '--location -l' },
     ],
     run: (ctx, a) => {
       const tag = str(a, 'tag');

@@ -69,7 +69,9 @@ export const roleCommands: AzCommand[] = [
       const oid = str(a, 'assigneeObjectId');
       if ((assignee === undefined) === (oid === undefined)) throw cliError('usage error: --assignee STRING | --assignee-object-id GUID');
       if (oid && !str(a, 'assigneePrincipalType')) {
-        ctx.warn('RBAC service might reject creating role assignment without --assignee-principal-type in the future. Better to specify --assignee-principal-type manually.');
+        ctx.warn(
+          'RBAC service might reject creating role assignment without --assignee-principal-type in the future. Better to specify --assignee-principal-type manually.',
+        );
       }
       const role = roleByName(str(a, 'role')!);
       if (!role) throw cliError(`Role '${str(a, 'role')}' doesn't exist.`);
@@ -78,22 +80,35 @@ export const roleCommands: AzCommand[] = [
       if (assignee) {
         principal = findPrincipal(ctx, assignee);
         if (!principal) {
-          throw cliError(`Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${assignee}'.`);
+          throw cliError(
+            `Cannot find user or service principal in graph database for '${assignee}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${assignee}'.`,
+          );
         }
       }
       const principalId = principal?.objectId ?? oid!;
-      const principalType = str(a, 'assigneePrincipalType') ?? principal?.type ?? findPrincipal(ctx, principalId)?.type ?? 'ServicePrincipal';
+      const principalType =
+        str(a, 'assigneePrincipalType') ?? principal?.type ?? findPrincipal(ctx, principalId)?.type ?? 'ServicePrincipal';
       if (!findPrincipal(ctx, principalId)) {
-        throw armError('PrincipalNotFound', `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${ctx.world.tenant.id}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`);
+        throw armError(
+          'PrincipalNotFound',
+          `Principal ${principalId.replace(/-/g, '')} does not exist in the directory ${ctx.world.tenant.id}. Check that you have the correct principal ID. If you are creating this principal and then immediately assigning a role, this error might be related to a replication delay. In this case, set the role assignment principalType property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype`,
+        );
       }
       if (!scopeOk(ctx, scope)) {
-        throw armError('InvalidResourceNamespace', `The resource namespace '${scope.split('/providers/')[1]?.split('/')[0] ?? ''}' is invalid.`);
+        throw armError(
+          'InvalidResourceNamespace',
+          `The resource namespace '${scope.split('/providers/')[1]?.split('/')[0] ?? ''}' is invalid.`,
+        );
       }
       const defId = roleDefinitionId(ctx.sub.id, role);
       // Idempotent: an existing assignment comes back from `list`.
       const existing = listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').find((ra) => {
         const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
-        return p.principalId === principalId && p.scope.toLowerCase() === scope.toLowerCase() && roleByName(p.roleDefinitionId)?.guid === role.guid;
+        return (
+          p.principalId === principalId &&
+          p.scope.toLowerCase() === scope.toLowerCase() &&
+          roleByName(p.roleDefinitionId)?.guid === role.guid
+        );
       });
       if (existing) return view(ctx, existing, true);
       const name = guid();
@@ -105,7 +120,11 @@ export const roleCommands: AzCommand[] = [
         name,
         type: 'Microsoft.Authorization/roleAssignments',
         properties: {
-          principalId, principalType, roleDefinitionId: defId, scope, createdOn: new Date(ctx.now()).toISOString(),
+          principalId,
+          principalType,
+          roleDefinitionId: defId,
+          scope,
+          createdOn: new Date(ctx.now()).toISOString(),
           description: str(a, 'description') ?? null,
         },
         meta: { createdAt: ctx.now() },
@@ -131,7 +150,10 @@ export const roleCommands: AzCommand[] = [
     run: (ctx, a) => {
       const who = str(a, 'assignee') ?? str(a, 'assigneeObjectId');
       const principal = who ? findPrincipal(ctx, who) : undefined;
-      if (who && !principal && str(a, 'assignee')) throw cliError(`Cannot find user or service principal in graph database for '${who}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${who}'.`);
+      if (who && !principal && str(a, 'assignee'))
+        throw cliError(
+          `Cannot find user or service principal in graph database for '${who}'. If the assignee is an appId, make sure the corresponding service principal is created with 'az ad sp create --id ${who}'.`,
+        );
       const role = str(a, 'role') ? roleByName(str(a, 'role')!) : undefined;
       if (str(a, 'role') && !role) throw cliError(`Role '${str(a, 'role')}' doesn't exist.`);
       const rg = str(a, 'resourceGroup');
@@ -157,7 +179,15 @@ export const roleCommands: AzCommand[] = [
   },
   {
     path: 'role assignment delete',
-    args: [{ names: '--ids', kind: 'list' }, { names: '--assignee' }, { names: '--assignee-object-id' }, { names: '--role' }, { names: '--scope' }, { names: '--resource-group -g' }, { names: '--yes -y', kind: 'flag' }],
+    args: [
+      { names: '--ids', kind: 'list' },
+      { names: '--assignee' },
+      { names: '--assignee-object-id' },
+      { names: '--role' },
+      { names: '--scope' },
+      { names: '--resource-group -g' },
+      { names: '--yes -y', kind: 'flag' },
+    ],
     run: (ctx, a) => {
       const ids = (a.ids as string[] | undefined) ?? [];
       let victims: ArmResource[] = [];
@@ -167,11 +197,16 @@ export const roleCommands: AzCommand[] = [
         const who = str(a, 'assignee') ?? str(a, 'assigneeObjectId');
         const role = str(a, 'role') ? roleByName(str(a, 'role')!) : undefined;
         const scope = str(a, 'scope');
-        if (!who && !role && !scope) throw usageError('usage error: please provide at least one of --ids, --assignee, --assignee-object-id, --role, --scope');
+        if (!who && !role && !scope)
+          throw usageError('usage error: please provide at least one of --ids, --assignee, --assignee-object-id, --role, --scope');
         const principal = who ? findPrincipal(ctx, who) : undefined;
         victims = listByType(ctx.world, 'Microsoft.Authorization/roleAssignments').filter((ra) => {
           const p = ra.properties as { principalId: string; scope: string; roleDefinitionId: string };
-          return (!who || p.principalId === (principal?.objectId ?? who)) && (!role || roleByName(p.roleDefinitionId)?.guid === role.guid) && (!scope || p.scope.toLowerCase() === scope.toLowerCase());
+          return (
+            (!who || p.principalId === (principal?.objectId ?? who)) &&
+            (!role || roleByName(p.roleDefinitionId)?.guid === role.guid) &&
+            (!scope || p.scope.toLowerCase() === scope.toLowerCase())
+          );
         });
       }
       if (victims.length === 0) throw cliError('No matched assignments were found to delete');
@@ -185,12 +220,14 @@ export const roleCommands: AzCommand[] = [
     path: 'role definition list',
     args: [{ names: '--name -n' }, { names: '--custom-role-only', kind: 'bool' }, { names: '--scope' }],
     run: (ctx, a) =>
-      ROLES.filter((r) => !str(a, 'name') || r.name.toLowerCase() === str(a, 'name')!.toLowerCase() || r.guid === str(a, 'name')).map((r) => ({
-        id: roleDefinitionId(ctx.sub.id, r),
-        name: r.guid,
-        roleName: r.name,
-        roleType: 'BuiltInRole',
-        type: 'Microsoft.Authorization/roleDefinitions',
-      })),
+      ROLES.filter((r) => !str(a, 'name') || r.name.toLowerCase() === str(a, 'name')!.toLowerCase() || r.guid === str(a, 'name')).map(
+        (r) => ({
+          id: roleDefinitionId(ctx.sub.id, r),
+          name: r.guid,
+          roleName: r.name,
+          roleType: 'BuiltInRole',
+          type: 'Microsoft.Authorization/roleDefinitions',
+        }),
+      ),
   },
 ];

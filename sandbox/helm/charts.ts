@@ -21,7 +21,12 @@ export const LIVE_REPOS: Record<string, { charts: Record<string, ChartIndex> }> 
       ratify: {
         versions: ['1.15.1', '1.15.0', '1.14.2', '1.13.4', '1.12.1', '1.11.0'],
         appVersions: {
-          '1.15.1': 'v1.4.1', '1.15.0': 'v1.4.0', '1.14.2': 'v1.3.2', '1.13.4': 'v1.2.3', '1.12.1': 'v1.1.1', '1.11.0': 'v1.0.0',
+          '1.15.1': 'v1.4.1',
+          '1.15.0': 'v1.4.0',
+          '1.14.2': 'v1.3.2',
+          '1.13.4': 'v1.2.3',
+          '1.12.1': 'v1.1.1',
+          '1.11.0': 'v1.0.0',
         },
         description: 'A Helm chart for Ratify',
       },
@@ -54,13 +59,20 @@ export function ratifyDefaults(): Record<string, unknown> {
     gatekeeper: { version: '3.18.0', namespace: '' },
     featureFlags: { RATIFY_CERT_ROTATION: false },
     logger: { formatter: 'text', level: 'info' },
-    provider: { enableMutation: true, timeout: { validationTimeoutSeconds: 5, mutationTimeoutSeconds: 2 }, tls: { crt: '', key: '', cabundle: '' } },
+    provider: {
+      enableMutation: true,
+      timeout: { validationTimeoutSeconds: 5, mutationTimeoutSeconds: 2 },
+      tls: { crt: '', key: '', cabundle: '' },
+    },
     serviceAccount: { create: true, name: 'ratify-admin' },
     azureWorkloadIdentity: { clientId: '' },
     oras: { authProviders: { azureWorkloadIdentityEnabled: false, azureManagedIdentityEnabled: false } },
     azurekeyvault: { enabled: false, vaultURI: '', tenantId: '', certificates: [] },
     akvCertConfig: { enabled: false, vaultURI: '', cert1Name: '', cert1Version: '', tenantId: '' },
-    notation: { enabled: true, trustPolicies: [{ name: 'default', registryScopes: ['*'], trustStores: ['ca:azurekeyvault'], trustedIdentities: ['*'] }] },
+    notation: {
+      enabled: true,
+      trustPolicies: [{ name: 'default', registryScopes: ['*'], trustStores: ['ca:azurekeyvault'], trustedIdentities: ['*'] }],
+    },
     cosign: { enabled: true },
     policy: { useRego: false },
   };
@@ -70,7 +82,8 @@ export function deepMerge(base: Record<string, unknown>, over: Record<string, un
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const b = out[k];
-    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)) out[k] = deepMerge(b as Record<string, unknown>, v as Record<string, unknown>);
+    if (v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b))
+      out[k] = deepMerge(b as Record<string, unknown>, v as Record<string, unknown>);
     else out[k] = v;
   }
   return out;

@@ -23,14 +23,54 @@ import { renderRatify, RenderError, type Manifest, type Rendered } from './ratif
  * so the old names still work with a warning); Helm 3 (cmd/helm at v3.21.4) knows none of that.
  */
 const VALUE = new Set([
-  '-n', '--namespace', '--version', '-f', '--values', '--set', '--set-string', '--set-json', '--timeout', '-o', '--output',
-  '--kubeconfig', '--kube-context', '--template', '--repo', '--username', '--password', '--description', '--max', '--cascade',
-  '--max-col-width', '--filter',
+  '-n',
+  '--namespace',
+  '--version',
+  '-f',
+  '--values',
+  '--set',
+  '--set-string',
+  '--set-json',
+  '--timeout',
+  '-o',
+  '--output',
+  '--kubeconfig',
+  '--kube-context',
+  '--template',
+  '--repo',
+  '--username',
+  '--password',
+  '--description',
+  '--max',
+  '--cascade',
+  '--max-col-width',
+  '--filter',
 ]);
 const BOOL = new Set([
-  '-i', '--install', '--create-namespace', '--dry-run', '--force-update', '--short', '--ignore-not-found', '-A',
-  '--all-namespaces', '--reuse-values', '--reset-values', '--debug', '--all', '--devel', '--wait-for-jobs', '--skip-crds',
-  '--keep-history', '--no-hooks', '--cleanup-on-fail', '-l', '--versions', '-r', '--regexp', '--fail-on-no-result',
+  '-i',
+  '--install',
+  '--create-namespace',
+  '--dry-run',
+  '--force-update',
+  '--short',
+  '--ignore-not-found',
+  '-A',
+  '--all-namespaces',
+  '--reuse-values',
+  '--reset-values',
+  '--debug',
+  '--all',
+  '--devel',
+  '--wait-for-jobs',
+  '--skip-crds',
+  '--keep-history',
+  '--no-hooks',
+  '--cleanup-on-fail',
+  '-l',
+  '--versions',
+  '-r',
+  '--regexp',
+  '--fail-on-no-result',
 ]);
 const BOOL_V3 = new Set(['--atomic', '--force', '--wait']);
 const BOOL_V4 = new Set(['--atomic', '--force', '--rollback-on-failure', '--force-replace']);
@@ -38,8 +78,13 @@ const BOOL_V4 = new Set(['--atomic', '--force', '--rollback-on-failure', '--forc
 const DEPRECATED_V4: Record<string, string> = { '--atomic': 'use --rollback-on-failure instead', '--force': 'use --force-replace instead' };
 const WAIT_STRATEGIES = ['watcher', 'hookOnly', 'legacy'] as const;
 const SHORT: Record<string, string> = {
-  '-n': '--namespace', '-f': '--values', '-o': '--output', '-i': '--install',
-  '-A': '--all-namespaces', '-l': '--versions', '-r': '--regexp',
+  '-n': '--namespace',
+  '-f': '--values',
+  '-o': '--output',
+  '-i': '--install',
+  '-A': '--all-namespaces',
+  '-l': '--versions',
+  '-r': '--regexp',
 };
 /** Helm 4 keeps the old names as deprecated aliases of these. */
 const RENAMED_V4: Record<string, string> = { '--atomic': '--rollback-on-failure', '--force': '--force-replace' };
@@ -398,9 +443,10 @@ export async function runHelm(t: ToolContext, argv: readonly string[]): Promise<
 
 /** `helm version` of the simulated release: Go's %#v of BuildInfo (Helm 4 adds KubeClientVersion). */
 function versionOutput(p: Parsed, version: string, major: number): ToolResult {
-  const build = major >= 4
-    ? { commit: '7e2bdeb76e4d3a44b4ef1fb1cb1b04d1e2a3c9f0', go: 'go1.25.7', extra: ', KubeClientVersion:"v1.35"' }
-    : { commit: 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb', go: 'go1.24.11', extra: '' };
+  const build =
+    major >= 4
+      ? { commit: '7e2bdeb76e4d3a44b4ef1fb1cb1b04d1e2a3c9f0', go: 'go1.25.7', extra: ', KubeClientVersion:"v1.35"' }
+      : { commit: 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb', go: 'go1.24.11', extra: '' };
   if (p.flags.get('--short') === 'true') return ok(`${version}+g${build.commit.slice(0, 7)}\n`);
   const template = p.flags.get('--template');
   const field = (name: string) => new RegExp(`\\{\\{\\s*\\.${name}\\s*\\}\\}`, 'g');
@@ -480,9 +526,7 @@ async function runParsed(t: ToolContext, p: Parsed, version: string, major: numb
           throw fail(`error parsing regexp: ${p.flags.get('--filter')}`);
         }
         const rels = [...byName.values()].filter(
-          (r) =>
-            (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') &&
-            (!filter || filter.test(r.name)),
+          (r) => (r.status === 'deployed' || p.flags.get('--all') === 'true' || r.status === 'failed') && (!filter || filter.test(r.name)),
         );
         const updated = (r: StoredRelease): string =>
           new Date(r.lastDeployed)
@@ -681,7 +725,16 @@ function search(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
   const header = ['NAME', 'CHART VERSION', 'APP VERSION', 'DESCRIPTION'];
   const table = [header, ...rows.map((r) => [r.name, r.version, r.app_version, r.description])];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  return ok(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('\t').trimEnd()).join('\n') + '\n');
+  return ok(
+    table
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+          .join('\t')
+          .trimEnd(),
+      )
+      .join('\n') + '\n',
+  );
 }
 
 function compareVersionsDesc(a: string, b: string): number {

@@ -81,7 +81,11 @@ export function applySet(target: Record<string, unknown>, spec: string, mode: 's
         throw new SetParseError(`failed parsing --set-json data ${spec}`);
       }
     } else if (raw.startsWith('{') && raw.endsWith('}')) {
-      value = raw.slice(1, -1).split(',').filter((x) => x !== '').map((x) => typed(x, mode === 'set-string'));
+      value = raw
+        .slice(1, -1)
+        .split(',')
+        .filter((x) => x !== '')
+        .map((x) => typed(x, mode === 'set-string'));
     } else value = typed(raw, mode === 'set-string');
     assign(target, keyParts(key), value);
   }

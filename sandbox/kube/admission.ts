@@ -47,7 +47,15 @@ export function evaluatePod(
 
 export function admitPod(e: Env, ns: string, images: readonly string[]): Admission {
   const view = policyView(e.world, e.cluster, e.now, e.latency);
-  const deny = evaluatePod(e, ns, images, view.constraints.filter((c) => c.enforcementAction === 'deny'));
+  const deny = evaluatePod(
+    e,
+    ns,
+    images,
+    view.constraints.filter((c) => c.enforcementAction === 'deny'),
+  );
   if (deny.length === 0) return { allowed: true };
-  return { allowed: false, message: `admission webhook "validation.gatekeeper.sh" denied the request: ${deny.map((d) => `[${d.constraint.name}] ${d.message}`).join('\n')}` };
+  return {
+    allowed: false,
+    message: `admission webhook "validation.gatekeeper.sh" denied the request: ${deny.map((d) => `[${d.constraint.name}] ${d.message}`).join('\n')}`,
+  };
 }

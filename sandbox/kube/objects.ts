@@ -10,7 +10,14 @@ export function makeObject(
   name: string,
   ns: string | undefined,
   now: number,
-  extra: { labels?: Record<string, string>; annotations?: Record<string, string>; spec?: Record<string, unknown>; status?: Record<string, unknown>; readyAt?: number; owner?: string } = {},
+  extra: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    spec?: Record<string, unknown>;
+    status?: Record<string, unknown>;
+    readyAt?: number;
+    owner?: string;
+  } = {},
 ): KubeObject {
   const o: KubeObject = {
     apiVersion,
@@ -52,7 +59,10 @@ const podSuffix = (): string => {
 
 /** The pod-template-hash a Deployment's ReplicaSet and pods carry. */
 export const templateHash = (dep: KubeObject): string =>
-  createHash('sha256').update(JSON.stringify(dep.spec?.template ?? {})).digest('hex').slice(0, 10);
+  createHash('sha256')
+    .update(JSON.stringify(dep.spec?.template ?? {}))
+    .digest('hex')
+    .slice(0, 10);
 
 /** A pod as a Deployment's ReplicaSet names it: `<deploy>-<rs hash>-<5 chars>`. */
 export const replicaPodName = (deploy: string, hash = hex(5).slice(0, 10)): string => `${deploy}-${hash}-${podSuffix()}`;
@@ -88,7 +98,14 @@ export function addDeployment(
         owner: opts.owner ?? `deployment/${name}`,
       }),
     );
-    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-${hash}`, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true };
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      name: `${name}-${hash}`,
+      uid: dep.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    };
     pod.metadata.ownerReferences = [rs];
   }
 }

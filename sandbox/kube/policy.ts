@@ -79,7 +79,7 @@ export function policyView(world: World, cluster: ArmResource, now: number, late
     const def = getResource(world, String(assignment.properties.policyDefinitionId));
     if (!def) continue; // initiatives (Image Integrity) are audit-only and not modelled as constraints
     if (String(def.properties.mode) !== 'Microsoft.Kubernetes.Data') continue;
-    const then = ((def.properties.policyRule as { then?: { effect?: string; details?: Record<string, unknown> } }).then ?? {});
+    const then = (def.properties.policyRule as { then?: { effect?: string; details?: Record<string, unknown> } }).then ?? {};
     const problem = templateProblem(then.details ?? {});
     if (problem === 'not-ratify') continue;
     if (problem) {
@@ -115,12 +115,18 @@ export function policyView(world: World, cluster: ArmResource, now: number, late
 export const covers = (c: SyncedConstraint, ns: string): boolean =>
   !c.excludedNamespaces.includes(ns) && (c.namespaces.length === 0 || c.namespaces.includes(ns));
 
-export function policyObjects(view: PolicyView, violations: (c: SyncedConstraint) => { namespace: string; name: string; message: string }[]): KubeObject[] {
+export function policyObjects(
+  view: PolicyView,
+  violations: (c: SyncedConstraint) => { namespace: string; name: string; message: string }[],
+): KubeObject[] {
   const out: KubeObject[] = [];
   if (view.templateCreatedAt === undefined) return out;
   out.push(
     makeObject('ConstraintTemplate', 'templates.gatekeeper.sh/v1', 'ratifyverification', undefined, view.templateCreatedAt, {
-      annotations: { 'constraint-template-installed-by': 'azure-policy-addon', 'azure-policy-definition-id': String(view.constraints[0]?.assignment.properties.policyDefinitionId ?? '') },
+      annotations: {
+        'constraint-template-installed-by': 'azure-policy-addon',
+        'azure-policy-definition-id': String(view.constraints[0]?.assignment.properties.policyDefinitionId ?? ''),
+      },
       labels: { managed_by: 'azure-policy-addon' },
       spec: { crd: { spec: { names: { kind: 'RatifyVerification' } } } },
       status: { created: true },
@@ -130,10 +136,31 @@ export function policyObjects(view: PolicyView, violations: (c: SyncedConstraint
     const v = c.enforcementAction === 'dryrun' ? violations(c) : [];
     out.push(
       makeObject('RatifyVerification', 'constraints.gatekeeper.sh/v1beta1', c.name, undefined, c.createdAt, {
-        annotations: { 'azure-policy-assignment-id': c.assignment.id, 'azure-policy-definition-id': String(c.assignment.properties.policyDefinitionId), 'constraint-installed-by': 'azure-policy-addon' },
+        annotations: {
+          'azure-policy-assignment-id': c.assignment.id,
+          'azure-policy-definition-id': String(c.assignment.properties.policyDefinitionId),
+          'constraint-installed-by': 'azure-policy-addon',
+        },
         labels: { managed_by: 'azure-policy-addon' },
-        spec: { enforcementAction: c.enforcementAction, match: { kinds: [{ apiGroups: [''], kinds: ['Pod'] }], ...(c.namespaces.length ? { namespaces: c.namespaces } : {}), excludedNamespaces: c.excludedNamespaces } },
-        status: { totalViolations: v.length, violations: v.map((x) => ({ enforcementAction: c.enforcementAction, kind: 'Pod', message: x.message, name: x.name, namespace: x.namespace, version: 'v1' })) },
+        spec: {
+          enforcementAction: c.enforcementAction,
+          match: {
+            kinds: [{ apiGroups: [''], kinds: ['Pod'] }],
+            ...(c.namespaces.length ? { namespaces: c.namespaces } : {}),
+            excludedNamespaces: c.excludedNamespaces,
+          },
+        },
+        status: {
+          totalViolations: v.length,
+          violations: v.map((x) => ({
+            enforcementAction: c.enforcementAction,
+            kind: 'Pod',
+            message: x.message,
+            name: x.name,
+            namespace: x.namespace,
+            version: 'v1',
+          })),
+        },
       }),
     );
   }

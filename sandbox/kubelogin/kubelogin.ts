@@ -22,18 +22,48 @@ export const INSTALL_HINT =
   'To learn more, please go to https://azure.github.io/kubelogin/\n';
 
 const VALUE = new Set([
-  '-l', '--login', '--client-id', '--client-secret', '--client-certificate', '--client-certificate-password', '--username', '--password',
-  '--identity-resource-id', '--server-id', '--federated-token-file', '--authority-host', '--azure-pipelines-service-connection-id',
-  '--token-cache-dir', '--cache-dir', '-t', '--tenant-id', '-s', '--subscription', '-e', '--environment', '--timeout', '--pop-claims',
-  '--redirect-url', '--login-hint', '-v',
+  '-l',
+  '--login',
+  '--client-id',
+  '--client-secret',
+  '--client-certificate',
+  '--client-certificate-password',
+  '--username',
+  '--password',
+  '--identity-resource-id',
+  '--server-id',
+  '--federated-token-file',
+  '--authority-host',
+  '--azure-pipelines-service-connection-id',
+  '--token-cache-dir',
+  '--cache-dir',
+  '-t',
+  '--tenant-id',
+  '-s',
+  '--subscription',
+  '-e',
+  '--environment',
+  '--timeout',
+  '--pop-claims',
+  '--redirect-url',
+  '--login-hint',
+  '-v',
 ]);
 const BOOL = new Set([
-  '--legacy', '--use-azurerm-env-vars', '--pop-enabled', '--disable-environment-override', '--disable-instance-discovery',
+  '--legacy',
+  '--use-azurerm-env-vars',
+  '--pop-enabled',
+  '--disable-environment-override',
+  '--disable-instance-discovery',
 ]);
 /** convert-kubeconfig also takes kubectl's config flags (genericclioptions) and these two. */
 const CONVERT_VALUE = new Set(['--kubeconfig', '--context', '--azure-config-dir', '--cluster', '--user', '-n', '--namespace']);
 const ALIASES: Record<string, string> = {
-  '-l': '--login', '-t': '--tenant-id', '-s': '--subscription', '-e': '--environment', '--token-cache-dir': '--cache-dir',
+  '-l': '--login',
+  '-t': '--tenant-id',
+  '-s': '--subscription',
+  '-e': '--environment',
+  '--token-cache-dir': '--cache-dir',
 };
 
 /** The message Entra ID returns for a device-code sign-in, which azidentity prints on stderr. */

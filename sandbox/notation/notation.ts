@@ -16,10 +16,22 @@ import { splitFlag } from '../split-flag.js';
  * `az acr login --expose-token`) or a `notation login`; the plugin signs as the az user.
  */
 const PLUGIN_RELEASES: Record<string, { version: string; sha256: string }> = {
-  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_amd64.tar.gz': { version: '1.2.1', sha256: '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5' },
-  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_arm64.tar.gz': { version: '1.2.1', sha256: '77bbdfb785e22f8b1cae46392200a453a428009c4450a8dc86e10551cc06f28e' },
-  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_darwin_amd64.tar.gz': { version: '1.2.1', sha256: '4c360d362a9448b46f98046257d5b270b2c5b1beb04c14263e59cead898902c9' },
-  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_darwin_arm64.tar.gz': { version: '1.2.1', sha256: 'bf6e07fdf309c194c99870c8a2a326fa14f9f7572fcf61948d1fcb3249ab3285' },
+  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_amd64.tar.gz': {
+    version: '1.2.1',
+    sha256: '67c5ccaaf28dd44d2b6572684d84e344a02c2258af1d65ead3910b3156d3eaf5',
+  },
+  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_linux_arm64.tar.gz': {
+    version: '1.2.1',
+    sha256: '77bbdfb785e22f8b1cae46392200a453a428009c4450a8dc86e10551cc06f28e',
+  },
+  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_darwin_amd64.tar.gz': {
+    version: '1.2.1',
+    sha256: '4c360d362a9448b46f98046257d5b270b2c5b1beb04c14263e59cead898902c9',
+  },
+  'https://github.com/Azure/notation-azure-kv/releases/download/v1.2.1/notation-azure-kv_1.2.1_darwin_arm64.tar.gz': {
+    version: '1.2.1',
+    sha256: 'bf6e07fdf309c194c99870c8a2a326fa14f9f7572fcf61948d1fcb3249ab3285',
+  },
 };
 
 const fail = (msg: string): ToolError => new ToolError(`Error: ${msg}\n`, 1);
@@ -44,8 +56,44 @@ interface Parsed {
   pluginConfig: Record<string, string>;
 }
 
-const VALUE = new Set(['--id', '--plugin', '--key', '-k', '--plugin-config', '--signature-format', '-o', '--output', '--url', '--sha256sum', '--file', '-u', '--username', '-p', '--password', '--max-signatures', '--timestamp-url', '--timestamp-root-cert', '--expiry', '-e', '--user-metadata', '-m']);
-const BOOL = new Set(['--force', '--password-stdin', '--insecure-registry', '--force-referrers-tag', '--allow-referrers-api', '-d', '--debug', '-v', '--verbose', '--yes', '-y', '--oci-layout']);
+const VALUE = new Set([
+  '--id',
+  '--plugin',
+  '--key',
+  '-k',
+  '--plugin-config',
+  '--signature-format',
+  '-o',
+  '--output',
+  '--url',
+  '--sha256sum',
+  '--file',
+  '-u',
+  '--username',
+  '-p',
+  '--password',
+  '--max-signatures',
+  '--timestamp-url',
+  '--timestamp-root-cert',
+  '--expiry',
+  '-e',
+  '--user-metadata',
+  '-m',
+]);
+const BOOL = new Set([
+  '--force',
+  '--password-stdin',
+  '--insecure-registry',
+  '--force-referrers-tag',
+  '--allow-referrers-api',
+  '-d',
+  '--debug',
+  '-v',
+  '--verbose',
+  '--yes',
+  '-y',
+  '--oci-layout',
+]);
 
 function parse(argv: readonly string[]): Parsed {
   const args: string[] = [];
@@ -58,7 +106,18 @@ function parse(argv: readonly string[]): Parsed {
       continue;
     }
     let { name, value } = splitFlag(a);
-    const canon = ({ '-k': '--key', '-o': '--output', '-u': '--username', '-p': '--password', '-e': '--expiry', '-m': '--user-metadata', '-y': '--yes' } as Record<string, string>)[name] ?? name;
+    const canon =
+      (
+        {
+          '-k': '--key',
+          '-o': '--output',
+          '-u': '--username',
+          '-p': '--password',
+          '-e': '--expiry',
+          '-m': '--user-metadata',
+          '-y': '--yes',
+        } as Record<string, string>
+      )[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {
         value = argv[++i];
@@ -85,9 +144,12 @@ interface Resolved {
 
 function resolveRef(t: ToolContext, ref: string): Resolved {
   const m = /^([^/]+)\/([^@:]+(?:\/[^@:]+)*)(?::([^@]+))?(?:@(sha256:[a-f0-9]{64}))?$/.exec(ref);
-  if (!m || (!m[3] && !m[4])) throw fail(`"${ref}": invalid reference: no tag or digest. Expecting <registry>/<repo>:<tag> or <registry>/<repo>@<digest>`);
+  if (!m || (!m[3] && !m[4]))
+    throw fail(`"${ref}": invalid reference: no tag or digest. Expecting <registry>/<repo>:<tag> or <registry>/<repo>@<digest>`);
   const [, host, repoName, tag, digest] = m as unknown as [string, string, string, string | undefined, string | undefined];
-  const registry = listByType(t.world, 'Microsoft.ContainerRegistry/registries').find((r) => String(r.properties.loginServer).toLowerCase() === host.toLowerCase());
+  const registry = listByType(t.world, 'Microsoft.ContainerRegistry/registries').find(
+    (r) => String(r.properties.loginServer).toLowerCase() === host.toLowerCase(),
+  );
   const head = `HEAD "https://${host}/v2/${repoName}/manifests/${digest ?? tag}"`;
   if (!registry) throw fail(`failed to get manifest descriptor: ${head}: dial tcp: lookup ${host}: no such host`);
   // Registry credentials: the environment, else a `notation login`.
@@ -95,14 +157,20 @@ function resolveRef(t: ToolContext, ref: string): Resolved {
   const password = t.env.NOTATION_PASSWORD ?? state(t).logins[host.toLowerCase()];
   const claims = password ? verifyJwt(password, t.world.tokenKey, t.clock.now()) : undefined;
   const okUser = user === undefined || user === '00000000-0000-0000-0000-000000000000';
-  if (!claims || !okUser || String(claims.aud).toLowerCase() !== host.toLowerCase() || !rbacAllows(t.world, claims.oid, 'acr/pull', registry.id, t.clock.now(), 0)) {
+  if (
+    !claims ||
+    !okUser ||
+    String(claims.aud).toLowerCase() !== host.toLowerCase() ||
+    !rbacAllows(t.world, claims.oid, 'acr/pull', registry.id, t.clock.now(), 0)
+  ) {
     throw fail(`failed to get manifest descriptor: ${head}: response status code 401: Unauthorized`);
   }
   const repo = t.world.registries[registry.name.toLowerCase()]?.repositories[repoName];
   const d = digest ?? (repo ? repo.tags[tag!] : undefined);
   const manifest = repo && d ? repo.manifests[d] : undefined;
   if (!manifest) throw fail(`failed to get manifest descriptor: ${host}/${repoName}${digest ? '@' + digest : ':' + tag}: not found`);
-  if (digest && tag && repo!.tags[tag] !== digest) throw fail(`user input digest ${digest} does not match the resolved digest ${repo!.tags[tag]}`);
+  if (digest && tag && repo!.tags[tag] !== digest)
+    throw fail(`user input digest ${digest} does not match the resolved digest ${repo!.tags[tag]}`);
   return { registry, loginServer: host, repo: repoName, manifest, ...(digest ? {} : { byTag: tag! }) };
 }
 
@@ -119,7 +187,12 @@ function kvForbidden(vault: ArmResource, perm: Perm): string {
   const rbac = (vault.properties as { enableRbacAuthorization?: boolean }).enableRbacAuthorization;
   const [kind, op] = perm.split('/') as [string, string];
   if (rbac) {
-    const action = perm === 'keys/sign' ? 'Microsoft.KeyVault/vaults/keys/sign/action' : perm === 'secrets/get' ? 'Microsoft.KeyVault/vaults/secrets/getSecret/action' : `Microsoft.KeyVault/vaults/${kind}/read`;
+    const action =
+      perm === 'keys/sign'
+        ? 'Microsoft.KeyVault/vaults/keys/sign/action'
+        : perm === 'secrets/get'
+          ? 'Microsoft.KeyVault/vaults/secrets/getSecret/action'
+          : `Microsoft.KeyVault/vaults/${kind}/read`;
     return `Caller is not authorized to perform action on resource.\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\nAction: '${action}'\nVault: ${vault.name};location=${vault.location}`;
   }
   return `The user, group or application does not have ${kind} ${op} permission on key vault '${vault.name};location=${vault.location}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`;
@@ -128,12 +201,18 @@ function kvForbidden(vault: ArmResource, perm: Perm): string {
 async function sign(t: ToolContext, p: Parsed): Promise<ToolResult> {
   const id = p.flags.get('--id');
   const plugin = p.flags.get('--plugin');
-  if (id !== undefined && plugin === undefined) throw fail('if any flags in the group [id plugin] are set they must all be set; missing [plugin]');
-  if (plugin !== undefined && id === undefined) throw fail('if any flags in the group [id plugin] are set they must all be set; missing [id]');
-  if (id === undefined && !p.flags.get('--key')) throw fail('default signing key not set. Please set default signing key or specify a key name');
-  if (p.flags.get('--key') && id !== undefined) throw fail('if any flags in the group [key id] are set none of the others can be; [id key] were all set');
+  if (id !== undefined && plugin === undefined)
+    throw fail('if any flags in the group [id plugin] are set they must all be set; missing [plugin]');
+  if (plugin !== undefined && id === undefined)
+    throw fail('if any flags in the group [id plugin] are set they must all be set; missing [id]');
+  if (id === undefined && !p.flags.get('--key'))
+    throw fail('default signing key not set. Please set default signing key or specify a key name');
+  if (p.flags.get('--key') && id !== undefined)
+    throw fail('if any flags in the group [key id] are set none of the others can be; [id key] were all set');
   if (plugin !== 'azure-kv' || !state(t).plugins[plugin]) {
-    throw fail(`plugin executable file is either not found or inaccessible: stat ${configKey(t)}/notation/plugins/${plugin ?? 'azure-kv'}/notation-${plugin ?? 'azure-kv'}: no such file or directory`);
+    throw fail(
+      `plugin executable file is either not found or inaccessible: stat ${configKey(t)}/notation/plugins/${plugin ?? 'azure-kv'}/notation-${plugin ?? 'azure-kv'}: no such file or directory`,
+    );
   }
   const ref = p.args[0];
   if (!ref) throw fail('missing reference to the artifact: use `notation sign --help` to see what parameters are required');
@@ -152,9 +231,15 @@ async function sign(t: ToolContext, p: Parsed): Promise<ToolResult> {
 async function signResolved(t: ToolContext, p: Parsed, id: string, format: string, target: Resolved): Promise<ToolResult> {
   // The plugin (notation-azure-kv KeyVaultClient.cs): id parsing, then Key Vault calls as the az user.
   const m = /^https:\/\/([^.]+)\.vault\.azure\.net\/(keys|certificates)\/([^/]+)(?:\/([^/]+))?\/?$/.exec(id);
-  if (!m) throw pluginError('Invalid input passed to "--id". Please follow this format to input the ID "https://<vault-name>.vault.azure.net/certificates/<certificate-name>/[certificate-version]"');
+  if (!m)
+    throw pluginError(
+      'Invalid input passed to "--id". Please follow this format to input the ID "https://<vault-name>.vault.azure.net/certificates/<certificate-name>/[certificate-version]"',
+    );
   const [, vaultName, , certName, version] = m as unknown as [string, string, string, string, string | undefined];
-  if (p.pluginConfig.self_signed === 'true' && p.pluginConfig.ca_certs) throw pluginError('Self-signed certificate is specified. Please do not specify the `ca_certs` parameter if it is a self-signed certificate.');
+  if (p.pluginConfig.self_signed === 'true' && p.pluginConfig.ca_certs)
+    throw pluginError(
+      'Self-signed certificate is specified. Please do not specify the `ca_certs` parameter if it is a self-signed certificate.',
+    );
   const vault = listByType(t.world, 'Microsoft.KeyVault/vaults').find((v) => v.name.toLowerCase() === vaultName.toLowerCase());
   if (!vault) throw pluginError(`No such host is known. (${vaultName}.vault.azure.net:443)`);
   const oid = t.world.user.objectId;
@@ -165,16 +250,22 @@ async function signResolved(t: ToolContext, p: Parsed, id: string, format: strin
   const live = cert && cert.deletedAt === undefined ? cert : undefined;
   const v = version ? live?.versions.find((x) => x.version === version) : live ? latestVersion(live) : undefined;
   if (!v) {
-    throw pluginError(`A certificate with (name/id) ${certName}${version ? `/versions/${version}` : ''} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`);
+    throw pluginError(
+      `A certificate with (name/id) ${certName}${version ? `/versions/${version}` : ''} was not found in this key vault. If you recently deleted this certificate you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+    );
   }
   if (!v.enabled) throw pluginError('Operation get is not allowed on a disabled certificate.');
   // Without self_signed=true the plugin fetches the chain through the secret (GenerateSignature.cs).
   if (p.pluginConfig.self_signed !== 'true' && !p.pluginConfig.ca_certs && !vaultAllows(t.world, vault, oid, 'secrets/get', now, prop)) {
-    throw pluginError('The plugin does not have secrets get permission. Please grant the permission to the credential associated with the plugin or specify the file path of the certificate chain bundle through the `ca_certs` parameter in the plugin config.');
+    throw pluginError(
+      'The plugin does not have secrets get permission. Please grant the permission to the credential associated with the plugin or specify the file path of the certificate chain bundle through the `ca_certs` parameter in the plugin config.',
+    );
   }
-  if (p.pluginConfig.ca_certs && !existsSync(resolve(t.cwd, p.pluginConfig.ca_certs))) throw pluginError(`Could not find file '${resolve(t.cwd, p.pluginConfig.ca_certs)}'.`);
+  if (p.pluginConfig.ca_certs && !existsSync(resolve(t.cwd, p.pluginConfig.ca_certs)))
+    throw pluginError(`Could not find file '${resolve(t.cwd, p.pluginConfig.ca_certs)}'.`);
   if (!vaultAllows(t.world, vault, oid, 'keys/sign', now, prop)) throw pluginError(kvForbidden(vault, 'keys/sign'));
-  if (!rbacAllows(t.world, oid, 'acr/push', target.registry.id, now, 0)) throw fail('failed to push signature to registry with error: response status code 403: Forbidden');
+  if (!rbacAllows(t.world, oid, 'acr/push', target.registry.id, now, 0))
+    throw fail('failed to push signature to registry with error: response status code 403: Forbidden');
   await t.clock.sleep(t.latency.ms('notationSign'));
   const sig: Signature = {
     digest: newDigest(),
@@ -190,7 +281,10 @@ async function signResolved(t: ToolContext, p: Parsed, id: string, format: strin
   // Every sign adds one more signature (docs/errata.md#stale-signatures).
   target.manifest.signatures.push(sig);
   t.markDirty();
-  return ok(`Successfully signed ${target.loginServer}/${target.repo}@${target.manifest.digest}\n`, target.byTag ? tagWarning('sign', target) : '');
+  return ok(
+    `Successfully signed ${target.loginServer}/${target.repo}@${target.manifest.digest}\n`,
+    target.byTag ? tagWarning('sign', target) : '',
+  );
 }
 
 function inspectJson(target: Resolved): string {
@@ -203,8 +297,19 @@ function inspectJson(target: Resolved): string {
       signedAttributes: { signingScheme: 'notary.x509', signingTime: iso(s.signedAt).replace(/\.\d{3}Z$/, 'Z') },
       userDefinedAttributes: null,
       unsignedAttributes: { signingAgent: 'notation-go/1.3.2 azure-kv/1.2.1' },
-      certificates: [{ SHA256Fingerprint: s.certSha256, issuedTo: s.certSubject, issuedBy: s.certSubject, expiry: iso(s.certExpires).replace(/\.\d{3}Z$/, 'Z') }],
-      signedArtifact: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: target.manifest.digest, size: target.manifest.size },
+      certificates: [
+        {
+          SHA256Fingerprint: s.certSha256,
+          issuedTo: s.certSubject,
+          issuedBy: s.certSubject,
+          expiry: iso(s.certExpires).replace(/\.\d{3}Z$/, 'Z'),
+        },
+      ],
+      signedArtifact: {
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        digest: target.manifest.digest,
+        size: target.manifest.size,
+      },
     })),
   };
   return JSON.stringify(doc, null, 4) + '\n';
@@ -219,7 +324,9 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
       case '--help':
         return ok('Notation - a tool to sign and verify artifacts (ratify-runbook sandbox)\n');
       case 'version':
-        return ok('Notation - a tool to sign and verify artifacts.\n\nVersion:     1.3.2\nGo version:  go1.23.8\nGit commit:  001cc919603c1dc16c6aad387c94b4209cb9c901\n');
+        return ok(
+          'Notation - a tool to sign and verify artifacts.\n\nVersion:     1.3.2\nGo version:  go1.23.8\nGit commit:  001cc919603c1dc16c6aad387c94b4209cb9c901\n',
+        );
       case 'plugin':
         return pluginCmd(t, rest);
       case 'login': {
@@ -229,7 +336,8 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
         const password = p.flags.get('--password-stdin') === 'true' ? t.stdin.trim() : p.flags.get('--password');
         if (!password) throw fail('password required');
         const claims = verifyJwt(password, t.world.tokenKey, t.clock.now());
-        if (!claims || String(claims.aud).toLowerCase() !== host.toLowerCase()) throw fail(`failed to log in to ${host}: GET "https://${host}/oauth2/token": response status code 401: Unauthorized`);
+        if (!claims || String(claims.aud).toLowerCase() !== host.toLowerCase())
+          throw fail(`failed to log in to ${host}: GET "https://${host}/oauth2/token": response status code 401: Unauthorized`);
         state(t).logins[host.toLowerCase()] = password;
         t.markDirty();
         return ok('Login Succeeded\n');
@@ -251,7 +359,10 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
         const warn = r.byTag ? tagWarning('list', r) : '';
         if (r.manifest.signatures.length === 0) return ok(`${head} has no associated signature\n`, warn);
         const sigs = r.manifest.signatures;
-        return ok(`${head}\n└── application/vnd.cncf.notary.signature\n${sigs.map((s, i) => `    ${i === sigs.length - 1 ? '└──' : '├──'} ${s.digest}\n`).join('')}`, warn);
+        return ok(
+          `${head}\n└── application/vnd.cncf.notary.signature\n${sigs.map((s, i) => `    ${i === sigs.length - 1 ? '└──' : '├──'} ${s.digest}\n`).join('')}`,
+          warn,
+        );
       }
       case 'inspect': {
         const p = parse(rest);
@@ -261,7 +372,10 @@ export async function runNotation(t: ToolContext, argv: readonly string[]): Prom
         if (p.flags.get('--output') === 'json') return ok(inspectJson(r), warn);
         const head = `${r.loginServer}/${r.repo}@${r.manifest.digest}`;
         if (r.manifest.signatures.length === 0) return ok(`${head} has no associated signature\n`, warn);
-        return ok(`Inspecting all signatures for signed artifact\n${head}\n└── application/vnd.cncf.notary.signature\n${r.manifest.signatures.map((s) => `    └── ${s.digest}\n        ├── signature algorithm: RSASSA-PSS-SHA-256\n        ├── certificates\n        │   └── SHA256 fingerprint: ${s.certSha256}\n        │       ├── issued to: ${s.certSubject}\n        │       └── issued by: ${s.certSubject}\n`).join('')}`, warn);
+        return ok(
+          `Inspecting all signatures for signed artifact\n${head}\n└── application/vnd.cncf.notary.signature\n${r.manifest.signatures.map((s) => `    └── ${s.digest}\n        ├── signature algorithm: RSASSA-PSS-SHA-256\n        ├── certificates\n        │   └── SHA256 fingerprint: ${s.certSha256}\n        │       ├── issued to: ${s.certSubject}\n        │       └── issued by: ${s.certSubject}\n`).join('')}`,
+          warn,
+        );
       }
       default:
         throw fail(`unknown command "${verb}" for "notation"`);
@@ -277,7 +391,10 @@ function pluginCmd(t: ToolContext, rest: string[]): ToolResult {
   const st = state(t);
   if (sub === 'ls' || sub === 'list') {
     const head = 'NAME       DESCRIPTION                       VERSION   CAPABILITIES                ERROR   \n';
-    const rows = Object.entries(st.plugins).map(([n, v]) => `${n.padEnd(11)}${'Notation Azure Key Vault plugin'.padEnd(34)}${v.padEnd(10)}${'[SIGNATURE_GENERATOR.RAW]'.padEnd(28)}<nil>   \n`);
+    const rows = Object.entries(st.plugins).map(
+      ([n, v]) =>
+        `${n.padEnd(11)}${'Notation Azure Key Vault plugin'.padEnd(34)}${v.padEnd(10)}${'[SIGNATURE_GENERATOR.RAW]'.padEnd(28)}<nil>   \n`,
+    );
     return ok(head + rows.join(''));
   }
   if (sub === 'install' || sub === 'add') {
@@ -288,12 +405,14 @@ function pluginCmd(t: ToolContext, rest: string[]): ToolResult {
     let version: string;
     let out = '';
     if (url) {
-      if (!url.startsWith('https://')) throw fail(`failed to download plugin from URL: only the HTTPS scheme is supported, but got ${url.split(':')[0]}`);
+      if (!url.startsWith('https://'))
+        throw fail(`failed to download plugin from URL: only the HTTPS scheme is supported, but got ${url.split(':')[0]}`);
       const sum = p.flags.get('--sha256sum');
       if (!sum) throw fail('installing from URL requires non-empty SHA256 checksum of the plugin source');
       const rel = PLUGIN_RELEASES[url];
       if (!rel) throw fail(`failed to download plugin from URL: GET "${url}": response status code 404: Not Found`);
-      if (sum.toLowerCase() !== rel.sha256) throw fail(`plugin installation failed: plugin checksum does not match: expected ${sum.toLowerCase()}, got ${rel.sha256}`);
+      if (sum.toLowerCase() !== rel.sha256)
+        throw fail(`plugin installation failed: plugin checksum does not match: expected ${sum.toLowerCase()}, got ${rel.sha256}`);
       version = rel.version;
       out += `Downloading plugin from ${url}\nDownload completed\n`;
     } else {
@@ -301,15 +420,22 @@ function pluginCmd(t: ToolContext, rest: string[]): ToolResult {
       version = /(\d+\.\d+\.\d+)/.exec(file!)?.[1] ?? '1.2.1';
     }
     const old = st.plugins['azure-kv'];
-    if (old === version && p.flags.get('--force') !== 'true') throw fail(`plugin installation failed: plugin azure-kv with version ${version} already exists`);
+    if (old === version && p.flags.get('--force') !== 'true')
+      throw fail(`plugin installation failed: plugin azure-kv with version ${version} already exists`);
     st.plugins['azure-kv'] = version;
     t.markDirty();
-    return ok(out + (old && old !== version ? `Successfully updated plugin azure-kv from version ${old} to ${version}\n` : `Successfully installed plugin azure-kv, version ${version}\n`));
+    return ok(
+      out +
+        (old && old !== version
+          ? `Successfully updated plugin azure-kv from version ${old} to ${version}\n`
+          : `Successfully installed plugin azure-kv, version ${version}\n`),
+    );
   }
   if (sub === 'uninstall' || sub === 'remove' || sub === 'rm') {
     const p = parse(more);
     const name = p.args[0];
-    if (!name || !st.plugins[name]) throw fail(`unable to find plugin ${name ?? ''}.\nTo view a list of installed plugins, use \`notation plugin list\``);
+    if (!name || !st.plugins[name])
+      throw fail(`unable to find plugin ${name ?? ''}.\nTo view a list of installed plugins, use \`notation plugin list\``);
     if (p.flags.get('--yes') !== 'true') throw fail('uninstall of plugin requires confirmation: use --yes');
     delete st.plugins[name];
     t.markDirty();

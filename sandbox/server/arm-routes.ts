@@ -27,7 +27,11 @@ function notFoundFor(world: World, id: string): ArmReply {
   if (/\/roleassignments\//i.test(id)) return err(404, 'RoleAssignmentNotFound', `The role assignment '${name}' is not found.`);
   const m = /\/providers\/(.+)$/i.exec(id);
   const typeAndName = m ? m[1]! : name;
-  return err(404, 'ResourceNotFound', `The Resource '${typeAndName}' under resource group '${rg ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+  return err(
+    404,
+    'ResourceNotFound',
+    `The Resource '${typeAndName}' under resource group '${rg ?? ''}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+  );
 }
 
 /** `tagName eq 'k' and tagValue eq 'v'`, `resourceType eq 'X'`, `name eq 'n'`. */
@@ -45,7 +49,9 @@ function parseFilter(filter: string | null): ((r: ArmResource) => boolean) | 'ba
       preds.push((r) => Object.keys(r.tags ?? {}).some((k) => k.toLowerCase() === value.toLowerCase()));
     } else if (field === 'tagvalue') {
       const key = tagName;
-      preds.push((r) => Object.entries(r.tags ?? {}).some(([k, v]) => (key === undefined || k.toLowerCase() === key.toLowerCase()) && v === value));
+      preds.push((r) =>
+        Object.entries(r.tags ?? {}).some(([k, v]) => (key === undefined || k.toLowerCase() === key.toLowerCase()) && v === value),
+      );
     } else if (field === 'resourcetype') preds.push((r) => r.type.toLowerCase() === value.toLowerCase());
     else if (field === 'name') preds.push((r) => r.name.toLowerCase() === value.toLowerCase());
     else preds.push((r) => (r.location ?? '').toLowerCase() === value.toLowerCase());
@@ -61,7 +67,8 @@ const genericView = (r: ArmResource): Record<string, unknown> => {
 };
 
 /** Top-level tracked resources inside resource groups (what `/resources` lists). */
-const isTracked = (r: ArmResource): boolean => /\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i.test(r.id) && !/\/microsoft\.authorization\//i.test(r.id);
+const isTracked = (r: ArmResource): boolean =>
+  /\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/[^/]+$/i.test(r.id) && !/\/microsoft\.authorization\//i.test(r.id);
 
 /**
  * The resource type a path names, the way ARM looks up the provider's API versions:
@@ -88,29 +95,50 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   if (!verifyJwt(token, world.tokenKey, nowMs)) return err(401, 'InvalidAuthenticationToken', 'The access token is invalid.');
   const apiVersion = url.searchParams.get('api-version');
   if (!apiVersion) {
-    return err(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    return err(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
   }
   if (method !== 'GET' && method !== 'HEAD') {
-    return err(405, 'MethodNotAllowed', `The sandbox ARM endpoint is read-only: change the world through the fake tools (${method} ${url.pathname}).`);
+    return err(
+      405,
+      'MethodNotAllowed',
+      `The sandbox ARM endpoint is read-only: change the world through the fake tools (${method} ${url.pathname}).`,
+    );
   }
   // The SDK joins endpoint and id as '//subscriptions/...': collapse repeated slashes.
-  const path = decodeURIComponent(url.pathname).replace(/\/{2,}/g, '/').replace(/\/+$/, '');
+  const path = decodeURIComponent(url.pathname)
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/+$/, '');
   const invalid = unsupportedApiVersion(typeOfPath(path), apiVersion);
   if (invalid) return err(400, invalid.code, invalid.message);
   const assignments = roleAssignmentsAt(world, path, url.searchParams.get('$filter'));
   if (assignments) return assignments;
   const filter = parseFilter(url.searchParams.get('$filter'));
-  if (filter === 'bad') return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${url.searchParams.get('$filter')}' specified in the query string.`);
+  if (filter === 'bad')
+    return err(400, 'InvalidFilterInQueryString', `Invalid $filter '${url.searchParams.get('$filter')}' specified in the query string.`);
   const all = Object.values(world.arm);
 
   if (/^\/subscriptions$/i.test(path)) {
-    return { status: 200, body: { value: Object.values(world.subscriptions).map((s) => ({ id: `/subscriptions/${s.id}`, subscriptionId: s.id, tenantId: world.tenant.id, displayName: s.name, state: 'Enabled' })) } };
+    return {
+      status: 200,
+      body: {
+        value: Object.values(world.subscriptions).map((s) => ({
+          id: `/subscriptions/${s.id}`,
+          subscriptionId: s.id,
+          tenantId: world.tenant.id,
+          displayName: s.name,
+          state: 'Enabled',
+        })),
+      },
+    };
   }
   let m = /^\/subscriptions\/([^/]+)$/i.exec(path);
   if (m) {
     const s = world.subscriptions[m[1]!];
     if (!s) return err(404, 'SubscriptionNotFound', `The subscription '${m[1]}' could not be found.`);
-    return { status: 200, body: { id: `/subscriptions/${s.id}`, subscriptionId: s.id, tenantId: world.tenant.id, displayName: s.name, state: 'Enabled' } };
+    return {
+      status: 200,
+      body: { id: `/subscriptions/${s.id}`, subscriptionId: s.id, tenantId: world.tenant.id, displayName: s.name, state: 'Enabled' },
+    };
   }
   m = /^\/subscriptions\/([^/]+)\/providers\/([A-Za-z0-9]+\.[A-Za-z0-9.]+)$/i.exec(path);
   if (m && world.subscriptions[m[1]!]) {
@@ -122,35 +150,59 @@ export function armRoute(world: World, method: string, rawUrl: string, auth: str
   m = /^\/subscriptions\/([^/]+)\/resourcegroups$/i.exec(path);
   if (m) {
     const sub = m[1]!.toLowerCase();
-    const rgs = all.filter((r) => r.type === 'Microsoft.Resources/resourceGroups' && r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`) && filter(r));
+    const rgs = all.filter(
+      (r) => r.type === 'Microsoft.Resources/resourceGroups' && r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`) && filter(r),
+    );
     return { status: 200, body: { value: rgs.map(armView) } };
   }
   m = /^\/subscriptions\/([^/]+)\/resources$/i.exec(path);
   if (m) {
     const sub = m[1]!.toLowerCase();
-    return { status: 200, body: { value: all.filter((r) => isTracked(r) && r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`) && filter(r)).map(genericView) } };
+    return {
+      status: 200,
+      body: {
+        value: all.filter((r) => isTracked(r) && r.id.toLowerCase().startsWith(`/subscriptions/${sub}/`) && filter(r)).map(genericView),
+      },
+    };
   }
   m = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/resources$/i.exec(path);
   if (m) {
     if (!getRg(world, m[1]!, m[2]!)) return err(404, 'ResourceGroupNotFound', `Resource group '${m[2]}' could not be found.`);
     const prefix = `/subscriptions/${m[1]}/resourcegroups/${m[2]}/`.toLowerCase();
-    return { status: 200, body: { value: all.filter((r) => isTracked(r) && r.id.toLowerCase().startsWith(prefix) && filter(r)).map(genericView) } };
+    return {
+      status: 200,
+      body: { value: all.filter((r) => isTracked(r) && r.id.toLowerCase().startsWith(prefix) && filter(r)).map(genericView) },
+    };
   }
   m = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.KeyVault\/deletedVaults$/i.exec(path);
   if (m) {
     const sub = m[1]!;
-    return { status: 200, body: { value: Object.values(world.deletedVaults).filter((d) => d.subscriptionId === sub).map((d) => deletedVaultView(d)) } };
+    return {
+      status: 200,
+      body: {
+        value: Object.values(world.deletedVaults)
+          .filter((d) => d.subscriptionId === sub)
+          .map((d) => deletedVaultView(d)),
+      },
+    };
   }
   m = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.KeyVault\/locations\/([^/]+)\/deletedVaults\/([^/]+)$/i.exec(path);
   if (m) {
     const d = world.deletedVaults[m[3]!.toLowerCase()];
-    if (!d || d.subscriptionId !== m[1]) return err(404, 'ResourceNotFound', `The Resource 'Microsoft.KeyVault/locations/${m[2]}/deletedVaults/${m[3]}' under resource group '' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`);
+    if (!d || d.subscriptionId !== m[1])
+      return err(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.KeyVault/locations/${m[2]}/deletedVaults/${m[3]}' under resource group '' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+      );
     return { status: 200, body: deletedVaultView(d) };
   }
   // Child collections by id, e.g. .../userAssignedIdentities/x/federatedIdentityCredentials
   const res = getResource(world, path);
   if (res) return { status: 200, body: armView(versionedView(res, apiVersion)) };
-  const children = all.filter((r) => r.id.toLowerCase().startsWith(path.toLowerCase() + '/') && r.id.split('/').length === path.split('/').length + 1);
+  const children = all.filter(
+    (r) => r.id.toLowerCase().startsWith(path.toLowerCase() + '/') && r.id.split('/').length === path.split('/').length + 1,
+  );
   if (children.length > 0 && getResource(world, path.split('/').slice(0, -1).join('/'))) {
     return { status: 200, body: { value: children.map((c) => armView(versionedView(c, apiVersion))) } };
   }
@@ -189,7 +241,14 @@ function deletedVaultView(d: World['deletedVaults'][string]): Record<string, unk
     id: `/subscriptions/${d.subscriptionId}/providers/Microsoft.KeyVault/locations/${d.location}/deletedVaults/${d.name}`,
     name: d.name,
     type: 'Microsoft.KeyVault/deletedVaults',
-    properties: { vaultId: d.vaultId, location: d.location, deletionDate: new Date(d.deletedAt).toISOString(), scheduledPurgeDate: new Date(d.deletedAt + 90 * 86400_000).toISOString(), tags: d.tags, purgeProtectionEnabled: false },
+    properties: {
+      vaultId: d.vaultId,
+      location: d.location,
+      deletionDate: new Date(d.deletedAt).toISOString(),
+      scheduledPurgeDate: new Date(d.deletedAt + 90 * 86400_000).toISOString(),
+      tags: d.tags,
+      purgeProtectionEnabled: false,
+    },
   };
 }
 

@@ -185,7 +185,11 @@ export class WorldHost implements KubeApiHost {
       }
     } catch (e) {
       // A bug in the sandbox, not a simulated failure: say so plainly.
-      result = { stdout: '', stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`, exitCode: 70 };
+      result = {
+        stdout: '',
+        stderr: `sandbox internal error in '${call.tool} ${call.argv.join(' ')}': ${(e as Error).stack ?? String(e)}\n`,
+        exitCode: 70,
+      };
     }
     await this.commit();
     if (crash) {

@@ -114,7 +114,10 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
     try {
       const answer = armRoute(host.world, req.method ?? 'GET', req.url ?? '/', req.headers.authorization, host.clock.now());
       // A read never reports a change that is not durable yet.
-      void host.store.settled().then(() => sendArm(res, answer, req), (e: unknown) => sendError(res, e));
+      void host.store.settled().then(
+        () => sendArm(res, answer, req),
+        (e: unknown) => sendError(res, e),
+      );
     } catch (e) {
       sendError(res, e);
     }

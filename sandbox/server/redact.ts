@@ -1,7 +1,16 @@
 import { JWT_PATTERN } from '../jwt.js';
 
 /** Flags whose next argument is a secret (the runbook never passes these, but people do). */
-const SECRET_FLAGS = new Set(['-p', '--password', '--client-secret', '--secret', '--token', '--access-token', '--refresh-token', '--password-stdin-value']);
+const SECRET_FLAGS = new Set([
+  '-p',
+  '--password',
+  '--client-secret',
+  '--secret',
+  '--token',
+  '--access-token',
+  '--refresh-token',
+  '--password-stdin-value',
+]);
 const SECRET_ASSIGN = /^(--(?:password|client-secret|secret|token|access-token)=)(.*)$/;
 
 /** argv as the call log (calls.jsonl) stores it: tokens and passwords never appear. */

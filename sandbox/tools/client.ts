@@ -8,8 +8,18 @@ import { rpc, type ServerInfo } from './rpc.js';
  * appends one line to <worldDir>/calls.jsonl. Kept to node:fs/http so each call starts fast.
  */
 const FORWARDED_ENV = [
-  'KUBECONFIG', 'HOME', 'XDG_CONFIG_HOME', 'HELM_REPOSITORY_CONFIG', 'HELM_CACHE_HOME', 'HELM_CONFIG_HOME', 'NOTATION_USERNAME',
-  'NOTATION_PASSWORD', 'RATIFY_RUNBOOK_STEP', 'RATIFY_SANDBOX_SESSION', 'AZURE_CONFIG_DIR', 'AAD_LOGIN_METHOD',
+  'KUBECONFIG',
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'HELM_REPOSITORY_CONFIG',
+  'HELM_CACHE_HOME',
+  'HELM_CONFIG_HOME',
+  'NOTATION_USERNAME',
+  'NOTATION_PASSWORD',
+  'RATIFY_RUNBOOK_STEP',
+  'RATIFY_SANDBOX_SESSION',
+  'AZURE_CONFIG_DIR',
+  'AAD_LOGIN_METHOD',
 ];
 
 interface Reply {
@@ -21,7 +31,9 @@ interface Reply {
 }
 
 function readsStdin(argv: readonly string[]): boolean {
-  return argv.includes('--password-stdin') || argv.some((a, i) => (a === '-f' || a === '--filename' || a === '--values') && argv[i + 1] === '-');
+  return (
+    argv.includes('--password-stdin') || argv.some((a, i) => (a === '-f' || a === '--filename' || a === '--values') && argv[i + 1] === '-')
+  );
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
@@ -32,14 +44,18 @@ export async function main(tool: string): Promise<void> {
   const argv = process.argv.slice(2);
   const worldDir = process.env.RATIFY_SANDBOX_WORLD;
   if (!worldDir) {
-    process.stderr.write(`${tool}: this is the ratify-runbook sandbox's fake ${tool}; run it through the sandbox (RATIFY_SANDBOX_WORLD is not set)\n`);
+    process.stderr.write(
+      `${tool}: this is the ratify-runbook sandbox's fake ${tool}; run it through the sandbox (RATIFY_SANDBOX_WORLD is not set)\n`,
+    );
     process.exit(1);
   }
   let info: ServerInfo;
   try {
     info = JSON.parse(readFileSync(join(worldDir, 'server.json'), 'utf8')) as ServerInfo;
   } catch {
-    process.stderr.write(`${tool}: the simulated world at ${worldDir} is not running; start it with 'ratify-runbook run --sandbox' or use 'ratify-runbook sandbox exec -- ${tool} ...'\n`);
+    process.stderr.write(
+      `${tool}: the simulated world at ${worldDir} is not running; start it with 'ratify-runbook run --sandbox' or use 'ratify-runbook sandbox exec -- ${tool} ...'\n`,
+    );
     process.exit(1);
   }
   const env: Record<string, string> = {};
@@ -61,7 +77,15 @@ export async function main(tool: string): Promise<void> {
   if (reply.waitsForever) setInterval(() => {}, 1 << 30);
   if (reply.waitsForever) return;
   try {
-    appendFileSync(join(worldDir, 'calls.jsonl'), JSON.stringify({ argv: reply.logArgv, exitCode: reply.exitCode, ms: Math.round(performance.now()), step: process.env.RATIFY_RUNBOOK_STEP ?? null }) + '\n');
+    appendFileSync(
+      join(worldDir, 'calls.jsonl'),
+      JSON.stringify({
+        argv: reply.logArgv,
+        exitCode: reply.exitCode,
+        ms: Math.round(performance.now()),
+        step: process.env.RATIFY_RUNBOOK_STEP ?? null,
+      }) + '\n',
+    );
   } catch {
     // The log is best effort: a read-only world dir must not change the tool's result.
   }

@@ -17,7 +17,14 @@ export function rpc<T>(info: Pick<ServerInfo, 'rpcPort' | 'key'>, body: unknown,
   return new Promise((resolve, reject) => {
     const data = JSON.stringify(body);
     const req = request(
-      { host: '127.0.0.1', port: info.rpcPort, path: '/rpc', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'x-sandbox-key': info.key } },
+      {
+        host: '127.0.0.1',
+        port: info.rpcPort,
+        path: '/rpc',
+        method: 'POST',
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), 'x-sandbox-key': info.key },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -23,7 +23,10 @@ export interface NewCluster {
 
 export function createCluster(world: World, c: NewCluster, now: number): ArmResource {
   const id = resourceId(c.sub, c.rg, 'Microsoft.ContainerService', 'managedClusters', c.name);
-  const dns = `${c.name}-${c.rg}`.toLowerCase().replace(/[^a-z0-9-]/g, '').slice(0, 40);
+  const dns = `${c.name}-${c.rg}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '')
+    .slice(0, 40);
   const nodeRg = `MC_${c.rg}_${c.name}_${c.location}`;
   const kubeletOid = guid();
   const kubeletClientId = guid();
@@ -59,7 +62,19 @@ export function createCluster(world: World, c: NewCluster, now: number): ArmReso
           resourceId: `/subscriptions/${c.sub}/resourcegroups/${nodeRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${c.name}-agentpool`,
         },
       },
-      addonProfiles: c.azurePolicy ? { azurepolicy: { enabled: true, config: null, identity: { clientId: guid(), objectId: guid(), resourceId: `/subscriptions/${c.sub}/resourcegroups/${nodeRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/azurepolicy-${c.name}` } } } : {},
+      addonProfiles: c.azurePolicy
+        ? {
+            azurepolicy: {
+              enabled: true,
+              config: null,
+              identity: {
+                clientId: guid(),
+                objectId: guid(),
+                resourceId: `/subscriptions/${c.sub}/resourcegroups/${nodeRg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/azurepolicy-${c.name}`,
+              },
+            },
+          }
+        : {},
       oidcIssuerProfile: c.oidc
         ? { enabled: true, issuerURL: `https://${c.location}.oic.prod-aks.azure.com/${world.tenant.id}/${guid()}/` }
         : { enabled: false },
@@ -72,8 +87,12 @@ export function createCluster(world: World, c: NewCluster, now: number): ArmReso
   };
   putResource(world, res);
   const kube = kubeOf(world, id);
-  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) putObject(kube, makeObject('Namespace', 'v1', ns, undefined, now, { status: { phase: 'Active' } }));
-  addDeployment(kube, 'coredns', 'kube-system', 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3-1', now, { replicas: 2, labels: { 'k8s-app': 'kube-dns' } });
+  for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    putObject(kube, makeObject('Namespace', 'v1', ns, undefined, now, { status: { phase: 'Active' } }));
+  addDeployment(kube, 'coredns', 'kube-system', 'mcr.microsoft.com/oss/kubernetes/coredns:v1.11.3-1', now, {
+    replicas: 2,
+    labels: { 'k8s-app': 'kube-dns' },
+  });
   if (c.azurePolicy) enableAzurePolicyAddon(world, id, now);
   if (c.imageIntegrity) enableImageIntegrity(world, id, now);
   return res;
@@ -82,11 +101,27 @@ export function createCluster(world: World, c: NewCluster, now: number): ArmReso
 /** The add-on deploys Gatekeeper into gatekeeper-system and its own pods into kube-system. */
 export function enableAzurePolicyAddon(world: World, clusterId: string, now: number): void {
   const kube = kubeOf(world, clusterId);
-  putObject(kube, makeObject('Namespace', 'v1', 'gatekeeper-system', undefined, now, { labels: { 'admission.gatekeeper.sh/ignore': 'no-self-managing', 'control-plane': 'controller-manager' }, status: { phase: 'Active' } }));
-  addDeployment(kube, 'azure-policy', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-addon-prod:1.12.3', now, { labels: { app: 'azure-policy' }, owner: 'deployment/azure-policy' });
-  addDeployment(kube, 'azure-policy-webhook', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-webhook:1.12.3', now, { labels: { app: 'azure-policy-webhook' } });
-  addDeployment(kube, 'gatekeeper-controller', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { replicas: 2, labels: { 'control-plane': 'controller-manager', 'gatekeeper.sh/operation': 'webhook' } });
-  addDeployment(kube, 'gatekeeper-audit', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, { labels: { 'control-plane': 'audit-controller', 'gatekeeper.sh/operation': 'audit' } });
+  putObject(
+    kube,
+    makeObject('Namespace', 'v1', 'gatekeeper-system', undefined, now, {
+      labels: { 'admission.gatekeeper.sh/ignore': 'no-self-managing', 'control-plane': 'controller-manager' },
+      status: { phase: 'Active' },
+    }),
+  );
+  addDeployment(kube, 'azure-policy', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-addon-prod:1.12.3', now, {
+    labels: { app: 'azure-policy' },
+    owner: 'deployment/azure-policy',
+  });
+  addDeployment(kube, 'azure-policy-webhook', 'kube-system', 'mcr.microsoft.com/azure-policy/policy-kubernetes-webhook:1.12.3', now, {
+    labels: { app: 'azure-policy-webhook' },
+  });
+  addDeployment(kube, 'gatekeeper-controller', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, {
+    replicas: 2,
+    labels: { 'control-plane': 'controller-manager', 'gatekeeper.sh/operation': 'webhook' },
+  });
+  addDeployment(kube, 'gatekeeper-audit', 'gatekeeper-system', 'mcr.microsoft.com/oss/open-policy-agent/gatekeeper:v3.19.1-1', now, {
+    labels: { 'control-plane': 'audit-controller', 'gatekeeper.sh/operation': 'audit' },
+  });
   const cert = makeObject('Secret', 'v1', 'gatekeeper-webhook-server-cert', 'gatekeeper-system', now);
   putObject(kube, { ...cert, type: 'Opaque', data: { 'ca.crt': '', 'tls.crt': '', 'tls.key': '' } });
   for (const shape of GATEKEEPER_CRDS) putObject(kube, crdObject(shape, now, { 'gatekeeper.sh/system': 'yes' }));
@@ -149,7 +184,7 @@ export function setClusterSignIn(world: World, cluster: ArmResource, signIn: 'lo
     p.disableLocalAccounts = false;
     return;
   }
-  const group = (world.config = { ...world.config }).aksAdminGroup ??= guid();
+  const group = ((world.config = { ...world.config }).aksAdminGroup ??= guid());
   p.aadProfile = { managed: true, enableAzureRBAC: false, adminGroupObjectIDs: [group], adminUsers: null, tenantID: world.tenant.id };
   p.disableLocalAccounts = true;
   syncAdminGroup(world);

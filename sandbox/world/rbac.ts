@@ -42,9 +42,17 @@ export const ROLES: readonly RoleDef[] = [
   { name: 'Resource Policy Contributor', guid: '36243c78-bf99-498c-9df9-86d9f8d28608', perms: ['policy/write'] },
   { name: 'AcrPull', guid: '7f951dda-4ed3-4680-a7ca-43fe172d538d', perms: ['acr/pull'] },
   { name: 'AcrPush', guid: '8311e382-0749-4cb8-b61a-304f252e45ec', perms: ['acr/pull', 'acr/push'] },
-  { name: 'Key Vault Administrator', guid: '00482a5a-887f-4fb3-b363-3b7fe8e74483', perms: [...CERT_ALL, 'keys/sign', 'keys/get', 'secrets/get', 'secrets/list'] },
+  {
+    name: 'Key Vault Administrator',
+    guid: '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+    perms: [...CERT_ALL, 'keys/sign', 'keys/get', 'secrets/get', 'secrets/list'],
+  },
   { name: 'Key Vault Certificates Officer', guid: 'a4417e6f-fecd-4de8-b567-7b0420556985', perms: CERT_ALL },
-  { name: 'Key Vault Certificate User', guid: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba', perms: ['certificates/get', 'certificates/list', 'secrets/get'] },
+  {
+    name: 'Key Vault Certificate User',
+    guid: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba',
+    perms: ['certificates/get', 'certificates/list', 'secrets/get'],
+  },
   { name: 'Key Vault Crypto Officer', guid: '14b46e9e-c2b7-41b4-b07b-48a6ebf60603', perms: ['keys/sign', 'keys/get'] },
   { name: 'Key Vault Crypto User', guid: '12338af0-0e69-4776-bea7-57ae8d297424', perms: ['keys/sign', 'keys/get'] },
   { name: 'Key Vault Secrets Officer', guid: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7', perms: ['secrets/get', 'secrets/list'] },
@@ -71,7 +79,14 @@ export function assignmentsFor(world: World, principalId: string, resourceId: st
 }
 
 /** Does the principal hold `perm` on the resource, counting only propagated assignments? */
-export function rbacAllows(world: World, principalId: string, perm: Perm, resourceId: string, nowMs: number, propagationMs: number): boolean {
+export function rbacAllows(
+  world: World,
+  principalId: string,
+  perm: Perm,
+  resourceId: string,
+  nowMs: number,
+  propagationMs: number,
+): boolean {
   return assignmentsFor(world, principalId, resourceId).some((ra) => {
     const role = roleByName(String((ra.properties as { roleDefinitionId: string }).roleDefinitionId));
     return role !== undefined && role.perms.includes(perm) && (ra.meta?.createdAt ?? 0) + propagationMs <= nowMs;
@@ -84,8 +99,18 @@ export function rbacGranted(world: World, principalId: string, perm: Perm, resou
 }
 
 /** Key Vault data-plane check: RBAC vaults use role assignments, others their access policies. */
-export function vaultAllows(world: World, vault: ArmResource, principalId: string, perm: Perm, nowMs: number, propagationMs: number): boolean {
-  const props = vault.properties as { enableRbacAuthorization?: boolean; accessPolicies?: { objectId: string; permissions: Record<string, string[] | null> }[] };
+export function vaultAllows(
+  world: World,
+  vault: ArmResource,
+  principalId: string,
+  perm: Perm,
+  nowMs: number,
+  propagationMs: number,
+): boolean {
+  const props = vault.properties as {
+    enableRbacAuthorization?: boolean;
+    accessPolicies?: { objectId: string; permissions: Record<string, string[] | null> }[];
+  };
   if (props.enableRbacAuthorization) return rbacAllows(world, principalId, perm, vault.id, nowMs, propagationMs);
   const [kind, op] = perm.split('/') as [string, string];
   return (props.accessPolicies ?? []).some(

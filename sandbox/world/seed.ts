@@ -42,7 +42,15 @@ export function newWorld(): World {
 
 export function addSubscription(world: World, id: string, name: string): void {
   world.subscriptions[id] = { id, name };
-  for (const ns of ['Microsoft.ContainerService', 'Microsoft.ContainerRegistry', 'Microsoft.KeyVault', 'Microsoft.ManagedIdentity', 'Microsoft.PolicyInsights', 'Microsoft.Authorization', 'Microsoft.Resources']) {
+  for (const ns of [
+    'Microsoft.ContainerService',
+    'Microsoft.ContainerRegistry',
+    'Microsoft.KeyVault',
+    'Microsoft.ManagedIdentity',
+    'Microsoft.PolicyInsights',
+    'Microsoft.Authorization',
+    'Microsoft.Resources',
+  ]) {
     world.providers[`${id}/${ns}`.toLowerCase()] = 'Registered';
   }
   world.features[`${id}/Microsoft.ContainerService/EnableImageIntegrityPreview`.toLowerCase()] = 'Registered';
@@ -76,7 +84,14 @@ export function setCallerRoles(world: World, sub: string, caller: CallerProfile)
   });
 }
 
-export function createResourceGroup(world: World, sub: string, name: string, location: string, now: number, tags: Record<string, string> = {}): ArmResource {
+export function createResourceGroup(
+  world: World,
+  sub: string,
+  name: string,
+  location: string,
+  now: number,
+  tags: Record<string, string> = {},
+): ArmResource {
   return putResource(world, {
     id: rgId(sub, name),
     name,
@@ -88,7 +103,16 @@ export function createResourceGroup(world: World, sub: string, name: string, loc
   });
 }
 
-export function createRegistry(world: World, sub: string, rg: string, name: string, location: string, now: number, tags: Record<string, string> = {}, sku = 'Basic'): ArmResource {
+export function createRegistry(
+  world: World,
+  sub: string,
+  rg: string,
+  name: string,
+  location: string,
+  now: number,
+  tags: Record<string, string> = {},
+  sku = 'Basic',
+): ArmResource {
   const res = putResource(world, {
     id: resourceId(sub, rg, 'Microsoft.ContainerRegistry', 'registries', name),
     name,
@@ -105,7 +129,12 @@ export function createRegistry(world: World, sub: string, rg: string, name: stri
       dataEndpointHostNames: [],
       encryption: { status: 'disabled', keyVaultProperties: null },
       networkRuleBypassOptions: 'AzureServices',
-      policies: { exportPolicy: { status: 'enabled' }, quarantinePolicy: { status: 'disabled' }, retentionPolicy: { days: 7, status: 'disabled' }, trustPolicy: { status: 'disabled', type: 'Notary' } },
+      policies: {
+        exportPolicy: { status: 'enabled' },
+        quarantinePolicy: { status: 'disabled' },
+        retentionPolicy: { days: 7, status: 'disabled' },
+        trustPolicy: { status: 'disabled', type: 'Notary' },
+      },
       privateEndpointConnections: [],
       publicNetworkAccess: 'Enabled',
       zoneRedundancy: 'Disabled',
@@ -167,7 +196,11 @@ export function seedAnswers(world: World, a: SeedAnswers, now: number): boolean 
   if (!findRegistry(world, a.acrName)) createRegistry(world, sub, rg.name, a.acrName, location, now);
   const aksId = resourceId(sub, rg.name, 'Microsoft.ContainerService', 'managedClusters', a.aksName);
   if (!getResource(world, aksId)) {
-    createCluster(world, { sub, rg: rg.name, name: a.aksName, location, oidc: true, workloadIdentity: false, azurePolicy: true, imageIntegrity: true }, now);
+    createCluster(
+      world,
+      { sub, rg: rg.name, name: a.aksName, location, oidc: true, workloadIdentity: false, azurePolicy: true, imageIntegrity: true },
+      now,
+    );
   }
   const assignmentId = `${rg.id}/providers/Microsoft.Authorization/policyAssignments/deploy-trustedimages`;
   if (!getResource(world, assignmentId)) {

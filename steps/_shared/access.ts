@@ -64,8 +64,22 @@ export interface Grant {
 /** The grant exists: what the exported script checks before it assigns the role, and while it waits for it. */
 export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): ShellTest {
   return {
-    argv: az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role,
-      '--query', '[0].id', '-o', 'tsv'),
+    argv: az(
+      sub,
+      'role',
+      'assignment',
+      'list',
+      '--assignee',
+      grant.objectId,
+      '--scope',
+      grant.scope,
+      '--role',
+      grant.role,
+      '--query',
+      '[0].id',
+      '-o',
+      'tsv',
+    ),
     expect: 'nonEmpty',
   };
 }
@@ -77,12 +91,44 @@ export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): 
  */
 export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
   const details = { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId };
-  const marked = az(sub, 'role', 'assignment', 'list', '--assignee', grant.objectId, '--scope', grant.scope, '--role', grant.role,
-    '--query', `[?description=='${ctx.runTag}'].id`, '-o', 'tsv');
+  const marked = az(
+    sub,
+    'role',
+    'assignment',
+    'list',
+    '--assignee',
+    grant.objectId,
+    '--scope',
+    grant.scope,
+    '--role',
+    grant.role,
+    '--query',
+    `[?description=='${ctx.runTag}'].id`,
+    '-o',
+    'tsv',
+  );
   await ctx.willCreate({ kind: 'roleAssignment', details, guard: readGuard(marked) });
   const created = await ctx.cmd.run(
-    az(sub, 'role', 'assignment', 'create', '--assignee-object-id', grant.objectId, '--assignee-principal-type', grant.principalType,
-      '--role', grant.role, '--scope', grant.scope, '--description', ctx.runTag, '--query', 'id', '-o', 'tsv'),
+    az(
+      sub,
+      'role',
+      'assignment',
+      'create',
+      '--assignee-object-id',
+      grant.objectId,
+      '--assignee-principal-type',
+      grant.principalType,
+      '--role',
+      grant.role,
+      '--scope',
+      grant.scope,
+      '--description',
+      ctx.runTag,
+      '--query',
+      'id',
+      '-o',
+      'tsv',
+    ),
     // A principal created seconds ago may not be visible to RBAC yet (PrincipalNotFound): retry.
     { mutates: true, retry: propagationRetry, done: [roleAssigned(sub, grant)] },
   );
@@ -130,8 +176,19 @@ export function accessPolicyGranted(sub: string, vault: string, rg: string, obje
     perms.map((p) => `contains(permissions.${kind} || \`[]\`, '${p}')`),
   );
   return {
-    argv: az(sub, 'keyvault', 'show', '-n', vault, '-g', rg,
-      '--query', `properties.accessPolicies[?objectId=='${objectId}' && ${terms.join(' && ')}].objectId`, '-o', 'tsv'),
+    argv: az(
+      sub,
+      'keyvault',
+      'show',
+      '-n',
+      vault,
+      '-g',
+      rg,
+      '--query',
+      `properties.accessPolicies[?objectId=='${objectId}' && ${terms.join(' && ')}].objectId`,
+      '-o',
+      'tsv',
+    ),
     expect: 'nonEmpty',
   };
 }

@@ -5,10 +5,12 @@ import type { CommandResult, FailureClass, RetryPolicy } from '../../runner/comm
  * assignment, up to 10 minutes), throttling (429) and "operation in progress" (409).
  * A soft-deleted name is also a 409 but permanent: it is never retried.
  */
-const permanent = /deleted but recoverable|already exists in deleted state|recently deleted|Cannot set policies|plugin does not have secrets get permission/i;
+const permanent =
+  /deleted but recoverable|already exists in deleted state|recently deleted|Cannot set policies|plugin does not have secrets get permission/i;
 const throttled = /\b429\b|TooManyRequests|Too Many Requests/i;
 const inProgress = /\b409\b|AnotherOperationInProgress|OperationNotAllowed|operation is in progress|in progress|Conflict/i;
-const forbidden = /\b403\b|AuthorizationFailed|Forbidden|ForbiddenByRbac|does not have authorization|not authorized|AccessDenied|PrincipalNotFound|does not exist in the directory/i;
+const forbidden =
+  /\b403\b|AuthorizationFailed|Forbidden|ForbiddenByRbac|does not have authorization|not authorized|AccessDenied|PrincipalNotFound|does not exist in the directory/i;
 
 function classifyWith(allowPropagation: boolean) {
   return (result: CommandResult): FailureClass | undefined => {

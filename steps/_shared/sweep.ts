@@ -65,10 +65,16 @@ export async function findMarked(ctx: Ctx, subscription: string): Promise<Marked
       label: `policy assignment ${a.name} at ${a.scope}`,
     })),
     ...definitions.filter(marked).map((d) => ({
-      kind: 'policyDefinition', id: d.id ?? '', details: { ...details, name: d.name ?? '' }, label: `policy definition ${d.name}`,
+      kind: 'policyDefinition',
+      id: d.id ?? '',
+      details: { ...details, name: d.name ?? '' },
+      label: `policy definition ${d.name}`,
     })),
     ...roles.filter(marked).map((r) => ({
-      kind: 'roleAssignment', id: r.id ?? '', details, label: `role assignment ${r.roleDefinitionName ?? ''} at ${r.scope ?? ''}`,
+      kind: 'roleAssignment',
+      id: r.id ?? '',
+      details,
+      label: `role assignment ${r.roleDefinitionName ?? ''} at ${r.scope ?? ''}`,
     })),
     ...tagged.flatMap((r) => {
       const kind = ARM_KINDS.find(([type]) => type === r.type?.toLowerCase())?.[1];

@@ -43,10 +43,38 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       await remove(ctx, az(sub(), 'role', 'assignment', 'delete', '--ids', resource.id));
       return;
     case 'accessPolicy':
-      await remove(ctx, az(sub(), 'keyvault', 'delete-policy', '-n', detail(resource, 'vaultName'), '-g', detail(resource, 'resourceGroup'), '--object-id', detail(resource, 'objectId')));
+      await remove(
+        ctx,
+        az(
+          sub(),
+          'keyvault',
+          'delete-policy',
+          '-n',
+          detail(resource, 'vaultName'),
+          '-g',
+          detail(resource, 'resourceGroup'),
+          '--object-id',
+          detail(resource, 'objectId'),
+        ),
+      );
       return;
     case 'federatedCredential':
-      await remove(ctx, az(sub(), 'identity', 'federated-credential', 'delete', '--name', detail(resource, 'name'), '--identity-name', detail(resource, 'identityName'), '-g', detail(resource, 'resourceGroup'), '--yes'));
+      await remove(
+        ctx,
+        az(
+          sub(),
+          'identity',
+          'federated-credential',
+          'delete',
+          '--name',
+          detail(resource, 'name'),
+          '--identity-name',
+          detail(resource, 'identityName'),
+          '-g',
+          detail(resource, 'resourceGroup'),
+          '--yes',
+        ),
+      );
       return;
     case 'identity':
       await remove(ctx, az(sub(), 'identity', 'delete', '--ids', resource.id));
@@ -75,13 +103,42 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       await remove(ctx, az(sub(), 'keyvault', 'purge', '-n', detail(resource, 'name')));
       return;
     case 'acrRepository':
-      await remove(ctx, az(sub(), 'acr', 'repository', 'delete', '-n', detail(resource, 'registry'), '--repository', detail(resource, 'repository'), '--yes'));
+      await remove(
+        ctx,
+        az(
+          sub(),
+          'acr',
+          'repository',
+          'delete',
+          '-n',
+          detail(resource, 'registry'),
+          '--repository',
+          detail(resource, 'repository'),
+          '--yes',
+        ),
+      );
       return;
     case 'acrAttachment':
-      await remove(ctx, az(sub(), 'aks', 'update', '-g', detail(resource, 'resourceGroup'), '-n', detail(resource, 'aksName'), '--detach-acr', detail(resource, 'registry')));
+      await remove(
+        ctx,
+        az(
+          sub(),
+          'aks',
+          'update',
+          '-g',
+          detail(resource, 'resourceGroup'),
+          '-n',
+          detail(resource, 'aksName'),
+          '--detach-acr',
+          detail(resource, 'registry'),
+        ),
+      );
       return;
     case 'policyAssignment':
-      await remove(ctx, az(sub(), 'policy', 'assignment', 'delete', '--name', detail(resource, 'name'), '--scope', detail(resource, 'scope')));
+      await remove(
+        ctx,
+        az(sub(), 'policy', 'assignment', 'delete', '--name', detail(resource, 'name'), '--scope', detail(resource, 'scope')),
+      );
       return;
     case 'policyDefinition':
       await remove(ctx, az(sub(), 'policy', 'definition', 'delete', '--name', detail(resource, 'name')));
@@ -100,7 +157,9 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       return;
     case 'aksFeature':
       // Cluster features stay on: other workloads may rely on them, and an OIDC issuer cannot be disabled.
-      ctx.log(`left on: ${resource.details?.feature ?? resource.id} (enabled by this runbook on ${resource.details?.aksName ?? 'the cluster'})`);
+      ctx.log(
+        `left on: ${resource.details?.feature ?? resource.id} (enabled by this runbook on ${resource.details?.aksName ?? 'the cluster'})`,
+      );
       return;
     default:
       throw new Error(`Do not know how to remove a ${resource.kind} (${resource.id}); remove it by hand.`);

@@ -45,8 +45,21 @@ export interface Build {
  */
 export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<string> {
   const { acrName, repo, tag, source } = build;
-  const argv = az(sub, 'acr', 'build', '-r', acrName, '-t', `${registryOf(acrName)}/${repo}:${tag}`, source, '--no-logs',
-    '--query', 'outputImages[0].digest', '-o', 'tsv');
+  const argv = az(
+    sub,
+    'acr',
+    'build',
+    '-r',
+    acrName,
+    '-t',
+    `${registryOf(acrName)}/${repo}:${tag}`,
+    source,
+    '--no-logs',
+    '--query',
+    'outputImages[0].digest',
+    '-o',
+    'tsv',
+  );
   const details = { subscription: sub, registry: acrName, repository: repo };
   const repository = { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details };
   // A repository takes no mark: the read before this build found the tag absent.

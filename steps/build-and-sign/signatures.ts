@@ -49,7 +49,11 @@ interface RawSignature {
 
 /** `notation inspect -o json <ref>`: v1 prints the list as "Signatures" (notation cmd/notation/inspect.go). */
 export async function signatures(ctx: Ctx, ref: string, token: string): Promise<Signature[]> {
-  const result = await ctx.cmd.run(['notation', 'inspect', '-o', 'json', ref], { mutates: false, ...withToken(token), retry: transientRetry });
+  const result = await ctx.cmd.run(['notation', 'inspect', '-o', 'json', ref], {
+    mutates: false,
+    ...withToken(token),
+    retry: transientRetry,
+  });
   const json = parseJson<InspectJson>(result.stdout, 'notation inspect');
   return (json?.Signatures ?? json?.signatures ?? []).map((s) => ({
     digest: s.digest ?? '',
@@ -60,7 +64,19 @@ export async function signatures(ctx: Ctx, ref: string, token: string): Promise<
 
 /** Sign by digest with the vault's key; self_signed=true spares the plugin secrets get (docs/troubleshooting.md#plugin-secrets-get). */
 export async function sign(ctx: Ctx, keyId: string, ref: string, token: string, certSha256: string): Promise<void> {
-  const argv = ['notation', 'sign', '--signature-format', 'cose', '--id', keyId, '--plugin', 'azure-kv', '--plugin-config', 'self_signed=true', ref];
+  const argv = [
+    'notation',
+    'sign',
+    '--signature-format',
+    'cose',
+    '--id',
+    keyId,
+    '--plugin',
+    'azure-kv',
+    '--plugin-config',
+    'self_signed=true',
+    ref,
+  ];
   // 403 from Key Vault's sign right after signer-access is RBAC propagation: retried for up to 10 minutes.
   await ctx.cmd.run(argv, {
     mutates: true,
@@ -73,5 +89,8 @@ export async function sign(ctx: Ctx, keyId: string, ref: string, token: string, 
 
 /** Removes one signature manifest (it lives in the image's repository, referring to the image). */
 export async function removeSignature(ctx: Ctx, sub: string, acrName: string, repo: string, digest: string): Promise<void> {
-  await ctx.cmd.run(az(sub, 'acr', 'manifest', 'delete', '-r', acrName, '-n', `${repo}@${digest}`, '--yes'), { mutates: true, retry: transientRetry });
+  await ctx.cmd.run(az(sub, 'acr', 'manifest', 'delete', '-r', acrName, '-n', `${repo}@${digest}`, '--yes'), {
+    mutates: true,
+    retry: transientRetry,
+  });
 }

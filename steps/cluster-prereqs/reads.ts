@@ -77,8 +77,20 @@ export async function kubeletObjectId(ctx: Ctx, sub: string): Promise<string> {
 export const acrId = (ctx: Ctx, sub: string): Promise<string> => registryIdByName(ctx, sub, ctx.answers.acrName, ctx.answers.resourceGroup);
 
 export const kubeletPulls = (sub: string, kubelet: string, registry: string): string[] =>
-  az(sub, 'role', 'assignment', 'list', '--assignee', kubelet, '--scope', registry,
-    '--query', "[?roleDefinitionName=='AcrPull'].id", '-o', 'tsv');
+  az(
+    sub,
+    'role',
+    'assignment',
+    'list',
+    '--assignee',
+    kubelet,
+    '--scope',
+    registry,
+    '--query',
+    "[?roleDefinitionName=='AcrPull'].id",
+    '-o',
+    'tsv',
+  );
 
 /** --attach-acr = AcrPull for the kubelet identity on the registry (else ImagePullBackOff). */
 export async function kubeletCanPull(ctx: Ctx, sub: string, kubelet: string | undefined, registry: string): Promise<boolean> {

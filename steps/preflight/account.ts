@@ -49,7 +49,9 @@ export async function readAccount(
     return { subscriptionId, tenantId, callerObjectId: tsvValue(me.stdout), callerType: 'User' };
   }
   if (userName === 'systemAssignedIdentity' || userName === 'userAssignedIdentity') {
-    throw new Error('Logged in with a managed identity: its object id cannot be looked up from `az account show`. Log in as a user or a service principal (`az login --service-principal`).');
+    throw new Error(
+      'Logged in with a managed identity: its object id cannot be looked up from `az account show`. Log in as a user or a service principal (`az login --service-principal`).',
+    );
   }
   const sp = await cmd.run(spArgv, { mutates: false, capture: 'callerObjectId' });
   return { subscriptionId, tenantId, callerObjectId: tsvValue(sp.stdout), callerType: 'ServicePrincipal' };

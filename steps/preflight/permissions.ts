@@ -31,8 +31,20 @@ export async function callerAssignments(
 ): Promise<Assignment[] | 'planned'> {
   const listed = await ctx.azure.list(`/subscriptions/${sub}/providers/Microsoft.Authorization/roleAssignments`, ROLE_ASSIGNMENTS_API, {
     filter: `assignedTo('${callerObjectId}')`,
-    shows: az(sub, 'role', 'assignment', 'list', '--assignee', callerObjectId, '--all', '--include-groups',
-      '--query', '[].{role:roleDefinitionName, scope:scope}', '-o', 'json'),
+    shows: az(
+      sub,
+      'role',
+      'assignment',
+      'list',
+      '--assignee',
+      callerObjectId,
+      '--all',
+      '--include-groups',
+      '--query',
+      '[].{role:roleDefinitionName, scope:scope}',
+      '-o',
+      'json',
+    ),
   });
   if (ctx.mode === 'plan') return 'planned';
   return listed.map((a) => {

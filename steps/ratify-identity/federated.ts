@@ -60,7 +60,21 @@ export async function putFic(ctx: Ctx, f: Fic, existed: boolean): Promise<void> 
   const shown = az(f.sub, 'identity', 'federated-credential', 'show', ...names(f), '--query', 'name', '-o', 'tsv');
   if (!existed) await ctx.willCreate({ ...fic, guard: readGuard(shown) });
   await ctx.cmd.run(
-    az(f.sub, 'identity', 'federated-credential', 'create', ...names(f), '--issuer', f.issuer, '--subject', FIC_SUBJECT, '--audiences', FIC_AUDIENCE, '-o', 'none'),
+    az(
+      f.sub,
+      'identity',
+      'federated-credential',
+      'create',
+      ...names(f),
+      '--issuer',
+      f.issuer,
+      '--subject',
+      FIC_SUBJECT,
+      '--audiences',
+      FIC_AUDIENCE,
+      '-o',
+      'none',
+    ),
     { mutates: true, retry: transientRetry, done: [ficMatchesTest(f)] },
   );
   if (!existed) await ctx.created(fic);

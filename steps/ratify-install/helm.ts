@@ -23,7 +23,11 @@ export interface Release {
 
 /** `helm list` (unlike `helm status -o json`) includes the chart name-version. */
 export async function currentRelease(ctx: Ctx): Promise<Release | undefined> {
-  const listed = await ctx.cmd.run(['helm', 'list', '-n', NAMESPACE, '--filter', `^${RELEASE}$`, '-o', 'json'], { mutates: false, probe: true, allowFailure: true });
+  const listed = await ctx.cmd.run(['helm', 'list', '-n', NAMESPACE, '--filter', `^${RELEASE}$`, '-o', 'json'], {
+    mutates: false,
+    probe: true,
+    allowFailure: true,
+  });
   if (listed.exitCode !== 0) return undefined;
   const releases = parseJson<{ revision?: string | number; status?: string; chart?: string }[]>(listed.stdout, 'helm list') ?? [];
   const found = releases[0];
@@ -81,8 +85,22 @@ export async function upgradeInstall(
   helmMajor: number,
   done: readonly ShellTest[],
 ): Promise<string> {
-  const argv = ['helm', 'upgrade', '--install', RELEASE, 'ratify/ratify', '--namespace', NAMESPACE, '--version', version,
-    ...installFlags(helmMajor), '--timeout', '10m', '-f', valuesPath];
+  const argv = [
+    'helm',
+    'upgrade',
+    '--install',
+    RELEASE,
+    'ratify/ratify',
+    '--namespace',
+    NAMESPACE,
+    '--version',
+    version,
+    ...installFlags(helmMajor),
+    '--timeout',
+    '10m',
+    '-f',
+    valuesPath,
+  ];
   const planStdout = 'REVISION: <ratify-install.helmRevision>';
   const result = await ctx.cmd.run(argv, { mutates: true, timeoutMs: 12 * 60_000, planStdout, done });
   return /^REVISION:\s*(\S+)/m.exec(result.stdout)?.[1] ?? '';

@@ -21,8 +21,20 @@ describe('ledger file', () => {
 
   it.each([
     ['not JSON', '{"schema": "ratify-runbook/ledger", "version": 1, "steps": {'],
-    ['an unknown version', JSON.stringify({ schema: 'ratify-runbook/ledger', version: 99, runId: 'x', target: { kind: 'sandbox' }, steps: {} })],
-    ['another shape', JSON.stringify({ schema: 'ratify-runbook/ledger', version: 1, runId: 'x', target: { kind: 'sandbox' }, steps: { a: { status: 'weird' } } })],
+    [
+      'an unknown version',
+      JSON.stringify({ schema: 'ratify-runbook/ledger', version: 99, runId: 'x', target: { kind: 'sandbox' }, steps: {} }),
+    ],
+    [
+      'another shape',
+      JSON.stringify({
+        schema: 'ratify-runbook/ledger',
+        version: 1,
+        runId: 'x',
+        target: { kind: 'sandbox' },
+        steps: { a: { status: 'weird' } },
+      }),
+    ],
   ])('refuses a ledger that is %s: exit 2, file untouched', async (_what, content) => {
     const dir = await tempDir();
     await writeFile(ledgerPath(dir), content);
@@ -35,9 +47,9 @@ describe('ledger file', () => {
 
   it('refuses a command aimed at another target (exit 2)', () => {
     expect(() => verifySameTarget({ kind: 'sandbox' }, { kind: 'azure' }, '/s')).toThrow(/belongs to the sandbox.*Nothing was run/);
-    expect(() =>
-      verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure', subscriptionId: 'b' }, '/s'),
-    ).toThrow(UsageError);
+    expect(() => verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure', subscriptionId: 'b' }, '/s')).toThrow(
+      UsageError,
+    );
     expect(() => verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure' }, '/s')).not.toThrow();
   });
 

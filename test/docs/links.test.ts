@@ -108,7 +108,20 @@ describe('docs in the repository', () => {
 
 /** Folders and root files of the repository that hold source, tests, templates and docs. */
 const scanned = [
-  'bin', 'kernel', 'cli', 'runner', 'steps', 'prompts', 'checkpoints', 'sandbox', 'workshop', 'bench', 'test', 'templates', 'docs', '.ci',
+  'bin',
+  'kernel',
+  'cli',
+  'runner',
+  'steps',
+  'prompts',
+  'checkpoints',
+  'sandbox',
+  'workshop',
+  'bench',
+  'test',
+  'templates',
+  'docs',
+  '.ci',
 ];
 const rootFiles = ['README.md', 'package.json', 'vitest.config.ts'];
 
@@ -125,13 +138,14 @@ const outsideReferences: [what: string, pattern: RegExp][] = [
   ['the design document', /\bDESIGN\b/],
   ['an issue number of ours (upstream ones are written owner/repo#N)', /\bissues? #?\d+/i],
   ['a hint code', /(?<![\w=/.-])C\d{1,2}(?=[:),]|\s*\))/],
-  ['a file of the team\'s notes', /tool-outputs|offline-harness|upstream-2026|ratify-on-aks|runbook-anchors|style-anchors|\/work\/shared/],
-  ['a section of the team\'s notes', /\b[Rr]eference\s+(section|step|[A-F]\d|F\b|TL;DR)|\bsection [A-F]\d*\b|§|\berrata B\d/],
+  ["a file of the team's notes", /tool-outputs|offline-harness|upstream-2026|ratify-on-aks|runbook-anchors|style-anchors|\/work\/shared/],
+  ["a section of the team's notes", /\b[Rr]eference\s+(section|step|[A-F]\d|F\b|TL;DR)|\bsection [A-F]\d*\b|§|\berrata B\d/],
 ];
 
 describe('no line refers to a document outside the repository', () => {
-  const files = [...scanned.flatMap((dir) => filesUnder(join(root, dir))), ...rootFiles.map((f) => join(root, f))]
-    .filter((path) => path !== import.meta.filename);
+  const files = [...scanned.flatMap((dir) => filesUnder(join(root, dir))), ...rootFiles.map((f) => join(root, f))].filter(
+    (path) => path !== import.meta.filename,
+  );
 
   it('scans the whole repository', () => {
     expect(files.length).toBeGreaterThan(150);

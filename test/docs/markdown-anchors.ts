@@ -9,8 +9,8 @@ function outsideFences(markdown: string): string[] {
   let fence: string | undefined;
   for (const line of markdown.split('\n')) {
     const opener = /^\s*(`{3,}|~{3,})/.exec(line)?.[1];
-    const closes = fence !== undefined && opener !== undefined && line.trim() === opener
-      && opener[0] === fence[0] && opener.length >= fence.length;
+    const closes =
+      fence !== undefined && opener !== undefined && line.trim() === opener && opener[0] === fence[0] && opener.length >= fence.length;
     if (fence === undefined && opener) fence = opener;
     else if (closes) fence = undefined;
     else if (fence === undefined) kept.push(line);
@@ -24,7 +24,11 @@ export function githubSlug(heading: string): string {
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/<[^>]+>/g, '')
     .replace(/[`*_]/g, (c) => (c === '_' ? '_' : ''));
-  return rendered.trim().toLowerCase().replace(/[^\p{L}\p{N}\p{M}\p{Pc}\- ]/gu, '').replace(/ /g, '-');
+  return rendered
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\p{M}\p{Pc}\- ]/gu, '')
+    .replace(/ /g, '-');
 }
 
 export function explicitAnchorsOf(markdown: string): string[] {

@@ -31,8 +31,15 @@ const broken: Record<AnswerKey, string[]> = {
   keyVaultAuth: ['RBAC2', 'policy', 'access_policy', 'none'],
   certName: ['cert_x', 'x'.repeat(128), 'cert.x', 'cert x'],
   certSubject: [
-    'CN=x', 'CN=x,O=a,ST=b,C=USA', 'CN=x,O=a+OU=b,ST=c,C=US', 'CN=x,O=a,O=b,ST=c,C=US', 'CN=x;y,O=a,ST=b,C=US',
-    'CN=x\\q,O=a,ST=b,C=US', `CN=${'x'.repeat(65)},O=a,ST=b,C=US`, `CN=${'x'.repeat(3000)},O=a,ST=b,C=US`, 'CN=<x>,O=a,ST=b,C=US',
+    'CN=x',
+    'CN=x,O=a,ST=b,C=USA',
+    'CN=x,O=a+OU=b,ST=c,C=US',
+    'CN=x,O=a,O=b,ST=c,C=US',
+    'CN=x;y,O=a,ST=b,C=US',
+    'CN=x\\q,O=a,ST=b,C=US',
+    `CN=${'x'.repeat(65)},O=a,ST=b,C=US`,
+    `CN=${'x'.repeat(3000)},O=a,ST=b,C=US`,
+    'CN=<x>,O=a,ST=b,C=US',
   ],
   identityName: ['id', '_identity', 'x'.repeat(129), 'id.x', 'id x'],
   repo: ['Net-Monitor', 'repo:tag', 'a//b', 'repo@sha256:x', '.repo'],
@@ -80,7 +87,10 @@ function generate(seed: number): Case[] {
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => !e.isDirectory()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 function runOnce(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {

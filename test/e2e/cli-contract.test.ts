@@ -34,8 +34,19 @@ describe('CLI contract (built binary, no TTY)', () => {
     const json = await runCli(['status', '--state-dir', dir, '--json']);
     const parsed = JSON.parse(json.stdout);
     expect(parsed.steps.map((s: { id: string }) => s.id)).toEqual([
-      'provision-base', 'preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access',
-      'certificate', 'notation-setup', 'build-and-sign', 'ratify-identity', 'ratify-install', 'policy', 'verify',
+      'provision-base',
+      'preflight',
+      'cleanup-image-integrity',
+      'cluster-prereqs',
+      'key-vault',
+      'signer-access',
+      'certificate',
+      'notation-setup',
+      'build-and-sign',
+      'ratify-identity',
+      'ratify-install',
+      'policy',
+      'verify',
     ]);
     expect(new Set(parsed.steps.map((s: { status: string }) => s.status))).toEqual(new Set(['pending']));
   });
@@ -54,7 +65,10 @@ describe('CLI contract (built binary, no TTY)', () => {
 
   it('a state dir locked by a live process exits 4 naming the holder', async () => {
     const dir = await tempDir();
-    await writeFile(join(dir, 'state.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-11-26T10:00:00Z', command: 'ratify-runbook run' }));
+    await writeFile(
+      join(dir, 'state.lock'),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2026-11-26T10:00:00Z', command: 'ratify-runbook run' }),
+    );
     const result = await runCli(['run', '--sandbox', '--state-dir', dir, '--answers', demoAnswers]);
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(`pid ${process.pid} on ${hostname()}`);
@@ -64,7 +78,11 @@ describe('CLI contract (built binary, no TTY)', () => {
     const dir = await tempDir();
     const result = await runCli(['run', '--sandbox', '--state-dir', dir, '--non-interactive']);
     expect(result.code).toBe(3);
-    for (const [key, env] of [['resourceGroup', 'RATIFY_RUNBOOK_RESOURCE_GROUP'], ['keyVaultName', 'RATIFY_RUNBOOK_KEY_VAULT_NAME'], ['acrName', 'RATIFY_RUNBOOK_ACR_NAME']]) {
+    for (const [key, env] of [
+      ['resourceGroup', 'RATIFY_RUNBOOK_RESOURCE_GROUP'],
+      ['keyVaultName', 'RATIFY_RUNBOOK_KEY_VAULT_NAME'],
+      ['acrName', 'RATIFY_RUNBOOK_ACR_NAME'],
+    ]) {
       expect(result.stderr).toContain(`${key}:`);
       expect(result.stderr).toContain(env);
       expect(result.stderr).toContain(`--set ${key}=`);
@@ -86,7 +104,15 @@ describe('CLI contract (built binary, no TTY)', () => {
     await mkdir(dir, { recursive: true });
     await writeFile(
       join(dir, 'state.json'),
-      JSON.stringify({ schema: 'ratify-runbook/ledger', version: 1, runId: 'r1', createdAt: 'x', updatedAt: 'x', target: { kind: 'sandbox' }, steps: {} }),
+      JSON.stringify({
+        schema: 'ratify-runbook/ledger',
+        version: 1,
+        runId: 'r1',
+        createdAt: 'x',
+        updatedAt: 'x',
+        target: { kind: 'sandbox' },
+        steps: {},
+      }),
     );
     const result = await runCli(['teardown', '--state-dir', dir, '--yes']);
     expect(result.code).toBe(2);
@@ -119,8 +145,14 @@ describe('CLI contract (built binary, no TTY)', () => {
     [['doctor', '--sandbox', '--sandbox-caller', 'reader'], "invalid --sandbox-caller 'reader': expected one of owner, contributor"],
     [['sandbox', 'exec', '--sandbox-tools', 'helm=2', '--', 'true'], "invalid --sandbox-tools 'helm=2'"],
     [['run', '--sandbox-tools', 'kubectl=real'], '--sandbox-tools only applies to the sandbox'],
-    [['run', '--sandbox', '--sandbox-tools', 'kubectl=latest'], "invalid --sandbox-tools 'kubectl=latest': kubectl must be one of fake, real"],
-    [['run', '--sandbox', '--sandbox-tools', 'oc=real'], "invalid --sandbox-tools 'oc=real': the sandbox's tools can be chosen for helm and kubectl only"],
+    [
+      ['run', '--sandbox', '--sandbox-tools', 'kubectl=latest'],
+      "invalid --sandbox-tools 'kubectl=latest': kubectl must be one of fake, real",
+    ],
+    [
+      ['run', '--sandbox', '--sandbox-tools', 'oc=real'],
+      "invalid --sandbox-tools 'oc=real': the sandbox's tools can be chosen for helm and kubectl only",
+    ],
     [['run', '--sandbox', '--sandbox-latency', 'fast'], "invalid --sandbox-latency 'fast'"],
     [['run', '--sandbox', '--sandbox-fault', 'nonsense'], "invalid --sandbox-fault 'nonsense'"],
     [['run', '--from', 'key-vault', '--only', 'policy'], '--from and --only cannot be combined'],

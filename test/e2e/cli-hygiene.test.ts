@@ -26,7 +26,10 @@ describe('a closed pipe on stdout (EPIPE) ends quietly', () => {
     const done = await runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir]);
     expect(done.code, done.stderr).toBe(0);
     for (let i = 0; i < 5; i++) {
-      for (const args of [['status', '--state-dir', stateDir], ['plan', '--format', 'json', '--answers', demoAnswers]]) {
+      for (const args of [
+        ['status', '--state-dir', stateDir],
+        ['plan', '--format', 'json', '--answers', demoAnswers],
+      ]) {
         const result = await pipeStatus(args);
         expect(result.code, `${args[0]}: ${result.stderr}`).toBe(0);
         expect(result.stderr).not.toMatch(/EPIPE|at .*\.js:\d+|Unhandled 'error' event/);
@@ -63,16 +66,36 @@ describe('doctor', () => {
 describe('e2e children never touch the real ~/.kube', () => {
   it('a tool that writes ~/.kube/config is caught by the temporary HOME every child gets', async () => {
     const realKube = join(homedir(), '.kube');
-    const before = await stat(realKube).then((s) => `${s.mtimeMs} ${s.size}`, () => 'absent');
+    const before = await stat(realKube).then(
+      (s) => `${s.mtimeMs} ${s.size}`,
+      () => 'absent',
+    );
     const stateDir = await tempDir();
     const run = await runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir]);
     expect(run.code, run.stderr).toBe(0);
     // get-credentials without --file writes $HOME/.kube/config, as the real az does: the check sees it.
-    const careless = ['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'aks', 'get-credentials', '-g', 'myResourceGroup',
-      '-n', 'myAKSCluster'];
+    const careless = [
+      'sandbox',
+      'exec',
+      '--state-dir',
+      stateDir,
+      '--',
+      'az',
+      'aks',
+      'get-credentials',
+      '-g',
+      'myResourceGroup',
+      '-n',
+      'myAKSCluster',
+    ];
     await expect(runCli(careless)).rejects.toThrow(/wrote ~\/\.kube/);
     expect((await runCli(careless, { allowHomeKube: true })).code).toBe(0);
-    expect(await stat(realKube).then((s) => `${s.mtimeMs} ${s.size}`, () => 'absent')).toBe(before);
+    expect(
+      await stat(realKube).then(
+        (s) => `${s.mtimeMs} ${s.size}`,
+        () => 'absent',
+      ),
+    ).toBe(before);
     expect((await readdir(stateDir)).includes('kubeconfig')).toBe(true);
   });
 });

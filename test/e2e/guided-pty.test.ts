@@ -20,7 +20,16 @@ describe('guided run in a real pseudo-terminal', () => {
     const answers = join(dir, 'answers.yaml');
     await writeFile(answers, demo.replace(/^aksName:.*\n/m, ''));
 
-    const first = await spawnPty(['run', '--sandbox', '--answers', answers, '--state-dir', stateDir, '--sandbox-fault', 'az keyvault certificate create=permanent']);
+    const first = await spawnPty([
+      'run',
+      '--sandbox',
+      '--answers',
+      answers,
+      '--state-dir',
+      stateDir,
+      '--sandbox-fault',
+      'az keyvault certificate create=permanent',
+    ]);
     let at = await first.waitFor(/Use these answers\?/);
     first.write(keys.enter); // accept the table; only the missing answer is asked next
     at = await first.waitFor(new RegExp(questionFor('aksName').message), 30_000, at);
@@ -87,10 +96,36 @@ describe('a step asks a question under the live renderer (pty)', () => {
     const dir = await tempDir();
     const stateDir = join(dir, 'state');
     const { runCli } = await import('../helpers/cli.js');
-    const first = await runCli(['run', '--sandbox', '--non-interactive', '--answers', join(REPO, 'templates/answers/demo.yaml'), '--state-dir', stateDir]);
+    const first = await runCli([
+      'run',
+      '--sandbox',
+      '--non-interactive',
+      '--answers',
+      join(REPO, 'templates/answers/demo.yaml'),
+      '--state-dir',
+      stateDir,
+    ]);
     expect(first.code, first.stderr).toBe(0);
     // A new certificate version: the image's signature is now by "another" certificate.
-    const renewed = await runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', 'az', 'keyvault', 'certificate', 'create', '-n', 'ratify', '--vault-name', 'ratify-demo-kv', '-p', `@${join(stateDir, 'certificate-policy.json')}`, '-o', 'none']);
+    const renewed = await runCli([
+      'sandbox',
+      'exec',
+      '--state-dir',
+      stateDir,
+      '--',
+      'az',
+      'keyvault',
+      'certificate',
+      'create',
+      '-n',
+      'ratify',
+      '--vault-name',
+      'ratify-demo-kv',
+      '-p',
+      `@${join(stateDir, 'certificate-policy.json')}`,
+      '-o',
+      'none',
+    ]);
     expect(renewed.code, renewed.stderr).toBe(0);
 
     const session = await spawnPty(['run', '--sandbox', '--state-dir', stateDir, '--from', 'certificate']);

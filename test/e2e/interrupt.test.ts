@@ -159,7 +159,10 @@ describe('workshop run: Ctrl-C stops every attendee; a second batch on the same 
     const doc = JSON.parse(after.stdout) as { attendees: { id: string; state: string; status: StatusDoc }[] };
     for (const attendee of doc.attendees) {
       expect(attendee.state, attendee.id).toBe('interrupted');
-      expect(attendee.status.steps.filter((s) => s.status === 'running'), attendee.id).toEqual([]);
+      expect(
+        attendee.status.steps.filter((s) => s.status === 'running'),
+        attendee.id,
+      ).toEqual([]);
       const stopped = attendee.status.steps.filter((s) => s.status === 'interrupted');
       expect(stopped.length, attendee.id).toBeGreaterThan(0);
       for (const step of stopped) expect(step.error).toMatch(/interrupted by Ctrl-C \(SIGINT\)/);

@@ -7,9 +7,17 @@ import { markedBy, runIdOf, unmarkedLeftovers, worldOf } from '../helpers/world-
 describe('teardown right after a crash (no resume) removes what the run created', () => {
   it('at each create the write-ahead records guard', async () => {
     const stateDir = await tempDir();
-    const creates = ['az keyvault create', 'az role assignment create', 'az keyvault certificate create', 'az identity create',
-      'az identity federated-credential create', 'helm upgrade --install', 'az policy definition create', 'az policy assignment create',
-      'kubectl apply -f -'];
+    const creates = [
+      'az keyvault create',
+      'az role assignment create',
+      'az keyvault certificate create',
+      'az identity create',
+      'az identity federated-credential create',
+      'helm upgrade --install',
+      'az policy definition create',
+      'az policy assignment create',
+      'kubectl apply -f -',
+    ];
     for (const prefix of creates) {
       killed(await run(stateDir, 'rbac', '--sandbox-fault', `${prefix}=crash`), prefix);
       const runId = await runIdOf(stateDir);

@@ -5,7 +5,20 @@ import { REPO, runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/engine-harness.js';
 
 const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
-const order = ['preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access', 'certificate', 'notation-setup', 'build-and-sign', 'ratify-identity', 'ratify-install', 'policy', 'verify'];
+const order = [
+  'preflight',
+  'cleanup-image-integrity',
+  'cluster-prereqs',
+  'key-vault',
+  'signer-access',
+  'certificate',
+  'notation-setup',
+  'build-and-sign',
+  'ratify-identity',
+  'ratify-install',
+  'policy',
+  'verify',
+];
 const run = (stateDir: string, ...extra: string[]) =>
   runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir, ...extra]);
 
@@ -62,7 +75,10 @@ describe('resume after a permanent fault in each step (sandbox, serial)', () => 
       expect(resumed.code, `${step} (resume): ${resumed.stderr}`).toBe(0);
       const earlierSteps = new Set(order.slice(0, order.indexOf(stopsAt)));
       const repeated = (await readCalls(stateDir)).slice(before).filter((c) => earlierSteps.has(c.step) && isMutating(c.argv));
-      expect(repeated.map((c) => `${c.step}: ${c.argv.join(' ')}`), step).toEqual([]);
+      expect(
+        repeated.map((c) => `${c.step}: ${c.argv.join(' ')}`),
+        step,
+      ).toEqual([]);
     }
   }, 600_000);
 });

@@ -103,7 +103,9 @@ describe('answers of steps that will re-run (sandbox)', () => {
     // The denial quotes the image it refused: the new tag, not the old run's.
     expect(retag.stderr).toMatch(/net-watcher:v2 was refused at admission with: .*Subject failed verification: \S+net-watcher:v2/);
     const calls = (await readCalls(stateDir)).slice(before);
-    expect(calls.some((c) => c.step === 'build-and-sign' && c.argv.join(' ').includes('-t myregistry4ratify.azurecr.io/net-monitor:v2'))).toBe(true);
+    expect(
+      calls.some((c) => c.step === 'build-and-sign' && c.argv.join(' ').includes('-t myregistry4ratify.azurecr.io/net-monitor:v2')),
+    ).toBe(true);
   });
 
   it('Audit: the summary says the unsigned image was admitted and reported as a violation', async () => {

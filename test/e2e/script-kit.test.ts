@@ -75,7 +75,8 @@ describe('export --format sh', () => {
     expect(text).toContain('if [[ "${PREFLIGHT_HELM_MAJOR}" == \'4\' ]]; then');
     expect(text).toContain('if [[ "${PREFLIGHT_ENTRA_ID}" == \'false\' ]]; then');
     // helm repo add/update run only inside the install's guard.
-    const guard = 'if ! { [[ "$(helm list -n gatekeeper-system --filter \'^ratify$\' -o json 2>/dev/null)" == ' +
+    const guard =
+      'if ! { [[ "$(helm list -n gatekeeper-system --filter \'^ratify$\' -o json 2>/dev/null)" == ' +
       '*"\\"chart\\":\\"ratify-${RATIFY_CHART_VERSION}';
     const guarded = text.slice(text.indexOf(guard));
     expect(guarded.indexOf('helm repo add ratify')).toBeGreaterThan(0);

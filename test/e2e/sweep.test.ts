@@ -25,8 +25,22 @@ describe('teardown --sweep and status --check-cloud (built binary)', () => {
     expect((await exec('az', 'identity', 'create', '-n', 'users-own-identity', '-g', 'myResourceGroup', '-o', 'none')).code).toBe(0);
     const vault = (await exec('az', 'keyvault', 'show', '-n', 'ratify-demo-kv', '--query', 'id', '-o', 'tsv')).stdout.trim();
     const me = (await exec('az', 'ad', 'signed-in-user', 'show', '--query', 'id', '-o', 'tsv')).stdout.trim();
-    const usersGrant = await exec('az', 'role', 'assignment', 'create', '--assignee-object-id', me, '--assignee-principal-type', 'User',
-      '--role', 'Reader', '--scope', `/subscriptions/${vault.split('/')[2]}/resourceGroups/myResourceGroup`, '-o', 'none');
+    const usersGrant = await exec(
+      'az',
+      'role',
+      'assignment',
+      'create',
+      '--assignee-object-id',
+      me,
+      '--assignee-principal-type',
+      'User',
+      '--role',
+      'Reader',
+      '--scope',
+      `/subscriptions/${vault.split('/')[2]}/resourceGroups/myResourceGroup`,
+      '-o',
+      'none',
+    );
     expect(usersGrant.code, usersGrant.stderr).toBe(0);
 
     // Plain status stays local: it calls no tool. --check-cloud lists what is there.
@@ -48,9 +62,14 @@ describe('teardown --sweep and status --check-cloud (built binary)', () => {
     const check = await runCli(['status', '--check-cloud', '--state-dir', stateDir]);
     expect(check.code, check.stderr).toBe(0);
     expect(check.stderr).toMatch(/! 8 resource\(s\) carry this run's mark .* but the ledger does not list them/);
-    const listed = [/policy assignment ratify-default-custom-policy/, /policy definition ratify-default-custom-policy/,
-      /role assignment Key Vault Certificates Officer/, /role assignment AcrPull/, /userAssignedIdentities ratify-identity/,
-      /vaults ratify-demo-kv/];
+    const listed = [
+      /policy assignment ratify-default-custom-policy/,
+      /policy definition ratify-default-custom-policy/,
+      /role assignment Key Vault Certificates Officer/,
+      /role assignment AcrPull/,
+      /userAssignedIdentities ratify-identity/,
+      /vaults ratify-demo-kv/,
+    ];
     for (const what of listed) expect(check.stderr).toMatch(what);
     expect(check.stderr).not.toMatch(/users-own-identity|role assignment Reader/);
     expect(check.stderr).toMatch(/teardown --sweep --sandbox removes them/);
@@ -68,8 +87,8 @@ describe('teardown --sweep and status --check-cloud (built binary)', () => {
     expect(Object.values(world.arm).filter((r) => /federatedIdentityCredentials/i.test(r.type))).toEqual([]);
     expect(Object.values(world.arm).some((r) => r.name === 'users-own-identity')).toBe(true);
     const grants = Object.values(world.arm).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
-    const reader = (r: (typeof grants)[number]) => (r.properties as { principalId: string }).principalId === me &&
-      /acdd72a7/.test(String(r.properties.roleDefinitionId));
+    const reader = (r: (typeof grants)[number]) =>
+      (r.properties as { principalId: string }).principalId === me && /acdd72a7/.test(String(r.properties.roleDefinitionId));
     expect(grants.some(reader)).toBe(true);
     const after = await runCli(['status', '--check-cloud', '--state-dir', stateDir]);
     expect(after.stderr).toMatch(/Everything carrying this run's mark .* is in the ledger/);

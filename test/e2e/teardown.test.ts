@@ -14,7 +14,17 @@ describe('teardown after a full sandbox run (built binary)', () => {
     expect(run.code, run.stderr).toBe(0);
     const ledger = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
     const created = Object.values(ledger.steps as Record<string, { created: { kind: string; id: string }[] }>).flatMap((s) => s.created);
-    expect(created.map((c) => c.kind)).toEqual(expect.arrayContaining(['keyVault', 'certificate', 'identity', 'federatedCredential', 'helmRelease', 'policyDefinition', 'policyAssignment']));
+    expect(created.map((c) => c.kind)).toEqual(
+      expect.arrayContaining([
+        'keyVault',
+        'certificate',
+        'identity',
+        'federatedCredential',
+        'helmRelease',
+        'policyDefinition',
+        'policyAssignment',
+      ]),
+    );
 
     const worldBefore = JSON.stringify(worldOf(stateDir));
     const refused = await runCli(['teardown', '--sandbox', '--state-dir', stateDir]);

@@ -179,7 +179,7 @@ describe("the old reads and credentials misreport on today's world; the fixed st
     }
   }, 60_000);
 
-  it('Entra ID: the credentials az writes (the old steps\' kubeconfig) hang kubectl on a device-code prompt; a run fixes it', async () => {
+  it("Entra ID: the credentials az writes (the old steps' kubeconfig) hang kubectl on a device-code prompt; a run fixes it", async () => {
     const stateDir = await tempDir();
     const first = await run(stateDir, '--sandbox-cluster', 'entra-id');
     expect(first.code, first.stderr).toBe(0);

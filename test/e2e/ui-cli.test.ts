@@ -13,31 +13,27 @@ import { serve, signIn } from '../helpers/served.js';
 const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
 
 describe('ratify-runbook ui (command)', () => {
-  it(
-    '--yes --exit-when-done runs every step while the page watches, then exits 0 with the status JSON',
-    { timeout: 120_000 },
-    async () => {
-      const stateDir = await tempDir('rr-ui-cli-');
-      const served = await serve([
-        'ui',
-        '--sandbox',
-        '--no-open',
-        '--yes',
-        '--exit-when-done',
-        '--json',
-        '--answers',
-        demoAnswers,
-        '--state-dir',
-        stateDir,
-      ]);
-      expect(await served.exited).toBe(0);
-      const [address, ...json] = served.stdout().split('\n');
-      expect(address).toBe(served.url);
-      const status = JSON.parse(json.join('\n'));
-      expect(status.steps.find((s: { id: string }) => s.id === 'verify').status).toBe('done');
-      expect(await readFile(join(stateDir, 'notebook.md'), 'utf8')).toContain('Subject failed verification');
-    },
-  );
+  it('--yes --exit-when-done runs every step while the page watches, then exits 0 with the status JSON', { timeout: 120_000 }, async () => {
+    const stateDir = await tempDir('rr-ui-cli-');
+    const served = await serve([
+      'ui',
+      '--sandbox',
+      '--no-open',
+      '--yes',
+      '--exit-when-done',
+      '--json',
+      '--answers',
+      demoAnswers,
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(await served.exited).toBe(0);
+    const [address, ...json] = served.stdout().split('\n');
+    expect(address).toBe(served.url);
+    const status = JSON.parse(json.join('\n'));
+    expect(status.steps.find((s: { id: string }) => s.id === 'verify').status).toBe('done');
+    expect(await readFile(join(stateDir, 'notebook.md'), 'utf8')).toContain('Subject failed verification');
+  });
 
   it('Ctrl-C mid-run stops with 130 and leaves the step interrupted (resumable)', { timeout: 120_000 }, async () => {
     const stateDir = await tempDir('rr-ui-int-');

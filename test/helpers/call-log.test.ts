@@ -7,8 +7,18 @@ import { callCount, isMutating, readCalls } from './call-log.js';
 /** The helpers other tests lean on must be able to say "no" (or fail) when the claim is false. */
 describe('call-log helpers', () => {
   it('isMutating judges the command path, not flag values that happen to be verbs', () => {
-    const setPolicy = ['az', 'keyvault', 'set-policy', '-n', 'kv', '--certificate-permissions', 'create', 'get',
-      '--key-permissions', 'sign'];
+    const setPolicy = [
+      'az',
+      'keyvault',
+      'set-policy',
+      '-n',
+      'kv',
+      '--certificate-permissions',
+      'create',
+      'get',
+      '--key-permissions',
+      'sign',
+    ];
     expect(isMutating(setPolicy)).toBe(true);
     expect(isMutating(['az', 'role', 'assignment', 'create', '--role', 'Key Vault Secrets User', '--scope', '/x/list'])).toBe(true);
     expect(isMutating(['az', 'keyvault', 'show', '-n', 'create'])).toBe(false);

@@ -16,7 +16,10 @@ const logOf = (stateDir: string) => join(stateDir, 'sandbox', 'calls.jsonl');
  */
 export async function readCalls(stateDir: string): Promise<Call[]> {
   const text = await readFile(logOf(stateDir), 'utf8');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Call);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Call);
 }
 
 /** Lines in the call log; 0 only when no tool was ever called (the log does not exist). */
@@ -30,9 +33,19 @@ export async function callCount(stateDir: string): Promise<number> {
 }
 
 const readVerbs = new Set([
-  'show', 'list', 'list-deleted', 'list-versions', 'list-referrers', 'list-metadata', 'show-metadata', 'show-tags', 'version',
+  'show',
+  'list',
+  'list-deleted',
+  'list-versions',
+  'list-referrers',
+  'list-metadata',
+  'show-metadata',
+  'show-tags',
+  'version',
   'get-access-token',
-  'check-acr', 'exists', 'download',
+  'check-acr',
+  'exists',
+  'download',
 ]);
 
 /**

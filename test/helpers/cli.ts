@@ -33,7 +33,7 @@ export function withTempHome<T>(run: (home: string) => Promise<T>, allowKube = f
     (result) => {
       const touched = existsSync(join(home, '.kube'));
       rmSync(home, { recursive: true, force: true });
-      if (touched && !allowKube) throw new Error('the command wrote ~/.kube (it must use the state dir\'s own kubeconfig)');
+      if (touched && !allowKube) throw new Error("the command wrote ~/.kube (it must use the state dir's own kubeconfig)");
       return result;
     },
     (error: unknown) => {

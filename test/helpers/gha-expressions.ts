@@ -14,10 +14,7 @@ export interface ExpressionContext {
 }
 
 type Token =
-  | { kind: 'op'; text: string }
-  | { kind: 'ident'; text: string }
-  | { kind: 'string'; value: string }
-  | { kind: 'number'; value: number };
+  { kind: 'op'; text: string } | { kind: 'ident'; text: string } | { kind: 'string'; value: string } | { kind: 'number'; value: number };
 
 function tokenize(source: string): Token[] {
   const tokens: Token[] = [];

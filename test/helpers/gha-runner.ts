@@ -137,7 +137,10 @@ export async function runWorkflow(options: WorkflowRunOptions): Promise<Workflow
     };
     await Promise.all(Array.from({ length: Math.min(maxParallel, combos.length) }, worker));
     jobs.push(...results);
-    finished.set(jobId, results.every((r) => r.result === 'success'));
+    finished.set(
+      jobId,
+      results.every((r) => r.result === 'success'),
+    );
   }
   return { jobs, peakParallel, skipped };
 }
@@ -389,7 +392,12 @@ async function saveCache(inputs: Record<string, string>, scope: ActionScope): Pr
   await mkdir(scope.options.cacheDir, { recursive: true });
   let seq = existing.length === 0 ? 1 : existing.at(-1)!.seq + 1;
   let entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
-  while (!(await mkdir(entryDir).then(() => true, (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e))))) {
+  while (
+    !(await mkdir(entryDir).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => (e.code === 'EEXIST' ? false : Promise.reject(e)),
+    ))
+  ) {
     seq++;
     entryDir = join(scope.options.cacheDir, String(seq).padStart(4, '0'));
   }

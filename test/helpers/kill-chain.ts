@@ -8,8 +8,19 @@ import { flowCounts, markedBy, runIdOf, unmarkedLeftovers, worldOf } from './wor
 /** Shared by the kill tests: a sandbox run of the demo answers, and what a converged world must show. */
 export const demoAnswers = join(REPO, 'templates/answers/demo.yaml');
 export const run = (stateDir: string, mode: string, ...extra: string[]) =>
-  runCli(['run', '--sandbox', '--serial', '--non-interactive', '--answers', demoAnswers, '--set', `keyVaultAuth=${mode}`,
-    '--state-dir', stateDir, ...extra]);
+  runCli([
+    'run',
+    '--sandbox',
+    '--serial',
+    '--non-interactive',
+    '--answers',
+    demoAnswers,
+    '--set',
+    `keyVaultAuth=${mode}`,
+    '--state-dir',
+    stateDir,
+    ...extra,
+  ]);
 
 /**
  * The flow's mutating commands in serial order, as fault prefixes (leading words; a role
@@ -57,7 +68,13 @@ export async function expectConverged(stateDir: string, mode: string): Promise<v
   expect(verify?.status).toBe('done');
   expect(verify?.outputs).toMatchObject({ signedAdmitted: 'true', unsignedDenied: 'true' });
   expect(flowCounts(worldOf(stateDir))).toEqual({
-    vaults: 1, certificateVersions: 1, signaturesOnDigest: 1, identities: 1, federatedCredentials: 1, policyAssignments: 1, helmReleases: 1,
+    vaults: 1,
+    certificateVersions: 1,
+    signaturesOnDigest: 1,
+    identities: 1,
+    federatedCredentials: 1,
+    policyAssignments: 1,
+    helmReleases: 1,
     maxGrantsPerScope: 1,
   });
 }
@@ -70,7 +87,6 @@ export async function expectTornDown(stateDir: string): Promise<void> {
   expect(markedBy(world, runId)).toEqual([]);
   expect(unmarkedLeftovers(world)).toEqual([]);
 }
-
 
 /**
  * For every target in order, a run crashes right there (the sandbox's `crash` fault) and the next

@@ -7,7 +7,15 @@ const now = new Date();
 for (let n = 0; ; n++) {
   const data = newLedger({ kind: 'sandbox' }, now, `run${n}`);
   for (let i = 0; i < 200; i++) {
-    data.steps[`step-${i}`] = { status: 'done', attempts: n, outputs: { value: 'x'.repeat(500) }, answersUsed: {}, created: [], commands: [], logs: [] };
+    data.steps[`step-${i}`] = {
+      status: 'done',
+      attempts: n,
+      outputs: { value: 'x'.repeat(500) },
+      answersUsed: {},
+      created: [],
+      commands: [],
+      logs: [],
+    };
   }
   await writeLedger(dir, data, now);
   if (n === 0) process.stdout.write('first write done\n');

@@ -39,7 +39,7 @@ export async function spawnPty(args: readonly string[], options: { cwd?: string;
     child.onExit(({ exitCode }) => {
       const touched = existsSync(join(home, '.kube'));
       rmSync(home, { recursive: true, force: true });
-      if (touched) reject(new Error('the command wrote ~/.kube (it must use the state dir\'s own kubeconfig)'));
+      if (touched) reject(new Error("the command wrote ~/.kube (it must use the state dir's own kubeconfig)"));
       else resolve(exitCode);
     }),
   );

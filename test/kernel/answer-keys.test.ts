@@ -4,7 +4,12 @@ import { questions } from '../../prompts/questions.js';
 
 describe('step answers', () => {
   it('the optional answers are exactly the questions a person may leave empty', () => {
-    expect(questions.filter((q) => q.optional !== undefined).map((q) => q.key).sort()).toEqual([...optionalAnswerKeys].sort());
+    expect(
+      questions
+        .filter((q) => q.optional !== undefined)
+        .map((q) => q.key)
+        .sort(),
+    ).toEqual([...optionalAnswerKeys].sort());
   });
 
   it('a step gets the answers it declared; an optional one may be absent, a required one may not', () => {

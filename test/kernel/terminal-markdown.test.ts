@@ -31,8 +31,8 @@ describe('explanations without colour (NO_COLOR, a pipe, CI)', () => {
 
   it('keep the words, lists as "- " items, paragraphs apart, links as numbered notes', () => {
     expect(lines).toEqual([
-      'Blog step 2, hardened: az keyvault create is not idempotent on an existing vault (why[1]), '
-        + 'and Key Vault Certificates Officer spans two lines.',
+      'Blog step 2, hardened: az keyvault create is not idempotent on an existing vault (why[1]), ' +
+        'and Key Vault Certificates Officer spans two lines.',
       '- Show before create. --enable-rbac-authorization true crosses a line too.',
       '- Choose the access model[2].',
       '',

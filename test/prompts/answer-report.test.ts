@@ -23,9 +23,15 @@ describe('non-interactive report', () => {
     expect(error).toBeInstanceOf(RunbookError);
     expect(error.exitCode).toBe(ExitCode.missingAnswers);
     expect(error.message).toMatch(/2 answers are missing/);
-    expect(error.problems.map((p) => [p.key, p.kind])).toEqual([['resourceGroup', 'missing'], ['aksName', 'missing']]);
+    expect(error.problems.map((p) => [p.key, p.kind])).toEqual([
+      ['resourceGroup', 'missing'],
+      ['aksName', 'missing'],
+    ]);
     const text = error.hints.join('\n');
-    for (const [key, env] of [['resourceGroup', 'RATIFY_RUNBOOK_RESOURCE_GROUP'], ['aksName', 'RATIFY_RUNBOOK_AKS_NAME']]) {
+    for (const [key, env] of [
+      ['resourceGroup', 'RATIFY_RUNBOOK_RESOURCE_GROUP'],
+      ['aksName', 'RATIFY_RUNBOOK_AKS_NAME'],
+    ]) {
       expect(text).toContain(`"${key}: `);
       expect(text).toContain(`${env}=`);
       expect(text).toContain(`--set ${key}=`);
@@ -43,7 +49,11 @@ describe('non-interactive report', () => {
     expect(error.exitCode).toBe(ExitCode.usage);
     expect(error.message).toMatch(/4 answers are invalid, 1 answer is missing/);
     expect(error.problems.map((p) => `${p.kind} ${p.key}`)).toEqual([
-      'missing resourceGroup', 'invalid acrName', 'invalid keyVaultName', 'invalid tag', 'invalid demoNamespace',
+      'missing resourceGroup',
+      'invalid acrName',
+      'invalid keyVaultName',
+      'invalid tag',
+      'invalid demoNamespace',
     ]);
     const text = error.hints.join('\n');
     expect(text).toContain('invalid keyVaultName: "kv--x" (from answers.yaml:1) must not contain "--"');
@@ -56,7 +66,9 @@ describe('non-interactive report', () => {
       expect(text).toContain(`"${problem.key}: `);
     }
     // Each answer is two lines: the problem, then how to supply it (with an example).
-    expect(error.hints[3]).toBe('    supply it with "acrName: acrratifydemo01" in the answers file, RATIFY_RUNBOOK_ACR_NAME=acrratifydemo01, or --set acrName=acrratifydemo01');
+    expect(error.hints[3]).toBe(
+      '    supply it with "acrName: acrratifydemo01" in the answers file, RATIFY_RUNBOOK_ACR_NAME=acrratifydemo01, or --set acrName=acrratifydemo01',
+    );
   });
 
   it('source problems alone -> exit 2', () => {
@@ -68,12 +80,18 @@ describe('non-interactive report', () => {
 
   it('quotes examples the shell would split', () => {
     const resolved = resolveAnswers({ needed: ['certSubject'], layers: { env: {}, sets: ['certSubject=CN=x'] } });
-    expect(buildAnswersReport(resolved).lines[1]).toContain(`RATIFY_RUNBOOK_CERT_SUBJECT=CN=wabbit-networks.io,O=Notation,L=Seattle,ST=WA,C=US`);
+    expect(buildAnswersReport(resolved).lines[1]).toContain(
+      `RATIFY_RUNBOOK_CERT_SUBJECT=CN=wabbit-networks.io,O=Notation,L=Seattle,ST=WA,C=US`,
+    );
   });
 
   it('never shows a secret value back', () => {
     const secretSet: QuestionSet = questions.map((q) => (q.key === 'certSubject' ? { ...q, secret: true } : q));
-    const resolved = resolveAnswers({ needed: ['certSubject'], layers: { env: {}, sets: ['certSubject=CN=hunter2'] }, questions: secretSet });
+    const resolved = resolveAnswers({
+      needed: ['certSubject'],
+      layers: { env: {}, sets: ['certSubject=CN=hunter2'] },
+      questions: secretSet,
+    });
     const report = buildAnswersReport(resolved, secretSet);
     expect(report.lines.join('\n')).not.toContain('hunter2');
     expect(report.lines[0]).toMatch(/invalid certSubject: the value \(from --set certSubject\)/);
@@ -81,7 +99,10 @@ describe('non-interactive report', () => {
   });
 
   it('returns the answers when complete; absent optional keys stay undefined', () => {
-    const resolved = resolveAnswers({ needed: ['subscriptionId', 'aksName', 'cleanupImageIntegrity'], layers: { env: { RATIFY_RUNBOOK_AKS_NAME: 'aks1' }, sets: [] } });
+    const resolved = resolveAnswers({
+      needed: ['subscriptionId', 'aksName', 'cleanupImageIntegrity'],
+      layers: { env: { RATIFY_RUNBOOK_AKS_NAME: 'aks1' }, sets: [] },
+    });
     expect(verifyAnswers(resolved)).toMatchObject({ aksName: 'aks1', cleanupImageIntegrity: true });
     expect(verifyAnswers(resolved).subscriptionId).toBeUndefined();
   });

@@ -29,7 +29,7 @@ describe('precedence: default < saved < file < env < set', () => {
     expect(resolved.provenance.tag?.source).toBe(source);
   });
 
-  it('keeps each key\'s own provenance, with file:line and env var names', () => {
+  it("keeps each key's own provenance, with file:line and env var names", () => {
     const resolved = resolveAnswers({ needed, layers: layers({ saved, file, env }) });
     expect(resolved.provenance.tag).toEqual({ source: 'env', where: 'RATIFY_RUNBOOK_TAG' });
     expect(resolved.provenance.policyEffect).toEqual({ source: 'saved', where: '.ratify-runbook/answers.yaml:2' });
@@ -42,12 +42,17 @@ describe('precedence: default < saved < file < env < set', () => {
 });
 
 describe('parsing values by kind', () => {
-  it.each([['yes', true], ['0', false], ['True', true], ['no', false]] as const)('boolean %j from env -> %j', (text, value) => {
+  it.each([
+    ['yes', true],
+    ['0', false],
+    ['True', true],
+    ['no', false],
+  ] as const)('boolean %j from env -> %j', (text, value) => {
     const resolved = resolveAnswers({ needed, layers: layers({ env: { RATIFY_RUNBOOK_CLEANUP_IMAGE_INTEGRITY: text } }) });
     expect(resolved.values.cleanupImageIntegrity).toBe(value);
   });
 
-  it('keeps YAML scalars as written (failsafe schema) and normalises a choice\'s case', () => {
+  it("keeps YAML scalars as written (failsafe schema) and normalises a choice's case", () => {
     const file = parseAnswersYaml('tag: 1.10\npolicyEffect: audit\ncleanupImageIntegrity: no\n', 'a.yaml');
     const resolved = resolveAnswers({ needed, layers: layers({ file }) });
     expect(resolved.values).toMatchObject({ tag: '1.10', policyEffect: 'Audit', cleanupImageIntegrity: false });
@@ -104,7 +109,12 @@ describe('what is validated and reported', () => {
     const file = parseAnswersYaml('# comment\npolicyEffect: Block\n', 'answers.yaml');
     const resolved = resolveAnswers({ needed, layers: layers({ file }) });
     expect(resolved.invalid).toEqual([
-      { key: 'policyEffect', message: expect.stringMatching(/Deny/), provenance: { source: 'file', where: 'answers.yaml:2' }, shown: 'Block' },
+      {
+        key: 'policyEffect',
+        message: expect.stringMatching(/Deny/),
+        provenance: { source: 'file', where: 'answers.yaml:2' },
+        shown: 'Block',
+      },
     ]);
     expect(resolved.values.policyEffect).toBeUndefined();
   });
@@ -127,7 +137,9 @@ describe('what is validated and reported', () => {
     const file = parseAnswersYaml('keyvaultname: kv1\ntag: v1\nbogus: 1\n', 'answers.yaml');
     const resolved = resolveAnswers({ needed, layers: layers({ file, sets: ['tag', 'KEY_VAULT_NAME=x', 'tag='] }) });
     expect(resolved.sourceProblems).toEqual([
-      expect.stringMatching(/answers\.yaml has unknown answer keys: answers\.yaml:1: "keyvaultname" \(did you mean keyVaultName\?\); answers\.yaml:3: "bogus"\. Valid keys: .*subscriptionId/),
+      expect.stringMatching(
+        /answers\.yaml has unknown answer keys: answers\.yaml:1: "keyvaultname" \(did you mean keyVaultName\?\); answers\.yaml:3: "bogus"\. Valid keys: .*subscriptionId/,
+      ),
       expect.stringMatching(/--set tag: expected KEY=VALUE/),
       expect.stringMatching(/"KEY_VAULT_NAME" is not an answer key \(did you mean keyVaultName\?\)/),
       expect.stringMatching(/--set tag=: no value given/),

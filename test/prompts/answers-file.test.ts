@@ -33,7 +33,10 @@ describe('answers.yaml in the state dir', () => {
     expect(await readdir(dir)).toEqual(['answers.yaml']);
 
     const saved = await loadSavedAnswers(dir);
-    const again = resolveAnswers({ needed: ['aksName', 'tag', 'cleanupImageIntegrity', 'certSubject'], layers: { saved, env: {}, sets: [] } });
+    const again = resolveAnswers({
+      needed: ['aksName', 'tag', 'cleanupImageIntegrity', 'certSubject'],
+      layers: { saved, env: {}, sets: [] },
+    });
     expect(again.values).toEqual(resolved.values);
     expect(again.provenance.tag?.source).toBe('saved');
   });

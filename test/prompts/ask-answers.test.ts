@@ -15,7 +15,16 @@ import type { QuestionSet } from '../../prompts/questions.js';
 import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { ENTER, FakePrompter } from './fake-prompter.js';
 
-const needed: AnswerKey[] = ['resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'tag', 'policyEffect', 'cleanupImageIntegrity', 'ratifyChartVersion'];
+const needed: AnswerKey[] = [
+  'resourceGroup',
+  'aksName',
+  'acrName',
+  'keyVaultName',
+  'tag',
+  'policyEffect',
+  'cleanupImageIntegrity',
+  'ratifyChartVersion',
+];
 
 function resolve(partial: Partial<AnswerLayers>, keys: readonly AnswerKey[] = needed, set: QuestionSet = questions) {
   return resolveAnswers({ needed: keys, layers: { env: {}, sets: [], ...partial }, questions: set });
@@ -47,7 +56,13 @@ describe('confirm table, then only missing answers', () => {
       { key: 'ratifyChartVersion', value: '1.15.0', source: 'default' },
       { key: 'cleanupImageIntegrity', value: 'true', source: 'default' },
     ]);
-    expect(result.values).toMatchObject({ resourceGroup: 'rg-demo', aksName: 'aks-demo', acrName: 'acrdemo01', keyVaultName: 'kvacrdemo01', tag: 'v2' });
+    expect(result.values).toMatchObject({
+      resourceGroup: 'rg-demo',
+      aksName: 'aks-demo',
+      acrName: 'acrdemo01',
+      keyVaultName: 'kvacrdemo01',
+      tag: 'v2',
+    });
     expect(result.provenance.acrName).toEqual({ source: 'prompt' });
     expect(result.provenance.keyVaultName).toEqual({ source: 'default' }); // Enter on a default keeps it a default
     expect(result.provenance.tag?.source).toBe('file');
@@ -59,9 +74,13 @@ describe('confirm table, then only missing answers', () => {
     const file = parseAnswersYaml('resourceGroup: rg-demo\naksName: aks-demo\nacrName: acrdemo01\nkeyVaultName: kv-demo\n', 'answers.yaml');
     const fake = new FakePrompter({
       confirmAnswers: 'edit',
-      resourceGroup: ENTER, aksName: ENTER, acrName: ENTER,
+      resourceGroup: ENTER,
+      aksName: ENTER,
+      acrName: ENTER,
       keyVaultName: ['kv--bad', 'kv-demo2'], // the first is rejected by the same validator as the file path
-      tag: ENTER, policyEffect: 'Audit', cleanupImageIntegrity: false,
+      tag: ENTER,
+      policyEffect: 'Audit',
+      cleanupImageIntegrity: false,
     });
 
     const result = await askAnswers({ resolved: resolve({ file }), prompter: fake });
@@ -69,11 +88,21 @@ describe('confirm table, then only missing answers', () => {
     // ratifyChartVersion has one choice: nothing to ask.
     expect(fake.asked.map((q) => [q.key, q.default])).toEqual([
       ['confirmAnswers', undefined],
-      ['resourceGroup', 'rg-demo'], ['aksName', 'aks-demo'], ['acrName', 'acrdemo01'], ['keyVaultName', 'kv-demo'],
-      ['tag', 'v1'], ['policyEffect', 'Deny'], ['cleanupImageIntegrity', true],
+      ['resourceGroup', 'rg-demo'],
+      ['aksName', 'aks-demo'],
+      ['acrName', 'acrdemo01'],
+      ['keyVaultName', 'kv-demo'],
+      ['tag', 'v1'],
+      ['policyEffect', 'Deny'],
+      ['cleanupImageIntegrity', true],
     ]);
     expect(fake.rejections).toEqual([{ key: 'keyVaultName', value: 'kv--bad', message: expect.stringMatching(/"--"/) }]);
-    expect(result.values).toMatchObject({ keyVaultName: 'kv-demo2', policyEffect: 'Audit', cleanupImageIntegrity: false, ratifyChartVersion: '1.15.0' });
+    expect(result.values).toMatchObject({
+      keyVaultName: 'kv-demo2',
+      policyEffect: 'Audit',
+      cleanupImageIntegrity: false,
+      ratifyChartVersion: '1.15.0',
+    });
     expect(result.provenance.resourceGroup?.source).toBe('file');
     expect(result.provenance.keyVaultName).toEqual({ source: 'prompt' });
     expect(result.provenance.policyEffect).toEqual({ source: 'prompt' });
@@ -84,7 +113,12 @@ describe('confirm table, then only missing answers', () => {
     const file = parseAnswersYaml('resourceGroup: rg-demo\naksName: aks-demo\nacrName: acr-demo\nkeyVaultName: kv-demo\n', 'a.yaml');
     const fake = new FakePrompter({ confirmAnswers: 'accept', acrName: 'acrdemo01' });
     const result = await askAnswers({ resolved: resolve({ file }), prompter: fake });
-    expect(fake.tables[0]?.rows[2]).toEqual({ key: 'acrName', value: 'acr-demo', source: 'a.yaml:3', problem: expect.stringMatching(/only letters and digits.*asked again/) });
+    expect(fake.tables[0]?.rows[2]).toEqual({
+      key: 'acrName',
+      value: 'acr-demo',
+      source: 'a.yaml:3',
+      problem: expect.stringMatching(/only letters and digits.*asked again/),
+    });
     expect(fake.asked[1]).toMatchObject({ key: 'acrName', default: 'acr-demo' });
     expect(result.values.acrName).toBe('acrdemo01');
   });
@@ -102,7 +136,7 @@ describe('confirm table, then only missing answers', () => {
     const result = await askAnswers({ resolved: resolve({}, ['subscriptionId', 'location']), prompter: fake });
     expect(fake.tables[0]?.rows).toEqual([
       { key: 'subscriptionId', value: '(at run time)', source: 'the subscription `az account show` reports' },
-      { key: 'location', value: '(at run time)', source: 'the resource group\'s location' },
+      { key: 'location', value: '(at run time)', source: "the resource group's location" },
     ]);
     expect(result.values.subscriptionId).toBeUndefined();
     expect(result.values.location).toBe('westeurope');
@@ -132,7 +166,12 @@ describe('secrets', () => {
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
     const fake = new FakePrompter({ confirmAnswers: 'accept', aksName: 'hunter2' });
     const { resolved } = await collectAnswers({
-      needed: ['aksName', 'tag'], stateDir: dir, env: {}, interactive: true, prompter: fake, questions: secretSet,
+      needed: ['aksName', 'tag'],
+      stateDir: dir,
+      env: {},
+      interactive: true,
+      prompter: fake,
+      questions: secretSet,
     });
     await saveAnswers({ stateDir: dir, values: resolved.values, provenance: resolved.provenance, questions: secretSet });
     const text = await readFile(answersFilePath(dir), 'utf8');
@@ -150,8 +189,13 @@ describe('collectAnswers', () => {
 
   it('non-interactive: never prompts, reports everything (exit 3 when only missing)', async () => {
     const fake = new FakePrompter({});
-    const error = await collectAnswers({ needed: ['aksName', 'acrName'], stateDir: await stateDir(), env: {}, interactive: false, prompter: fake })
-      .catch((e: unknown) => e);
+    const error = await collectAnswers({
+      needed: ['aksName', 'acrName'],
+      stateDir: await stateDir(),
+      env: {},
+      interactive: false,
+      prompter: fake,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AnswersError);
     expect((error as AnswersError).exitCode).toBe(ExitCode.missingAnswers);
     expect(fake.asked).toEqual([]);
@@ -165,11 +209,19 @@ describe('collectAnswers', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(answersFile, 'acrName: acrfile01\n');
     const { answers, resolved } = await collectAnswers({
-      needed: ['aksName', 'acrName', 'tag'], stateDir: dir, answersFile,
-      env: { RATIFY_RUNBOOK_TAG: 'v2' }, sets: ['aksName=aks-set'], interactive: false,
+      needed: ['aksName', 'acrName', 'tag'],
+      stateDir: dir,
+      answersFile,
+      env: { RATIFY_RUNBOOK_TAG: 'v2' },
+      sets: ['aksName=aks-set'],
+      interactive: false,
     });
     expect(answers).toMatchObject({ aksName: 'aks-set', acrName: 'acrfile01', tag: 'v2' });
-    expect([resolved.provenance.aksName?.source, resolved.provenance.acrName?.source, resolved.provenance.tag?.source]).toEqual(['set', 'file', 'env']);
+    expect([resolved.provenance.aksName?.source, resolved.provenance.acrName?.source, resolved.provenance.tag?.source]).toEqual([
+      'set',
+      'file',
+      'env',
+    ]);
   });
 
   it('a local build context must be a directory holding a Dockerfile; a relative one is read from cwd and saved absolute', async () => {
@@ -179,13 +231,21 @@ describe('collectAnswers', () => {
     await writeFile(join(dir, 'app', 'Dockerfile'), 'FROM scratch\n');
     await mkdir(join(dir, 'empty'));
     const collect = (value: string) =>
-      collectAnswers({ needed: ['imageSource'], stateDir: join(dir, 'state'), cwd: dir, env: {}, sets: [`imageSource=${value}`],
-        interactive: false });
+      collectAnswers({
+        needed: ['imageSource'],
+        stateDir: join(dir, 'state'),
+        cwd: dir,
+        env: {},
+        sets: [`imageSource=${value}`],
+        interactive: false,
+      });
     expect((await collect('app')).answers.imageSource).toBe(join(dir, 'app'));
     const git = 'https://github.com/wabbit-networks/net-monitor.git#main';
     expect((await collect(git)).answers.imageSource).toBe(git);
     const refused = [
-      ['missing', /no such directory/], ['/etc/passwd', /is a file, not a directory/], ['empty', /without a Dockerfile/],
+      ['missing', /no such directory/],
+      ['/etc/passwd', /is a file, not a directory/],
+      ['empty', /without a Dockerfile/],
     ] as const;
     for (const [value, why] of refused) {
       const error = (await collect(value).catch((e: unknown) => e)) as AnswersError;
@@ -214,7 +274,10 @@ describe('collectAnswers', () => {
     let known: Partial<Record<AnswerKey, unknown>> | undefined;
     const error = await collectAnswers({
       needed: (k) => ((known ??= k), k.tag === undefined ? ['tag'] : []),
-      stateDir: await stateDir(), env: {}, sets: ['tag=not a tag!'], interactive: false,
+      stateDir: await stateDir(),
+      env: {},
+      sets: ['tag=not a tag!'],
+      interactive: false,
     }).catch((e: unknown) => e);
     expect(known?.tag).toBeUndefined();
     expect((error as AnswersError).exitCode).toBe(ExitCode.usage);
@@ -222,8 +285,9 @@ describe('collectAnswers', () => {
   });
 
   it('a missing --answers file is a usage error naming it', async () => {
-    await expect(collectAnswers({ needed: ['tag'], stateDir: await stateDir(), answersFile: 'nope.yaml', env: {}, interactive: false }))
-      .rejects.toThrow(/nope\.yaml: answers file not found/);
+    await expect(
+      collectAnswers({ needed: ['tag'], stateDir: await stateDir(), answersFile: 'nope.yaml', env: {}, interactive: false }),
+    ).rejects.toThrow(/nope\.yaml: answers file not found/);
   });
 });
 

@@ -5,7 +5,12 @@
  * a list of answers for one key is used in order (a rejected one, then a fixed one).
  */
 import type {
-  ConfirmAnswersChoice, ConfirmAnswersRequest, ConfirmRequest, InputRequest, Prompter, SelectRequest,
+  ConfirmAnswersChoice,
+  ConfirmAnswersRequest,
+  ConfirmRequest,
+  InputRequest,
+  Prompter,
+  SelectRequest,
 } from '../../prompts/prompter.js';
 
 /** The literal `ENTER` accepts the pre-filled default, as pressing Enter would. */
@@ -33,7 +38,8 @@ export class FakePrompter implements Prompter {
   private next(key: string): Scripted {
     const queue = this.script.get(key);
     const value = queue?.shift();
-    if (value === undefined) throw new Error(`FakePrompter: unexpected question "${key}" (asked so far: ${this.asked.map((q) => q.key).join(', ')})`);
+    if (value === undefined)
+      throw new Error(`FakePrompter: unexpected question "${key}" (asked so far: ${this.asked.map((q) => q.key).join(', ')})`);
     return value;
   }
 

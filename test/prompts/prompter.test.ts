@@ -31,7 +31,9 @@ describe('createInquirerPrompter', () => {
   it('input: shows the help, validates with the given validator, re-asks on a bad value', async () => {
     const t = terminal();
     const answer = t.prompter.input({
-      key: 'tag', message: 'Image tag', help: 'The tag of both demo images.',
+      key: 'tag',
+      message: 'Image tag',
+      help: 'The tag of both demo images.',
       validate: (value) => (value.startsWith('-') ? 'must not start with "-"' : undefined),
     });
     await t.waitFor('Image tag');
@@ -53,7 +55,10 @@ describe('createInquirerPrompter', () => {
 
   it('confirmAnswers: prints the table and returns the choice', async () => {
     const t = terminal();
-    const choice = t.prompter.confirmAnswers({ message: 'Use these answers?', rows: [{ key: 'tag', value: 'v1', source: 'answers.yaml:2' }] });
+    const choice = t.prompter.confirmAnswers({
+      message: 'Use these answers?',
+      rows: [{ key: 'tag', value: 'v1', source: 'answers.yaml:2' }],
+    });
     await t.waitFor('Use these answers?');
     await t.type('\x1b[B\r'); // arrow down to "Edit", Enter
     await expect(choice).resolves.toBe('edit');
@@ -74,7 +79,7 @@ describe('createInquirerPrompter', () => {
 });
 
 describe('isPromptInterrupted', () => {
-  it('recognises inquirer\'s ExitPromptError by name without loading inquirer', () => {
+  it("recognises inquirer's ExitPromptError by name without loading inquirer", () => {
     const raw = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
     expect(isPromptInterrupted(raw)).toBe(true);
     expect(isPromptInterrupted(new Error('boom'))).toBe(false);

@@ -1,10 +1,27 @@
 import { DENIED_RATIFY_CHARTS, newerPatch } from '../../kernel/ratify-chart.js';
 import { describe, expect, it } from 'vitest';
 import {
-  parseBoolean, parseDistinguishedName, validateAcrName, validateAksName, validateBoolean, validateCertName,
-  validateCertSubject, validateDemoNamespace, validateIdentityName, validateImageSource, validateKeyVaultAuth,
-  ratifyChartVersionValidator, validateKeyVaultName, validateLocation, validatePolicyEffect, validatePolicyName, validateRatifyChartVersion,
-  validateRepository, validateResourceGroup, validateSubscriptionId, validateTag,
+  parseBoolean,
+  parseDistinguishedName,
+  validateAcrName,
+  validateAksName,
+  validateBoolean,
+  validateCertName,
+  validateCertSubject,
+  validateDemoNamespace,
+  validateIdentityName,
+  validateImageSource,
+  validateKeyVaultAuth,
+  ratifyChartVersionValidator,
+  validateKeyVaultName,
+  validateLocation,
+  validatePolicyEffect,
+  validatePolicyName,
+  validateRatifyChartVersion,
+  validateRepository,
+  validateResourceGroup,
+  validateSubscriptionId,
+  validateTag,
 } from '../../prompts/validators.js';
 import type { Validator } from '../../prompts/validators.js';
 
@@ -19,27 +36,69 @@ function cases(name: string, validate: Validator, good: string[], bad: Array<[st
   });
 }
 
-cases('subscriptionId', validateSubscriptionId,
+cases(
+  'subscriptionId',
+  validateSubscriptionId,
   ['0b1f6471-1bf0-4dda-aec3-cb9272f09590', '0B1F6471-1BF0-4DDA-AEC3-CB9272F09590'],
-  [['0b1f6471', /GUID/], ['-b1f6471-1bf0-4dda-aec3-cb9272f09590', /start with "-"/], ['', /empty/]]);
+  [
+    ['0b1f6471', /GUID/],
+    ['-b1f6471-1bf0-4dda-aec3-cb9272f09590', /start with "-"/],
+    ['', /empty/],
+  ],
+);
 
-cases('location', validateLocation,
+cases(
+  'location',
+  validateLocation,
   ['westeurope', 'eastus2', 'eastus2euap'],
-  [['West Europe', /did you mean "westeurope"/i], ['-eastus', /start with "-"/], ['east_us', /region name/]]);
+  [
+    ['West Europe', /did you mean "westeurope"/i],
+    ['-eastus', /start with "-"/],
+    ['east_us', /region name/],
+  ],
+);
 
-cases('resourceGroup', validateResourceGroup,
+cases(
+  'resourceGroup',
+  validateResourceGroup,
   ['rg-ratify-demo', 'rg_(demo).1', 'a', 'x'.repeat(90), 'grüppe'],
-  [['rg.', /not end with "\."/], ['x'.repeat(91), /at most 90/], ['rg demo', /only letters/], ['-rg', /start with "-"/], ['rg/x', /only letters/]]);
+  [
+    ['rg.', /not end with "\."/],
+    ['x'.repeat(91), /at most 90/],
+    ['rg demo', /only letters/],
+    ['-rg', /start with "-"/],
+    ['rg/x', /only letters/],
+  ],
+);
 
-cases('aksName', validateAksName,
+cases(
+  'aksName',
+  validateAksName,
   ['aks-ratify-demo', 'a', 'aks_1', 'x'.repeat(63)],
-  [['aks-', /start and end/], ['_aks', /start and end/], ['x'.repeat(64), /at most 63/], ['aks.demo', /only letters/], ['-aks', /start with "-"/]]);
+  [
+    ['aks-', /start and end/],
+    ['_aks', /start and end/],
+    ['x'.repeat(64), /at most 63/],
+    ['aks.demo', /only letters/],
+    ['-aks', /start with "-"/],
+  ],
+);
 
-cases('acrName', validateAcrName,
+cases(
+  'acrName',
+  validateAcrName,
   ['acrratifydemo01', 'ACRdemo1', 'x'.repeat(50)],
-  [['acr-ratify', /only letters and digits/], ['acr1', /at least 5/], ['x'.repeat(51), /at most 50/], ['-acr12', /start with "-"/]]);
+  [
+    ['acr-ratify', /only letters and digits/],
+    ['acr1', /at least 5/],
+    ['x'.repeat(51), /at most 50/],
+    ['-acr12', /start with "-"/],
+  ],
+);
 
-cases('keyVaultName', validateKeyVaultName,
+cases(
+  'keyVaultName',
+  validateKeyVaultName,
   ['kv-ratify-demo01', 'abc', 'k'.repeat(24), 'KV1'],
   [
     ['kv--x', /"--"/],
@@ -49,16 +108,38 @@ cases('keyVaultName', validateKeyVaultName,
     ['kv', /at least 3/],
     ['kv_ratify', /only letters, digits and "-"/],
     ['-kvratify', /start with "-"/],
-  ]);
+  ],
+);
 
-cases('keyVaultAuth', validateKeyVaultAuth, ['rbac', 'access-policy'], [['RBAC', /"rbac" or "access-policy"/], ['policy', /rbac/]]);
-cases('policyEffect', validatePolicyEffect, ['Deny', 'Audit'], [['deny', /"Deny" or "Audit"/], ['Disabled', /Deny/]]);
-cases('ratifyChartVersion', validateRatifyChartVersion, ['1.15.0', '1.15.1', '1.15.12'], [
-  ['1.14.0', /1\.15\.x/],
-  ['v1.15.0', /no "v" prefix/],
-  ['1.16.0', /1\.15\.x/],
-  ['2.0.0-alpha.1', /1\.15\.x/],
-]);
+cases(
+  'keyVaultAuth',
+  validateKeyVaultAuth,
+  ['rbac', 'access-policy'],
+  [
+    ['RBAC', /"rbac" or "access-policy"/],
+    ['policy', /rbac/],
+  ],
+);
+cases(
+  'policyEffect',
+  validatePolicyEffect,
+  ['Deny', 'Audit'],
+  [
+    ['deny', /"Deny" or "Audit"/],
+    ['Disabled', /Deny/],
+  ],
+);
+cases(
+  'ratifyChartVersion',
+  validateRatifyChartVersion,
+  ['1.15.0', '1.15.1', '1.15.12'],
+  [
+    ['1.14.0', /1\.15\.x/],
+    ['v1.15.0', /no "v" prefix/],
+    ['1.16.0', /1\.15\.x/],
+    ['2.0.0-alpha.1', /1\.15\.x/],
+  ],
+);
 
 describe('ratifyChartVersion deny-list', () => {
   const url = 'https://github.com/notaryproject/ratify/issues/99999';
@@ -83,11 +164,20 @@ describe('ratifyChartVersion deny-list', () => {
   });
 });
 
-cases('certName', validateCertName,
+cases(
+  'certName',
+  validateCertName,
   ['wabbit-networks-io', 'c', 'x'.repeat(127)],
-  [['wabbit.networks', /only letters, digits and "-"/], ['x'.repeat(128), /at most 127/], ['-cert', /start with "-"/]]);
+  [
+    ['wabbit.networks', /only letters, digits and "-"/],
+    ['x'.repeat(128), /at most 127/],
+    ['-cert', /start with "-"/],
+  ],
+);
 
-cases('certSubject', validateCertSubject,
+cases(
+  'certSubject',
+  validateCertSubject,
   [
     'CN=wabbit-networks.io,O=Notation,L=Seattle,ST=WA,C=US',
     'C=US, ST=WA, O=Notation',
@@ -116,14 +206,18 @@ cases('certSubject', validateCertSubject,
     ['CN=<x>,O=a,ST=WA,C=US', /unescaped "<"/],
     ['CN="x",O=a,ST=WA,C=US', /unescaped """/],
     ['CN=x\\q,O=a,ST=WA,C=US', /escapes nothing/],
-  ]);
+  ],
+);
 
 describe('every free-text answer refuses control and invisible characters', () => {
   it.each([
-    ['resourceGroup', validateResourceGroup, 'rg\u202edemo'], ['aksName', validateAksName, 'aks\u0007'],
+    ['resourceGroup', validateResourceGroup, 'rg\u202edemo'],
+    ['aksName', validateAksName, 'aks\u0007'],
     ['keyVaultName', validateKeyVaultName, 'kv\u200bdemo'],
-    ['identityName', validateIdentityName, 'id\u001bx'], ['imageSource', validateImageSource, 'https://github.com/a/b.git#ma\u202ein'],
-    ['tag', validateTag, 'v1\u200f'], ['policyName', validatePolicyName, 'p\u2066x'],
+    ['identityName', validateIdentityName, 'id\u001bx'],
+    ['imageSource', validateImageSource, 'https://github.com/a/b.git#ma\u202ein'],
+    ['tag', validateTag, 'v1\u200f'],
+    ['policyName', validatePolicyName, 'p\u2066x'],
   ] as const)('%s', (_key, validate, value) => {
     expect(validate(value)).toMatch(/control or invisible character/);
   });
@@ -132,16 +226,30 @@ describe('every free-text answer refuses control and invisible characters', () =
 describe('parseDistinguishedName', () => {
   it('keeps escaped commas inside the value', () => {
     expect(parseDistinguishedName('CN=Wabbit\\, Inc.,O=N,ST=WA,C=US')).toEqual([
-      { type: 'CN', value: 'Wabbit, Inc.' }, { type: 'O', value: 'N' }, { type: 'ST', value: 'WA' }, { type: 'C', value: 'US' },
+      { type: 'CN', value: 'Wabbit, Inc.' },
+      { type: 'O', value: 'N' },
+      { type: 'ST', value: 'WA' },
+      { type: 'C', value: 'US' },
     ]);
   });
 });
 
-cases('identityName', validateIdentityName,
+cases(
+  'identityName',
+  validateIdentityName,
   ['ratify-identity', 'id_1', '1id'],
-  [['id', /at least 3/], ['_id1', /start with a letter or digit/], ['id.x', /only letters/], ['x'.repeat(129), /at most 128/], ['-identity', /start with "-"/]]);
+  [
+    ['id', /at least 3/],
+    ['_id1', /start with a letter or digit/],
+    ['id.x', /only letters/],
+    ['x'.repeat(129), /at most 128/],
+    ['-identity', /start with "-"/],
+  ],
+);
 
-cases('repo/unsignedRepo', validateRepository,
+cases(
+  'repo/unsignedRepo',
+  validateRepository,
   ['net-monitor', 'demo/net-monitor', 'a.b__c', 'a--b'],
   [
     ['Net-Monitor', /lowercase/],
@@ -150,19 +258,33 @@ cases('repo/unsignedRepo', validateRepository,
     ['net-', /lowercase letters and digits/],
     ['a//b', /lowercase letters and digits/],
     ['-net', /start with "-"/],
-  ]);
+  ],
+);
 
-cases('tag', validateTag,
+cases(
+  'tag',
+  validateTag,
   ['v1', '1.10', '_x', 'V1.2-rc_3', 'x'.repeat(128)],
-  [['.v1', /OCI tag/], ['v1 ', /OCI tag/], ['x'.repeat(129), /OCI tag/], ['-v1', /start with "-"/]]);
+  [
+    ['.v1', /OCI tag/],
+    ['v1 ', /OCI tag/],
+    ['x'.repeat(129), /OCI tag/],
+    ['-v1', /start with "-"/],
+  ],
+);
 
-cases('imageSource', validateImageSource,
+cases(
+  'imageSource',
+  validateImageSource,
   [
     'https://github.com/wabbit-networks/net-monitor.git#main',
     'https://github.com/wabbit-networks/net-monitor.git',
     'https://github.com/org/repo.git#v1.2:src/app',
     'git@github.com:org/repo.git#main',
-    './app', '/home/me/app', 'app', '.',
+    './app',
+    '/home/me/app',
+    'app',
+    '.',
   ],
   [
     ['ftp://example.com/repo.tgz', /ftp/],
@@ -170,23 +292,45 @@ cases('imageSource', validateImageSource,
     ['https://github.com/org/repo.git#-x', /#ref/],
     ['https://github.com/org/repo.git#a b', /whitespace/],
     ['-./app', /start with "-"/],
-  ]);
+  ],
+);
 
-cases('demoNamespace', validateDemoNamespace,
+cases(
+  'demoNamespace',
+  validateDemoNamespace,
   ['demo', 'demo-1', '1demo', 'x'.repeat(63)],
   [
     ['gatekeeper-system', /must not be gatekeeper-system/],
     ['kube-system', /must not be kube-system/],
-    ['Demo', /DNS-1123/], ['demo-', /DNS-1123/], ['demo_ns', /DNS-1123/], ['x'.repeat(64), /at most 63/],
+    ['Demo', /DNS-1123/],
+    ['demo-', /DNS-1123/],
+    ['demo_ns', /DNS-1123/],
+    ['x'.repeat(64), /at most 63/],
     ['-demo', /start with "-"/],
-  ]);
+  ],
+);
 
-cases('policyName', validatePolicyName,
+cases(
+  'policyName',
+  validatePolicyName,
   ['ratify-default-custom-policy', 'p', 'x'.repeat(64)],
-  [['x'.repeat(65), /at most 64/], ['policy.name', /only letters/], ['-policy', /start with "-"/]]);
+  [
+    ['x'.repeat(65), /at most 64/],
+    ['policy.name', /only letters/],
+    ['-policy', /start with "-"/],
+  ],
+);
 
 describe('booleans', () => {
-  it.each([['true', true], ['YES', true], ['1', true], ['false', false], ['no', false], ['0', false], [' No ', false]] as const)('%j -> %j', (text, value) => {
+  it.each([
+    ['true', true],
+    ['YES', true],
+    ['1', true],
+    ['false', false],
+    ['no', false],
+    ['0', false],
+    [' No ', false],
+  ] as const)('%j -> %j', (text, value) => {
     expect(parseBoolean(text)).toBe(value);
     expect(validateBoolean(text)).toBeUndefined();
   });

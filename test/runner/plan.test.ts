@@ -30,14 +30,27 @@ describe('plan', () => {
       clock: fakeClock(),
     });
     const json = JSON.parse(planToJson(plan));
-    expect(json.steps[0]).toEqual({ id: 'alpha', title: 'Create alpha', commands: [{ argv: ['tool', 'create', 'alpha'], mutates: true }], files: [] });
-    expect(json.steps[1].commands[0].argv).toEqual(['tool', 'apply', '--id', '<alpha.resourceId>', '--vault', 'kv-one', '-f', `${stateDir}/values.yaml`]);
+    expect(json.steps[0]).toEqual({
+      id: 'alpha',
+      title: 'Create alpha',
+      commands: [{ argv: ['tool', 'create', 'alpha'], mutates: true }],
+      files: [],
+    });
+    expect(json.steps[1].commands[0].argv).toEqual([
+      'tool',
+      'apply',
+      '--id',
+      '<alpha.resourceId>',
+      '--vault',
+      'kv-one',
+      '-f',
+      `${stateDir}/values.yaml`,
+    ]);
     expect(json.steps[1].files).toEqual([{ path: 'values.yaml', content: 'subject: "CN=a,O=b,ST=c,C=US"\n' }]);
     // Nothing was written: plan is read-only.
     const { readdir } = await import('node:fs/promises');
     expect(await readdir(stateDir)).toEqual([]);
   });
-
 });
 
 /** Two small steps in the shape of the real ones: a vault whose mode is an answer, and a grant that waits. */
@@ -104,17 +117,19 @@ describe('exportShellScript', () => {
     expect(script).toContain("KEY_VAULT_AUTH='access-policy'  # rbac | access-policy");
     expect(script).toContain("RUN_ID='abcd1234'");
     // The create branches on the answer instead of a text match of its value.
-    expect(script).toContain([
-      'if [[ "${KEY_VAULT_AUTH}" == \'rbac\' ]]; then',
-      '  if ! { tool show "${KEY_VAULT_NAME}" >/dev/null 2>&1; }; then',
-      '    tool create "${KEY_VAULT_NAME}" --rbac true --tag "ratify-runbook-run=${RUN_ID}"',
-      '  fi',
-      'else',
-      '  if ! { tool show "${KEY_VAULT_NAME}" >/dev/null 2>&1; }; then',
-      '    tool create "${KEY_VAULT_NAME}" --rbac false --tag "ratify-runbook-run=${RUN_ID}"',
-      '  fi',
-      'fi',
-    ].join('\n'));
+    expect(script).toContain(
+      [
+        'if [[ "${KEY_VAULT_AUTH}" == \'rbac\' ]]; then',
+        '  if ! { tool show "${KEY_VAULT_NAME}" >/dev/null 2>&1; }; then',
+        '    tool create "${KEY_VAULT_NAME}" --rbac true --tag "ratify-runbook-run=${RUN_ID}"',
+        '  fi',
+        'else',
+        '  if ! { tool show "${KEY_VAULT_NAME}" >/dev/null 2>&1; }; then',
+        '    tool create "${KEY_VAULT_NAME}" --rbac false --tag "ratify-runbook-run=${RUN_ID}"',
+        '  fi',
+        'fi',
+      ].join('\n'),
+    );
     // Files are heredocs next to the script, with the answers as variables and $ kept literal.
     expect(script).toContain('cat > "${FILES}/policy.json" <<RATIFY_EOF\n{"subject": "${CERT_SUBJECT}"}\nRATIFY_EOF');
     expect(script).toContain('VAULT_VAULT_ID="$(tool show "${KEY_VAULT_NAME}" --query id)"');
@@ -132,7 +147,13 @@ describe('exportShellScript', () => {
 
   it('refuses to write a change that has no guard', async () => {
     const unguarded = defineStep({
-      id: 'bare', title: 'Bare', explain: '', needs: [], after: [], produces: [], check: async () => undefined,
+      id: 'bare',
+      title: 'Bare',
+      explain: '',
+      needs: [],
+      after: [],
+      produces: [],
+      check: async () => undefined,
       run: async (ctx) => {
         await ctx.cmd.run(['tool', 'create', 'x'], { mutates: true });
         return {};

@@ -89,7 +89,10 @@ describe('progress events', () => {
       ['gamma', { kind: 'dependency-skipped', dependency: 'beta' }],
     ]);
     expect(h.events.filter((e) => e.type === 'prompt' || e.type === 'prompt-answered').map((e) => `${e.type}:${e.stepId}`)).toEqual([
-      'prompt:alpha', 'prompt-answered:alpha', 'prompt:beta', 'prompt-answered:beta',
+      'prompt:alpha',
+      'prompt-answered:alpha',
+      'prompt:beta',
+      'prompt-answered:beta',
     ]);
     const summary = { skipped: [{ stepId: 'beta' }, { stepId: 'gamma' }] };
     expect(h.events.at(-1)).toMatchObject({ type: 'run-end', outcome: 'done', summary });

@@ -2,15 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newLedger } from '../../checkpoints/ledger.js';
 import { emptyStepRecord, type LedgerData } from '../../checkpoints/ledger-schema.js';
 import { answersFingerprint } from '../../runner/answers-hash.js';
-import {
-  answersNeeded,
-  decideSteps,
-  initialStandings,
-  nextMove,
-  selectSteps,
-  type Move,
-  type Standing,
-} from '../../runner/schedule.js';
+import { answersNeeded, decideSteps, initialStandings, nextMove, selectSteps, type Move, type Standing } from '../../runner/schedule.js';
 import { defineStep, type Step } from '../../runner/step.js';
 
 const noop = { check: async () => undefined, run: async () => ({}) };

@@ -120,7 +120,7 @@ function engine(step: Step, run: Awaited<ReturnType<typeof runTagged>>) {
   return runEngine({ steps: [step], store: run.store, signal, events: createProgressBus(), context: run.context });
 }
 
-describe('adoption needs the run\'s mark', () => {
+describe("adoption needs the run's mark", () => {
   const vaultId = '/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv';
   const vault = (tags: Record<string, string>): ArmResource => ({ id: vaultId, name: 'kv', tags, properties: {} });
 
@@ -137,8 +137,12 @@ describe('adoption needs the run\'s mark', () => {
     return { step, world, second: await runTagged(stateDir, resources, world) };
   }
 
-  it('a resource with this run\'s tag is recorded; one the user had (no mark, another run\'s mark) never is', async () => {
-    const cases = [[{ 'ratify-runbook-run': 'run12345' }, true], [{}, false], [{ 'ratify-runbook-run': 'other999' }, false]] as const;
+  it("a resource with this run's tag is recorded; one the user had (no mark, another run's mark) never is", async () => {
+    const cases = [
+      [{ 'ratify-runbook-run': 'run12345' }, true],
+      [{}, false],
+      [{ 'ratify-runbook-run': 'other999' }, false],
+    ] as const;
     for (const [tags, adopted] of cases) {
       const { step, second } = await crashedThenFound(vault(tags));
       await engine(step, second);
@@ -149,8 +153,13 @@ describe('adoption needs the run\'s mark', () => {
 
   it('teardown after a crash (no resume) removes what the pending record finds, and only that', async () => {
     const { step, second, world } = await crashedThenFound(vault({ 'ratify-runbook-run': 'run12345' }));
-    await runTeardown({ steps: [step], store: second.store, context: second.context, signal: new AbortController().signal,
-      events: createProgressBus() });
+    await runTeardown({
+      steps: [step],
+      store: second.store,
+      context: second.context,
+      signal: new AbortController().signal,
+      events: createProgressBus(),
+    });
     expect(world.calls.map((c) => c.argv.join(' '))).toEqual([`tool delete ${vaultId}`]);
     expect(second.store.data.teardown?.status).toBe('done');
     expect(second.store.data.steps.tagged?.pending).toBeUndefined();

@@ -157,7 +157,12 @@ describe('the change tracker', () => {
     t.view.clusters.c.logs.push('line');
     t.view.seeded.push('s');
     delete (t.view.arm as Record<string, unknown>).b;
-    expect(t.take().map((p) => p.join('/')).sort()).toEqual(['arm/a', 'arm/b', 'clusters/c/logs', 'clusters/c/objects/o', 'seeded']);
+    expect(
+      t
+        .take()
+        .map((p) => p.join('/'))
+        .sort(),
+    ).toEqual(['arm/a', 'arm/b', 'clusters/c/logs', 'clusters/c/objects/o', 'seeded']);
     expect(t.take()).toEqual([]);
     expect(world.arm.a.properties.x).toBe(2);
   });

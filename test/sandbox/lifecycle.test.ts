@@ -31,7 +31,10 @@ describe('world ownership and persistence', () => {
     expect(savedVaults).toHaveProperty('kv-persist');
     expect(existsSync(join(dir, 'sandbox', 'server.json'))).toBe(false);
     const w2 = await openWorld({ dir });
-    expect(await w2.run(['az', 'keyvault', 'show', '-n', 'kv-persist', '--query', 'name', '-o', 'tsv'])).toMatchObject({ code: 0, stdout: 'kv-persist\n' });
+    expect(await w2.run(['az', 'keyvault', 'show', '-n', 'kv-persist', '--query', 'name', '-o', 'tsv'])).toMatchObject({
+      code: 0,
+      stdout: 'kv-persist\n',
+    });
     await w2.close();
   });
 
@@ -56,7 +59,7 @@ describe('world ownership and persistence', () => {
     await next.close();
   });
 
-  test('a world keeps its speed: without --sandbox-latency the last one applies; a client waits at the owner\'s', async () => {
+  test("a world keeps its speed: without --sandbox-latency the last one applies; a client waits at the owner's", async () => {
     const dir = join(tmp(), 'sandbox');
     const demo = await startSandbox({ worldDir: dir, latency: 'demo' });
     expect(demo.profile.timeScale).toBe(0.01);
@@ -84,13 +87,34 @@ describe('world ownership and persistence', () => {
     await w.handle.seed({ resourceGroup: 'rg-bob', aksName: 'aks-bob', acrName: 'acrbob001' });
     const clusters = await w.run(['az', 'aks', 'list', '--query', 'length(@)']);
     expect(clusters.stdout).toBe('2\n');
-    const fresh = JSON.parse((await w.run(['az', 'aks', 'show', '-g', 'rg-bob', '-n', 'aks-bob'])).stdout) as { addonProfiles: { azurepolicy: { enabled: boolean } }; oidcIssuerProfile: { enabled: boolean }; securityProfile: { imageIntegrity: { enabled: boolean }; workloadIdentity?: unknown } };
+    const fresh = JSON.parse((await w.run(['az', 'aks', 'show', '-g', 'rg-bob', '-n', 'aks-bob'])).stdout) as {
+      addonProfiles: { azurepolicy: { enabled: boolean } };
+      oidcIssuerProfile: { enabled: boolean };
+      securityProfile: { imageIntegrity: { enabled: boolean }; workloadIdentity?: unknown };
+    };
     expect(fresh.addonProfiles.azurepolicy.enabled).toBe(true);
     expect(fresh.oidcIssuerProfile.enabled).toBe(true);
     expect(fresh.securityProfile.imageIntegrity.enabled).toBe(true);
     expect(fresh.securityProfile.workloadIdentity).toBeUndefined();
     const sub = (await w.run(['az', 'account', 'show', '--query', 'id', '-o', 'tsv'])).stdout.trim();
-    expect((await w.run(['az', 'policy', 'assignment', 'show', '--name', 'deploy-trustedimages', '--scope', `/subscriptions/${sub}/resourceGroups/rg-bob`, '--query', 'policyDefinitionId', '-o', 'tsv'])).stdout).toBe('/providers/Microsoft.Authorization/policySetDefinitions/af28bf8b-c669-4dd3-9137-1e68fdc61bd6\n');
+    expect(
+      (
+        await w.run([
+          'az',
+          'policy',
+          'assignment',
+          'show',
+          '--name',
+          'deploy-trustedimages',
+          '--scope',
+          `/subscriptions/${sub}/resourceGroups/rg-bob`,
+          '--query',
+          'policyDefinitionId',
+          '-o',
+          'tsv',
+        ])
+      ).stdout,
+    ).toBe('/providers/Microsoft.Authorization/policySetDefinitions/af28bf8b-c669-4dd3-9137-1e68fdc61bd6\n');
     await w.close();
   });
 });
@@ -98,16 +122,29 @@ describe('world ownership and persistence', () => {
 describe('call log and faults', () => {
   let w: TestWorld;
   beforeAll(async () => {
-    w = await openWorld({ faults: ['az keyvault show=transient*2', 'az acr show=conflict', 'kubectl get=hang', 'az group show=permanent*0'] });
+    w = await openWorld({
+      faults: ['az keyvault show=transient*2', 'az acr show=conflict', 'kubectl get=hang', 'az group show=permanent*0'],
+    });
   });
   afterAll(async () => w?.close());
 
   test('calls.jsonl: argv (redacted), exit code, ms, step', async () => {
-    const token = (await w.run(['az', 'acr', 'login', '-n', 'acrdemo01', '--expose-token', '--query', 'accessToken', '-o', 'tsv'])).stdout.trim();
-    await w.run(['notation', 'login', '-u', '00000000-0000-0000-0000-000000000000', '-p', token, 'acrdemo01.azurecr.io'], { RATIFY_RUNBOOK_STEP: 'build-and-sign' });
-    const lines = readFileSync(join(w.dir, 'sandbox', 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; exitCode: number; ms: number; step: string | null });
+    const token = (
+      await w.run(['az', 'acr', 'login', '-n', 'acrdemo01', '--expose-token', '--query', 'accessToken', '-o', 'tsv'])
+    ).stdout.trim();
+    await w.run(['notation', 'login', '-u', '00000000-0000-0000-0000-000000000000', '-p', token, 'acrdemo01.azurecr.io'], {
+      RATIFY_RUNBOOK_STEP: 'build-and-sign',
+    });
+    const lines = readFileSync(join(w.dir, 'sandbox', 'calls.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { argv: string[]; exitCode: number; ms: number; step: string | null });
     const login = lines.find((l) => l.argv[1] === 'login' && l.argv[0] === 'notation')!;
-    expect(login).toMatchObject({ argv: ['notation', 'login', '-u', '00000000-0000-0000-0000-000000000000', '-p', '***', 'acrdemo01.azurecr.io'], exitCode: 0, step: 'build-and-sign' });
+    expect(login).toMatchObject({
+      argv: ['notation', 'login', '-u', '00000000-0000-0000-0000-000000000000', '-p', '***', 'acrdemo01.azurecr.io'],
+      exitCode: 0,
+      step: 'build-and-sign',
+    });
     expect(typeof login.ms).toBe('number');
     expect(readFileSync(join(w.dir, 'sandbox', 'calls.jsonl'), 'utf8')).not.toContain(token);
   });
@@ -124,9 +161,12 @@ describe('call log and faults', () => {
   });
 
   test('conflict, permanent (*0 = every call), and faults stay with the invocation that named them', async () => {
-    expect((await w.run(['az', 'acr', 'show', '-n', 'acrdemo01'])).stderr).toMatch(/^ERROR: \(Conflict\) Another operation on this or dependent resource is in progress\./);
+    expect((await w.run(['az', 'acr', 'show', '-n', 'acrdemo01'])).stderr).toMatch(
+      /^ERROR: \(Conflict\) Another operation on this or dependent resource is in progress\./,
+    );
     expect((await w.run(['az', 'acr', 'show', '-n', 'acrdemo01'])).code).toBe(0);
-    for (let i = 0; i < 2; i++) expect((await w.run(['az', 'group', 'show', '-n', 'rg-demo'])).stderr).toMatch(/^ERROR: \(InvalidRequestContent\)/);
+    for (let i = 0; i < 2; i++)
+      expect((await w.run(['az', 'group', 'show', '-n', 'rg-demo'])).stderr).toMatch(/^ERROR: \(InvalidRequestContent\)/);
     // Another invocation on the same world (no faults) is unaffected.
     const other = await startSandbox({ worldDir: join(w.dir, 'sandbox') });
     const r = await w.run(['az', 'group', 'show', '-n', 'rg-demo', '--query', 'name', '-o', 'tsv'], other.profile.toolEnv);
@@ -162,8 +202,12 @@ describe('sandbox exec and options', () => {
   });
 
   test('bad latency or fault specs are refused with the allowed forms', async () => {
-    await expect(startSandbox({ worldDir: join(tmp(), 's'), latency: 'slow' })).rejects.toThrow(/instant \| demo \| realistic \| realistic:SCALE/);
-    await expect(startSandbox({ worldDir: join(tmp(), 's'), faults: ['az x=explode'] })).rejects.toThrow(/kind one of transient, conflict, propagation, permanent, hang/);
+    await expect(startSandbox({ worldDir: join(tmp(), 's'), latency: 'slow' })).rejects.toThrow(
+      /instant \| demo \| realistic \| realistic:SCALE/,
+    );
+    await expect(startSandbox({ worldDir: join(tmp(), 's'), faults: ['az x=explode'] })).rejects.toThrow(
+      /kind one of transient, conflict, propagation, permanent, hang/,
+    );
     expect(parseLatency('demo').ms('policySync')).toBeLessThan(10_000);
   });
 });

@@ -32,9 +32,20 @@ describe('az output (knack output.py rules)', () => {
     expect(() => applyQuery({}, '[bad')).toThrow(/invalid jmespath_type value: '\[bad'/);
   });
   test('argparse: required first, then unrecognized', () => {
-    expect(() => parseArgs('keyvault create', ['--name', 'kv'], [{ names: '--name -n', required: true }, { names: '--resource-group -g', required: true }])).toThrow(/the following arguments are required: --resource-group\/-g/);
+    expect(() =>
+      parseArgs(
+        'keyvault create',
+        ['--name', 'kv'],
+        [
+          { names: '--name -n', required: true },
+          { names: '--resource-group -g', required: true },
+        ],
+      ),
+    ).toThrow(/the following arguments are required: --resource-group\/-g/);
     expect(() => parseArgs('x', ['--bogus', 'v'], [])).toThrow(/unrecognized arguments: --bogus v/);
-    expect(() => parseArgs('x', ['-o', 'xml'], [])).toThrow(/'xml' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none./);
+    expect(() => parseArgs('x', ['-o', 'xml'], [])).toThrow(
+      /'xml' is not a valid value for '--output'. Allowed values: json, jsonc, yaml, yamlc, table, tsv, none./,
+    );
   });
 });
 
@@ -44,10 +55,15 @@ describe('controls', () => {
     expect(parseLatency('realistic').ms('policySync')).toBe(15 * 60_000);
     expect(parseLatency('realistic:0.01').ms('policySync')).toBe(9_000);
     expect(parseLatency('demo').ms('policySync')).toBeGreaterThan(1000);
-    for (const bad of ['fast', 'demo:2', 'realistic:0', 'realistic:x', 'realistic:-1']) expect(() => parseLatency(bad)).toThrow(/instant \| demo \| realistic \| realistic:SCALE/);
+    for (const bad of ['fast', 'demo:2', 'realistic:0', 'realistic:x', 'realistic:-1'])
+      expect(() => parseLatency(bad)).toThrow(/instant \| demo \| realistic \| realistic:SCALE/);
   });
   test('fault specs: prefix, kind, count', () => {
-    expect(parseFaultSpec('az keyvault certificate create=transient*2')).toMatchObject({ prefix: ['az', 'keyvault', 'certificate', 'create'], kind: 'transient', count: 2 });
+    expect(parseFaultSpec('az keyvault certificate create=transient*2')).toMatchObject({
+      prefix: ['az', 'keyvault', 'certificate', 'create'],
+      kind: 'transient',
+      count: 2,
+    });
     expect(parseFaultSpec('kubectl run=hang').count).toBe(1);
     expect(() => parseFaultSpec('az x=boom')).toThrow(/unknown kind 'boom'/);
     expect(() => parseFaultSpec('nope')).toThrow(/<argv prefix>=<kind>/);
@@ -60,7 +76,13 @@ describe('controls', () => {
   });
   test('redaction hides tokens and passwords', () => {
     const jwt = signJwt({ aud: 'a', oid: 'o', tid: 't', exp: 9e9 }, 'k');
-    expect(redactArgv(['notation', 'login', '-p', 'hunter2', 'acr.azurecr.io'])).toEqual(['notation', 'login', '-p', '***', 'acr.azurecr.io']);
+    expect(redactArgv(['notation', 'login', '-p', 'hunter2', 'acr.azurecr.io'])).toEqual([
+      'notation',
+      'login',
+      '-p',
+      '***',
+      'acr.azurecr.io',
+    ]);
     expect(redactArgv(['x', `--password=${jwt}`, `Bearer ${jwt}`])).toEqual(['x', '--password=***', 'Bearer ***']);
   });
   test('tokens look like real JWTs and verify only with the world key', () => {

@@ -89,9 +89,9 @@ describe('AKS Image Integrity: securityProfile.imageIntegrity exists only in pre
     const stable = await client.resources.getById(id, '2024-09-01');
     expect((stable.properties as { securityProfile: Record<string, unknown> }).securityProfile).not.toHaveProperty('imageIntegrity');
     const preview = await client.resources.getById(id, '2023-06-02-preview');
-    expect((preview.properties as { securityProfile: { imageIntegrity?: { enabled: boolean } } }).securityProfile.imageIntegrity).toEqual(
-      { enabled: true },
-    );
+    expect((preview.properties as { securityProfile: { imageIntegrity?: { enabled: boolean } } }).securityProfile.imageIntegrity).toEqual({
+      enabled: true,
+    });
     await expect(client.resources.getById(id, '2099-01-01')).rejects.toMatchObject({
       statusCode: 400,
       code: 'InvalidApiVersionParameter',
@@ -244,9 +244,8 @@ describe('an Entra ID cluster (aadProfile.managed, local accounts disabled)', ()
       stdout: '',
       stderr: '',
     });
-    const exec = (
-      parseYaml(readFileSync(w.kubeconfig, 'utf8')) as { users: { user: { exec: { args: string[]; installHint: string } } }[] }
-    ).users[0]!.user.exec;
+    const exec = (parseYaml(readFileSync(w.kubeconfig, 'utf8')) as { users: { user: { exec: { args: string[]; installHint: string } } }[] })
+      .users[0]!.user.exec;
     expect(exec.args).toEqual(['get-token', '--login', 'azurecli', '--server-id', '6dae42f8-4368-4678-94ff-3960e28e3630']);
     expect(exec.installHint).toContain('kubelogin is not installed which is required to connect to AAD enabled cluster.');
     expect(await w.run(['kubectl', 'get', 'ns', 'gatekeeper-system', '-o', 'name'])).toMatchObject({

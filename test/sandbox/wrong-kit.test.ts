@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 describe('wrong kit', () => {
-  test('the correct flow passes: signed admitted, unsigned denied with Ratify\'s message', async () => {
+  test("the correct flow passes: signed admitted, unsigned denied with Ratify's message", async () => {
     const r = await flow({});
     expect(r.failedAt).toBeUndefined();
     expect(r.signed).toMatchObject({ code: 0, stdout: 'pod/demo-signed created\n' });
@@ -36,7 +36,13 @@ describe('wrong kit', () => {
     const r = await flow({ audit: true });
     expect(r.signed!.code).toBe(0);
     expect(r.unsigned).toMatchObject({ code: 0, stdout: 'pod/demo-unsigned created\n' });
-    const c = await w!.run(['kubectl', 'get', 'ratifyverification', '-o', 'jsonpath={.items[0].spec.enforcementAction} {.items[0].status.totalViolations} {.items[0].status.violations[0].name}']);
+    const c = await w!.run([
+      'kubectl',
+      'get',
+      'ratifyverification',
+      '-o',
+      'jsonpath={.items[0].spec.enforcementAction} {.items[0].status.totalViolations} {.items[0].status.violations[0].name}',
+    ]);
     expect(c.stdout).toBe('dryrun 1 demo-unsigned');
   });
 
@@ -56,7 +62,9 @@ describe('wrong kit', () => {
     expect(r.signed!.code).toBe(1);
     expect(r.signed!.stderr).toMatch(DENIAL);
     expect(r.signed!.stderr).toContain('System error calling external data provider:');
-    expect(r.signed!.stderr).toContain("AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://eastus.oic.prod-aks.azure.com/");
+    expect(r.signed!.stderr).toContain(
+      "AADSTS70021: No matching federated identity record found for presented assertion. Assertion Issuer: 'https://eastus.oic.prod-aks.azure.com/",
+    );
     expect(r.signed!.stderr).toContain("Assertion Subject: 'system:serviceaccount:gatekeeper-system:ratify-admin'");
   });
 
@@ -64,13 +72,18 @@ describe('wrong kit', () => {
     const r = await flow({ noAcrPull: true });
     expect(r.signed!.code).toBe(1);
     expect(r.signed!.stderr).toMatch(DENIAL);
-    expect(r.signed!.stderr).toMatch(/System error calling external data provider: failed to resolve acrdemo01\.azurecr\.io\/net-monitor@sha256:[0-9a-f]{64}: GET "https:\/\/acrdemo01\.azurecr\.io\/oauth2\/token\?scope=repository%3Anet-monitor%3Apull&service=acrdemo01\.azurecr\.io": response status code 401: Unauthorized/);
+    expect(r.signed!.stderr).toMatch(
+      /System error calling external data provider: failed to resolve acrdemo01\.azurecr\.io\/net-monitor@sha256:[0-9a-f]{64}: GET "https:\/\/acrdemo01\.azurecr\.io\/oauth2\/token\?scope=repository%3Anet-monitor%3Apull&service=acrdemo01\.azurecr\.io": response status code 401: Unauthorized/,
+    );
   });
 
   test('set-policy on an RBAC vault: the signer-access step fails', async () => {
     const r = await flow({ setPolicyOnRbacVault: true });
     expect(r.failedAt?.argv.slice(0, 3)).toEqual(['az', 'keyvault', 'set-policy']);
-    expect(r.failedAt?.result).toMatchObject({ code: 1, stderr: "ERROR: Cannot set policies to a vault with '--enable-rbac-authorization' specified\n" });
+    expect(r.failedAt?.result).toMatchObject({
+      code: 1,
+      stderr: "ERROR: Cannot set policies to a vault with '--enable-rbac-authorization' specified\n",
+    });
   });
 
   test('signed by tag then rebuilt: the new digest has no signature', async () => {
@@ -96,20 +109,31 @@ describe('wrong kit', () => {
     const r = await flow({ verifyBeforeSync: true });
     expect(r.failedAt).toBeUndefined();
     expect(r.unsigned).toMatchObject({ code: 0, stdout: 'pod/demo-unsigned created\n' });
-    expect((await w!.run(['kubectl', 'get', 'constrainttemplate', 'ratifyverification'])).stderr).toBe('Error from server (NotFound): constrainttemplates.templates.gatekeeper.sh "ratifyverification" not found\n');
+    expect((await w!.run(['kubectl', 'get', 'constrainttemplate', 'ratifyverification'])).stderr).toBe(
+      'Error from server (NotFound): constrainttemplates.templates.gatekeeper.sh "ratifyverification" not found\n',
+    );
   });
 
   test('Image Integrity not cleaned up: its managed Ratify blocks the Helm install', async () => {
     const r = await flow({ skipImageIntegrityCleanup: true });
     expect(r.failedAt?.argv.slice(0, 3)).toEqual(['helm', 'upgrade', '--install']);
-    expect(r.failedAt?.result.stderr).toContain('Unable to continue with install: Deployment "ratify" in namespace "gatekeeper-system" exists and cannot be imported into the current release');
+    expect(r.failedAt?.result.stderr).toContain(
+      'Unable to continue with install: Deployment "ratify" in namespace "gatekeeper-system" exists and cannot be imported into the current release',
+    );
   });
 
   test('no Key Vault Secrets User: the key management provider cannot read the certificate', async () => {
     const r = await flow({ noSecretsUser: true });
     expect(r.signed!.code).toBe(1);
     expect(r.signed!.stderr).toContain('Subject failed verification');
-    const kmp = await w!.run(['kubectl', 'get', 'keymanagementproviders', 'kmprovider-akv', '-o', 'jsonpath={.status.issuccess} {.status.error}']);
+    const kmp = await w!.run([
+      'kubectl',
+      'get',
+      'keymanagementproviders',
+      'kmprovider-akv',
+      '-o',
+      'jsonpath={.status.issuccess} {.status.error}',
+    ]);
     expect(kmp.stdout).toMatch(/^false failed to get secret objectName:ratify-cert/);
     expect(kmp.stdout).toContain('ForbiddenByRbac');
   });
@@ -118,6 +142,8 @@ describe('wrong kit', () => {
     const r = await flow({ stalePolicyTemplateUrl: true });
     expect(r.unsigned!.code).toBe(0);
     const logs = await w!.run(['kubectl', 'logs', '-n', 'kube-system', '-l', 'app=azure-policy']);
-    expect(logs.stdout).toContain("failed to download constraint template from 'https://ratify-project.github.io/ratify/library/default/template.yaml': 404 Not Found");
+    expect(logs.stdout).toContain(
+      "failed to download constraint template from 'https://ratify-project.github.io/ratify/library/default/template.yaml': 404 Not Found",
+    );
   });
 });

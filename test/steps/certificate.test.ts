@@ -13,7 +13,13 @@ import { answers, CER, KID, outputs } from './fixtures.js';
 
 const SHA = createHash('sha256').update(Buffer.from('fake certificate DER bytes')).digest('hex');
 const shown = (subject = answers.certSubject) =>
-  JSON.stringify({ kid: KID, cer: CER, attributes: { enabled: true }, policy: { x509CertificateProperties: { subject } }, x509ThumbprintHex: 'ABC' });
+  JSON.stringify({
+    kid: KID,
+    cer: CER,
+    attributes: { enabled: true },
+    policy: { x509CertificateProperties: { subject } },
+    x509ThumbprintHex: 'ABC',
+  });
 const notFound = { exitCode: 3, stderr: '(CertificateNotFound) A certificate with (name/id) ratify was not found in this key vault.' };
 
 describe('certificate', () => {
@@ -22,9 +28,13 @@ describe('certificate', () => {
   });
 
   it('creates from the template with the subject, waits until it is issued, takes kid and the DER from that read', async () => {
-    const pending = { stdout: JSON.stringify({ kid: KID, cer: null, policy: { x509CertificateProperties: { subject: answers.certSubject } } }) };
+    const pending = {
+      stdout: JSON.stringify({ kid: KID, cer: null, policy: { x509CertificateProperties: { subject: answers.certSubject } } }),
+    };
     const f = fakeContext({
-      stepId: 'certificate', answers, outputs,
+      stepId: 'certificate',
+      answers,
+      outputs,
       script: [{ prefix: ['az', 'keyvault', 'certificate', 'show'], has: ['json'], result: [notFound, pending, { stdout: shown() }] }],
     });
     const out = await certificate.run(f.ctx);
@@ -32,7 +42,18 @@ describe('certificate', () => {
     const cert = ['-n', 'ratify', '--vault-name', 'ratify-demo-kv'];
     expect(f.argvs()).toEqual([
       azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
-      azArgv('keyvault', 'certificate', 'create', ...cert, '-p', '@/state/certificate-policy.json', '--tags', 'ratify-runbook-run=run1', '-o', 'none'),
+      azArgv(
+        'keyvault',
+        'certificate',
+        'create',
+        ...cert,
+        '-p',
+        '@/state/certificate-policy.json',
+        '--tags',
+        'ratify-runbook-run=run1',
+        '-o',
+        'none',
+      ),
       azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
       azArgv('keyvault', 'certificate', 'show', ...cert, '-o', 'json'),
     ]);
@@ -44,7 +65,12 @@ describe('certificate', () => {
   });
 
   it('never creates a second version: an existing certificate is reused', async () => {
-    const f = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az', 'keyvault', 'certificate', 'show'], result: { stdout: shown() } }] });
+    const f = fakeContext({
+      stepId: 'certificate',
+      answers,
+      outputs,
+      script: [{ prefix: ['az', 'keyvault', 'certificate', 'show'], result: { stdout: shown() } }],
+    });
     expect(await certificate.check(f.ctx)).toEqual({ keyId: KID, certVersion: 'f60f2a4f8ae442cfb41ca2090bd4b769', certSha256: SHA });
     await certificate.run(f.ctx);
     expect(f.mutating()).toEqual([]);
@@ -53,7 +79,12 @@ describe('certificate', () => {
   it('check: not done when missing; a different subject names the answer', async () => {
     const missing = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az'], result: notFound }] });
     expect(await certificate.check(missing.ctx)).toBeUndefined();
-    const other = fakeContext({ stepId: 'certificate', answers, outputs, script: [{ prefix: ['az'], result: { stdout: shown('CN=other,O=x,ST=y,C=US') } }] });
+    const other = fakeContext({
+      stepId: 'certificate',
+      answers,
+      outputs,
+      script: [{ prefix: ['az'], result: { stdout: shown('CN=other,O=x,ST=y,C=US') } }],
+    });
     await expect(certificate.check(other.ctx)).rejects.toThrow(/Set certSubject/);
   });
 
@@ -88,9 +119,18 @@ describe('certificate', () => {
       const stateDir = await tempDir();
       await mkdir(join(stateDir, 'logs'));
       const deps: ContextDeps = {
-        mode: 'run', stateDir, runId: 'run1', answers, profile: { toolPath: [], toolEnv: {} },
-        ...PLAN_READERS, clock, baseEnv: {}, redactor: new Redactor(), exec,
-        outputsOf: (id) => outputs[id], confirm: async (_q, a) => a,
+        mode: 'run',
+        stateDir,
+        runId: 'run1',
+        answers,
+        profile: { toolPath: [], toolEnv: {} },
+        ...PLAN_READERS,
+        clock,
+        baseEnv: {},
+        redactor: new Redactor(),
+        exec,
+        outputsOf: (id) => outputs[id],
+        confirm: async (_q, a) => a,
       };
       const none = async () => {};
       const signal = new AbortController().signal;
@@ -106,8 +146,8 @@ describe('certificate', () => {
     expect(retried.calls.filter((c) => c.includes('certificate create'))).toHaveLength(2);
     expect(clock.now().getTime() - started).toBeGreaterThanOrEqual(10_000); // two back-offs of >= 5 s
 
-    const softDeleted = 'ERROR: (Conflict) Certificate ratify is currently in a deleted but recoverable state, ' +
-      'and its name cannot be reused';
+    const softDeleted =
+      'ERROR: (Conflict) Certificate ratify is currently in a deleted but recoverable state, ' + 'and its name cannot be reused';
     const soft = script({ exitCode: 1, stdout: '', stderr: softDeleted });
     const second = await contextFor(soft.exec);
     await expect(certificate.run(second.ctx as never)).rejects.toThrow(/deleted but recoverable/);
@@ -115,13 +155,26 @@ describe('certificate', () => {
   });
 
   it('knownFailures: soft-deleted certificate', () => {
-    expect(certificate.knownFailures?.some((k) => k.match.test('(Conflict) Certificate ratify is currently in a deleted but recoverable state, and its name cannot be reused'))).toBe(true);
+    expect(
+      certificate.knownFailures?.some((k) =>
+        k.match.test('(Conflict) Certificate ratify is currently in a deleted but recoverable state, and its name cannot be reused'),
+      ),
+    ).toBe(true);
   });
 
   it('teardown deletes and purges the recorded certificate', async () => {
-    const f = fakeContext({ stepId: 'certificate', answers: { ...answers, certName: 'changed' }, outputs, createdBefore: [
-      { kind: 'certificate', id: 'https://ratify-demo-kv.vault.azure.net/certificates/ratify', details: { subscription: '00000000-1111-2222-3333-444444444444', name: 'ratify', vaultName: 'ratify-demo-kv' } },
-    ] });
+    const f = fakeContext({
+      stepId: 'certificate',
+      answers: { ...answers, certName: 'changed' },
+      outputs,
+      createdBefore: [
+        {
+          kind: 'certificate',
+          id: 'https://ratify-demo-kv.vault.azure.net/certificates/ratify',
+          details: { subscription: '00000000-1111-2222-3333-444444444444', name: 'ratify', vaultName: 'ratify-demo-kv' },
+        },
+      ],
+    });
     await certificate.teardown?.(f.ctx);
     expect(f.argvs()).toEqual([
       azArgv('keyvault', 'certificate', 'delete', '-n', 'ratify', '--vault-name', 'ratify-demo-kv'),

@@ -6,7 +6,10 @@ import { AKS_ID, answers, outputs, RG_ID } from './fixtures.js';
 const cluster = (enabled: boolean) => ({ id: AKS_ID, properties: { securityProfile: { imageIntegrity: { enabled } } } });
 const assignment = `${RG_ID}/providers/Microsoft.Authorization/policyAssignments/deploy-trustedimages`;
 /** The cluster (ARM, read with the preview API) and, when given, the initiative's assignment at the resource group. */
-const azure = (enabled: boolean, assigned: boolean) => ({ [AKS_ID]: cluster(enabled), ...(assigned ? { [assignment]: { id: assignment } } : {}) });
+const azure = (enabled: boolean, assigned: boolean) => ({
+  [AKS_ID]: cluster(enabled),
+  ...(assigned ? { [assignment]: { id: assignment } } : {}),
+});
 /** The AKS-managed pods in gatekeeper-system, listed in turn: each entry is one list's answer. */
 const managedPods = (...reads: string[][]) => ({
   'pods/gatekeeper-system': reads.map((names) => names.map((name) => ({ metadata: { name, namespace: 'gatekeeper-system' } }))),
@@ -16,7 +19,9 @@ const ratifyPod = 'ratify-5d8f7c9b4-x2k8q';
 describe('cleanup-image-integrity', () => {
   it('deletes the assignment first, then disables the feature, then waits for its Ratify to leave', async () => {
     const f = fakeContext({
-      stepId: 'cleanup-image-integrity', answers, outputs,
+      stepId: 'cleanup-image-integrity',
+      answers,
+      outputs,
       azure: azure(true, true),
       kube: managedPods([ratifyPod], []),
     });
@@ -30,14 +35,18 @@ describe('cleanup-image-integrity', () => {
 
   it('check: not done while the switch is off but AKS has not yet removed its Ratify (a run stopped in the wait)', async () => {
     const waiting = fakeContext({
-      stepId: 'cleanup-image-integrity', answers, outputs,
+      stepId: 'cleanup-image-integrity',
+      answers,
+      outputs,
       azure: azure(false, false),
       kube: managedPods([ratifyPod, 'gatekeeper-audit-7c9b']),
     });
     expect(await cleanupImageIntegrity.check(waiting.ctx)).toBeUndefined();
 
     const gone = fakeContext({
-      stepId: 'cleanup-image-integrity', answers, outputs,
+      stepId: 'cleanup-image-integrity',
+      answers,
+      outputs,
       azure: azure(false, false),
       kube: managedPods(['gatekeeper-audit-7c9b']),
     });
@@ -46,7 +55,9 @@ describe('cleanup-image-integrity', () => {
 
   it('resumed after the switch went off: changes nothing, only waits for the pods to leave', async () => {
     const f = fakeContext({
-      stepId: 'cleanup-image-integrity', answers, outputs,
+      stepId: 'cleanup-image-integrity',
+      answers,
+      outputs,
       azure: azure(false, false),
       kube: managedPods([ratifyPod], [ratifyPod], []),
     });

@@ -6,8 +6,21 @@ import { answers } from './fixtures.js';
 
 describe('every step in plan mode (a fresh world, placeholders for unknowns)', () => {
   it("the list is the blog's order, with acyclic after edges to earlier steps", () => {
-    expect(steps.map((s) => s.id)).toEqual(['provision-base', 'preflight', 'cleanup-image-integrity', 'cluster-prereqs', 'key-vault', 'signer-access',
-      'certificate', 'notation-setup', 'build-and-sign', 'ratify-identity', 'ratify-install', 'policy', 'verify']);
+    expect(steps.map((s) => s.id)).toEqual([
+      'provision-base',
+      'preflight',
+      'cleanup-image-integrity',
+      'cluster-prereqs',
+      'key-vault',
+      'signer-access',
+      'certificate',
+      'notation-setup',
+      'build-and-sign',
+      'ratify-identity',
+      'ratify-install',
+      'policy',
+      'verify',
+    ]);
     steps.forEach((step, i) => {
       for (const dep of step.after) expect(steps.slice(0, i).map((s) => s.id)).toContain(dep);
     });
@@ -35,8 +48,23 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
     expect(values.provider.enableMutation).toBe(false);
     expect(values.logger.level).toBe('debug');
     expect(values.featureFlags.RATIFY_CERT_ROTATION).toBe(true);
-    expect(f.argvs()).toContainEqual(['helm', 'upgrade', '--install', 'ratify', 'ratify/ratify', '--namespace', 'gatekeeper-system',
-      '--version', '1.15.0', '--rollback-on-failure', '--wait=watcher', '--timeout', '10m', '-f', '/state/ratify-values.yaml']);
+    expect(f.argvs()).toContainEqual([
+      'helm',
+      'upgrade',
+      '--install',
+      'ratify',
+      'ratify/ratify',
+      '--namespace',
+      'gatekeeper-system',
+      '--version',
+      '1.15.0',
+      '--rollback-on-failure',
+      '--wait=watcher',
+      '--timeout',
+      '10m',
+      '-f',
+      '/state/ratify-values.yaml',
+    ]);
     expect(f.argvs()).toContainEqual(['helm', 'repo', 'add', 'ratify', 'https://notaryproject.github.io/ratify', '--force-update']);
     expect(f.argvs().flat()).not.toContain('--set');
   });
@@ -47,7 +75,10 @@ describe('every step in plan mode (a fresh world, placeholders for unknowns)', (
     await step?.run(f.ctx);
     const rules = JSON.parse(f.files.get('policy/rules.json') ?? '{}');
     expect(rules.then.details.templateInfo.url).toBe('https://notaryproject.github.io/ratify/library/default/template.yaml');
-    expect(JSON.parse(f.files.get('policy/assignment-params.json') ?? '{}')).toEqual({ effect: { value: 'Deny' }, namespaces: { value: ['demo'] } });
+    expect(JSON.parse(f.files.get('policy/assignment-params.json') ?? '{}')).toEqual({
+      effect: { value: 'Deny' },
+      namespaces: { value: ['demo'] },
+    });
     expect(f.argvs().find((a) => a[3] === 'create' && a[2] === 'definition')).toContain('Microsoft.Kubernetes.Data');
   });
 });

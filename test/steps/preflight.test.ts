@@ -92,7 +92,8 @@ describe('preflight', () => {
       stepId: 'preflight',
       answers,
       azure: cluster(),
-      script: script(), azureLists: rights([{ role: 'Contributor', scope: `/subscriptions/${SUB}` }]),
+      script: script(),
+      azureLists: rights([{ role: 'Contributor', scope: `/subscriptions/${SUB}` }]),
     });
     const error = await preflight.run(f.ctx).then(
       () => undefined,
@@ -132,7 +133,8 @@ describe('preflight', () => {
       stepId: 'preflight',
       answers: { ...answers, keyVaultAuth: 'access-policy' },
       azure: cluster(),
-      script: script(), azureLists: rights(registryOnly),
+      script: script(),
+      azureLists: rights(registryOnly),
     });
     await expect(preflight.run(ap.ctx)).resolves.toMatchObject({ helmMajor: '4' });
   });
@@ -140,14 +142,22 @@ describe('preflight', () => {
   it('an Entra ID cluster: kubelogin required (with how to install it), the kubeconfig converted, cluster-admin checked', async () => {
     const aad = { aadProfile: { managed: true, adminGroupObjectIDs: ['g1'], tenantID: TENANT }, disableLocalAccounts: true };
     const missing = fakeContext({
-      stepId: 'preflight', answers, azure: cluster(aad), script: script({ kubelogin: false }), azureLists: rights()
+      stepId: 'preflight',
+      answers,
+      azure: cluster(aad),
+      script: script({ kubelogin: false }),
+      azureLists: rights(),
     });
     await expect(preflight.run(missing.ctx)).rejects.toThrow(
       'Cluster myAKSCluster signs in with Microsoft Entra ID: kubectl and helm need kubelogin, which is missing. ' +
         'Install it: az aks install-cli (installs kubectl and kubelogin) or https://azure.github.io/kubelogin/install.html',
     );
     const denied = fakeContext({
-      stepId: 'preflight', answers, azure: cluster(aad), script: script({ canI: 'no' }), azureLists: rights()
+      stepId: 'preflight',
+      answers,
+      azure: cluster(aad),
+      script: script({ canI: 'no' }),
+      azureLists: rights(),
     });
     await expect(preflight.run(denied.ctx)).rejects.toThrow(
       'cannot administer cluster myAKSCluster (kubectl auth can-i create clusterrolebinding says no)',
@@ -180,10 +190,12 @@ describe('preflight', () => {
       'helm: not found on PATH. Install: https://helm.sh/docs/intro/install/ (Helm 4, or Helm 3)',
     );
     const five = fakeContext({
-      stepId: 'preflight', answers, azure: cluster(), script: script({ helm: 'v5.0.0' }), azureLists: rights()
+      stepId: 'preflight',
+      answers,
+      azure: cluster(),
+      script: script({ helm: 'v5.0.0' }),
+      azureLists: rights(),
     });
-    await expect(preflight.run(five.ctx)).rejects.toThrow(
-      'helm v5.0.0 is not supported: the runbook knows the flags of Helm 3 and Helm 4',
-    );
+    await expect(preflight.run(five.ctx)).rejects.toThrow('helm v5.0.0 is not supported: the runbook knows the flags of Helm 3 and Helm 4');
   });
 });

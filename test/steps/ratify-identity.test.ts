@@ -45,14 +45,65 @@ describe('ratify-identity', () => {
     // Every read is an ARM GET: only the writes start az.
     expect(f.processes()).toEqual(f.mutating());
     const m = f.mutating();
-    expect(m[0]).toEqual(azArgv('identity', 'create', '-n', 'ratify-identity', '-g', 'myResourceGroup', '-l', 'eastus', '--tags', 'ratify-runbook-run=run1', '-o', 'none'));
-    const grant = (role: string, scope: string) => azArgv('role', 'assignment', 'create', '--assignee-object-id', 'object-1',
-      '--assignee-principal-type', 'ServicePrincipal', '--role', role, '--scope', scope, '--description', 'ratify-runbook-run=run1',
-      '--query', 'id', '-o', 'tsv');
+    expect(m[0]).toEqual(
+      azArgv(
+        'identity',
+        'create',
+        '-n',
+        'ratify-identity',
+        '-g',
+        'myResourceGroup',
+        '-l',
+        'eastus',
+        '--tags',
+        'ratify-runbook-run=run1',
+        '-o',
+        'none',
+      ),
+    );
+    const grant = (role: string, scope: string) =>
+      azArgv(
+        'role',
+        'assignment',
+        'create',
+        '--assignee-object-id',
+        'object-1',
+        '--assignee-principal-type',
+        'ServicePrincipal',
+        '--role',
+        role,
+        '--scope',
+        scope,
+        '--description',
+        'ratify-runbook-run=run1',
+        '--query',
+        'id',
+        '-o',
+        'tsv',
+      );
     expect(m).toContainEqual(grant('AcrPull', ACR_ID));
     expect(m).toContainEqual(grant('Key Vault Secrets User', KV_ID));
-    expect(m).toContainEqual(azArgv('identity', 'federated-credential', 'create', '--name', 'ratify-federated-credential', '--identity-name', 'ratify-identity', '-g', 'myResourceGroup',
-      '--issuer', ISSUER, '--subject', 'system:serviceaccount:gatekeeper-system:ratify-admin', '--audiences', 'api://AzureADTokenExchange', '-o', 'none'));
+    expect(m).toContainEqual(
+      azArgv(
+        'identity',
+        'federated-credential',
+        'create',
+        '--name',
+        'ratify-federated-credential',
+        '--identity-name',
+        'ratify-identity',
+        '-g',
+        'myResourceGroup',
+        '--issuer',
+        ISSUER,
+        '--subject',
+        'system:serviceaccount:gatekeeper-system:ratify-admin',
+        '--audiences',
+        'api://AzureADTokenExchange',
+        '-o',
+        'none',
+      ),
+    );
     expect(JSON.stringify(m)).not.toContain('Key Vault Reader');
     expect(f.created.map((c) => c.kind)).toEqual(['identity', 'roleAssignment', 'roleAssignment', 'federatedCredential']);
   });

@@ -58,19 +58,54 @@ describe('signer-access', () => {
       ],
     });
     expect(await signerAccess.run(f.ctx)).toEqual({ signerAccess: 'rbac: Key Vault Certificates Officer, Key Vault Crypto User' });
-    const create = (role: string) => azArgv('role', 'assignment', 'create', '--assignee-object-id', CALLER,
-      '--assignee-principal-type', 'User', '--role', role, '--scope', KV_ID, '--description', 'ratify-runbook-run=run1',
-      '--query', 'id', '-o', 'tsv');
+    const create = (role: string) =>
+      azArgv(
+        'role',
+        'assignment',
+        'create',
+        '--assignee-object-id',
+        CALLER,
+        '--assignee-principal-type',
+        'User',
+        '--role',
+        role,
+        '--scope',
+        KV_ID,
+        '--description',
+        'ratify-runbook-run=run1',
+        '--query',
+        'id',
+        '-o',
+        'tsv',
+      );
     expect(f.argvs()).toEqual([listRoles, create('Key Vault Certificates Officer'), create('Key Vault Crypto User')]);
     expect(f.processes()).toEqual(f.argvs().slice(1));
     expect(f.created.map((c) => c.id)).toEqual(['/ra/1', '/ra/2']);
     // Write-ahead: each assignment is announced (with the guard that finds it by the run's mark) before it is created.
     expect(f.events.filter((e) => !e.startsWith('run az role assignment list'))).toEqual([
-      'willCreate roleAssignment', `run ${create('Key Vault Certificates Officer').join(' ')}`,
-      'willCreate roleAssignment', `run ${create('Key Vault Crypto User').join(' ')}`,
+      'willCreate roleAssignment',
+      `run ${create('Key Vault Certificates Officer').join(' ')}`,
+      'willCreate roleAssignment',
+      `run ${create('Key Vault Crypto User').join(' ')}`,
     ]);
-    expect(f.pending[0]?.guard).toEqual({ kind: 'read', argv: azArgv('role', 'assignment', 'list', '--assignee', CALLER, '--scope', KV_ID,
-      '--role', 'Key Vault Certificates Officer', '--query', "[?description=='ratify-runbook-run=run1'].id", '-o', 'tsv') });
+    expect(f.pending[0]?.guard).toEqual({
+      kind: 'read',
+      argv: azArgv(
+        'role',
+        'assignment',
+        'list',
+        '--assignee',
+        CALLER,
+        '--scope',
+        KV_ID,
+        '--role',
+        'Key Vault Certificates Officer',
+        '--query',
+        "[?description=='ratify-runbook-run=run1'].id",
+        '-o',
+        'tsv',
+      ),
+    });
     expect(f.argvs().flat()).not.toContain('set-policy');
   });
 

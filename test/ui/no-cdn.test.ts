@@ -22,10 +22,20 @@ function loadedUrls(page: string): string[] {
 describe('no CDN', () => {
   it('the pages load only /assets/ files the package ships', () => {
     const session = new NotebookSession({
-      steps, stateDir: '/nowhere', bus: createProgressBus(), unattended: true, attempt: async () => 0, report: () => 0,
-      clock: { now: () => new Date(), sleep: async () => {} }, signal: new AbortController().signal,
+      steps,
+      stateDir: '/nowhere',
+      bus: createProgressBus(),
+      unattended: true,
+      attempt: async () => 0,
+      report: () => 0,
+      clock: { now: () => new Date(), sleep: async () => {} },
+      signal: new AbortController().signal,
     });
-    const source = new DashboardSource('/nowhere', steps.map((s) => s.id), ['alice', 'bob']);
+    const source = new DashboardSource(
+      '/nowhere',
+      steps.map((s) => s.id),
+      ['alice', 'bob'],
+    );
     const pages = [notebookPage({ session, csrf: 'x' }).text, dashboardPage({ source, steps, canRetry: true, csrf: 'x' }).text];
     for (const page of pages) {
       const urls = loadedUrls(page);

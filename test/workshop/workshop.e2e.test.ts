@@ -84,7 +84,13 @@ describe('workshop on the sandbox (built binary)', () => {
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toMatch(/o-brien: key-vault done/);
     const world = worldOf(dir);
-    const live = JSON.stringify({ arm: world.arm, vaults: world.vaults, deletedVaults: world.deletedVaults, registries: world.registries, clusters: world.clusters }).toLowerCase();
+    const live = JSON.stringify({
+      arm: world.arm,
+      vaults: world.vaults,
+      deletedVaults: world.deletedVaults,
+      registries: world.registries,
+      clusters: world.clusters,
+    }).toLowerCase();
     for (const name of names) expect(live, name).not.toContain(name);
   });
 });

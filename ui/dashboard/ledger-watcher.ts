@@ -27,7 +27,14 @@ export async function watchLedgers(source: DashboardSource, attendees: readonly 
 
   const stampOf = async (id: string): Promise<string> => {
     const dir = join(source.dir, id);
-    const times = await Promise.all([...watched].map((name) => stat(join(dir, name)).then((s) => `${s.mtimeMs}:${s.size}`, () => '-')));
+    const times = await Promise.all(
+      [...watched].map((name) =>
+        stat(join(dir, name)).then(
+          (s) => `${s.mtimeMs}:${s.size}`,
+          () => '-',
+        ),
+      ),
+    );
     return times.join('|');
   };
   // One read at a time per attendee; a change during a read asks for one more.

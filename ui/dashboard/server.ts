@@ -127,8 +127,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         method: 'POST',
         path: '/retry-failed',
         handler: (request) => {
-          if (!options.retryFailed)
-            return sendText(request.res, 404, 'Read-only dashboard: retry from the terminal that runs the batch.');
+          if (!options.retryFailed) return sendText(request.res, 404, 'Read-only dashboard: retry from the terminal that runs the batch.');
           const problem = options.retryFailed();
           answerPost(request, problem === undefined ? { ok: true } : { ok: false, problem });
         },

@@ -376,7 +376,7 @@ export async function labelOrAnnotate(s: Session, field: 'labels' | 'annotations
     for (const name of ns) {
       if (!bool(s.p, '--overwrite')) {
         const cur = await s.client.json<Obj>('GET', s.path(r, name)).catch(() => undefined);
-        const existing = (cur?.metadata?.[field] ?? {});
+        const existing = cur?.metadata?.[field] ?? {};
         const clash = Object.entries(changes).find(([k, v]) => v !== null && existing[k] !== undefined && existing[k] !== v);
         if (clash) {
           s.err(`error: '${clash[0]}' already has a value (${existing[clash[0]]}), and --overwrite is false`);
