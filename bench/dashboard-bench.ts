@@ -107,7 +107,7 @@ export async function dashboardBench(): Promise<string[]> {
       })()`);
       return page;
     };
-    const changesOf = async (page: Awaited<ReturnType<typeof open>>) => (await page.evaluate('window.changes')) as Change[];
+    const changesOf = async (page: Awaited<ReturnType<typeof open>>) => await page.evaluate<Change[]>('window.changes');
     const seenAt = (changes: readonly Change[], attendee: string, step: string, status: string) =>
       changes.find((c) => c[0] === attendee && c[1] === step && c[2] === status)?.[3];
 

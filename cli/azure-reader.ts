@@ -47,7 +47,7 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
       // pipeline: the same credential, TLS trust and retries as getById.
       const [c, { createPipelineRequest }] = await Promise.all([getClient(), import('@azure/core-rest-pipeline')]);
       const query = new URLSearchParams({ 'api-version': apiVersion, ...(options?.filter ? { $filter: options.filter } : {}) });
-      let url: string | undefined = `${profile.armEndpoint.replace(/\/$/, '')}${path}?${query}`;
+      let url: string | undefined = `${profile.armEndpoint.replace(/\/$/, '')}${path}?${query.toString()}`;
       const out: ArmResource[] = [];
       while (url) {
         const res = await c.sendRequest(createPipelineRequest({ url, method: 'GET' }));

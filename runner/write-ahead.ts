@@ -36,14 +36,14 @@ function settles(pending: PendingCreate, resource: CreatedResource): boolean {
 /** The hooks a step's context calls: both save the ledger before they resolve. */
 export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () => Date) {
   return {
-    async willCreate(pending: PendingCreate): Promise<void> {
+    willCreate: async (pending: PendingCreate): Promise<void> => {
       // A retry announces the same resource again: one record for it is enough.
       const sameGuard = (p: PendingCreate) => JSON.stringify(p.guard) === JSON.stringify(pending.guard);
       const same = (p: PendingCreate) => p.kind === pending.kind && (sameResource(p, pending) || sameGuard(p));
       record.pending = [...(record.pending ?? []).filter((p) => !same(p)), { ...pending, at: now().toISOString() }];
       await store.save();
     },
-    async created(resource: CreatedResource): Promise<void> {
+    created: async (resource: CreatedResource): Promise<void> => {
       if (record.pending) {
         const index = record.pending.findIndex((p) => settles(p, resource));
         if (index >= 0) record.pending.splice(index, 1);

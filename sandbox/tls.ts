@@ -34,7 +34,8 @@ function signCertificate(cert: forge.pki.Certificate, privatePem: string): void 
   cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
   cert.md = forge.md.sha256.create();
   // getTBSCertificate is forge's own (its typings leave it out).
-  const tbsOf = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+  const tbsOf = (c: forge.pki.Certificate) =>
+    (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(c);
   const tbs = forge.asn1.toDer(tbsOf(cert)).getBytes();
   cert.signature = sign('sha256', Buffer.from(tbs, 'binary'), privatePem).toString('binary');
 }
@@ -75,7 +76,8 @@ function ecCertificate(c: EcCertificate): string {
   // Placeholders so forge can lay out the fields; the EC key and algorithm replace them below.
   cert.publicKey = pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3'));
   cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
-  const tbsOf = (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+  const tbsOf = (c: forge.pki.Certificate) =>
+    (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(c);
   const tbs = tbsOf(cert);
   const fields = tbs.value as forge.asn1.Asn1[];
   fields[2] = ecdsaSha256();

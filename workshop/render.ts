@@ -73,7 +73,7 @@ function createEnvironment(): typeof Handlebars {
   hb.registerHelper('slug', (...args: unknown[]) => {
     const { params, options } = split(args);
     const example = '{{slug attendee.name 20}} or {{slug attendee.id 20 sep=""}}';
-    const sep = options.hash?.sep;
+    const sep: unknown = options.hash?.sep;
     if (sep !== undefined && typeof sep !== 'string') throw new Error(`{{slug}}: sep must be text, e.g. ${example}.`);
     return slug(text('slug', params[0], example), count('slug', params[1], example), sep);
   });

@@ -190,7 +190,7 @@ function yamlRows(text: string, origin: string): Rows {
         ok = false;
         continue;
       }
-      fields[key] = pair.value === null || pair.value.value === null ? '' : String(pair.value.value).trim();
+      fields[key] = pair.value === null || pair.value.value === null ? '' : pair.value.toString().trim();
       if (!columns.includes(key)) columns.push(key);
     }
     if (!('id' in fields)) {

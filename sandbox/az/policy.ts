@@ -37,7 +37,7 @@ function jsonArg(ctx: AzCtx, value: string, what: string): unknown {
 const refusePartialShorthand =
   (option: string) =>
   (value: string): void => {
-    if (/^[A-Za-z0-9_.\-\[\]]+=/.test(value)) {
+    if (/^[A-Za-z0-9_.\-[\]]+=/.test(value)) {
       throw usageError(
         `Failed to parse '${option}' argument: AnyType args only support full value shorthand syntax, ` +
           "please don't use partial value shorthand syntax. " +

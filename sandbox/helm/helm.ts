@@ -116,7 +116,8 @@ function parse(argv: readonly string[], major: number): Parsed {
       cmd.push(a);
       continue;
     }
-    let { name, value } = splitFlag(a);
+    const { name, value: inline } = splitFlag(a);
+    let value = inline;
     const canon = SHORT[name] ?? name;
     if (VALUE.has(name)) {
       if (value === undefined) {

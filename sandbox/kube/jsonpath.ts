@@ -6,7 +6,7 @@ type Node = unknown;
 
 function evalPath(root: Node, path: string): Node[] {
   let cur: Node[] = [root];
-  const re = /\.([A-Za-z0-9_\-]+|\*)|\[(\*|-?\d+|'[^']*'|"[^"]*")\]|\.\[(\*)\]/g;
+  const re = /\.([A-Za-z0-9_-]+|\*)|\[(\*|-?\d+|'[^']*'|"[^"]*")\]|\.\[(\*)\]/g;
   const p = path.trim().replace(/^\$/, '');
   if (p === '' || p === '.') return cur;
   let m: RegExpExecArray | null;
@@ -19,11 +19,11 @@ function evalPath(root: Node, path: string): Node[] {
     for (const n of cur) {
       if (n === null || n === undefined) continue;
       if (key === '*') {
-        if (Array.isArray(n)) next.push(...n);
-        else if (typeof n === 'object') next.push(...Object.values(n));
+        if (Array.isArray(n)) next.push(...(n as unknown[]));
+        else if (typeof n === 'object') next.push(...Object.values(n as Record<string, unknown>));
       } else if (/^-?\d+$/.test(key) && Array.isArray(n)) {
         const i = Number(key);
-        const v = n[i < 0 ? n.length + i : i];
+        const v: unknown = n[i < 0 ? n.length + i : i];
         if (v !== undefined) next.push(v);
       } else if (typeof n === 'object') {
         const k = key.replace(/^['"]|['"]$/g, '');

@@ -32,7 +32,8 @@ const LIVE_TEMPLATE_HOSTS = ['notaryproject.github.io'];
 export const constraintName = (assignmentId: string): string =>
   `azurepolicy-ratifyverification-${createHash('sha256').update(assignmentId.toLowerCase()).digest('hex').slice(0, 20)}`;
 
-function templateProblem(details: Record<string, unknown>): string | undefined | 'not-ratify' {
+/** What is wrong with the template (undefined: nothing), or 'not-ratify' when it is not Ratify's at all. */
+function templateProblem(details: Record<string, unknown>): string | undefined {
   const info = details.templateInfo as { sourceType?: string; url?: string; content?: string } | undefined;
   const legacyUrl = typeof details.constraintTemplate === 'string' ? details.constraintTemplate : undefined;
   if (info?.sourceType?.toLowerCase() === 'base64encoded') {

@@ -105,7 +105,8 @@ function parse(argv: readonly string[]): Parsed {
       args.push(a);
       continue;
     }
-    let { name, value } = splitFlag(a);
+    const { name, value: inline } = splitFlag(a);
+    let value = inline;
     const canon =
       (
         {

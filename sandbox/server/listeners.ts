@@ -122,7 +122,9 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
       sendError(res, e);
     }
   });
-  const rpc = createHttpServer(async (req, res) => {
+  // A failure after the answer started cannot become a 400: the connection is dropped instead.
+  const rpc = createHttpServer((req, res) => void serveRpc(req, res).catch(() => res.destroy()));
+  async function serveRpc(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.url !== '/rpc' || req.headers['x-sandbox-key'] !== key) {
       res.writeHead(403).end();
       return;
@@ -142,7 +144,7 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: (e as Error).message }));
     }
-  });
+  }
   rpc.keepAliveTimeout = 1000;
   // The clusters' Kubernetes API: TLS with the world's CA, like every endpoint of this world.
   const kube = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, kubeApiHandler(host));

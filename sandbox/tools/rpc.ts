@@ -34,7 +34,7 @@ export function rpc<T>(info: Pick<ServerInfo, 'rpcPort' | 'key'>, body: unknown,
           try {
             resolve(JSON.parse(text) as T);
           } catch (e) {
-            reject(e);
+            reject(e instanceof Error ? e : new Error(String(e)));
           }
         });
         res.on('error', reject);

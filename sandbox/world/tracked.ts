@@ -71,7 +71,7 @@ export function trackChanges<T extends object>(root: T): ChangeTracker<T> {
         return true;
       },
       defineProperty(target, prop, descriptor) {
-        const value = 'value' in descriptor ? { ...descriptor, value: unwrap(descriptor.value) } : descriptor;
+        const value = 'value' in descriptor ? { ...descriptor, value: unwrap(descriptor.value as unknown) } : descriptor;
         Reflect.defineProperty(target, prop, value);
         if (typeof prop !== 'symbol') mark(...child(path, key, frozen, prop));
         return true;
@@ -103,7 +103,8 @@ export function unwrap<V>(value: V): V {
   const raw = ((value as Record<symbol, unknown>)[RAW] as V | undefined) ?? value;
   if (raw !== value) return raw; // a view's target holds raw objects only
   if (Array.isArray(raw)) {
-    for (let i = 0; i < raw.length; i++) raw[i] = unwrap(raw[i]);
+    const items = raw as unknown[];
+    for (let i = 0; i < items.length; i++) items[i] = unwrap(items[i]);
   } else if (Object.getPrototypeOf(raw) === Object.prototype || Object.getPrototypeOf(raw) === null) {
     for (const k of Object.keys(raw)) (raw as Record<string, unknown>)[k] = unwrap((raw as Record<string, unknown>)[k]);
   }

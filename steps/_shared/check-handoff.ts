@@ -9,7 +9,7 @@ const kept = new WeakMap<object, Map<string, Promise<unknown>>>();
 export function readForRun<T>(ctx: object, key: string, read: () => Promise<T>): Promise<T> {
   const answer = read();
   let map = kept.get(ctx);
-  if (!map) kept.set(ctx, (map = new Map()));
+  if (!map) kept.set(ctx, (map = new Map<string, Promise<unknown>>()));
   map.set(key, answer);
   return answer;
 }

@@ -25,6 +25,7 @@ afterEach(async () => {
 });
 
 // Functions run in the page (the page's CSP forbids evaluating strings there); tests have no DOM types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a DOM in the page, not in Node's types
 declare const document: any;
 
 function rowsDone(n: number): boolean {

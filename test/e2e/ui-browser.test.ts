@@ -34,6 +34,7 @@ async function start(args: readonly string[]): Promise<Served> {
 }
 
 // Functions run in the page (the page's CSP forbids evaluating strings there); tests have no DOM types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a DOM in the page, not in Node's types
 declare const document: any;
 
 function settledStatuses(): boolean {
@@ -135,7 +136,7 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
 
       await waitSettled(page, served);
       await page.locator('#run-status[data-outcome="done"]').waitFor();
-      const seen = (await page.evaluate('window.seen')) as Record<string, string[]>;
+      const seen = await page.evaluate<Record<string, string[]>>('window.seen');
       expect(seen.verify).toEqual(expect.arrayContaining(['running', 'done']));
       const summary = await page.locator('#summary').textContent();
       expect(summary).toContain('The signed image ran');

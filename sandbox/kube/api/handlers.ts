@@ -76,7 +76,7 @@ function addonOn(e: Env): boolean {
 function parseBody(r: ResourceRequest): Record<string, unknown> {
   if (!r.body.trim()) throw badRequest('the server rejected our request due to an error in our request: empty body');
   try {
-    const doc = /yaml/.test(r.contentType) ? parseYaml(r.body) : JSON.parse(r.body);
+    const doc: unknown = /yaml/.test(r.contentType) ? parseYaml(r.body) : JSON.parse(r.body);
     if (doc === null || typeof doc !== 'object') throw new Error('not an object');
     return doc as Record<string, unknown>;
   } catch (e) {

@@ -53,11 +53,13 @@ export function strategicMergePatch(target: Json, patch: Json): Json {
     }
     const cur = out[k];
     if (Array.isArray(v) && Array.isArray(cur)) {
+      const [current, patched] = [cur as Json[], v as Json[]];
       const key =
-        mergeKeyOf([...cur, ...v.filter((x) => !(isObj(x) && x.$patch === 'delete' && Object.keys(x).length <= 2))]) ?? mergeKeyOf(v);
+        mergeKeyOf([...current, ...patched.filter((x) => !(isObj(x) && x.$patch === 'delete' && Object.keys(x).length <= 2))]) ??
+        mergeKeyOf(patched);
       if (key) {
-        const merged = [...cur] as Obj[];
-        for (const item of v as Obj[]) {
+        const merged = [...current] as Obj[];
+        for (const item of patched as Obj[]) {
           const at = merged.findIndex((m) => m[key] === item[key]);
           if (item.$patch === 'delete') {
             if (at >= 0) merged.splice(at, 1);

@@ -92,7 +92,7 @@ export class KubeClient {
     }
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.append(k, v);
-    const fullPath = `${this.url.pathname.replace(/\/$/, '')}${path}${qs.size ? `?${qs}` : ''}`;
+    const fullPath = `${this.url.pathname.replace(/\/$/, '')}${path}${qs.size ? `?${qs.toString()}` : ''}`;
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {
         accept: opts.accept ?? 'application/json',
