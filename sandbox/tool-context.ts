@@ -18,19 +18,3 @@ export interface ToolContext {
    */
   markDirty(): void;
 }
-
-/** Environment variables the thin clients forward (everything a tool's behaviour may read). */
-export const FORWARDED_ENV = [
-  'KUBECONFIG',
-  'HOME',
-  'XDG_CONFIG_HOME',
-  'HELM_REPOSITORY_CONFIG',
-  'HELM_CACHE_HOME',
-  'HELM_CONFIG_HOME',
-  'NOTATION_USERNAME',
-  'NOTATION_PASSWORD',
-  'RATIFY_RUNBOOK_STEP',
-  'RATIFY_SANDBOX_SESSION',
-  'AZURE_CONFIG_DIR',
-  'AAD_LOGIN_METHOD',
-] as const;

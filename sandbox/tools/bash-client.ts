@@ -1,3 +1,5 @@
+import { FORWARDED_ENV } from './forwarded-env.js';
+
 /**
  * The fake tools' thin client as a bash script, written into <worldDir>/bin/<tool>.
  *
@@ -11,20 +13,6 @@
  * blocks forever, and the byte lengths of stdout, stderr and the call-log line) followed by those
  * three byte strings.
  */
-export const FORWARDED_ENV = [
-  'KUBECONFIG',
-  'HOME',
-  'XDG_CONFIG_HOME',
-  'HELM_REPOSITORY_CONFIG',
-  'HELM_CACHE_HOME',
-  'HELM_CONFIG_HOME',
-  'NOTATION_USERNAME',
-  'NOTATION_PASSWORD',
-  'RATIFY_RUNBOOK_STEP',
-  'RATIFY_SANDBOX_SESSION',
-  'AZURE_CONFIG_DIR',
-  'AAD_LOGIN_METHOD',
-] as const;
 
 const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 

@@ -1,5 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FORWARDED_ENV } from './forwarded-env.js';
 import { rpc, type ServerInfo } from './rpc.js';
 
 /**
@@ -7,20 +8,6 @@ import { rpc, type ServerInfo } from './rpc.js';
  * (only when the command reads it) and cwd to the world's owner, prints what comes back, and
  * appends one line to <worldDir>/calls.jsonl. Kept to node:fs/http so each call starts fast.
  */
-const FORWARDED_ENV = [
-  'KUBECONFIG',
-  'HOME',
-  'XDG_CONFIG_HOME',
-  'HELM_REPOSITORY_CONFIG',
-  'HELM_CACHE_HOME',
-  'HELM_CONFIG_HOME',
-  'NOTATION_USERNAME',
-  'NOTATION_PASSWORD',
-  'RATIFY_RUNBOOK_STEP',
-  'RATIFY_SANDBOX_SESSION',
-  'AZURE_CONFIG_DIR',
-  'AAD_LOGIN_METHOD',
-];
 
 interface Reply {
   stdout: string;
