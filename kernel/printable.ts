@@ -13,11 +13,3 @@ export function printable(text: string): string {
     return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
-
-/** True when the text holds a character printable() would escape. */
-export function hasUnprintable(text: string): boolean {
-  unsafe.lastIndex = 0;
-  const found = unsafe.test(text);
-  unsafe.lastIndex = 0;
-  return found;
-}

@@ -40,9 +40,6 @@ export function putObject(kube: KubeData, o: KubeObject): KubeObject {
   return o;
 }
 
-export const getObject = (kube: KubeData, kind: string, ns: string | undefined, name: string): KubeObject | undefined =>
-  kube.objects[objKey(kind, ns, name)];
-
 export function deleteObject(kube: KubeData, kind: string, ns: string | undefined, name: string): boolean {
   const k = objKey(kind, ns, name);
   if (!kube.objects[k]) return false;

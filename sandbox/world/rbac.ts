@@ -93,11 +93,6 @@ export function rbacAllows(
   });
 }
 
-/** Same, but also true while the assignment is still propagating (to tell "wait" from "missing"). */
-export function rbacGranted(world: World, principalId: string, perm: Perm, resourceId: string): boolean {
-  return rbacAllows(world, principalId, perm, resourceId, Number.MAX_SAFE_INTEGER, 0);
-}
-
 /** Key Vault data-plane check: RBAC vaults use role assignments, others their access policies. */
 export function vaultAllows(
   world: World,

@@ -1,4 +1,4 @@
-import { parseDocument, stringify } from 'yaml';
+import { parseDocument } from 'yaml';
 import { readTemplate } from './templates.js';
 
 /** templates/certificate-policy.json with the subject substituted (as data, so any DN stays valid JSON). */
@@ -65,5 +65,3 @@ export async function renderNamespace(name: string, runTag: string): Promise<str
 export function jsonFile(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
-
-export { stringify as yamlStringify };
