@@ -195,6 +195,7 @@ async function runJob(
     GITHUB_SHA: options.sha,
     GITHUB_EVENT_NAME: 'workflow_dispatch',
     GITHUB_REPOSITORY: 'workshop-host/ratify-runbook',
+    GITHUB_REPOSITORY_ID: '700100200',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_PATH: files.path,
