@@ -182,6 +182,11 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     }
     if (!ledger) {
       writeLine(io.stderr, `✔ Swept ${extra.length} resource(s) carrying ${mark}; nothing carries it now.`);
+      // Without a ledger nothing says what the run put inside a cluster or registry it did not create.
+      if (!extra.some((m) => m.kind === 'cluster' || m.kind === 'resourceGroup')) {
+        writeLine(io.stderr, "  ! Ratify's Helm release, the demo namespace and pushed images in a cluster or registry the run did not");
+        writeLine(io.stderr, '    create carry no Azure tag: see docs/troubleshooting.md#ledger-lost to remove them.');
+      }
       return 0;
     }
     const swept = extra.length > 0 ? [`${extra.length} swept`] : [];

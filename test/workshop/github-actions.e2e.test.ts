@@ -234,6 +234,8 @@ describe('workshop export --format github-actions, executed locally against the 
       const state = entriesOf(entries, 'state', attendee).at(-1)!;
       expect(state.key).toBe(`ratify-workshop/ws/sandbox/state/${attendee}/1002-1`);
       const mark = `ratify-runbook-run=${runIds.get(attendee)}`;
+      const world = entriesOf(entries, 'world', attendee).at(-1)!;
+      expect(markedBy(loadWorld(join(world.dir, '.ratify-runbook', 'sandbox'))!, runIds.get(attendee)!), attendee).toEqual([]);
       if (attendee === LOST) {
         expect(restored).toMatch(/Cache not found/);
         expect(job.log).toContain(`::warning title=No saved state for ${LOST}::Sweeping what carries ${mark} instead.`);
@@ -248,8 +250,6 @@ describe('workshop export --format github-actions, executed locally against the 
         const ledger = JSON.parse(await readFile(join(state.dir, '.ratify-runbook', 'state.json'), 'utf8'));
         expect(ledger.teardown.status).toBe('done');
       }
-      const world = entriesOf(entries, 'world', attendee).at(-1)!;
-      expect(markedBy(loadWorld(join(world.dir, '.ratify-runbook', 'sandbox'))!, runIds.get(attendee)!), attendee).toEqual([]);
       const live = JSON.parse(await readFile(join(world.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8'));
       const { arm, vaults, deletedVaults, registries, clusters } = live;
       const text = JSON.stringify({ arm, vaults, deletedVaults, registries, clusters }).toLowerCase();
