@@ -200,8 +200,8 @@ function refuse(res: ServerResponse, status: number, title: string): void {
         <body>
           <h1>${title}</h1>
           <p>
-            This page needs the address the command printed, with its <code>?token=</code>. Copy it from the terminal (it changes every time
-            the command starts).
+            This page needs the address the command printed, with its <code>?token=</code>. Copy it from the terminal (it changes every
+            time the command starts).
           </p>
         </body>
       </html>`,
