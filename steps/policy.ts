@@ -1,5 +1,6 @@
 import { defineStep, type ArmResource, type StepContext, type TeardownContext } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
+import { ensureKubeconfig } from './_shared/credentials.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { apiVersions, policyAssignmentId, policyDefinitionId, sameId } from './_shared/ids.js';
 import { prop, sameJson, stringProp } from './_shared/json.js';
@@ -142,7 +143,10 @@ async function ensureAssignment(ctx: Ctx, sub: string, definition: { id: string;
 async function teardown(ctx: TeardownContext): Promise<void> {
   const assignments = ctx.createdBefore.filter((r) => r.kind === 'policyAssignment');
   for (const assignment of assignments) await removeOne(ctx, assignment);
-  if (assignments.length > 0) await waitForConstraintsGone(ctx);
+  if (assignments.length > 0) {
+    await ensureKubeconfig(ctx);
+    await waitForConstraintsGone(ctx);
+  }
   for (const other of ctx.createdBefore.filter((r) => r.kind !== 'policyAssignment').reverse()) await removeOne(ctx, other);
 }
 

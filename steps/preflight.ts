@@ -1,7 +1,7 @@
 import { defineStep, type ArmResource, type StepContext } from '../runner/step.js';
 import { shellLine } from '../runner/shell-words.js';
 import { az } from './_shared/az.js';
-import { fetchCredentials } from './_shared/credentials.js';
+import { fetchCredentials, kubeconfigFor } from './_shared/credentials.js';
 import { HELM_VERSION_ARGV, helmMajor } from './_shared/helm.js';
 import { apiVersions, clusterId, registryId, vaultId } from './_shared/ids.js';
 import { prop, stringProp } from './_shared/json.js';
@@ -147,6 +147,11 @@ create clusterrolebinding\` must say yes.
     const assignments = await callerAssignments(ctx, sub, account.callerObjectId);
     if (assignments !== 'planned') problems.push(...missingNeeds(assignments, permissionNeeds(ctx, sub), callerName(account)));
     if (entraId && (cluster || ctx.mode === 'plan')) await checkEntraIdCluster(ctx, sub, problems);
+    // The run's own kubeconfig, written again when it is missing or stale: a resumed run's later
+    // steps (Helm, the verify pods) need it, and a CI cache rightly never keeps its token.
+    else if (cluster && ctx.mode === 'run' && !(await kubeconfigFor(ctx, aksName))) {
+      await fetchCredentials(ctx, sub, rg, aksName, false);
+    }
 
     if (problems.length > 0) throw preflightFailed(problems);
     const major = helmMajor(tools.helmVersion ?? '') ?? 4;

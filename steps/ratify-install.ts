@@ -13,6 +13,7 @@ import {
   missingKmp,
   workloadIdentityNotInjected,
 } from './_shared/known-failures.js';
+import { ensureKubeconfig } from './_shared/credentials.js';
 import { renderRatifyValues } from './_shared/render.js';
 import {
   addRepo,
@@ -58,6 +59,7 @@ const CRDS = [
 ].map((name) => `${name}.config.ratify.deislabs.io`);
 
 async function teardown(ctx: TeardownContext): Promise<void> {
+  await ensureKubeconfig(ctx);
   // Uninstalling Ratify while the policy is enforced breaks admission in scoped namespaces
   // ("System error calling external data provider"): wait for the constraint template to go.
   await waitForTemplateGone(ctx, 'the ratifyverification constraint template to leave the cluster');

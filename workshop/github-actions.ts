@@ -82,7 +82,8 @@ export function cacheKeys(workshopDir: string, kind: 'state' | 'world'): { key: 
  * the next runner its pid would belong to another host (taken for alive: exit 4). The world's
  * owner files name a process of the old runner too.
  */
-export const STATE_CACHE_PATHS = [JOB_STATE_DIR, `!${JOB_STATE_DIR}/${LOCK_FILE}`, `!${JOB_WORLD_DIR}`];
+/** The kubeconfig stays out: it holds a cluster credential, and the resumed run's preflight writes it again. */
+export const STATE_CACHE_PATHS = [JOB_STATE_DIR, `!${JOB_STATE_DIR}/${LOCK_FILE}`, `!${JOB_STATE_DIR}/kubeconfig`, `!${JOB_WORLD_DIR}`];
 export const WORLD_CACHE_PATHS = [JOB_WORLD_DIR, `!${JOB_WORLD_DIR}/owner.lock`, `!${JOB_WORLD_DIR}/server.json`];
 
 const SANDBOX_ON = "env.RATIFY_WORKSHOP_TARGET == 'sandbox'";
@@ -383,7 +384,7 @@ function restoreSteps(model: WorkflowModel): Lines[] {
   const world = cacheKeys(model.workshopDir, 'world');
   return [
     step({
-      name: "Restore the attendee's state (ledger, answers, kubeconfig) from the newest saved attempt",
+      name: "Restore the attendee's state (ledger, answers; never the kubeconfig) from the newest saved attempt",
       uses: ACTIONS.cacheRestore,
       with: [
         ['path', STATE_CACHE_PATHS],

@@ -1,5 +1,6 @@
 import type { StepContext } from '../../runner/step.js';
 import { az } from './az.js';
+import { NAMESPACES } from './kube.js';
 
 type Ctx = Pick<StepContext, 'cmd' | 'paths'>;
 
@@ -24,3 +25,39 @@ export async function fetchCredentials(ctx: Ctx, sub: string, rg: string, aksNam
 
 /** `entraId` output of preflight: whether the cluster signs in with Entra ID. */
 export const isEntraId = (ctx: Pick<StepContext, 'output'>): boolean => ctx.output('preflight', 'entraId') === 'true';
+
+/** The state dir's kubeconfig reaches the cluster's API (what `kubectl get namespaces` would show). */
+export async function kubeconfigReady(ctx: Pick<StepContext, 'kube'>): Promise<boolean> {
+  try {
+    await ctx.kube.list(NAMESPACES, {}, { shows: ['kubectl', 'get', 'namespaces', '-o', 'name'] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The state dir's kubeconfig is this cluster's (its context is named after it) and reaches its API. */
+export async function kubeconfigFor(ctx: Pick<StepContext, 'kube'>, aksName: string): Promise<boolean> {
+  return (await ctx.kube.currentContext()) === aksName && (await kubeconfigReady(ctx));
+}
+
+/**
+ * Before a teardown reaches into the cluster: the state may have come back without its
+ * kubeconfig (a CI cache never keeps the cluster credential), so it is written again for the
+ * cluster cluster-prereqs recorded (its id names the subscription, group and name; a step's
+ * answers hold only what it reads). Nothing to do when it already reaches that cluster.
+ */
+export async function ensureKubeconfig(ctx: Pick<StepContext, 'cmd' | 'paths' | 'kube' | 'output' | 'mode'>): Promise<void> {
+  if (ctx.mode === 'plan') return;
+  let aksId: string;
+  try {
+    aksId = ctx.output('cluster-prereqs', 'aksId');
+  } catch {
+    return; // the run never reached the cluster: nothing of it to remove there
+  }
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i.exec(
+    aksId,
+  );
+  if (!m || (await kubeconfigFor(ctx, m[3]!))) return;
+  await fetchCredentials(ctx, m[1]!, m[2]!, m[3]!, isEntraId(ctx));
+}

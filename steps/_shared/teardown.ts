@@ -2,6 +2,7 @@ import type { CommandResult } from '../../runner/command-types.js';
 import type { TeardownContext } from '../../runner/step.js';
 import type { CreatedResource } from '../../kernel/created-resource.js';
 import { az } from './az.js';
+import { ensureKubeconfig } from './credentials.js';
 import { subscriptionFromId } from './ids.js';
 import { isNotFound } from './results.js';
 import { transientRetry } from './retry.js';
@@ -161,6 +162,7 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
       await remove(ctx, az(sub(), 'policy', 'definition', 'delete', '--name', detail(resource, 'name')));
       return;
     case 'namespace':
+      await ensureKubeconfig(ctx);
       await remove(ctx, ['kubectl', 'delete', 'namespace', detail(resource, 'name'), '--ignore-not-found']);
       return;
     case 'cluster':

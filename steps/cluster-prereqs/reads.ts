@@ -5,7 +5,7 @@ import { prop, stringProp } from '../_shared/json.js';
 import { assignedRoles } from '../_shared/access.js';
 import { apiVersions, clusterId } from '../_shared/ids.js';
 import { registryIdByName } from '../_shared/registry.js';
-import { NAMESPACES, PODS } from '../_shared/kube.js';
+import { PODS } from '../_shared/kube.js';
 
 export type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'aksName' | 'acrName'>;
 
@@ -36,11 +36,6 @@ export function clusterState(cluster: ArmResource | undefined): ClusterState {
 export function showCluster(ctx: Ctx, sub: string): Promise<ArmResource | undefined> {
   const { resourceGroup: rg, aksName } = ctx.answers;
   return ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, { shows: az(sub, 'aks', 'show', '-g', rg, '-n', aksName) });
-}
-
-/** The state dir's kubeconfig is this cluster's (its context is named after it) and reaches its API. */
-export async function kubeconfigFor(ctx: Ctx, aksName: string): Promise<boolean> {
-  return (await ctx.kube.currentContext()) === aksName && (await kubeconfigReady(ctx));
 }
 
 const providerShow = (sub: string, namespace: string) =>
@@ -102,16 +97,6 @@ export const kubeletPullTest = (sub: string, kubelet: string, registry: string):
   argv: kubeletPulls(sub, kubelet, registry),
   expect: 'nonEmpty',
 });
-
-/** The state dir's kubeconfig reaches the cluster's API (what `kubectl get namespaces` would show). */
-export async function kubeconfigReady(ctx: Ctx): Promise<boolean> {
-  try {
-    await ctx.kube.list(NAMESPACES, {}, { shows: ['kubectl', 'get', 'namespaces', '-o', 'name'] });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The add-on version is the image tag of the azure-policy pod in kube-system (Learn

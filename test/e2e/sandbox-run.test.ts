@@ -1,4 +1,4 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isMutating, readCalls } from '../helpers/call-log.js';
@@ -116,4 +116,20 @@ describe('answers of steps that will re-run (sandbox)', () => {
     expect(audit.stderr).toMatch(new RegExp(`${admitted.replace(/[()]/g, '\\$&')}myregistry4ratify\\.azurecr\\.io/net-watcher:v1: \\S+`));
     expect(audit.stderr).not.toContain('The unsigned image was denied');
   });
+});
+
+describe('a state dir that comes back without its kubeconfig (a CI cache never keeps it)', () => {
+  it('the resumed run writes it again in preflight, and teardown does too', async () => {
+    const stateDir = await tempDir();
+    expect((await run(stateDir, '--sandbox-fault', 'helm upgrade=permanent')).code).toBe(1);
+    await rm(join(stateDir, 'kubeconfig'));
+    const resumed = await run(stateDir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const preflightReads = (await readCalls(stateDir)).filter((c) => c.step === 'preflight' && c.argv.includes('get-credentials'));
+    expect(preflightReads.length).toBeGreaterThan(0);
+
+    await rm(join(stateDir, 'kubeconfig'));
+    const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
+    expect(teardown.code, teardown.stderr).toBe(0);
+  }, 120_000);
 });

@@ -242,6 +242,10 @@ describe('workshop export --format github-actions, executed locally against the 
       const restored = job.steps.find((s) => s.name.startsWith("Restore the attendee's state"))?.note;
       const state = entriesOf(entries, 'state', attendee).at(-1)!;
       expect(state.key).toBe(`ratify-workshop/ws/sandbox/state/${attendee}/1002-1`);
+      // No saved state ever holds the cluster credential: each resumed run's preflight wrote it again.
+      for (const saved of entriesOf(entries, 'state', attendee)) {
+        await expect(readFile(join(saved.dir, '.ratify-runbook', 'kubeconfig')), saved.key).rejects.toThrow();
+      }
       const mark = `ratify-runbook-run=${runIds.get(attendee)}`;
       const world = entriesOf(entries, 'world', attendee).at(-1)!;
       expect(markedBy(loadWorld(join(world.dir, '.ratify-runbook', 'sandbox'))!, runIds.get(attendee)!), attendee).toEqual([]);

@@ -324,7 +324,12 @@ describe('caches', () => {
         expect(save?.if).toMatch(/^always\(\)/);
       }
     }
-    expect(STATE_CACHE_PATHS).toEqual(['.ratify-runbook', '!.ratify-runbook/state.lock', '!.ratify-runbook/sandbox']);
+    expect(STATE_CACHE_PATHS).toEqual([
+      '.ratify-runbook',
+      '!.ratify-runbook/state.lock',
+      '!.ratify-runbook/kubeconfig',
+      '!.ratify-runbook/sandbox',
+    ]);
     const world = '.ratify-runbook/sandbox';
     expect(WORLD_CACHE_PATHS).toEqual([world, `!${world}/owner.lock`, `!${world}/server.json`]);
   });
