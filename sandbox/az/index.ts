@@ -9,7 +9,7 @@ import { bool, parseArgs, str } from './args.js';
 import type { AzCtx } from './context.js';
 import { cliError, usageError } from './errors.js';
 import { identityCommands } from './identity.js';
-import { keyvaultCommands } from './keyvault.js';
+import { keyvaultCommands } from './keyvault/index.js';
 import { applyQuery, render } from './output.js';
 import { policyCommands } from './policy.js';
 import type { AzCommand } from './registry.js';
