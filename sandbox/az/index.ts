@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ToolError, type ToolResult } from '../tool-result.js';
 import type { ToolContext } from '../tool-context.js';
 import { accountCommands } from './account.js';
-import { acrCommands } from './acr.js';
+import { acrCommands } from './acr/index.js';
 import { aksCommands } from './aks.js';
 import { bool, parseArgs, str } from './args.js';
 import type { AzCtx } from './context.js';
