@@ -4,7 +4,7 @@ import { ToolError, type ToolResult } from '../tool-result.js';
 import type { ToolContext } from '../tool-context.js';
 import { accountCommands } from './account.js';
 import { acrCommands } from './acr/index.js';
-import { aksCommands } from './aks.js';
+import { aksCommands } from './aks/index.js';
 import { bool, parseArgs, str } from './args.js';
 import type { AzCtx } from './context.js';
 import { cliError, usageError } from './errors.js';
