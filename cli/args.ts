@@ -8,6 +8,7 @@ export const option = {
   answers: { answers: { type: 'string' } },
   set: { set: { type: 'string', multiple: true } },
   stateDir: { 'state-dir': { type: 'string' } },
+  runId: { 'run-id': { type: 'string' } },
   sandbox: {
     sandbox: { type: 'boolean' },
     'sandbox-latency': { type: 'string' },

@@ -34,6 +34,9 @@ const sandboxOptions = `  --sandbox               Run against the built-in simul
                           applied) against the simulated clusters' Kubernetes API (this invocation only)
   --sandbox-cluster C     local-accounts (default) | entra-id (Entra ID sign-in, local accounts off)
   --sandbox-caller R      owner (default) | contributor (no rights to assign roles or policies)`;
+const runIdOption = `  --run-id ID             The run's mark for a new state dir (default: random): tag ratify-runbook-run=ID on
+                          what it creates. 1-63 letters, digits, . _ -, starting and ending with a letter or
+                          digit. A state dir keeps its id: another one there is refused (exit 2)`;
 const stateDirOption = `  --state-dir DIR         Where the ledger, answers, notebook, logs and kubeconfig live (./.ratify-runbook)`;
 
 export const commandHelp: Record<string, string> = {
@@ -47,6 +50,7 @@ then asks Run / Skip / Run all remaining / Quit.
 Options:
 ${answerOptions}
 ${stateDirOption}
+${runIdOption}
   --from STEP             Re-check STEP and every step after it
   --only STEP             Run one step (its dependencies must be done)
   --serial                One step at a time (by default independent steps overlap)
@@ -84,6 +88,7 @@ ${stateDirOption}
 Removes, in reverse order, every resource the ledger records as created by this runbook (by
 recorded id, whatever the answers say now), purges soft-deleted vaults and certificates, and
 lists the cluster features it enabled and leaves on. Resumable like run.
+Lost the state dir? \`teardown --sweep --run-id ID\` removes what carries that run's mark.
 
 Options:
 ${stateDirOption}
@@ -91,6 +96,10 @@ ${stateDirOption}
   --sweep                 Also remove what carries this run's mark but the ledger does not list:
                           resources tagged ratify-runbook-run=<runId>, and role assignments, policy
                           definitions and assignments with that marker in their description
+  --run-id ID             With --sweep: the run whose mark to sweep. When the state dir has no ledger
+                          (its state was lost; keep the answers there for the subscription), the sweep
+                          finds, lists, and removes what carries ratify-runbook-run=ID, writing no
+                          ledger. With a ledger it must be the ledger's run id
 ${sandboxOptions}
   -h, --help              This help
 `,
@@ -129,6 +138,7 @@ served until Ctrl-C (exit code of the run), unless --exit-when-done.
 Options:
 ${answerOptions}
 ${stateDirOption}
+${runIdOption}
   --from STEP             Re-check STEP and every step after it (the first run only)
   --only STEP             Run one step (its dependencies must be done)
   --serial                One step at a time (by default independent steps overlap)

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { acquireLock, type HeldLock } from '../checkpoints/lock.js';
 import { newLedger, readLedger, verifySameTarget } from '../checkpoints/ledger.js';
 import type { LedgerData, Target } from '../checkpoints/ledger-schema.js';
+import { checkRunId, verifySameRunId } from '../checkpoints/run-id.js';
 import type { Clock } from '../kernel/clock.js';
 import { UsageError } from '../kernel/errors.js';
 import { stringOption, type Parsed } from './args.js';
@@ -12,6 +13,12 @@ export const DEFAULT_STATE_DIR = '.ratify-runbook';
 
 export function stateDirOf(io: Io, parsed: Parsed): string {
   return resolve(io.cwd, stringOption(parsed, 'state-dir') ?? DEFAULT_STATE_DIR);
+}
+
+/** `--run-id ID`, checked before anything is touched (exit 2 with what is allowed). */
+export function runIdOf(parsed: Parsed): string | undefined {
+  const id = stringOption(parsed, 'run-id');
+  return id === undefined ? undefined : checkRunId(id);
 }
 
 export interface OpenStateDir {
@@ -28,7 +35,14 @@ export interface OpenStateDir {
  */
 export async function openStateDir(
   io: Io,
-  options: { stateDir: string; command: string; target: Target; clock: Clock },
+  options: {
+    stateDir: string;
+    command: string;
+    target: Target;
+    clock: Clock;
+    /** The run's mark for a new ledger (`--run-id`, already checked); an existing ledger must carry the same. */
+    runId?: string | undefined;
+  },
 ): Promise<OpenStateDir> {
   let lock: HeldLock;
   try {
@@ -45,9 +59,10 @@ export async function openStateDir(
   try {
     const existing = await readLedger(options.stateDir);
     if (existing) verifySameTarget(existing.target, options.target, options.stateDir);
+    if (existing) verifySameRunId(existing.runId, options.runId, options.stateDir);
     return {
       stateDir: options.stateDir,
-      ledger: existing ?? newLedger(options.target, options.clock.now()),
+      ledger: existing ?? newLedger(options.target, options.clock.now(), options.runId),
       existed: existing !== undefined,
       release: () => lock.release(),
     };

@@ -1,8 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import type { LedgerData } from '../checkpoints/ledger-schema.js';
 import type { Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import type { Io } from '../kernel/io.js';
-import { createTeardownContext } from '../runner/step-context.js';
+import { createTeardownContext, stepPaths } from '../runner/step-context.js';
 import { defineStep, type TeardownContext } from '../runner/step.js';
 import { findMarked, type Marked } from '../steps/_shared/sweep.js';
 import { engineContext } from './engine-context.js';
@@ -26,26 +27,32 @@ export interface Sweep {
   find(): Promise<Marked[]>;
 }
 
-/** A context for the sweep, in the subscription the run used (as preflight recorded it). */
+/**
+ * A context for the sweep, in the subscription the run used: as preflight recorded it, else the
+ * answers', else the signed-in one. Without a ledger (`teardown --sweep --run-id`) only the mark is known.
+ */
 export async function openSweep(
   io: Io,
   stateDir: string,
-  ledger: LedgerData,
+  run: LedgerData | { readonly runId: string },
   profile: CloudProfile,
   answers: Partial<Answers>,
   log: (line: string) => void,
 ): Promise<Sweep> {
+  const ledger = 'steps' in run ? run : undefined;
   const deps = {
     ...engineContext(io, stateDir, answers, profile),
     mode: 'run' as const,
-    runId: ledger.runId,
-    outputsOf: (id: string) => ledger.steps[id]?.outputs,
+    runId: run.runId,
+    outputsOf: (id: string) => ledger?.steps[id]?.outputs,
   };
   const none = async () => {};
   const hooks = { attempt: 1, signal: io.signal, onCommand: () => {}, onLog: log, onCreated: none, onWillCreate: none, onFile: () => {} };
   const ctx = createTeardownContext(sweepStep, deps, hooks, [], {});
-  const target = ledger.target.kind === 'azure' ? ledger.target.subscriptionId : undefined;
-  const recorded = ledger.steps.preflight?.outputs.subscriptionId ?? target;
+  // The sweep's commands log under logs/, which a state dir holding only answers (its run's state lost) lacks.
+  await mkdir(stepPaths(stateDir).logsDir, { recursive: true });
+  const target = ledger?.target.kind === 'azure' ? ledger.target.subscriptionId : undefined;
+  const recorded = ledger?.steps.preflight?.outputs.subscriptionId ?? target;
   const loggedIn = async () => (await ctx.cmd.run(['az', 'account', 'show', '--query', 'id', '-o', 'tsv'], { mutates: false })).stdout;
   const subscription = recorded ?? answers.subscriptionId ?? (await loggedIn()).trim();
   return { ctx, subscription, find: () => findMarked(ctx, subscription) };

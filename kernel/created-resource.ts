@@ -1,6 +1,6 @@
 /** A resource a step created, kept in the ledger so teardown removes it by id later. */
 export interface CreatedResource {
-  /** e.g. keyVault, certificate, roleAssignment, identity, federatedCredential, acrRepository,
+  /** e.g. keyVault, certificate, roleAssignment, identity, federatedCredential, acrRepository, acrImage,
    *  helmRelease, policyDefinition, policyAssignment, namespace, accessPolicy, aksFeature */
   readonly kind: string;
   /** The Azure resource id, or another unique handle (release name + namespace, ...). */

@@ -71,6 +71,7 @@ function labelOf(resource: CreatedResource): string {
   if (details.role) return `${details.role} on ${tail(details.scope ?? resource.id)}`;
   if (details.feature && details.aksName) return `${details.feature} on ${details.aksName}`;
   if (details.registry && details.aksName) return `${details.registry} attached to ${details.aksName}`;
+  if (details.repository && details.tag) return `${details.repository}:${details.tag}`;
   if (details.release) return `${details.release} in ${details.namespace ?? 'its namespace'}`;
   return details.name ?? details.repository ?? tail(resource.id);
 }

@@ -2,7 +2,7 @@ import { defineStep, type StepContext } from '../runner/step.js';
 import { subscriptionOf } from './_shared/az.js';
 import { acrTasksBlocked, invalidKeyId, pluginSecretsGet, signerForbidden } from './_shared/known-failures.js';
 import { removeCreated } from './_shared/teardown.js';
-import { buildImage, digestForRun, digestFromCheck, registryOf } from './build-and-sign/registry.js';
+import { buildImage, imageForRun, imageFromCheck, registryOf } from './build-and-sign/registry.js';
 import { registryToken, removeSignature, sign, signatures } from './build-and-sign/signatures.js';
 
 type Ctx = StepContext<'subscriptionId' | 'acrName' | 'repo' | 'unsignedRepo' | 'tag' | 'imageSource' | 'unsignedImageSource'>;
@@ -25,8 +25,15 @@ const thisCertificate = (ctx: Ctx): string => ctx.output('certificate', 'certSha
 
 async function unsignedImage(ctx: Ctx, sub: string): Promise<string> {
   const { acrName, unsignedRepo, tag } = ctx.answers;
-  if (!(await digestFromCheck(ctx, sub, acrName, unsignedRepo, tag))) {
-    await buildImage(ctx, sub, { acrName, repo: unsignedRepo, tag, source: ctx.answers.unsignedImageSource });
+  const read = await imageFromCheck(ctx, sub, acrName, unsignedRepo, tag);
+  if (!read.digest) {
+    await buildImage(ctx, sub, {
+      acrName,
+      repo: unsignedRepo,
+      tag,
+      source: ctx.answers.unsignedImageSource,
+      repositoryFound: read.repositoryFound,
+    });
   }
   return `${registryOf(acrName)}/${unsignedRepo}:${tag}`;
 }
@@ -56,11 +63,12 @@ are reported, and removed if you agree: Ratify's default policy
   async check(ctx) {
     const sub = subscriptionOf(ctx);
     const { acrName, repo, unsignedRepo, tag } = ctx.answers;
-    const [digest, unsigned] = await Promise.all([
-      digestForRun(ctx, sub, acrName, repo, tag),
-      digestForRun(ctx, sub, acrName, unsignedRepo, tag),
+    const [signedRead, unsignedRead] = await Promise.all([
+      imageForRun(ctx, sub, acrName, repo, tag),
+      imageForRun(ctx, sub, acrName, unsignedRepo, tag),
     ]);
-    if (!digest || !unsigned) return undefined;
+    const digest = signedRead.digest;
+    if (!digest || !unsignedRead.digest) return undefined;
     const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
     const mine = thisCertificate(ctx);
     const sigs = await signatures(ctx, signedRef, await registryToken(ctx, sub, acrName));
@@ -72,9 +80,11 @@ are reported, and removed if you agree: Ratify's default policy
     const sub = subscriptionOf(ctx);
     const { acrName, repo, tag } = ctx.answers;
     const signed = async () => {
+      const read = await imageFromCheck(ctx, sub, acrName, repo, tag);
+      const source = ctx.answers.imageSource;
       const digest =
-        (await digestFromCheck(ctx, sub, acrName, repo, tag)) ??
-        (await buildImage(ctx, sub, { acrName, repo, tag, source: ctx.answers.imageSource, capture: 'digest' }));
+        read.digest ??
+        (await buildImage(ctx, sub, { acrName, repo, tag, source, capture: 'digest', repositoryFound: read.repositoryFound }));
       const signedRef = `${registryOf(acrName)}/${repo}@${digest}`;
       const token = await registryToken(ctx, sub, acrName);
       const mine = thisCertificate(ctx);

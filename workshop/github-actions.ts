@@ -8,6 +8,10 @@
  *
  * Shell steps never contain a `${{ }}` expression: matrix values, inputs and variables reach them
  * only through `env:`, so no value is ever pasted into a script (GitHub's script-injection advice).
+ *
+ * Each attendee's run is named (`run --run-id`) from the repository, the workshop dir and the
+ * attendee, so the teardown can compute the same name with no saved state: when the cache entry
+ * is gone, it sweeps what carries that mark (`teardown --sweep --run-id`) instead of finding nothing.
  */
 import { LEDGER_FILE } from '../checkpoints/ledger.js';
 import { LOCK_FILE } from '../checkpoints/lock.js';
@@ -99,12 +103,15 @@ function runWorkflow(model: WorkflowModel): string {
       ...toolSteps(),
       ...loginStep(),
       ...restoreSteps(model),
+      runIdStep(),
       step({
         name: 'Run the runbook (resumes where the last attempt stopped)',
         id: 'runbook',
         run: [
           'args=(run --answers "$RATIFY_WORKSHOP_DIR/$ATTENDEE/answers.yaml" --state-dir "$RATIFY_STATE_DIR" --non-interactive)',
           'if [ "$RATIFY_WORKSHOP_TARGET" = sandbox ]; then args+=(--sandbox); fi',
+          "# A new state dir takes the attendee's run id; a saved one keeps the id it was created with.",
+          `if [ ! -f "$RATIFY_STATE_DIR/${LEDGER_FILE}" ]; then args+=(--run-id "$RATIFY_RUN_ID"); fi`,
           `${RUNBOOK} "\${args[@]}"`,
         ],
       }),
@@ -125,6 +132,7 @@ function teardownWorkflow(model: WorkflowModel): string {
       ...setupSteps(),
       ...loginStep(),
       ...restoreSteps(model),
+      runIdStep(),
       step({
         name: 'Tear down what the run created (or sweep what carries its mark when no state was saved)',
         id: 'teardown',
@@ -134,16 +142,34 @@ function teardownWorkflow(model: WorkflowModel): string {
           `if [ -f "$RATIFY_STATE_DIR/${LEDGER_FILE}" ]; then`,
           `  ${RUNBOOK} teardown --state-dir "$RATIFY_STATE_DIR" --yes "\${sandbox[@]}"`,
           'else',
-          '  # The cache expired (7 days unused) or the run never saved it: find the resources by their mark.',
-          '  echo "::warning title=No saved state for $ATTENDEE::Sweeping what carries the run\'s mark instead."',
+          '  # The cache expired (7 days unused) or the run never saved it: find the resources by their mark,',
+          '  # in the subscription the answers name (else the signed-in one).',
+          '  echo "::warning title=No saved state for $ATTENDEE::Sweeping what carries ratify-runbook-run=$RATIFY_RUN_ID instead."',
+          '  echo "RATIFY_SWEPT_MARK=ratify-runbook-run=$RATIFY_RUN_ID" >> "$GITHUB_ENV"',
           '  mkdir -p "$RATIFY_STATE_DIR"',
           '  cp "$RATIFY_WORKSHOP_DIR/$ATTENDEE/answers.yaml" "$RATIFY_STATE_DIR/answers.yaml"',
-          `  ${RUNBOOK} teardown --state-dir "$RATIFY_STATE_DIR" --yes --sweep "\${sandbox[@]}"`,
+          `  ${RUNBOOK} teardown --state-dir "$RATIFY_STATE_DIR" --yes --sweep --run-id "$RATIFY_RUN_ID" "\${sandbox[@]}"`,
           'fi',
         ],
       }),
       ...saveSteps(model),
       ...summarySteps('teardown', 'teardown'),
+    ],
+  });
+}
+
+/**
+ * The attendee's run id, the same in both workflows and on every attempt: a hash of the repository
+ * (its id survives a rename), the workshop dir and the attendee id (which may hold any letter, while
+ * a run id must be a tag and label value). Written to $GITHUB_ENV as RATIFY_RUN_ID for the next steps.
+ */
+export const RUN_ID_PREFIX = 'ws-';
+function runIdStep(): Lines {
+  return step({
+    name: "Name the attendee's run: the mark on everything it creates, which the teardown can compute again",
+    run: [
+      'key="$GITHUB_REPOSITORY_ID/$RATIFY_WORKSHOP_DIR/$ATTENDEE"',
+      `echo "RATIFY_RUN_ID=${RUN_ID_PREFIX}$(printf '%s' "$key" | sha256sum | cut -c1-16)" >> "$GITHUB_ENV"`,
     ],
   });
 }
@@ -416,6 +442,8 @@ function summarySteps(workflow: 'run' | 'teardown', mainStepId: string): Lines[]
       run: [
         `${RUNBOOK} status --state-dir "$RATIFY_STATE_DIR" --json > "$RUNNER_TEMP/status.json"`,
         `node dist/workshop/job-summary.js --workflow ${workflow} --attendee "$ATTENDEE" --outcome "$OUTCOME" \\`,
+        // Set by the teardown's fallback when it swept by the mark (no saved state).
+        ...(workflow === 'teardown' ? ['  --swept "${RATIFY_SWEPT_MARK:-}" \\'] : []),
         '  --status "$RUNNER_TEMP/status.json" --state-dir "$RATIFY_STATE_DIR" --artifact "$ARTIFACT" >> "$GITHUB_STEP_SUMMARY"',
       ],
     }),

@@ -36,6 +36,8 @@ export interface JobSummaryInput {
   /** undefined when `status --json` printed nothing readable. */
   readonly status: StatusDocument | undefined;
   readonly teardown?: TeardownRecord | undefined;
+  /** The mark a teardown with no saved state swept by (`ratify-runbook-run=<id>`). */
+  readonly swept?: string | undefined;
   /** The artifact holding the notebook and the logs. */
   readonly artifact?: string | undefined;
 }
@@ -81,6 +83,15 @@ function runSection(input: JobSummaryInput): string[] {
 }
 
 function teardownSection(input: JobSummaryInput): string[] {
+  if (input.swept) {
+    const mark = `\`${input.swept}\``;
+    if (input.outcome === 'success') return [`## ✅ ${input.attendee}: swept (no saved state: what carried ${mark} was removed)`];
+    return [
+      `## ❌ ${input.attendee}: sweep by ${mark} ${input.outcome}`,
+      '',
+      '**Resume:** fix the cause, then *Re-run failed jobs*: the sweep finds what still carries the mark.',
+    ];
+  }
   const teardown = input.teardown;
   if (input.outcome === 'success') {
     const removed = teardown?.removed.length ?? 0;

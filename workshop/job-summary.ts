@@ -1,9 +1,10 @@
 /**
  * Script run by the exported GitHub Actions workflows (not a CLI command):
  *   node dist/workshop/job-summary.js --workflow run|teardown --attendee ID --outcome OUTCOME \
- *     --status status.json --state-dir DIR [--artifact NAME] >> "$GITHUB_STEP_SUMMARY"
+ *     --status status.json --state-dir DIR [--artifact NAME] [--swept MARK] >> "$GITHUB_STEP_SUMMARY"
  * status.json is what `ratify-runbook status --json` printed. The teardown's progress is not part
- * of it, so for a teardown the ledger's teardown record is read from the state dir.
+ * of it, so for a teardown the ledger's teardown record is read from the state dir. --swept names the
+ * mark a teardown with no saved state swept by (empty: it did not).
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -20,6 +21,7 @@ async function main(argv: readonly string[]): Promise<void> {
       status: { type: 'string' },
       'state-dir': { type: 'string' },
       artifact: { type: 'string' },
+      swept: { type: 'string' },
     },
     strict: true,
   });
@@ -35,7 +37,8 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const attendee = values.attendee ?? '?';
   const outcome = values.outcome ?? 'unknown';
-  process.stdout.write(renderJobSummary({ workflow, attendee, outcome, status, teardown, artifact: values.artifact }));
+  const swept = values.swept || undefined;
+  process.stdout.write(renderJobSummary({ workflow, attendee, outcome, status, teardown, swept, artifact: values.artifact }));
 }
 
 async function readStatus(path: string): Promise<StatusDocument | undefined> {

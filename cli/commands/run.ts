@@ -20,7 +20,7 @@ import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-prof
 import { createGuidedGate } from '../guided-gate.js';
 import { writeLine, type Io } from '../../kernel/io.js';
 import { chalkFor } from '../../kernel/terminal-style.js';
-import { DEFAULT_STATE_DIR, openStateDir, stateDirOf } from '../state-dir.js';
+import { DEFAULT_STATE_DIR, openStateDir, runIdOf, stateDirOf } from '../state-dir.js';
 import { statusJson } from '../../runner/status-json.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
@@ -32,6 +32,7 @@ export const runOptions = {
   ...option.answers,
   ...option.set,
   ...option.stateDir,
+  ...option.runId,
   from: { type: 'string' },
   only: { type: 'string' },
   serial: { type: 'boolean' },
@@ -46,6 +47,7 @@ export default async function runCommand(io: Io, args: readonly string[]): Promi
   const parsed = parseCommandArgs('run', args, runOptions);
   return runRunbook(io, {
     stateDir: stateDirOf(io, parsed),
+    runId: runIdOf(parsed),
     answersFile: stringOption(parsed, 'answers'),
     sets: listOption(parsed, 'set'),
     from: stringOption(parsed, 'from'),
@@ -64,6 +66,8 @@ export default async function runCommand(io: Io, args: readonly string[]): Promi
 
 export interface RunOptions {
   readonly stateDir: string;
+  /** The run's mark for a new state dir (checked: runIdOf); default: a random one. A resumed run must name its own. */
+  readonly runId?: string | undefined;
   readonly answersFile?: string;
   readonly sets?: readonly string[];
   readonly from?: string;
@@ -97,12 +101,8 @@ export async function runRunbook(io: Io, options: RunOptions): Promise<number> {
   if (from) findStep(steps, from, '--from');
   if (only) findStep(steps, only, '--only');
   const clock = systemClock;
-  const state = await openStateDir(io, {
-    stateDir,
-    command: `ratify-runbook run`,
-    target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' },
-    clock,
-  });
+  const target = sandbox ? ({ kind: 'sandbox' } as const) : ({ kind: 'azure' } as const);
+  const state = await openStateDir(io, { stateDir, command: `ratify-runbook run`, target, clock, runId: options.runId });
   let profile: CloudProfile | undefined;
   try {
     // --only before its dependencies are done stops here: nothing asked, nothing run.

@@ -13,14 +13,17 @@ import type { Marked } from '../../steps/_shared/sweep.js';
 import { flag, option, parseCommandArgs } from '../args.js';
 import { openCloudProfile, sandboxFlags, type SandboxFlags } from '../cloud-profiles.js';
 import { writeLine, type Io } from '../../kernel/io.js';
-import { openStateDir, stateDirOf } from '../state-dir.js';
+import { openStateDir, runIdOf, stateDirOf } from '../state-dir.js';
 import type { Sweep } from '../sweep.js';
 import { systemClock } from '../system-clock.js';
 import { engineContext } from '../engine-context.js';
 import { createProgressView } from '../views/create-view.js';
 import { simulatedNotice } from './run.js';
 
-/** Removes what the ledger records as created, in reverse order, by recorded id. */
+/**
+ * Removes what the ledger records as created, in reverse order, by recorded id. With --sweep, also
+ * what carries the run's mark; with --sweep --run-id, that even when the state dir has no ledger.
+ */
 export default async function teardownCommand(io: Io, args: readonly string[]): Promise<number> {
   const parsed = parseCommandArgs('teardown', args, {
     ...option.stateDir,
@@ -28,9 +31,17 @@ export default async function teardownCommand(io: Io, args: readonly string[]): 
     ...option.nonInteractive,
     ...option.sandbox,
     sweep: { type: 'boolean' },
+    ...option.runId,
     ...option.help,
   });
+  const runId = runIdOf(parsed);
+  if (runId !== undefined && !flag(parsed, 'sweep')) {
+    throw new UsageError('--run-id only goes with --sweep: teardown without it removes what the ledger records.', [
+      `To remove what carries the mark ratify-runbook-run=${runId}: ratify-runbook teardown --sweep --run-id ${runId}`,
+    ]);
+  }
   return teardownRunbook(io, {
+    runId,
     stateDir: stateDirOf(io, parsed),
     yes: flag(parsed, 'yes'),
     interactive: isInteractive({
@@ -57,6 +68,11 @@ export interface TeardownRunbookOptions {
   readonly events?: ProgressBus;
   /** Also remove what carries the run's mark but the ledger does not list. */
   readonly sweep?: boolean;
+  /**
+   * The run whose mark the sweep looks for (`--run-id`, checked): the ledger's own, or, when the
+   * state dir has none (its state was lost), the only thing that says what to sweep.
+   */
+  readonly runId?: string | undefined;
 }
 
 /** What the ledger records (created, and write-ahead records of creates a kill interrupted). */
@@ -74,20 +90,23 @@ function ledgerLines(steps: readonly Step[], ledger: LedgerData): string[] {
 export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): Promise<number> {
   const { stateDir, sandbox } = options;
   const clock = systemClock;
-  const state = await openStateDir(io, {
-    stateDir,
-    command: 'ratify-runbook teardown',
-    target: sandbox ? { kind: 'sandbox' } : { kind: 'azure' },
-    clock,
-  });
+  const target = sandbox ? ({ kind: 'sandbox' } as const) : ({ kind: 'azure' } as const);
+  const state = await openStateDir(io, { stateDir, command: 'ratify-runbook teardown', target, clock, runId: options.runId });
   let profile: CloudProfile | undefined;
   try {
-    if (!state.existed) {
+    // No ledger: only a sweep by a named mark has anything to go on. Nothing is written as a ledger
+    // then (the new one openStateDir offers is never saved): no step of this run is known.
+    const ledger = state.existed ? state.ledger : undefined;
+    const markOnly = !ledger && options.sweep === true && options.runId !== undefined;
+    if (!ledger && !markOnly) {
       writeLine(io.stderr, `Nothing to tear down: no run in ${stateDir}.`);
+      writeLine(io.stderr, "  → If a run's state was lost, remove what carries its mark: ratify-runbook teardown --sweep --run-id ID");
       return 0;
     }
+    const runId = ledger?.runId ?? options.runId!;
+    const mark = `ratify-runbook-run=${runId}`;
     const { steps } = await import('../../steps/index.js');
-    const recorded = ledgerLines(steps, state.ledger);
+    const recorded = ledger ? ledgerLines(steps, ledger) : [];
     // The answers the run used, for names teardown still needs (it removes by recorded id).
     const { answers } = await collectAnswers({ needed: [], stateDir, env: {}, interactive: false });
     const openProfile = async () => (profile ??= await openCloudProfile(stateDir, sandbox, {}, options.worldDir));
@@ -96,8 +115,13 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     let extra: Marked[] = [];
     if (options.sweep) {
       const { openSweep, unlisted } = await import('../sweep.js');
-      sweep = await openSweep(io, stateDir, state.ledger, await openProfile(), answers, (line) => writeLine(io.stderr, `  ${line}`));
-      extra = unlisted(await sweep.find(), state.ledger);
+      sweep = await openSweep(io, stateDir, ledger ?? { runId }, await openProfile(), answers, (line) => writeLine(io.stderr, `  ${line}`));
+      const found = await sweep.find();
+      extra = ledger ? unlisted(found, ledger) : found;
+    }
+    if (!ledger && extra.length === 0) {
+      writeLine(io.stderr, `Nothing to tear down: nothing in subscription ${sweep!.subscription} carries the mark ${mark}.`);
+      return 0;
     }
     if (recorded.length === 0 && extra.length === 0) {
       const more = options.sweep ? ', and nothing else carries its mark' : '';
@@ -108,8 +132,13 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     if (recorded.length > 0) writeLine(io.stderr, `Teardown removes ${recorded.length} resource(s) this runbook created:`);
     for (const line of recorded) writeLine(io.stderr, `  - ${line}`);
     if (extra.length > 0) {
-      const mark = `ratify-runbook-run=${state.ledger.runId}`;
-      writeLine(io.stderr, `--sweep also removes ${extra.length} resource(s) with this run's mark (${mark}) the ledger does not list:`);
+      writeLine(
+        io.stderr,
+        ledger
+          ? `--sweep also removes ${extra.length} resource(s) with this run's mark (${mark}) the ledger does not list:`
+          : `No ledger in ${stateDir}: --sweep removes the ${extra.length} resource(s) with the mark ${mark} ` +
+              `in subscription ${sweep!.subscription}:`,
+      );
       for (const m of extra) writeLine(io.stderr, `  - ${m.label} (${m.id})`);
     }
     if (!options.yes) {
@@ -130,10 +159,10 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
     const { removeMarked, isGrantOrPolicy } = await import('../../steps/_shared/sweep.js');
     const unremovable = sweep ? await removeMarked(sweep.ctx, extra.filter(isGrantOrPolicy)) : [];
     let removedSteps: string[] = [];
-    if (recorded.length > 0) {
-      const store = new LedgerStore(stateDir, state.ledger, clock);
+    if (ledger && recorded.length > 0) {
+      const store = new LedgerStore(stateDir, ledger, clock);
       const events = options.events ?? createProgressBus();
-      const notebook = subscribeNotebook(events, stateDir, state.ledger, steps, { notice });
+      const notebook = subscribeNotebook(events, stateDir, ledger, steps, { notice });
       const view = await createProgressView(io);
       const stopViewing = events.subscribe(view.onEvent);
       try {
@@ -160,6 +189,15 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
           'Run teardown --sweep again, or remove them by hand.',
         ]);
       }
+    }
+    if (!ledger) {
+      writeLine(io.stderr, `✔ Swept ${extra.length} resource(s) carrying ${mark}; nothing carries it now.`);
+      // Without a ledger nothing says what the run put inside a cluster or registry it did not create.
+      if (!extra.some((m) => m.kind === 'cluster' || m.kind === 'resourceGroup')) {
+        writeLine(io.stderr, "  ! Ratify's Helm release, the demo namespace and pushed images in a cluster or registry the run did not");
+        writeLine(io.stderr, '    create carry no Azure tag: see docs/troubleshooting.md#ledger-lost to remove them.');
+      }
+      return 0;
     }
     const swept = extra.length > 0 ? [`${extra.length} swept`] : [];
     writeLine(io.stderr, `✔ Teardown done (${[...removedSteps, ...swept].join(', ') || 'nothing left'}).`);

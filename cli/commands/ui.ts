@@ -1,7 +1,8 @@
 import { flag, listOption, parseCommandArgs, stringOption } from '../args.js';
 import { openInBrowser, portInUse, portOf, serveOptions } from '../serve-flags.js';
 import { sandboxFlags } from '../cloud-profiles.js';
-import { stateDirOf } from '../state-dir.js';
+import { readStateDir, runIdOf, stateDirOf } from '../state-dir.js';
+import { verifySameRunId } from '../../checkpoints/run-id.js';
 import { systemClock } from '../system-clock.js';
 import { createLineView } from '../views/line-view.js';
 import { UsageError } from '../../kernel/errors.js';
@@ -23,6 +24,10 @@ export default async function uiCommand(io: Io, args: readonly string[]): Promis
   const port = portOf(parsed);
   const sandbox = sandboxFlags(parsed);
   const stateDir = stateDirOf(io, parsed);
+  const runId = runIdOf(parsed);
+  // Another run's state dir stops here, before anything is served.
+  const existing = runId === undefined ? undefined : await readStateDir(stateDir);
+  if (existing) verifySameRunId(existing.runId, runId, stateDir);
   const [{ steps }, { findStep }] = await Promise.all([import('../../steps/index.js'), import('../../runner/step-graph.js')]);
   // Unknown step ids stop here, before anything is served.
   if (from) findStep(steps, from, '--from');
@@ -54,6 +59,7 @@ export default async function uiCommand(io: Io, args: readonly string[]): Promis
         { ...io, signal },
         {
           stateDir,
+          runId,
           answersFile: stringOption(parsed, 'answers'),
           sets: listOption(parsed, 'set'),
           ...(first && from ? { from } : {}),

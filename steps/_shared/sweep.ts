@@ -94,12 +94,25 @@ export function isGrantOrPolicy(resource: Pick<Marked, 'kind'>): boolean {
   return ['policyAssignment', 'policyDefinition', 'roleAssignment'].includes(resource.kind);
 }
 
-/** Removes what findMarked found, grants first; "already gone" (a cascade) counts as done. */
+/** The resource group (`/subscriptions/<sub>/resourcegroups/<rg>`, lower case) an ARM id lives in. */
+const groupOf = (id: string) => /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(id)?.[0].toLowerCase();
+
+/**
+ * Removes what findMarked found, grants first; "already gone" (a cascade) counts as done. A cluster
+ * or registry in a marked resource group being removed goes with the group, as the ledger's teardown
+ * of the base resources does (one delete instead of three).
+ */
 export async function removeMarked(ctx: TeardownContext, found: readonly Marked[]): Promise<string[]> {
   const left: string[] = [];
+  const groups = new Set(found.filter((r) => r.kind === 'resourceGroup').map((r) => r.id.toLowerCase()));
   for (const resource of found) {
     if (resource.kind === 'unknown') {
       left.push(`${resource.label} (${resource.id}): not a kind the runbook creates; remove it by hand if you want it gone`);
+      continue;
+    }
+    const group = groupOf(resource.id);
+    if (['cluster', 'registry'].includes(resource.kind) && group && groups.has(group)) {
+      ctx.log(`${resource.label} goes with its resource group`);
       continue;
     }
     await removeOne(ctx, resource);

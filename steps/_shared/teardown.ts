@@ -118,6 +118,23 @@ export async function removeOne(ctx: TeardownContext, resource: CreatedResource)
         ),
       );
       return;
+    case 'acrImage':
+      // The run's image in a repository the user already had: that manifest, its tag and its signatures.
+      await remove(
+        ctx,
+        az(
+          sub(),
+          'acr',
+          'repository',
+          'delete',
+          '-n',
+          detail(resource, 'registry'),
+          '--image',
+          `${detail(resource, 'repository')}:${detail(resource, 'tag')}`,
+          '--yes',
+        ),
+      );
+      return;
     case 'acrAttachment':
       await remove(
         ctx,

@@ -14,20 +14,32 @@ function showMetadata(sub: string, acrName: string, repo: string, tag: string): 
   return az(sub, 'acr', 'manifest', 'show-metadata', '-r', acrName, '-n', `${repo}:${tag}`, '--query', 'digest', '-o', 'tsv');
 }
 
-/** The digest `repo:tag` points at, or undefined when the tag does not exist (ACR "not found" exits 1). */
-export async function imageDigest(ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> {
-  const shown = await ctx.cmd.run(showMetadata(sub, acrName, repo, tag), { mutates: false, probe: true, allowFailure: true });
-  failUnlessNotFound(shown, `az acr manifest show-metadata ${repo}:${tag}`);
-  return shown.exitCode === 0 ? tsvValue(shown.stdout) || undefined : undefined;
+/** What one read of `repo:tag` tells: its digest (undefined: no such tag), and whether the repository exists. */
+export interface ImageRead {
+  readonly digest: string | undefined;
+  /** False only when ACR names the repository itself as unknown: then the whole repository is the run's. */
+  readonly repositoryFound: boolean;
 }
 
-/** In check(): the digest, kept for the run() that follows at once (see check-handoff). */
-export const digestForRun = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> =>
-  readForRun(ctx, `${repo}:${tag}`, () => imageDigest(ctx, sub, acrName, repo, tag));
+/**
+ * ACR "not found" exits 1. Its text tells a missing repository (`repository name not known to
+ * registry`, the OCI NAME_UNKNOWN) from a missing tag; any other text counts as a repository
+ * that exists, so teardown only ever removes the run's own image from a repository the user had.
+ */
+async function readImage(ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<ImageRead> {
+  const shown = await ctx.cmd.run(showMetadata(sub, acrName, repo, tag), { mutates: false, probe: true, allowFailure: true });
+  failUnlessNotFound(shown, `az acr manifest show-metadata ${repo}:${tag}`);
+  if (shown.exitCode === 0) return { digest: tsvValue(shown.stdout) || undefined, repositoryFound: true };
+  return { digest: undefined, repositoryFound: !/not known to registry|NAME_UNKNOWN/i.test(shown.stderr) };
+}
 
-/** In run(): check()'s digest when it has just read it, else a fresh read. */
-export const digestFromCheck = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<string | undefined> =>
-  readFromCheck(ctx, `${repo}:${tag}`, () => imageDigest(ctx, sub, acrName, repo, tag));
+/** In check(): the image read, kept for the run() that follows at once (see check-handoff). */
+export const imageForRun = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<ImageRead> =>
+  readForRun(ctx, `${repo}:${tag}`, () => readImage(ctx, sub, acrName, repo, tag));
+
+/** In run(): check()'s read when it has just made it, else a fresh read. */
+export const imageFromCheck = (ctx: Ctx, sub: string, acrName: string, repo: string, tag: string): Promise<ImageRead> =>
+  readFromCheck(ctx, `${repo}:${tag}`, () => readImage(ctx, sub, acrName, repo, tag));
 
 export interface Build {
   readonly acrName: string;
@@ -36,6 +48,8 @@ export interface Build {
   readonly source: string;
   /** The output name the digest becomes (plan shows it as a placeholder). */
   readonly capture?: string;
+  /** From the read before the build: whether the repository already held other images. */
+  readonly repositoryFound: boolean;
 }
 
 /**
@@ -61,8 +75,12 @@ export async function buildImage(ctx: Ctx, sub: string, build: Build): Promise<s
     'tsv',
   );
   const details = { subscription: sub, registry: acrName, repository: repo };
-  const repository = { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details };
-  // A repository takes no mark: the read before this build found the tag absent.
+  // A new repository is the run's; in one the user already had, only this image is (its tag and
+  // the signatures that refer to it), so teardown never deletes the user's other images.
+  const repository = build.repositoryFound
+    ? { kind: 'acrImage', id: `${registryOf(acrName)}/${repo}:${tag}`, details: { ...details, tag } }
+    : { kind: 'acrRepository', id: `${registryOf(acrName)}/${repo}`, details };
+  // Neither takes a mark: the read before this build found the tag absent.
   await ctx.willCreate({ ...repository, guard: readGuard(showMetadata(sub, acrName, repo, tag)) });
   const built = await ctx.cmd.run(argv, {
     mutates: true,

@@ -57,3 +57,43 @@ describe('teardown after a full sandbox run (built binary)', () => {
     expect(Object.keys(world.clusters)).toHaveLength(1);
   });
 });
+
+describe('teardown never deletes what the user already had', () => {
+  it('an image built into an existing repository: teardown removes that image, not the repository nor its other tags', async () => {
+    const stateDir = await tempDir();
+    const run = (...extra: string[]) =>
+      runCli(['run', '--sandbox', '--non-interactive', '--answers', demoAnswers, '--state-dir', stateDir, ...extra]);
+    const exec = (...argv: string[]) => runCli(['sandbox', 'exec', '--state-dir', stateDir, '--', ...argv]);
+    // A first run stops before the builds: the world now holds the registry.
+    expect((await run('--sandbox-fault', 'az keyvault create=permanent')).code).toBe(1);
+    // The user's own image in the repository the runbook will build into.
+    const source = 'https://github.com/wabbit-networks/net-monitor.git#main';
+    const own = await exec(
+      'az',
+      'acr',
+      'build',
+      '-r',
+      'myregistry4ratify',
+      '-t',
+      'myregistry4ratify.azurecr.io/net-monitor:prod',
+      source,
+      '--no-logs',
+      '-o',
+      'none',
+    );
+    expect(own.code, own.stderr).toBe(0);
+
+    const resumed = await run();
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('acrImage net-monitor:v1 (build-and-sign)');
+    expect(resumed.stderr).toContain('acrRepository net-watcher (build-and-sign)');
+    const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
+    expect(teardown.code, teardown.stderr).toBe(0);
+
+    const tags = await exec('az', 'acr', 'repository', 'show-tags', '-n', 'myregistry4ratify', '--repository', 'net-monitor', '-o', 'tsv');
+    expect(tags.code, tags.stderr).toBe(0);
+    expect(tags.stdout.trim().split('\n')).toEqual(['prod']);
+    const unsigned = await exec('az', 'acr', 'repository', 'show', '-n', 'myregistry4ratify', '--repository', 'net-watcher', '-o', 'none');
+    expect(unsigned.stderr).toContain('repository name not known to registry');
+  }, 120_000);
+});

@@ -3,7 +3,8 @@
  * the exported workflows reach: the matrix expanded (at most max-parallel jobs at once), `env:`
  * applied at workflow, job and step level with their expressions evaluated, step `if:`s honoured,
  * every `run:` script executed by bash with GitHub's flags in a fresh checkout, fresh HOME and
- * RUNNER_TEMP per job. The few `uses:` steps are emulated: checkout copies the repository,
+ * RUNNER_TEMP per job; what a script appends to $GITHUB_ENV (`NAME=value` lines) is in the env of
+ * the job's later steps. The few `uses:` steps are emulated: checkout copies the repository,
  * setup-node checks the version (this machine's Node is the one asked for), azure/login is
  * replaced by nothing (the sandbox needs no sign-in), the cache actions save and restore folders
  * in a local store keyed like GitHub's (exact key, else the newest entry matching a restore-key
@@ -198,6 +199,7 @@ async function runJob(
     GITHUB_SHA: options.sha,
     GITHUB_EVENT_NAME: 'workflow_dispatch',
     GITHUB_REPOSITORY: 'workshop-host/ratify-runbook',
+    GITHUB_REPOSITORY_ID: '700100200',
     GITHUB_REF: 'refs/heads/main',
     GITHUB_STEP_SUMMARY: files.summary,
     GITHUB_PATH: files.path,
@@ -246,6 +248,8 @@ async function runJob(
         const cwd = spec['working-directory'] ? join(workspace, spec['working-directory']) : workspace;
         const result = await bash(script, cwd, processEnv, options.stepTimeoutMs ?? 600_000);
         log += result.output;
+        // Like the runner: $GITHUB_ENV's lines become the environment of the steps after this one.
+        Object.assign(jobEnv, envFileValues(await readFile(files.env, 'utf8')));
         outcome = result.code === 0 ? 'success' : 'failure';
         if (outcome === 'failure') log += `\n##[error]Process completed with exit code ${String(result.code)}.\n`;
       } else {
@@ -271,6 +275,17 @@ async function runJob(
     summary: await readFile(files.summary, 'utf8'),
     log,
   };
+}
+
+/** `NAME=value` lines; the multi-line `NAME<<DELIMITER` form is not emulated (none of the workflows writes one). */
+function envFileValues(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split('\n').filter(Boolean)) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!match) throw new Error(`$GITHUB_ENV line not emulated: ${line}`);
+    values[match[1]!] = match[2]!;
+  }
+  return values;
 }
 
 /** An action that fails the step the way the real one would (not a bug in the emulator). */

@@ -12,11 +12,14 @@ const inspect = (...fingerprints: string[]) =>
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     Signatures: fingerprints.map((fp, i) => ({ digest: `sha256:sig${i}`, certificates: [{ SHA256Fingerprint: fp, issuedTo: 'CN=x' }] })),
   });
-const notFound = { exitCode: 1, stderr: 'ERROR: Error: manifest tagged by "v1" is not found. Correlation ID: 1.' };
+/** A registry without the repository (OCI NAME_UNKNOWN), and one whose repository lacks the tag. */
+const noRepository = { exitCode: 1, stderr: 'ERROR: Error: repository name not known to registry. Correlation ID: 1.' };
+const noTag = { exitCode: 1, stderr: 'ERROR: Error: manifest tagged by "v1" is not found. Correlation ID: 1.' };
 
-function script(opts: { exists: boolean; signatures: string[] }): ScriptEntry[] {
+function script(opts: { exists: boolean; signatures: string[]; repositoryExists?: boolean }): ScriptEntry[] {
+  const missing = opts.repositoryExists ? noTag : noRepository;
   return [
-    { prefix: ['az', 'acr', 'manifest', 'show-metadata'], result: opts.exists ? { stdout: `${DIGEST}\n` } : notFound },
+    { prefix: ['az', 'acr', 'manifest', 'show-metadata'], result: opts.exists ? { stdout: `${DIGEST}\n` } : missing },
     { prefix: ['az', 'acr', 'build'], result: { stdout: `${DIGEST}\n` } },
     { prefix: ['az', 'acr', 'login'], result: { stdout: `${TOKEN}\n` } },
     { prefix: ['notation', 'inspect'], result: { stdout: inspect(...opts.signatures) } },
@@ -144,6 +147,24 @@ describe('build-and-sign', () => {
     expect(
       hit('Error: failed to sign with the plugin azure-kv: The plugin does not have secrets get permission. Please grant the permission'),
     ).toBe(true);
+  });
+
+  it("in a repository the user already had, only the built image is the run's (teardown never deletes the repository)", async () => {
+    const f = fakeContext({
+      stepId: 'build-and-sign',
+      answers,
+      outputs: withCert,
+      script: script({ exists: false, signatures: [], repositoryExists: true }),
+    });
+    await buildAndSign.run(f.ctx);
+    expect(f.created.map((c) => `${c.kind} ${c.id}`).sort()).toEqual([
+      'acrImage myregistry4ratify.azurecr.io/net-monitor:v1',
+      'acrImage myregistry4ratify.azurecr.io/net-watcher:v1',
+    ]);
+    const teardown = fakeContext({ stepId: 'build-and-sign', answers, outputs, createdBefore: f.created.slice(0, 1) });
+    await buildAndSign.teardown?.(teardown.ctx);
+    const image = f.created[0]!.id.split('/').at(-1)!;
+    expect(teardown.argvs()).toEqual([azArgv('acr', 'repository', 'delete', '-n', 'myregistry4ratify', '--image', image, '--yes')]);
   });
 
   it('teardown deletes the recorded repositories', async () => {

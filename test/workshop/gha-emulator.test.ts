@@ -158,6 +158,30 @@ jobs:
     for (const entry of entries) expect(await readFile(join(entry.dir, 'out', 'n'), 'utf8')).toBe(`${entry.key.split('/')[1]}\n`);
   });
 
+  it("$GITHUB_ENV: a step's NAME=value lines are the env (and env context) of the job's later steps only", async () => {
+    const root = await tempDir('rr-gha-emu-');
+    const workflow = join(root, 'wf.yml');
+    await writeFile(
+      workflow,
+      `on: workflow_dispatch
+jobs:
+  x:
+    runs-on: ubuntu-latest
+    defaults:
+      run:
+        shell: bash
+    steps:
+      - run: echo "before=\${NAMED:-unset}" >> "$GITHUB_STEP_SUMMARY"
+      - run: echo "NAMED=ws-$GITHUB_REPOSITORY_ID" >> "$GITHUB_ENV"
+      - if: env.NAMED != ''
+        run: echo "after=$NAMED" >> "$GITHUB_STEP_SUMMARY"
+`,
+    );
+    const run = await runWorkflow({ workflowPath: workflow, repoDir: root, ...machine(root), runId: 1, runAttempt: 1 });
+    expect(run.jobs[0]!.steps.map((s) => s.outcome)).toEqual(['success', 'success', 'success']);
+    expect(run.jobs[0]!.summary).toBe('before=unset\nafter=ws-700100200\n');
+  });
+
   it('an action it does not emulate stops the run', async () => {
     const root = await tempDir('rr-gha-emu-');
     const workflow = join(root, 'wf.yml');

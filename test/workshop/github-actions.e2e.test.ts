@@ -9,7 +9,9 @@
  *   2. the same run, attempt 2 ("Re-run all jobs"): the build is found, not redone; every attendee
  *      job restores the newest state by prefix and resumes; the call log gains reads only.
  *   3. ratify-workshop-teardown.yml, run 1002 (same commit): every job restores that state and
- *      tears down; the world then holds none of the attendees' resources.
+ *      tears down; the world then holds none of the attendees' resources. `al-x`'s saved state is
+ *      dropped from the cache first (as GitHub evicts an entry unused for 7 days): its job finds only
+ *      the world and sweeps by the run id it computes again, which its run was named with.
  * The sandbox is switched on the way a host would: the workflow_dispatch input `sandbox`, then the
  * repository variable RATIFY_RUNBOOK_SANDBOX. npm installs from this machine's npm cache
  * (what setup-node's `cache: npm` gives a real runner; the registry only for a miss). Needs `npm run build` first (npm test does it).
@@ -22,8 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMutating, type Call } from '../helpers/call-log.js';
 import { REPO, cleanEnv, runCli } from '../helpers/cli.js';
 import { cacheEntries, runWorkflow, type CacheEntry, type JobResult, type WorkflowRunOptions } from '../helpers/gha-runner.js';
+import { markedBy } from '../helpers/world-checks.js';
+import { loadWorld } from '../../sandbox/world/store.js';
 
 const ATTENDEES = ['al', 'al-x', 'zoé'];
+/** Its saved state is lost before the teardown: its job sweeps by the run's mark. */
+const LOST = 'al-x';
 const SHA = 'c0ffee0000000000000000000000000000000001';
 let root: string;
 let repo: string;
@@ -198,11 +204,22 @@ describe('workshop export --format github-actions, executed locally against the 
       }
     }
     const before = await cacheEntries(options.cacheDir);
+    const runIds = new Map<string, string>();
     for (const attendee of ATTENDEES) {
       const newest = entriesOf(before, 'world', attendee).at(-1)!;
       const world = (await readFile(join(newest.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8')).toLowerCase();
       expect(world, 'the resources exist before the teardown').toContain(names[ATTENDEES.indexOf(attendee) * 4]);
+      const state = entriesOf(before, 'state', attendee).at(-1)!;
+      const { runId } = JSON.parse(await readFile(join(state.dir, '.ratify-runbook', 'state.json'), 'utf8')) as { runId: string };
+      // The run job named the run (not a random id): the teardown computes the same name.
+      expect(runId).toMatch(/^ws-[0-9a-f]{16}$/);
+      expect(markedBy(loadWorld(join(newest.dir, '.ratify-runbook', 'sandbox'))!, runId).length, attendee).toBeGreaterThan(5);
+      runIds.set(attendee, runId);
     }
+    expect(new Set(runIds.values()).size).toBe(ATTENDEES.length);
+    // GitHub evicted LOST's saved states (its world, the cloud, stays).
+    for (const entry of entriesOf(before, 'state', LOST)) await rm(dirname(entry.dir), { recursive: true, force: true });
+    expect(entriesOf(await cacheEntries(options.cacheDir), 'state', LOST)).toEqual([]);
 
     // This time the repository variable turns the sandbox on, as a rehearsal repository would.
     const run = await runWorkflow({
@@ -223,15 +240,25 @@ describe('workshop export --format github-actions, executed locally against the 
     for (const [index, attendee] of ATTENDEES.entries()) {
       const job = jobs[index]!;
       const restored = job.steps.find((s) => s.name.startsWith("Restore the attendee's state"))?.note;
-      expect(restored).toBe(`Cache restored from key: ratify-workshop/ws/sandbox/state/${attendee}/1001-2`);
-      expect(job.log).not.toMatch(/No saved state/);
-      expect(job.summary).toMatch(new RegExp(`## ✅ ${attendee}: torn down \\(\\d+ resource\\(s\\) removed\\)`));
-
       const state = entriesOf(entries, 'state', attendee).at(-1)!;
       expect(state.key).toBe(`ratify-workshop/ws/sandbox/state/${attendee}/1002-1`);
-      const ledger = JSON.parse(await readFile(join(state.dir, '.ratify-runbook', 'state.json'), 'utf8'));
-      expect(ledger.teardown.status).toBe('done');
+      const mark = `ratify-runbook-run=${runIds.get(attendee)}`;
       const world = entriesOf(entries, 'world', attendee).at(-1)!;
+      expect(markedBy(loadWorld(join(world.dir, '.ratify-runbook', 'sandbox'))!, runIds.get(attendee)!), attendee).toEqual([]);
+      if (attendee === LOST) {
+        expect(restored).toMatch(/Cache not found/);
+        expect(job.log).toContain(`::warning title=No saved state for ${LOST}::Sweeping what carries ${mark} instead.`);
+        expect(job.log).toMatch(new RegExp(`✔ Swept \\d+ resource\\(s\\) carrying ${mark}; nothing carries it now`));
+        expect(job.summary).toContain(`## ✅ ${LOST}: swept (no saved state: what carried \`${mark}\` was removed)`);
+        // The sweep wrote no ledger: the state saved after it holds the answers, not a pretend run.
+        await expect(readFile(join(state.dir, '.ratify-runbook', 'state.json'))).rejects.toThrow();
+      } else {
+        expect(restored).toBe(`Cache restored from key: ratify-workshop/ws/sandbox/state/${attendee}/1001-2`);
+        expect(job.log).not.toMatch(/No saved state/);
+        expect(job.summary).toMatch(new RegExp(`## ✅ ${attendee}: torn down \\(\\d+ resource\\(s\\) removed\\)`));
+        const ledger = JSON.parse(await readFile(join(state.dir, '.ratify-runbook', 'state.json'), 'utf8'));
+        expect(ledger.teardown.status).toBe('done');
+      }
       const live = JSON.parse(await readFile(join(world.dir, '.ratify-runbook', 'sandbox', 'world.json'), 'utf8'));
       const { arm, vaults, deletedVaults, registries, clusters } = live;
       const text = JSON.stringify({ arm, vaults, deletedVaults, registries, clusters }).toLowerCase();

@@ -6,6 +6,7 @@
  * cache keys and paths).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   type WorkflowModel,
 } from '../../workshop/github-actions.js';
 import { interpolate } from '../helpers/gha-expressions.js';
+import { isValidRunId } from '../../checkpoints/run-id.js';
 
 interface Step {
   name: string;
@@ -209,10 +211,20 @@ describe('shell steps', () => {
   });
 
   it('read only variables that env:, GitHub or the script itself define', () => {
-    const github = ['GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'RUNNER_TEMP'];
+    const github = ['GITHUB_PATH', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_REPOSITORY_ID', 'RUNNER_TEMP'];
     for (const { where, step, workflow } of scripts) {
       const job = Object.values(workflow.jobs).find((j) => j.steps.includes(step))!;
-      const defined = new Set([...github, ...Object.keys(workflow.env), ...Object.keys(job.env ?? {}), ...Object.keys(step.env ?? {})]);
+      // What an earlier step of the job wrote to $GITHUB_ENV (`echo "NAME=..." >> "$GITHUB_ENV"`).
+      const earlier = job.steps
+        .slice(0, job.steps.indexOf(step))
+        .flatMap((s) => [...(s.run ?? '').matchAll(/echo "(\w+)=[^\n]*>> "\$GITHUB_ENV"/g)].map((m) => m[1]!));
+      const defined = new Set([
+        ...github,
+        ...Object.keys(workflow.env),
+        ...Object.keys(job.env ?? {}),
+        ...Object.keys(step.env ?? {}),
+        ...earlier,
+      ]);
       for (const match of step.run!.matchAll(/(\w+)=/g)) defined.add(match[1]!);
       for (const match of step.run!.matchAll(/\$\{?([A-Za-z_]\w*)/g)) expect(defined, `${where} reads $${match[1]}`).toContain(match[1]);
     }
@@ -355,7 +367,41 @@ describe('teardown without saved state', () => {
     expect(lines[2]).toBe('if [ -f "$RATIFY_STATE_DIR/state.json" ]; then');
     expect(lines[3]).toMatch(/teardown --state-dir "\$RATIFY_STATE_DIR" --yes "\$\{sandbox\[@\]\}"$/);
     expect(fallback.join('\n')).toMatch(/cp "\$RATIFY_WORKSHOP_DIR\/\$ATTENDEE\/answers.yaml" "\$RATIFY_STATE_DIR\/answers.yaml"/);
-    expect(fallback.join('\n')).toMatch(/teardown --state-dir "\$RATIFY_STATE_DIR" --yes --sweep "\$\{sandbox\[@\]\}"/);
+    expect(fallback.join('\n')).toMatch(
+      /teardown --state-dir "\$RATIFY_STATE_DIR" --yes --sweep --run-id "\$RATIFY_RUN_ID" "\$\{sandbox\[@\]\}"/,
+    );
+  });
+
+  it("both workflows name the attendee's run the same way, from no saved state; the run passes it to a new state dir", () => {
+    const naming = (name: 'run' | 'teardown') => {
+      const steps = WORKFLOWS[name].jobs[MATRIX_JOB[name]]!.steps;
+      const index = steps.findIndex((s) => s.run?.includes('RATIFY_RUN_ID='));
+      return { index, run: steps[index]!.run, main: steps.findIndex((s) => s.id === (name === 'run' ? 'runbook' : 'teardown')) };
+    };
+    const run = naming('run');
+    const teardown = naming('teardown');
+    expect(run.run).toBe(teardown.run);
+    expect(run.index).toBeLessThan(run.main);
+    expect(teardown.index).toBeLessThan(teardown.main);
+    // From the repository, the workshop dir and the attendee only: nothing restored from the cache.
+    expect(run.run).toContain('key="$GITHUB_REPOSITORY_ID/$RATIFY_WORKSHOP_DIR/$ATTENDEE"');
+    const script = WORKFLOWS.run.jobs.attendee!.steps.find((s) => s.id === 'runbook')!.run!;
+    expect(script).toContain('if [ ! -f "$RATIFY_STATE_DIR/state.json" ]; then args+=(--run-id "$RATIFY_RUN_ID"); fi');
+  });
+
+  it('the name is a valid run id for any attendee id, and differs between attendees and workshops', () => {
+    const script = WORKFLOWS.run.jobs.attendee!.steps.find((s) => s.run?.includes('RATIFY_RUN_ID='))!.run!;
+    const nameOf = (dir: string, attendee: string) => {
+      const envFile = join(mkdtempSync(join(tmpdir(), 'rr-runid-')), 'env');
+      execFileSync('bash', ['-e', '-o', 'pipefail', '-c', script], {
+        env: { PATH: process.env.PATH, GITHUB_ENV: envFile, GITHUB_REPOSITORY_ID: '42', RATIFY_WORKSHOP_DIR: dir, ATTENDEE: attendee },
+      });
+      return /^RATIFY_RUN_ID=(.*)$/m.exec(readFileSync(envFile, 'utf8'))![1]!;
+    };
+    const names = [nameOf('ws', 'al'), nameOf('ws', 'al-x'), nameOf('ws', 'zoé'), nameOf('other', 'al')];
+    for (const name of names) expect(isValidRunId(name), name).toBe(true);
+    expect(new Set(names).size).toBe(names.length);
+    expect(nameOf('ws', 'zoé')).toBe(names[2]);
   });
 });
 
