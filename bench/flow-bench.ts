@@ -10,58 +10,22 @@
  * The ratio wall / critical path shows what the engine adds: overlap of independent steps and
  * prompt polls keep it near 1 (target <= 1.1).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseLatency } from '../sandbox/latency.js';
+import { demoRun, type Call } from './demo-run.js';
 import { row } from './measure.js';
 
 const LATENCY = 'realistic:0.02';
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Call {
-  argv: string[];
-  ms: number;
-  step: string;
-}
 
 export async function flowBench(): Promise<string[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'rr-flow-bench-'));
-  try {
-    const started = performance.now();
-    const code = await runCli([
-      'run',
-      '--sandbox',
-      '--sandbox-latency',
-      LATENCY,
-      '--non-interactive',
-      '--answers',
-      join(root, 'templates/answers/demo.yaml'),
-      '--state-dir',
-      dir,
-    ]);
-    const wall = performance.now() - started;
-    if (code !== 0) throw new Error(`the ${LATENCY} run exited ${code}`);
-    const calls = (await readFile(join(dir, 'sandbox', 'calls.jsonl'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Call);
-    const { steps } = await import('../steps/index.js');
-    const critical = criticalPath(steps, calls);
-    const ratio = wall / critical.ms;
-    return [
-      row(`full run, sandbox ${LATENCY} (wall)`, `${(wall / 1000).toFixed(1)} s`),
-      row(
-        'critical path (commands + unavoidable simulated waits)',
-        `${(critical.ms / 1000).toFixed(1)} s via ${critical.chain.join(' > ')}`,
-      ),
-      row('ratio wall / critical path (target <= 1.1)', `${ratio.toFixed(2)} ${ratio <= 1.1 ? 'ok' : 'OVER TARGET'}`),
-    ];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const { ms: wall, calls } = await demoRun(LATENCY);
+  const { steps } = await import('../steps/index.js');
+  const critical = criticalPath(steps, calls);
+  const ratio = wall / critical.ms;
+  return [
+    row(`full run, sandbox ${LATENCY} (wall)`, `${(wall / 1000).toFixed(1)} s`),
+    row('critical path (commands + unavoidable simulated waits)', `${(critical.ms / 1000).toFixed(1)} s via ${critical.chain.join(' > ')}`),
+    row('ratio wall / critical path (target <= 1.1)', `${ratio.toFixed(2)} ${ratio <= 1.1 ? 'ok' : 'OVER TARGET'}`),
+  ];
 }
 
 function criticalPath(steps: readonly { id: string; after: readonly string[] }[], calls: readonly Call[]): { ms: number; chain: string[] } {
@@ -87,15 +51,4 @@ function criticalPath(steps: readonly { id: string; after: readonly string[] }[]
     best.set(step.id, { ms: longest.ms + own, chain: own > 0 ? [...longest.chain, step.id] : longest.chain });
   }
   return [...best.values()].reduce((a, b) => (b.ms > a.ms ? b : a));
-}
-
-function runCli(args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/bin/ratify-runbook.js'), ...args], {
-      stdio: 'ignore',
-      env: { ...process.env, CI: '1' },
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
 }

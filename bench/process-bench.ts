@@ -5,57 +5,14 @@
  *     about a second of CPU), beside the goal;
  *   - the wall time of a full `instant` sandbox run against `node -e 0` (medians).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { demoRun } from './demo-run.js';
 import { median, medianMs, row } from './measure.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const GOALS: Record<string, number | undefined> = { az: 30, kubectl: 15, helm: undefined, notation: undefined };
 const RATIO_GOAL = 12;
 
-function runCli(args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'dist/bin/ratify-runbook.js'), ...args], {
-      stdio: 'ignore',
-      env: { ...process.env, CI: '1' },
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? -1));
-  });
-}
-
-async function fullRun(latency: string): Promise<{ ms: number; calls: { argv: string[] }[] }> {
-  const dir = await mkdtemp(join(tmpdir(), 'rr-process-bench-'));
-  try {
-    const started = performance.now();
-    const code = await runCli([
-      'run',
-      '--sandbox',
-      '--sandbox-latency',
-      latency,
-      '--non-interactive',
-      '--answers',
-      join(root, 'templates/answers/demo.yaml'),
-      '--state-dir',
-      dir,
-    ]);
-    const ms = performance.now() - started;
-    if (code !== 0) throw new Error(`the ${latency} run exited ${code}`);
-    const calls = (await readFile(join(dir, 'sandbox', 'calls.jsonl'), 'utf8'))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { argv: string[] });
-    return { ms, calls };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 export async function processBench(): Promise<string[]> {
-  const demo = await fullRun('demo');
+  const demo = await demoRun('demo');
   const lines: string[] = [];
   for (const [tool, goal] of Object.entries(GOALS)) {
     const n = demo.calls.filter((c) => c.argv[0] === tool).length;
@@ -64,7 +21,7 @@ export async function processBench(): Promise<string[]> {
   }
   const node = medianMs([process.execPath, '-e', '0']);
   const runs: number[] = [];
-  for (let i = 0; i < 3; i++) runs.push((await fullRun('instant')).ms);
+  for (let i = 0; i < 3; i++) runs.push((await demoRun('instant')).ms);
   const instant = median(runs);
   const ratio = instant / node;
   lines.push(

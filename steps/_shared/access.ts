@@ -61,37 +61,9 @@ export interface Grant {
   readonly scope: string;
 }
 
-/** The grant exists: what the exported script checks before it assigns the role, and while it waits for it. */
-export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): ShellTest {
-  return {
-    argv: az(
-      sub,
-      'role',
-      'assignment',
-      'list',
-      '--assignee',
-      grant.objectId,
-      '--scope',
-      grant.scope,
-      '--role',
-      grant.role,
-      '--query',
-      '[0].id',
-      '-o',
-      'tsv',
-    ),
-    expect: 'nonEmpty',
-  };
-}
-
-/**
- * `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it.
- * A role assignment takes no tags: the run's mark goes in its description, which is how a
- * crash before the id came back (and `teardown --sweep`) finds it.
- */
-export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
-  const details = { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId };
-  const marked = az(
+/** The assignments of this role to this principal at this scope, `query` picking the ids to print. */
+const listGrant = (sub: string, grant: Omit<Grant, 'principalType'>, query: string): string[] =>
+  az(
     sub,
     'role',
     'assignment',
@@ -103,10 +75,24 @@ export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<vo
     '--role',
     grant.role,
     '--query',
-    `[?description=='${ctx.runTag}'].id`,
+    query,
     '-o',
     'tsv',
   );
+
+/** The grant exists: what the exported script checks before it assigns the role, and while it waits for it. */
+export function roleAssigned(sub: string, grant: Omit<Grant, 'principalType'>): ShellTest {
+  return { argv: listGrant(sub, grant, '[0].id'), expect: 'nonEmpty' };
+}
+
+/**
+ * `az role assignment create`, recorded by the id Azure returns so teardown deletes exactly it.
+ * A role assignment takes no tags: the run's mark goes in its description, which is how a
+ * crash before the id came back (and `teardown --sweep`) finds it.
+ */
+export async function grantRole(ctx: Ctx, sub: string, grant: Grant): Promise<void> {
+  const details = { subscription: sub, role: grant.role, scope: grant.scope, objectId: grant.objectId };
+  const marked = listGrant(sub, grant, `[?description=='${ctx.runTag}'].id`);
   await ctx.willCreate({ kind: 'roleAssignment', details, guard: readGuard(marked) });
   const created = await ctx.cmd.run(
     az(
