@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { latestVersion, vaultData } from '../az/keyvault.js';
+import { latestVersion, vaultData } from '../az/keyvault/data-plane.js';
 import { verifyJwt } from '../jwt.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolError, type ToolResult } from '../tool-result.js';
