@@ -1,7 +1,7 @@
 import { defineStep, type StepContext } from '../runner/step.js';
 import type { ShellTest } from '../runner/command-types.js';
 import { az, subscriptionOf } from './_shared/az.js';
-import { fetchCredentials, isEntraId } from './_shared/credentials.js';
+import { credentialsFor, isEntraId } from './_shared/credentials.js';
 import { apiVersions, assignmentScope, clusterId, policyAssignmentId, resourceGroupId } from './_shared/ids.js';
 import { prop } from './_shared/json.js';
 import { aksPreviewMissing, kubeloginDeviceCode } from './_shared/known-failures.js';
@@ -82,7 +82,7 @@ async function waitForRatifyPodsToLeave(ctx: Ctx): Promise<void> {
 async function imageIntegrityOn(ctx: Ctx, sub: string): Promise<boolean> {
   const state = await imageIntegritySwitch(ctx, sub);
   if (state.known) return state.enabled;
-  await fetchCredentials(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
+  await credentialsFor(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
   return (await leftoverRatifyPods(ctx)).length > 0;
 }
 
@@ -127,7 +127,7 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
     if (ids.length > 0 || on) return undefined;
     // The switch goes off at once, but AKS removes its Ratify minutes later: a run stopped
     // during that wait is not done, or Helm later finds a Deployment "ratify" it does not own.
-    await fetchCredentials(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
+    await credentialsFor(ctx, sub, ctx.answers.resourceGroup, ctx.answers.aksName, isEntraId(ctx));
     return (await leftoverRatifyPods(ctx)).length === 0 ? { removed: 'false' } : undefined;
   },
   async run(ctx) {
@@ -150,7 +150,7 @@ gatekeeper-system. Then the step waits until those pods are gone. Nothing to do 
       });
     }
     // Also when the switch was already off: an earlier run may have stopped during this wait.
-    await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
+    await credentialsFor(ctx, sub, rg, aksName, isEntraId(ctx));
     await waitForRatifyPodsToLeave(ctx);
     return { removed: String(ids.length > 0 || on) };
   },

@@ -2,7 +2,7 @@ import { defineStep } from '../runner/step.js';
 import { az, subscriptionOf } from './_shared/az.js';
 import { apiVersions, clusterId } from './_shared/ids.js';
 import { authorizationFailed, kubeloginDeviceCode, oidcRequired } from './_shared/known-failures.js';
-import { fetchCredentials, isEntraId, kubeconfigFor } from './_shared/credentials.js';
+import { credentialsFor, isEntraId, kubeconfigFor } from './_shared/credentials.js';
 import { transientRetry } from './_shared/retry.js';
 import { removeCreated } from './_shared/teardown.js';
 import { atLeast } from './_shared/versions.js';
@@ -100,7 +100,7 @@ first and only flipped when off.
     }
 
     // Not again when the kubeconfig already reaches this cluster (cleanup-image-integrity may have just written it).
-    if (ctx.mode === 'plan' || !(await kubeconfigFor(ctx, aksName))) await fetchCredentials(ctx, sub, rg, aksName, isEntraId(ctx));
+    await credentialsFor(ctx, sub, rg, aksName, isEntraId(ctx));
     // One ARM GET after the updates, shown as the two reads a person would type.
     const show = (query: string, capture: string) => ({ argv: az(sub, 'aks', 'show', ...aks, ...tsv(query)), capture });
     const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {

@@ -61,3 +61,14 @@ export async function ensureKubeconfig(ctx: Pick<StepContext, 'cmd' | 'paths' | 
   if (!m || (await kubeconfigFor(ctx, m[3]!))) return;
   await fetchCredentials(ctx, m[1]!, m[2]!, m[3]!, isEntraId(ctx));
 }
+
+/** The cluster's credentials unless the state dir's kubeconfig already reaches it (a plan always shows the command). */
+export async function credentialsFor(
+  ctx: Ctx & Pick<StepContext, 'kube' | 'mode'>,
+  sub: string,
+  rg: string,
+  aksName: string,
+  entraId: boolean,
+): Promise<void> {
+  if (ctx.mode === 'plan' || !(await kubeconfigFor(ctx, aksName))) await fetchCredentials(ctx, sub, rg, aksName, entraId);
+}

@@ -14,8 +14,9 @@ describe('a run killed while it waits for Image Integrity to leave', () => {
     const stateDir = await tempDir();
     // realistic:0.05: the removal takes 9 s of real time, long enough to outlast a resume.
     const latency = ['--sandbox-latency', 'realistic:0.05'];
-    // The step's first get-credentials comes right after the switch went off, before the wait.
-    killed(await run(stateDir, 'rbac', ...latency, '--sandbox-fault', 'az aks get-credentials=crash'), 'get-credentials before the wait');
+    // Killed the moment the switch went off (the change is made, the answer never arrives), before the wait.
+    const disable = 'az aks update -g myResourceGroup -n myAKSCluster --disable-image-integrity=crash';
+    killed(await run(stateDir, 'rbac', ...latency, '--sandbox-fault', disable), 'the disable');
     const leaving = managedRatify(stateDir);
     expect(leaving.length, 'the feature was switched off before the kill').toBeGreaterThan(0);
 
