@@ -92,7 +92,9 @@ sign-in. A cluster with **Microsoft Entra ID** integration (\`aadProfile\`) gets
 whose kubelogin waits for a browser sign-in: the state dir's copy is
 [converted](docs/errata.md#entra-id-kubelogin) with \`kubelogin convert-kubeconfig -l azurecli\`
 (reusing \`az login\`), \`--admin\` credentials are never asked for, and \`kubectl auth can-i
-create clusterrolebinding\` must say yes.
+create clusterrolebinding\` must say yes. The run's own kubeconfig in the state dir is written
+again (\`az aks get-credentials\`) when it is missing or no longer reaches the cluster, as after a CI
+cache that never keeps it.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'keyVaultAuth', 'cleanupImageIntegrity'],
   after: ['provision-base'],

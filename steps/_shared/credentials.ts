@@ -58,8 +58,7 @@ export async function ensureKubeconfig(ctx: Pick<StepContext, 'cmd' | 'paths' | 
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ContainerService\/managedClusters\/([^/]+)$/i.exec(
     aksId,
   );
-  if (!m || (await kubeconfigFor(ctx, m[3]!))) return;
-  await fetchCredentials(ctx, m[1]!, m[2]!, m[3]!, isEntraId(ctx));
+  if (m) await credentialsFor(ctx, m[1]!, m[2]!, m[3]!, isEntraId(ctx));
 }
 
 /** The cluster's credentials unless the state dir's kubeconfig already reaches it (a plan always shows the command). */
