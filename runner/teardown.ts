@@ -1,5 +1,6 @@
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import { stepRecord } from '../checkpoints/ledger.js';
+import type { Clock } from '../kernel/clock.js';
 import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import { emitterFor, type ProgressBus } from './progress-bus.js';
 import type { RunOutcome } from './progress-events.js';
@@ -15,6 +16,8 @@ export interface TeardownOptions {
   readonly store: LedgerStore;
   readonly context: Omit<ContextDeps, 'mode' | 'outputsOf' | 'runId'>;
   readonly signal: AbortSignal;
+  /** Timestamps of the ledger and progress: real time, while the steps' clock may run scaled (sandbox). */
+  readonly wallClock?: Clock;
   /** Progress, as for a run: `run-start` (kind teardown), a step event per step torn down, `run-end`. */
   readonly events: ProgressBus;
 }
@@ -32,7 +35,7 @@ function hasSomethingToRemove(record: { created: unknown[]; pending?: unknown[] 
 export async function runTeardown(options: TeardownOptions): Promise<{ removedSteps: string[] }> {
   const { store, signal } = options;
   const ledger = store.data;
-  const clock = options.context.clock;
+  const clock = options.wallClock ?? options.context.clock;
   const emit = emitterFor(options.events, clock);
   const teardown = (ledger.teardown ??= { status: 'running', removed: [] });
   Object.assign(teardown, { status: 'running', startedAt: clock.now().toISOString(), error: undefined });

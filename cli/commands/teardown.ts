@@ -167,7 +167,7 @@ export async function teardownRunbook(io: Io, options: TeardownRunbookOptions): 
       const stopViewing = events.subscribe(view.onEvent);
       try {
         const context = engineContext(io, stateDir, answers, opened);
-        ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context }));
+        ({ removedSteps } = await runTeardown({ steps, store, signal: io.signal, events, context, wallClock: systemClock }));
       } finally {
         await view.idle();
         stopViewing();

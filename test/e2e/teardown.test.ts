@@ -34,7 +34,9 @@ describe('teardown after a full sandbox run (built binary)', () => {
     expect(foreign.code).toBe(2); // the ledger's target is the sandbox: refused before anything runs
     expect(foreign.stderr).toContain('Add --sandbox');
     expect(JSON.stringify(worldOf(stateDir))).toBe(worldBefore);
+    const startedAt = Date.now();
     const teardown = await runCli(['teardown', '--sandbox', '--yes', '--state-dir', stateDir]);
+    const endedAt = Date.now();
     expect(teardown.code, teardown.stderr).toBe(0);
     expect(teardown.stderr).toMatch(/leaves on|left on|cannot be disabled/i);
 
@@ -53,6 +55,11 @@ describe('teardown after a full sandbox run (built binary)', () => {
 
     const after = JSON.parse(await readFile(join(stateDir, 'state.json'), 'utf8'));
     expect(after.teardown.status).toBe('done');
+    // The ledger's times are real, though the sandbox runs the steps' own clock much faster.
+    for (const at of [after.teardown.startedAt, after.teardown.endedAt]) {
+      expect(Date.parse(at)).toBeGreaterThanOrEqual(startedAt - 1000);
+      expect(Date.parse(at)).toBeLessThanOrEqual(endedAt + 1000);
+    }
     // The cluster itself (the blog's part 3) was not created by the runbook and stays.
     expect(Object.keys(world.clusters)).toHaveLength(1);
   });
