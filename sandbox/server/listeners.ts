@@ -148,6 +148,10 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
   rpc.keepAliveTimeout = 1000;
   // The clusters' Kubernetes API: TLS with the world's CA, like every endpoint of this world.
   const kube = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, kubeApiHandler(host));
+  // Idle connections stay open longer than the fake tools keep them in their pool (kube/client/
+  // http.ts), so it is the client that closes one: a server closing a connection as a client
+  // sends on it is what makes the client read ECONNRESET.
+  kube.keepAliveTimeout = 30_000;
   const [armPort, rpcPort, kubePort] = await Promise.all([listen(arm), listen(rpc), listenKube(kube, host)]);
   return {
     armPort,

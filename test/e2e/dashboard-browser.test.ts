@@ -83,9 +83,17 @@ describe('workshop dashboards in a browser (sandbox)', () => {
     await watchCells(page);
 
     await live.waitForStderr(/The dashboard stays served until Ctrl-C/, 480_000);
-    await page.waitForFunction((n) => document.querySelectorAll('#rows tr[data-state="done"]').length === n, ATTENDEES - 1, {
-      timeout: 30_000,
-    });
+    await page
+      .waitForFunction((n) => document.querySelectorAll('#rows tr[data-state="done"]').length === n, ATTENDEES - 1, {
+        timeout: 30_000,
+      })
+      .catch(async (error: Error) => {
+        // Say which attendees did not reach done, and why, rather than only "timeout".
+        const notDone = await page.evaluate(`[...document.querySelectorAll('#rows tr[data-attendee]')]
+          .filter((tr) => tr.dataset.state !== 'done')
+          .map((tr) => tr.dataset.attendee + ' ' + tr.dataset.state + ': ' + (tr.querySelector('.hint')?.textContent ?? ''))`);
+        throw new Error(`${error.message}\nnot done: ${JSON.stringify(notDone, null, 1)}\nrun's stderr:\n${live.stderr().slice(-3000)}`);
+      });
     // The failed attendee is listed first, with why.
     const firstRow = page.locator('#rows tr').first();
     expect(await firstRow.getAttribute('data-attendee')).toBe(broken);

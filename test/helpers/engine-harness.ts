@@ -17,7 +17,8 @@ import { subscribeNotebook } from '../../runner/notebook.js';
 
 export async function tempDir(prefix = 'rr-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  // Retries: a sandbox owner whose parent a failed test killed may still be saving its world there.
+  onTestFinished(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
   return dir;
 }
 

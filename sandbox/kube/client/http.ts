@@ -32,13 +32,29 @@ export class Unreachable extends Error {
 
 const agents = new Map<string, Agent>();
 
+/**
+ * How long an idle connection stays in the pool. Well under the sandbox API server's keep-alive
+ * (listeners.ts), so the client, never the server, closes an idle connection: a server that
+ * closes one as the client sends on it makes the client read ECONNRESET.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
+/** Methods Go's transport sends again when a reused connection turns out closed (isReplayable). */
+const REPLAYABLE = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 function agentFor(target: KubeTarget): Agent {
   const key = createHash('sha256')
     .update(`${target.caPem ?? ''}|${target.insecure}`)
     .digest('hex');
   let a = agents.get(key);
   if (!a) {
-    a = new Agent({ keepAlive: true, maxSockets: 16, ...(target.caPem ? { ca: target.caPem } : {}), rejectUnauthorized: !target.insecure });
+    a = new Agent({
+      keepAlive: true,
+      timeout: IDLE_SOCKET_MS,
+      maxSockets: 16,
+      ...(target.caPem ? { ca: target.caPem } : {}),
+      rejectUnauthorized: !target.insecure,
+    });
     agents.set(key, a);
   }
   return a;
@@ -93,6 +109,18 @@ export class KubeClient {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.append(k, v);
     const fullPath = `${this.url.pathname.replace(/\/$/, '')}${path}${qs.size ? `?${qs.toString()}` : ''}`;
+    return this.send(method, path, fullPath, host, port, opts, REPLAYABLE.has(method));
+  }
+
+  private send(
+    method: string,
+    path: string,
+    fullPath: string,
+    host: string,
+    port: string,
+    opts: RequestOptions,
+    mayReplay: boolean,
+  ): Promise<KubeResponse> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = {
         accept: opts.accept ?? 'application/json',
@@ -103,7 +131,9 @@ export class KubeClient {
         headers['content-type'] = opts.contentType ?? 'application/json';
         headers['content-length'] = Buffer.byteLength(opts.body);
       }
+      let answered = false;
       const req = request({ host, port, path: fullPath, method, headers, agent: agentFor(this.target) }, (res) => {
+        answered = true;
         let text = '';
         let pending = '';
         res.setEncoding('utf8');
@@ -128,6 +158,13 @@ export class KubeClient {
         res.on('error', reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
+        // A pooled connection closed under us before any answer: send a replayable request
+        // again (each dead pooled connection is dropped, so this ends on a new one); a
+        // non-replayable request may have been applied: report it.
+        if (mayReplay && req.reusedSocket && !answered && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          this.send(method, path, fullPath, host, port, opts, mayReplay).then(resolve, reject);
+          return;
+        }
         if (e.code === 'ECONNREFUSED')
           reject(
             new Unreachable(
