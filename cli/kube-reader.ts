@@ -1,16 +1,19 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '../runner/step.js';
+import { replayOnReset, shareConnections } from './kube-connections.js';
 import { resolveCredential, type ExecConfig, type PluginRun, type PluginRunner } from '../sandbox/kube/credentials.js';
 
 /**
  * The cluster's API read in-process with @kubernetes/client-node, through the state dir's
  * kubeconfig (its server, CA and credentials: a static token, or kubelogin on Entra ID
- * clusters). The kubeconfig is read afresh for every call, since a step may have just rewritten
+ * clusters). The kubeconfig is looked at for every call, since a step may have just rewritten
  * it with `az aks get-credentials`.
  */
 type ClientNode = typeof import('@kubernetes/client-node');
+type KubeConfig = InstanceType<ClientNode['KubeConfig']>;
+type KubernetesObjectApi = InstanceType<ClientNode['KubernetesObjectApi']>;
 
 const apiVersionOf = (r: KubeResource): string => (r.group ? `${r.group}/${r.version}` : r.version);
 
@@ -26,6 +29,12 @@ function absent(error: unknown): boolean {
   return /Unrecognized API version and kind|the server could not find the requested resource/i.test(
     String((error as Error).message ?? error),
   );
+}
+
+/** A kubeconfig file's identity: another inode, size or mtime is another file to parse. */
+function stampOf(file: string): string {
+  const st = statSync(file);
+  return `${st.ino}:${st.size}:${st.mtimeMs}`;
 }
 
 /** Where credential plugins (kubelogin) are found and what they see: the run's tools first on PATH, as for its commands. */
@@ -100,13 +109,23 @@ export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: 
   mod.catch(() => {});
   const load = (): Promise<ClientNode> => mod;
   const runPlugin = pluginRunner(plugins);
+  // Per kubeconfig: the parsed file, and a client made for it, kept while the file and the
+  // credential stay the same. A client remembers the API's discovery answers, so a read is one
+  // request, not a discovery request and then the read.
+  const clients = new Map<string, { stamp: string; file: KubeConfig; token?: string; kc: KubeConfig; api: KubernetesObjectApi }>();
   const config = async (kubeconfig: string) => {
     const k8s = await load();
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(kubeconfig);
+    const stamp = stampOf(kubeconfig);
+    const hit = clients.get(kubeconfig);
+    let file = hit?.file;
+    if (!file || hit?.stamp !== stamp) {
+      file = new k8s.KubeConfig();
+      file.loadFromFile(kubeconfig);
+    }
     // A credential plugin is run here, not by client-node: with the run's tools on PATH, a
     // cached answer, and no endless wait for a browser sign-in.
-    const user = kc.getCurrentUser();
+    const user = file.getCurrentUser();
+    let token: string | undefined;
     if (user?.exec) {
       const credential = await resolveCredential({ exec: user.exec as ExecConfig }, runPlugin);
       if (credential.kind === 'error' || credential.kind === 'waits') {
@@ -114,15 +133,20 @@ export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: 
         const message = credential.kind === 'error' ? credential.message : 'the credential plugin waits for a sign-in';
         throw new Error(`${message}${detail ? `\n${detail}` : ''}`);
       }
-      const token = credential.kind === 'token' ? credential.token : undefined;
-      kc.loadFromOptions({
-        clusters: kc.clusters,
-        contexts: kc.contexts,
-        currentContext: kc.getCurrentContext(),
-        users: kc.users.map((u) => (u.name === user.name ? { name: u.name, ...(token ? { token } : {}) } : u)),
-      });
+      token = credential.kind === 'token' ? credential.token : undefined;
     }
-    return { k8s, kc };
+    if (hit && hit.file === file && hit.token === token) return { k8s, kc: hit.kc, api: hit.api };
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: file.clusters,
+      contexts: file.contexts,
+      currentContext: file.getCurrentContext(),
+      users: file.users.map((u) => (user?.exec && u.name === user.name ? { name: u.name, ...(token ? { token } : {}) } : u)),
+    });
+    shareConnections(kc);
+    const api = k8s.KubernetesObjectApi.makeApiClient(kc);
+    clients.set(kubeconfig, { stamp, file, ...(token ? { token } : {}), kc, api });
+    return { k8s, kc, api };
   };
   return {
     async currentContext(kubeconfig) {
@@ -131,17 +155,19 @@ export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: 
       return kc.getCurrentContext() || undefined;
     },
     async list(kubeconfig, r, query: KubeQuery) {
-      const { k8s, kc } = await config(kubeconfig);
+      const { api } = await config(kubeconfig);
       try {
-        const list = await k8s.KubernetesObjectApi.makeApiClient(kc).list(
-          apiVersionOf(r),
-          r.kind,
-          r.namespaced ? query.namespace : undefined,
-          undefined,
-          undefined,
-          undefined,
-          query.fieldSelector,
-          query.labelSelector,
+        const list = await replayOnReset(() =>
+          api.list(
+            apiVersionOf(r),
+            r.kind,
+            r.namespaced ? query.namespace : undefined,
+            undefined,
+            undefined,
+            undefined,
+            query.fieldSelector,
+            query.labelSelector,
+          ),
         );
         return { items: list.items as unknown as KubeObject[], resourceVersion: list.metadata?.resourceVersion ?? '' };
       } catch (error) {
@@ -150,14 +176,14 @@ export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: 
       }
     },
     async get(kubeconfig, r, name, namespace) {
-      const { k8s, kc } = await config(kubeconfig);
+      const { api } = await config(kubeconfig);
       try {
         const header = {
           apiVersion: apiVersionOf(r),
           kind: r.kind,
           metadata: { name, ...(r.namespaced && namespace ? { namespace } : {}) },
         };
-        return (await k8s.KubernetesObjectApi.makeApiClient(kc).read(header)) as unknown as KubeObject;
+        return (await replayOnReset(() => api.read(header))) as unknown as KubeObject;
       } catch (error) {
         if (absent(error)) return undefined;
         throw error;

@@ -250,10 +250,10 @@ export function recordingKube(api: KubeApi, kubeconfig: string, deps: ReadDeps):
               })
             : undefined;
           try {
-            await Promise.race([
-              deps.clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), nap.signal),
-              watch?.ended.then(() => nap.abort()),
-            ]);
+            // Without a watch (the type is not served yet) only the nap counts: a race with
+            // `undefined` would end at once, and the wait would list in a loop.
+            const sleeping = deps.clock.sleep(Math.min(options.intervalMs, options.timeoutMs - elapsed), nap.signal);
+            await (watch ? Promise.race([sleeping, watch.ended.then(() => nap.abort())]) : sleeping);
           } catch (e) {
             if (deps.signal.aborted) throw e;
           } finally {

@@ -110,16 +110,28 @@ export class WorldHost implements KubeApiHost {
     await this.store.close();
   }
 
+  /** What the last expiry scan saw: the commit it scanned, and when the first object it kept is due. */
+  private expiryScan = { seq: -1, due: Infinity };
+
   /** Objects whose time is up (terminated pods, removed managed add-ons, hour-old events) disappear. */
   private tick(): void {
     const now = this.clock.now();
-    // Scanned raw (every call does this; the tracked view costs more per read), deleted tracked.
+    // Every call comes here: scan again only when the world changed since the last scan or
+    // something that scan kept is due now (a 50-attendee world holds thousands of objects).
+    if (!this.store.uncommitted && this.store.seq === this.expiryScan.seq && now < this.expiryScan.due) return;
+    let due = Infinity;
+    // Scanned raw (the tracked view costs more per read), deleted tracked.
     for (const [id, kube] of Object.entries(this.store.raw.clusters)) {
       for (const [k, o] of Object.entries(kube.objects)) {
-        const expired = o.kind === 'Event' && (o.sandbox?.createdAt ?? now) + EVENT_TTL_MS <= now;
-        if (expired || (o.sandbox?.goneAt !== undefined && o.sandbox.goneAt <= now)) delete this.world.clusters[id]!.objects[k];
+        const goneAt = Math.min(
+          o.kind === 'Event' ? (o.sandbox?.createdAt ?? now) + EVENT_TTL_MS : Infinity,
+          o.sandbox?.goneAt ?? Infinity,
+        );
+        if (goneAt <= now) delete this.world.clusters[id]!.objects[k];
+        else due = Math.min(due, goneAt);
       }
     }
+    this.expiryScan = { seq: this.store.seq, due };
   }
 
   /** The fault this invocation's --sandbox-fault specs put on the call, answered (undefined: none). */

@@ -1,4 +1,5 @@
 import type { ArmResource, World } from './model.js';
+import { rawOf } from './tracked.js';
 
 /** ARM id helpers. Ids are stored as ARM returns them; lookups are case-insensitive like ARM. */
 export const subId = (sub: string): string => `/subscriptions/${sub}`;
@@ -34,9 +35,13 @@ export const getRg = (world: World, sub: string, rg: string): ArmResource | unde
 export function listByType(world: World, type: string, sub?: string): ArmResource[] {
   const t = type.toLowerCase();
   const prefix = sub ? subId(sub).toLowerCase() + '/' : '';
-  return Object.entries(world.arm)
-    .filter(([k, r]) => r.type.toLowerCase() === t && k.startsWith(prefix))
-    .map(([, r]) => r);
+  // Filtered on the raw world (most calls run this, and a read through the change-tracking view
+  // costs a proxy per resource); the matches are returned through the view, to write through.
+  const arm = world.arm;
+  const raw = rawOf(arm);
+  const out: ArmResource[] = [];
+  for (const k of Object.keys(raw)) if (raw[k]!.type.toLowerCase() === t && k.startsWith(prefix)) out.push(arm[k]!);
+  return out;
 }
 
 /** The resource group named in an id (`/resourceGroups/<rg>/`), as the CLI adds it. */

@@ -177,6 +177,11 @@ export class WorldStore {
     return this.#tracker.view;
   }
 
+  /** True when a change made through the view is not committed yet. */
+  get uncommitted(): boolean {
+    return this.#tracker.changed;
+  }
+
   /** The last commit's sequence number. */
   get seq(): number {
     return this.#seq;

@@ -51,26 +51,36 @@ export function trackChanges<T extends object>(root: T): ChangeTracker<T> {
     frozen ? [path, key] : [[...path, prop], path.length === 0 ? prop : `${key}${SEP}${prop}`];
 
   function handler(path: Path, key: string, frozen: boolean): ProxyHandler<object> {
+    // The views of this object's children, by property: scans read the same children again and
+    // again, and working out a child's path (an array and a long key) each time is what costs.
+    let children: Map<string, { value: object; view: object }> | undefined;
     return {
       get(target, prop) {
         if (prop === RAW) return target;
         const value = (target as Record<string | symbol, unknown>)[prop];
         if (typeof prop === 'symbol' || value === null || typeof value !== 'object') return value;
+        const known = children?.get(prop);
+        if (known?.value === value) return known.view;
         const [childPath, childKey] = child(path, key, frozen, prop);
-        return viewOf(value, childPath, childKey);
+        const view = viewOf(value, childPath, childKey);
+        (children ??= new Map()).set(prop, { value, view });
+        return view;
       },
       set(target, prop, value) {
+        if (typeof prop === 'string') children?.delete(prop);
         (target as Record<string | symbol, unknown>)[prop] = unwrap(value);
         if (typeof prop !== 'symbol') mark(...child(path, key, frozen, prop));
         return true;
       },
       deleteProperty(target, prop) {
         if (!(prop in target)) return true;
+        if (typeof prop === 'string') children?.delete(prop);
         delete (target as Record<string | symbol, unknown>)[prop];
         if (typeof prop !== 'symbol') mark(...child(path, key, frozen, prop));
         return true;
       },
       defineProperty(target, prop, descriptor) {
+        if (typeof prop === 'string') children?.delete(prop);
         const value = 'value' in descriptor ? { ...descriptor, value: unwrap(descriptor.value as unknown) } : descriptor;
         Reflect.defineProperty(target, prop, value);
         if (typeof prop !== 'symbol') mark(...child(path, key, frozen, prop));
@@ -95,6 +105,14 @@ export function trackChanges<T extends object>(root: T): ChangeTracker<T> {
       return paths;
     },
   };
+}
+
+/**
+ * The raw object behind a view (the value itself when it is not one), for read-only scans: a
+ * read through the view costs a proxy per object it reaches.
+ */
+export function rawOf<V extends object>(value: V): V {
+  return ((value as Record<symbol, unknown>)[RAW] as V | undefined) ?? value;
 }
 
 /** The raw object behind a view (or the value itself), with any view nested in it replaced too. */

@@ -91,6 +91,38 @@ describe('in-process reads as the notebook shows them', () => {
     expect(h.logs[0]).toMatch(/^waiting for the constraint: 0 ms elapsed/);
   });
 
+  it('while the type is not served yet (no watch possible), it lists once per interval, not in a loop', async () => {
+    // World time passes only as real timers fire (a scaled clock): a wait that does not sleep
+    // between two lists lists as fast as the API answers.
+    let now = 0;
+    const deps = {
+      ...harness().deps,
+      clock: {
+        now: () => new Date(now),
+        sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(() => resolve(void (now += ms)), 2)),
+      },
+    };
+    let lists = 0;
+    const api: KubeApi = {
+      currentContext: async () => undefined,
+      list: async () => {
+        lists += 1;
+        await new Promise((resolve) => setImmediate(resolve)); // an answer over the network
+        return now >= 30_000 ? { items: [pod('c', 'Running')], resourceVersion: '1' } : undefined;
+      },
+      get: async () => undefined,
+      watch: () => ({ ended: new Promise(() => {}), stop: () => {} }),
+    };
+    const kube = recordingKube(api, '/k', deps);
+    const found = await kube.waitFor('the constraint', PODS, {}, (o) => (o?.length ? 'found' : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 10_000,
+      planned: 'planned',
+    });
+    expect(found).toBe('found');
+    expect(lists).toBe(4); // at 0, 10, 20 and 30 s
+  });
+
   it('a plan reads nothing: it records the shown commands (with what they capture) and returns the planned value', async () => {
     const h = harness('plan');
     const never = (): never => {

@@ -182,4 +182,26 @@ describe('the change tracker', () => {
     moved.n = 3;
     expect(t.take().map((p) => p.join('/'))).toEqual(['clusters/c/objects/moved']);
   });
+
+  test('a view read again is the same view; one whose object was replaced, moved or deleted records its new place', () => {
+    const world = { clusters: { c: { objects: { a: { n: 1 }, b: { n: 2 } } as Record<string, { n: number }> } } };
+    const t = trackChanges(world);
+    const objects = t.view.clusters.c.objects;
+    expect(objects.a).toBe(objects.a); // kept, not made again on each read
+    const a = objects.a!;
+    objects.b = a; // the same raw object under another key
+    t.take();
+    objects.b.n = 5;
+    expect(t.take().map((p) => p.join('/'))).toEqual(['clusters/c/objects/b']);
+    objects.a = { n: 7 }; // replaced: a read gives a view of the new object
+    t.take();
+    expect(objects.a.n).toBe(7);
+    delete objects.a;
+    expect(objects.a).toBeUndefined();
+    // The raw world changed behind the view (the journal's replay writes raw): the view follows.
+    world.clusters.c.objects.a = { n: 9 };
+    expect(objects.a!.n).toBe(9);
+    objects.a!.n = 10;
+    expect(t.take().map((p) => p.join('/'))).toEqual(['clusters/c/objects/a']);
+  });
 });
