@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../world/model.js';
+import { rawOf } from '../../world/tracked.js';
 import { evaluatePod } from '../admission.js';
 import { constraintCrd, crdObject } from '../crds.js';
 import { makeObject } from '../objects.js';
@@ -163,13 +164,17 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
   const node = nodeNames(e)[0]!;
   const kmpObject = wants(kinds, 'KeyManagementProvider') ? akvProvider(e.kube) : undefined;
   const kmp = kmpObject ? kmpState(e, kmpObject) : undefined;
-  for (const [key, stored] of Object.entries(e.kube.objects)) {
+  // Read raw: every request materializes the cluster, and a copy made through the world's
+  // change-tracking view reads each nested value through a proxy.
+  const storedObjects = rawOf(e.kube.objects);
+  const kmpRaw = kmpObject ? rawOf(kmpObject) : undefined;
+  for (const [key, stored] of Object.entries(storedObjects)) {
     if (!wants(kinds, stored.kind)) continue;
     const o = clone(stored);
     if (o.kind === 'Pod') podStatus(o, e, node);
     else if (o.kind === 'Deployment') deploymentStatus(o, e);
     else if (o.kind === 'Namespace') o.status = { phase: o.sandbox?.goneAt !== undefined ? 'Terminating' : 'Active' };
-    else if (o.kind === 'KeyManagementProvider' && kmp && stored === kmpObject) {
+    else if (o.kind === 'KeyManagementProvider' && kmp && stored === kmpRaw) {
       // Ratify fetches when the provider is (re)created; the sandbox computes the outcome live.
       const at = new Date(stored.sandbox?.createdAt ?? e.now).toISOString().replace(/\.\d{3}Z$/, 'Z');
       o.status = {
@@ -185,7 +190,7 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
   const projected: KubeObject[] = [];
   if (POLICY_KINDS.some((k) => wants(kinds, k))) {
     const view = policyView(e.world, e.cluster, e.now, e.latency);
-    const pods = Object.values(e.kube.objects).filter((o) => o.kind === 'Pod');
+    const pods = Object.values(storedObjects).filter((o) => o.kind === 'Pod');
     // Audit constraints list the violations of the pods that run now.
     projected.push(
       ...policyObjects(view, (c) =>
@@ -260,7 +265,7 @@ export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
 
 /** The types the cluster serves: the built-ins, its stored CRDs and the policy add-on's constraint CRD. */
 export function clusterTypes(e: Env): ResourceType[] {
-  const crds = Object.values(e.kube.objects).filter((o) => o.kind === 'CustomResourceDefinition');
+  const crds = Object.values(rawOf(e.kube.objects)).filter((o) => o.kind === 'CustomResourceDefinition');
   const synced = policyView(e.world, e.cluster, e.now, e.latency).templateCreatedAt;
   if (synced !== undefined) crds.push(crdObject(constraintCrd('RatifyVerification'), synced));
   return typesOf(crds);

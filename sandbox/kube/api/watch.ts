@@ -1,6 +1,7 @@
 import { realClock } from '../../clock.js';
 import type { KubeObject } from '../../world/model.js';
 import { listByType } from '../../world/resources.js';
+import { rawOf } from '../../world/tracked.js';
 import type { Env } from '../ratify.js';
 import { ofType, served, wantsTable, type ResourceRequest } from './handlers.js';
 import type { KubeApiHost } from './host.js';
@@ -22,7 +23,7 @@ export interface WatchEvent {
 /** The next world time at which something changes by itself. */
 export function nextDue(e: Env): number | undefined {
   const times: number[] = [];
-  for (const o of Object.values(e.kube.objects)) {
+  for (const o of Object.values(rawOf(e.kube.objects))) {
     if (o.sandbox?.readyAt !== undefined) times.push(o.sandbox.readyAt);
     if (o.sandbox?.goneAt !== undefined) times.push(o.sandbox.goneAt);
   }
