@@ -4,29 +4,38 @@ import type { LedgerData } from './ledger-schema.js';
 
 /**
  * The in-memory ledger plus its file. Saves are serialized (steps may finish at the same
- * moment) and each one is an atomic replace of state.json.
+ * moment) and each one is an atomic replace of state.json. Saves asked for while a write is in
+ * flight share the one write that follows it: that write holds the ledger as it is when it
+ * starts, every asked-for change included (ten attendees in one process save often).
  */
 export class LedgerStore {
   readonly data: LedgerData;
   readonly #stateDir: string;
   readonly #clock: Clock;
   #chain: Promise<void> = Promise.resolve();
+  /** The write waiting for the one in flight, not started yet. */
+  #queued: Promise<void> | undefined;
 
   readonly #persist: boolean;
+  readonly #write: typeof writeLedger;
 
   /** `persist: false` keeps the ledger in memory only (`doctor` runs preflight without a ledger). */
-  constructor(stateDir: string, data: LedgerData, clock: Clock, persist = true) {
+  constructor(stateDir: string, data: LedgerData, clock: Clock, persist = true, write: typeof writeLedger = writeLedger) {
     this.#persist = persist;
     this.#stateDir = stateDir;
     this.data = data;
     this.#clock = clock;
+    this.#write = write;
   }
 
   save(): Promise<void> {
     if (!this.#persist) return Promise.resolve();
+    if (this.#queued) return this.#queued;
     const next = this.#chain.then(async () => {
-      await writeLedger(this.#stateDir, this.data, this.#clock.now());
+      this.#queued = undefined; // from here on, a change needs the next write
+      await this.#write(this.#stateDir, this.data, this.#clock.now());
     });
+    this.#queued = next;
     // Keep the chain alive after a failed write; the caller still sees the error.
     this.#chain = next.catch(() => {});
     return next;

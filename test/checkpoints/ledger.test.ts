@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { acquireLock, LOCK_FILE } from '../../checkpoints/lock.js';
 import { ledgerPath, newLedger, readLedger, verifySameTarget, writeLedger } from '../../checkpoints/ledger.js';
+import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { LockedError, UsageError } from '../../kernel/errors.js';
 import { tempDir } from '../helpers/engine-harness.js';
 
@@ -43,6 +44,31 @@ describe('ledger file', () => {
     expect((error as UsageError).exitCode).toBe(2);
     expect((error as UsageError).hints.join(' ')).toContain('left untouched');
     expect(await readFile(ledgerPath(dir), 'utf8')).toBe(content);
+  });
+
+  it('saves asked for during a write share the next one, which holds every change; none is lost', async () => {
+    const data = newLedger({ kind: 'sandbox' }, now, 'abcd1234');
+    const written: string[] = [];
+    let release: () => void = () => {};
+    const write = async (_dir: string, d: typeof data) => {
+      const text = JSON.stringify(Object.keys(d.steps)); // what this write puts on disk
+      if (written.length === 0 && text === '[]') await new Promise<void>((resolve) => (release = resolve)); // the first is slow
+      written.push(text);
+    };
+    const store = new LedgerStore('/unused', data, { now: () => now, sleep: async () => {} }, true, write);
+    const first = store.save();
+    await new Promise((resolve) => setImmediate(resolve)); // the first write is in flight
+    expect(written).toEqual([]);
+    const later = ['a', 'b', 'c'].map((id) => {
+      data.steps[id] = { status: 'done', attempts: 1, outputs: {}, created: [], commands: [], logs: [] } as never;
+      return store.save();
+    });
+    release();
+    await Promise.all([first, ...later]);
+    expect(written).toEqual(['[]', '["a","b","c"]']); // two writes, not four
+    data.steps.d = data.steps.a!;
+    await store.save(); // after the writes: a write of its own
+    expect(written.at(-1)).toBe('["a","b","c","d"]');
   });
 
   it('refuses a command aimed at another target (exit 2)', () => {
