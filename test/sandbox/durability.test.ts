@@ -121,6 +121,7 @@ describe('the journal', () => {
 
     writeFileSync(join(worldDir, journal), readFileSync(join(worldDir, journal), 'utf8').replace('"seq":1', '"seq":1,,'));
     expect(() => loadWorld(worldDir)).toThrow(/line 1 is damaged/);
+    await store.close(); // its journal's file handle, which a killed owner's OS would close
   });
 
   test('compaction: a snapshot plus a new journal file, and the world reloads the same', async () => {
