@@ -649,3 +649,28 @@ describe('helm, kubectl, policy', () => {
     );
   });
 });
+
+describe('usage errors az prints for arguments that do not go together', () => {
+  test.each([
+    [['acr', 'repository', 'show', '-n', ACR]],
+    [['acr', 'repository', 'show', '-n', ACR, '--repository', 'net-monitor', '--image', 'net-monitor:v1']],
+    [['acr', 'repository', 'delete', '-n', ACR, '--yes']],
+    [['acr', 'repository', 'delete', '-n', ACR, '--repository', 'net-monitor', '--image', 'net-monitor:v1', '--yes']],
+  ])('az %j: --image or --repository, exactly one', async (argv) => {
+    const r = await w.run(['az', ...argv]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+  });
+
+  test.each(['enable-addons', 'disable-addons'])('az aks %s with an add-on that does not exist', async (verb) => {
+    const r = await w.run(['az', 'aks', verb, '-g', RG, '-n', AKS, '--addons', 'no-such-addon']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('Invalid addon name: no-such-addon.');
+  });
+
+  test('az keyvault delete-policy without a vault name', async () => {
+    const r = await w.run(['az', 'keyvault', 'delete-policy', '--object-id', '00000000-0000-0000-0000-000000000000']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the following arguments are required: --name\/-n/);
+  });
+});

@@ -10,6 +10,15 @@ import { loginServerOf, parseImage, registryData, registryError, requireRegistry
 
 const signatureCount = (repo: Repository): number => Object.values(repo.manifests).reduce((n, m) => n + m.signatures.length, 0);
 
+/** `--image` or `--repository`, exactly one of them (acr repository show and delete). */
+function imageOrRepository(a: Parameters<AzCommand['run']>[1]): { repoArg: string | undefined; image: string | undefined } {
+  const repoArg = str(a, 'repository');
+  const image = str(a, 'image');
+  if ((repoArg === undefined) === (image === undefined))
+    throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+  return { repoArg, image };
+}
+
 export const repositoryCommands: AzCommand[] = [
   {
     path: 'acr repository list',
@@ -25,10 +34,7 @@ export const repositoryCommands: AzCommand[] = [
     run: (ctx, a) => {
       const reg = requireRegistry(ctx, str(a, 'name')!);
       const data = registryData(ctx.world, reg.name);
-      const repoArg = str(a, 'repository');
-      const image = str(a, 'image');
-      if ((repoArg === undefined) === (image === undefined))
-        throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+      const { repoArg, image } = imageOrRepository(a);
       if (repoArg) {
         const repo = requireRepo(data, repoArg);
         return {
@@ -71,10 +77,7 @@ export const repositoryCommands: AzCommand[] = [
     run: (ctx, a) => {
       const reg = requireRegistry(ctx, str(a, 'name')!);
       const data = registryData(ctx.world, reg.name);
-      const repoArg = str(a, 'repository');
-      const image = str(a, 'image');
-      if ((repoArg === undefined) === (image === undefined))
-        throw cliError('Usage error: You need to provide either --image IMAGE | --repository REPOSITORY, but not both');
+      const { repoArg, image } = imageOrRepository(a);
       if (!bool(a, 'yes')) throw cliError('Unable to prompt for confirmation as no tty available. Use --yes.');
       if (repoArg) {
         const repo = requireRepo(data, repoArg);

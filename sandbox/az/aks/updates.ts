@@ -32,6 +32,14 @@ function applyImageIntegrityDine(ctx: AzCtx, cluster: ArmResource): void {
   }
 }
 
+/** What `az aks enable-addons` and `disable-addons` both take. */
+const ADDON_ARGS: AzCommand['args'] = [
+  { names: '--addons -a', required: true },
+  { names: '--name -n', required: true },
+  { names: '--resource-group -g', required: true },
+  { names: '--no-wait', kind: 'flag' },
+];
+
 export const updateCommands: AzCommand[] = [
   {
     path: 'aks update',
@@ -106,12 +114,7 @@ export const updateCommands: AzCommand[] = [
   },
   {
     path: 'aks enable-addons',
-    args: [
-      { names: '--addons -a', required: true },
-      { names: '--name -n', required: true },
-      { names: '--resource-group -g', required: true },
-      { names: '--no-wait', kind: 'flag' },
-    ],
+    args: ADDON_ARGS,
     run: async (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const addons = str(a, 'addons')!.split(',');
@@ -140,12 +143,7 @@ export const updateCommands: AzCommand[] = [
   },
   {
     path: 'aks disable-addons',
-    args: [
-      { names: '--addons -a', required: true },
-      { names: '--name -n', required: true },
-      { names: '--resource-group -g', required: true },
-      { names: '--no-wait', kind: 'flag' },
-    ],
+    args: ADDON_ARGS,
     run: async (ctx, a) => {
       const c = requireCluster(ctx, str(a, 'resourceGroup')!, str(a, 'name')!);
       const profiles = (c.properties.addonProfiles ??= {}) as Record<string, { enabled: boolean; config: null }>;

@@ -6,15 +6,20 @@ import { requireVault, vaultView } from './vault-resource.js';
 
 /** Access policies of a vault that uses them instead of RBAC: set-policy and delete-policy. */
 
+/** The vault and the principal whose policy set-policy and delete-policy change. */
+const PRINCIPAL_ARGS: AzCommand['args'] = [
+  { names: '--name -n', required: true },
+  { names: '--resource-group -g' },
+  { names: '--object-id' },
+  { names: '--upn' },
+  { names: '--spn' },
+];
+
 export const accessPolicyCommands: AzCommand[] = [
   {
     path: 'keyvault set-policy',
     args: [
-      { names: '--name -n', required: true },
-      { names: '--resource-group -g' },
-      { names: '--object-id' },
-      { names: '--upn' },
-      { names: '--spn' },
+      ...PRINCIPAL_ARGS,
       { names: '--application-id' },
       { names: '--key-permissions', kind: 'list' },
       { names: '--secret-permissions', kind: 'list' },
@@ -56,14 +61,7 @@ export const accessPolicyCommands: AzCommand[] = [
   },
   {
     path: 'keyvault delete-policy',
-    args: [
-      { names: '--name -n', required: true },
-      { names: '--resource-group -g' },
-      { names: '--object-id' },
-      { names: '--upn' },
-      { names: '--spn' },
-      { names: '--no-wait', kind: 'flag' },
-    ],
+    args: [...PRINCIPAL_ARGS, { names: '--no-wait', kind: 'flag' }],
     run: (ctx, a) => {
       const v = requireVault(ctx, str(a, 'name'), str(a, 'resourceGroup'));
       const props = v.properties as { enableRbacAuthorization?: boolean; accessPolicies: { objectId: string }[] };
