@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { UsageError, ExitCode } from '../kernel/errors.js';
+import { packageRoot } from '../kernel/package-root.js';
 import { commandHelp, mainHelp } from './help.js';
 import { writeLine, type Io } from '../kernel/io.js';
 
@@ -44,7 +47,6 @@ export async function main(io: Io): Promise<number> {
 }
 
 async function version(): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(await readFile(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -3,7 +3,8 @@
  * Light to import: the server and world code load only when startSandbox runs.
  */
 import { spawn } from 'node:child_process';
-import { delimiter } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { packageRoot } from '../kernel/package-root.js';
 import type { SandboxHandle, SandboxOptions } from './types.js';
 
 export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
@@ -69,7 +70,7 @@ function signalNumber(signal: NodeJS.Signals): number | undefined {
  * (the world is flushed first). Handles in this process then join it as clients.
  */
 export async function startSandboxOwnerProcess(options: { worldDir: string; latency?: string }): Promise<{ close(): Promise<void> }> {
-  const script = new URL('./owner-process.js', import.meta.url).pathname;
+  const script = join(packageRoot(), 'dist', 'sandbox', 'owner-process.js');
   const child = spawn(process.execPath, [script, options.worldDir, ...(options.latency ? [options.latency] : [])], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });

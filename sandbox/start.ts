@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
+import { packageRoot } from '../kernel/package-root.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
 import { parseSandboxTools } from './config.js';
@@ -21,10 +21,9 @@ import { WorldStore, writeFileAtomic } from './world/store.js';
 
 export const TOOLS = ['az', 'kubectl', 'helm', 'notation', 'kubelogin'] as const;
 
-/** dist/sandbox/tools, whether this module runs from dist (the CLI) or from source (tests). */
+/** dist/sandbox/tools, whether this module runs from dist, from the bundled CLI or from source (tests). */
 export function toolsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const dir = basename(dirname(here)) === 'dist' ? join(here, 'tools') : join(here, '..', 'dist', 'sandbox', 'tools');
+  const dir = join(packageRoot(), 'dist', 'sandbox', 'tools');
   if (!existsSync(join(dir, 'az.js')))
     throw new Error(`the sandbox's fake tools are not built (${dir}/az.js missing): run 'npx tsc -p tsconfig.build.json' first`);
   return dir;
