@@ -11,7 +11,7 @@ import { resolveCredential, type ExecConfig, type PluginRun, type PluginRunner }
  * clusters). The kubeconfig is looked at for every call, since a step may have just rewritten
  * it with `az aks get-credentials`.
  */
-type ClientNode = typeof import('@kubernetes/client-node');
+type ClientNode = typeof import('./kube-client-node.js');
 type KubeConfig = InstanceType<ClientNode['KubeConfig']>;
 type KubernetesObjectApi = InstanceType<ClientNode['KubernetesObjectApi']>;
 
@@ -105,7 +105,7 @@ function spawnPlugin(exec: ExecConfig, plugins: PluginEnvironment): Promise<Plug
 export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: process.env }): KubeApi {
   // Loading client-node takes several node start-ups' worth of CPU: start now, while the run's
   // first steps wait on their processes, so it is there when a step first reads the cluster.
-  const mod: Promise<ClientNode> = import('@kubernetes/client-node');
+  const mod: Promise<ClientNode> = import('./kube-client-node.js');
   mod.catch(() => {});
   const load = (): Promise<ClientNode> => mod;
   const runPlugin = pluginRunner(plugins);

@@ -1,7 +1,8 @@
 /**
  * Runs one argv list as a child process. The default executor is zx: each element of the
  * argv array is interpolated, so zx quotes it on its own; no command string is ever built
- * from an answer. zx is imported lazily so `--help` never pays for it.
+ * from an answer. zx is imported lazily so `--help` never pays for it, and only its core (`$`
+ * and the process it runs), not the scripting kit (fs, glob, fetch, yaml...) that `zx` brings.
  */
 export interface ExecRequest {
   readonly argv: readonly string[];
@@ -23,7 +24,7 @@ export interface ExecResult {
 export type Exec = (request: ExecRequest) => Promise<ExecResult>;
 
 export const execWithZx: Exec = async (request) => {
-  const { $ } = await import('zx');
+  const { $ } = await import('zx/core');
   const output = await $({
     env: request.env,
     cwd: request.cwd,
@@ -33,6 +34,10 @@ export const execWithZx: Exec = async (request) => {
     nothrow: true,
     quiet: true,
     verbose: false,
+    // zx's default prefix, `set -euo pipefail;`, guards pipelines and variables, which one quoted
+    // argv never has; without it bash runs the program in its own process instead of forking a
+    // second one for it (one process fewer per tool call).
+    prefix: '',
   })`${request.argv}`;
   const killed = output.exitCode === null;
   return {
