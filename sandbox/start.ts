@@ -14,7 +14,8 @@ import { FORWARDED_ENV } from './tools/forwarded-env.js';
 import { findRealKubectl, realKubectlShim } from './tools/real-kubectl-shim.js';
 import { WorldHost } from './server/host.js';
 import { startListeners, type RunningServer } from './server/listeners.js';
-import { ensureWorldTls } from './tls.js';
+import { ensureWorldTls, prepareCertificateKeys } from './tls.js';
+import { certificateKeysWanted } from './az/keyvault/data-plane.js';
 import { rpc, type ServerInfo } from './tools/rpc.js';
 import { newWorld, type SeedAnswers } from './world/seed.js';
 import { WorldStore, writeFileAtomic } from './world/store.js';
@@ -166,6 +167,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   if (elected.owner) {
     try {
       host = new WorldHost(await WorldStore.open(worldDir, newWorld), latency, options.clock ?? realClock);
+      prepareCertificateKeys(certificateKeysWanted(host.world));
       server = await startListeners(host, tls);
       const { rpcPort, armPort, kubePort, key } = server;
       info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString(), latency: latency.spec };

@@ -26,6 +26,28 @@ async function rsaKeyAsync(): Promise<{ privatePem: string; publicPem: string }>
   };
 }
 
+/**
+ * RSA keys made ahead of the certificates that need them. A 2048-bit key takes 0.1 to 0.6 s of
+ * CPU on a small machine, and `az keyvault certificate create` waited for it on the run's
+ * critical path. Key Vault makes a new key for every certificate version; so does the sandbox,
+ * only earlier, off the event loop: the owner keeps one key ready per vault that has no
+ * certificate yet (see certificateKeysWanted), and a certificate create takes the oldest one.
+ * Each key is used once.
+ */
+const spareKeys: Promise<{ privatePem: string; publicPem: string }>[] = [];
+const SPARE_KEYS_MAX = 8;
+
+/** Starts making keys until `wanted` (at most SPARE_KEYS_MAX) are ready or on their way. */
+export function prepareCertificateKeys(wanted: number): void {
+  while (spareKeys.length < Math.min(wanted, SPARE_KEYS_MAX)) {
+    const key = rsaKeyAsync();
+    key.catch(() => undefined); // a failure is reported by the create that takes it
+    spareKeys.push(key);
+  }
+}
+
+const certificateKey = (): Promise<{ privatePem: string; publicPem: string }> => spareKeys.shift() ?? rsaKeyAsync();
+
 const serial = (): string => '01' + randomBytes(15).toString('hex');
 
 /** forge's `cert.sign`, with the RSA signature from node:crypto (forge computes it in JS). */
@@ -155,7 +177,7 @@ export async function selfSignedCert(
 ): Promise<{ derB64: string; expires: number; notBefore: number }> {
   const pki = forge.pki;
   // Off the event loop: the owner serves every attendee's tools from one thread.
-  const keys = await rsaKeyAsync();
+  const keys = await certificateKey();
   const cert = pki.createCertificate();
   cert.publicKey = pki.publicKeyFromPem(keys.publicPem);
   cert.serialNumber = serial();

@@ -1,5 +1,6 @@
 import { ToolError } from '../../tool-result.js';
-import type { ArmResource, Certificate, CertVersion, VaultData } from '../../world/model.js';
+import type { ArmResource, Certificate, CertVersion, VaultData, World } from '../../world/model.js';
+import { listByType } from '../../world/resources.js';
 import { vaultAllows, type Perm } from '../../world/rbac.js';
 import type { AzCtx } from '../context.js';
 import { armError } from '../errors.js';
@@ -57,3 +58,15 @@ export const vaultData = (ctx: { world: AzCtx['world'] }, name: string): VaultDa
   (ctx.world.vaults[name.toLowerCase()] ??= { certificates: {} });
 
 export const latestVersion = (c: Certificate): CertVersion | undefined => c.versions[c.versions.length - 1];
+
+/**
+ * How many certificate keys the world is about to ask for (tls.ts makes them ahead): one per
+ * vault without a live certificate, and one for a world without any vault, where a run is about
+ * to create its first.
+ */
+export function certificateKeysWanted(world: World): number {
+  const vaults = listByType(world, 'Microsoft.KeyVault/vaults');
+  if (vaults.length === 0) return 1;
+  const live = (c: Certificate): boolean => c.deletedAt === undefined && c.versions.length > 0;
+  return vaults.filter((v) => !Object.values(world.vaults[v.name.toLowerCase()]?.certificates ?? {}).some(live)).length;
+}

@@ -1,12 +1,13 @@
 import type { ToolError } from '../../tool-result.js';
 import { pyIso } from '../../world/ids.js';
+import { prepareCertificateKeys } from '../../tls.js';
 import type { ArmResource } from '../../world/model.js';
 import { deleteResource, flatten, listByType, putResource, resourceId } from '../../world/resources.js';
 import { bool, list, str } from '../args.js';
 import { createdBy, parseTags, requireRg } from '../common.js';
 import { armError, cliError } from '../errors.js';
 import type { AzCommand } from '../registry.js';
-import { vaultData } from './data-plane.js';
+import { certificateKeysWanted, vaultData } from './data-plane.js';
 import { findVaultGlobal, requireVault, vaultUri, vaultView } from './vault-resource.js';
 
 /** The vault's own lifecycle on the management plane: create, show, list, delete (soft), purge, recover. */
@@ -118,6 +119,7 @@ export const vaultCommands: AzCommand[] = [
       putResource(ctx.world, res);
       vaultData(ctx, name);
       ctx.markDirty();
+      prepareCertificateKeys(certificateKeysWanted(ctx.world));
       return vaultView(res);
     },
   },
