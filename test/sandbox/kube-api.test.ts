@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signJwt } from '../../sandbox/jwt.js';
 import { clusterPath } from '../../sandbox/kube/api/server.js';
 import { clusterTokens } from '../../sandbox/kube/auth.js';
+import { KubeClient } from '../../sandbox/kube/client/http.js';
+import { Mapper } from '../../sandbox/kube/client/mapper.js';
 import { AKS_AAD_SERVER_APP as AKS_SERVER_APP_ID } from '../../sandbox/world/cluster.js';
 import { kubeOf } from '../../sandbox/kube/objects.js';
 import { parseLatency } from '../../sandbox/latency.js';
@@ -109,6 +111,73 @@ describe('Kubernetes API of a simulated cluster', () => {
     const doc = await call('GET', root['api/v1']!.serverRelativeURL);
     const patchOp = (doc.body.paths as Record<string, { patch?: { parameters: { name: string }[] } }>)['/api/v1/namespaces/{name}']!.patch!;
     expect(patchOp.parameters.map((p) => p.name)).toContain('fieldValidation');
+  });
+
+  test("aggregated discovery: client-go's Accept gets /api and /apis whole (apidiscovery.k8s.io/v2); plain JSON gets the legacy documents", async () => {
+    // kubectl 1.32's header, as `kubectl -v=8` prints it.
+    const accept =
+      'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    type Resource = {
+      resource: string;
+      responseKind: { group: string; version: string; kind: string };
+      scope: string;
+      subresources?: { subresource: string }[];
+    };
+    type Group = { metadata: { name?: string }; versions: { version: string; freshness: string; resources: Resource[] }[] };
+    const core = await call('GET', '/api', { accept });
+    expect(core.body).toMatchObject({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2' });
+    const [legacy] = core.body.items as unknown as Group[];
+    expect(legacy!.metadata.name).toBeUndefined();
+    const pods = legacy!.versions[0]!.resources.find((r) => r.resource === 'pods')!;
+    expect(pods).toMatchObject({ responseKind: { group: '', version: 'v1', kind: 'Pod' }, scope: 'Namespaced', singularResource: 'pod' });
+    expect(pods.subresources?.map((x) => x.subresource)).toEqual(expect.arrayContaining(['log', 'status']));
+    const groups = (await call('GET', '/apis', { accept })).body.items as unknown as Group[];
+    const templates = groups.find((g) => g.metadata.name === 'templates.gatekeeper.sh')!;
+    expect(templates.versions[0]).toMatchObject({ version: 'v1', freshness: 'Current' });
+    expect(templates.versions[0]!.resources[0]).toMatchObject({ resource: 'constrainttemplates', scope: 'Cluster' });
+    // Asked without the aggregated type (or with it after plain JSON), the legacy documents.
+    expect((await call('GET', '/api')).body).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    expect((await call('GET', '/apis', { accept: 'application/json, ' + accept })).body.kind).toBe('APIGroupList');
+  });
+
+  test("the fake tools' mapper discovers in two requests, and reads the legacy documents from a server that answers plain JSON", async () => {
+    /** A client that records its paths; `legacyServer` strips the aggregated type, as an older server would ignore it. */
+    class Recording extends KubeClient {
+      readonly paths: string[] = [];
+      private readonly legacyServer: boolean;
+      constructor(legacyServer: boolean) {
+        super(
+          {
+            contextName: 'c',
+            server: `https://127.0.0.1:${server.kubePort}${clusterPath(cluster)}`,
+            caPem: tls.caPem,
+            insecure: false,
+            userName: 'u',
+            user: { token },
+            userDir: dir,
+          },
+          token,
+        );
+        this.legacyServer = legacyServer;
+      }
+      override request(method: string, path: string, opts: Parameters<KubeClient['request']>[2] = {}) {
+        this.paths.push(path);
+        return super.request(method, path, this.legacyServer ? { ...opts, accept: 'application/json' } : opts);
+      }
+    }
+    const current = new Recording(false);
+    expect(await new Mapper(current, { fresh: true }).resolve('deploy')).toMatchObject({
+      group: 'apps',
+      version: 'v1',
+      plural: 'deployments',
+    });
+    expect(current.paths.sort()).toEqual(['/api', '/apis']);
+    const older = new Recording(true);
+    expect(await new Mapper(older, { fresh: true }).resolve('constrainttemplates')).toMatchObject({
+      group: 'templates.gatekeeper.sh',
+      namespaced: false,
+    });
+    expect(older.paths).toEqual(expect.arrayContaining(['/api', '/apis', '/api/v1', '/apis/apps/v1', '/apis/templates.gatekeeper.sh/v1']));
   });
 
   test('Status errors: 404 NotFound, 409 AlreadyExists, 422 Invalid, 409 Conflict on a stale resourceVersion', async () => {

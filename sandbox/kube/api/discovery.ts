@@ -3,9 +3,9 @@ import { serverVersion } from '../version.js';
 import { groupVersion, type ResourceType } from './resource-types.js';
 
 /**
- * Discovery as kubectl and the clients read it: the legacy documents (`/api`, `/apis`, one
- * APIResourceList per group version; a client asking for aggregated discovery falls back to
- * these when the answer is plain JSON), `/version`, and the OpenAPI v3 documents kubectl reads to
+ * Discovery as kubectl and the clients read it: the aggregated documents client-go asks for
+ * first (`/api`, `/apis`), the legacy ones (`/api`, `/apis`, one APIResourceList per group
+ * version), `/version`, and the OpenAPI v3 documents kubectl reads to
  * learn that the server validates fields itself (the `fieldValidation` parameter on PATCH).
  */
 export const version = serverVersion;
@@ -75,6 +75,72 @@ export function apiResourceList(types: readonly ResourceType[], group: string, v
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2, GA in Kubernetes 1.30): `/api` or `/apis` in one
+ * document with every resource of every version, which client-go (kubectl, Helm) asks for first
+ * with this media type. A client that does not ask gets the legacy documents above.
+ */
+export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Whether an Accept header takes the aggregated JSON document before plain JSON. */
+export function wantsAggregated(accept: string): boolean {
+  for (const type of accept.split(',')) {
+    const [media = '', ...params] = type.split(';').map((p) => p.trim().toLowerCase());
+    const p = new Map(params.map((x) => x.split('=') as [string, string]));
+    if (
+      media === 'application/json' &&
+      p.get('g') === 'apidiscovery.k8s.io' &&
+      p.get('v') === 'v2' &&
+      p.get('as') === 'apigroupdiscoverylist'
+    )
+      return true;
+    if (media === 'application/json' && !p.has('g')) return false;
+    if (media === '*/*' || media === 'application/*') return false;
+  }
+  return false;
+}
+
+const subresourceKind = (t: ResourceType, version: string, sub: string): Record<string, string> =>
+  sub === 'scale' ? { group: 'autoscaling', version: 'v1', kind: 'Scale' } : { group: t.group, version, kind: t.kind };
+
+/** `/api` (`core`: the legacy group) or `/apis` as an APIGroupDiscoveryList. */
+export function aggregatedDiscovery(types: readonly ResourceType[], core: boolean): Record<string, unknown> {
+  const names = core ? [''] : [...groups(types).keys()];
+  const versionsOf = (group: string): string[] => (group === '' ? ['v1'] : (groups(types).get(group) ?? []));
+  return {
+    kind: 'APIGroupDiscoveryList',
+    apiVersion: 'apidiscovery.k8s.io/v2',
+    metadata: {},
+    items: names.map((group) => ({
+      metadata: { creationTimestamp: null, ...(group ? { name: group } : {}) },
+      versions: versionsOf(group).map((version) => ({
+        version,
+        resources: types
+          .filter((t) => t.group === group && t.versions.includes(version))
+          .map((t) => ({
+            resource: t.plural,
+            responseKind: { group: t.group, version, kind: t.kind },
+            scope: t.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: t.singular,
+            verbs: t.verbs,
+            ...(t.shortNames.length ? { shortNames: t.shortNames } : {}),
+            ...(t.categories.length ? { categories: t.categories } : {}),
+            ...(t.subresources.length
+              ? {
+                  subresources: t.subresources.map((sub) => ({
+                    subresource: sub,
+                    responseKind: subresourceKind(t, version, sub),
+                    verbs: sub === 'log' ? ['get'] : ['get', 'patch', 'update'],
+                  })),
+                }
+              : {}),
+          })),
+        freshness: 'Current',
+      })),
+    })),
+  };
 }
 
 /** The group versions with an OpenAPI v3 document (built-in ones; CRDs borrow Namespace's). */

@@ -5,7 +5,18 @@ import { authenticateToken, callerMay, type KubeCaller } from '../auth.js';
 import { clusterFqdn } from '../../world/cluster.js';
 import { kubeOf } from '../objects.js';
 import type { Env } from '../ratify.js';
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, openApiV3Document, openApiV3Root, version } from './discovery.js';
+import {
+  AGGREGATED_DISCOVERY,
+  aggregatedDiscovery,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openApiV3Document,
+  openApiV3Root,
+  version,
+  wantsAggregated,
+} from './discovery.js';
 import {
   checkVerb,
   create,
@@ -74,10 +85,10 @@ async function bodyOf(req: IncomingMessage): Promise<{ body: string; contentType
   return { body: raw.toString('utf8'), contentType };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
-    'content-type': 'application/json',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-cache, private',
   });
@@ -136,8 +147,10 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     return;
   }
   if (path === 'version') return sendJson(res, 200, version());
-  if (path === 'api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
   const types = (): ReturnType<typeof clusterTypes> => clusterTypes(env());
+  if ((path === 'api' || path === 'apis') && wantsAggregated(String(req.headers.accept ?? '')))
+    return sendJson(res, 200, aggregatedDiscovery(types(), path === 'api'), AGGREGATED_DISCOVERY);
+  if (path === 'api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));
   if (path === 'apis') return sendJson(res, 200, apiGroupList(types()));
   if (segs[0] === 'openapi') {
     if (segs[1] !== 'v3') throw pageNotFound();

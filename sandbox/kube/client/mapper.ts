@@ -1,3 +1,4 @@
+import { AGGREGATED_DISCOVERY } from '../api/discovery.js';
 import type { KubeClient } from './http.js';
 
 /**
@@ -22,12 +23,46 @@ interface ResourceList {
 }
 
 interface GroupList {
+  kind: 'APIGroupList';
   groups: {
     name: string;
     versions: { groupVersion: string; version: string }[];
     preferredVersion: { groupVersion: string; version: string };
   }[];
 }
+
+/** apidiscovery.k8s.io/v2's APIGroupDiscoveryList, as far as the mapper reads it. */
+interface AggregatedList {
+  kind: 'APIGroupDiscoveryList';
+  items: {
+    metadata: { name?: string };
+    versions: {
+      version: string;
+      resources: {
+        resource: string;
+        responseKind: { kind: string };
+        scope: string;
+        singularResource?: string;
+        shortNames?: string[];
+        categories?: string[];
+      }[];
+    }[];
+  }[];
+}
+
+const fromAggregated = (g: AggregatedList['items'][number]): ApiResource[] =>
+  g.versions.flatMap((v) =>
+    v.resources.map((r) => ({
+      group: g.metadata.name ?? '',
+      version: v.version,
+      kind: r.responseKind.kind,
+      plural: r.resource,
+      singular: r.singularResource || r.responseKind.kind.toLowerCase(),
+      namespaced: r.scope === 'Namespaced',
+      shortNames: r.shortNames ?? [],
+      categories: r.categories ?? [],
+    })),
+  );
 
 /**
  * Discovery answers kept per server and credential, like kubectl's discovery cache: a name the
@@ -58,14 +93,25 @@ export class Mapper {
     return find();
   }
 
-  /** Every served resource, preferred versions first. */
+  /**
+   * Every served resource, preferred versions first. Asks for aggregated discovery first, as
+   * client-go does (two requests: `/api` and `/apis`), and reads the legacy documents (one more
+   * request per group version) from a server that answers plain JSON.
+   */
   resources(): Promise<ApiResource[]> {
     if (this.all) return this.all;
     const all = (async () => {
-      const groups = await this.client.json<GroupList>('GET', '/apis');
+      const accept = `${AGGREGATED_DISCOVERY},application/json`;
+      const [core, groups] = await Promise.all([
+        this.client.json<AggregatedList | { kind: 'APIVersions' }>('GET', '/api', { accept }),
+        this.client.json<AggregatedList | GroupList>('GET', '/apis', { accept }),
+      ]);
+      if (core.kind === 'APIGroupDiscoveryList' && groups.kind === 'APIGroupDiscoveryList')
+        return [...core.items, ...groups.items].flatMap(fromAggregated);
+      const legacy = groups.kind === 'APIGroupDiscoveryList' ? await this.client.json<GroupList>('GET', '/apis') : groups;
       const gvs = [
         'v1',
-        ...groups.groups.flatMap((g) => [
+        ...legacy.groups.flatMap((g) => [
           g.preferredVersion.groupVersion,
           ...g.versions.map((v) => v.groupVersion).filter((v) => v !== g.preferredVersion.groupVersion),
         ]),
