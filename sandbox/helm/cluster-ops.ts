@@ -53,6 +53,21 @@ export async function put(ops: ClusterOps, o: Manifest): Promise<void> {
   }
 }
 
+/**
+ * Creates one object (a POST, as helm's KubeClient.Create). `keepExisting`: an object of that
+ * name already there is left as it is (CRDs); otherwise it is the API's AlreadyExists refusal.
+ */
+export async function create(ops: ClusterOps, o: Manifest, opts: { keepExisting?: boolean } = {}): Promise<void> {
+  try {
+    await ops.client.json('POST', await pathOf(ops, o, false), { body: JSON.stringify(o) });
+    ops.created.push(o);
+  } catch (e) {
+    if (e instanceof ApiStatus && e.code === 409 && opts.keepExisting) return;
+    if (e instanceof ApiStatus) throw new InstallProblem(`failed to create resource: ${e.message}`);
+    throw e;
+  }
+}
+
 export async function removeObject(ops: ClusterOps, o: Manifest): Promise<void> {
   try {
     await ops.client.json('DELETE', await pathOf(ops, o));

@@ -7,7 +7,7 @@ import { crdObject } from '../kube/crds.js';
 import type { ToolContext } from '../tool-context.js';
 import { ToolError, type ToolResult } from '../tool-result.js';
 import { deepMerge, LIVE_REPOS, normaliseRepoUrl } from './charts.js';
-import { type ClusterOps, existing, InstallProblem, manifestObjects, pathOf, put, removeObject } from './cluster-ops.js';
+import { type ClusterOps, create, existing, InstallProblem, manifestObjects, pathOf, put, removeObject } from './cluster-ops.js';
 import { fail, ok, repoKey } from './common.js';
 import { rollsBack, timeoutOf, waits, type Parsed } from './flags.js';
 import { renderRatify, RenderError, type Manifest, type Rendered } from './ratify-chart.js';
@@ -83,15 +83,20 @@ function owned(o: Manifest, rel: { name: string; namespace: string }): Manifest 
   };
 }
 
-/** helm's existingResourceConflict: an object it did not create blocks the install. */
+/**
+ * helm's existingResourceConflict: an object it did not create blocks the install. `found`: how
+ * many of the objects exist already (Helm takes those over with an update, and creates the rest).
+ */
 async function ownershipProblem(
   ops: ClusterOps,
   objs: readonly Manifest[],
   rel: { name: string; namespace: string },
-): Promise<string | undefined> {
+): Promise<{ problem?: string; found: number }> {
+  let found = 0;
   for (const o of objs) {
     const cur = await existing(ops, o);
     if (!cur) continue;
+    found += 1;
     const problems: string[] = [];
     if (cur.metadata.labels?.['app.kubernetes.io/managed-by'] !== 'Helm')
       problems.push('label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"');
@@ -100,34 +105,45 @@ async function ownershipProblem(
     if (cur.metadata.annotations?.['meta.helm.sh/release-namespace'] !== rel.namespace)
       problems.push(`annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "${rel.namespace}"`);
     if (problems.length) {
-      return `Unable to continue with install: ${o.kind} "${o.metadata.name}" in namespace "${o.metadata.namespace ?? ''}" exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`;
+      return {
+        found,
+        problem: `Unable to continue with install: ${o.kind} "${o.metadata.name}" in namespace "${o.metadata.namespace ?? ''}" exists and cannot be imported into the current release: invalid ownership metadata; ${problems.join('; ')}`,
+      };
     }
   }
-  return undefined;
+  return { found };
 }
 
-/** Installs what the chart renders: CRDs (kept if present), hooks (replaced), then the release's objects. */
+/**
+ * Installs what the chart renders: CRDs (kept if present), hooks (replaced), then the release's
+ * objects: created outright when none of them exists yet (`fresh`, helm's KubeClient.Create after
+ * its conflict check), else each one updated or created.
+ */
 async function applyChart(
   ops: ClusterOps,
   rendered: Rendered,
   previous: readonly Manifest[],
   rel: { name: string; namespace: string },
   now: number,
+  fresh: boolean,
 ): Promise<Manifest[]> {
   for (const shape of rendered.crds) {
     const crd = crdObject(shape, now);
     const m = { apiVersion: crd.apiVersion, kind: crd.kind, metadata: { name: crd.metadata.name }, spec: crd.spec } as Manifest;
-    if (!(await existing(ops, m))) await put(ops, m);
+    // helm's installCRDs: create, and an AlreadyExists means "CRD ... is already present. Skipping."
+    await create(ops, m, { keepExisting: true });
   }
   // The mapper learnt the API before the CRDs existed.
   ops.mapper = new Mapper(ops.client, { fresh: true });
+  // No helm.sh/hook-delete-policy means before-hook-creation (Helm docs, "Hook deletion policies"):
+  // the previous hook object is deleted, then the hook is created.
   for (const h of rendered.hooks) {
     await removeObject(ops, h);
-    await put(ops, h);
+    await create(ops, h);
   }
   const created: Manifest[] = [];
   for (const o of rendered.resources) {
-    await put(ops, owned(o, rel));
+    await (fresh ? create(ops, owned(o, rel)) : put(ops, owned(o, rel)));
     created.push(o);
   }
   for (const old of previous) {
@@ -262,13 +278,14 @@ export async function installOrUpgrade(t: ToolContext, p: Parsed, ops: ClusterOp
   await t.clock.sleep(t.latency.ms('helmInstall'));
   if (rendered) {
     const conflict = upgrading ? undefined : await ownershipProblem(ops, rendered.resources, { name, namespace: ns });
-    if (conflict) return failed(conflict);
+    if (conflict?.problem) return failed(conflict.problem);
     rel.manifest = manifestText(
       chart.chart,
       rendered.resources.map((o) => owned(o, { name, namespace: ns })),
     );
     try {
-      await applyChart(ops, rendered, existingRel ? manifestObjects(existingRel.manifest) : [], { name, namespace: ns }, now);
+      const previousObjects = existingRel ? manifestObjects(existingRel.manifest) : [];
+      await applyChart(ops, rendered, previousObjects, { name, namespace: ns }, now, conflict?.found === 0);
     } catch (e) {
       if (e instanceof InstallProblem) return failed(e.message);
       throw e;
