@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -180,6 +181,10 @@ describe('Key Vault', () => {
     expect(kid1).toMatch(/^https:\/\/kv-cert-1\.vault\.azure\.net\/keys\/c1\/[0-9a-f]{32}$/);
     expect(kid2).not.toBe(kid1);
     expect(cer2).not.toBe(cer1);
+    // A new key, not only a new certificate (the sandbox makes keys ahead: each is used once).
+    const publicKey = (cer: string) =>
+      new X509Certificate(Buffer.from(cer.trim(), 'base64')).publicKey.export({ type: 'spki', format: 'der' }).toString('hex');
+    expect(publicKey(cer2)).not.toBe(publicKey(cer1));
     expect(await az('keyvault', 'certificate', 'list-versions', '-n', 'c1', '--vault-name', 'kv-cert-1', '--query', 'length(@)')).toBe(
       '2\n',
     );
