@@ -2,7 +2,8 @@ import { generateKeyPair, generateKeyPairSync, randomBytes, sign, type KeyObject
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import forge from 'node-forge';
+import type * as Forge from 'node-forge';
+import forge from './forge-x509.js';
 import { writeFileAtomic } from './world/store.js';
 
 /**
@@ -51,20 +52,20 @@ const certificateKey = (): Promise<{ privatePem: string; publicPem: string }> =>
 const serial = (): string => '01' + randomBytes(15).toString('hex');
 
 /** forge's `cert.sign`, with the RSA signature from node:crypto (forge computes it in JS). */
-function signCertificate(cert: forge.pki.Certificate, privatePem: string): void {
+function signCertificate(cert: Forge.pki.Certificate, privatePem: string): void {
   cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
   cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
   cert.md = forge.md.sha256.create();
   // getTBSCertificate is forge's own (its typings leave it out).
-  const tbsOf = (c: forge.pki.Certificate) =>
-    (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(c);
+  const tbsOf = (c: Forge.pki.Certificate) =>
+    (forge.pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(c);
   const tbs = forge.asn1.toDer(tbsOf(cert)).getBytes();
   cert.signature = sign('sha256', Buffer.from(tbs, 'binary'), privatePem).toString('binary');
 }
 
 const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
 
-function ecdsaSha256(): forge.asn1.Asn1 {
+function ecdsaSha256(): Forge.asn1.Asn1 {
   const { asn1 } = forge;
   return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
     asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ECDSA_SHA256).getBytes()),
@@ -72,8 +73,8 @@ function ecdsaSha256(): forge.asn1.Asn1 {
 }
 
 interface EcCertificate {
-  subject: forge.pki.CertificateField[];
-  issuer: forge.pki.CertificateField[];
+  subject: Forge.pki.CertificateField[];
+  issuer: Forge.pki.CertificateField[];
   extensions: object[];
   publicKey: KeyObject;
   signedBy: KeyObject;
@@ -98,10 +99,10 @@ function ecCertificate(c: EcCertificate): string {
   // Placeholders so forge can lay out the fields; the EC key and algorithm replace them below.
   cert.publicKey = pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3'));
   cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
-  const tbsOf = (c: forge.pki.Certificate) =>
-    (pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(c);
+  const tbsOf = (c: Forge.pki.Certificate) =>
+    (pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(c);
   const tbs = tbsOf(cert);
-  const fields = tbs.value as forge.asn1.Asn1[];
+  const fields = tbs.value as Forge.asn1.Asn1[];
   fields[2] = ecdsaSha256();
   fields[6] = asn1.fromDer(forge.util.createBuffer(c.publicKey.export({ type: 'spki', format: 'der' }).toString('binary')));
   const tbsDer = asn1.toDer(tbs).getBytes();
