@@ -80,11 +80,9 @@ export function apiResourceList(types: readonly ResourceType[], group: string, v
 /**
  * Aggregated discovery (apidiscovery.k8s.io/v2, GA in Kubernetes 1.30): `/api` or `/apis` in one
  * document with every resource of every version, which client-go (kubectl, Helm) asks for first
- * with this media type. A client that does not ask gets the legacy documents above.
+ * (AGGREGATED_DISCOVERY). A client that does not ask gets the legacy documents above.
+ * This function says whether an Accept header takes it before plain JSON.
  */
-export const AGGREGATED_DISCOVERY = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
-
-/** Whether an Accept header takes the aggregated JSON document before plain JSON. */
 export function wantsAggregated(accept: string): boolean {
   for (const type of accept.split(',')) {
     const [media = '', ...params] = type.split(';').map((p) => p.trim().toLowerCase());

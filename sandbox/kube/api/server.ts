@@ -6,7 +6,6 @@ import { clusterFqdn } from '../../world/cluster.js';
 import { kubeOf } from '../objects.js';
 import type { Env } from '../ratify.js';
 import {
-  AGGREGATED_DISCOVERY,
   aggregatedDiscovery,
   apiGroup,
   apiGroupList,
@@ -17,6 +16,7 @@ import {
   version,
   wantsAggregated,
 } from './discovery.js';
+import { AGGREGATED_DISCOVERY } from '../discovery-media.js';
 import {
   checkVerb,
   create,

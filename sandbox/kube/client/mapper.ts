@@ -1,4 +1,4 @@
-import { AGGREGATED_DISCOVERY } from '../api/discovery.js';
+import { AGGREGATED_DISCOVERY } from '../discovery-media.js';
 import type { KubeClient } from './http.js';
 
 /**
