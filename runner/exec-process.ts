@@ -1,9 +1,12 @@
 /**
- * Runs one argv list as a child process. The default executor is zx: each element of the
- * argv array is interpolated, so zx quotes it on its own; no command string is ever built
- * from an answer. zx is imported lazily so `--help` never pays for it, and only its core (`$`
- * and the process it runs), not the scripting kit (fs, glob, fetch, yaml...) that `zx` brings.
+ * Runs one argv list as a child process. The default executor is zx: the argv array is
+ * interpolated, so zx quotes each element on its own in the command text it keeps, and the
+ * process starts from the list itself with no shell: no command string is ever built from an
+ * answer, let alone parsed. zx is imported lazily so `--help` never pays for it, and only its
+ * core (`$` and the process it runs), not the scripting kit (fs, glob, fetch, yaml...) that `zx` brings.
  */
+import type { spawn as Spawn } from 'node:child_process';
+
 export interface ExecRequest {
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
@@ -23,9 +26,27 @@ export interface ExecResult {
 
 export type Exec = (request: ExecRequest) => Promise<ExecResult>;
 
+/**
+ * What a shell says when it cannot start a program (exit 127: not found, 126: not runnable), for
+ * the spawn errors that stand for them; undefined for a program that ran.
+ */
+function startFailure(program: string, code: number | string | null | undefined): ExecResult | undefined {
+  const missing = code === 'ENOENT' || code === -2;
+  const denied = code === 'EACCES' || code === -13 || code === 'ENOEXEC' || code === -8;
+  if (!missing && !denied) return undefined;
+  return { exitCode: missing ? 127 : 126, stdout: '', stderr: `${program}: ${missing ? 'command not found' : 'Permission denied'}\n` };
+}
+
 export const execWithZx: Exec = async (request) => {
-  const { $ } = await import('zx/core');
+  const [{ $ }, { spawn }] = await Promise.all([import('zx/core'), import('node:child_process')]);
+  const [program = '', ...args] = request.argv;
+  // zx would hand its quoted command text to `bash -c`; the argv list is started as is instead,
+  // with no shell between: nothing in it is ever parsed, and each tool call costs one process
+  // start fewer (a bash start is ~2-3 ms; a run makes dozens of calls, a workshop thousands).
+  const startArgv = ((_command: string, _args: readonly string[], options: Parameters<typeof Spawn>[2]) =>
+    spawn(program, args, { ...options, shell: false })) as unknown as typeof Spawn;
   const output = await $({
+    spawn: startArgv,
     env: request.env,
     cwd: request.cwd,
     input: request.input ?? '',
@@ -34,11 +55,12 @@ export const execWithZx: Exec = async (request) => {
     nothrow: true,
     quiet: true,
     verbose: false,
-    // zx's default prefix, `set -euo pipefail;`, guards pipelines and variables, which one quoted
-    // argv never has; without it bash runs the program in its own process instead of forking a
-    // second one for it (one process fewer per tool call).
+    // No shell runs the text, so zx's bash prefix (`set -euo pipefail;`) would only mislabel it.
     prefix: '',
   })`${request.argv}`;
+  // A program that could not start: zx reports the spawn error's negative errno as the code.
+  const failedStart = output.exitCode !== null && output.exitCode < 0 ? startFailure(program, output.exitCode) : undefined;
+  if (failedStart) return failedStart;
   const killed = output.exitCode === null;
   return {
     exitCode: output.exitCode ?? 128 + 15,
@@ -78,8 +100,7 @@ export const execDirect: Exec = async (request) => {
     child.stdin.on('error', () => {});
     child.stdin.end(request.input ?? '');
     child.on('error', (error: NodeJS.ErrnoException) => {
-      const missing = error.code === 'ENOENT';
-      done({ exitCode: missing ? 127 : 126, stdout, stderr: `${program}: ${missing ? 'command not found' : error.message}\n` });
+      done(startFailure(program ?? '', error.code) ?? { exitCode: 126, stdout, stderr: `${program}: ${error.message}\n` });
     });
     child.on('close', (code, signal) => {
       const exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 15) : 15);
