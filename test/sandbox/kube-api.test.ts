@@ -217,6 +217,23 @@ describe('Kubernetes API of a simulated cluster', () => {
     ).toMatchObject({ status: 404, body: { message: 'namespaces "nowhere" not found' } });
   });
 
+  test("a list comes in etcd's key order (<namespace>/<name> as bytes), not in a collation", async () => {
+    // "team-b/" sorts before "team/" as bytes ('-' < '/'), though "team" < "team-b" as words.
+    for (const name of ['team', 'team-b']) {
+      expect((await call('POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name } } })).status).toBe(
+        201,
+      );
+      const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } };
+      expect((await call('POST', `/api/v1/namespaces/${name}/configmaps`, { body: cm })).status).toBe(201);
+    }
+    const all = (await call('GET', '/api/v1/configmaps')).body.items!.map((o) => {
+      const m = o.metadata as { namespace: string; name: string };
+      return `${m.namespace}/${m.name}`;
+    });
+    expect(all.filter((k) => k.startsWith('team'))).toEqual(['team-b/settings', 'team/settings']);
+    expect(all).toEqual([...all].sort());
+  });
+
   test('the patch kinds kubectl uses: merge, strategic (lists merge by name), JSON patch, server-side apply', async () => {
     const path = '/api/v1/namespaces/demo/configmaps/c1';
     await call('PATCH', path, { body: { data: { b: 'x' } }, contentType: 'application/merge-patch+json' });

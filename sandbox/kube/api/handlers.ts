@@ -91,6 +91,11 @@ function findIn(view: ClusterView, r: ResourceRequest, name: string): ViewObject
   );
 }
 
+/** Where etcd keeps the object under its type (`<namespace>/<name>`, or the name): a list comes in this key order. */
+const storageKey = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
+/** Byte order, as etcd compares keys (localeCompare would be a collation, and ten times slower). */
+const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
   const match = ofType(r.type);
   const labels = labelSelector(r.query.get('labelSelector'));
@@ -98,9 +103,7 @@ function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
   return view.objects
     .map((v) => v.object)
     .filter((o) => match(o) && (!r.type.namespaced || !r.namespace || o.metadata.namespace === r.namespace) && labels(o) && fields(o))
-    .sort(
-      (a, b) => (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') || a.metadata.name.localeCompare(b.metadata.name),
-    )
+    .sort((a, b) => byteOrder(storageKey(a), storageKey(b)))
     .map((o) => served(o, r.type, r.version));
 }
 
@@ -118,7 +121,7 @@ export function getList(e: Env, r: ResourceRequest): Reply {
 }
 
 export function getOne(e: Env, r: ResourceRequest): Reply {
-  const view = clusterView(e, kindOf(r));
+  const view = clusterView(e, kindOf(r), objKey(r.type.kind, r.type.namespaced ? r.namespace : undefined, r.name!));
   const found = findIn(view, r, r.name!);
   if (!found) throw notFound(r.type.plural, r.type.group, r.name!);
   const o = served(found.object, r.type, r.version);
@@ -227,9 +230,12 @@ const kindOf = (r: ResourceRequest): ReadonlySet<string> => new Set([r.type.kind
 
 const dryRun = (r: ResourceRequest): boolean => r.query.getAll('dryRun').includes('All');
 
+/** The one object of `key` as the API serves it now (computing only that one). */
+const viewed = (e: Env, r: ResourceRequest, key: string): ViewObject | undefined => clusterView(e, kindOf(r), key).objects[0];
+
 /** After a stored change, with the object as the API now returns it. */
 function answer(e: Env, r: ResourceRequest, key: string, status: number): Reply {
-  const found = clusterView(e, kindOf(r)).objects.find((v) => v.key === key);
+  const found = viewed(e, r, key);
   return { status, body: found ? served(found.object, r.type, r.version) : null };
 }
 
@@ -239,8 +245,7 @@ export function create(e: Env, r: ResourceRequest, docIn?: Record<string, unknow
   policyGuard(e, r, 'creating');
   const o = prepareNew(e, r, doc);
   const key = objKey(o.kind, o.metadata.namespace, o.metadata.name);
-  if (e.kube.objects[key] || (!r.type.builtIn && clusterView(e, kindOf(r)).objects.some((v) => v.key === key)))
-    throw alreadyExists(r.type.plural, r.type.group, o.metadata.name);
+  if (e.kube.objects[key] || (!r.type.builtIn && viewed(e, r, key))) throw alreadyExists(r.type.plural, r.type.group, o.metadata.name);
   if (o.kind === 'Pod') podChecks(e, r, o);
   if (dryRun(r)) return { status: 201, body: { ...served(o, r.type, r.version), sandbox: undefined } };
   const node = nodeNames(e)[0]!;
@@ -254,9 +259,7 @@ export function create(e: Env, r: ResourceRequest, docIn?: Record<string, unknow
 function replaceStored(e: Env, r: ResourceRequest, stored: KubeObject, next: Record<string, unknown>): KubeObject {
   const meta = (next.metadata ?? {}) as Record<string, unknown>;
   if (meta.resourceVersion) {
-    const current = clusterView(e, kindOf(r)).objects.find(
-      (v) => v.key === objKey(stored.kind, stored.metadata.namespace, stored.metadata.name),
-    );
+    const current = viewed(e, r, objKey(stored.kind, stored.metadata.namespace, stored.metadata.name));
     if (current && current.object.metadata.resourceVersion !== meta.resourceVersion)
       throw conflict(r.type.plural, r.type.group, stored.metadata.name);
   }
@@ -304,7 +307,7 @@ function storedFor(e: Env, r: ResourceRequest): { key: string; stored: KubeObjec
   const key = objKey(r.type.kind, r.type.namespaced ? r.namespace : undefined, r.name!);
   const stored = e.kube.objects[key];
   if (stored && ofType(r.type)(stored)) return { key, stored };
-  const computed = clusterView(e, kindOf(r)).objects.find((v) => v.key === key);
+  const computed = viewed(e, r, key);
   if (computed) throw forbidden(AZURE_POLICY_DENIAL);
   throw notFound(r.type.plural, r.type.group, r.name!);
 }
@@ -332,7 +335,7 @@ export function patch(e: Env, r: ResourceRequest): Reply {
     if (!e.kube.objects[key]) return create(e, r, parseBody(r));
   }
   const { key, stored } = storedFor(e, r);
-  const current = clusterView(e, kindOf(r)).objects.find((v) => v.key === key)!.object;
+  const current = viewed(e, r, key)!.object;
   let patched: unknown;
   switch (ct) {
     case 'application/merge-patch+json':
@@ -372,7 +375,7 @@ export function patch(e: Env, r: ResourceRequest): Reply {
 export function remove(e: Env, r: ResourceRequest): Reply {
   policyGuard(e, r, 'deleting');
   const { key, stored } = storedFor(e, r);
-  const before = clusterView(e, kindOf(r)).objects.find((v) => v.key === key)!.object;
+  const before = viewed(e, r, key)!.object;
   if (dryRun(r)) return { status: 200, body: served(before, r.type, r.version) };
   deleteStored(e, key, stored);
   return { status: 200, body: served(before, r.type, r.version) };

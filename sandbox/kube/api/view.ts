@@ -26,7 +26,6 @@ export interface ViewObject {
 
 export interface ClusterView {
   objects: ViewObject[];
-  types: ResourceType[];
   /** The highest resourceVersion in the view (a list's resourceVersion). */
   resourceVersion: string;
 }
@@ -158,8 +157,11 @@ export type KindFilter = ReadonlySet<string> | undefined;
 const wants = (kinds: KindFilter, kind: string): boolean => kinds === undefined || kinds.has(kind);
 const POLICY_KINDS = ['ConstraintTemplate', 'RatifyVerification', 'CustomResourceDefinition'];
 
-/** The stored objects and the add-ons' projections, statuses computed for world time e.now. */
-export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
+/**
+ * The stored objects and the add-ons' projections, statuses computed for world time e.now; with
+ * `only`, just the object of that key (what a create, update or delete answers with).
+ */
+export function materialize(e: Env, kinds?: KindFilter, only?: string): ViewObject[] {
   const out: ViewObject[] = [];
   const node = nodeNames(e)[0]!;
   const kmpObject = wants(kinds, 'KeyManagementProvider') ? akvProvider(e.kube) : undefined;
@@ -168,8 +170,8 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
   // change-tracking view reads each nested value through a proxy.
   const storedObjects = rawOf(e.kube.objects);
   const kmpRaw = kmpObject ? rawOf(kmpObject) : undefined;
-  for (const [key, stored] of Object.entries(storedObjects)) {
-    if (!wants(kinds, stored.kind)) continue;
+  for (const [key, stored] of only === undefined ? Object.entries(storedObjects) : [[only, storedObjects[only]] as const]) {
+    if (!stored || !wants(kinds, stored.kind)) continue;
     const o = clone(stored);
     if (o.kind === 'Pod') podStatus(o, e, node);
     else if (o.kind === 'Deployment') deploymentStatus(o, e);
@@ -187,6 +189,8 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
     if (o.sandbox?.goneAt !== undefined) o.metadata.deletionTimestamp = new Date(o.sandbox.goneAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
     out.push({ key, object: o, stored: true });
   }
+  // A stored object is never also a projected one.
+  if (only !== undefined && out.length > 0) return out;
   const projected: KubeObject[] = [];
   if (POLICY_KINDS.some((k) => wants(kinds, k))) {
     const view = policyView(e.world, e.cluster, e.now, e.latency);
@@ -208,9 +212,11 @@ export function materialize(e: Env, kinds?: KindFilter): ViewObject[] {
   }
   if (wants(kinds, 'Node')) projected.push(...nodeObjects(e));
   for (const o of projected.filter((x) => wants(kinds, x.kind))) {
+    const key = `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    if (only !== undefined && key !== only) continue;
     // Stable identities for computed objects, so their resourceVersions only move on change.
     o.metadata.uid = uidFor(e.cluster.id, o.kind, o.metadata.name);
-    out.push({ key: `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, object: o, stored: false });
+    out.push({ key, object: o, stored: false });
   }
   return out;
 }
@@ -232,9 +238,9 @@ const caches = new Map<string, VersionCache>();
 /** resourceVersions only grow, across restarts of the owner too (they start from the clock). */
 let counter = Date.now() * 1000;
 
-/** The cluster's objects (of `kinds` only, when given) as the API serves them now. */
-export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
-  const objs = materialize(e, kinds);
+/** The cluster's objects (of `kinds` only, when given; of one key, with `only`) as the API serves them now. */
+export function clusterView(e: Env, kinds?: KindFilter, only?: string): ClusterView {
+  const objs = materialize(e, kinds, only);
   const id = e.cluster.id.toLowerCase();
   let cache = caches.get(id);
   if (!cache) caches.set(id, (cache = { entries: new Map(), tombstones: [] }));
@@ -249,18 +255,14 @@ export function clusterView(e: Env, kinds?: KindFilter): ClusterView {
     v.object = { ...served, metadata: { ...served.metadata, resourceVersion: String(rv) } };
   }
   for (const [key, entry] of cache.entries) {
-    if (seen.has(key) || !wants(kinds, key.slice(0, key.indexOf('/')))) continue;
+    if (seen.has(key) || !wants(kinds, key.slice(0, key.indexOf('/'))) || (only !== undefined && key !== only)) continue;
     cache.entries.delete(key);
     const object = JSON.parse(entry.json) as KubeObject;
     object.metadata.resourceVersion = String(++counter);
     cache.tombstones.push({ key, rv: counter, object });
     if (cache.tombstones.length > 500) cache.tombstones.splice(0, cache.tombstones.length - 500);
   }
-  return {
-    objects: objs,
-    types: kinds === undefined ? typesOf(objs.map((v) => v.object)) : clusterTypes(e),
-    resourceVersion: String(counter),
-  };
+  return { objects: objs, resourceVersion: String(counter) };
 }
 
 /** The types the cluster serves: the built-ins, its stored CRDs and the policy add-on's constraint CRD. */
