@@ -1,15 +1,14 @@
-import { generateKeyPair, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, generateKeyPairSync } from 'node:crypto';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as Forge from 'node-forge';
-import forge from './forge-x509.js';
 import { writeFileAtomic } from './world/store.js';
+import { certificatePem, createCertificate, type NameAttribute } from './x509.js';
 
 /**
- * Per-world CA + server certificate for IP 127.0.0.1 (under <worldDir>/tls/), made with
- * node-forge (pure JS; no openssl binary) around keys and signatures from node:crypto, which is
- * much faster than forge's JS RSA.
+ * Per-world CA + server certificate for IP 127.0.0.1 (under <worldDir>/tls/), written by
+ * ./x509.ts around node:crypto's keys and signatures (no openssl binary). ECDSA P-256: EC keys
+ * take a millisecond to make where RSA keys take up to a second, and every fresh world needs two.
  */
 export interface WorldTls {
   caPem: string;
@@ -49,72 +48,6 @@ export function prepareCertificateKeys(wanted: number): void {
 
 const certificateKey = (): Promise<{ privatePem: string; publicPem: string }> => spareKeys.shift() ?? rsaKeyAsync();
 
-const serial = (): string => '01' + randomBytes(15).toString('hex');
-
-/** forge's `cert.sign`, with the RSA signature from node:crypto (forge computes it in JS). */
-function signCertificate(cert: Forge.pki.Certificate, privatePem: string): void {
-  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption!;
-  cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
-  cert.md = forge.md.sha256.create();
-  // getTBSCertificate is forge's own (its typings leave it out).
-  const tbsOf = (c: Forge.pki.Certificate) =>
-    (forge.pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(c);
-  const tbs = forge.asn1.toDer(tbsOf(cert)).getBytes();
-  cert.signature = sign('sha256', Buffer.from(tbs, 'binary'), privatePem).toString('binary');
-}
-
-const ECDSA_SHA256 = '1.2.840.10045.4.3.2';
-
-function ecdsaSha256(): Forge.asn1.Asn1 {
-  const { asn1 } = forge;
-  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(ECDSA_SHA256).getBytes()),
-  ]);
-}
-
-interface EcCertificate {
-  subject: Forge.pki.CertificateField[];
-  issuer: Forge.pki.CertificateField[];
-  extensions: object[];
-  publicKey: KeyObject;
-  signedBy: KeyObject;
-  notBefore: Date;
-  notAfter: Date;
-}
-
-/**
- * An ECDSA P-256 certificate (PEM): forge lays out the fields (it only knows RSA keys), the
- * public key and the signature are node:crypto's. EC keys take a millisecond to make where
- * RSA keys take up to a second, and every fresh world needs two.
- */
-function ecCertificate(c: EcCertificate): string {
-  const { asn1, pki } = forge;
-  const cert = pki.createCertificate();
-  cert.serialNumber = serial();
-  cert.validity.notBefore = c.notBefore;
-  cert.validity.notAfter = c.notAfter;
-  cert.setSubject(c.subject);
-  cert.setIssuer(c.issuer);
-  cert.setExtensions(c.extensions);
-  // Placeholders so forge can lay out the fields; the EC key and algorithm replace them below.
-  cert.publicKey = pki.setRsaPublicKey(new forge.jsbn.BigInteger('3'), new forge.jsbn.BigInteger('3'));
-  cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
-  const tbsOf = (c: Forge.pki.Certificate) =>
-    (pki as unknown as { getTBSCertificate(c: Forge.pki.Certificate): Forge.asn1.Asn1 }).getTBSCertificate(c);
-  const tbs = tbsOf(cert);
-  const fields = tbs.value as Forge.asn1.Asn1[];
-  fields[2] = ecdsaSha256();
-  fields[6] = asn1.fromDer(forge.util.createBuffer(c.publicKey.export({ type: 'spki', format: 'der' }).toString('binary')));
-  const tbsDer = asn1.toDer(tbs).getBytes();
-  const signature = sign('sha256', Buffer.from(tbsDer, 'binary'), c.signedBy).toString('binary');
-  const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
-    tbs,
-    ecdsaSha256(),
-    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, String.fromCharCode(0) + signature),
-  ]);
-  return forge.pem.encode({ type: 'CERTIFICATE', body: asn1.toDer(certificate).getBytes() });
-}
-
 export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
   const dir = join(worldDir, 'tls');
   const files = { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server-key.pem') };
@@ -127,42 +60,40 @@ export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
   const notAfter = new Date(now + 5 * 365 * 86400_000);
   const caKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const srvKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const caName = [
+  const caName: NameAttribute[] = [
     { shortName: 'CN', value: 'ratify-runbook sandbox CA' },
     { shortName: 'O', value: 'ratify-runbook sandbox' },
   ];
-  const caPem = ecCertificate({
-    subject: caName,
-    issuer: caName,
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    ],
-    publicKey: caKeys.publicKey,
-    signedBy: caKeys.privateKey,
-    notBefore,
-    notAfter,
-  });
-  const certPem = ecCertificate({
-    subject: [{ shortName: 'CN', value: '127.0.0.1' }],
-    issuer: caName,
-    extensions: [
-      { name: 'basicConstraints', cA: false },
-      { name: 'keyUsage', digitalSignature: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
-      },
-    ],
-    publicKey: srvKeys.publicKey,
-    signedBy: caKeys.privateKey,
-    notBefore,
-    notAfter,
-  });
+  const caPem = certificatePem(
+    createCertificate({
+      subject: caName,
+      issuer: caName,
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', usages: ['keyCertSign', 'cRLSign'], critical: true },
+      ],
+      publicKey: caKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      notBefore,
+      notAfter,
+    }),
+  );
+  const certPem = certificatePem(
+    createCertificate({
+      subject: [{ shortName: 'CN', value: '127.0.0.1' }],
+      issuer: caName,
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', usages: ['digitalSignature'], critical: true },
+        { name: 'extKeyUsage', purposes: ['serverAuth'] },
+        { name: 'subjectAltName', ips: ['127.0.0.1'], dnsNames: ['localhost'] },
+      ],
+      publicKey: srvKeys.publicKey,
+      signingKey: caKeys.privateKey,
+      notBefore,
+      notAfter,
+    }),
+  );
   const out: WorldTls = { caPem, certPem, keyPem: srvKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
   writeFileAtomic(files.key, out.keyPem);
   writeFileAtomic(files.cert, out.certPem);
@@ -176,30 +107,29 @@ export async function selfSignedCert(
   months: number,
   nowMs: number,
 ): Promise<{ derB64: string; expires: number; notBefore: number }> {
-  const pki = forge.pki;
   // Off the event loop: the owner serves every attendee's tools from one thread.
   const keys = await certificateKey();
-  const cert = pki.createCertificate();
-  cert.publicKey = pki.publicKeyFromPem(keys.publicPem);
-  cert.serialNumber = serial();
   const notBefore = nowMs - 10 * 60_000;
   const expires = nowMs + months * 30.4375 * 86400_000;
-  cert.validity.notBefore = new Date(notBefore);
-  cert.validity.notAfter = new Date(expires);
-  const attrs = parseDn(subjectDn)
-    .filter((a) => ['CN', 'C', 'L', 'ST', 'O', 'OU'].includes(a.key))
+  const name = parseDn(subjectDn)
+    .filter((a): a is { key: NameAttribute['shortName']; value: string } => ['CN', 'C', 'L', 'ST', 'O', 'OU'].includes(a.key))
     .map((a) => ({ shortName: a.key, value: a.value }));
-  cert.setSubject(attrs);
-  cert.setIssuer(attrs);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: false },
-    { name: 'keyUsage', digitalSignature: true, critical: true },
-    { name: 'extKeyUsage', codeSigning: true },
-  ]);
-  signCertificate(cert, keys.privatePem);
-  const der = forge.asn1.toDer(pki.certificateToAsn1(cert)).getBytes();
+  const der = createCertificate({
+    subject: name,
+    issuer: name,
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', usages: ['digitalSignature'], critical: true },
+      { name: 'extKeyUsage', purposes: ['codeSigning'] },
+    ],
+    publicKey: createPublicKey(keys.publicPem),
+    signingKey: keys.privatePem,
+    // X.509 keeps whole seconds.
+    notBefore: new Date(Math.floor(notBefore / 1000) * 1000),
+    notAfter: new Date(Math.floor(expires / 1000) * 1000),
+  });
   return {
-    derB64: Buffer.from(der, 'binary').toString('base64'),
+    derB64: der.toString('base64'),
     expires: Math.floor(expires / 1000) * 1000,
     notBefore: Math.floor(notBefore / 1000) * 1000,
   };
