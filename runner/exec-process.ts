@@ -31,10 +31,11 @@ export type Exec = (request: ExecRequest) => Promise<ExecResult>;
  * the spawn errors that stand for them; undefined for a program that ran.
  */
 function startFailure(program: string, code: number | string | null | undefined): ExecResult | undefined {
-  const missing = code === 'ENOENT' || code === -2;
-  const denied = code === 'EACCES' || code === -13 || code === 'ENOEXEC' || code === -8;
-  if (!missing && !denied) return undefined;
-  return { exitCode: missing ? 127 : 126, stdout: '', stderr: `${program}: ${missing ? 'command not found' : 'Permission denied'}\n` };
+  const say = (exitCode: number, why: string): ExecResult => ({ exitCode, stdout: '', stderr: `${program}: ${why}\n` });
+  if (code === 'ENOENT' || code === -2) return say(127, 'command not found');
+  if (code === 'EACCES' || code === -13) return say(126, 'Permission denied');
+  if (code === 'ENOEXEC' || code === -8) return say(126, 'cannot execute: Exec format error');
+  return undefined;
 }
 
 export const execWithZx: Exec = async (request) => {
