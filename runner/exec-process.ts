@@ -34,7 +34,7 @@ function startFailure(program: string, code: number | string | null | undefined)
   const say = (exitCode: number, why: string): ExecResult => ({ exitCode, stdout: '', stderr: `${program}: ${why}\n` });
   if (code === 'ENOENT' || code === -2) return say(127, 'command not found');
   if (code === 'EACCES' || code === -13) return say(126, 'Permission denied');
-  if (code === 'ENOEXEC' || code === -8) return say(126, 'cannot execute: Exec format error');
+  // No ENOEXEC case: execvp hands a file the kernel cannot run to /bin/sh, as a shell would.
   return undefined;
 }
 
