@@ -57,6 +57,32 @@ interface RawConfig {
   users?: { name: string; user: KubeUser }[];
 }
 
+/**
+ * Parsed kubeconfig files by their text. The owner answers every kubectl and helm call of every
+ * attendee, and each names the same few files: parsing YAML again for each call cost about 2 ms.
+ * The documents are frozen, since every caller shares them.
+ */
+const parsed = new Map<string, RawConfig>();
+const PARSED_KEPT = 64;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+function parseKubeconfig(text: string): RawConfig {
+  let doc = parsed.get(text);
+  if (!doc) {
+    doc = deepFreeze((parseYaml(text) ?? {}) as RawConfig);
+    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+    parsed.set(text, doc);
+  }
+  return doc;
+}
+
 export function kubeconfigFiles(env: Readonly<Record<string, string>>, cwd: string, flag?: string): string[] {
   if (flag) return [resolve(cwd, flag)];
   if (env.KUBECONFIG)
@@ -79,7 +105,7 @@ export function resolveTarget(
     if (!existsSync(file)) continue;
     let doc: RawConfig;
     try {
-      doc = (parseYaml(readFileSync(file, 'utf8')) ?? {}) as RawConfig;
+      doc = parseKubeconfig(readFileSync(file, 'utf8'));
     } catch {
       continue;
     }
