@@ -1,6 +1,5 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 /**
  * Writes a file so that a reader (or a crash, or kill -9) sees the old content or the new
@@ -9,9 +8,12 @@ import { randomBytes } from 'node:crypto';
  * keeps the atomic rename but skips the fsyncs, for files derived from one that is durable
  * (the notebook is re-rendered from the ledger).
  */
+/** Temp names only need to be unique to this process (the pid tells processes apart). */
+let tempCounter = 0;
+
 export async function writeFileAtomic(path: string, content: string, mode = 0o644, durable = true): Promise<void> {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
   const handle = await open(temp, 'w', mode);
   try {
     await handle.writeFile(content, 'utf8');

@@ -70,8 +70,16 @@ export function newLedger(target: Target, now: Date, runId: string = randomUUID(
 
 export async function writeLedger(stateDir: string, data: LedgerData, now: Date): Promise<void> {
   data.updatedAt = now.toISOString();
-  await mkdir(stateDir, { recursive: true });
-  await writeFileAtomic(ledgerPath(stateDir), `${JSON.stringify(data, null, 2)}\n`);
+  const text = `${JSON.stringify(data, null, 2)}\n`;
+  // The state dir exists after the first save: a run saves dozens of times, so make it only
+  // when the write finds it missing (first save, or a dir removed under a running run).
+  try {
+    await writeFileAtomic(ledgerPath(stateDir), text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(stateDir, { recursive: true });
+    await writeFileAtomic(ledgerPath(stateDir), text);
+  }
 }
 
 export function stepRecord(data: LedgerData, stepId: string): StepRecord {
