@@ -22,6 +22,11 @@ export interface SyncedConstraint {
 export interface PolicyView {
   constraints: SyncedConstraint[];
   templateCreatedAt?: number;
+  /**
+   * The next moment this view changes with nothing else changing (an assignment reaches the
+   * cluster a sync delay after it was made; a deleted one leaves a delay after it went), if any.
+   */
+  changesAt?: number;
   /** Why an assignment did not reach the cluster (azure-policy pod logs). */
   problems: string[];
 }
@@ -75,8 +80,18 @@ export function policyView(world: World, cluster: ArmResource, now: number, late
       candidates.push({ assignment: rec.snapshot, createdAt: rec.createdAt });
     }
   }
+  const later = (at: number): void => {
+    view.changesAt = Math.min(view.changesAt ?? Number.MAX_SAFE_INTEGER, at);
+  };
+  for (const rec of world.policySync) {
+    if (rec.clusterId.toLowerCase() === cid && rec.snapshot && rec.deletedAt !== undefined && rec.deletedAt + delay > now)
+      later(rec.deletedAt + delay);
+  }
   for (const { assignment, createdAt } of candidates) {
-    if (createdAt + delay > now) continue;
+    if (createdAt + delay > now) {
+      later(createdAt + delay);
+      continue;
+    }
     const def = getResource(world, String(assignment.properties.policyDefinitionId));
     if (!def) continue; // initiatives (Image Integrity) are audit-only and not modelled as constraints
     if (String(def.properties.mode) !== 'Microsoft.Kubernetes.Data') continue;

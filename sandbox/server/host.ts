@@ -94,6 +94,10 @@ export class WorldHost implements KubeApiHost {
     if (this.store.seq !== before) for (const fn of [...this.listeners]) fn();
   }
 
+  get revision(): number | undefined {
+    return this.store.uncommitted ? undefined : this.store.seq;
+  }
+
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);

@@ -8,6 +8,11 @@ export interface KubeApiHost {
   readonly clock: SandboxClock;
   readonly latency: LatencyProfile;
   /**
+   * The world's revision: it changes with every committed change, and is undefined while a change
+   * is not committed yet. What is computed from the world alone can be kept for one revision.
+   */
+  readonly revision: number | undefined;
+  /**
    * Before a read: removes what has gone by now (terminated pods, a removed add-on's workloads) and
    * waits until every change so far is durable, so a read never shows one that could be lost.
    */

@@ -32,7 +32,7 @@ import {
 import type { KubeApiHost } from './host.js';
 import { podLog } from './logs.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
-import { clusterTypes } from './view.js';
+import { clusterTypesAt } from './view.js';
 import { ApiError, badRequest, methodNotAllowed, pageNotFound, unauthorized } from './status.js';
 import { watch } from './watch.js';
 
@@ -147,7 +147,7 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     return;
   }
   if (path === 'version') return sendJson(res, 200, version());
-  const types = (): ReturnType<typeof clusterTypes> => clusterTypes(env());
+  const types = (): ReturnType<typeof clusterTypesAt> => clusterTypesAt(env(), host.revision);
   if ((path === 'api' || path === 'apis') && wantsAggregated(String(req.headers.accept ?? '')))
     return sendJson(res, 200, aggregatedDiscovery(types(), path === 'api'), AGGREGATED_DISCOVERY);
   if (path === 'api') return sendJson(res, 200, apiVersions(req.headers.host ?? '127.0.0.1'));

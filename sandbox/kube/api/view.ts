@@ -267,10 +267,36 @@ export function clusterView(e: Env, kinds?: KindFilter, only?: string): ClusterV
 
 /** The types the cluster serves: the built-ins, its stored CRDs and the policy add-on's constraint CRD. */
 export function clusterTypes(e: Env): ResourceType[] {
+  return clusterTypesUntil(e).types;
+}
+
+function clusterTypesUntil(e: Env): { types: ResourceType[]; until: number } {
   const crds = Object.values(rawOf(e.kube.objects)).filter((o) => o.kind === 'CustomResourceDefinition');
-  const synced = policyView(e.world, e.cluster, e.now, e.latency).templateCreatedAt;
-  if (synced !== undefined) crds.push(crdObject(constraintCrd('RatifyVerification'), synced));
-  return typesOf(crds);
+  const policy = policyView(e.world, e.cluster, e.now, e.latency);
+  if (policy.templateCreatedAt !== undefined) crds.push(crdObject(constraintCrd('RatifyVerification'), policy.templateCreatedAt));
+  return { types: typesOf(crds), until: policy.changesAt ?? Number.POSITIVE_INFINITY };
+}
+
+/** Per world and cluster: its types at one world revision, and until when (world time) they hold. */
+type KeptTypes = Map<string, { revision: number; until: number; types: ResourceType[] }>;
+const typesKept = new WeakMap<object, KeptTypes>();
+
+/**
+ * clusterTypes, kept while the world stays at `revision` and its time has not reached the next
+ * policy sync: every request to the API needs the types (to route it), and working them out
+ * again cost a third of the API's time during a Helm install.
+ */
+export function clusterTypesAt(e: Env, revision: number | undefined): ResourceType[] {
+  if (revision === undefined) return clusterTypes(e);
+  const world = rawOf(e.world);
+  let perCluster = typesKept.get(world);
+  if (!perCluster) typesKept.set(world, (perCluster = new Map() as KeptTypes));
+  const id = e.cluster.id.toLowerCase();
+  const kept = perCluster.get(id);
+  if (kept && kept.revision === revision && e.now < kept.until) return kept.types;
+  const { types, until } = clusterTypesUntil(e);
+  perCluster.set(id, { revision, until, types });
+  return types;
 }
 
 /** The resourceVersion at which the object first appeared. */
