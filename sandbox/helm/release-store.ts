@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ApiStatus, type KubeClient } from '../kube/client/http.js';
 import type { HelmRelease } from '../world/model.js';
+import { byteOrder } from '../../kernel/byte-order.js';
 
 /**
  * Helm 3's release storage: one Secret per revision, `sh.helm.release.v1.<name>.v<revision>`,
@@ -42,7 +43,7 @@ export async function history(client: KubeClient, ns: string | undefined, name?:
   return list.items
     .map(decode)
     .filter((r): r is StoredRelease => r !== undefined)
-    .sort((a, b) => a.name.localeCompare(b.name) || a.revision - b.revision);
+    .sort((a, b) => byteOrder(a.name, b.name) || a.revision - b.revision);
 }
 
 export async function latest(client: KubeClient, ns: string, name: string): Promise<StoredRelease | undefined> {

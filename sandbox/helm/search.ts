@@ -3,6 +3,7 @@ import type { ToolResult } from '../tool-result.js';
 import { LIVE_REPOS, normaliseRepoUrl } from './charts.js';
 import { fail, ok, repoKey } from './common.js';
 import type { Parsed } from './flags.js';
+import { byteOrder } from '../../kernel/byte-order.js';
 
 /**
  * `helm search repo [keyword] [--versions] [-o json]` (pkg/cmd/search_repo.go): charts of the
@@ -15,9 +16,9 @@ export function search(t: ToolContext, p: Parsed, rest: string[]): ToolResult {
   if (Object.keys(repos).length === 0) throw fail('no repositories configured');
   const keyword = rest.slice(1).join(' ').toLowerCase();
   const rows: { name: string; version: string; app_version: string; description: string }[] = [];
-  for (const [repoName, url] of Object.entries(repos).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [repoName, url] of Object.entries(repos).sort(([a], [b]) => byteOrder(a, b))) {
     const index = LIVE_REPOS[normaliseRepoUrl(url)];
-    for (const [chartName, chart] of Object.entries(index?.charts ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [chartName, chart] of Object.entries(index?.charts ?? {}).sort(([a], [b]) => byteOrder(a, b))) {
       const name = `${repoName}/${chartName}`;
       if (keyword && !name.toLowerCase().includes(keyword)) continue;
       const versions = [...chart.versions].filter((v) => p.flags.get('--devel') === 'true' || !v.includes('-')).sort(compareVersionsDesc);

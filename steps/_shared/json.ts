@@ -1,3 +1,4 @@
+import { byteOrder } from '../../kernel/byte-order.js';
 /** Parses az/kubectl/helm/notation JSON output; empty output (az prints nothing for null) is undefined. */
 export function parseJson<T>(stdout: string, what: string): T | undefined {
   const text = stdout.trim();
@@ -35,7 +36,7 @@ function sortKeys(value: unknown): unknown {
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value)
-        .sort(([a], [b]) => a.localeCompare(b))
+        .sort(([a], [b]) => byteOrder(a, b))
         .map(([k, v]) => [k, sortKeys(v)]),
     );
   }

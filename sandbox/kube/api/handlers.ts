@@ -22,6 +22,7 @@ import {
 } from './status.js';
 import { toTable } from './tables.js';
 import { clusterView, nodeNames, type ClusterView, type ViewObject } from './view.js';
+import { byteOrder } from '../../../kernel/byte-order.js';
 
 /**
  * The verbs of one resource type: list, get, create, update, patch (merge, strategic, JSON
@@ -93,8 +94,6 @@ function findIn(view: ClusterView, r: ResourceRequest, name: string): ViewObject
 
 /** Where etcd keeps the object under its type (`<namespace>/<name>`, or the name): a list comes in this key order. */
 const storageKey = (o: KubeObject): string => (o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata.name);
-/** Byte order, as etcd compares keys (localeCompare would be a collation, and ten times slower). */
-const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function list(view: ClusterView, r: ResourceRequest): KubeObject[] {
   const match = ofType(r.type);

@@ -4,6 +4,7 @@ import { kindRef, type ApiResource } from '../client/mapper.js';
 import { bool, fail } from './args.js';
 import { printObjects, tableRows, tabwrite, type ServerTable } from './print.js';
 import type { Session } from './session.js';
+import { byteOrder } from '../../../kernel/byte-order.js';
 
 /** `kubectl get`, `describe` and `api-resources`, printed from what the API returns. */
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
@@ -176,7 +177,7 @@ export async function apiResources(s: Session): Promise<void> {
     rows.push([r.plural, r.shortNames.join(','), r.group ? `${r.group}/${r.version}` : r.version, String(r.namespaced), r.kind]);
   }
   const [head, ...body] = rows;
-  body.sort((a, b) => a[0]!.localeCompare(b[0]!) || a[2]!.localeCompare(b[2]!));
+  body.sort((a, b) => byteOrder(a[0]!, b[0]!) || byteOrder(a[2]!, b[2]!));
   if (s.p.flags.get('--output') === 'name') {
     s.out(body.map((r) => `${r[0]}${r[2]!.includes('/') ? `.${r[2]!.split('/')[0]}` : ''}\n`).join(''));
     return;

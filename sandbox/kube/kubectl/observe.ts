@@ -3,6 +3,7 @@ import { kindRef, resourcePath, type ApiResource } from '../client/mapper.js';
 import { jsonpath } from '../jsonpath.js';
 import { bool, durationMs, fail } from './args.js';
 import type { Session } from './session.js';
+import { byteOrder } from '../../../kernel/byte-order.js';
 
 /**
  * kubectl's readers of live state: `logs`, `wait`, `rollout status`, and the wait for deletion
@@ -194,7 +195,8 @@ function pickPod(pods: Obj[]): Obj | undefined {
   return [...pods].sort(
     (a, b) =>
       score(a) - score(b) ||
-      String((a.metadata as { creationTimestamp?: string }).creationTimestamp).localeCompare(
+      byteOrder(
+        String((a.metadata as { creationTimestamp?: string }).creationTimestamp),
         String((b.metadata as { creationTimestamp?: string }).creationTimestamp),
       ),
   )[0];
