@@ -60,6 +60,8 @@ function timeoutFor(deps: CommandRunnerDeps, options: CommandOptions): number {
 
 export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
   const exec = deps.exec ?? execWithZx;
+  // The environment every command of this step shares (copying process.env is not free).
+  let base: Readonly<Record<string, string>> | undefined;
   return {
     async run(argv, options) {
       if (argv.length === 0) throw new Error('A command needs at least the program name.');
@@ -67,7 +69,7 @@ export function createCommandRunner(deps: CommandRunnerDeps): CommandRunner {
       if (deps.mode === 'plan') return planned(deps, argv, options);
       for (const name of options.secretEnv ?? []) deps.redactor.add(options.env?.[name]);
 
-      const env = childEnv(deps, options.env);
+      const env = { ...(base ??= childEnv(deps)), ...options.env };
       const started = deps.clock.now().getTime();
       let delay = options.retry?.initialDelayMs ?? 2_000;
       for (let attempt = 1; ; attempt++) {
@@ -161,7 +163,7 @@ function planned(deps: CommandRunnerDeps, argv: readonly string[], options: Comm
 }
 
 /** The child's environment: the tools of the cloud profile first on PATH, its env, our kubeconfig. */
-function childEnv(deps: CommandRunnerDeps, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+function childEnv(deps: CommandRunnerDeps): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(deps.baseEnv)) if (value !== undefined) env[key] = value;
   const path = [...deps.profile.toolPath, env.PATH].filter(Boolean).join(delimiter);
@@ -171,7 +173,6 @@ function childEnv(deps: CommandRunnerDeps, extra: Readonly<Record<string, string
     PATH: path,
     KUBECONFIG: deps.kubeconfig,
     RATIFY_RUNBOOK_STEP: deps.stepId,
-    ...extra,
   };
 }
 
