@@ -80,7 +80,7 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
         emit({ type: 'command', stepId: step.id, ...command });
       },
       onLog: logLine,
-      // Write-ahead records and created resources: both saved before the step goes on.
+      // Write-ahead records are saved before the step goes on; so is a created resource none announced.
       ...writeAheadHooksFor(store, record, wall),
       onFile: () => {},
     });

@@ -33,7 +33,7 @@ function settles(pending: PendingCreate, resource: CreatedResource): boolean {
   return Object.entries(pending.details ?? {}).every(([k, v]) => resource.details?.[k] === v);
 }
 
-/** The hooks a step's context calls: both save the ledger before they resolve. */
+/** The hooks a step's context calls: both save the ledger (`created` waits only when no write-ahead record covers it). */
 export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () => Date) {
   return {
     willCreate: async (pending: PendingCreate): Promise<void> => {
@@ -44,13 +44,20 @@ export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () 
       await store.save();
     },
     created: async (resource: CreatedResource): Promise<void> => {
+      let settled = false;
       if (record.pending) {
         const index = record.pending.findIndex((p) => settles(p, resource));
         if (index >= 0) record.pending.splice(index, 1);
+        settled = index >= 0;
         if (record.pending.length === 0) delete record.pending;
       }
       if (!record.created.some((r) => sameResource(r, resource))) record.created.push(resource);
-      await store.save();
+      const saved = store.save();
+      // A resource its write-ahead record announced need not wait for the disk: that record is
+      // there already, and a resume settles it the same way (resolvePending); the step's next
+      // save carries this one. Any other resource is on disk before the step goes on.
+      if (settled) saved.catch(() => {});
+      else await saved;
     },
   };
 }

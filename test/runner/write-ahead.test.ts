@@ -10,7 +10,8 @@ import { createProgressBus } from '../../runner/progress-bus.js';
 import { Redactor } from '../../runner/redact.js';
 import { defineStep, type ArmResource, type Step } from '../../runner/step.js';
 import { runTeardown } from '../../runner/teardown.js';
-import { hasRunMarker } from '../../runner/write-ahead.js';
+import { hasRunMarker, writeAheadHooks } from '../../runner/write-ahead.js';
+import { emptyStepRecord } from '../../checkpoints/ledger-schema.js';
 import { FakeWorld, fakeClock, harness, resourceStep, tempDir } from '../helpers/engine-harness.js';
 
 /**
@@ -163,6 +164,40 @@ describe("adoption needs the run's mark", () => {
     expect(world.calls.map((c) => c.argv.join(' '))).toEqual([`tool delete ${vaultId}`]);
     expect(second.store.data.teardown?.status).toBe('done');
     expect(second.store.data.steps.tagged?.pending).toBeUndefined();
+  });
+
+  it('a created resource its write-ahead record announced does not wait for the disk; one nobody announced does', async () => {
+    // A ledger store whose writes finish only when the test says so, each holding the ledger as written.
+    const writes: { snapshot: string; finish: () => void }[] = [];
+    const write = (_dir: string, data: unknown): Promise<void> =>
+      new Promise((resolve) => writes.push({ snapshot: JSON.stringify(data), finish: resolve }));
+    const store = new LedgerStore('/nowhere', newLedger({ kind: 'sandbox' }, new Date(), 'run12345'), fakeClock(), true, write);
+    const record = emptyStepRecord();
+    store.data.steps.vault = record;
+    const hooks = writeAheadHooks(store, record, () => new Date());
+    const settledSoon = async (p: Promise<void>): Promise<boolean> =>
+      Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);
+
+    const announced = hooks.willCreate({ kind: 'fake', id: 'id-vault', guard: { kind: 'read', argv: ['tool', 'show', 'vault'] } });
+    expect(await settledSoon(announced)).toBe(false); // the write-ahead record waits for its write
+    writes[0]!.finish();
+    await announced;
+
+    // Announced: resolves while its save is still on its way, and that save carries it.
+    expect(await settledSoon(hooks.created({ kind: 'fake', id: 'id-vault' }))).toBe(true);
+    expect(JSON.parse(writes[1]!.snapshot).steps.vault.created).toEqual([{ kind: 'fake', id: 'id-vault' }]);
+
+    // Not announced: waits until it is on disk.
+    const unannounced = hooks.created({ kind: 'fake', id: 'id-other' });
+    expect(await settledSoon(unannounced)).toBe(false);
+    writes[1]!.finish();
+    await new Promise((r) => setTimeout(r, 0));
+    writes[2]!.finish();
+    await unannounced;
+    expect(JSON.parse(writes[2]!.snapshot).steps.vault.created).toEqual([
+      { kind: 'fake', id: 'id-vault' },
+      { kind: 'fake', id: 'id-other' },
+    ]);
   });
 
   it('the description marker is matched as a word, not as a prefix of another run id', () => {
