@@ -1,6 +1,9 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
+/** Temp names only need to be unique to this process (the pid tells processes apart). */
+let tempCounter = 0;
+
 /**
  * Writes a file so that a reader (or a crash, or kill -9) sees the old content or the new
  * content, never half of it: write a temp file in the same directory, fsync it, rename it
@@ -8,9 +11,6 @@ import { basename, dirname, join } from 'node:path';
  * keeps the atomic rename but skips the fsyncs, for files derived from one that is durable
  * (the notebook is re-rendered from the ledger).
  */
-/** Temp names only need to be unique to this process (the pid tells processes apart). */
-let tempCounter = 0;
-
 export async function writeFileAtomic(path: string, content: string, mode = 0o644, durable = true): Promise<void> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
