@@ -1,10 +1,10 @@
-import { appendFile } from 'node:fs/promises';
 import { delimiter } from 'node:path';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { CommandFailedError, type CommandOptions, type CommandResult, type CommandRunner } from './command-types.js';
 import { execWithZx, type Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
 import type { Clock } from '../kernel/clock.js';
+import { appendStepLog } from './step-log.js';
 
 /** What every sink (ledger, notebook, plan) learns about a command; argv and output redacted. */
 export interface CommandEvent {
@@ -138,7 +138,7 @@ async function runOnce(
     },
   };
   deps.onCommand(event);
-  if (deps.logFile) await appendFile(deps.logFile, logEntry(event));
+  if (deps.logFile) await appendStepLog(deps.logFile, logEntry(event));
   return result;
 }
 

@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { stepRecord } from '../checkpoints/ledger.js';
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import type { Clock } from '../kernel/clock.js';
@@ -9,6 +9,7 @@ import { hintsFor } from './known-failures.js';
 import { resolvePending, writeAheadHooks } from './write-ahead.js';
 import type { RunEventInput } from './progress-events.js';
 import { createStepContext, stepPaths, type ContextDeps } from './step-context.js';
+import { appendStepLog, releaseStepLog } from './step-log.js';
 import type { Outputs, Step } from './step.js';
 
 export interface ExecuteStepOptions {
@@ -51,7 +52,7 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
   emit({ type: 'step', stepId: step.id, phase: 'checking', status: 'running', attempt, reason: why, startedAt: record.startedAt });
   const logLine = (line: string) => {
     emit({ type: 'log', stepId: step.id, line });
-    void appendFile(`${paths.stateDir}/${logName}`, `# ${line}\n`).catch(() => {});
+    void appendStepLog(`${paths.stateDir}/${logName}`, `# ${line}\n`).catch(() => {});
   };
   // A step's yes/no question is part of its story: watchers see it asked and answered.
   const stepDeps: ContextDeps = {
@@ -123,6 +124,8 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
       ...(record.hints ? { hints: record.hints } : {}),
     });
     return false;
+  } finally {
+    await releaseStepLog(`${paths.stateDir}/${logName}`);
   }
 }
 

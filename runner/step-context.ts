@@ -1,9 +1,10 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { pickStepAnswers, type Answers } from '../kernel/answer-keys.js';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { createCommandRunner, logEntry, type CommandEvent } from './command-runner.js';
 import { formatDuration } from './duration.js';
+import { appendStepLog } from './step-log.js';
 import { recordingAzure, recordingKube, type ReadEvent } from './reads.js';
 import type { Exec } from './exec-process.js';
 import type { Redactor } from './redact.js';
@@ -105,7 +106,7 @@ export function createStepContext(step: Step, deps: ContextDeps, hooks: ContextH
         options: { ...(event.capture ? { capture: event.capture } : { allowFailure: true }), ...(event.probe ? { probe: true } : {}) },
       };
       hooks.onCommand(command);
-      if (logFile) void appendFile(logFile, logEntry(command)).catch(() => {});
+      if (logFile) void appendStepLog(logFile, logEntry(command)).catch(() => {});
     },
     planWait: (what: string, options: WaitOptions, record: () => void) => {
       hooks.onWait?.({ stepId: step.id, what, options });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { LedgerStore } from '../checkpoints/ledger-store.js';
 import { stepRecord } from '../checkpoints/ledger.js';
 import type { Clock } from '../kernel/clock.js';
@@ -5,7 +6,8 @@ import { InterruptedError, StepFailedError } from '../kernel/errors.js';
 import { emitterFor, type ProgressBus } from './progress-bus.js';
 import type { RunOutcome } from './progress-events.js';
 import { summarizeRun } from './run-summary.js';
-import { createTeardownContext, type ContextDeps } from './step-context.js';
+import { createTeardownContext, stepPaths, type ContextDeps } from './step-context.js';
+import { releaseStepLog } from './step-log.js';
 import type { Step } from './step.js';
 import { abortedSoon, interruptionName, isInterruption } from './interruption.js';
 import { hintsFor } from './known-failures.js';
@@ -103,6 +105,8 @@ export async function runTeardown(options: TeardownOptions): Promise<{ removedSt
         const endedAt = clock.now().toISOString();
         emit({ type: 'step', stepId: step.id, phase: 'failed', status: 'failed', attempt, endedAt, error: message, hints });
         throw new StepFailedError(step.id, `Teardown of "${step.id}" failed: ${message}`, hints);
+      } finally {
+        await releaseStepLog(join(stepPaths(deps.stateDir).logsDir, `${step.id}.${attempt}.log`));
       }
       teardown.removed.push(...record.created.map((r) => r.id));
       if (record.pending?.length) {
