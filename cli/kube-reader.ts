@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadWithCodeCache } from '../kernel/code-cache.js';
 import { delimiter } from 'node:path';
 import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '../runner/step.js';
 import { replayOnReset, shareConnections } from './kube-connections.js';
@@ -102,12 +104,22 @@ function spawnPlugin(exec: ExecConfig, plugins: PluginEnvironment): Promise<Plug
   });
 }
 
+/**
+ * client-node as the bundled CLI ships it: its CommonJS copy with V8's code cache
+ * (scripts/bundle-cli.mjs), else (run from tsc's output or the sources) the ES module.
+ */
+async function loadClientNode(): Promise<ClientNode> {
+  const bundled = fileURLToPath(new URL('./kube-client-node.cjs', import.meta.url));
+  if (existsSync(bundled)) return loadWithCodeCache<ClientNode>(bundled).exports;
+  return import('./kube-client-node.js');
+}
+
 export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: process.env }): KubeApi {
   // Loading client-node costs about half a node start-up of CPU on the run's one thread. It is
   // loaded when a step first reads the cluster: loaded at the start, it delayed the first
   // commands by that much (measured: a run about 2% faster this way).
   let mod: Promise<ClientNode> | undefined;
-  const load = (): Promise<ClientNode> => (mod ??= import('./kube-client-node.js'));
+  const load = (): Promise<ClientNode> => (mod ??= loadClientNode());
   const runPlugin = pluginRunner(plugins);
   // Per kubeconfig: the parsed file, and a client made for it, kept while the file and the
   // credential stay the same. A client remembers the API's discovery answers, so a read is one

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadWithCodeCache } from '../../kernel/code-cache.js';
+import { REPO } from '../helpers/cli.js';
+
+type Lib = { greet(name: string): string; platform: string };
+
+describe('loading a CommonJS bundle with its V8 code cache', () => {
+  it('uses the cache made after running it; a damaged or missing cache only means compiling as usual', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rr-codecache-'));
+    // Each case its own source: V8 keeps what this process compiled, and would answer from that.
+    const lib = async (name: string, word: string): Promise<string> => {
+      const file = join(dir, `${name}.cjs`);
+      await writeFile(file, `const os = require('node:os'); exports.greet = (n) => \`${word} \${n}\`; exports.platform = os.platform();\n`);
+      return file;
+    };
+    // As the build does: the cache is made by a node process of its own.
+    const cacheInChild = (file: string): void => {
+      const script = `import { writeFileSync } from 'node:fs'; import { makeCodeCache } from ${JSON.stringify(join(REPO, 'dist/kernel/code-cache.js'))};
+writeFileSync(process.argv[1] + '.cache', makeCodeCache(process.argv[1], (e) => e.greet('warm')));`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script, file]);
+    };
+
+    const none = loadWithCodeCache<Lib>(await lib('none', 'hello'));
+    expect(none.compiled).toBe(true);
+    expect(none.exports.greet('kv')).toBe('hello kv');
+
+    const cachedFile = await lib('cached', 'hi');
+    cacheInChild(cachedFile);
+    const cached = loadWithCodeCache<Lib>(cachedFile);
+    expect(cached.compiled).toBe(false);
+    expect(cached.exports.greet('kv')).toBe('hi kv');
+    expect(cached.exports.platform).toBe(process.platform);
+
+    const damagedFile = await lib('damaged', 'hey');
+    await writeFile(`${damagedFile}.cache`, Buffer.from('not a code cache'));
+    const damaged = loadWithCodeCache<Lib>(damagedFile);
+    expect(damaged.compiled).toBe(true);
+    expect(damaged.exports.greet('kv')).toBe('hey kv');
+
+    // The file changed under its cache, to a source of the same length (all V8 itself compares):
+    // the cache is not used, and the new code runs.
+    const changedFile = await lib('changed', 'yo');
+    cacheInChild(changedFile);
+    await lib('changed', 'ya');
+    const changed = loadWithCodeCache<Lib>(changedFile);
+    expect(changed.compiled).toBe(true);
+    expect(changed.exports.greet('kv')).toBe('ya kv');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the build's copy of @kubernetes/client-node loads from its cache and gives the three classes the runbook uses", () => {
+    const loaded = loadWithCodeCache<typeof import('../../cli/kube-client-node.js')>(join(REPO, 'dist/bin/kube-client-node.cjs'));
+    expect(loaded.compiled).toBe(false);
+    const kc = new loaded.exports.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: false }],
+      users: [{ name: 'u', token: 'hex' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    expect(kc.getCurrentCluster()?.server).toBe('https://127.0.0.1:6443');
+    expect(typeof loaded.exports.KubernetesObjectApi.makeApiClient(kc).list).toBe('function');
+    expect(typeof new loaded.exports.Watch(kc).watch).toBe('function');
+  });
+});
