@@ -115,7 +115,7 @@ async function loadClientNode(): Promise<ClientNode> {
 }
 
 export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: process.env }): KubeApi {
-  // Loading client-node costs about half a node start-up of CPU on the run's one thread. It is
+  // Loading client-node takes the run's one thread tens of ms, even from its code cache. It is
   // loaded when a step first reads the cluster: loaded at the start, it delayed the first
   // commands by that much (measured: a run about 2% faster this way).
   let mod: Promise<ClientNode> | undefined;

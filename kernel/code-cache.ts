@@ -14,46 +14,40 @@ import { Script } from 'node:vm';
  * and is used only for that source. A cache refused (another Node, another file) only means
  * compiling as usual.
  */
+
 export interface CachedLoad<T> {
   readonly exports: T;
   /** True when V8 refused the cache (or there was none) and compiled the source. */
   readonly compiled: boolean;
 }
 
+/** The cache file starts with the SHA-256 of the source it belongs to. */
 const DIGEST_BYTES = 32;
 const digestOf = (source: string): Buffer => createHash('sha256').update(source).digest();
+
+/** Runs a wrapped CommonJS file as require() would, with a require() of its own, and returns what it exports. */
+function runScript<T>(script: Script, file: string): T {
+  const module = { exports: {} as T };
+  type Wrapper = (exports: T, require: NodeRequire, module: { exports: T }, filename: string, dirname: string) => void;
+  (script.runInThisContext() as Wrapper)(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
+}
 
 export function loadWithCodeCache<T>(file: string, cacheFile = `${file}.cache`): CachedLoad<T> {
   const source = readFileSync(file, 'utf8');
   const saved = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const cachedData = saved && saved.subarray(0, DIGEST_BYTES).equals(digestOf(source)) ? saved.subarray(DIGEST_BYTES) : undefined;
   const script = new Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  const module = { exports: {} as T };
-  const run = script.runInThisContext() as (
-    exports: T,
-    require: NodeRequire,
-    module: { exports: T },
-    filename: string,
-    dirname: string,
-  ) => void;
-  run(module.exports, createRequire(file), module, file, dirname(file));
-  return { exports: module.exports, compiled: !cachedData || script.cachedDataRejected === true };
+  const exports = runScript<T>(script, file);
+  return { exports, compiled: !cachedData || script.cachedDataRejected === true };
 }
 
 /** The code cache of a bundle after running it (and whatever `exercise` runs): what loadWithCodeCache reads. */
 export function makeCodeCache(file: string, exercise: (exports: unknown) => void = () => {}): Buffer {
   const source = readFileSync(file, 'utf8');
   const script = new Script(Module.wrap(source), { filename: file });
-  const module = { exports: {} as unknown };
-  const run = script.runInThisContext() as (
-    exports: unknown,
-    require: NodeRequire,
-    module: { exports: unknown },
-    filename: string,
-    dirname: string,
-  ) => void;
-  run(module.exports, createRequire(file), module, file, dirname(file));
-  exercise(module.exports);
+  const exports = runScript<unknown>(script, file);
+  exercise(exports);
   // Made after running: it then holds the functions compiled while running, not only the top level.
   return Buffer.concat([digestOf(source), script.createCachedData()]);
 }
