@@ -1,3 +1,4 @@
+import { loadSandbox } from './bundled-module.js';
 import { join } from 'node:path';
 import type { AccessToken, GetTokenOptions, TokenCredential } from '@azure/identity';
 import type { Answers } from '../kernel/answer-keys.js';
@@ -67,7 +68,7 @@ export async function openCloudProfile(
   worldDir: string = join(stateDir, 'sandbox'),
 ): Promise<CloudProfile> {
   if (!sandbox) return azureProfile();
-  const { startSandbox } = await import('../sandbox/index.js');
+  const { startSandbox } = await loadSandbox();
   let handle;
   try {
     const tools = sandbox.tools ? { tools: sandbox.tools } : {};

@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { loadWithCodeCache } from '../kernel/code-cache.js';
 import { delimiter } from 'node:path';
 import type { KubeApi, KubeObject, KubeQuery, KubeResource, WatchHandle } from '../runner/step.js';
+import { loadClientNode } from './bundled-module.js';
 import { replayOnReset, shareConnections } from './kube-connections.js';
 import { resolveCredential, type ExecConfig, type PluginRun, type PluginRunner } from '../sandbox/kube/credentials.js';
 
@@ -102,16 +101,6 @@ function spawnPlugin(exec: ExecConfig, plugins: PluginEnvironment): Promise<Plug
     child.on('error', (e: NodeJS.ErrnoException) => done({ exitCode: e.code === 'ENOENT' ? 127 : 1, stdout, stderr: stderr || e.message }));
     child.on('close', (code) => done({ exitCode: code ?? 1, stdout, stderr }));
   });
-}
-
-/**
- * client-node as the bundled CLI ships it: its CommonJS copy with V8's code cache
- * (scripts/bundle-cli.mjs), else (run from tsc's output or the sources) the ES module.
- */
-async function loadClientNode(): Promise<ClientNode> {
-  const bundled = fileURLToPath(new URL('./kube-client-node.cjs', import.meta.url));
-  if (existsSync(bundled)) return loadWithCodeCache<ClientNode>(bundled).exports;
-  return import('./kube-client-node.js');
 }
 
 export function createKubeApi(plugins: PluginEnvironment = { toolPath: [], env: process.env }): KubeApi {

@@ -43,11 +43,11 @@ export function loadWithCodeCache<T>(file: string, cacheFile = `${file}.cache`):
 }
 
 /** The code cache of a bundle after running it (and whatever `exercise` runs): what loadWithCodeCache reads. */
-export function makeCodeCache(file: string, exercise: (exports: unknown) => void = () => {}): Buffer {
+export async function makeCodeCache(file: string, exercise: (exports: unknown) => Promise<void> | void = () => {}): Promise<Buffer> {
   const source = readFileSync(file, 'utf8');
   const script = new Script(Module.wrap(source), { filename: file });
   const exports = runScript<unknown>(script, file);
-  exercise(exports);
+  await exercise(exports);
   // Made after running: it then holds the functions compiled while running, not only the top level.
   return Buffer.concat([digestOf(source), script.createCachedData()]);
 }

@@ -70,23 +70,32 @@ await build({
   plugins: [pureKubernetesClient],
 });
 
-// @kubernetes/client-node once more, as one CommonJS file with V8's code cache beside it: the
-// CLI loads this copy when it is there (kernel/code-cache.ts), since Node 20 caches no ES
-// module's compiled code and compiling the chunk above cost 25-35 ms of every sandbox run.
-await build({
-  absWorkingDir: root,
-  entryPoints: { 'kube-client-node': 'cli/kube-client-node.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  tsconfig: 'tsconfig.build.json',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
-  logLevel: 'warning',
-  plugins: [pureKubernetesClient],
-});
-execFileSync(process.execPath, [`${root}scripts/make-code-cache.mjs`, `${outdir}/kube-client-node.cjs`], { stdio: 'inherit' });
+// The two large parts a sandbox run loads, once more as CommonJS files with V8's code cache
+// beside each (cli/bundled-module.ts loads these copies when they are there): Node 20 caches no
+// ES module's compiled code, and compiling them took every run's one thread tens of ms. The
+// sandbox finds the package root from its own file (kernel/package-root.ts): import.meta.url
+// becomes that file's URL.
+for (const [name, entry] of [
+  ['kube-client-node', 'cli/kube-client-node.ts'],
+  ['sandbox', 'sandbox/index.ts'],
+]) {
+  await build({
+    absWorkingDir: root,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { '.js': '.cjs' },
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    banner: { js: "var __rrImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__rrImportMetaUrl' },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
+    logLevel: 'warning',
+    plugins: [pureKubernetesClient],
+  });
+  execFileSync(process.execPath, [`${root}scripts/make-code-cache.mjs`, name, `${outdir}/${name}.cjs`], { stdio: 'inherit' });
+}

@@ -1,25 +1,43 @@
 // @ts-check
 /**
- * Writes V8's code cache for the CommonJS copy of @kubernetes/client-node that `npm run build`
- * bundles (dist/bin/kube-client-node.cjs.cache), in a process of its own so the cache matches a
- * plain `node` run. The bundle is run and its three classes made once first, so the cache holds
- * what a run compiles, not only the top level. See kernel/code-cache.ts.
+ * Writes V8's code cache for a CommonJS copy that `npm run build` bundles (dist/bin/<name>.cjs ->
+ * <name>.cjs.cache), in a process of its own so the cache matches a plain `node` run. The copy is
+ * run and used once first (client-node's three classes made; a sandbox world started, seeded and
+ * closed in a temporary folder), so the cache holds what a run compiles, not only the top level.
+ * See kernel/code-cache.ts.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeCodeCache } from '../dist/kernel/code-cache.js';
 
-const [file] = process.argv.slice(2);
-if (!file) throw new Error('usage: node scripts/make-code-cache.mjs <bundle.cjs>');
-const cache = makeCodeCache(file, (exports) => {
-  const k8s = /** @type {typeof import('@kubernetes/client-node')} */ (exports);
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: false }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
-  k8s.KubernetesObjectApi.makeApiClient(kc);
-  new k8s.Watch(kc);
-});
-writeFileSync(`${file}.cache`, cache);
+const [name, file] = process.argv.slice(2);
+if (!name || !file) throw new Error('usage: node scripts/make-code-cache.mjs <kube-client-node|sandbox> <bundle.cjs>');
+
+/** @type {Record<string, (exports: any) => Promise<void>>} */
+const exercises = {
+  async 'kube-client-node'(k8s) {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:1', skipTLSVerify: false }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    k8s.KubernetesObjectApi.makeApiClient(kc);
+    new k8s.Watch(kc);
+  },
+  async sandbox(sandbox) {
+    const worldDir = mkdtempSync(join(tmpdir(), 'rr-code-cache-'));
+    try {
+      const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
+      await handle.seed({ resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
+      await handle.close();
+    } finally {
+      rmSync(worldDir, { recursive: true, force: true });
+    }
+  },
+};
+const exercise = exercises[name];
+if (!exercise) throw new Error(`no exercise for ${name}`);
+writeFileSync(`${file}.cache`, await makeCodeCache(file, exercise));

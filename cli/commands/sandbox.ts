@@ -1,3 +1,4 @@
+import { loadSandbox } from '../bundled-module.js';
 import { join } from 'node:path';
 import { UsageError } from '../../kernel/errors.js';
 import { option, parseCommandArgs, stringOption } from '../args.js';
@@ -31,6 +32,6 @@ export default async function sandboxCommand(io: Io, args: readonly string[]): P
   if (command.length === 0)
     throw new UsageError('sandbox exec needs a command after --.', ['Example: ratify-runbook sandbox exec -- az keyvault list -o table']);
   const stateDir = stateDirOf(io, parsed);
-  const { sandboxExec } = await import('../../sandbox/index.js');
+  const { sandboxExec } = await loadSandbox();
   return sandboxExec(join(stateDir, 'sandbox'), command, { kubeconfig: join(stateDir, 'kubeconfig'), ...(tools ? { tools } : {}) });
 }

@@ -1,3 +1,4 @@
+import { loadSandbox } from '../bundled-module.js';
 import { join, relative, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../../kernel/errors.js';
 import { flag, listOption, oneOf, option, parseCommandArgs, stringOption, type Parsed } from '../args.js';
@@ -204,7 +205,7 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
 async function holdWorld(worldDir: string, latency: string | undefined): Promise<{ close(): Promise<void> }> {
   // The owner runs in its own process: the world's work for every attendee's tool calls runs
   // on another core than the attendees' runbooks (see sandbox/owner-process.ts).
-  const { startSandboxOwnerProcess } = await import('../../sandbox/index.js');
+  const { startSandboxOwnerProcess } = await loadSandbox();
   try {
     return await startSandboxOwnerProcess({ worldDir, ...(latency ? { latency } : {}) });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ describe('loading a CommonJS bundle with its V8 code cache', () => {
     // As the build does: the cache is made by a node process of its own.
     const cacheInChild = (file: string): void => {
       const script = `import { writeFileSync } from 'node:fs'; import { makeCodeCache } from ${JSON.stringify(join(REPO, 'dist/kernel/code-cache.js'))};
-writeFileSync(process.argv[1] + '.cache', makeCodeCache(process.argv[1], (e) => e.greet('warm')));`;
+writeFileSync(process.argv[1] + '.cache', await makeCodeCache(process.argv[1], (e) => e.greet('warm')));`;
       execFileSync(process.execPath, ['--input-type=module', '-e', script, file]);
     };
 
@@ -65,5 +65,21 @@ writeFileSync(process.argv[1] + '.cache', makeCodeCache(process.argv[1], (e) => 
     expect(kc.getCurrentCluster()?.server).toBe('https://127.0.0.1:6443');
     expect(typeof loaded.exports.KubernetesObjectApi.makeApiClient(kc).list).toBe('function');
     expect(typeof new loaded.exports.Watch(kc).watch).toBe('function');
+  });
+
+  it("the build's copy of the sandbox loads from its cache and starts, seeds and closes a world", async () => {
+    const loaded = loadWithCodeCache<typeof import('../../sandbox/index.js')>(join(REPO, 'dist/bin/sandbox.cjs'));
+    expect(loaded.compiled).toBe(false);
+    const worldDir = await mkdtemp(join(tmpdir(), 'rr-codecache-world-'));
+    const handle = await loaded.exports.startSandbox({ worldDir, latency: 'instant' });
+    try {
+      await handle.seed({ resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
+      expect(handle.profile.kind).toBe('sandbox');
+      // The package root is found from the copy's own file: the fake az runs the built tools.
+      expect(await readFile(join(worldDir, 'bin', 'az'), 'utf8')).toContain(join(REPO, 'dist', 'sandbox', 'tools', 'az.js'));
+    } finally {
+      await handle.close();
+      await rm(worldDir, { recursive: true, force: true });
+    }
   });
 });
