@@ -84,7 +84,9 @@ describe('ratify-runbook ui in a browser (sandbox)', () => {
       const answers = join(dir, 'answers.yaml');
       await writeFile(answers, (await readFile(demoAnswers, 'utf8')).replace(/^aksName: .*\n/m, ''));
       const stateDir = join(dir, 'state');
-      const served = await start(['--answers', answers, '--state-dir', stateDir]);
+      // Demo latency: the steps after the reload below take seconds (the policy sync alone takes
+      // 6 s), so the page is watching before verify starts. An instant run could end during the reload.
+      const served = await start(['--answers', answers, '--state-dir', stateDir, '--sandbox-latency', 'demo']);
       expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{20,}$/);
 
       // The first HTML, before any script: every step, with its status word.
