@@ -3,14 +3,14 @@
  * Light to import: the server and world code load only when startSandbox runs.
  */
 import { spawn } from 'node:child_process';
-import { delimiter, join } from 'node:path';
-import { packageRoot } from '../kernel/package-root.js';
+import { delimiter } from 'node:path';
 import type { SandboxHandle, SandboxOptions } from './types.js';
 
 export { parseLatency, LATENCY_FORMS, type LatencyProfile } from './latency.js';
 export type { SandboxHandle, SandboxOptions } from './types.js';
 export { parseFaultSpec, FAULT_KINDS, type FaultSpec, type FaultKind } from './faults.js';
 export { parseSandboxTools, DEFAULT_HELM, HELM_3, HELM_4, type SandboxTools } from './config.js';
+export { startOwnerProcess, serveAsOwnerProcess, type OwnerProcess } from './owner-process.js';
 
 /**
  * Starts the world's server (or connects to the live one that owns worldDir). Throws an
@@ -63,30 +63,4 @@ export async function sandboxExec(worldDir: string, argv: readonly string[], opt
 
 function signalNumber(signal: NodeJS.Signals): number | undefined {
   return ({ SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 } as Record<string, number>)[signal];
-}
-
-/**
- * Starts the world's owner in a child process and resolves once it serves; `close()` ends it
- * (the world is flushed first). Handles in this process then join it as clients.
- */
-export async function startSandboxOwnerProcess(options: { worldDir: string; latency?: string }): Promise<{ close(): Promise<void> }> {
-  const script = join(packageRoot(), 'dist', 'sandbox', 'owner-process.js');
-  const child = spawn(process.execPath, [script, options.worldDir, ...(options.latency ? [options.latency] : [])], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on('data', (d: Buffer) => {
-      if (d.toString().includes('ready')) resolve();
-    });
-    void exited.then((code) => reject(new Error(stderr.trim() || `the sandbox owner process exited with code ${code}`)));
-  });
-  return {
-    close: async () => {
-      child.stdin.end();
-      await exited;
-    },
-  };
 }

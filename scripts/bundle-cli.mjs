@@ -49,7 +49,7 @@ const outdir = `${root}dist/bin`;
 await rm(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: { 'ratify-runbook': 'bin/ratify-runbook.ts' },
+  entryPoints: { 'ratify-runbook': 'bin/ratify-runbook.ts', 'sandbox-owner': 'bin/sandbox-owner.ts' },
   outdir,
   // Every chunk sits next to the entry, one folder below the package root, as tsc's files do.
   chunkNames: '[name]-[hash]',

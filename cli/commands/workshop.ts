@@ -205,9 +205,9 @@ async function batch(io: Io, command: 'run' | 'teardown', args: readonly string[
 async function holdWorld(worldDir: string, latency: string | undefined): Promise<{ close(): Promise<void> }> {
   // The owner runs in its own process: the world's work for every attendee's tool calls runs
   // on another core than the attendees' runbooks (see sandbox/owner-process.ts).
-  const { startSandboxOwnerProcess } = await loadSandbox();
+  const { startOwnerProcess } = await loadSandbox();
   try {
-    return await startSandboxOwnerProcess({ worldDir, ...(latency ? { latency } : {}) });
+    return await startOwnerProcess({ worldDir, ...(latency ? { latency } : {}) });
   } catch (error) {
     throw new UsageError(`Could not start the sandbox: ${(error as Error).message}`);
   }

@@ -23,7 +23,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const ownerScript = join(import.meta.dirname, '..', '..', 'dist', 'sandbox', 'owner-process.js');
+const ownerScript = join(import.meta.dirname, '..', '..', 'dist', 'bin', 'sandbox-owner.js');
 
 async function startOwner(worldDir: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [ownerScript, worldDir], { stdio: ['pipe', 'pipe', 'pipe'] });
