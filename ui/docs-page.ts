@@ -21,8 +21,8 @@ export async function docsPage(name: string): Promise<Html | undefined> {
   return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${name} · ratify-runbook</title><link rel="stylesheet" href="/assets/ui.css"><link rel="icon" href="/assets/icon.svg"></head>
-<body class="doc"><nav><a href="/">← back</a></nav><article>${renderMarkdown(text)}</article></body>
+<title>${name} &middot; ratify-runbook</title><link rel="stylesheet" href="/assets/ui.css"><link rel="icon" href="/assets/icon.svg"></head>
+<body class="doc"><nav><a href="/">&larr; back</a></nav><article>${renderMarkdown(text)}</article></body>
 </html>
 `;
 }

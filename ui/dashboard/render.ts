@@ -50,7 +50,7 @@ ${batchPart(context)}
 <table class="matrix" id="matrix">
 <thead><tr><th>attendee</th><th>state</th>
 ${steps.map((s, i) => html`<th class="step" title="${s.title}" scope="col">${i + 1}. ${s.id}</th>`)}
-<th>last step · hint</th></tr></thead>
+<th>last step &middot; hint</th></tr></thead>
 <tbody id="rows">
 ${source.orderedRows().map((row) => rowPart(row, context))}
 </tbody>
@@ -107,7 +107,7 @@ export interface AttendeeView {
 export function attendeePage(view: AttendeeView, steps: readonly Step[]): Html {
   return page(
     `${view.row.id} · ratify-runbook workshop`,
-    html`<nav><a href="/">← every attendee</a></nav>
+    html`<nav><a href="/">&larr; every attendee</a></nav>
 <header class="top"><h1>${view.row.id}</h1>
 <p class="sub">State dir <code>${view.state.stateDir}</code>.
 Their notebook and log, from the files on disk (refreshed every 2 s).</p></header>
@@ -120,7 +120,7 @@ export function attendeeParts(view: AttendeeView, steps: readonly Step[]): Html 
   const { state, row } = view;
   return html`<div id="attendee" data-attendee="${row.id}" data-state="${row.state}">
 <p class="attendee-state" role="status">State: <strong>${row.state}</strong>
-${row.lastStep ? html` · last step <code>${row.lastStep}</code>` : ''}${row.hint ? html` · ${row.hint}` : ''}</p>
+${row.lastStep ? html` &middot; last step <code>${row.lastStep}</code>` : ''}${row.hint ? html` &middot; ${row.hint}` : ''}</p>
 <section class="tail"><h2>Log tail</h2>
 <h3>Workshop transcript <small><code>logs/workshop-run.log</code></small></h3><pre class="log">${view.transcript || '(nothing yet)'}</pre>
 ${view.stepLog ? html`<h3>Step log <small><code>${view.stepLog.path}</code></small></h3><pre class="log">${view.stepLog.text}</pre>` : ''}

@@ -104,16 +104,16 @@ function runStatus(context: PageContext): Html {
     text = html`Waiting for your answer below.`;
     buttons = html`<button name="action" value="stop">Stop</button>`;
   } else if (phase === 'running') {
-    text = html`Running${session.runAll ? ' all remaining steps' : ''}…`;
+    text = html`Running${session.runAll ? ' all remaining steps' : ''}&hellip;`;
     buttons = html`<button name="action" value="stop">Stop</button>`;
   } else if (session.problem) {
     const hints = session.problem.hints.map((h) => html`<li>${renderInlineMarkdown(h)}</li>`);
-    text = html`✖ ${session.problem.message}${hints.length ? html`<ul>${hints}</ul>` : ''}`;
+    text = html`&#x2716; ${session.problem.message}${hints.length ? html`<ul>${hints}</ul>` : ''}`;
     buttons = html`<button name="action" value="retry" class="primary">Retry</button>`;
   } else if (outcome === 'done') {
-    text = html`✔ All steps done. The notebook below is complete.`;
+    text = html`&#x2714; All steps done. The notebook below is complete.`;
   } else if (outcome === 'failed') {
-    text = html`✖ Step <strong>${failedStep ?? ''}</strong> failed. Fix the cause (its hint is in its cell), then Retry:
+    text = html`&#x2716; Step <strong>${failedStep ?? ''}</strong> failed. Fix the cause (its hint is in its cell), then Retry:
 it resumes there.`;
     buttons = html`${button('action', 'retry', 'Retry', true)}${button('action', 'all', 'Run all remaining')}`;
   } else if (outcome === 'interrupted' || outcome === 'quit') {
