@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Thin entry: wire the real process into the CLI and turn its result into the exit code.
-import { main } from '../cli/main.js';
+import { helpAnswer } from '../cli/help.js';
+import { loadCli } from '../cli/load-cli.js';
 
 const controller = new AbortController();
 let interrupts = 0;
@@ -29,16 +30,27 @@ const onOutputError = (error: NodeJS.ErrnoException) => {
 process.stdout.on('error', onOutputError);
 process.stderr.on('error', onOutputError);
 
-const code = await main({
-  argv: process.argv.slice(2),
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-  signal: controller.signal,
-  interrupt,
-});
+/** Help is answered from its texts alone, before the rest of the CLI is loaded. */
+async function run(argv: string[]): Promise<number> {
+  const help = helpAnswer(argv);
+  if (help) {
+    process.stdout.write(help.text);
+    return help.code;
+  }
+  const { main } = await loadCli();
+  return main({
+    argv,
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    signal: controller.signal,
+    interrupt,
+  });
+}
+
+const code = await run(process.argv.slice(2));
 process.exitCode = code;
 // Prompts or a sandbox server may keep handles open; the work is saved, so leave now.
 setImmediate(() => process.exit(code));

@@ -1,5 +1,6 @@
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import type { ArmResource, AzureReader } from '../runner/step.js';
+import { loadAzureSdk } from './bundled-module.js';
 
 /**
  * Existence checks that one ARM GET answers, through @azure/arm-resources with the cloud
@@ -7,12 +8,12 @@ import type { ArmResource, AzureReader } from '../runner/step.js';
  * The SDK is loaded on first use only.
  */
 export function createAzureReader(profile: CloudProfile): AzureReader {
-  const clients = new Map<string, Promise<import('@azure/arm-resources').ResourceManagementClient>>();
+  const clients = new Map<string, Promise<import('./azure-sdk.js').ResourceManagementClient>>();
   // getById does not use the subscription; the client requires one anyway.
   const getClient = (subscriptionId = '00000000-0000-0000-0000-000000000000') => {
     let client = clients.get(subscriptionId);
     if (!client) {
-      client = import('@azure/arm-resources').then(({ ResourceManagementClient }) => {
+      client = loadAzureSdk().then(({ ResourceManagementClient }) => {
         const c = new ResourceManagementClient(profile.credential, subscriptionId, {
           endpoint: profile.armEndpoint,
           ...(profile.tlsCa ? { tlsOptions: { ca: [profile.tlsCa] } } : {}),
@@ -48,7 +49,7 @@ export function createAzureReader(profile: CloudProfile): AzureReader {
     async list(path, apiVersion, options) {
       // Collections the SDK has no operation for (a scope's role assignments) go through its own
       // pipeline: the same credential, TLS trust and retries as getById.
-      const [c, { createPipelineRequest }] = await Promise.all([getClient(), import('@azure/core-rest-pipeline')]);
+      const [c, { createPipelineRequest }] = await Promise.all([getClient(), loadAzureSdk()]);
       const query = new URLSearchParams({ 'api-version': apiVersion, ...(options?.filter ? { $filter: options.filter } : {}) });
       let url: string | undefined = `${profile.armEndpoint.replace(/\/$/, '')}${path}?${query.toString()}`;
       const out: ArmResource[] = [];

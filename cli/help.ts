@@ -2,6 +2,8 @@
  * Help texts. Plain strings in one small module: `ratify-runbook --help` must not load the
  * engine, the Azure SDK or the prompts (bench: <= 2x `node -e 0`).
  */
+import { ExitCode } from '../kernel/errors.js';
+
 export const mainHelp = `ratify-runbook: make AKS refuse any image you did not sign (Azure Policy + Ratify + Notation),
 as a guided, resumable runbook. Follows the blog "Container Image Security part 4", corrected and current.
 
@@ -166,3 +168,18 @@ ${stateDirOption}
   -h, --help              This help
 `,
 };
+
+/**
+ * The answer to argv when it only asks for help: the main help (no command, --help, -h, help) or a
+ * command's `--help` before any `--`. The entry answers these before it loads the rest of the CLI,
+ * and main() with the same function. `workshop` parses its own --help (per subcommand).
+ */
+export function helpAnswer(argv: readonly string[]): { text: string; code: number } | undefined {
+  const [command, ...args] = argv;
+  if (command === undefined) return { text: mainHelp, code: ExitCode.usage };
+  if (command === '--help' || command === '-h' || command === 'help') return { text: mainHelp, code: ExitCode.done };
+  if (!Object.hasOwn(commandHelp, command) || command === 'workshop') return undefined;
+  const text = commandHelp[command]!;
+  const beforeDashDash = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
+  return beforeDashDash.includes('--help') || beforeDashDash.includes('-h') ? { text, code: ExitCode.done } : undefined;
+}

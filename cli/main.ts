@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError, ExitCode } from '../kernel/errors.js';
 import { packageRoot } from '../kernel/package-root.js';
-import { commandHelp, mainHelp } from './help.js';
+import { helpAnswer } from './help.js';
 import { writeLine, type Io } from '../kernel/io.js';
 
 type CommandModule = { default: (io: Io, args: readonly string[]) => Promise<number> };
@@ -23,21 +23,17 @@ const commands: Record<string, () => Promise<CommandModule>> = {
 export async function main(io: Io): Promise<number> {
   const [command, ...args] = io.argv;
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-      io.stdout.write(mainHelp);
-      return command === undefined ? ExitCode.usage : ExitCode.done;
+    const help = helpAnswer(io.argv);
+    if (help) {
+      io.stdout.write(help.text);
+      return help.code;
     }
     if (command === '--version' || command === '-v') {
       writeLine(io.stdout, await version());
       return ExitCode.done;
     }
-    const load = commands[command];
+    const load = command !== undefined && Object.hasOwn(commands, command) ? commands[command] : undefined;
     if (!load) throw new UsageError(`Unknown command "${command}".`, ['Run `ratify-runbook --help` for the commands.']);
-    const beforeDashDash = args.indexOf('--') === -1 ? args : args.slice(0, args.indexOf('--'));
-    if (command !== 'workshop' && (beforeDashDash.includes('--help') || beforeDashDash.includes('-h'))) {
-      io.stdout.write(commandHelp[command] ?? mainHelp);
-      return ExitCode.done;
-    }
     return await (await load()).default(io, args);
   } catch (error) {
     // Loaded only on the error path: it brings chalk, which `--help` does not need.

@@ -14,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
+import { isBuiltin } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild-wasm';
 
@@ -39,6 +40,47 @@ const pureKubernetesClient = {
       if (r.errors.length) return undefined;
       return { ...r, sideEffects: false };
     });
+  },
+};
+
+/**
+ * A CommonJS copy runs in a vm.Script (kernel/code-cache.ts), where an import() left in the code
+ * throws (Node 20 runs it only with --experimental-vm-modules). esbuild turns import() of a
+ * bundled module into a require(), but leaves import() of Node's built-ins: each of those
+ * becomes a module that requires it.
+ * @type {import('esbuild-wasm').Plugin}
+ */
+const builtinsImportedLater = {
+  name: 'builtins-imported-later',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || !isBuiltin(args.path)) return undefined;
+      return { path: args.path, namespace: 'builtin-module' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'builtin-module' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * cli/bundled-module.ts imports client-node, the sandbox and the Azure SDK as ES modules only when
+ * their CommonJS copies are missing, which never happens next to cli.cjs: those imports become a
+ * module that says so, instead of a second copy of each inside the CLI's.
+ * @type {import('esbuild-wasm').Plugin}
+ */
+const copiesStayApart = {
+  name: 'copies-stay-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*(kube-client-node|azure-sdk|sandbox\/index)\.js$/ }, (args) => {
+      if (!args.importer.endsWith('bundled-module.ts')) return undefined;
+      return { path: args.path, namespace: 'missing-copy' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'missing-copy' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path}: its CommonJS copy is missing from dist/bin (run npm run build)`)});`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -70,7 +112,7 @@ await build({
   plugins: [pureKubernetesClient],
 });
 
-// The two large parts a sandbox run loads, once more as CommonJS files with V8's code cache
+// The large parts a sandbox run loads, once more as CommonJS files with V8's code cache
 // beside each (cli/bundled-module.ts loads these copies when they are there): Node 20 caches no
 // ES module's compiled code, and compiling them took every run's one thread tens of ms. The
 // sandbox finds the package root from its own file (kernel/package-root.ts): import.meta.url
@@ -78,6 +120,10 @@ await build({
 for (const [name, entry] of [
   ['kube-client-node', 'cli/kube-client-node.ts'],
   ['sandbox', 'sandbox/index.ts'],
+  // After the sandbox: its cache is made against a sandbox world.
+  ['azure-sdk', 'cli/azure-sdk.ts'],
+  // Last: its cache is made by a sandbox run, which loads the three copies above.
+  ['cli', 'cli/main.ts'],
 ]) {
   await build({
     absWorkingDir: root,
@@ -95,7 +141,7 @@ for (const [name, entry] of [
     minifySyntax: true,
     alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
     logLevel: 'warning',
-    plugins: [pureKubernetesClient],
+    plugins: [pureKubernetesClient, builtinsImportedLater, ...(name === 'cli' ? [copiesStayApart] : [])],
   });
   execFileSync(process.execPath, [`${root}scripts/make-code-cache.mjs`, name, `${outdir}/${name}.cjs`], { stdio: 'inherit' });
 }

@@ -21,9 +21,22 @@ describe('CLI contract (built binary, no TTY)', () => {
     const unknown = await runCli(['deploy']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('Unknown command "deploy"');
+    // Names every object has (toString, constructor) are no command and have no help.
+    for (const argv of [['constructor'], ['toString', '--help']]) {
+      const inherited = await runCli(argv);
+      expect(inherited.code).toBe(2);
+      expect(inherited.stderr).toContain(`Unknown command "${argv[0]}"`);
+    }
     const badFlag = await runCli(['status', '--colour']);
     expect(badFlag.code).toBe(2);
     expect(badFlag.stderr).toMatch(/Unknown option '--colour'[\s\S]*ratify-runbook status --help/);
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const printed = await runCli(['--version']);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout.trim()).toBe(version);
   });
 
   it('status on an empty state dir says so; --json lists every step as pending', async () => {
