@@ -1,13 +1,18 @@
 // @ts-check
 /**
- * The second half of `npm run build`: bundles the CLI (bin/ratify-runbook.ts and everything it
- * imports, its dependencies included) into dist/bin/: the entry, plus one chunk per lazy import
- * (each command, the sandbox, the cluster client...), so `--help` still loads only what it needs.
+ * The second half of `npm run build`, after tsc: bundles what a run loads into dist/bin/.
  *
- * Why: Node 20 loads ES modules file by file. An instant sandbox run loaded about 1,260 of them
- * (826 from @kubernetes/client-node alone), which cost about 0.9 s of a 2.6 s run on one core.
- * tsc's file-per-module output stays in dist/ for what is started by path: the sandbox's owner
- * process and fake tools, and the benches.
+ * - The large parts, as CommonJS files with V8's code cache beside each: the CLI (cli/main.ts and
+ *   all it imports, dependencies included), the sandbox, @kubernetes/client-node and the Azure
+ *   SDK's resource client. Node 20 loads ES modules file by file and caches none of their compiled
+ *   code (module.enableCompileCache is Node 22): an instant sandbox run once loaded about 1,260
+ *   modules, and even bundled as ES modules, resolving and compiling them took its one thread
+ *   about 150 ms. kernel/code-cache.ts loads these copies (cli/load-cli.ts, cli/bundled-module.ts).
+ * - The two entries as small ES modules: bin/ratify-runbook.ts (answers --help from its texts, or
+ *   loads the CLI's copy) and bin/sandbox-owner.ts (a workshop's world owner process).
+ *
+ * Each copy falls back to tsc's ES modules in dist/ when it is missing; tsc's output also stays for
+ * what is started by path (the sandbox's fake tools) and the benches.
  *
  * esbuild-wasm is esbuild compiled to WebAssembly and shipped inside its npm package: nothing is
  * downloaded at install or build time.
@@ -15,6 +20,7 @@
 import { execFileSync } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
+import { relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild-wasm';
 
@@ -84,6 +90,23 @@ const copiesStayApart = {
   },
 };
 
+/**
+ * The entries import the CLI, the sandbox, client-node and the Azure SDK as ES modules only when
+ * their CommonJS copies are missing: from tsc's files in dist/, not from a second bundled copy.
+ * @type {import('esbuild-wasm').Plugin}
+ */
+const fallbacksFromTsc = {
+  name: 'fallbacks-from-tsc',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*(main|kube-client-node|azure-sdk|sandbox\/index)\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || !/(load-cli|bundled-module)\.ts$/.test(args.importer)) return undefined;
+      // From dist/bin/, where every entry sits, to the same file of tsc's output.
+      const fromRoot = relative(root, resolve(args.resolveDir, args.path)).split(sep).join('/');
+      return { path: `../${fromRoot}`, external: true };
+    });
+  },
+};
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist/bin`;
 
@@ -101,22 +124,15 @@ await build({
   platform: 'node',
   target: 'node20',
   tsconfig: 'tsconfig.build.json',
-  // CommonJS dependencies call require() for Node's built-ins, which an ES module lacks.
-  banner: { js: "import { createRequire as __rrCreateRequire } from 'node:module'; const require = __rrCreateRequire(import.meta.url);" },
   // Whitespace and syntax only: names stay, so a stack trace still says which function failed.
   minifyWhitespace: true,
   minifySyntax: true,
-  // See the file: node-fetch loads whatwg-url, and never uses it on Node 20.
-  alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
   logLevel: 'warning',
-  plugins: [pureKubernetesClient],
+  plugins: [fallbacksFromTsc],
 });
 
-// The large parts a sandbox run loads, once more as CommonJS files with V8's code cache
-// beside each (cli/bundled-module.ts loads these copies when they are there): Node 20 caches no
-// ES module's compiled code, and compiling them took every run's one thread tens of ms. The
-// sandbox finds the package root from its own file (kernel/package-root.ts): import.meta.url
-// becomes that file's URL.
+// The copies, each with its code cache. A copy finds the package root from its own file
+// (kernel/package-root.ts): import.meta.url becomes that file's URL.
 for (const [name, entry] of [
   ['kube-client-node', 'cli/kube-client-node.ts'],
   ['sandbox', 'sandbox/index.ts'],
@@ -137,8 +153,10 @@ for (const [name, entry] of [
     tsconfig: 'tsconfig.build.json',
     banner: { js: "var __rrImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     define: { 'import.meta.url': '__rrImportMetaUrl' },
+    // Whitespace and syntax only: names stay, so a stack trace still says which function failed.
     minifyWhitespace: true,
     minifySyntax: true,
+    // See the file: node-fetch loads whatwg-url, and never uses it on Node 20.
     alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
     logLevel: 'warning',
     plugins: [pureKubernetesClient, builtinsImportedLater, ...(name === 'cli' ? [copiesStayApart] : [])],
