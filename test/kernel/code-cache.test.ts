@@ -112,7 +112,15 @@ writeFileSync(process.argv[1] + '.cache', await makeCodeCache(process.argv[1], (
     expect(cli.compiled).toBe(false);
     let out = '';
     const stdout = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream;
-    const io = { argv: ['--version'], env: {}, cwd: REPO, stdout, stderr: stdout, stdin: process.stdin, signal: new AbortController().signal };
+    const io = {
+      argv: ['--version'],
+      env: {},
+      cwd: REPO,
+      stdout,
+      stderr: stdout,
+      stdin: process.stdin,
+      signal: new AbortController().signal,
+    };
     expect(await cli.exports.main(io as unknown as Parameters<typeof cli.exports.main>[0])).toBe(0);
     expect(out.trim()).toBe((JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { version: string }).version);
     // Every lazy import of the CLI is a require() in the copy: a plain import( would throw when reached.
