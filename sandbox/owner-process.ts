@@ -5,9 +5,9 @@
  * until its stdin closes (its parent is done, or died: the pipe closes with it) or SIGTERM, and
  * ignores Ctrl-C, which the host handles, so the world outlives the attendees' clean shutdown.
  *
- * A single run keeps its owner in its own process: measured, an owner process (or thread) made
- * an instant run no faster. Each tool call waits for its answer either way, and the owner's
- * start (a node process, ~200 ms to serve) came first.
+ * A single run keeps the owner in the runbook's own process: measured, an owner process (or a
+ * worker thread) made an instant run no faster. Each tool call waits for its answer either way,
+ * and the owner's start (a node process, ~200 ms to serve) came first.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';

@@ -21,6 +21,24 @@ const require = createRequire(import.meta.url);
 const [name, file] = process.argv.slice(2);
 if (!name || !file) throw new Error('usage: node scripts/make-code-cache.mjs <kube-client-node|sandbox|azure-sdk|cli> <bundle.cjs>');
 
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+
+/** Runs `use` on a new seeded world of `sandbox` (a copy's exports) in a temporary folder, then closes and removes it. */
+async function withSandboxWorld(sandbox, use) {
+  const worldDir = mkdtempSync(join(tmpdir(), 'rr-code-cache-'));
+  try {
+    const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
+    try {
+      await handle.seed({ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
+      await use(handle, worldDir);
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    rmSync(worldDir, { recursive: true, force: true });
+  }
+}
+
 /** @type {Record<string, (exports: any) => Promise<void>>} */
 const exercises = {
   async 'kube-client-node'(k8s) {
@@ -35,63 +53,37 @@ const exercises = {
     new k8s.Watch(kc);
   },
   async sandbox(sandbox) {
-    const worldDir = mkdtempSync(join(tmpdir(), 'rr-code-cache-'));
-    try {
-      const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
-      try {
-        await handle.seed({ resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
-        // Calls of the kinds a run makes most, answered by this process: the command parsers and
-        // handlers, the outputs and the Kubernetes API they run are then in the cache too.
-        const kubeconfig = join(worldDir, 'kubeconfig');
-        const env = {
-          ...process.env,
-          ...handle.profile.toolEnv,
-          PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter),
-          KUBECONFIG: kubeconfig,
-        };
-        for (const argv of [
-          ['az', 'account', 'show', '-o', 'json'],
-          ['az', 'aks', 'get-credentials', '-g', 'rg', '-n', 'aks', '--file', kubeconfig],
-          ['az', 'aks', 'show', '-g', 'rg', '-n', 'aks', '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'],
-          ['az', 'identity', 'create', '-n', 'id', '-g', 'rg', '-l', 'eastus', '-o', 'none'],
-          ['kubectl', 'get', 'pods', '-A'],
-          ['kubectl', 'create', 'namespace', 'demo'],
-          ['helm', 'list', '-A'],
-          ['notation', 'version'],
-        ]) {
-          // A call that fails only leaves its code out of the cache; one that hangs would hang the build.
-          await promisify(execFile)(argv[0], argv.slice(1), { env, timeout: 30_000 }).catch(() => {});
-        }
-      } finally {
-        await handle.close();
+    await withSandboxWorld(sandbox, async (handle, worldDir) => {
+      // Calls of the kinds a run makes most, answered by this process: the command parsers and
+      // handlers, the outputs and the Kubernetes API they run are then in the cache too.
+      const kubeconfig = join(worldDir, 'kubeconfig');
+      const env = {
+        ...process.env,
+        ...handle.profile.toolEnv,
+        PATH: [...handle.profile.toolPath, process.env.PATH ?? ''].join(delimiter),
+        KUBECONFIG: kubeconfig,
+      };
+      for (const argv of [
+        ['az', 'account', 'show', '-o', 'json'],
+        ['az', 'aks', 'get-credentials', '-g', 'rg', '-n', 'aks', '--file', kubeconfig],
+        ['az', 'aks', 'show', '-g', 'rg', '-n', 'aks', '--query', 'oidcIssuerProfile.issuerUrl', '-o', 'tsv'],
+        ['az', 'identity', 'create', '-n', 'id', '-g', 'rg', '-l', 'eastus', '-o', 'none'],
+        ['kubectl', 'get', 'pods', '-A'],
+        ['kubectl', 'create', 'namespace', 'demo'],
+        ['helm', 'list', '-A'],
+        ['notation', 'version'],
+      ]) {
+        // A call that fails only leaves its code out of the cache; one that hangs would hang the build.
+        await promisify(execFile)(argv[0], argv.slice(1), { env, timeout: 30_000 }).catch(() => {});
       }
-    } finally {
-      rmSync(worldDir, { recursive: true, force: true });
-    }
+    });
   },
 };
-/** A world to exercise against, from the sandbox copy built before (scripts/bundle-cli.mjs builds it first). */
-async function withSandboxWorld(use) {
-  const sandbox = require(join(dirname(file), 'sandbox.cjs'));
-  const worldDir = mkdtempSync(join(tmpdir(), 'rr-code-cache-'));
-  try {
-    const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
-    try {
-      await handle.seed({ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
-      await use(handle.profile);
-    } finally {
-      await handle.close();
-    }
-  } finally {
-    rmSync(worldDir, { recursive: true, force: true });
-  }
-}
-const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
-
 exercises['azure-sdk'] = async (sdk) => {
   // The reads cli/azure-reader.ts makes: a resource by id (found and missing), a list, and a
   // collection through the client's own pipeline.
-  await withSandboxWorld(async (profile) => {
+  // A world of the sandbox copy built before (scripts/bundle-cli.mjs builds it first).
+  await withSandboxWorld(require(join(dirname(file), 'sandbox.cjs')), async ({ profile }) => {
     const client = new sdk.ResourceManagementClient(profile.credential, SUBSCRIPTION, {
       endpoint: profile.armEndpoint,
       tlsOptions: { ca: [profile.tlsCa] },

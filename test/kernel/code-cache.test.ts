@@ -7,6 +7,23 @@ import { loadWithCodeCache } from '../../kernel/code-cache.js';
 import { REPO } from '../helpers/cli.js';
 
 type Lib = { greet(name: string): string; platform: string };
+type Sandbox = typeof import('../../sandbox/index.js');
+type Handle = Awaited<ReturnType<Sandbox['startSandbox']>>;
+
+const SUBSCRIPTION = '11111111-2222-3333-4444-555555555555';
+
+/** Runs `use` on a new seeded world of `sandbox` (a copy's exports), then closes and removes it. */
+async function withSeededWorld(sandbox: Sandbox, use: (handle: Handle, worldDir: string) => Promise<void>): Promise<void> {
+  const worldDir = await mkdtemp(join(tmpdir(), 'rr-codecache-world-'));
+  const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
+  try {
+    await handle.seed({ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
+    await use(handle, worldDir);
+  } finally {
+    await handle.close();
+    await rm(worldDir, { recursive: true, force: true });
+  }
+}
 
 describe('loading a CommonJS bundle with its V8 code cache', () => {
   it('uses the cache made after running it; a damaged or missing cache only means compiling as usual', async () => {
@@ -68,43 +85,29 @@ writeFileSync(process.argv[1] + '.cache', await makeCodeCache(process.argv[1], (
   });
 
   it("the build's copy of the sandbox loads from its cache and starts, seeds and closes a world", async () => {
-    const loaded = loadWithCodeCache<typeof import('../../sandbox/index.js')>(join(REPO, 'dist/bin/sandbox.cjs'));
+    const loaded = loadWithCodeCache<Sandbox>(join(REPO, 'dist/bin/sandbox.cjs'));
     expect(loaded.compiled).toBe(false);
-    const worldDir = await mkdtemp(join(tmpdir(), 'rr-codecache-world-'));
-    const handle = await loaded.exports.startSandbox({ worldDir, latency: 'instant' });
-    try {
-      await handle.seed({ resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
+    await withSeededWorld(loaded.exports, async (handle, worldDir) => {
       expect(handle.profile.kind).toBe('sandbox');
       // The package root is found from the copy's own file: the fake az runs the built tools.
       expect(await readFile(join(worldDir, 'bin', 'az'), 'utf8')).toContain(join(REPO, 'dist', 'sandbox', 'tools', 'az.js'));
-    } finally {
-      await handle.close();
-      await rm(worldDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("the build's copy of the Azure SDK loads from its cache and reads a sandbox world's resource by id", async () => {
     const sdk = loadWithCodeCache<typeof import('../../cli/azure-sdk.js')>(join(REPO, 'dist/bin/azure-sdk.cjs'));
     expect(sdk.compiled).toBe(false);
-    const sandbox = loadWithCodeCache<typeof import('../../sandbox/index.js')>(join(REPO, 'dist/bin/sandbox.cjs')).exports;
-    const worldDir = await mkdtemp(join(tmpdir(), 'rr-codecache-arm-'));
-    const handle = await sandbox.startSandbox({ worldDir, latency: 'instant' });
-    try {
-      const subscription = '11111111-2222-3333-4444-555555555555';
-      await handle.seed({ subscriptionId: subscription, resourceGroup: 'rg', aksName: 'aks', acrName: 'acr', location: 'eastus' });
-      const { profile } = handle;
-      const client = new sdk.exports.ResourceManagementClient(profile.credential, subscription, {
+    const sandbox = loadWithCodeCache<Sandbox>(join(REPO, 'dist/bin/sandbox.cjs')).exports;
+    await withSeededWorld(sandbox, async ({ profile }) => {
+      const client = new sdk.exports.ResourceManagementClient(profile.credential, SUBSCRIPTION, {
         endpoint: profile.armEndpoint,
         tlsOptions: { ca: [profile.tlsCa!] },
       });
-      const id = `/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks`;
+      const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks`;
       expect((await client.resources.getById(id, '2024-05-01')).name).toBe('aks');
       const request = sdk.exports.createPipelineRequest({ url: `${profile.armEndpoint}${id}?api-version=2024-05-01`, method: 'GET' });
       expect((await client.sendRequest(request)).status).toBe(200);
-    } finally {
-      await handle.close();
-      await rm(worldDir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("the build's copy of the CLI loads from its cache and answers; no import() is left in it (a vm.Script cannot run one)", async () => {
