@@ -15,7 +15,7 @@ import { findRealKubectl, realKubectlShim } from './tools/real-kubectl-shim.js';
 import { WorldHost } from './server/host.js';
 import { startListeners, type RunningServer } from './server/listeners.js';
 import { ensureWorldTls, prepareCertificateKeys } from './tls.js';
-import { certificateKeysWanted } from './az/keyvault/data-plane.js';
+import { certificateKeysInUse, certificateKeysWanted } from './az/keyvault/data-plane.js';
 import { rpc, type ServerInfo } from './tools/rpc.js';
 import { newWorld, type SeedAnswers } from './world/seed.js';
 import { WorldStore, writeFileAtomic } from './world/store.js';
@@ -167,7 +167,7 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
   if (elected.owner) {
     try {
       host = new WorldHost(await WorldStore.open(worldDir, newWorld), latency, options.clock ?? realClock);
-      prepareCertificateKeys(certificateKeysWanted(host.world));
+      prepareCertificateKeys(certificateKeysWanted(host.world), certificateKeysInUse(host.world));
       server = await startListeners(host, tls);
       const { rpcPort, armPort, kubePort, key } = server;
       info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString(), latency: latency.spec };

@@ -2,6 +2,7 @@ import { createPublicKey, generateKeyPair, generateKeyPairSync } from 'node:cryp
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { installedKeyPool, type KeyPool, type RsaKeyPair } from './key-pool.js';
 import { writeFileAtomic } from './world/store.js';
 import { certificatePem, createCertificate, type NameAttribute } from './x509.js';
 
@@ -18,7 +19,7 @@ export interface WorldTls {
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-async function rsaKeyAsync(): Promise<{ privatePem: string; publicPem: string }> {
+async function rsaKeyAsync(): Promise<RsaKeyPair> {
   const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
   return {
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -27,26 +28,31 @@ async function rsaKeyAsync(): Promise<{ privatePem: string; publicPem: string }>
 }
 
 /**
- * RSA keys made ahead of the certificates that need them. A 2048-bit key takes 0.1 to 0.6 s of
- * CPU on a small machine, and `az keyvault certificate create` waited for it on the run's
- * critical path. Key Vault makes a new key for every certificate version; so does the sandbox,
- * only earlier, off the event loop: the owner keeps one key ready per vault that has no
- * certificate yet (see certificateKeysWanted), and a certificate create takes the oldest one.
- * Each key is used once.
+ * Certificate keys come from the install's key pool (./key-pool.ts). Beyond it, RSA keys are made
+ * ahead of the certificates that need them, off the event loop: a 2048-bit key takes 0.1 to 0.6 s
+ * of CPU on a small machine, and `az keyvault certificate create` would wait for it. Key Vault
+ * makes a new key for every certificate version; so does the sandbox: each key is used once.
  */
-const spareKeys: Promise<{ privatePem: string; publicPem: string }>[] = [];
+const spareKeys: Promise<RsaKeyPair>[] = [];
 const SPARE_KEYS_MAX = 8;
 
-/** Starts making keys until `wanted` (at most SPARE_KEYS_MAX) are ready or on their way. */
-export function prepareCertificateKeys(wanted: number): void {
-  while (spareKeys.length < Math.min(wanted, SPARE_KEYS_MAX)) {
+/**
+ * Starts making keys until `wanted` (at most SPARE_KEYS_MAX) are ready, on their way, or free in
+ * the pool (`inUse`: the public keys the world's certificates hold).
+ */
+export function prepareCertificateKeys(wanted: number, inUse: ReadonlySet<string>, pool: KeyPool = installedKeyPool()): void {
+  const toMake = Math.min(wanted - pool.free(inUse).length, SPARE_KEYS_MAX);
+  while (spareKeys.length < toMake) {
     const key = rsaKeyAsync();
     key.catch(() => undefined); // a failure is reported by the create that takes it
     spareKeys.push(key);
   }
 }
 
-const certificateKey = (): Promise<{ privatePem: string; publicPem: string }> => spareKeys.shift() ?? rsaKeyAsync();
+const certificateKey = (inUse: ReadonlySet<string>, pool: KeyPool): Promise<RsaKeyPair> => {
+  const pooled = pool.take(inUse);
+  return pooled ? Promise.resolve(pooled) : (spareKeys.shift() ?? rsaKeyAsync());
+};
 
 export async function ensureWorldTls(worldDir: string): Promise<WorldTls> {
   const dir = join(worldDir, 'tls');
@@ -106,9 +112,11 @@ export async function selfSignedCert(
   subjectDn: string,
   months: number,
   nowMs: number,
+  keysInUse: ReadonlySet<string> = new Set(),
+  pool: KeyPool = installedKeyPool(),
 ): Promise<{ derB64: string; expires: number; notBefore: number }> {
-  // Off the event loop: the owner serves every attendee's tools from one thread.
-  const keys = await certificateKey();
+  // Never on the event loop: the owner serves every attendee's tools from one thread.
+  const keys = await certificateKey(keysInUse, pool);
   const notBefore = nowMs - 10 * 60_000;
   const expires = nowMs + months * 30.4375 * 86400_000;
   const name = parseDn(subjectDn)

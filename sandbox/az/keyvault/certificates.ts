@@ -11,7 +11,7 @@ import type { AzCtx } from '../context.js';
 import { armError, cliError, usageError } from '../errors.js';
 import type { AzCommand } from '../registry.js';
 import { certView, tsSec, versionItem } from './certificate-views.js';
-import { authorize, dataPlaneVault, latestVersion, vaultData } from './data-plane.js';
+import { authorize, certificateKeysInUse, dataPlaneVault, latestVersion, vaultData } from './data-plane.js';
 import { vaultUri } from './vault-resource.js';
 
 /** `az keyvault certificate ...`: data-plane verbs, each authorized against the vault like Key Vault does. */
@@ -156,7 +156,7 @@ export const certificateCommands: AzCommand[] = [
       }
       // Every create makes a new version with a new key (docs/errata.md#certificate-new-version).
       const validity = Number(str(a, 'validity') ?? x509.validityInMonths ?? 12);
-      const made = await selfSignedCert(x509.subject, validity, now);
+      const made = await selfSignedCert(x509.subject, validity, now, certificateKeysInUse(ctx.world));
       const der = Buffer.from(made.derB64, 'base64');
       const version: CertVersion = {
         version: kvVersion(),

@@ -1,3 +1,4 @@
+import { publicKeysOf } from '../../key-pool.js';
 import { ToolError } from '../../tool-result.js';
 import type { ArmResource, Certificate, CertVersion, VaultData, World } from '../../world/model.js';
 import { listByType } from '../../world/resources.js';
@@ -69,4 +70,11 @@ export function certificateKeysWanted(world: World): number {
   if (vaults.length === 0) return 1;
   const live = (c: Certificate): boolean => c.deletedAt === undefined && c.versions.length > 0;
   return vaults.filter((v) => !Object.values(world.vaults[v.name.toLowerCase()]?.certificates ?? {}).some(live)).length;
+}
+
+/** The public keys of every certificate version the world holds (deleted ones too): a new certificate gets another. */
+export function certificateKeysInUse(world: World): Set<string> {
+  return publicKeysOf(
+    Object.values(world.vaults).flatMap((v) => Object.values(v.certificates).flatMap((c) => c.versions.map((x) => x.cer))),
+  );
 }

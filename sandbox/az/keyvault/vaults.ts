@@ -7,7 +7,7 @@ import { bool, list, str } from '../args.js';
 import { createdBy, parseTags, requireRg } from '../common.js';
 import { armError, cliError } from '../errors.js';
 import type { AzCommand } from '../registry.js';
-import { certificateKeysWanted, vaultData } from './data-plane.js';
+import { certificateKeysInUse, certificateKeysWanted, vaultData } from './data-plane.js';
 import { findVaultGlobal, requireVault, vaultUri, vaultView } from './vault-resource.js';
 
 /** The vault's own lifecycle on the management plane: create, show, list, delete (soft), purge, recover. */
@@ -119,7 +119,7 @@ export const vaultCommands: AzCommand[] = [
       putResource(ctx.world, res);
       vaultData(ctx, name);
       ctx.markDirty();
-      prepareCertificateKeys(certificateKeysWanted(ctx.world));
+      prepareCertificateKeys(certificateKeysWanted(ctx.world), certificateKeysInUse(ctx.world));
       return vaultView(res);
     },
   },
