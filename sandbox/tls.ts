@@ -19,7 +19,8 @@ export interface WorldTls {
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
-async function rsaKeyAsync(): Promise<RsaKeyPair> {
+/** A new RSA-2048 key pair, made on libuv's thread pool (scripts/make-key-pool.mjs makes the build's pool with it). */
+export async function rsaKeyAsync(): Promise<RsaKeyPair> {
   const { privateKey, publicKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
   return {
     privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
@@ -115,7 +116,7 @@ export async function selfSignedCert(
   keysInUse: ReadonlySet<string> = new Set(),
   pool: KeyPool = installedKeyPool(),
 ): Promise<{ derB64: string; expires: number; notBefore: number }> {
-  // Never on the event loop: the owner serves every attendee's tools from one thread.
+  // A pooled key, or one made off the event loop: the owner serves every attendee's tools from one thread.
   const keys = await certificateKey(keysInUse, pool);
   const notBefore = nowMs - 10 * 60_000;
   const expires = nowMs + months * 30.4375 * 86400_000;

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -52,6 +53,17 @@ describe('the sandbox key pool', () => {
   test('a missing or unreadable pool file is an empty pool', () => {
     expect(readKeyPool('/nonexistent/rsa-key-pool.json').free(new Set())).toEqual([]);
     expect(readKeyPool(fileURLToPath(import.meta.url)).free(new Set())).toEqual([]);
+    // JSON of another shape: only well-formed pairs count.
+    const dir = mkdtempSync(join(tmpdir(), 'rr-key-pool-'));
+    try {
+      const [a] = installedKeys();
+      writeFileSync(join(dir, 'pool.json'), JSON.stringify({ keys: [null, 7, { privatePem: 1, publicPem: 'x' }, a] }));
+      expect(readKeyPool(join(dir, 'pool.json')).free(new Set())).toEqual([a]);
+      writeFileSync(join(dir, 'pool.json'), JSON.stringify({ keys: 'none' }));
+      expect(readKeyPool(join(dir, 'pool.json')).free(new Set())).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('a certificate takes a pooled key its world does not hold; with none left, a fresh RSA-2048 key is made', async () => {
