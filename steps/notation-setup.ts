@@ -51,6 +51,19 @@ async function inspect(ctx: Pick<StepContext, 'cmd'>): Promise<Found & { planned
 const notationOk = (v?: string) => v !== undefined && atLeast(v, NOTATION_VERSION) && v.replace(/^v/, '').startsWith('1.');
 const pluginOk = (v?: string) => v !== undefined && atLeast(v, PLUGIN_VERSION) && v.startsWith('1.');
 
+/** Preflight's findings when they pass this step's checks (anything less is inspected again, and explained). */
+function seenByPreflight(ctx: Pick<StepContext, 'output'>): { notationVersion: string; pluginVersion: string } | undefined {
+  let notationVersion: string;
+  let pluginVersion: string;
+  try {
+    notationVersion = ctx.output('preflight', 'notationVersion');
+    pluginVersion = ctx.output('preflight', 'pluginVersion');
+  } catch {
+    return undefined; // not recorded by this preflight
+  }
+  return notationOk(notationVersion) && pluginOk(pluginVersion) ? { notationVersion, pluginVersion } : undefined;
+}
+
 export const notationSetup = defineStep({
   id: 'notation-setup',
   title: 'Check Notation and the Azure Key Vault plugin',
@@ -59,13 +72,20 @@ Blog step 3, [current versions](docs/errata.md#notation-versions): **Notation
 ${NOTATION_VERSION}** and the **azure-kv plugin ${PLUGIN_VERSION}**, installed with
 \`notation plugin install --url ... --sha256sum ...\` (Notation >= 1.1), which
 [picks the right plugin directory](docs/errata.md#plugin-directory) on Linux and macOS instead
-of the blog's hand-unpacked tarball. The runbook does not install software: when
-something is missing or too old it stops and prints the exact commands.
+of the blog's hand-unpacked tarball. Preflight has just read both versions, so this step
+runs nothing when they are current. The runbook does not install software: when something is
+missing or too old it reads them again and stops with the exact commands.
 `.trim(),
   needs: [],
   after: ['preflight'],
   produces: ['notationVersion', 'pluginVersion'],
   async check(ctx) {
+    // Preflight, which runs first every time, has just run the same two commands.
+    const seen = seenByPreflight(ctx);
+    if (seen) {
+      ctx.log(`preflight found notation ${seen.notationVersion} and the azure-kv plugin ${seen.pluginVersion}`);
+      return seen;
+    }
     const found = await inspect(ctx);
     return notationOk(found.notation) && pluginOk(found.plugin) && !found.pluginError
       ? { notationVersion: found.notation ?? '', pluginVersion: found.plugin ?? '' }

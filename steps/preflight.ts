@@ -98,7 +98,7 @@ cache that never keeps it.
 `.trim(),
   needs: ['subscriptionId', 'resourceGroup', 'aksName', 'acrName', 'keyVaultName', 'keyVaultAuth', 'cleanupImageIntegrity'],
   after: ['provision-base'],
-  produces: ['subscriptionId', 'tenantId', 'callerObjectId', 'callerType', 'helmMajor', 'entraId'],
+  produces: ['subscriptionId', 'tenantId', 'callerObjectId', 'callerType', 'helmMajor', 'entraId', 'notationVersion', 'pluginVersion'],
   rerunEveryTime: true,
   // Nothing to skip: it is the read-only check itself.
   check: async () => undefined,
@@ -157,7 +157,13 @@ cache that never keeps it.
 
     if (problems.length > 0) throw preflightFailed(problems);
     const major = helmMajor(tools.helmVersion ?? '') ?? 4;
-    return { ...account, helmMajor: String(major), entraId: String(entraId) };
+    return {
+      ...account,
+      helmMajor: String(major),
+      entraId: String(entraId),
+      notationVersion: tools.notationVersion ?? '',
+      pluginVersion: tools.pluginVersion ?? '',
+    };
   },
   knownFailures: [kubeloginDeviceCode, authorizationFailed],
   shell: {

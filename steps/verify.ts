@@ -16,6 +16,7 @@ import { readGuard } from './_shared/write-ahead.js';
 import {
   admitSigned,
   deletePods,
+  removeLeftoverPods,
   runPod,
   saveLogs,
   SIGNED_POD,
@@ -28,17 +29,19 @@ import type { ShellTest } from '../runner/command-types.js';
 
 type Ctx = StepContext<'demoNamespace' | 'policyEffect'>;
 
-async function ensureNamespace(ctx: Ctx): Promise<void> {
+/** Resolves true when it created the namespace (so it holds nothing yet). */
+async function ensureNamespace(ctx: Ctx): Promise<boolean> {
   const ns = ctx.answers.demoNamespace;
   const show = ['kubectl', 'get', 'namespace', ns, '-o', 'name'];
   const found = await ctx.kube.get(NAMESPACES, ns, undefined, { shows: [{ argv: show, probe: true }] });
-  if (found) return;
+  if (found) return false;
   const namespace = { kind: 'namespace', id: `namespace/${ns}`, details: { name: ns } };
   // Found after a crash by the run's label.
   const labelled = ['kubectl', 'get', 'namespaces', '-l', ctx.runTag, '-o', 'name'];
   await ctx.willCreate({ ...namespace, guard: readGuard(labelled, `namespace/${ns}`) });
   await ctx.cmd.run(['kubectl', 'apply', '-f', '-'], { mutates: true, stdin: await renderNamespace(ns, ctx.runTag), guardedBy: show });
   await ctx.created(namespace);
+  return true;
 }
 
 /**
@@ -112,8 +115,8 @@ under \`logs/\` and linked here.
   check: async () => undefined,
   async run(ctx) {
     const ns = ctx.answers.demoNamespace;
-    await ensureNamespace(ctx);
-    await deletePods(ctx, ns);
+    // A namespace made just now holds no pods; one that was there may hold an earlier attempt's.
+    if (!(await ensureNamespace(ctx))) await removeLeftoverPods(ctx, ns);
     try {
       await admitSigned(ctx, ns, ctx.output('build-and-sign', 'signedRef'));
       await waitRunning(ctx, ns);

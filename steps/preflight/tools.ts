@@ -15,6 +15,9 @@ export interface ToolReport {
   readonly missing: string[];
   /** What `helm version --template '{{.Version}}'` printed (a plan's assumption), when helm runs. */
   helmVersion?: string;
+  /** notation's version and the healthy azure-kv plugin's, as found (notation-setup reuses them). */
+  notationVersion?: string;
+  pluginVersion?: string;
 }
 
 type Ctx = Pick<StepContext, 'cmd' | 'mode' | 'assumptions'>;
@@ -101,6 +104,7 @@ export const TOOLS: readonly ToolSpec[] = [
         return;
       }
       report.lines.push(`notation ${version}`);
+      report.notationVersion = version;
       // Columns NAME DESCRIPTION VERSION CAPABILITIES ERROR; ERROR is <nil> when healthy.
       const plugins = await ctx.cmd.run(['notation', 'plugin', 'ls'], read);
       if (plugins.planned) return;
@@ -108,6 +112,7 @@ export const TOOLS: readonly ToolSpec[] = [
       const plugin = row ? /\s(\d+\.\d+\.\d+\S*)\s/.exec(row)?.[1] : undefined;
       if (plugin && atLeast(plugin, PLUGIN_VERSION) && /<nil>\s*$/.test(row ?? '')) {
         report.lines.push(`notation plugin azure-kv ${plugin}`);
+        report.pluginVersion = plugin;
         return;
       }
       const found = plugin ?? 'none';

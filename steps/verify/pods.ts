@@ -27,6 +27,17 @@ export function deletePods(ctx: Ctx, namespace: string): Promise<CommandResult> 
   });
 }
 
+/**
+ * The test pods an interrupted attempt left would make `kubectl run` fail with AlreadyExists:
+ * they are looked for through the API, and deleted only when one is there.
+ */
+export async function removeLeftoverPods(ctx: Ctx, namespace: string): Promise<void> {
+  const pods = await ctx.kube.list(PODS, { namespace }, { shows: ['kubectl', 'get', 'pods', '-n', namespace, '-o', 'name'] });
+  // undefined: a plan reads nothing, so it shows the delete.
+  if (pods && !pods.some((pod) => pod.metadata.name === SIGNED_POD || pod.metadata.name === UNSIGNED_POD)) return;
+  await deletePods(ctx, namespace);
+}
+
 /** The signed pod, retried a few times: Ratify's first verification pays for a token exchange (cold start). */
 export async function admitSigned(ctx: Ctx, namespace: string, image: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {

@@ -29,6 +29,9 @@ const run = (stateDir: string, ...extra: string[]) =>
  * last read, in a step that runs no az).
  */
 function faultPrefix(calls: readonly Call[], step: string): string {
+  // notation-setup runs nothing when preflight's reads pass: fault the read it would repeat,
+  // which stops preflight, the step that makes it.
+  if (step === 'notation-setup' && !calls.some((c) => c.step === step)) return 'notation plugin ls';
   const mutating = calls.findIndex((c) => c.step === step && isMutating(c.argv));
   const lastAz = calls.findLastIndex((c) => c.step === step && c.argv[0] === 'az');
   const index = mutating >= 0 ? mutating : lastAz >= 0 ? lastAz : calls.findLastIndex((c) => c.step === step);
@@ -40,8 +43,6 @@ function faultPrefix(calls: readonly Call[], step: string): string {
     const prefix = words.slice(0, n).join(' ');
     if (!earlier.some((line) => line.startsWith(prefix))) return prefix;
   }
-  // notation-setup only repeats reads preflight makes (notation version, plugin ls): the fault
-  // then stops preflight, the first step to make that call.
   return words.join(' ');
 }
 

@@ -38,7 +38,16 @@ export const CER = Buffer.from('fake certificate DER bytes').toString('base64');
 export const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 export const outputs: Record<string, Outputs> = {
-  preflight: { subscriptionId: SUB, tenantId: TENANT, callerObjectId: CALLER, callerType: 'User', helmMajor: '4', entraId: 'false' },
+  preflight: {
+    subscriptionId: SUB,
+    tenantId: TENANT,
+    callerObjectId: CALLER,
+    callerType: 'User',
+    helmMajor: '4',
+    entraId: 'false',
+    notationVersion: '1.3.2',
+    pluginVersion: '1.2.1',
+  },
   'cluster-prereqs': { aksId: AKS_ID, oidcIssuer: ISSUER, kubeconfig: '/state/kubeconfig' },
   'key-vault': { vaultUri: 'https://ratify-demo-kv.vault.azure.net/', keyVaultId: KV_ID, keyVaultRbac: 'true' },
   certificate: { keyId: KID, certVersion: 'f60f2a4f8ae442cfb41ca2090bd4b769', certSha256: 'ab12' },

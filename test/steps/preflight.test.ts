@@ -66,6 +66,8 @@ describe('preflight', () => {
       callerType: 'User',
       helmMajor: '3',
       entraId: 'false',
+      notationVersion: '1.3.2',
+      pluginVersion: '1.2.1',
     });
     expect(f.argvs()).toContainEqual([
       'az',

@@ -41,6 +41,44 @@ describe('verify', () => {
     ]);
   });
 
+  it('removes leftover test pods only when the namespace holds one: none in a namespace it just made, none when the list shows neither', async () => {
+    const running = { phase: 'Running' };
+    const signedPod = { metadata: { name: 'demo-signed', namespace: 'demo' }, status: running };
+    const other = { metadata: { name: 'web', namespace: 'demo' }, status: running };
+    const processes = (f: { processes(): string[][] }) => f.processes().map((a) => a.slice(0, 3).join(' '));
+    // The namespace exists and holds another pod only: it is listed, and nothing is deleted first.
+    const clean = fakeContext({
+      stepId: 'verify',
+      answers,
+      outputs,
+      script,
+      kube: { namespaces: [[{ metadata: { name: 'demo' } }]], 'pods/demo': [[other], [signedPod]] },
+    });
+    await verify.run(clean.ctx);
+    expect(clean.argvs()[1]).toEqual(['kubectl', 'get', 'pods', '-n', 'demo', '-o', 'name']);
+    expect(processes(clean)).toEqual(['kubectl run demo-signed', 'kubectl run demo-unsigned', 'kubectl delete pod']);
+    // An earlier attempt's pod is there: it is deleted before the new one starts.
+    const leftover = fakeContext({
+      stepId: 'verify',
+      answers,
+      outputs,
+      script,
+      kube: { namespaces: [[{ metadata: { name: 'demo' } }]], 'pods/demo': [[signedPod]] },
+    });
+    await verify.run(leftover.ctx);
+    expect(processes(leftover)).toEqual([
+      'kubectl delete pod',
+      'kubectl run demo-signed',
+      'kubectl run demo-unsigned',
+      'kubectl delete pod',
+    ]);
+    // No namespace yet: it is created, and holds no pods to look for.
+    const fresh = fakeContext({ stepId: 'verify', answers, outputs, script, kube: { 'pods/demo': [[signedPod]] } });
+    await verify.run(fresh.ctx);
+    expect(processes(fresh)).toEqual(['kubectl apply -f', 'kubectl run demo-signed', 'kubectl run demo-unsigned', 'kubectl delete pod']);
+    expect(fresh.argvs()).not.toContainEqual(['kubectl', 'get', 'pods', '-n', 'demo', '-o', 'name']);
+  });
+
   it('ImagePullBackOff is a pull problem; logs are saved under logs/', async () => {
     const f = fakeContext({
       stepId: 'verify',
