@@ -15,6 +15,8 @@ export class LedgerStore {
   #chain: Promise<void> = Promise.resolve();
   /** The write waiting for the one in flight, not started yet. */
   #queued: Promise<void> | undefined;
+  /** Whether any save folded into the queued write asked for it to be durable. */
+  #queuedDurable = false;
 
   readonly #persist: boolean;
   readonly #write: typeof writeLedger;
@@ -28,12 +30,23 @@ export class LedgerStore {
     this.#write = write;
   }
 
-  save(): Promise<void> {
+  /**
+   * `durable: false` still replaces the file atomically, so a killed process leaves it on disk all
+   * the same (the page cache outlives the process); it only skips the fsyncs, which a power cut
+   * alone would need. For saves a resume does not depend on (a step marked as started).
+   */
+  save(options: { readonly durable?: boolean } = {}): Promise<void> {
     if (!this.#persist) return Promise.resolve();
-    if (this.#queued) return this.#queued;
+    const durable = options.durable ?? true;
+    if (this.#queued) {
+      this.#queuedDurable ||= durable;
+      return this.#queued;
+    }
+    this.#queuedDurable = durable;
     const next = this.#chain.then(async () => {
+      const asDurable = this.#queuedDurable;
       this.#queued = undefined; // from here on, a change needs the next write
-      await this.#write(this.#stateDir, this.data, this.#clock.now());
+      await this.#write(this.#stateDir, this.data, this.#clock.now(), asDurable);
     });
     this.#queued = next;
     // Keep the chain alive after a failed write; the caller still sees the error.

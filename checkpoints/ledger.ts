@@ -68,17 +68,17 @@ export function newLedger(target: Target, now: Date, runId: string = randomUUID(
   return { schema: LEDGER_SCHEMA, version: LEDGER_VERSION, runId, createdAt: at, updatedAt: at, target, steps: {} };
 }
 
-export async function writeLedger(stateDir: string, data: LedgerData, now: Date): Promise<void> {
+export async function writeLedger(stateDir: string, data: LedgerData, now: Date, durable = true): Promise<void> {
   data.updatedAt = now.toISOString();
   const text = `${JSON.stringify(data, null, 2)}\n`;
   // The state dir exists after the first save: a run saves dozens of times, so make it only
   // when the write finds it missing (first save, or a dir removed under a running run).
   try {
-    await writeFileAtomic(ledgerPath(stateDir), text);
+    await writeFileAtomic(ledgerPath(stateDir), text, 0o644, durable);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     await mkdir(stateDir, { recursive: true });
-    await writeFileAtomic(ledgerPath(stateDir), text);
+    await writeFileAtomic(ledgerPath(stateDir), text, 0o644, durable);
   }
 }
 

@@ -48,7 +48,9 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
     commands: [],
   });
   record.logs.push(logName);
-  await store.save();
+  // Not fsynced: after a power cut the step would only look not started yet, which a resume
+  // treats the same; what a resume depends on (write-ahead records, the outcome) is durable.
+  await store.save({ durable: false });
   emit({ type: 'step', stepId: step.id, phase: 'checking', status: 'running', attempt, reason: why, startedAt: record.startedAt });
   const logLine = (line: string) => {
     emit({ type: 'log', stepId: step.id, line });

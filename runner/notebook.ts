@@ -87,9 +87,16 @@ export interface NotebookWriter {
 }
 
 /**
+ * A busy stretch of a run (the sandbox ends a dozen steps a second) re-renders the notebook at
+ * most this often: each render is the whole file, and a run emits a few dozen step events.
+ */
+export const NOTEBOOK_REFRESH_MS = 250;
+
+/**
  * Keeps notebook.md in step with the run: it listens to the run's events and re-renders from the
  * ledger whenever a step changes state or the run ends (the engine saves the ledger before it
- * emits those). Writes never overlap; changes that arrive during a write are folded into one more.
+ * emits those). A change within NOTEBOOK_REFRESH_MS of the last write is written at the end of
+ * that interval, with every change made meanwhile; close() writes at once. Writes never overlap.
  */
 export function subscribeNotebook(
   bus: ProgressBus,
@@ -99,30 +106,33 @@ export function subscribeNotebook(
   options: NotebookOptions = {},
 ): NotebookWriter {
   let writing: Promise<void> = Promise.resolve();
-  let queued = false;
-  const write = (): Promise<void> => {
-    if (!queued) {
-      queued = true;
-      // A failed write is retried by the next one; close() reports the last.
-      writing = writing
-        .catch(() => {})
-        .then(() => {
-          queued = false;
-          return writeNotebook(stateDir, ledger, steps, options);
-        });
-    }
+  let lastWrite = -Infinity;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const writeNow = (): Promise<void> => {
+    clearTimeout(timer);
+    timer = undefined;
+    lastWrite = performance.now();
+    // A failed write is retried by the next one; close() reports the last.
+    writing = writing.catch(() => {}).then(() => writeNotebook(stateDir, ledger, steps, options));
     return writing;
+  };
+  const changed = () => {
+    if (timer) return; // the write already scheduled renders this change too
+    const wait = lastWrite + NOTEBOOK_REFRESH_MS - performance.now();
+    const write = () => void writeNow().catch(() => {});
+    if (wait <= 0) write();
+    else timer = setTimeout(write, wait);
   };
   const unsubscribe = bus.subscribe((event) => {
     // `running` and `reused` leave the ledger as it was; every other step event follows a save.
     const stepSaved = event.type === 'step' && event.phase !== 'running' && event.phase !== 'reused';
-    if (stepSaved || event.type === 'run-start' || event.type === 'run-end') write().catch(() => {});
+    if (stepSaved || event.type === 'run-start' || event.type === 'run-end') changed();
   });
   return {
     async close() {
       unsubscribe();
       await writing.catch(() => {});
-      await write();
+      await writeNow();
     },
   };
 }

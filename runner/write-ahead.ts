@@ -52,12 +52,10 @@ export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () 
         if (record.pending.length === 0) delete record.pending;
       }
       if (!record.created.some((r) => sameResource(r, resource))) record.created.push(resource);
-      const saved = store.save();
-      // A resource its write-ahead record announced need not wait for the disk: that record is
-      // there already, and a resume settles it the same way (resolvePending); the step's next
-      // save carries this one. Any other resource is on disk before the step goes on.
-      if (settled) saved.catch(() => {});
-      else await saved;
+      // A resource its write-ahead record announced needs no write of its own: that record is on
+      // disk already, a resume or teardown settles it the same way (resolvePending), and the
+      // step's next save carries this one. Any other resource is on disk before the step goes on.
+      if (!settled) await store.save();
     },
   };
 }

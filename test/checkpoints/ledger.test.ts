@@ -71,6 +71,32 @@ describe('ledger file', () => {
     expect(written.at(-1)).toBe('["a","b","c","d"]');
   });
 
+  it('a save folded into a queued write makes it durable when any of them asked for that', async () => {
+    const data = newLedger({ kind: 'sandbox' }, now, 'abcd1234');
+    const written: boolean[] = [];
+    let release: () => void = () => {};
+    const write = async (_dir: string, _d: typeof data, _now: Date, durable?: boolean) => {
+      if (written.length === 0) await new Promise<void>((resolve) => (release = resolve)); // the first is slow
+      written.push(durable ?? true);
+    };
+    const store = new LedgerStore('/unused', data, { now: () => now, sleep: async () => {} }, true, write);
+    const first = store.save({ durable: false });
+    await new Promise((resolve) => setImmediate(resolve)); // in flight
+    const queued = [store.save({ durable: false }), store.save(), store.save({ durable: false })];
+    release();
+    await Promise.all([first, ...queued]);
+    await store.save({ durable: false });
+    // The first as asked; the three queued ones share a durable write; a lone quick save is not.
+    expect(written).toEqual([false, true, false]);
+  });
+
+  it('a ledger saved without fsync is still replaced whole, and read back', async () => {
+    const dir = await tempDir();
+    const data = newLedger({ kind: 'sandbox' }, now, 'quick000');
+    await writeLedger(dir, data, now, false);
+    expect((await readLedger(dir))?.runId).toBe('quick000');
+  });
+
   it('refuses a command aimed at another target (exit 2)', () => {
     expect(() => verifySameTarget({ kind: 'sandbox' }, { kind: 'azure' }, '/s')).toThrow(/belongs to the sandbox.*Nothing was run/);
     expect(() => verifySameTarget({ kind: 'azure', subscriptionId: 'a' }, { kind: 'azure', subscriptionId: 'b' }, '/s')).toThrow(

@@ -166,7 +166,7 @@ describe("adoption needs the run's mark", () => {
     expect(second.store.data.steps.tagged?.pending).toBeUndefined();
   });
 
-  it('a created resource its write-ahead record announced does not wait for the disk; one nobody announced does', async () => {
+  it('a created resource its write-ahead record announced costs no write of its own; one nobody announced is on disk before it resolves', async () => {
     // A ledger store whose writes finish only when the test says so, each holding the ledger as written.
     const writes: { snapshot: string; finish: () => void }[] = [];
     const write = (_dir: string, data: unknown): Promise<void> =>
@@ -182,19 +182,20 @@ describe("adoption needs the run's mark", () => {
     expect(await settledSoon(announced)).toBe(false); // the write-ahead record waits for its write
     writes[0]!.finish();
     await announced;
+    expect(JSON.parse(writes[0]!.snapshot).steps.vault.pending).toMatchObject([{ kind: 'fake', id: 'id-vault' }]);
 
-    // Announced: resolves while its save is still on its way, and that save carries it.
+    // Announced: resolves at once and writes nothing; the pending record on disk stands for it.
     expect(await settledSoon(hooks.created({ kind: 'fake', id: 'id-vault' }))).toBe(true);
-    expect(JSON.parse(writes[1]!.snapshot).steps.vault.created).toEqual([{ kind: 'fake', id: 'id-vault' }]);
+    expect(writes).toHaveLength(1);
+    expect(record.pending).toBeUndefined();
 
-    // Not announced: waits until it is on disk.
+    // Not announced: waits until it is on disk, and that write carries both.
     const unannounced = hooks.created({ kind: 'fake', id: 'id-other' });
     expect(await settledSoon(unannounced)).toBe(false);
+    expect(writes).toHaveLength(2);
     writes[1]!.finish();
-    await new Promise((r) => setTimeout(r, 0));
-    writes[2]!.finish();
     await unannounced;
-    expect(JSON.parse(writes[2]!.snapshot).steps.vault.created).toEqual([
+    expect(JSON.parse(writes[1]!.snapshot).steps.vault.created).toEqual([
       { kind: 'fake', id: 'id-vault' },
       { kind: 'fake', id: 'id-other' },
     ]);
