@@ -21,14 +21,15 @@ export async function writeFileAtomic(path: string, content: string, mode = 0o64
   const temp = join(dir, `.${basename(path)}.${process.pid}.${++tempCounter}.tmp`);
   const fd = openSync(temp, 'w', mode);
   try {
-    writeFileSync(fd, content, 'utf8');
-    if (durable) await fsyncFd(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      writeFileSync(fd, content, 'utf8');
+      if (durable) await fsyncFd(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temp, path);
   } catch (error) {
+    // A full disk or a failed fsync leaves no half-written temp file behind.
     rmSync(temp, { force: true });
     throw error;
   }
