@@ -17,6 +17,8 @@ export class LedgerStore {
   #queued: Promise<void> | undefined;
   /** Whether any save folded into the queued write asked for it to be durable. */
   #queuedDurable = false;
+  /** The error of the latest write, until a later one succeeds (settled() reports it). */
+  #failure: Error | undefined;
 
   readonly #persist: boolean;
   readonly #write: typeof writeLedger;
@@ -46,11 +48,26 @@ export class LedgerStore {
     const next = this.#chain.then(async () => {
       const asDurable = this.#queuedDurable;
       this.#queued = undefined; // from here on, a change needs the next write
-      await this.#write(this.#stateDir, this.data, this.#clock.now(), asDurable);
+      try {
+        await this.#write(this.#stateDir, this.data, this.#clock.now(), asDurable);
+        this.#failure = undefined;
+      } catch (error) {
+        this.#failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      }
     });
     this.#queued = next;
     // Keep the chain alive after a failed write; the caller still sees the error.
     this.#chain = next.catch(() => {});
     return next;
+  }
+
+  /**
+   * Resolves once every write asked for so far has ended; rejects when the latest of them failed.
+   * A caller that did not wait for a save (a step's start and outcome) learns here what became of it.
+   */
+  async settled(): Promise<void> {
+    await this.#chain;
+    if (this.#failure !== undefined) throw this.#failure;
   }
 }

@@ -114,6 +114,8 @@ export async function runEngine(options: EngineOptions): Promise<EngineResult> {
       }
     }
     await Promise.all(running.values());
+    // Steps do not wait for their outcome's save; the run does, before it reports anything.
+    await store.settled();
     if (signal.aborted) {
       throw new InterruptedError(`Interrupted by ${interruptionName(signal)}. Run the same command again to resume where it stopped.`);
     }

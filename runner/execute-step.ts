@@ -48,9 +48,11 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
     commands: [],
   });
   record.logs.push(logName);
-  // Not fsynced: after a power cut the step would only look not started yet, which a resume
-  // treats the same; what a resume depends on (write-ahead records, the outcome) is durable.
-  await store.save({ durable: false });
+  // Neither waited for nor fsynced: the store writes in order, so the step's first write-ahead
+  // record (saved durably, and waited for, before anything is created) lands after this and
+  // carries it. A kill or power cut before then leaves the step looking not started, which a
+  // resume treats the same.
+  store.save({ durable: false }).catch(() => {});
   emit({ type: 'step', stepId: step.id, phase: 'checking', status: 'running', attempt, reason: why, startedAt: record.startedAt });
   const logLine = (line: string) => {
     emit({ type: 'log', stepId: step.id, line });
@@ -103,7 +105,12 @@ export async function executeStep(options: ExecuteStepOptions): Promise<boolean>
     record.answersUsed = answersFingerprint(step.needs, deps.answers);
     record.status = 'done';
     record.endedAt = wall.now().toISOString();
-    await store.save();
+    // The steps that follow need not wait for the disk: the store writes in order, so anything
+    // they save lands after this outcome and carries it, and the engine waits for every write
+    // before the run ends (a failed write surfaces there). Lost to a crash before it lands, the
+    // step is checked again on resume: its check finds the work done, or its run, which is safe
+    // to repeat, redoes only what is missing.
+    store.save().catch(() => {});
     emit({ type: 'step', stepId: step.id, phase: 'done', status: 'done', attempt, endedAt: record.endedAt });
     return true;
   } catch (error) {

@@ -94,8 +94,8 @@ export const NOTEBOOK_REFRESH_MS = 250;
 
 /**
  * Keeps notebook.md in step with the run: it listens to the run's events and re-renders from the
- * ledger whenever a step changes state or the run ends (the engine saves the ledger before it
- * emits those). A change within NOTEBOOK_REFRESH_MS of the last write is written at the end of
+ * ledger whenever a step changes state or the run ends (the engine records the change in the
+ * ledger before it emits those). A change within NOTEBOOK_REFRESH_MS of the last write is written at the end of
  * that interval, with every change made meanwhile; close() writes at once. Writes never overlap.
  */
 export function subscribeNotebook(
@@ -124,7 +124,7 @@ export function subscribeNotebook(
     else timer = setTimeout(write, wait);
   };
   const unsubscribe = bus.subscribe((event) => {
-    // `running` and `reused` leave the ledger as it was; every other step event follows a save.
+    // `running` and `reused` leave the ledger as it was; every other step event follows a change to it.
     const stepSaved = event.type === 'step' && event.phase !== 'running' && event.phase !== 'reused';
     if (stepSaved || event.type === 'run-start' || event.type === 'run-end') changed();
   });

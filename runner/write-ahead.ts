@@ -33,7 +33,7 @@ function settles(pending: PendingCreate, resource: CreatedResource): boolean {
   return Object.entries(pending.details ?? {}).every(([k, v]) => resource.details?.[k] === v);
 }
 
-/** The hooks a step's context calls: both save the ledger (`created` waits only when no write-ahead record covers it). */
+/** The hooks a step's context calls: `willCreate` saves the ledger and waits; `created` does only when no write-ahead record covers it. */
 export function writeAheadHooks(store: LedgerStore, record: StepRecord, now: () => Date) {
   return {
     willCreate: async (pending: PendingCreate): Promise<void> => {

@@ -90,6 +90,25 @@ describe('ledger file', () => {
     expect(written).toEqual([false, true, false]);
   });
 
+  it('settled() waits for the saves nobody waited for, and reports the latest one that failed until a later one lands', async () => {
+    const data = newLedger({ kind: 'sandbox' }, now, 'abcd1234');
+    const outcomes: ('fail' | 'ok')[] = ['fail', 'ok'];
+    const finished: string[] = [];
+    const write = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      const outcome = outcomes.shift() ?? 'ok';
+      finished.push(outcome);
+      if (outcome === 'fail') throw new Error('ENOSPC: no space left on device');
+    };
+    const store = new LedgerStore('/unused', data, { now: () => now, sleep: async () => {} }, true, write);
+    store.save().catch(() => {}); // as a step's outcome is saved: not waited for
+    await expect(store.settled()).rejects.toThrow(/ENOSPC/);
+    expect(finished).toEqual(['fail']);
+    store.save().catch(() => {});
+    await store.settled();
+    expect(finished).toEqual(['fail', 'ok']);
+  });
+
   it('a ledger saved without fsync is still replaced whole, and read back', async () => {
     const dir = await tempDir();
     const data = newLedger({ kind: 'sandbox' }, now, 'quick000');
