@@ -95,8 +95,9 @@ export const NOTEBOOK_REFRESH_MS = 250;
 /**
  * Keeps notebook.md in step with the run: it listens to the run's events and re-renders from the
  * ledger whenever a step changes state or the run ends (the engine records the change in the
- * ledger before it emits those). A change within NOTEBOOK_REFRESH_MS of the last write is written at the end of
- * that interval, with every change made meanwhile; close() writes at once. Writes never overlap.
+ * ledger before it emits those). A change within NOTEBOOK_REFRESH_MS of the last write is written
+ * at the end of that interval, with every change made meanwhile; close() writes at once. Writes
+ * never overlap.
  */
 export function subscribeNotebook(
   bus: ProgressBus,
