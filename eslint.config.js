@@ -53,6 +53,14 @@ export default tseslint.config(
     languageOptions: { parserOptions: { projectService: false, program: null }, globals: globals.node },
   },
   {
+    // The bundle's CommonJS shims (scripts/bundle-shims/).
+    files: ['**/*.cjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false, program: null }, globals: globals.node, sourceType: 'commonjs' },
+    // A shim's point is to require its module late.
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The pages' own scripts: plain browser JavaScript, no build step.
     files: ['ui/assets/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'script' },

@@ -156,8 +156,12 @@ for (const [name, entry] of [
     // Whitespace and syntax only: names stay, so a stack trace still says which function failed.
     minifyWhitespace: true,
     minifySyntax: true,
-    // See the file: node-fetch loads whatwg-url, and never uses it on Node 20.
-    alias: { 'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs' },
+    // See the files: node-fetch loads whatwg-url, and never uses it on Node 20; client-node loads
+    // socks-proxy-agent, and uses it only for a SOCKS proxy.
+    alias: {
+      'whatwg-url': './scripts/bundle-shims/whatwg-url.mjs',
+      'socks-proxy-agent': './scripts/bundle-shims/socks-proxy-agent.cjs',
+    },
     logLevel: 'warning',
     plugins: [pureKubernetesClient, builtinsImportedLater, ...(name === 'cli' ? [copiesStayApart] : [])],
   });

@@ -84,6 +84,22 @@ writeFileSync(process.argv[1] + '.cache', await makeCodeCache(process.argv[1], (
     expect(typeof new loaded.exports.Watch(kc).watch).toBe('function');
   });
 
+  it("the build's client-node still reaches a cluster through a SOCKS proxy-url (its agent is loaded only then)", async () => {
+    const loaded = loadWithCodeCache<typeof import('../../cli/kube-client-node.js')>(join(REPO, 'dist/bin/kube-client-node.cjs'));
+    const kc = new loaded.exports.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: false, proxyUrl: 'socks5://127.0.0.1:1080' }],
+      users: [{ name: 'u', token: 'hex' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const options: { agent?: { constructor: { name: string }; proxy?: { host?: string; port?: number } } } = {};
+    await kc.applyToHTTPSOptions(options);
+    // The real socks-proxy-agent's agent, with the proxy it was given.
+    expect(options.agent?.constructor.name).toMatch(/^SocksProxyAgent\d*$/);
+    expect(options.agent?.proxy).toMatchObject({ host: '127.0.0.1', port: 1080 });
+  });
+
   it("the build's copy of the sandbox loads from its cache and starts, seeds and closes a world", async () => {
     const loaded = loadWithCodeCache<Sandbox>(join(REPO, 'dist/bin/sandbox.cjs'));
     expect(loaded.compiled).toBe(false);
