@@ -33,7 +33,7 @@ export function deletePods(ctx: Ctx, namespace: string): Promise<CommandResult> 
  */
 export async function removeLeftoverPods(ctx: Ctx, namespace: string): Promise<void> {
   const pods = await ctx.kube.list(PODS, { namespace }, { shows: ['kubectl', 'get', 'pods', '-n', namespace, '-o', 'name'] });
-  // undefined: a plan reads nothing, so it shows the delete.
+  // undefined: the pods could not be listed (or a plan, which reads nothing): delete to be sure.
   if (pods && !pods.some((pod) => pod.metadata.name === SIGNED_POD || pod.metadata.name === UNSIGNED_POD)) return;
   await deletePods(ctx, namespace);
 }
