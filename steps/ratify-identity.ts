@@ -20,6 +20,7 @@ import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { registryIdByName } from './_shared/registry.js';
 import { ficMatchesTest, ficState, putFic, type Fic } from './ratify-identity/federated.js';
 import { armGuard } from './_shared/write-ahead.js';
+import { allSettled } from './_shared/all-settled.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'location' | 'identityName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -138,16 +139,19 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
     if (!identityClientId || !identityObjectId)
       throw new Error(`Managed identity ${p.identityName} was created but ARM does not return its ids yet: run again in a minute.`);
 
-    const registry = await registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg);
+    const [registry, fic] = await Promise.all([registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg), ficState(ctx, p.fic)]);
     const missing = await missingGrants(ctx, p, identityObjectId, registry);
     const grant = { objectId: identityObjectId, principalType: 'ServicePrincipal' };
-    if (missing.acrPull) await grantRole(ctx, p.sub, { ...grant, role: 'AcrPull', scope: registry });
-    if (missing.keyVault) {
-      if (p.rbac) await grantRole(ctx, p.sub, { ...grant, role: KV_ROLE, scope: p.keyVaultId });
-      else await grantAccessPolicy(ctx, p.sub, ctx.answers.keyVaultName, p.rg, identityObjectId, KV_PERMISSIONS);
-    }
-    const fic = await ficState(ctx, p.fic);
-    if (!fic.matches) await putFic(ctx, p.fic, fic.exists);
+    // The three are independent (each on its own resource): made together, as the minutes a
+    // grant can take on Azure add up otherwise. Each is recorded before it starts.
+    await allSettled([
+      missing.acrPull && grantRole(ctx, p.sub, { ...grant, role: 'AcrPull', scope: registry }),
+      missing.keyVault &&
+        (p.rbac
+          ? grantRole(ctx, p.sub, { ...grant, role: KV_ROLE, scope: p.keyVaultId })
+          : grantAccessPolicy(ctx, p.sub, ctx.answers.keyVaultName, p.rg, identityObjectId, KV_PERMISSIONS)),
+      !fic.matches && putFic(ctx, p.fic, fic.exists),
+    ]);
 
     if (missing.acrPull || missing.keyVault || !fic.matches) {
       // No fixed sleep (docs/errata.md#identity-propagation): poll until the new grants and the credential read back.

@@ -4,6 +4,7 @@ import { subscriptionOf } from './_shared/az.js';
 import { readForRun, readFromCheck } from './_shared/check-handoff.js';
 import { authorizationFailed, setPolicyOnRbacVault } from './_shared/known-failures.js';
 import { removeCreated } from './_shared/teardown.js';
+import { allSettled } from './_shared/all-settled.js';
 
 type Ctx = StepContext<'subscriptionId' | 'resourceGroup' | 'keyVaultName' | 'keyVaultAuth'>;
 
@@ -55,9 +56,12 @@ New role assignments can take minutes to apply: the certificate step retries 403
     const s = signer(ctx);
     if (s.rbac) {
       const roles = await readFromCheck(ctx, 'roles', () => assignedRoles(ctx, s.sub, s.objectId, s.scope));
-      for (const role of SIGNER_ROLES.filter((r) => !roles.has(r))) {
-        await grantRole(ctx, s.sub, { objectId: s.objectId, principalType: s.principalType, role, scope: s.scope });
-      }
+      // Two assignments, independent of each other: made together.
+      await allSettled(
+        SIGNER_ROLES.filter((r) => !roles.has(r)).map((role) =>
+          grantRole(ctx, s.sub, { objectId: s.objectId, principalType: s.principalType, role, scope: s.scope }),
+        ),
+      );
     } else {
       await grantAccessPolicy(ctx, s.sub, ctx.answers.keyVaultName, ctx.answers.resourceGroup, s.objectId, SIGNER_PERMISSIONS);
     }

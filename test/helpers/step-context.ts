@@ -228,6 +228,7 @@ export function fakeContext<N extends AnswerKey = AnswerKey>(options: FakeOption
     signal: new AbortController().signal,
     created: async (r) => {
       created.push(r);
+      events.push(`created ${r.kind}`);
     },
     willCreate: async (p) => {
       pending.push(p);

@@ -106,6 +106,26 @@ describe('ratify-identity', () => {
     );
     expect(JSON.stringify(m)).not.toContain('Key Vault Reader');
     expect(f.created.map((c) => c.kind)).toEqual(['identity', 'roleAssignment', 'roleAssignment', 'federatedCredential']);
+    // The two grants and the credential are independent: all three start before any is recorded.
+    const firstGrantRecorded = f.events.indexOf('created roleAssignment');
+    const started = f.events.slice(0, firstGrantRecorded).filter((e) => / (role assignment|identity federated-credential) create /.test(e));
+    expect(started).toHaveLength(3);
+  });
+
+  it('a failed grant fails the step only once the others are made and recorded', async () => {
+    const f = fakeContext({
+      stepId: 'ratify-identity',
+      answers,
+      outputs,
+      azure: { [ID]: IDENTITY, [FIC_ID]: [undefined, FIC] },
+      azureLists: { ...REGISTRIES, ...roles(ACR_ID), ...roles(KV_ID) },
+      script: [
+        { prefix: ['az', 'role', 'assignment', 'create'], has: ['AcrPull'], result: { exitCode: 1, stderr: 'AuthorizationFailed' } },
+        { prefix: ['az', 'role', 'assignment', 'create'], result: { stdout: '/ra/kv\n' } },
+      ],
+    });
+    await expect(ratifyIdentity.run(f.ctx)).rejects.toThrow(/AuthorizationFailed/);
+    expect(f.created.map((c) => c.kind)).toEqual(['roleAssignment', 'federatedCredential']);
   });
 
   it('access-policy: secrets get instead of a role', async () => {

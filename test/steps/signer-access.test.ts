@@ -81,12 +81,15 @@ describe('signer-access', () => {
     expect(f.argvs()).toEqual([listRoles, create('Key Vault Certificates Officer'), create('Key Vault Crypto User')]);
     expect(f.processes()).toEqual(f.argvs().slice(1));
     expect(f.created.map((c) => c.id)).toEqual(['/ra/1', '/ra/2']);
-    // Write-ahead: each assignment is announced (with the guard that finds it by the run's mark) before it is created.
+    // Write-ahead: each assignment is announced (with the guard that finds it by the run's mark)
+    // before it is created; the two are made together, both started before either is recorded.
     expect(f.events.filter((e) => !e.startsWith('run az role assignment list'))).toEqual([
       'willCreate roleAssignment',
-      `run ${create('Key Vault Certificates Officer').join(' ')}`,
       'willCreate roleAssignment',
+      `run ${create('Key Vault Certificates Officer').join(' ')}`,
       `run ${create('Key Vault Crypto User').join(' ')}`,
+      'created roleAssignment',
+      'created roleAssignment',
     ]);
     expect(f.pending[0]?.guard).toEqual({
       kind: 'read',
