@@ -6,7 +6,7 @@ import { runKubectl } from '../kube/kubectl.js';
 import type { LatencyProfile } from '../latency.js';
 import { runNotation } from '../notation/notation.js';
 import { runKubelogin } from '../kubelogin/kubelogin.js';
-import type { KubeApiHost } from '../kube/api/host.js';
+import type { CommitOptions, KubeApiHost } from '../kube/api/host.js';
 import type { ToolContext } from '../tool-context.js';
 import type { ToolResult } from '../tool-result.js';
 import type { World } from '../world/model.js';
@@ -88,9 +88,9 @@ export class WorldHost implements KubeApiHost {
    * alike): the changes made through `world` so far are durable (a read awaits it too, so it never
    * shows a change that could still be lost). Then the API's watches wake.
    */
-  async commit(): Promise<void> {
+  async commit(options?: CommitOptions): Promise<void> {
     const before = this.store.seq;
-    await this.store.commit();
+    await this.store.commit(options);
     if (this.store.seq !== before) for (const fn of [...this.listeners]) fn();
   }
 
@@ -104,9 +104,9 @@ export class WorldHost implements KubeApiHost {
   }
 
   /** What the Kubernetes API does before it reads: what has gone by now goes, and every change is durable. */
-  async expire(): Promise<void> {
+  async expire(options?: CommitOptions): Promise<void> {
     this.tick();
-    await this.commit();
+    await this.commit(options);
   }
 
   /** Commits what is left and writes the final snapshot (the owner's shutdown). */

@@ -125,6 +125,12 @@ interface Waiter {
  * `commit()` before it answers: the changed entries are appended to the journal and fsynced
  * (commits that arrive together share one write and one fsync). `settled()` is what a read
  * awaits, so it never reports a change that is not durable yet.
+ *
+ * `commit({ durable: false })` is for the steps of a tool call (the Kubernetes API requests a
+ * fake helm makes to install a chart): the line is written, and the fdatasync is left to the
+ * call's own closing commit, which covers every line before it. The call answers only after
+ * that, so what a user was told is durable, as before; a kill loses nothing either way (the
+ * lines are in the page cache).
  */
 export class WorldStore {
   readonly worldDir: string;
@@ -135,10 +141,14 @@ export class WorldStore {
   #gen: number;
   #handle: FileHandle | undefined;
   #bytes = 0;
-  #pending: { line: string; waiter: Waiter }[] = [];
+  #pending: { line: string; durable: boolean; seq: number; waiter: Waiter }[] = [];
+  /** The last commit written without its own fdatasync, and the last one an fdatasync covers. */
+  #unsyncedSeq = 0;
+  #syncedSeq = 0;
   #flushing: Promise<void> | undefined;
   #compacting: Promise<void> | undefined;
   #lastDurable: Promise<void> = Promise.resolve();
+  #lastWritten: Promise<void> = Promise.resolve();
   #closed = false;
   /** The last commit world.json holds. */
   #snapshotSeq: number;
@@ -189,30 +199,44 @@ export class WorldStore {
 
   /**
    * Makes every change since the last commit durable; resolves once it (and every earlier
-   * commit) is on disk. With nothing changed it only waits for earlier commits.
+   * commit) is on disk. With nothing changed it only waits for earlier commits. `durable: false`
+   * resolves once the line is written (a step of a tool call, see above).
    */
-  commit(): Promise<void> {
+  commit(options: { durable?: boolean } = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the world store is closed'));
+    const durable = options.durable !== false;
     const paths = this.#tracker.take();
-    if (paths.length === 0) return this.settled();
+    if (paths.length === 0) return durable ? this.settled() : this.#lastWritten;
     const ops = paths.map((path) => {
       const value = valueAt(this.raw, path);
       return value === undefined ? [path] : [path, value];
     });
     this.#seq += 1;
-    const line = `${JSON.stringify({ seq: this.#seq, ops })}\n`;
-    const done = new Promise<void>((resolve, reject) => this.#pending.push({ line, waiter: { resolve, reject } }));
-    this.#lastDurable = done.catch(() => {});
-    this.#flushing ??= this.#flush();
-    return done;
+    if (!durable) this.#unsyncedSeq = this.#seq;
+    return this.#enqueue(`${JSON.stringify({ seq: this.#seq, ops })}\n`, durable);
   }
 
   /** Resolves when every commit made so far is durable (what a read awaits before answering). */
   settled(): Promise<void> {
-    return this.#tracker.changed ? this.commit() : this.#lastDurable;
+    if (this.#tracker.changed) return this.commit();
+    // Lines written without an fdatasync of their own get one now.
+    if (this.#unsyncedSeq > this.#syncedSeq) return this.#enqueue('', true);
+    return this.#lastDurable;
   }
 
-  /** One writer: each round appends everything pending with one write and one fdatasync. */
+  #enqueue(line: string, durable: boolean): Promise<void> {
+    const seq = this.#seq;
+    const done = new Promise<void>((resolve, reject) => this.#pending.push({ line, durable, seq, waiter: { resolve, reject } }));
+    this.#lastWritten = done.catch(() => {});
+    if (durable) this.#lastDurable = this.#lastWritten;
+    this.#flushing ??= this.#flush();
+    return done;
+  }
+
+  /**
+   * One writer: each round appends everything pending with one write, and one fdatasync when any
+   * of it asks to be durable (that also covers every line written before).
+   */
   async #flush(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
@@ -220,8 +244,14 @@ export class WorldStore {
         try {
           const handle = await this.#journal();
           const text = batch.map((b) => b.line).join('');
-          await handle.write(text);
-          await handle.datasync();
+          if (text) await handle.write(text);
+          // A snapshot is about to leave this journal: its lines must be durable first, or a
+          // later durable line in the next journal could outlive one it follows.
+          const compacting = this.#bytes + Buffer.byteLength(text) > this.#compactAfter && !this.#compacting;
+          if (compacting || batch.some((b) => b.durable)) {
+            await handle.datasync();
+            this.#syncedSeq = Math.max(this.#syncedSeq, ...batch.map((b) => b.seq));
+          }
           this.#bytes += Buffer.byteLength(text);
           for (const b of batch) b.waiter.resolve();
         } catch (e) {

@@ -2,11 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { open, type FileHandle } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { newWorld } from '../../sandbox/world/seed.js';
 import { loadWorld, WorldStore } from '../../sandbox/world/store.js';
 import { trackChanges } from '../../sandbox/world/tracked.js';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
+import { runFlow } from '../helpers/sandbox-flow.js';
+import { openWorld } from '../helpers/sandbox-world.js';
 
 /**
  * The sandbox is the cloud: once a tool call has answered, its change survives any kill of any
@@ -143,6 +146,78 @@ describe('the journal', () => {
     expect(readdirSync(worldDir).filter((f) => f.startsWith('journal-'))).toEqual([]);
     expect(loadWorld(worldDir)?.extensions).toEqual(JSON.parse(JSON.stringify(store.raw.extensions)));
   });
+});
+
+/** Every write and fdatasync made through a FileHandle (the journal's), in order. */
+async function journalOps(dir: string): Promise<{ ops: string[] }> {
+  const probe = await open(join(dir, 'probe'), 'w');
+  const proto = Object.getPrototypeOf(probe) as FileHandle;
+  await probe.close();
+  const log = { ops: [] as string[] };
+  const write = proto.write;
+  const datasync = proto.datasync;
+  vi.spyOn(proto, 'write').mockImplementation(function (this: FileHandle, ...args: unknown[]) {
+    log.ops.push('write');
+    return (write as (...a: unknown[]) => ReturnType<FileHandle['write']>).apply(this, args);
+  });
+  vi.spyOn(proto, 'datasync').mockImplementation(function (this: FileHandle) {
+    log.ops.push('sync');
+    return datasync.call(this);
+  });
+  return log;
+}
+
+describe('commits within a tool call', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test('are written at once and made durable by the next durable commit, or by a read', async () => {
+    const worldDir = join(tmp(), 'w');
+    const store = await WorldStore.open(worldDir, newWorld);
+    const log = await journalOps(worldDir);
+    store.view.extensions.a = '1';
+    await store.commit({ durable: false });
+    store.view.extensions.b = '2';
+    await store.commit({ durable: false });
+    // Written (a reload sees both), not yet synced.
+    expect(log.ops).toEqual(['write', 'write']);
+    expect(loadWorld(worldDir)?.extensions).toMatchObject({ a: '1', b: '2' });
+    // A read by anyone else waits for them to be durable: one fdatasync covers both.
+    await store.settled();
+    expect(log.ops).toEqual(['write', 'write', 'sync']);
+    await store.settled();
+    expect(log.ops).toEqual(['write', 'write', 'sync']);
+    store.view.extensions.c = '3';
+    await store.commit({ durable: false });
+    store.view.extensions.d = '4';
+    await store.commit();
+    expect(log.ops.slice(3)).toEqual(['write', 'write', 'sync']);
+    await store.close();
+  });
+
+  test("a fake helm install's API writes share one fdatasync, and the call answers once all of them are durable", async () => {
+    const w = await openWorld({ latency: 'instant' });
+    const log = await journalOps(w.dir);
+    const run = w.run;
+    let during: string[] = [];
+    w.run = async (argv, ...rest) => {
+      const from = log.ops.length;
+      const result = await run(argv, ...rest);
+      if (argv[0] === 'helm' && argv[1] === 'upgrade') during = log.ops.slice(from);
+      return result;
+    };
+    try {
+      const r = await runFlow(w);
+      expect(r.failedAt).toBeUndefined();
+      // ~25 objects and a release record, each an API write of its own...
+      expect(during.filter((op) => op === 'write').length).toBeGreaterThan(10);
+      // ...made durable together, before the answer: nothing written after the last fdatasync.
+      expect(during.filter((op) => op === 'sync').length).toBeLessThanOrEqual(3);
+      expect(during.at(-1)).toBe('sync');
+    } finally {
+      vi.restoreAllMocks();
+      await w.close();
+    }
+  }, 60_000);
 });
 
 describe('the change tracker', () => {

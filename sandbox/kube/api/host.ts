@@ -2,6 +2,19 @@ import type { SandboxClock } from '../../clock.js';
 import type { LatencyProfile } from '../../latency.js';
 import type { World } from '../../world/model.js';
 
+/**
+ * `durable: false`: a request made by one of the owner's own tools (a fake helm or kubectl) in
+ * the course of a tool call. Its change is written and shown at once, and made durable by the
+ * call's closing commit, before the call answers; any other client's write is durable before
+ * its own answer, and any other client's read waits for that.
+ */
+export interface CommitOptions {
+  readonly durable?: boolean;
+}
+
+/** The header the owner's own tools send with every request (sandbox/kube/client/http.ts). */
+export const TOOL_CALL_HEADER = 'x-sandbox-tool-call';
+
 /** What the Kubernetes API needs from the process that owns the world. */
 export interface KubeApiHost {
   readonly world: World;
@@ -16,9 +29,9 @@ export interface KubeApiHost {
    * Before a read: removes what has gone by now (terminated pods, a removed add-on's workloads) and
    * waits until every change so far is durable, so a read never shows one that could be lost.
    */
-  expire(): Promise<void>;
+  expire(options?: CommitOptions): Promise<void>;
   /** After a write: resolves once the change is committed like any tool call's; wakes watches. */
-  commit(): Promise<void>;
+  commit(options?: CommitOptions): Promise<void>;
   /** Calls `fn` after every change to the world, tool calls included; returns the unsubscribe. */
   onChange(fn: () => void): () => void;
 }

@@ -29,7 +29,7 @@ import {
   type Reply,
   type ResourceRequest,
 } from './handlers.js';
-import type { KubeApiHost } from './host.js';
+import { TOOL_CALL_HEADER, type CommitOptions, type KubeApiHost } from './host.js';
 import { podLog } from './logs.js';
 import { decodeProtobuf, isProtobuf } from './protobuf.js';
 import { clusterTypesAt } from './view.js';
@@ -131,7 +131,9 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   const kube = kubeOf(host.world, cluster.id);
   const caller = callerOf(host, cluster, kube, req.headers.authorization);
   if (!caller) throw unauthorized();
-  await host.expire();
+  // A request one of the owner's own tools makes within a tool call: the call makes it durable.
+  const commitOptions: CommitOptions = req.headers[TOOL_CALL_HEADER] === '1' ? { durable: false } : {};
+  await host.expire(commitOptions);
   const env = (): Env => ({
     world: host.world,
     cluster,
@@ -203,7 +205,7 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
     res.flushHeaders();
     const closed = new Promise<void>((resolve) => res.on('close', resolve));
-    await watch(host, env, r, (ev) => res.write(JSON.stringify(ev) + '\n'), closed);
+    await watch(host, env, r, (ev) => res.write(JSON.stringify(ev) + '\n'), closed, commitOptions);
     res.end();
     return;
   }
@@ -230,6 +232,6 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     default:
       throw methodNotAllowed();
   }
-  if (method !== 'GET') await host.commit();
+  if (method !== 'GET') await host.commit(commitOptions);
   sendJson(res, reply.status, reply.body);
 }

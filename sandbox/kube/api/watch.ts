@@ -4,7 +4,7 @@ import { listByType } from '../../world/resources.js';
 import { rawOf } from '../../world/tracked.js';
 import type { Env } from '../ratify.js';
 import { ofType, served, wantsTable, type ResourceRequest } from './handlers.js';
-import type { KubeApiHost } from './host.js';
+import type { CommitOptions, KubeApiHost } from './host.js';
 import { fieldSelector, labelSelector } from './select.js';
 import { toTable } from './tables.js';
 import { bornAt, clusterView, tombstonesSince } from './view.js';
@@ -64,6 +64,7 @@ export async function watch(
   r: ResourceRequest,
   send: (event: WatchEvent) => void,
   closed: Promise<void>,
+  commitOptions: CommitOptions = {},
 ): Promise<void> {
   let gone = false;
   void closed.then(() => (gone = true));
@@ -110,7 +111,7 @@ export async function watch(
     const until = Math.min(due ?? deadline, deadline);
     await pause(host, host.clock === realClock ? Math.min(until - e.now, RECHECK_MS) : until - e.now, closed);
     if (gone) return;
-    await host.expire();
+    await host.expire(commitOptions);
     const next = env();
     const view = clusterView(next, kinds);
     const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:https';
+import { TOOL_CALL_HEADER } from '../api/host.js';
 import type { KubeTarget } from './kubeconfig.js';
 
 /**
@@ -125,6 +126,8 @@ export class KubeClient {
       const headers: Record<string, string | number> = {
         accept: opts.accept ?? 'application/json',
         'user-agent': 'kubectl/v1.32.4 (linux/amd64) kubernetes/sandbox',
+        // These tools run inside a tool call, which commits before it answers (api/host.ts).
+        [TOOL_CALL_HEADER]: '1',
       };
       if (this.token) headers.authorization = `Bearer ${this.token}`;
       if (opts.body !== undefined) {
