@@ -9,7 +9,7 @@ import { atLeast } from './_shared/versions.js';
 import { authorizationFailed, kubeloginDeviceCode } from './_shared/known-failures.js';
 import { readAccount, type Account } from './preflight/account.js';
 import { callerAssignments, missingNeeds, POLICY_WRITERS, ROLE_ASSIGNMENT_WRITERS, type Need } from './preflight/permissions.js';
-import { checkTools } from './preflight/tools.js';
+import { checkTools, TOOLS } from './preflight/tools.js';
 
 type Ctx = StepContext<
   'subscriptionId' | 'resourceGroup' | 'aksName' | 'acrName' | 'keyVaultName' | 'keyVaultAuth' | 'cleanupImageIntegrity'
@@ -103,17 +103,26 @@ cache that never keeps it.
   // Nothing to skip: it is the read-only check itself.
   check: async () => undefined,
   async run(ctx) {
-    const tools = await checkTools(ctx, ctx.answers.cleanupImageIntegrity === true);
+    // The account is read as soon as az answers, while the other tools are still probed: on
+    // Azure each az start takes about a second. Without az, no account is read.
+    const subscriptionAnswer = ctx.answers.subscriptionId?.trim() || undefined;
+    let accountRead: Promise<Account> | undefined;
+    const tools = await checkTools(ctx, ctx.answers.cleanupImageIntegrity === true, TOOLS, (tool, probed) => {
+      if (tool !== 'az' || (probed.exitCode !== 0 && !probed.planned)) return;
+      accountRead = readAccount(ctx, subscriptionAnswer);
+      accountRead.catch(() => {}); // awaited below, once the tools are reported
+    });
     for (const line of tools.lines) ctx.log(line);
     for (const warning of tools.warnings) ctx.log(`warning: ${warning}`);
     const problems = [...tools.problems];
     // Without az nothing else can be read: report every missing tool now, at once.
     if (tools.missing.includes('az')) throw preflightFailed(problems);
-    const account = await readAccount(ctx, ctx.answers.subscriptionId?.trim() || undefined);
+    const account = await (accountRead ?? readAccount(ctx, subscriptionAnswer));
     const sub = account.subscriptionId;
 
     const { resourceGroup: rg, aksName } = ctx.answers;
-    const cluster = await ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
+    // The cluster and the caller's rights are read together.
+    const clusterRead = ctx.azure.getById(clusterId(sub, rg, aksName), apiVersions.cluster, {
       shows: az(
         sub,
         'aks',
@@ -126,6 +135,9 @@ cache that never keeps it.
         '{kubernetes: currentKubernetesVersion, azurePolicy: addonProfiles.azurepolicy.enabled, entraId: aadProfile.managed}',
       ),
     });
+    const assignmentsRead = callerAssignments(ctx, sub, account.callerObjectId);
+    assignmentsRead.catch(() => {}); // awaited below, after the cluster is reported
+    const cluster = await clusterRead;
     if (cluster) {
       const k8s = stringProp(cluster.properties, 'currentKubernetesVersion') ?? stringProp(cluster.properties, 'kubernetesVersion') ?? '';
       ctx.log(
@@ -146,7 +158,7 @@ cache that never keeps it.
     if (entraId) ctx.log(`cluster ${aksName} signs in with Microsoft Entra ID: the state dir's kubeconfig uses kubelogin with az login`);
     ctx.log(`subscription ${sub}, tenant ${account.tenantId}, caller ${account.callerType} ${account.callerObjectId}`);
 
-    const assignments = await callerAssignments(ctx, sub, account.callerObjectId);
+    const assignments = await assignmentsRead;
     if (assignments !== 'planned') problems.push(...missingNeeds(assignments, permissionNeeds(ctx, sub), callerName(account)));
     if (entraId && (cluster || ctx.mode === 'plan')) await checkEntraIdCluster(ctx, sub, problems);
     // The run's own kubeconfig, written again when it is missing or stale: a resumed run's later

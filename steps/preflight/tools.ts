@@ -32,8 +32,16 @@ export interface ToolSpec {
   readonly probe: readonly string[];
   readonly install: string;
   readonly needed: (needs: { readonly aksPreview: boolean }) => boolean;
+  /** A second read of the same tool, started with the probe (its answer is read only when the probe worked). */
+  readonly alongside?: readonly string[];
   /** Reads a working tool's answer: its version line, warnings and problems (e.g. a too-old version). */
-  readonly inspect: (ctx: Ctx, probed: CommandResult, report: ToolReport, needs: { readonly aksPreview: boolean }) => Promise<void> | void;
+  readonly inspect: (
+    ctx: Ctx,
+    probed: CommandResult,
+    report: ToolReport,
+    needs: { readonly aksPreview: boolean },
+    alongside?: CommandResult,
+  ) => Promise<void> | void;
 }
 
 const read = { mutates: false, allowFailure: true } as const;
@@ -95,9 +103,10 @@ export const TOOLS: readonly ToolSpec[] = [
   {
     name: 'notation',
     probe: ['notation', 'version'],
+    alongside: ['notation', 'plugin', 'ls'],
     install: `notation ${NOTATION_VERSION}: ${notationInstallCommands().join(' && ')}`,
     needed: () => true,
-    async inspect(ctx, probed, report) {
+    async inspect(ctx, probed, report, _needs, alongside) {
       const version = /Version:\s*(\S+)/.exec(probed.stdout)?.[1];
       if (!version) {
         report.problems.push(`notation gave no version; reinstall notation ${NOTATION_VERSION}: ${notationInstallCommands().join(' && ')}`);
@@ -106,7 +115,7 @@ export const TOOLS: readonly ToolSpec[] = [
       report.lines.push(`notation ${version}`);
       report.notationVersion = version;
       // Columns NAME DESCRIPTION VERSION CAPABILITIES ERROR; ERROR is <nil> when healthy.
-      const plugins = await ctx.cmd.run(['notation', 'plugin', 'ls'], read);
+      const plugins = alongside ?? (await ctx.cmd.run(['notation', 'plugin', 'ls'], read));
       if (plugins.planned) return;
       const row = tsvLines(plugins.stdout).find((line) => /^azure-kv\s/.test(line));
       const plugin = row ? /\s(\d+\.\d+\.\d+\S*)\s/.exec(row)?.[1] : undefined;
@@ -122,14 +131,31 @@ export const TOOLS: readonly ToolSpec[] = [
 ];
 
 /** Every needed tool probed in parallel (each is a process start-up); all that are missing reported at once. */
-export async function checkTools(ctx: Ctx, needAksPreview: boolean, tools: readonly ToolSpec[] = TOOLS): Promise<ToolReport> {
+export async function checkTools(
+  ctx: Ctx,
+  needAksPreview: boolean,
+  tools: readonly ToolSpec[] = TOOLS,
+  /** Told each probe's answer as it comes (preflight reads the account as soon as az answers). */
+  onProbe: (tool: string, probed: CommandResult) => void = () => {},
+): Promise<ToolReport> {
   const cmd: CommandRunner = ctx.cmd;
   const needs = { aksPreview: needAksPreview };
   const report: ToolReport = { lines: [], warnings: [], problems: [], missing: [] };
   const wanted = tools.filter((tool) => tool.needed(needs));
-  const probes = await Promise.all(wanted.map((tool) => cmd.run(tool.probe, read)));
+  const probes = await Promise.all(
+    wanted.map((tool) =>
+      Promise.all([
+        cmd.run(tool.probe, read).then((probed) => {
+          onProbe(tool.name, probed);
+          return probed;
+        }),
+        // A plan reads no tool's answer, so it needs no second read either.
+        tool.alongside && ctx.mode !== 'plan' ? cmd.run(tool.alongside, read) : undefined,
+      ]),
+    ),
+  );
   for (const [i, tool] of wanted.entries()) {
-    const probed = probes[i]!;
+    const [probed, alongside] = probes[i]!;
     if (probed.planned) {
       // A plan assumes the machine it was told about (the Helm major decides the install flags).
       if (tool.name === 'helm') report.helmVersion = ctx.assumptions.helmVersion ?? 'v4.0.0';
@@ -142,7 +168,7 @@ export async function checkTools(ctx: Ctx, needAksPreview: boolean, tools: reado
       continue;
     }
     try {
-      await tool.inspect(ctx, probed, report, needs);
+      await tool.inspect(ctx, probed, report, needs, alongside);
     } catch (error) {
       report.problems.push(`${tool.name} answered something unreadable (${(error as Error).message}). Install: ${tool.install}`);
       report.missing.push(tool.name);

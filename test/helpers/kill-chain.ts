@@ -120,7 +120,10 @@ export async function crashAtEveryTarget(mode: 'rbac' | 'access-policy'): Promis
     }
     await expectTornDown(stateDir);
   }
-  expect(chains).toBeLessThanOrEqual(3);
+  // A crash at one of a step's concurrent writes can find the others already made by the world, so
+  // the next target is done on resume: one more chain for each such step (ratify-identity's grants
+  // and credential; with an RBAC vault, signer-access's two grants too).
+  expect(chains).toBeLessThanOrEqual(3 + (mode === 'rbac' ? 2 : 1));
   // Every mutating command the flow ran was one a crash was aimed at.
   expect([...mutated].filter((line) => !targets(mode, false).some((p) => line.startsWith(p)))).toEqual([]);
 }

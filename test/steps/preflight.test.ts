@@ -181,6 +181,25 @@ describe('preflight', () => {
     expect(f.argvs().some((argv) => argv[1] === 'account')).toBe(false);
   });
 
+  it('reads the account as soon as az answers and the plugin list with notation, while the other tools are still probed', async () => {
+    const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script(), azureLists: rights() });
+    // kubectl and notation take their time to answer; az answers at once.
+    let release = () => {};
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const run = f.ctx.cmd.run.bind(f.ctx.cmd);
+    f.ctx.cmd.run = async (argv, options) => {
+      if (argv[0] === 'kubectl' || (argv[0] === 'notation' && argv[1] === 'version')) await slow;
+      return run(argv, options);
+    };
+    const done = preflight.run(f.ctx);
+    await new Promise((resolve) => setImmediate(resolve));
+    const started = f.argvs().map((argv) => argv.slice(0, 3).join(' '));
+    expect(started).toContain('az account show');
+    expect(started).toContain('notation plugin ls');
+    release();
+    await expect(done).resolves.toMatchObject({ subscriptionId: SUB, notationVersion: '1.3.2', pluginVersion: '1.2.1' });
+  });
+
   it('notation comes with its azure-kv plugin; an old or missing one is a problem with the install command', async () => {
     const f = fakeContext({ stepId: 'preflight', answers, azure: cluster(), script: script({ plugin: '1.0.0' }), azureLists: rights() });
     await expect(preflight.run(f.ctx)).rejects.toThrow(/azure-kv plugin 1\.2\.1 is needed \(found: 1\.0\.0\): notation plugin install/);
