@@ -142,8 +142,8 @@ Blog step 7, fixed. Ratify pulls signatures from ACR and the certificate from Ke
     const [registry, fic] = await Promise.all([registryIdByName(ctx, p.sub, ctx.answers.acrName, p.rg), ficState(ctx, p.fic)]);
     const missing = await missingGrants(ctx, p, identityObjectId, registry);
     const grant = { objectId: identityObjectId, principalType: 'ServicePrincipal' };
-    // The three are independent (each on its own resource): made together, as the minutes a
-    // grant can take on Azure add up otherwise. Each is recorded before it starts.
+    // The three are independent (each on its own resource): made together, as the seconds each
+    // takes on Azure would add up otherwise. Each is recorded before it starts (write-ahead).
     await allSettled([
       missing.acrPull && grantRole(ctx, p.sub, { ...grant, role: 'AcrPull', scope: registry }),
       missing.keyVault &&
