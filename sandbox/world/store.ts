@@ -19,6 +19,16 @@ const journalName = (gen: number): string => `journal-${String(gen).padStart(6, 
 /** A snapshot is taken when the current journal grows past this (default). */
 const COMPACT_AFTER_BYTES = 8 * 1024 * 1024;
 
+/**
+ * `durable: false`: a commit made in the course of a tool call (one of the owner's own tools
+ * writing through the Kubernetes API). Its change is written and shown at once, and made durable
+ * by the call's closing commit, before the call answers; any other client's write is durable
+ * before its own answer, and any other client's read waits for that.
+ */
+export interface CommitOptions {
+  readonly durable?: boolean;
+}
+
 export interface StoreOptions {
   /** Take a snapshot once the journal holds this many bytes. */
   readonly compactAfterBytes?: number;
@@ -202,7 +212,7 @@ export class WorldStore {
    * commit) is on disk. With nothing changed it only waits for earlier commits. `durable: false`
    * resolves once the line is written (a step of a tool call, see above).
    */
-  commit(options: { durable?: boolean } = {}): Promise<void> {
+  commit(options: CommitOptions = {}): Promise<void> {
     if (this.#closed) return Promise.reject(new Error('the world store is closed'));
     const durable = options.durable !== false;
     const paths = this.#tracker.take();

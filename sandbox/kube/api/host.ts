@@ -1,16 +1,9 @@
 import type { SandboxClock } from '../../clock.js';
 import type { LatencyProfile } from '../../latency.js';
 import type { World } from '../../world/model.js';
+import type { CommitOptions } from '../../world/store.js';
 
-/**
- * `durable: false`: a request made by one of the owner's own tools (a fake helm or kubectl) in
- * the course of a tool call. Its change is written and shown at once, and made durable by the
- * call's closing commit, before the call answers; any other client's write is durable before
- * its own answer, and any other client's read waits for that.
- */
-export interface CommitOptions {
-  readonly durable?: boolean;
-}
+export type { CommitOptions };
 
 /** The header the owner's own tools send with every request (sandbox/kube/client/http.ts). */
 export const TOOL_CALL_HEADER = 'x-sandbox-tool-call';
