@@ -6,7 +6,8 @@ import { parseFaultSpec } from '../faults.js';
 import { signJwt } from '../jwt.js';
 import type { WorldTls } from '../tls.js';
 import type { SeedAnswers } from '../world/seed.js';
-import { kubeApiHandler } from '../kube/api/server.js';
+import { kubeApiHandler, serveExchange } from '../kube/api/server.js';
+import { serveLocally } from '../kube/api/local-route.js';
 import type { SeedOptions } from '../types.js';
 import type { SandboxTools } from '../config.js';
 import { armRoute, sendArm } from './arm-routes.js';
@@ -153,6 +154,8 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
   // sends on it is what makes the client read ECONNRESET.
   kube.keepAliveTimeout = 30_000;
   const [armPort, rpcPort, kubePort] = await Promise.all([listen(arm), listen(rpc), listenKube(kube, host)]);
+  // The owner's own fake kubectl and helm skip the loopback round trip (kube/api/local-route.ts).
+  const stopLocal = serveLocally({ port: kubePort, caPem: tls.caPem, serve: (req, res) => serveExchange(host, req, res) });
   return {
     armPort,
     rpcPort,
@@ -160,6 +163,7 @@ export async function startListeners(host: WorldHost, tls: WorldTls): Promise<Ru
     key,
     close: async () => {
       host.releaseHangs();
+      stopLocal();
       for (const s of [arm, rpc, kube]) s.closeAllConnections();
       await Promise.all([arm, rpc, kube].map((s) => new Promise((r) => s.close(r))));
     },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { httpExchange, type ApiRequest, type ApiResponse } from './exchange.js';
 import type { ArmResource, KubeData } from '../../world/model.js';
 import { listByType } from '../../world/resources.js';
 import { authenticateToken, callerMay, type KubeCaller } from '../auth.js';
@@ -68,24 +69,15 @@ function accessReview(r: ResourceRequest, caller: KubeCaller): unknown {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
 /** The request body as JSON/YAML text (protobuf bodies decoded), with its content type. */
-async function bodyOf(req: IncomingMessage): Promise<{ body: string; contentType: string }> {
-  const raw = await readBody(req);
+async function bodyOf(req: ApiRequest): Promise<{ body: string; contentType: string }> {
+  const raw = await req.body();
   const contentType = String(req.headers['content-type'] ?? 'application/json');
   if (isProtobuf(contentType)) return { body: JSON.stringify(decodeProtobuf(raw)), contentType: 'application/json' };
   return { body: raw.toString('utf8'), contentType };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
+function sendJson(res: ApiResponse, status: number, body: unknown, contentType = 'application/json'): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': contentType,
@@ -110,19 +102,25 @@ function groupVersionOf(segs: string[]): Route | undefined {
 
 export function kubeApiHandler(host: KubeApiHost): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    void serve(host, req, res).catch((e: unknown) => {
-      const status =
-        e instanceof ApiError
-          ? e.status
-          : new ApiError(500, 'InternalError', `sandbox internal error: ${(e as Error).stack ?? String(e)}`).status;
-      if (!res.headersSent) sendJson(res, status.code, status);
-      else res.end();
-    });
+    const { request, response } = httpExchange(req, res);
+    serveExchange(host, request, response);
   };
 }
 
-async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+/** Answers one exchange; a failure becomes the API's `Status` (or ends an answer already under way). */
+export function serveExchange(host: KubeApiHost, req: ApiRequest, res: ApiResponse): void {
+  void serve(host, req, res).catch((e: unknown) => {
+    const status =
+      e instanceof ApiError
+        ? e.status
+        : new ApiError(500, 'InternalError', `sandbox internal error: ${(e as Error).stack ?? String(e)}`).status;
+    if (!res.headersSent) sendJson(res, status.code, status);
+    else res.end();
+  });
+}
+
+async function serve(host: KubeApiHost, req: ApiRequest, res: ApiResponse): Promise<void> {
+  const url = new URL(req.url, 'https://127.0.0.1');
   const all = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   if (all[0] !== 'clusters' || !all[1]) throw pageNotFound();
   const fqdn = all[1].toLowerCase();
@@ -142,10 +140,11 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
     latency: host.latency,
   });
   const segs = all.slice(2);
-  const method = req.method ?? 'GET';
+  const method = req.method;
   const path = segs.join('/');
   if (['healthz', 'livez', 'readyz'].includes(path)) {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('ok');
     return;
   }
   if (path === 'version') return sendJson(res, 200, version());
@@ -198,14 +197,14 @@ async function serve(host: KubeApiHost, req: IncomingMessage, res: ServerRespons
   if (type.kind === 'SelfSubjectAccessReview') return sendJson(res, 201, accessReview(r, caller));
   if (r.subresource === 'log') {
     const text = podLog(env(), namespace ?? 'default', r.name!, url.searchParams);
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) }).end(text);
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
     return;
   }
   if (method === 'GET' && !r.name && url.searchParams.get('watch') && url.searchParams.get('watch') !== 'false') {
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache, private' });
     res.flushHeaders();
-    const closed = new Promise<void>((resolve) => res.on('close', resolve));
-    await watch(host, env, r, (ev) => res.write(JSON.stringify(ev) + '\n'), closed, commitOptions);
+    await watch(host, env, r, (ev) => res.write(JSON.stringify(ev) + '\n'), res.closed, commitOptions);
     res.end();
     return;
   }

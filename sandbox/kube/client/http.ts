@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'node:https';
 import { TOOL_CALL_HEADER } from '../api/host.js';
+import { requestLocally, servedLocally } from '../api/local-route.js';
 import type { KubeTarget } from './kubeconfig.js';
 
 /**
@@ -134,6 +135,10 @@ export class KubeClient {
         headers['content-type'] = opts.contentType ?? 'application/json';
         headers['content-length'] = Buffer.byteLength(opts.body);
       }
+      if (servedLocally(this.url, this.target)) {
+        this.sendLocally(method, fullPath, headers, opts, resolve, reject, path);
+        return;
+      }
       let answered = false;
       const req = request({ host, port, path: fullPath, method, headers, agent: agentFor(this.target) }, (res) => {
         answered = true;
@@ -182,6 +187,60 @@ export class KubeClient {
       });
       req.end(opts.body);
     });
+  }
+
+  /** The same exchange with the API this process serves (api/local-route.ts), answered as over HTTPS. */
+  private sendLocally(
+    method: string,
+    fullPath: string,
+    headers: Record<string, string | number>,
+    opts: RequestOptions,
+    resolve: (res: KubeResponse) => void,
+    reject: (e: Error) => void,
+    path: string,
+  ): void {
+    let status = 0;
+    let text = '';
+    let pending = '';
+    let done = false;
+    const finish = (res: KubeResponse) => {
+      if (done) return;
+      done = true;
+      resolve(res);
+    };
+    const stringHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
+    const hangUp = requestLocally(
+      this.url,
+      { method, path: fullPath, headers: stringHeaders, body: opts.body },
+      {
+        head: (code) => (status = code),
+        data: (chunk) => {
+          if (done) return;
+          if (!opts.onLine || status !== 200) {
+            text += chunk;
+            return;
+          }
+          pending += chunk;
+          let nl: number;
+          while ((nl = pending.indexOf('\n')) >= 0) {
+            const line = pending.slice(0, nl);
+            pending = pending.slice(nl + 1);
+            if (line.trim() && opts.onLine(line) === false) {
+              finish({ status: 200, text: '' });
+              hangUp();
+              return;
+            }
+          }
+        },
+        end: () => finish({ status, text }),
+        reset: () => {
+          if (done) return;
+          done = true;
+          if (opts.onLine) resolve({ status: 200, text: '' });
+          else reject(this.unreachable('read: connection reset by peer', path));
+        },
+      },
+    );
   }
 
   /** JSON answer, or an ApiStatus error for a non-2xx `Status`. */
