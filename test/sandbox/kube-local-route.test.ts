@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { createServer as createHttpsServer, request } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -181,6 +181,43 @@ describe('which requests are answered in this process', () => {
     const err = await plain.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Unreachable);
     expect((err as Unreachable).kubectl).toMatch(/connection reset/);
+  });
+});
+
+describe('a watch read over HTTPS, as the local route reads it', () => {
+  test('lines as they arrive, none after the client stops; the server sees the client go', async () => {
+    let write: ((text: string) => void) | undefined;
+    let serverSawClose: () => void = () => {};
+    const closed = new Promise<void>((resolve) => (serverSawClose = resolve));
+    const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.flushHeaders();
+      write = (text) => res.write(text);
+      res.on('close', () => serverSawClose());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // Not served in this process: nothing registered that port.
+      const url = `https://127.0.0.1:${port}/clusters/c`;
+      expect(servedLocally(new URL(url), target(url, { caPem: tls.caPem }))).toBe(false);
+      const lines: string[] = [];
+      const watching = new KubeClient(target(url, { caPem: tls.caPem }), 't0k').request('GET', '/w', {
+        onLine: (line) => {
+          lines.push(line);
+          return line !== 'stop';
+        },
+      });
+      while (!write) await new Promise((resolve) => setTimeout(resolve, 2));
+      write('a\nb');
+      write('\nstop\nafter\n');
+      expect(await watching).toEqual({ status: 200, text: '' });
+      expect(lines).toEqual(['a', 'b', 'stop']);
+      await closed;
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -71,6 +71,38 @@ export interface RequestOptions {
   onLine?: (line: string) => boolean | void;
 }
 
+/**
+ * A response body as its chunks arrive: kept whole, or for a watch (`onLine`) answered 200, handed
+ * over line by line until `onLine` returns false, which calls `stop` (the client hangs up).
+ */
+function bodyReader(opts: RequestOptions, status: number, stop: () => void): { push: (chunk: string) => void; text: () => string } {
+  let text = '';
+  let pending = '';
+  let stopped = false;
+  const onLine = status === 200 ? opts.onLine : undefined;
+  return {
+    push: (chunk) => {
+      if (stopped) return;
+      if (!onLine) {
+        text += chunk;
+        return;
+      }
+      pending += chunk;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.trim() && onLine(line) === false) {
+          stopped = true;
+          stop();
+          return;
+        }
+      }
+    },
+    text: () => text,
+  };
+}
+
 export class KubeClient {
   readonly target: KubeTarget;
   private readonly token: string | undefined;
@@ -142,27 +174,13 @@ export class KubeClient {
       let answered = false;
       const req = request({ host, port, path: fullPath, method, headers, agent: agentFor(this.target) }, (res) => {
         answered = true;
-        let text = '';
-        let pending = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          if (!opts.onLine || res.statusCode !== 200) {
-            text += chunk;
-            return;
-          }
-          pending += chunk;
-          let nl: number;
-          while ((nl = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, nl);
-            pending = pending.slice(nl + 1);
-            if (line.trim() && opts.onLine(line) === false) {
-              req.destroy();
-              resolve({ status: 200, text: '' });
-              return;
-            }
-          }
+        const body = bodyReader(opts, res.statusCode ?? 0, () => {
+          req.destroy();
+          resolve({ status: 200, text: '' });
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        res.setEncoding('utf8');
+        res.on('data', body.push);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: body.text() }));
         res.on('error', reject);
       });
       req.on('error', (e: NodeJS.ErrnoException) => {
@@ -199,40 +217,30 @@ export class KubeClient {
     reject: (e: Error) => void,
     path: string,
   ): void {
-    let status = 0;
-    let text = '';
-    let pending = '';
     let done = false;
     const finish = (res: KubeResponse) => {
       if (done) return;
       done = true;
       resolve(res);
     };
+    let status = 0;
+    let body: ReturnType<typeof bodyReader> | undefined;
     const stringHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)]));
     const hangUp = requestLocally(
       this.url,
       { method, path: fullPath, headers: stringHeaders, body: opts.body },
       {
-        head: (code) => (status = code),
-        data: (chunk) => {
-          if (done) return;
-          if (!opts.onLine || status !== 200) {
-            text += chunk;
-            return;
-          }
-          pending += chunk;
-          let nl: number;
-          while ((nl = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, nl);
-            pending = pending.slice(nl + 1);
-            if (line.trim() && opts.onLine(line) === false) {
-              finish({ status: 200, text: '' });
-              hangUp();
-              return;
-            }
-          }
+        head: (code) => {
+          status = code;
+          body = bodyReader(opts, code, () => {
+            finish({ status: 200, text: '' });
+            hangUp();
+          });
         },
-        end: () => finish({ status, text }),
+        data: (chunk) => {
+          if (!done) body?.push(chunk);
+        },
+        end: () => finish({ status, text: body?.text() ?? '' }),
         reset: () => {
           if (done) return;
           done = true;
