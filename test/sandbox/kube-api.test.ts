@@ -1,24 +1,18 @@
-import { WorldStore } from '../../sandbox/world/store.js';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { signJwt } from '../../sandbox/jwt.js';
 import { clusterPath } from '../../sandbox/kube/api/server.js';
-import { clusterTokens } from '../../sandbox/kube/auth.js';
 import { KubeClient } from '../../sandbox/kube/client/http.js';
 import { Mapper } from '../../sandbox/kube/client/mapper.js';
 import { AKS_AAD_SERVER_APP as AKS_SERVER_APP_ID } from '../../sandbox/world/cluster.js';
-import { kubeOf } from '../../sandbox/kube/objects.js';
-import { parseLatency } from '../../sandbox/latency.js';
-import { WorldHost } from '../../sandbox/server/host.js';
-import { startListeners, type RunningServer } from '../../sandbox/server/listeners.js';
+import type { WorldHost } from '../../sandbox/server/host.js';
+import type { RunningServer } from '../../sandbox/server/listeners.js';
 import { ensureWorldTls, type WorldTls } from '../../sandbox/tls.js';
 import type { ArmResource } from '../../sandbox/world/model.js';
-import { listByType } from '../../sandbox/world/resources.js';
-import { newWorld, seedAnswers } from '../../sandbox/world/seed.js';
-import { ANSWERS, virtualClock } from '../helpers/sandbox-world.js';
+import { kubeApiOverHttps, startKubeApiWorld, type KubeApiWorld } from '../helpers/kube-api-world.js';
+import { virtualClock } from '../helpers/sandbox-world.js';
 
 /**
  * The simulated cluster's Kubernetes API over HTTPS, as any client sees it: discovery, Status
@@ -38,60 +32,36 @@ interface Res {
   text: string;
 }
 
-function call(
+async function call(
   method: string,
   path: string,
   opts: { body?: unknown; contentType?: string; accept?: string; bearer?: string; raw?: string } = {},
 ): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const data = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: server.kubePort,
-        path: `${clusterPath(cluster)}${path}`,
-        method,
-        ca: tls.caPem,
-        headers: {
-          authorization: `Bearer ${opts.bearer ?? token}`,
-          accept: opts.accept ?? 'application/json',
-          ...(data !== undefined
-            ? { 'content-type': opts.contentType ?? 'application/json', 'content-length': Buffer.byteLength(data) }
-            : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          let body: Res['body'] = {};
-          try {
-            body = JSON.parse(text) as Res['body'];
-          } catch {
-            /* logs are text */
-          }
-          resolve({ status: res.statusCode ?? 0, body, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
+  const data = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const { status, text } = await kubeApiOverHttps(api, tls.caPem, method, path, {
+    bearer: opts.bearer ?? token,
+    ...(data !== undefined ? { body: data } : {}),
+    ...(opts.contentType ? { contentType: opts.contentType } : {}),
+    ...(opts.accept ? { accept: opts.accept } : {}),
   });
+  let body: Res['body'] = {};
+  try {
+    body = JSON.parse(text) as Res['body'];
+  } catch {
+    /* logs are text */
+  }
+  return { status, body, text };
 }
 
+let api: KubeApiWorld;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kapi-'));
   tls = await ensureWorldTls(dir);
-  const world = newWorld();
-  seedAnswers(world, ANSWERS, clock.now());
-  host = new WorldHost(await WorldStore.open(dir, () => world), parseLatency('demo'), clock);
-  server = await startListeners(host, tls);
-  cluster = listByType(world, 'Microsoft.ContainerService/ManagedClusters')[0]!;
-  token = clusterTokens(kubeOf(world, cluster.id)).user;
+  api = await startKubeApiWorld(dir, tls, clock);
+  ({ host, server, cluster, token } = api);
 });
 afterAll(async () => {
-  await server?.close();
-  await host?.flush();
+  await api?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

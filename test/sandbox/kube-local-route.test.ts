@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpsServer, request } from 'node:https';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,19 +7,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiRequest, ApiResponse } from '../../sandbox/kube/api/exchange.js';
 import { serveLocally, servedLocally } from '../../sandbox/kube/api/local-route.js';
 import { clusterPath } from '../../sandbox/kube/api/server.js';
-import { clusterTokens } from '../../sandbox/kube/auth.js';
 import { KubeClient, Unreachable } from '../../sandbox/kube/client/http.js';
 import type { KubeTarget } from '../../sandbox/kube/client/kubeconfig.js';
-import { kubeOf } from '../../sandbox/kube/objects.js';
-import { parseLatency } from '../../sandbox/latency.js';
-import { WorldHost } from '../../sandbox/server/host.js';
-import { startListeners, type RunningServer } from '../../sandbox/server/listeners.js';
 import { ensureWorldTls, type WorldTls } from '../../sandbox/tls.js';
-import type { ArmResource } from '../../sandbox/world/model.js';
-import { listByType } from '../../sandbox/world/resources.js';
-import { newWorld, seedAnswers } from '../../sandbox/world/seed.js';
-import { WorldStore } from '../../sandbox/world/store.js';
-import { ANSWERS, virtualClock } from '../helpers/sandbox-world.js';
+import { kubeApiOverHttps, startKubeApiWorld, type KubeApiWorld } from '../helpers/kube-api-world.js';
+import { virtualClock } from '../helpers/sandbox-world.js';
 
 /**
  * The owner's own fake kubectl and helm hand their requests to the API this process serves,
@@ -222,53 +214,16 @@ describe('a watch read over HTTPS, as the local route reads it', () => {
 });
 
 describe("the sandbox's own API, in this process and over HTTPS", () => {
-  const clock = virtualClock();
-  let host: WorldHost;
-  let server: RunningServer;
-  let cluster: ArmResource;
-  let token: string;
-
+  let api: KubeApiWorld;
   beforeAll(async () => {
-    const world = newWorld();
-    seedAnswers(world, ANSWERS, clock.now());
-    host = new WorldHost(await WorldStore.open(join(dir, 'world'), () => world), parseLatency('demo'), clock);
-    server = await startListeners(host, tls);
-    cluster = listByType(world, 'Microsoft.ContainerService/ManagedClusters')[0]!;
-    token = clusterTokens(kubeOf(world, cluster.id)).user;
+    api = await startKubeApiWorld(join(dir, 'world'), tls, virtualClock());
   });
-  afterAll(async () => {
-    await server?.close();
-    await host?.flush();
-  });
-
-  function overHttps(method: string, path: string, bearer: string, body?: string): Promise<{ status: number; text: string }> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: '127.0.0.1',
-          port: server.kubePort,
-          path: `${clusterPath(cluster)}${path}`,
-          method,
-          ca: tls.caPem,
-          headers: {
-            authorization: `Bearer ${bearer}`,
-            accept: 'application/json',
-            ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
-          },
-        },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8');
-          res.on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
+  afterAll(() => api?.close());
+  const overHttps = (method: string, path: string, bearer: string, body?: string) =>
+    kubeApiOverHttps(api, tls.caPem, method, path, { bearer, ...(body !== undefined ? { body } : {}) });
 
   test('the kubeconfig a tool reads leads in-process, and each answer is the one HTTPS gives', async () => {
+    const { server, cluster, token } = api;
     const url = `https://127.0.0.1:${server.kubePort}${clusterPath(cluster)}`;
     expect(servedLocally(new URL(url), target(url, { caPem: tls.caPem }))).toBe(true);
     const local = (bearer: string) => new KubeClient(target(url, { caPem: tls.caPem }), bearer);
