@@ -2,6 +2,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LockedError } from '../kernel/errors.js';
+import { processAlive } from '../kernel/process-alive.js';
 
 export const LOCK_FILE = 'state.lock';
 
@@ -76,12 +77,7 @@ async function readLockInfo(path: string): Promise<LockInfo | undefined> {
 function isAlive(holder: LockInfo): boolean {
   // A pid on another host cannot be checked: assume it is alive (the message says what to do).
   if (holder.host !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processAlive(holder.pid);
 }
 
 async function releaseLock(path: string, info: LockInfo): Promise<void> {

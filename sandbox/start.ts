@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { packageRoot } from '../kernel/package-root.js';
+import { processAlive } from '../kernel/process-alive.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
 import { parseSandboxTools } from './config.js';
@@ -74,15 +75,6 @@ export function writeRealKubectlShim(worldDir: string, searchPath = process.env.
   return dir;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 function readInfo(worldDir: string): ServerInfo | undefined {
   try {
     return JSON.parse(readFileSync(join(worldDir, 'server.json'), 'utf8')) as ServerInfo;
@@ -93,7 +85,7 @@ function readInfo(worldDir: string): ServerInfo | undefined {
 
 async function liveOwner(worldDir: string): Promise<ServerInfo | undefined> {
   const info = readInfo(worldDir);
-  if (!info || !alive(info.pid)) return undefined;
+  if (!info || !processAlive(info.pid)) return undefined;
   try {
     await rpc(info, { op: 'ping' }, 2000);
     return info;
@@ -119,7 +111,7 @@ async function elect(worldDir: string): Promise<{ owner: false; info: ServerInfo
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8').trim() || 0);
-      if (pid > 0 && pid !== process.pid && alive(pid)) {
+      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }

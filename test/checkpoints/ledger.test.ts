@@ -8,6 +8,7 @@ import { ledgerPath, newLedger, readLedger, verifySameTarget, writeLedger } from
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { LockedError, UsageError } from '../../kernel/errors.js';
 import { tempDir } from '../helpers/engine-harness.js';
+import { makeZombie } from '../helpers/zombie.js';
 
 const now = new Date('2026-11-26T10:00:00Z');
 
@@ -166,5 +167,19 @@ describe('state dir lock', () => {
     expect(notices.join('\n')).toContain(`stale lock from pid ${dead.pid}`);
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await held.release();
+  });
+
+  it('takes over a lock whose process was killed but not collected yet (a zombie: an init that never reaps)', async () => {
+    const dir = await tempDir();
+    const zombie = await makeZombie();
+    try {
+      await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: zombie.pid, host: hostname(), startedAt: 'earlier', command: 'run' }));
+      const notices: string[] = [];
+      const held = await acquireLock(dir, 'run', now, (line) => notices.push(line));
+      expect(notices.join('\n')).toContain(`stale lock from pid ${zombie.pid}`);
+      await held.release();
+    } finally {
+      zombie.release();
+    }
   });
 });

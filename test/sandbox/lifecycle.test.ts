@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseLatency, startSandbox } from '../../sandbox/index.js';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
 import { openWorld, type TestWorld } from '../helpers/sandbox-world.js';
+import { makeZombie } from '../helpers/zombie.js';
 
 /** Persistence, owner/client, call log, faults, `sandbox exec`, seeding. */
 const dirs: string[] = [];
@@ -57,6 +58,25 @@ describe('world ownership and persistence', () => {
     const world = JSON.parse(readFileSync(join(dir, 'world.json'), 'utf8')) as { seeded: string[] };
     expect(world.seeded.some((k) => k.includes('rg-a'))).toBe(true);
     await next.close();
+  });
+
+  test('an owner killed but not collected yet (a zombie, under an init that never reaps) is taken over at once', async () => {
+    const dir = join(tmp(), 'sandbox');
+    const first = await startSandbox({ worldDir: dir });
+    await first.close();
+    const zombie = await makeZombie();
+    try {
+      writeFileSync(join(dir, 'server.json'), JSON.stringify({ pid: zombie.pid, rpcPort: 1, armPort: 1, key: 'x', startedAt: '' }));
+      writeFileSync(join(dir, 'owner.lock'), String(zombie.pid));
+      const started = performance.now();
+      const next = await startSandbox({ worldDir: dir });
+      // The election waits for a live lock holder (50 ms a try, 10 s in all) before it gives up.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect((JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { pid: number }).pid).toBe(process.pid);
+      await next.close();
+    } finally {
+      zombie.release();
+    }
   });
 
   test("a world keeps its speed: without --sandbox-latency the last one applies; a client waits at the owner's", async () => {
