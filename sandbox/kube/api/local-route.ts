@@ -5,8 +5,9 @@ import type { ApiRequest, ApiResponse } from './exchange.js';
  * The owner's own fake kubectl and helm run in the process that serves the clusters' Kubernetes
  * API, so their requests are handed to that API's handler here, without a socket or TLS. The
  * answer is the one the handler gives over HTTPS (authentication, `Status` errors, admission,
- * watches, the commit before a write answers); what is skipped is the loopback round trip, which
- * cost the owner's one thread about as much as answering (a helm install makes ~50 requests).
+ * watches, the commit before a write answers); what is skipped is the loopback TLS round trip: ~0.4
+ * ms of the owner's one thread each when warm, about what answering costs, and a helm install makes
+ * ~50 requests (its instant-run time went from ~70 to ~55 ms).
  *
  * Only a request that would reach this server over HTTPS takes this way: https to 127.0.0.1 (the
  * address it listens on) on its port, from a client that trusts the world's CA or skips
