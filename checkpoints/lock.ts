@@ -2,7 +2,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { LockedError } from '../kernel/errors.js';
-import { processAlive } from '../kernel/process-alive.js';
+import { processAlive, processIdentity } from '../kernel/process-alive.js';
 
 export const LOCK_FILE = 'state.lock';
 
@@ -11,6 +11,8 @@ export interface LockInfo {
   host: string;
   startedAt: string;
   command: string;
+  /** Which process `pid` is (kernel/process-alive.ts), where the host tells: a later one given the same pid holds nothing. */
+  process?: string;
 }
 
 export interface HeldLock {
@@ -30,7 +32,14 @@ export async function acquireLock(
   file: string = LOCK_FILE,
 ): Promise<HeldLock> {
   const path = join(stateDir, file);
-  const info: LockInfo = { pid: process.pid, host: hostname(), startedAt: now.toISOString(), command };
+  const identity = processIdentity(process.pid);
+  const info: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    startedAt: now.toISOString(),
+    command,
+    ...(identity ? { process: identity } : {}),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(path, 'wx'); // O_EXCL: exactly one creator wins
@@ -66,7 +75,13 @@ async function readLockInfo(path: string): Promise<LockInfo | undefined> {
   try {
     const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<LockInfo>;
     if (typeof parsed.pid === 'number' && typeof parsed.host === 'string') {
-      return { pid: parsed.pid, host: parsed.host, startedAt: String(parsed.startedAt), command: String(parsed.command) };
+      return {
+        pid: parsed.pid,
+        host: parsed.host,
+        startedAt: String(parsed.startedAt),
+        command: String(parsed.command),
+        ...(typeof parsed.process === 'string' ? { process: parsed.process } : {}),
+      };
     }
   } catch {
     /* unreadable: treated as stale */
@@ -77,7 +92,7 @@ async function readLockInfo(path: string): Promise<LockInfo | undefined> {
 function isAlive(holder: LockInfo): boolean {
   // A pid on another host cannot be checked: assume it is alive (the message says what to do).
   if (holder.host !== hostname()) return true;
-  return processAlive(holder.pid);
+  return processAlive(holder.pid, holder.process);
 }
 
 async function releaseLock(path: string, info: LockInfo): Promise<void> {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import type { CloudProfile } from '../kernel/cloud-profile.js';
 import { packageRoot } from '../kernel/package-root.js';
-import { processAlive } from '../kernel/process-alive.js';
+import { processAlive, processIdentity } from '../kernel/process-alive.js';
 import { realClock, type SandboxClock } from './clock.js';
 import { parseFaultSpec } from './faults.js';
 import { parseSandboxTools } from './config.js';
@@ -85,7 +85,7 @@ function readInfo(worldDir: string): ServerInfo | undefined {
 
 async function liveOwner(worldDir: string): Promise<ServerInfo | undefined> {
   const info = readInfo(worldDir);
-  if (!info || !processAlive(info.pid)) return undefined;
+  if (!info || !processAlive(info.pid, info.process)) return undefined;
   try {
     await rpc(info, { op: 'ping' }, 2000);
     return info;
@@ -111,7 +111,9 @@ async function elect(worldDir: string): Promise<{ owner: false; info: ServerInfo
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number(readFileSync(lock, 'utf8').trim() || 0);
-      if (pid > 0 && pid !== process.pid && processAlive(pid)) {
+      // owner.lock holds the pid alone; server.json says which process it was, once that owner served.
+      const recorded = readInfo(worldDir);
+      if (pid > 0 && pid !== process.pid && processAlive(pid, recorded?.pid === pid ? recorded.process : undefined)) {
         await new Promise((r) => setTimeout(r, 50));
         continue;
       }
@@ -162,7 +164,17 @@ export async function start(options: StartOptions): Promise<SandboxHandle> {
       prepareCertificateKeys(certificateKeysWanted(host.world), certificateKeysInUse(host.world));
       server = await startListeners(host, tls);
       const { rpcPort, armPort, kubePort, key } = server;
-      info = { pid: process.pid, rpcPort, armPort, kubePort, key, startedAt: new Date().toISOString(), latency: latency.spec };
+      const identity = processIdentity(process.pid);
+      info = {
+        pid: process.pid,
+        ...(identity ? { process: identity } : {}),
+        rpcPort,
+        armPort,
+        kubePort,
+        key,
+        startedAt: new Date().toISOString(),
+        latency: latency.spec,
+      };
       writeFileAtomic(join(worldDir, LATENCY_FILE), JSON.stringify({ latency: latency.spec }) + '\n');
       writeFileAtomic(join(worldDir, 'server.json'), JSON.stringify(info, null, 2) + '\n');
     } catch (e) {

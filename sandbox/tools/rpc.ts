@@ -11,6 +11,8 @@ export interface ServerInfo {
   startedAt: string;
   /** The owner's `--sandbox-latency` (the world's speed). */
   latency?: string;
+  /** Which process `pid` was (kernel/process-alive.ts): a later one given the same pid is not the owner. */
+  process?: string;
 }
 
 export function rpc<T>(info: Pick<ServerInfo, 'rpcPort' | 'key'>, body: unknown, timeoutMs?: number): Promise<T> {

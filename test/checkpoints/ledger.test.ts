@@ -7,6 +7,7 @@ import { acquireLock, LOCK_FILE } from '../../checkpoints/lock.js';
 import { ledgerPath, newLedger, readLedger, verifySameTarget, writeLedger } from '../../checkpoints/ledger.js';
 import { LedgerStore } from '../../checkpoints/ledger-store.js';
 import { LockedError, UsageError } from '../../kernel/errors.js';
+import { processIdentity } from '../../kernel/process-alive.js';
 import { tempDir } from '../helpers/engine-harness.js';
 import { makeZombie } from '../helpers/zombie.js';
 
@@ -167,6 +168,37 @@ describe('state dir lock', () => {
     expect(notices.join('\n')).toContain(`stale lock from pid ${dead.pid}`);
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')).pid).toBe(process.pid);
     await held.release();
+  });
+
+  it('records which process holds it; a lock whose pid now belongs to another process (reused after a reboot) is taken over', async () => {
+    const dir = await tempDir();
+    const held = await acquireLock(dir, 'run', now, () => {});
+    const recorded = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')) as { process?: string };
+    expect(recorded.process).toBe(processIdentity(process.pid));
+    await held.release();
+    const other = spawn('sleep', ['30']);
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      // The lock names a live pid, recorded for a process that started at another time.
+      const [boot, ticks] = processIdentity(other.pid!)!.split('/');
+      const lock = {
+        pid: other.pid,
+        host: hostname(),
+        startedAt: 'before the reboot',
+        command: 'run',
+        process: `${boot}/${Number(ticks) - 1}`,
+      };
+      await writeFile(join(dir, LOCK_FILE), JSON.stringify(lock));
+      const notices: string[] = [];
+      const again = await acquireLock(dir, 'run', now, (line) => notices.push(line));
+      expect(notices.join('\n')).toContain(`stale lock from pid ${other.pid}`);
+      await again.release();
+      // The same live pid recorded as itself still holds the lock.
+      await writeFile(join(dir, LOCK_FILE), JSON.stringify({ ...lock, process: processIdentity(other.pid!) }));
+      expect(await acquireLock(dir, 'run', now, () => {}).catch((e: unknown) => e)).toBeInstanceOf(LockedError);
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('takes over a lock whose process was killed but not collected yet (a zombie: an init that never reaps)', async () => {

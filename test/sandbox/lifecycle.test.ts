@@ -7,6 +7,7 @@ import { parseLatency, startSandbox } from '../../sandbox/index.js';
 import { ensureToolsBuilt } from '../helpers/sandbox-build.js';
 import { openWorld, type TestWorld } from '../helpers/sandbox-world.js';
 import { makeZombie } from '../helpers/zombie.js';
+import { processIdentity } from '../../kernel/process-alive.js';
 
 /** Persistence, owner/client, call log, faults, `sandbox exec`, seeding. */
 const dirs: string[] = [];
@@ -76,6 +77,28 @@ describe('world ownership and persistence', () => {
       await next.close();
     } finally {
       zombie.release();
+    }
+  });
+
+  test('an owner whose pid now belongs to another process (reused after a reboot) is taken over at once', async () => {
+    const dir = join(tmp(), 'sandbox');
+    const first = await startSandbox({ worldDir: dir });
+    await first.close();
+    const other = spawn('sleep', ['30']);
+    await new Promise((r) => other.once('spawn', r));
+    try {
+      const [boot, ticks] = processIdentity(other.pid!)!.split('/');
+      const recorded = { pid: other.pid, process: `${boot}/${Number(ticks) - 1}`, rpcPort: 1, armPort: 1, key: 'x', startedAt: '' };
+      writeFileSync(join(dir, 'server.json'), JSON.stringify(recorded));
+      writeFileSync(join(dir, 'owner.lock'), String(other.pid));
+      const started = performance.now();
+      const next = await startSandbox({ worldDir: dir });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      const info = JSON.parse(readFileSync(join(dir, 'server.json'), 'utf8')) as { pid: number; process?: string };
+      expect(info).toMatchObject({ pid: process.pid, process: processIdentity(process.pid) });
+      await next.close();
+    } finally {
+      other.kill('SIGKILL');
     }
   });
 
