@@ -38,15 +38,37 @@ function startFailure(program: string, code: number | string | null | undefined)
   return undefined;
 }
 
+/**
+ * Makes one zx command with `options` as zx's defaults, and puts the defaults back before it
+ * returns. zx's own way, `$(options)`, makes the command inside an AsyncLocalStorage scope (its
+ * `within`), and on Node 20 the first such scope turns on V8's promise hooks for the whole process
+ * and for good: from then on every promise the run makes, and the sandbox's owner in the same
+ * process, calls into async_hooks (with them off, an instant sandbox run took 13 ms less, median
+ * of 50 pairs). zx copies the options into the command when it is made, synchronously, so nothing
+ * else can run while the defaults are changed.
+ */
+function withZxDefaults<T>(defaults: object, options: Record<string, unknown>, make: () => T): T {
+  const before = Object.keys(options).map((key) => [key, Object.getOwnPropertyDescriptor(defaults, key)] as const);
+  Object.assign(defaults, options);
+  try {
+    return make();
+  } finally {
+    for (const [key, descriptor] of before) {
+      if (descriptor) Object.defineProperty(defaults, key, descriptor);
+      else Reflect.deleteProperty(defaults, key);
+    }
+  }
+}
+
 export const execWithZx: Exec = async (request) => {
-  const [{ $ }, { spawn }] = await Promise.all([import('zx/core'), import('node:child_process')]);
+  const [{ $, defaults }, { spawn }] = await Promise.all([import('zx/core'), import('node:child_process')]);
   const [program = '', ...args] = request.argv;
   // zx would hand its quoted command text to `bash -c`; the argv list is started as is instead,
   // with no shell between: nothing in it is ever parsed, and each tool call costs one process
   // start fewer (a bash start is ~2-3 ms; a run makes dozens of calls, a workshop thousands).
   const startArgv = ((_command: string, _args: readonly string[], options: Parameters<typeof Spawn>[2]) =>
     spawn(program, args, { ...options, shell: false })) as unknown as typeof Spawn;
-  const output = await $({
+  const options = {
     spawn: startArgv,
     env: request.env,
     cwd: request.cwd,
@@ -58,7 +80,8 @@ export const execWithZx: Exec = async (request) => {
     verbose: false,
     // No shell runs the text, so zx's bash prefix (`set -euo pipefail;`) would only mislabel it.
     prefix: '',
-  })`${request.argv}`;
+  };
+  const output = await withZxDefaults(defaults, options, () => $`${request.argv}`);
   // A program that could not start: zx reports the spawn error's negative errno as the code.
   const failedStart = output.exitCode !== null && output.exitCode < 0 ? startFailure(program, output.exitCode) : undefined;
   if (failedStart) return failedStart;
