@@ -43,9 +43,10 @@ function startFailure(program: string, code: number | string | null | undefined)
  * returns. zx's own way, `$(options)`, makes the command inside an AsyncLocalStorage scope (its
  * `within`), and on Node 20 the first such scope turns on V8's promise hooks for the whole process
  * and for good: from then on every promise the run makes, and the sandbox's owner in the same
- * process, calls into async_hooks (with them off, an instant sandbox run took 13 and 46 ms less,
- * medians of two A/Bs of 50 pairs on the built binary). zx copies the options into the command when it is made, synchronously, so nothing
- * else can run while the defaults are changed.
+ * process, calls into async_hooks. With them off, an instant sandbox run took 13 and 46 ms less
+ * (medians of two A/Bs of 50 pairs on the built binary). A run that asks its questions still turns
+ * them on: @inquirer/core keeps its prompts' state in such a scope. zx copies the options into
+ * the command when it is made, synchronously, so nothing else runs while the defaults are changed.
  */
 function withZxDefaults<T>(defaults: object, options: Record<string, unknown>, make: () => T): T {
   const before = Object.keys(options).map((key) => [key, Object.getOwnPropertyDescriptor(defaults, key)] as const);
